@@ -1,0 +1,60 @@
+# Sluice — every entry point a person or CI uses. `make help` lists them.
+SHELL := /usr/bin/env bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# The pinned tools (Node 24, kube-apiserver, etcd, MinIO, kind, helm, ...) are linked into ./bin.
+export PATH := $(CURDIR)/bin:$(PATH)
+export NODE_OPTIONS := --experimental-vm-modules --no-warnings=ExperimentalWarning
+JEST := node node_modules/jest/bin/jest.js
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z][a-zA-Z0-9_-]*:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
+
+.PHONY: deps
+deps: ## Install the Debian packages the project needs (only what is missing)
+	hack/install-deps.sh
+
+.PHONY: tools
+tools: ## Build/link the pinned tools for tests into ./bin (cached in ~/.cache/sluice)
+	hack/tools.sh test
+
+.PHONY: tools-cluster
+tools-cluster: ## Build/link the pinned tools for a kind cluster into ./bin
+	hack/tools.sh cluster
+
+node_modules/.package-lock.json: package.json package-lock.json operator/package.json runtime-image/package.json test/package.json bin/node
+	npm ci --no-audit --no-fund
+	@touch $@
+
+bin/node:
+	hack/tools.sh node
+
+.PHONY: install
+install: node_modules/.package-lock.json ## Install npm dependencies (npm ci)
+
+.PHONY: lint
+lint: install ## eslint + prettier --check
+	node node_modules/eslint/bin/eslint.js .
+	node node_modules/prettier/bin/prettier.cjs --check .
+
+.PHONY: typecheck
+typecheck: install ## TypeScript type check (no emit)
+	node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
+
+.PHONY: test-unit
+test-unit: install ## Unit tests (pure logic)
+	$(JEST) --selectProjects unit
+
+.PHONY: test-integration
+test-integration: install tools ## Integration tests on a real etcd + kube-apiserver + MinIO
+	$(JEST) --selectProjects integration
+
+.PHONY: test
+test: deps tools install lint typecheck ## Everything CI runs before e2e: lint, typecheck, unit and integration tests
+	$(JEST) --selectProjects unit integration
+
+.PHONY: format
+format: install ## Rewrite sources with prettier
+	node node_modules/prettier/bin/prettier.cjs --write .

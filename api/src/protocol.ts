@@ -1,0 +1,92 @@
+/**
+ * The contract between the operator (checkpoint coordinator) and the workers (participants):
+ * the pod annotations that carry checkpoint requests, acknowledgements and commits, and the
+ * environment every worker pod gets. Shared source, imported by operator/ and runtime-image/.
+ *
+ * Protocol (see docs/checkpointing.md): the coordinator persists checkpoint id N in the
+ * StreamJob status, then writes CheckpointRequest N on every worker pod of the attempt; each
+ * worker snapshots under the request's path and writes CheckpointAck N on its own pod; when all
+ * workers acked, the coordinator writes `_metadata` (see metadata.ts) and then
+ * `sluice.dev/checkpoint-committed: N`, on which sinks commit the transactions of N.
+ */
+
+/** Annotation on a worker pod, written by the operator: the checkpoint the worker must take. JSON of CheckpointRequest. */
+export const ANN_CHECKPOINT_REQUEST = 'sluice.dev/checkpoint-request';
+/** Annotation on a worker pod, written by the worker itself: JSON of CheckpointAck. */
+export const ANN_CHECKPOINT_ACK = 'sluice.dev/checkpoint-ack';
+/** Annotation on a worker pod, written by the operator: the id (decimal) of the last completed checkpoint. */
+export const ANN_CHECKPOINT_COMMITTED = 'sluice.dev/checkpoint-committed';
+
+/** User-facing annotations on a StreamJob; each value is a nonce echoed in status once handled. */
+export const ANN_REQUEST_SAVEPOINT = 'sluice.dev/savepoint';
+export const ANN_REQUEST_CHECKPOINT = 'sluice.dev/checkpoint';
+export const ANN_REQUEST_RESTART = 'sluice.dev/restart';
+
+/** Whether a snapshot is a periodic/on-demand checkpoint or a self-contained savepoint. */
+export type SnapshotKind = 'checkpoint' | 'savepoint';
+
+/** What the coordinator asks of every worker for snapshot `id`. */
+export interface CheckpointRequest {
+  /** Checkpoint id, monotonic per job (savepoints share the sequence). */
+  id: number;
+  kind: SnapshotKind;
+  /** Object-key prefix of the snapshot directory, e.g. `<prefix>/<ns>/<job>/<uid>/checkpoints/chk-7`. */
+  path: string;
+  /** Stop-with-savepoint: after the snapshot is committed, drain and exit 0. */
+  stop?: boolean;
+  /** When the coordinator triggered it (RFC 3339). */
+  triggeredAt: string;
+}
+
+/** A worker's acknowledgement that its part of snapshot `id` is durably uploaded. */
+export interface CheckpointAck {
+  id: number;
+  /** Subtask index of the acknowledging worker. */
+  subtask: number;
+  /** Total bytes this worker uploaded for the snapshot. */
+  bytes: number;
+  /** Object keys (relative to the snapshot path) this worker wrote. */
+  files: string[];
+  /** Set instead of a successful ack when the worker could not take the snapshot. */
+  error?: string;
+}
+
+/** Environment variable names every worker gets (values are strings). */
+export const ENV = {
+  jobName: 'SLUICE_JOB_NAME',
+  jobNamespace: 'SLUICE_JOB_NAMESPACE',
+  jobUid: 'SLUICE_JOB_UID',
+  /** Built-in job name or module path (spec.job.entry). */
+  jobEntry: 'SLUICE_JOB_ENTRY',
+  /** JSON of spec.job.config. */
+  jobConfig: 'SLUICE_JOB_CONFIG',
+  subtaskIndex: 'SLUICE_SUBTASK_INDEX',
+  parallelism: 'SLUICE_PARALLELISM',
+  maxParallelism: 'SLUICE_MAX_PARALLELISM',
+  attempt: 'SLUICE_ATTEMPT',
+  /** From the downward API. */
+  podName: 'SLUICE_POD_NAME',
+  podNamespace: 'SLUICE_POD_NAMESPACE',
+  /** Headless Service through which workers find each other: `<pod>.<service>.<ns>.svc`. */
+  peerService: 'SLUICE_PEER_SERVICE',
+  /** Optional override for local runs: comma-separated host:port of every subtask, in index order. */
+  peers: 'SLUICE_PEERS',
+  /** TCP port of the shuffle (record exchange) listener. */
+  dataPort: 'SLUICE_DATA_PORT',
+  /** S3 endpoint URL, e.g. http://sluice-minio.sluice-system:9000 */
+  storageEndpoint: 'SLUICE_STORAGE_ENDPOINT',
+  storageBucket: 'SLUICE_STORAGE_BUCKET',
+  /** Key prefix of this job's storage: `<prefix>/<namespace>/<job>/<uid>` (see layout.ts). */
+  storagePrefix: 'SLUICE_STORAGE_PREFIX',
+  /** From the credentials Secret (keys accessKey / secretKey); never logged. */
+  storageAccessKey: 'SLUICE_STORAGE_ACCESS_KEY',
+  storageSecretKey: 'SLUICE_STORAGE_SECRET_KEY',
+  /** Snapshot directory to restore from (object-key prefix of chk-N or sp-N-nonce); empty for a fresh start. */
+  restoreFrom: 'SLUICE_RESTORE_FROM',
+  allowNonRestoredState: 'SLUICE_ALLOW_NON_RESTORED_STATE',
+  /** `pod` (watch own pod annotations; default) or `local` (control interface for local runs). */
+  controlMode: 'SLUICE_CONTROL_MODE',
+} as const;
+
+/** Default TCP port of the worker shuffle listener. */
+export const DEFAULT_DATA_PORT = 7070;
