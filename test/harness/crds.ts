@@ -3,18 +3,23 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ApiextensionsV1Api,
+  loadAllYaml,
   type KubeConfig,
   type V1CustomResourceDefinition,
 } from '@kubernetes/client-node';
-import { parseAllDocuments } from 'yaml';
 import { repoRoot } from './paths.ts';
 
-/** Every CRD manifest in `crds/` (one or more YAML documents per file). */
+/**
+ * Every CRD manifest in `crds/` (one or more YAML documents per file), deserialized into
+ * client-node's models: its serializer maps model attribute names (`_default`,
+ * `x_kubernetes_validations`, ...) to wire names, so a plain parsed YAML object would lose
+ * `default`, `x-kubernetes-validations` and `x-kubernetes-preserve-unknown-fields` on the way.
+ */
 export function loadCrds(dir = join(repoRoot, 'crds')): V1CustomResourceDefinition[] {
   return readdirSync(dir)
     .filter((f) => f.endsWith('.yaml'))
     .sort()
-    .flatMap((f) => parseAllDocuments(readFileSync(join(dir, f), 'utf8')).map((d) => d.toJS()))
+    .flatMap((f) => loadAllYaml(readFileSync(join(dir, f), 'utf8')) as Array<{ kind?: string } | null>)
     .filter((o): o is V1CustomResourceDefinition => o?.kind === 'CustomResourceDefinition');
 }
 
