@@ -1,0 +1,567 @@
+// GENERATED FROM crds/sluice.dev_streamjobs.yaml by operator/src/codegen/generate-api-types.ts.
+// DO NOT EDIT: change the CRD and run `node operator/src/codegen/generate-api-types.ts`.
+/**
+ * The StreamJob API (sluice.dev/v1alpha1) as TypeScript types, shared by the operator and the
+ * worker runtime. Types describe objects as read from the API server, where defaults are applied:
+ * a field with a schema default is never absent.
+ */
+import type { V1ObjectMeta } from '@kubernetes/client-node';
+
+/** API group of StreamJob. */
+export const STREAMJOB_GROUP = 'sluice.dev';
+/** Served (and stored) version. */
+export const STREAMJOB_VERSION = 'v1alpha1';
+/** `apiVersion` of StreamJob objects. */
+export const STREAMJOB_API_VERSION = 'sluice.dev/v1alpha1';
+/** `kind` of StreamJob objects. */
+export const STREAMJOB_KIND = 'StreamJob';
+/** Resource name in URLs: /apis/<group>/<version>/namespaces/<ns>/<plural>. */
+export const STREAMJOB_PLURAL = 'streamjobs';
+
+/** A stateful stream-processing job run by Sluice as a set of worker pods. */
+export interface StreamJob {
+  apiVersion?: string;
+  kind?: string;
+  metadata?: V1ObjectMeta;
+  /** What the user asks for. */
+  spec: StreamJobSpec;
+  /** What the operator observed and did. Written only by the operator, through the status subresource. */
+  status?: StreamJobStatus;
+}
+
+/** What the user asks for. */
+export interface StreamJobSpec {
+  /**
+   * The worker runtime image, e.g. sluice-runtime:0.1.0.
+   * Length: 1..512. Pattern: `^\S+$`.
+   */
+  image: string;
+  /**
+   * Pull policy of the worker image.
+   * Default: `"IfNotPresent"`.
+   */
+  imagePullPolicy: ImagePullPolicy;
+  /** What the workers run. */
+  job: JobSpec;
+  /**
+   * Number of worker pods (subtasks).
+   * Default: `1`. Range: 1..1024.
+   */
+  parallelism: number;
+  /**
+   * Number of key groups the keyed state is partitioned into; the upper bound of parallelism. Immutable once the job has state.
+   * Default: `128`. Range: 1..32768.
+   */
+  maxParallelism: number;
+  /**
+   * running keeps workers up; suspended removes them and keeps status and state.
+   * Default: `"running"`.
+   */
+  state: JobState;
+  /**
+   * How a spec change reaches a running job: through a savepoint (stop-with-savepoint, then restore), from the last completed checkpoint, or from scratch.
+   * Default: `"savepoint"`.
+   */
+  upgradeMode: UpgradeMode;
+  /**
+   * Periodic checkpoints.
+   * Default: `{}`.
+   */
+  checkpoint: CheckpointSpec;
+  /**
+   * Savepoints (on request and before upgrades).
+   * Default: `{}`.
+   */
+  savepoint: SavepointSpec;
+  /**
+   * How the job recovers from a failed attempt.
+   * Default: `{}`.
+   */
+  restartPolicy: RestartPolicySpec;
+  /**
+   * Start from this savepoint (s3://bucket/.../sp-N-nonce) when the job has no state yet.
+   * Length: 0..1024. Pattern: `^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?$`.
+   */
+  initialSavepoint?: string;
+  /**
+   * Allow restoring a snapshot whose state does not all map to the job's operators.
+   * Default: `false`.
+   */
+  allowNonRestoredState: boolean;
+  /** Object storage for checkpoints and savepoints. Each field unset here comes from the operator's configuration. */
+  storage?: StorageSpec;
+  /** Settings applied to every worker pod. */
+  podTemplate?: WorkerPodTemplate;
+}
+
+/** Every value of {@link ImagePullPolicy}. */
+export const IMAGE_PULL_POLICIES = ['Always', 'IfNotPresent', 'Never'] as const;
+/**
+ * Pull policy of the worker image.
+ * Default: `"IfNotPresent"`.
+ */
+export type ImagePullPolicy = (typeof IMAGE_PULL_POLICIES)[number];
+
+/** What the workers run. */
+export interface JobSpec {
+  /**
+   * A built-in job name (wordcount, nexmark-q5, ...) or a module path inside the image.
+   * Length: 1..253. Pattern: `^\S+$`.
+   */
+  entry: string;
+  /** Free-form configuration handed to the job as JSON (SLUICE_JOB_CONFIG). */
+  config?: Record<string, unknown>;
+}
+
+/** Every value of {@link JobState}. */
+export const JOB_STATES = ['running', 'suspended'] as const;
+/**
+ * running keeps workers up; suspended removes them and keeps status and state.
+ * Default: `"running"`.
+ */
+export type JobState = (typeof JOB_STATES)[number];
+
+/** Every value of {@link UpgradeMode}. */
+export const UPGRADE_MODES = ['savepoint', 'last-state', 'stateless'] as const;
+/**
+ * How a spec change reaches a running job: through a savepoint (stop-with-savepoint, then restore), from the last completed checkpoint, or from scratch.
+ * Default: `"savepoint"`.
+ */
+export type UpgradeMode = (typeof UPGRADE_MODES)[number];
+
+/**
+ * Periodic checkpoints.
+ * Default: `{}`.
+ */
+export interface CheckpointSpec {
+  /**
+   * Seconds between the triggers of periodic checkpoints.
+   * Default: `60`. Range: 1..86400.
+   */
+  intervalSeconds: number;
+  /**
+   * Seconds after which an incomplete checkpoint is aborted.
+   * Default: `600`. Range: 1..86400.
+   */
+  timeoutSeconds: number;
+  /**
+   * Completed checkpoints kept in storage; older ones are deleted.
+   * Default: `3`. Range: 1..100.
+   */
+  retained: number;
+}
+
+/**
+ * Savepoints (on request and before upgrades).
+ * Default: `{}`.
+ */
+export interface SavepointSpec {
+  /**
+   * Seconds after which an incomplete savepoint is aborted.
+   * Default: `600`. Range: 1..86400.
+   */
+  timeoutSeconds: number;
+  /**
+   * Savepoints listed in status.savepoints.history (objects are never deleted by Sluice).
+   * Default: `10`. Range: 1..100.
+   */
+  historyLimit: number;
+}
+
+/**
+ * How the job recovers from a failed attempt.
+ * Default: `{}`.
+ */
+export interface RestartPolicySpec {
+  /**
+   * Restarts allowed before the job is marked Failed.
+   * Default: `10`. Range: 0..10000.
+   */
+  maxRestarts: number;
+  /**
+   * Delay before the first restart; doubled on each further restart.
+   * Default: `5`. Range: 0..3600.
+   */
+  backoffSeconds: number;
+  /**
+   * Upper bound of the restart delay.
+   * Default: `300`. Range: 1..3600.
+   */
+  maxBackoffSeconds: number;
+  /**
+   * A worker of a started attempt that is not ready for this long fails the attempt.
+   * Default: `300`. Range: 5..3600.
+   */
+  notReadyTimeoutSeconds: number;
+}
+
+/** Object storage for checkpoints and savepoints. Each field unset here comes from the operator's configuration. */
+export interface StorageSpec {
+  /**
+   * S3 endpoint URL without a path, e.g. http://sluice-minio.sluice-system:9000
+   * Length: 0..512. Pattern: `^https?://[^\s/]+$`.
+   */
+  endpoint?: string;
+  /**
+   * Bucket name.
+   * Length: 3..63. Pattern: `^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`.
+   */
+  bucket?: string;
+  /**
+   * Key prefix under which <namespace>/<job>/<uid>/ is stored.
+   * Length: 0..256. Pattern: `^[A-Za-z0-9!_.*'()/-]*$`.
+   */
+  prefix?: string;
+  /** A Secret in the job's namespace with keys accessKey and secretKey. */
+  credentialsSecret?: SecretReference;
+}
+
+/** A Secret in the job's namespace with keys accessKey and secretKey. */
+export interface SecretReference {
+  /**
+   * Name of the Secret.
+   * Length: 1..253. Pattern: `^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$`.
+   */
+  name: string;
+}
+
+/** Settings applied to every worker pod. */
+export interface WorkerPodTemplate {
+  /** Extra labels and annotations of the worker pods. */
+  metadata?: WorkerPodMetadata;
+  /** Compute resources of the worker container (as core/v1 ResourceRequirements). */
+  resources?: WorkerResources;
+  /**
+   * Node labels a worker pod's node must have.
+   * At most 32 entries.
+   */
+  nodeSelector?: Record<string, string>;
+  /**
+   * Tolerations of the worker pods (core/v1 Toleration).
+   * At most 32 items.
+   */
+  tolerations?: Toleration[];
+  /** Affinity of the worker pods (core/v1 Affinity). */
+  affinity?: Record<string, unknown>;
+  /**
+   * PriorityClass of the worker pods.
+   * Length: 0..253.
+   */
+  priorityClassName?: string;
+  /**
+   * Secrets (in the job's namespace) used to pull the worker image.
+   * At most 8 items.
+   */
+  imagePullSecrets?: LocalObjectReference[];
+  /**
+   * Seconds a worker has to stop after SIGTERM.
+   * Default: `30`. Range: 0..3600.
+   */
+  terminationGracePeriodSeconds: number;
+  /** User and group ids of the worker process. The rest of the security context is fixed by the operator so that worker pods pass the restricted Pod Security Standard. */
+  securityContext?: WorkerSecurityContext;
+  /**
+   * Extra environment variables of the worker container (core/v1 EnvVar).
+   * At most 100 items. Unique by name.
+   */
+  env?: EnvVar[];
+}
+
+/** Extra labels and annotations of the worker pods. */
+export interface WorkerPodMetadata {
+  /**
+   * Labels added to the worker pods.
+   * At most 64 entries.
+   */
+  labels?: Record<string, string>;
+  /**
+   * Annotations added to the worker pods.
+   * At most 64 entries.
+   */
+  annotations?: Record<string, string>;
+}
+
+/** Compute resources of the worker container (as core/v1 ResourceRequirements). */
+export interface WorkerResources {
+  /**
+   * Maximum amounts, e.g. {cpu: "1", memory: 1Gi}.
+   * At most 16 entries.
+   */
+  limits?: Record<string, number | string>;
+  /**
+   * Minimum amounts the scheduler reserves.
+   * At most 16 entries.
+   */
+  requests?: Record<string, number | string>;
+}
+
+export interface Toleration {
+  key?: string;
+  operator?: 'Exists' | 'Equal';
+  value?: string;
+  effect?: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+  tolerationSeconds?: number;
+}
+
+export interface LocalObjectReference {
+  /** Length: 1..253. */
+  name: string;
+}
+
+/** User and group ids of the worker process. The rest of the security context is fixed by the operator so that worker pods pass the restricted Pod Security Standard. */
+export interface WorkerSecurityContext {
+  /**
+   * Numeric user id (not root); default from the operator configuration.
+   * Range: 1..2147483647.
+   */
+  runAsUser?: number;
+  /**
+   * Numeric primary group id.
+   * Range: 0..2147483647.
+   */
+  runAsGroup?: number;
+  /**
+   * Group that owns the pod's volumes.
+   * Range: 0..2147483647.
+   */
+  fsGroup?: number;
+}
+
+export interface EnvVar {
+  /** Length: 1..253. Pattern: `^[-._a-zA-Z][-._a-zA-Z0-9]*$`. */
+  name: string;
+  /** Length: 0..32768. */
+  value?: string;
+  valueFrom?: Record<string, unknown>;
+}
+
+/** What the operator observed and did. Written only by the operator, through the status subresource. */
+export interface StreamJobStatus {
+  /** Lifecycle phase: Starting (workers of the current attempt are being created or are not all ready), Running (all ready), Suspending/Suspended, Restarting (replacing a failed attempt), Upgrading (moving to a changed spec), Failed (restart budget exhausted). */
+  phase?: StreamJobPhase;
+  /** The metadata.generation this status was computed for. */
+  observedGeneration?: number;
+  /**
+   * Ready, Progressing, Degraded and CheckpointsHealthy, in the metav1.Condition shape.
+   * At most 16 items. Unique by type.
+   */
+  conditions?: Condition[];
+  /**
+   * The current attempt (1 for the first set of workers); every restart, resume or upgrade starts a new attempt with new pods. 0 before the first attempt.
+   * Range: 0..∞.
+   */
+  attempt?: number;
+  /**
+   * Hash of the worker-shaping spec (and operator storage defaults) the current attempt runs.
+   * Length: 0..64.
+   */
+  attemptSpecHash?: string;
+  /**
+   * When the current attempt was started.
+   * RFC 3339 timestamp.
+   */
+  attemptStartedAt?: string;
+  /**
+   * Why the current attempt was started (Created, Resumed, SpecChanged, RestartRequested, ...).
+   * Length: 0..64.
+   */
+  attemptReason?: string;
+  /**
+   * Failure restarts counted against spec.restartPolicy.maxRestarts.
+   * Range: 0..∞.
+   */
+  restarts?: number;
+  /** Worker pods of the current attempt. */
+  workers?: WorkersStatus;
+  /** Checkpoint bookkeeping of the checkpoint coordinator. */
+  checkpoints?: CheckpointsStatus;
+  /** Savepoints taken for this job. */
+  savepoints?: SavepointsStatus;
+  /** The snapshot the current attempt restored from; absent for a fresh start. */
+  restoredFrom?: RestoredFrom;
+  /** State of an upgrade in progress (owned by the upgrade coordinator). */
+  upgrade?: Record<string, unknown>;
+  /** The last handled value of each request annotation (sluice.dev/savepoint, sluice.dev/checkpoint, sluice.dev/restart) and what became of it. */
+  lastHandledRequests?: HandledRequests;
+}
+
+/** Every value of {@link StreamJobPhase}. */
+export const STREAM_JOB_PHASES = [
+  'Starting',
+  'Running',
+  'Suspending',
+  'Suspended',
+  'Restarting',
+  'Upgrading',
+  'Failed',
+] as const;
+/** Lifecycle phase: Starting (workers of the current attempt are being created or are not all ready), Running (all ready), Suspending/Suspended, Restarting (replacing a failed attempt), Upgrading (moving to a changed spec), Failed (restart budget exhausted). */
+export type StreamJobPhase = (typeof STREAM_JOB_PHASES)[number];
+
+export interface Condition {
+  /**
+   * Condition type, e.g. Ready.
+   * Length: 0..316. Pattern: `^([a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])$`.
+   */
+  type: string;
+  /** True, False or Unknown. */
+  status: ConditionStatus;
+  /**
+   * The metadata.generation the condition was computed for.
+   * Range: 0..∞.
+   */
+  observedGeneration?: number;
+  /**
+   * When status last changed (RFC 3339); unchanged when only reason or message change.
+   * RFC 3339 timestamp.
+   */
+  lastTransitionTime: string;
+  /**
+   * CamelCase reason of the last transition.
+   * Length: 1..1024. Pattern: `^[A-Za-z]([A-Za-z0-9_,:]*[A-Za-z0-9_])?$`.
+   */
+  reason: string;
+  /**
+   * Human-readable details.
+   * Length: 0..32768.
+   */
+  message: string;
+}
+
+/** Every value of {@link ConditionStatus}. */
+export const CONDITION_STATUSES = ['True', 'False', 'Unknown'] as const;
+/** True, False or Unknown. */
+export type ConditionStatus = (typeof CONDITION_STATUSES)[number];
+
+/** Worker pods of the current attempt. */
+export interface WorkersStatus {
+  /**
+   * Ready worker pods.
+   * Range: 0..∞.
+   */
+  ready?: number;
+  /**
+   * Worker pods the attempt needs (its parallelism).
+   * Range: 0..∞.
+   */
+  total?: number;
+}
+
+/** Checkpoint bookkeeping of the checkpoint coordinator. */
+export interface CheckpointsStatus {
+  /** The last checkpoint or savepoint id handed out (ids are monotonic per job). */
+  lastTriggered?: TriggeredSnapshot;
+  /** The snapshot being taken, if any. */
+  inProgress?: InProgressSnapshot;
+  /** The last completed checkpoint; failure recovery restores from it. */
+  lastCompleted?: CompletedCheckpoint;
+  /**
+   * Checkpoints aborted or failed since the job was created.
+   * Range: 0..∞.
+   */
+  failed?: number;
+  lastFailure?: CheckpointFailure;
+}
+
+/** The last checkpoint or savepoint id handed out (ids are monotonic per job). */
+export interface TriggeredSnapshot {
+  /** Range: 1..∞. */
+  id: number;
+  kind?: SnapshotKind;
+  /** Object-key prefix of the snapshot directory. */
+  path?: string;
+  /** RFC 3339 timestamp. */
+  triggeredAt?: string;
+}
+
+/** Every value of {@link SnapshotKind}. */
+export const SNAPSHOT_KINDS = ['checkpoint', 'savepoint'] as const;
+export type SnapshotKind = (typeof SNAPSHOT_KINDS)[number];
+
+/** The snapshot being taken, if any. */
+export interface InProgressSnapshot {
+  /** Range: 1..∞. */
+  id: number;
+  kind?: SnapshotKind;
+  path?: string;
+  /** RFC 3339 timestamp. */
+  triggeredAt?: string;
+  /** The user request it serves, if any. */
+  nonce?: string;
+}
+
+/** The last completed checkpoint; failure recovery restores from it. */
+export interface CompletedCheckpoint {
+  /** Range: 1..∞. */
+  id: number;
+  /** Object-key prefix of the checkpoint directory (contains _metadata). */
+  path: string;
+  /** RFC 3339 timestamp. */
+  completedAt?: string;
+  /**
+   * Milliseconds from trigger to completion.
+   * Range: 0..∞.
+   */
+  durationMs?: number;
+  /**
+   * Bytes the workers uploaded.
+   * Range: 0..∞.
+   */
+  bytes?: number;
+}
+
+export interface CheckpointFailure {
+  id?: number;
+  reason?: string;
+  message?: string;
+  /** RFC 3339 timestamp. */
+  failedAt?: string;
+}
+
+/** Savepoints taken for this job. */
+export interface SavepointsStatus {
+  /** The last completed savepoint. */
+  last?: CompletedSavepoint;
+  /**
+   * Completed savepoints, newest first, at most spec.savepoint.historyLimit.
+   * At most 100 items.
+   */
+  history?: CompletedSavepoint[];
+}
+
+/** The last completed savepoint. */
+export interface CompletedSavepoint {
+  id: number;
+  /** Object-key prefix of the savepoint directory. */
+  path: string;
+  nonce?: string;
+  /** RFC 3339 timestamp. */
+  completedAt?: string;
+  bytes?: number;
+}
+
+/** The snapshot the current attempt restored from; absent for a fresh start. */
+export interface RestoredFrom {
+  path: string;
+  kind?: SnapshotKind;
+  id?: number;
+}
+
+/** The last handled value of each request annotation (sluice.dev/savepoint, sluice.dev/checkpoint, sluice.dev/restart) and what became of it. */
+export interface HandledRequests {
+  savepoint?: HandledRequest;
+  checkpoint?: HandledRequest;
+  restart?: HandledRequest;
+}
+
+export interface HandledRequest {
+  nonce: string;
+  result: RequestResult;
+  message?: string;
+  /** RFC 3339 timestamp. */
+  handledAt?: string;
+}
+
+/** Every value of {@link RequestResult}. */
+export const REQUEST_RESULTS = ['Accepted', 'Rejected', 'Completed', 'Failed'] as const;
+export type RequestResult = (typeof REQUEST_RESULTS)[number];
