@@ -3,7 +3,7 @@
 // Sources import each other with `.ts` extensions (Node 24 runs them by type stripping);
 // ts-jest transpiles them as ESM, so tests need NODE_OPTIONS=--experimental-vm-modules.
 const transform = {
-  '^.+\\.ts$': ['ts-jest', { useESM: true, isolatedModules: true, tsconfig: 'tsconfig.json' }],
+  '^.+\\.ts$': ['ts-jest', { useESM: true, tsconfig: 'tsconfig.json' }],
 };
 const common = {
   extensionsToTreatAsEsm: ['.ts'],
