@@ -58,3 +58,11 @@ test: deps tools install lint typecheck ## Everything CI runs before e2e: lint, 
 .PHONY: format
 format: install ## Rewrite sources with prettier
 	node node_modules/prettier/bin/prettier.cjs --write .
+
+.PHONY: chart-crds
+chart-crds: ## Copy crds/ into the Helm chart (the tests fail when they drift)
+	rm -f charts/sluice/files/crds/*.yaml && cp crds/*.yaml charts/sluice/files/crds/
+
+.PHONY: helm-lint
+helm-lint: tools ## helm lint the chart
+	helm lint charts/sluice
