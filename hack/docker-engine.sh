@@ -49,6 +49,7 @@ configure_runtime() {
   need jq "jq edits daemon.json and is used by the runc wrapper (apt-get install jq)."
   log "CAP_SYS_RESOURCE is missing from the capability bounding set: using $WRAPPER_DST as docker's default runtime"
   if ! cmp -s "$HACK_DIR/runc-wrapper" "$WRAPPER_DST" 2>/dev/null; then
+    log "installing hack/runc-wrapper as $WRAPPER_DST"
     as_root install -m 0755 "$HACK_DIR/runc-wrapper" "$WRAPPER_DST"
   fi
   as_root mkdir -p "$(dirname "$DAEMON_JSON")"

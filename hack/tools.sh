@@ -10,7 +10,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 K8S_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubeadm kubectl)
 GROUP_TEST=(node etcd kube-apiserver kubectl minio mc helm)
-GROUP_CLUSTER=(node kind helm kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd minio mc)
+GROUP_CLUSTER=(node kind helm kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd coredns minio mc)
 
 version_of() {
   case "$1" in
@@ -20,8 +20,9 @@ version_of() {
     helm) echo "$HELM_VERSION" ;;
     minio) echo "$MINIO_VERSION" ;;
     mc) echo "$MC_VERSION" ;;
+    coredns) echo "$COREDNS_VERSION" ;;
     kube-*|kubelet|kubeadm|kubectl) echo "$KUBERNETES_VERSION" ;;
-    *) die "unknown tool '$1' (known: node etcd kind helm minio mc ${K8S_CMDS[*]})" ;;
+    *) die "unknown tool '$1' (known: node etcd kind helm minio mc coredns ${K8S_CMDS[*]})" ;;
   esac
 }
 
@@ -103,6 +104,7 @@ build_into() { # tool version outdir
     helm) go_env; GOBIN="$out" go install "helm.sh/helm/v3/cmd/helm@$version" ;;
     minio) go_env; GOBIN="$out" go install "github.com/minio/minio@$version" ;;
     mc) go_env; GOBIN="$out" go install "github.com/minio/mc@$version" ;;
+    coredns) go_env; GOBIN="$out" go install "github.com/coredns/coredns@$version" ;;
     *) go_env; local d; d=$(k8s_module_dir)
        (cd "$d" && GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "$(k8s_ldflags)" -o "$out/$tool" "k8s.io/kubernetes/cmd/$tool") ;;
   esac

@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Starts (or reuses) a single-node kind cluster that works without any container registry.
+#
+#   hack/kind-up.sh [CLUSTER_NAME]        default name: sluice
+#
+# Steps, each logged with elapsed seconds:
+#   1. a Docker engine (hack/docker-engine.sh: Debian's docker.io, runc wrapper if needed)
+#   2. kind and kubectl (hack/tools.sh)
+#   3. an existing cluster of that name is reused (its node container started if stopped)
+#   4. the node image: $SLUICE_KIND_NODE_IMAGE if set; else, only when SLUICE_KIND_PULL=1,
+#      kindest/node:$KUBERNETES_VERSION from Docker Hub; else the locally built
+#      sluice.dev/kind-node image (hack/kind/node-image.sh, cached by input hash)
+#   5. kind create cluster, then CoreDNS is told not to forward to upstream resolvers
+#      (cluster names only; SLUICE_KIND_DNS_FORWARD=1 keeps the forward)
+#   6. wait until the node is Ready and CoreDNS runs
+# The kubeconfig is written to $SLUICE_CACHE/kind/<name>.kubeconfig (or $SLUICE_KUBECONFIG);
+# the last line printed is the `export KUBECONFIG=...` to use it.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+NAME="${1:-${SLUICE_KIND_CLUSTER:-sluice}}"
+KCFG="${SLUICE_KUBECONFIG:-$SLUICE_CACHE/kind/$NAME.kubeconfig}"
+WAIT="${SLUICE_KIND_WAIT:-300s}"
+KIND="$BIN_DIR/kind"
+KUBECTL="$BIN_DIR/kubectl"
+phase_t0=0
+phase() { phase_t0=$(date +%s); log "== $*"; }
+phase_done() { log "   done in $(( $(date +%s) - phase_t0 ))s"; }
+k() { "$KUBECTL" --kubeconfig "$KCFG" "$@"; }
+
+node_container() { echo "$NAME-control-plane"; }
+
+wait_ready() {
+  phase "waiting for node Ready and CoreDNS (timeout $WAIT)"
+  local i
+  # The node object appears a moment after the API server answers.
+  for i in $(seq 1 60); do k get nodes -o name 2>/dev/null | grep -q . && break; sleep 2; done
+  k wait --for=condition=Ready node --all --timeout="$WAIT" >&2
+  k -n kube-system rollout status deployment/coredns --timeout="$WAIT" >&2
+  phase_done
+}
+
+# CoreDNS's default Corefile forwards names outside cluster.local to the node's resolvers, and
+# its loop plugin sends a probe query upstream at start. Pods here must only talk to the
+# cluster, so both are dropped (cluster names still resolve, others fail fast).
+restrict_coredns() {
+  [ "${SLUICE_KIND_DNS_FORWARD:-0}" = 1 ] && return 0
+  local cf new
+  cf=$(k -n kube-system get configmap coredns -o jsonpath='{.data.Corefile}')
+  new=$(printf '%s\n' "$cf" | awk '
+    /^[[:space:]]*loop[[:space:]]*$/ { next }
+    /^[[:space:]]*forward[[:space:]]/ { skip = ($0 ~ /\{[[:space:]]*$/); next }
+    skip && /^[[:space:]]*\}[[:space:]]*$/ { skip = 0; next }
+    skip { next }
+    { print }')
+  if [ "$new" != "$cf" ]; then
+    log "CoreDNS: dropping the upstream forward and loop plugins (cluster names only)"
+    k -n kube-system create configmap coredns --from-literal=Corefile="$new" --dry-run=client -o yaml \
+      | k -n kube-system apply -f - >/dev/null 2>&1 \
+      || k -n kube-system create configmap coredns --from-literal=Corefile="$new" --dry-run=client -o yaml \
+        | k -n kube-system replace -f - >/dev/null
+    k -n kube-system rollout restart deployment/coredns >/dev/null
+  fi
+}
+
+choose_image() {
+  if [ -n "${SLUICE_KIND_NODE_IMAGE:-}" ]; then
+    log "node image from SLUICE_KIND_NODE_IMAGE: $SLUICE_KIND_NODE_IMAGE"
+    echo "$SLUICE_KIND_NODE_IMAGE upstream-or-given"; return
+  fi
+  if [ "${SLUICE_KIND_PULL:-0}" = 1 ]; then
+    local pub="kindest/node:$KUBERNETES_VERSION"
+    log "trying docker pull $pub (SLUICE_KIND_PULL=1)"
+    if docker image inspect "$pub" >/dev/null 2>&1 || timeout 300 docker pull "$pub" >&2; then
+      echo "$pub upstream-or-given"; return
+    fi
+    log "pull failed: building the node image locally"
+  fi
+  echo "$("$HACK_DIR/kind/node-image.sh") local"
+}
+
+main() {
+  mkdir -p "$(dirname "$KCFG")"
+  phase "docker engine"
+  "$HACK_DIR/docker-engine.sh"
+  phase_done
+
+  phase "tools: kind, kubectl"
+  "$HACK_DIR/tools.sh" kind kubectl >&2
+  phase_done
+
+  if "$KIND" get clusters 2>/dev/null | grep -qxF "$NAME"; then
+    log "cluster '$NAME' exists: reusing it"
+    local node; node=$(node_container)
+    if [ "$(docker inspect --format '{{.State.Running}}' "$node" 2>/dev/null)" != true ]; then
+      phase "starting stopped node container $node"
+      docker start "$node" >/dev/null
+      phase_done
+    fi
+    "$KIND" export kubeconfig --name "$NAME" --kubeconfig "$KCFG" >&2
+  else
+    phase "node image"
+    local image source
+    read -r image source < <(choose_image)
+    [ -n "$image" ] || die "no node image"
+    phase_done
+
+    phase "kind create cluster --name $NAME --image $image"
+    local cfg="$HACK_DIR/kind/cluster.yaml"
+    if [ "$source" != local ]; then
+      # Public node images bring kind's own CNI (kindnet) and have no static CNI config.
+      cfg=$(mktemp); grep -v 'disableDefaultCNI' "$HACK_DIR/kind/cluster.yaml" > "$cfg"
+    fi
+    "$KIND" create cluster --name "$NAME" --image "$image" --config "$cfg" --kubeconfig "$KCFG" >&2
+    phase_done
+    restrict_coredns
+  fi
+  wait_ready
+  log "cluster '$NAME' is up: $(k get nodes --no-headers | awk '{print $1, $2, $5}')"
+  echo "export KUBECONFIG=$KCFG"
+}
+main
