@@ -1,0 +1,18 @@
+/**
+ * Restart budget and exponential backoff of failure restarts (spec.restartPolicy).
+ * Delay before restart n (n = restarts so far + 1): backoffSeconds · 2^(n−1), capped at
+ * maxBackoffSeconds — the shape of Flink's exponential-delay restart strategy and of the
+ * kubelet's CrashLoopBackOff.
+ */
+import type { RestartPolicySpec } from '../../../api/src/streamjob.ts';
+
+/** Milliseconds to wait before the next restart, given the restarts already made. */
+export function restartDelayMs(policy: RestartPolicySpec, restartsSoFar: number): number {
+  const exp = Math.min(restartsSoFar, 30);
+  return Math.min(policy.backoffSeconds * 2 ** exp, policy.maxBackoffSeconds) * 1000;
+}
+
+/** True when another failure restart would exceed spec.restartPolicy.maxRestarts. */
+export function restartBudgetExhausted(policy: RestartPolicySpec, restartsSoFar: number): boolean {
+  return restartsSoFar >= policy.maxRestarts;
+}

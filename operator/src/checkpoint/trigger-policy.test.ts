@@ -1,0 +1,124 @@
+import type { CheckpointAck } from '../../../api/src/protocol.ts';
+import { decide, nextSnapshotId, type CoordinatorObservation } from './trigger-policy.ts';
+
+const T0 = Date.parse('2026-11-23T10:00:00Z');
+const iso = (ms: number) => new Date(ms).toISOString();
+
+function obs(over: Partial<CoordinatorObservation> = {}): CoordinatorObservation {
+  return {
+    now: T0,
+    checkpoint: { intervalSeconds: 30, timeoutSeconds: 60, retained: 3 },
+    savepoint: { timeoutSeconds: 120, historyLimit: 10 },
+    checkpoints: undefined,
+    parallelism: 2,
+    workersReady: true,
+    scheduleStart: T0 - 40_000,
+    acks: [],
+    ...over,
+  };
+}
+
+const ack = (id: number, subtask: number, extra: Partial<CheckpointAck> = {}): CheckpointAck => ({
+  id,
+  subtask,
+  bytes: 100,
+  files: [`subtask-${subtask}.snap`],
+  ...extra,
+});
+
+describe('nextSnapshotId', () => {
+  it('starts at 1 and passes every id handed out', () => {
+    expect(nextSnapshotId(undefined)).toBe(1);
+    expect(nextSnapshotId({ lastTriggered: { id: 4 }, lastCompleted: { id: 3, path: 'p' } })).toBe(5);
+    expect(nextSnapshotId({ inProgress: { id: 9 }, lastTriggered: { id: 8 } })).toBe(10);
+  });
+});
+
+describe('decide with nothing in progress', () => {
+  it('triggers the periodic checkpoint once the interval has passed since the schedule start', () => {
+    expect(decide(obs({ scheduleStart: T0 - 30_000 }))).toEqual({
+      action: 'trigger',
+      id: 1,
+      kind: 'checkpoint',
+      nonce: undefined,
+      stop: false,
+    });
+  });
+
+  it('waits for the rest of the interval, counted from the later of last trigger and schedule start', () => {
+    const d = decide(
+      obs({
+        scheduleStart: T0 - 100_000,
+        checkpoints: { lastTriggered: { id: 7, triggeredAt: iso(T0 - 10_000) } },
+      }),
+    );
+    expect(d).toEqual({ action: 'wait', requeueAfterMs: 20_000 });
+  });
+
+  it('does not trigger while a worker is not ready', () => {
+    expect(decide(obs({ workersReady: false, savepointRequest: 'n1' }))).toEqual({
+      action: 'wait',
+      requeueAfterMs: undefined,
+    });
+  });
+
+  it('orders stop-with-savepoint before user savepoints before user checkpoints before the schedule', () => {
+    const base = obs({ savepointRequest: 's1', checkpointRequest: 'c1' });
+    expect(decide({ ...base, stopWithSavepoint: true })).toMatchObject({ kind: 'savepoint', stop: true });
+    expect(decide(base)).toMatchObject({ kind: 'savepoint', nonce: 's1', stop: false });
+    expect(decide({ ...base, savepointRequest: undefined })).toMatchObject({
+      kind: 'checkpoint',
+      nonce: 'c1',
+    });
+  });
+
+  it('serves a user request immediately even when the periodic one is not due', () => {
+    const d = decide(obs({ scheduleStart: T0, checkpointRequest: 'now-please' }));
+    expect(d).toMatchObject({ action: 'trigger', kind: 'checkpoint', nonce: 'now-please' });
+  });
+});
+
+describe('decide with a snapshot in progress', () => {
+  const inProgress = (kind: 'checkpoint' | 'savepoint' = 'checkpoint') => ({
+    inProgress: { id: 5, kind, path: 'p/chk-5', triggeredAt: iso(T0 - 5_000) },
+    lastTriggered: { id: 5 },
+  });
+
+  it('completes when every subtask acked this id, with acks in subtask order', () => {
+    const d = decide(obs({ checkpoints: inProgress(), acks: [ack(5, 1), ack(4, 0), ack(5, 0)] }));
+    expect(d).toEqual({ action: 'complete', id: 5, acks: [ack(5, 0), ack(5, 1)] });
+  });
+
+  it('ignores acks of older ids and waits until the timeout deadline', () => {
+    const d = decide(obs({ checkpoints: inProgress(), acks: [ack(4, 0), ack(5, 1)] }));
+    expect(d).toEqual({ action: 'wait', requeueAfterMs: 55_000 });
+  });
+
+  it('aborts on a worker error ack, naming the subtask and its error', () => {
+    const d = decide(
+      obs({ checkpoints: inProgress(), acks: [ack(5, 0), ack(5, 1, { error: 'S3 PUT failed: 503' })] }),
+    );
+    expect(d).toEqual({
+      action: 'abort',
+      id: 5,
+      reason: 'WorkerFailed',
+      message: 'subtask 1 could not take checkpoint 5: S3 PUT failed: 503',
+    });
+  });
+
+  it('aborts after the timeout of its kind, naming the silent subtasks', () => {
+    const late = obs({ now: T0 + 56_000, checkpoints: inProgress(), acks: [ack(5, 1)] });
+    expect(decide(late)).toEqual({
+      action: 'abort',
+      id: 5,
+      reason: 'Timeout',
+      message: 'checkpoint 5 did not complete within 60s; no ack from subtask(s) 0',
+    });
+    expect(decide({ ...late, checkpoints: inProgress('savepoint') })).toMatchObject({ action: 'wait' });
+  });
+
+  it('never triggers another snapshot while one is in progress', () => {
+    const d = decide(obs({ checkpoints: inProgress(), savepointRequest: 'x', stopWithSavepoint: true }));
+    expect(d.action).toBe('wait');
+  });
+});

@@ -1,0 +1,111 @@
+/**
+ * The checkpoint coordinator's decision, as a pure function of what one reconcile observes:
+ * finish, abort or keep waiting for the snapshot in progress, or trigger the next one
+ * (a stop-with-savepoint first, then user savepoint and checkpoint requests, then the
+ * periodic checkpoint). At most one snapshot is in progress per job, as in Flink with
+ * `maxConcurrentCheckpoints = 1`.
+ */
+import type { CheckpointAck, SnapshotKind } from '../../../api/src/protocol.ts';
+import type { CheckpointsStatus, CheckpointSpec, SavepointSpec } from '../../../api/src/streamjob.ts';
+
+/** What the coordinator sees in one reconcile. Times are milliseconds since the epoch. */
+export interface CoordinatorObservation {
+  now: number;
+  checkpoint: CheckpointSpec;
+  savepoint: SavepointSpec;
+  checkpoints: CheckpointsStatus | undefined;
+  /** Parallelism of the current attempt: the number of acks a snapshot needs. */
+  parallelism: number;
+  /** Every worker of the current attempt is ready (a snapshot needs all participants). */
+  workersReady: boolean;
+  /** When the periodic schedule of the current attempt starts (its workers became ready). */
+  scheduleStart: number;
+  /** Acks read from the worker pods of the current attempt, any id. */
+  acks: CheckpointAck[];
+  /** Nonce of an unhandled `sluice.dev/savepoint` request, if any. */
+  savepointRequest?: string;
+  /** Nonce of an unhandled `sluice.dev/checkpoint` request, if any. */
+  checkpointRequest?: string;
+  /** The operator itself needs a stop-with-savepoint (upgrade or suspend in savepoint mode). */
+  stopWithSavepoint?: boolean;
+}
+
+/** Why a snapshot in progress is given up. */
+export type AbortReason = 'Timeout' | 'WorkerFailed';
+
+/** The one thing the coordinator does in this reconcile. */
+export type CoordinatorDecision =
+  | { action: 'wait'; requeueAfterMs: number | undefined }
+  | { action: 'trigger'; id: number; kind: SnapshotKind; nonce: string | undefined; stop: boolean }
+  | { action: 'complete'; id: number; acks: CheckpointAck[] }
+  | { action: 'abort'; id: number; reason: AbortReason; message: string };
+
+/** The id the next snapshot gets: one past every id handed out so far (checkpoints and savepoints share it). */
+export function nextSnapshotId(checkpoints: CheckpointsStatus | undefined): number {
+  return (
+    Math.max(
+      checkpoints?.lastTriggered?.id ?? 0,
+      checkpoints?.inProgress?.id ?? 0,
+      checkpoints?.lastCompleted?.id ?? 0,
+    ) + 1
+  );
+}
+
+/**
+ * Decides what the coordinator does now.
+ * - In progress: a worker's error ack aborts it (WorkerFailed); acks of every subtask complete it;
+ *   past `timeoutSeconds` of its kind it is aborted (Timeout); otherwise wait until its deadline.
+ * - Nothing in progress and not all workers ready: wait (a pod event reconciles again).
+ * - Otherwise trigger, by priority: stop-with-savepoint, user savepoint, user checkpoint, and the
+ *   periodic checkpoint once `intervalSeconds` have passed since the later of the last trigger
+ *   and `scheduleStart`.
+ */
+export function decide(o: CoordinatorObservation): CoordinatorDecision {
+  const inProgress = o.checkpoints?.inProgress;
+  if (inProgress) {
+    const forId = o.acks.filter((a) => a.id === inProgress.id);
+    const failed = forId.find((a) => a.error !== undefined);
+    if (failed) {
+      return {
+        action: 'abort',
+        id: inProgress.id,
+        reason: 'WorkerFailed',
+        message: `subtask ${failed.subtask} could not take ${inProgress.kind ?? 'checkpoint'} ${inProgress.id}: ${failed.error}`,
+      };
+    }
+    const bySubtask = new Map(forId.map((a) => [a.subtask, a]));
+    const all = Array.from({ length: o.parallelism }, (_, i) => bySubtask.get(i));
+    if (all.every((a) => a !== undefined)) {
+      return { action: 'complete', id: inProgress.id, acks: all as CheckpointAck[] };
+    }
+    const timeoutMs =
+      (inProgress.kind === 'savepoint' ? o.savepoint.timeoutSeconds : o.checkpoint.timeoutSeconds) * 1000;
+    const started = inProgress.triggeredAt ? Date.parse(inProgress.triggeredAt) : o.now;
+    const left = started + timeoutMs - o.now;
+    if (left <= 0) {
+      const missing = all.flatMap((a, i) => (a === undefined ? [i] : []));
+      return {
+        action: 'abort',
+        id: inProgress.id,
+        reason: 'Timeout',
+        message: `${inProgress.kind ?? 'checkpoint'} ${inProgress.id} did not complete within ${timeoutMs / 1000}s; no ack from subtask(s) ${missing.join(', ')}`,
+      };
+    }
+    return { action: 'wait', requeueAfterMs: left };
+  }
+
+  if (!o.workersReady) return { action: 'wait', requeueAfterMs: undefined };
+  const id = nextSnapshotId(o.checkpoints);
+  if (o.stopWithSavepoint) return { action: 'trigger', id, kind: 'savepoint', nonce: undefined, stop: true };
+  if (o.savepointRequest !== undefined) {
+    return { action: 'trigger', id, kind: 'savepoint', nonce: o.savepointRequest, stop: false };
+  }
+  if (o.checkpointRequest !== undefined) {
+    return { action: 'trigger', id, kind: 'checkpoint', nonce: o.checkpointRequest, stop: false };
+  }
+  const lastTriggered = o.checkpoints?.lastTriggered?.triggeredAt;
+  const since = Math.max(o.scheduleStart, lastTriggered ? Date.parse(lastTriggered) : 0);
+  const due = since + o.checkpoint.intervalSeconds * 1000;
+  if (o.now >= due) return { action: 'trigger', id, kind: 'checkpoint', nonce: undefined, stop: false };
+  return { action: 'wait', requeueAfterMs: due - o.now };
+}
