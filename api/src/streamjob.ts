@@ -337,7 +337,7 @@ export interface EnvVar {
 
 /** What the operator observed and did. Written only by the operator, through the status subresource. */
 export interface StreamJobStatus {
-  /** Lifecycle phase: Starting (workers of the current attempt are being created or are not all ready), Running (all ready), Suspending/Suspended, Restarting (replacing a failed attempt), Upgrading (moving to a changed spec), Failed (restart budget exhausted). */
+  /** Lifecycle phase: Starting (workers of the current attempt are being created or are not all ready), Running (all ready), Suspending/Suspended, Restarting (a new attempt after a failure or a restart request), Upgrading (a new attempt for a changed spec), Finished (every worker exited successfully: bounded input is exhausted), Failed (restart budget exhausted). */
   phase?: StreamJobPhase;
   /** The metadata.generation this status was computed for. */
   observedGeneration?: number;
@@ -393,9 +393,10 @@ export const STREAM_JOB_PHASES = [
   'Suspended',
   'Restarting',
   'Upgrading',
+  'Finished',
   'Failed',
 ] as const;
-/** Lifecycle phase: Starting (workers of the current attempt are being created or are not all ready), Running (all ready), Suspending/Suspended, Restarting (replacing a failed attempt), Upgrading (moving to a changed spec), Failed (restart budget exhausted). */
+/** Lifecycle phase: Starting (workers of the current attempt are being created or are not all ready), Running (all ready), Suspending/Suspended, Restarting (a new attempt after a failure or a restart request), Upgrading (a new attempt for a changed spec), Finished (every worker exited successfully: bounded input is exhausted), Failed (restart budget exhausted). */
 export type StreamJobPhase = (typeof STREAM_JOB_PHASES)[number];
 
 export interface Condition {

@@ -1,0 +1,445 @@
+/**
+ * Operator configuration from command-line flags and environment variables (a flag wins over
+ * its variable, a variable over the default). Every setting is listed in {@link SETTINGS}, which
+ * also renders `--help`; docs/operator.md documents the same table (a unit test keeps them in
+ * sync).
+ */
+import { randomBytes } from 'node:crypto';
+import { DEFAULT_DATA_PORT } from '../../api/src/protocol.ts';
+import type { ElectionTiming } from './kube/leader-election.ts';
+import { validateTiming } from './kube/leader-election.ts';
+import type { RateLimitOptions } from './kube/rate-limiter.ts';
+import type { WorkerSettings } from './streamjob/desired-state.ts';
+import type { StorageDefaults } from './streamjob/storage.ts';
+
+/** pino's log levels. */
+export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/** The operator's configuration. Durations in milliseconds. */
+export interface OperatorConfig {
+  /** kubeconfig file; undefined: $KUBECONFIG, ~/.kube/config or in-cluster. */
+  kubeconfig?: string;
+  /** Namespaces whose StreamJobs are reconciled; empty: all namespaces. */
+  namespaces: string[];
+  leaderElection: { enabled: boolean; namespace: string; leaseName: string; timing: ElectionTiming };
+  /** Holder identity in the Lease and reportingInstance of Events; unique per process. */
+  identity: string;
+  /** Address of /metrics, /healthz and /readyz. Port 0 picks a free port. */
+  http: { host: string; port: number };
+  logLevel: LogLevel;
+  maxConcurrentReconciles: number;
+  resyncPeriodMs: number;
+  retry: RateLimitOptions;
+  shutdownTimeoutMs: number;
+  storage: StorageDefaults;
+  worker: WorkerSettings;
+}
+
+type Kind = 'string' | 'bool' | 'int' | 'duration' | 'list';
+
+/** One setting: its flag, environment variable, kind, default and meaning. */
+export interface Setting {
+  key: string;
+  flag: string;
+  env: string;
+  kind: Kind;
+  /** Default as written on the command line ('' for none). */
+  default: string;
+  description: string;
+}
+
+/** Every setting, in documentation order. */
+export const SETTINGS: readonly Setting[] = [
+  {
+    key: 'kubeconfig',
+    flag: '--kubeconfig',
+    env: 'SLUICE_KUBECONFIG',
+    kind: 'string',
+    default: '',
+    description: 'kubeconfig file; empty: $KUBECONFIG, ~/.kube/config, or the in-cluster service account',
+  },
+  {
+    key: 'namespaces',
+    flag: '--watch-namespaces',
+    env: 'SLUICE_WATCH_NAMESPACES',
+    kind: 'list',
+    default: '',
+    description: 'comma-separated namespaces to reconcile; empty: all namespaces',
+  },
+  {
+    key: 'leaderElect',
+    flag: '--leader-elect',
+    env: 'SLUICE_LEADER_ELECTION',
+    kind: 'bool',
+    default: 'true',
+    description: 'run leader election so that only one replica reconciles',
+  },
+  {
+    key: 'leaseNamespace',
+    flag: '--leader-election-namespace',
+    env: 'SLUICE_LEADER_ELECTION_NAMESPACE',
+    kind: 'string',
+    default: '',
+    description: 'namespace of the Lease; empty: $POD_NAMESPACE, the in-cluster namespace, or sluice-system',
+  },
+  {
+    key: 'leaseName',
+    flag: '--lease-name',
+    env: 'SLUICE_LEASE_NAME',
+    kind: 'string',
+    default: 'sluice-operator',
+    description: 'name of the coordination.k8s.io Lease',
+  },
+  {
+    key: 'leaseDuration',
+    flag: '--lease-duration',
+    env: 'SLUICE_LEASE_DURATION',
+    kind: 'duration',
+    default: '15s',
+    description: 'how long standbys wait after the last renewal before taking over',
+  },
+  {
+    key: 'renewDeadline',
+    flag: '--renew-deadline',
+    env: 'SLUICE_RENEW_DEADLINE',
+    kind: 'duration',
+    default: '10s',
+    description: 'how long the leader retries renewing before it exits',
+  },
+  {
+    key: 'retryPeriod',
+    flag: '--retry-period',
+    env: 'SLUICE_RETRY_PERIOD',
+    kind: 'duration',
+    default: '2s',
+    description: 'interval of acquire and renew attempts',
+  },
+  {
+    key: 'identity',
+    flag: '--identity',
+    env: 'SLUICE_IDENTITY',
+    kind: 'string',
+    default: '',
+    description: 'leader-election identity; empty: <$POD_NAME or hostname>_<random>',
+  },
+  {
+    key: 'httpHost',
+    flag: '--http-host',
+    env: 'SLUICE_HTTP_HOST',
+    kind: 'string',
+    default: '0.0.0.0',
+    description: 'listen address of /metrics, /healthz and /readyz',
+  },
+  {
+    key: 'httpPort',
+    flag: '--http-port',
+    env: 'SLUICE_HTTP_PORT',
+    kind: 'int',
+    default: '8080',
+    description: 'listen port of /metrics, /healthz and /readyz (0: any free port)',
+  },
+  {
+    key: 'logLevel',
+    flag: '--log-level',
+    env: 'SLUICE_LOG_LEVEL',
+    kind: 'string',
+    default: 'info',
+    description: `one of ${LOG_LEVELS.join(', ')}`,
+  },
+  {
+    key: 'maxConcurrentReconciles',
+    flag: '--max-concurrent-reconciles',
+    env: 'SLUICE_MAX_CONCURRENT_RECONCILES',
+    kind: 'int',
+    default: '4',
+    description: 'StreamJobs reconciled at the same time',
+  },
+  {
+    key: 'resyncPeriod',
+    flag: '--resync-period',
+    env: 'SLUICE_RESYNC_PERIOD',
+    kind: 'duration',
+    default: '10m',
+    description: 'every job is reconciled at least this often',
+  },
+  {
+    key: 'retryBaseDelay',
+    flag: '--retry-base-delay',
+    env: 'SLUICE_RETRY_BASE_DELAY',
+    kind: 'duration',
+    default: '100ms',
+    description: 'first retry delay of a failed reconcile (doubles per failure)',
+  },
+  {
+    key: 'retryMaxDelay',
+    flag: '--retry-max-delay',
+    env: 'SLUICE_RETRY_MAX_DELAY',
+    kind: 'duration',
+    default: '5m',
+    description: 'largest retry delay of a failed reconcile',
+  },
+  {
+    key: 'retryRate',
+    flag: '--retry-rate',
+    env: 'SLUICE_RETRY_RATE',
+    kind: 'int',
+    default: '10',
+    description: 'retries per second across all jobs (token bucket)',
+  },
+  {
+    key: 'retryBurst',
+    flag: '--retry-burst',
+    env: 'SLUICE_RETRY_BURST',
+    kind: 'int',
+    default: '100',
+    description: 'retries allowed in a burst above that rate',
+  },
+  {
+    key: 'shutdownTimeout',
+    flag: '--shutdown-timeout',
+    env: 'SLUICE_SHUTDOWN_TIMEOUT',
+    kind: 'duration',
+    default: '20s',
+    description: 'how long SIGTERM waits for running reconciles',
+  },
+  {
+    key: 'storageEndpoint',
+    flag: '--storage-endpoint',
+    env: 'SLUICE_STORAGE_ENDPOINT',
+    kind: 'string',
+    default: '',
+    description: 'default S3 endpoint URL of jobs without spec.storage.endpoint',
+  },
+  {
+    key: 'storageBucket',
+    flag: '--storage-bucket',
+    env: 'SLUICE_STORAGE_BUCKET',
+    kind: 'string',
+    default: '',
+    description: 'default bucket',
+  },
+  {
+    key: 'storagePrefix',
+    flag: '--storage-prefix',
+    env: 'SLUICE_STORAGE_PREFIX',
+    kind: 'string',
+    default: '',
+    description: 'default key prefix',
+  },
+  {
+    key: 'storageSecret',
+    flag: '--storage-credentials-secret',
+    env: 'SLUICE_STORAGE_CREDENTIALS_SECRET',
+    kind: 'string',
+    default: '',
+    description:
+      'Secret (keys accessKey, secretKey) copied into the namespace of jobs without spec.storage.credentialsSecret',
+  },
+  {
+    key: 'storageSecretNamespace',
+    flag: '--storage-credentials-namespace',
+    env: 'SLUICE_STORAGE_CREDENTIALS_NAMESPACE',
+    kind: 'string',
+    default: '',
+    description: 'namespace of that Secret; empty: the leader-election namespace',
+  },
+  {
+    key: 'workerRunAsUser',
+    flag: '--worker-run-as-user',
+    env: 'SLUICE_WORKER_RUN_AS_USER',
+    kind: 'int',
+    default: '65532',
+    description: 'default uid of worker processes (non-root)',
+  },
+  {
+    key: 'workerRunAsGroup',
+    flag: '--worker-run-as-group',
+    env: 'SLUICE_WORKER_RUN_AS_GROUP',
+    kind: 'int',
+    default: '65532',
+    description: 'default gid of worker processes',
+  },
+  {
+    key: 'workerDataPort',
+    flag: '--worker-data-port',
+    env: 'SLUICE_WORKER_DATA_PORT',
+    kind: 'int',
+    default: String(DEFAULT_DATA_PORT),
+    description: "TCP port of the workers' shuffle listener",
+  },
+];
+
+/** Invalid configuration; `problems` lists every bad setting. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`invalid operator configuration:\n  ${problems.join('\n  ')}\n(see --help or docs/operator.md)`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+/**
+ * Parses a duration like `500ms`, `15s`, `2m`, `1h` or `1m30s` into milliseconds.
+ * @returns undefined when `text` is not such a duration.
+ */
+export function parseDuration(text: string): number | undefined {
+  const s = text.trim();
+  if (!/^(\d+(\.\d+)?(ms|s|m|h))+$/.test(s)) return undefined;
+  const unit: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+  let total = 0;
+  for (const m of s.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h)/g)) total += Number(m[1]) * unit[m[2]!]!;
+  return Math.round(total);
+}
+
+/** Facts from the process's surroundings used for defaults. */
+export interface Environment {
+  env: Record<string, string | undefined>;
+  hostname: string;
+  /** The in-cluster namespace (service account namespace file), if running in a pod. */
+  inClusterNamespace?: string;
+}
+
+/** Text of `--help`. */
+export function helpText(): string {
+  const rows = SETTINGS.map(
+    (s) =>
+      `  ${`${s.flag}${s.kind === 'bool' ? '[=true|false]' : '=VALUE'}`.padEnd(44)} ${s.env}\n      ${s.description}${s.default ? ` (default ${s.default})` : ''}`,
+  );
+  return `Usage: node operator/src/main.ts [flags]\n\nEvery flag can also be set through the environment variable shown.\n\n${rows.join('\n')}\n`;
+}
+
+/**
+ * Reads the configuration from `argv` (flags after the script) and the environment.
+ * @throws ConfigError naming every unknown flag and invalid value (durations like 15s; integers;
+ *   booleans true/false; leader-election timing that violates lease > renew > 1.2 × retry).
+ */
+export function loadConfig(argv: readonly string[], environment: Environment): OperatorConfig {
+  const problems: string[] = [];
+  const byFlag = new Map(SETTINGS.map((s) => [s.flag, s]));
+  const raw = new Map<string, string>();
+  for (const s of SETTINGS) {
+    const v = environment.env[s.env];
+    if (v !== undefined) raw.set(s.key, v);
+  }
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf('=');
+    const flag = eq >= 0 ? arg.slice(0, eq) : arg;
+    const s = byFlag.get(flag);
+    if (!s) {
+      problems.push(`unknown flag ${flag}`);
+      continue;
+    }
+    if (eq >= 0) raw.set(s.key, arg.slice(eq + 1));
+    else if (s.kind === 'bool') raw.set(s.key, 'true');
+    else if (i + 1 < argv.length) raw.set(s.key, argv[++i]!);
+    else problems.push(`flag ${flag} needs a value`);
+  }
+
+  const get = (key: string): { s: Setting; v: string } => {
+    const s = SETTINGS.find((x) => x.key === key)!;
+    return { s, v: raw.get(key) ?? s.default };
+  };
+  const str = (key: string) => get(key).v.trim();
+  const int = (key: string, min: number, max: number): number => {
+    const { s, v } = get(key);
+    const n = Number(v);
+    if (!/^\d+$/.test(v.trim()) || n < min || n > max) {
+      problems.push(`${s.flag} / ${s.env} must be an integer in ${min}..${max} (got ${JSON.stringify(v)})`);
+      return Number(s.default);
+    }
+    return n;
+  };
+  const dur = (key: string): number => {
+    const { s, v } = get(key);
+    const ms = parseDuration(v);
+    if (ms === undefined || ms <= 0) {
+      problems.push(
+        `${s.flag} / ${s.env} must be a positive duration like 500ms, 15s, 2m (got ${JSON.stringify(v)})`,
+      );
+      return parseDuration(s.default)!;
+    }
+    return ms;
+  };
+  const bool = (key: string): boolean => {
+    const { s, v } = get(key);
+    if (!/^(true|false)$/i.test(v.trim())) {
+      problems.push(`${s.flag} / ${s.env} must be true or false (got ${JSON.stringify(v)})`);
+      return s.default === 'true';
+    }
+    return v.trim().toLowerCase() === 'true';
+  };
+
+  const env = environment.env;
+  const leaseNamespace =
+    str('leaseNamespace') || env.POD_NAMESPACE || environment.inClusterNamespace || 'sluice-system';
+  const timing: ElectionTiming = {
+    leaseDurationMs: dur('leaseDuration'),
+    renewDeadlineMs: dur('renewDeadline'),
+    retryPeriodMs: dur('retryPeriod'),
+  };
+  const leaderElect = bool('leaderElect');
+  if (leaderElect) {
+    try {
+      validateTiming(timing);
+    } catch (err) {
+      problems.push(`leader election timing: ${(err as Error).message}`);
+    }
+  }
+  const logLevel = str('logLevel') as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel))
+    problems.push(
+      `--log-level / SLUICE_LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')} (got ${JSON.stringify(logLevel)})`,
+    );
+  const namespaces = str('namespaces')
+    .split(',')
+    .map((n) => n.trim())
+    .filter((n) => n !== '');
+  for (const ns of namespaces) {
+    if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(ns))
+      problems.push(`--watch-namespaces: ${JSON.stringify(ns)} is not a namespace name`);
+  }
+  const endpoint = str('storageEndpoint');
+  if (endpoint && !/^https?:\/\/[^\s/]+\/?$/.test(endpoint)) {
+    problems.push(
+      `--storage-endpoint / SLUICE_STORAGE_ENDPOINT must be http(s)://host[:port] (got ${JSON.stringify(endpoint)})`,
+    );
+  }
+  const retryBase = dur('retryBaseDelay');
+  const retryMax = dur('retryMaxDelay');
+  if (retryMax < retryBase) problems.push('--retry-max-delay must not be smaller than --retry-base-delay');
+
+  const config: OperatorConfig = {
+    kubeconfig: str('kubeconfig') || undefined,
+    namespaces: [...new Set(namespaces)],
+    leaderElection: { enabled: leaderElect, namespace: leaseNamespace, leaseName: str('leaseName'), timing },
+    identity: str('identity') || `${env.POD_NAME || environment.hostname}_${randomBytes(4).toString('hex')}`,
+    http: { host: str('httpHost'), port: int('httpPort', 0, 65535) },
+    logLevel,
+    maxConcurrentReconciles: int('maxConcurrentReconciles', 1, 1000),
+    resyncPeriodMs: dur('resyncPeriod'),
+    retry: {
+      baseDelayMs: retryBase,
+      maxDelayMs: retryMax,
+      ratePerSecond: int('retryRate', 1, 100_000),
+      burst: int('retryBurst', 1, 100_000),
+    },
+    shutdownTimeoutMs: dur('shutdownTimeout'),
+    storage: {
+      endpoint: endpoint.replace(/\/$/, '') || undefined,
+      bucket: str('storageBucket') || undefined,
+      prefix: str('storagePrefix'),
+      credentialsSecret: str('storageSecret') || undefined,
+      credentialsNamespace: str('storageSecretNamespace') || leaseNamespace,
+    },
+    worker: {
+      runAsUser: int('workerRunAsUser', 1, 2_147_483_647),
+      runAsGroup: int('workerRunAsGroup', 0, 2_147_483_647),
+      dataPort: int('workerDataPort', 1, 65535),
+    },
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return config;
+}

@@ -1,0 +1,55 @@
+/**
+ * JSON merge patches (RFC 7386) computed from two documents: applying `mergePatch(from, to)` to
+ * `from` yields `to`. Objects are diffed key by key (removed keys become `null`); arrays and
+ * scalars are replaced whole — which is why a status patch must carry the complete
+ * `conditions` array, as RFC 7386 and the API server treat it.
+ */
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function equalJson(a: unknown, b: unknown): boolean {
+  return JSON.stringify(a) === JSON.stringify(b);
+}
+
+/**
+ * The merge patch from `from` to `to` (both JSON-compatible objects), or undefined when they
+ * are equal. Keys whose value is `undefined` count as absent.
+ */
+export function mergePatch(
+  from: Record<string, unknown>,
+  to: Record<string, unknown>,
+): Record<string, Json> | undefined {
+  const patch: Record<string, Json> = {};
+  for (const key of Object.keys(from)) {
+    if (from[key] !== undefined && to[key] === undefined) patch[key] = null;
+  }
+  for (const [key, value] of Object.entries(to)) {
+    if (value === undefined) continue;
+    const old = from[key];
+    if (isObject(old) && isObject(value)) {
+      const sub = mergePatch(old, value);
+      if (sub !== undefined) patch[key] = sub;
+    } else if (!equalJson(old, value)) {
+      patch[key] = JSON.parse(JSON.stringify(value)) as Json;
+    }
+  }
+  return Object.keys(patch).length > 0 ? patch : undefined;
+}
+
+/** Applies merge patch `patch` to `doc` (RFC 7386 semantics); returns a new document. */
+export function applyMergePatch(
+  doc: Record<string, unknown>,
+  patch: Record<string, unknown>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...doc };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete out[key];
+    else if (isObject(value)) out[key] = applyMergePatch(isObject(out[key]) ? out[key] : {}, value);
+    else out[key] = value;
+  }
+  return out;
+}

@@ -1,0 +1,269 @@
+/**
+ * The manager: everything the reconciler never sees. It runs leader election, and — only while
+ * leading — the informers (StreamJobs and the worker pods, per watched namespace or cluster-wide)
+ * and the StreamJob controller; it serves health, readiness and metrics; and it shuts down in
+ * order on request. Clients are built from one injected KubeConfig.
+ */
+import { CoreV1Api, RbacAuthorizationV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import type { Registry } from 'prom-client';
+import type { StreamJob } from '../../api/src/streamjob.ts';
+import type { OperatorConfig } from './config.ts';
+import type { Clock } from './kube/clock.ts';
+import { Controller } from './kube/controller.ts';
+import { KubeEventRecorder } from './kube/events.ts';
+import { Informer, kubeListWatch } from './kube/informer.ts';
+import { LeaderElector, kubeLeaseClient } from './kube/leader-election.ts';
+import type { Logger } from './kube/logger.ts';
+import { RuntimeMetrics } from './kube/metrics.ts';
+import { defaultControllerRateLimiter } from './kube/rate-limiter.ts';
+import { WorkQueue } from './kube/workqueue.ts';
+import { startHttpServer, type RunningHttpServer } from './http-server.ts';
+import { ChildObjects } from './streamjob/children.ts';
+import { JobMetrics } from './streamjob/job-metrics.ts';
+import { CONTROLLER_NAME, LABEL_JOB, MANAGED_PODS_SELECTOR } from './streamjob/names.ts';
+import { StreamJobReconciler } from './streamjob/reconciler.ts';
+import { StreamJobClient } from './streamjob/streamjob-client.ts';
+
+/** Dependencies of {@link Manager}. */
+export interface ManagerOptions {
+  config: OperatorConfig;
+  kubeConfig: KubeConfig;
+  log: Logger;
+  registry: Registry;
+  clock: Clock;
+  /** Called when leadership is lost (the process should exit: another replica leads now). */
+  onLeadershipLost(): void;
+}
+
+/** The StreamJob that controls `pod` (`namespace/name`), from its controller ownerReference or job label. */
+export function owningJobKey(pod: V1Pod): string | undefined {
+  const ns = pod.metadata?.namespace;
+  const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'StreamJob');
+  const name = owner?.name ?? pod.metadata?.labels?.[LABEL_JOB];
+  return ns && name ? `${ns}/${name}` : undefined;
+}
+
+/** Whether a StreamJob update can matter to the reconciler (not just our own status write). */
+export function jobChangeMatters(oldJob: StreamJob, newJob: StreamJob): boolean {
+  if (oldJob === newJob) return true; // resync
+  const a = oldJob.metadata ?? {};
+  const b = newJob.metadata ?? {};
+  return (
+    a.generation !== b.generation ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
+    (b.deletionTimestamp !== undefined && a.deletionTimestamp === undefined)
+  );
+}
+
+/** Whether a pod update can matter: its status or deletion changed, or a resync. */
+export function podChangeMatters(oldPod: V1Pod, newPod: V1Pod): boolean {
+  if (oldPod === newPod) return true;
+  return (
+    JSON.stringify(oldPod.status ?? {}) !== JSON.stringify(newPod.status ?? {}) ||
+    (newPod.metadata?.deletionTimestamp !== undefined) !== (oldPod.metadata?.deletionTimestamp !== undefined)
+  );
+}
+
+/** See the module comment. */
+export class Manager {
+  readonly #o: ManagerOptions;
+  readonly metrics: RuntimeMetrics;
+  readonly jobMetrics: JobMetrics;
+  readonly events: KubeEventRecorder;
+  readonly controller: Controller;
+  /** StreamJob informers, one per watched namespace (or one cluster-wide). */
+  readonly jobInformers: Informer<StreamJob>[] = [];
+  /** Worker pod informers, one per watched namespace (or one cluster-wide). */
+  readonly podInformers: Informer<V1Pod>[] = [];
+  readonly #stopElection = new AbortController();
+  #elector: LeaderElector | undefined;
+  #election: Promise<void> | undefined;
+  #http: RunningHttpServer | undefined;
+  #leading = false;
+  #stopping = false;
+
+  constructor(options: ManagerOptions) {
+    this.#o = options;
+    const { config, kubeConfig, log, registry, clock } = options;
+    this.metrics = new RuntimeMetrics(registry);
+    this.jobMetrics = new JobMetrics(registry);
+    this.events = new KubeEventRecorder({
+      kubeConfig,
+      controller: CONTROLLER_NAME,
+      instance: config.identity,
+      clock,
+      log,
+    });
+    const core = kubeConfig.makeApiClient(CoreV1Api);
+    const jobs = new StreamJobClient(kubeConfig);
+    const reconciler = new StreamJobReconciler({
+      jobs,
+      core,
+      children: new ChildObjects({ core, rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api) }),
+      events: this.events,
+      clock,
+      storageDefaults: config.storage,
+      worker: config.worker,
+      metrics: this.jobMetrics,
+    });
+    const queue = new WorkQueue({
+      clock,
+      rateLimiter: defaultControllerRateLimiter(config.retry),
+      observer: this.metrics.queueObserver('streamjob'),
+    });
+    this.controller = new Controller({
+      name: 'streamjob',
+      reconciler,
+      queue,
+      concurrency: config.maxConcurrentReconciles,
+      metrics: this.metrics,
+      log,
+      clock,
+    });
+
+    const scopes: Array<string | undefined> = config.namespaces.length > 0 ? config.namespaces : [undefined];
+    for (const ns of scopes) {
+      const jobInformer = new Informer<StreamJob>({
+        name: `streamjobs${ns ? `/${ns}` : ''}`,
+        listWatch: kubeListWatch(kubeConfig, StreamJobClient.collectionPath(ns), () => jobs.list(ns)),
+        clock,
+        log,
+        resyncPeriodMs: config.resyncPeriodMs,
+        onRestart: () => this.metrics.informerRestarts.inc({ informer: 'streamjobs' }),
+      });
+      const enqueueJob = (j: StreamJob) =>
+        this.controller.enqueue(j.metadata?.namespace ?? '', j.metadata?.name ?? '');
+      jobInformer.addHandlers({
+        onAdd: enqueueJob,
+        onUpdate: (a, b) => {
+          if (jobChangeMatters(a, b)) enqueueJob(b);
+        },
+        onDelete: enqueueJob,
+      });
+      this.jobInformers.push(jobInformer);
+
+      const podPath = ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods';
+      const podInformer = new Informer<V1Pod>({
+        name: `pods${ns ? `/${ns}` : ''}`,
+        listWatch: kubeListWatch(
+          kubeConfig,
+          podPath,
+          () =>
+            ns
+              ? core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_PODS_SELECTOR })
+              : core.listPodForAllNamespaces({ labelSelector: MANAGED_PODS_SELECTOR }),
+          { labelSelector: MANAGED_PODS_SELECTOR },
+        ),
+        clock,
+        log,
+        // Jobs resync; pods need not.
+        resyncPeriodMs: 0,
+        onRestart: () => this.metrics.informerRestarts.inc({ informer: 'pods' }),
+      });
+      const enqueueOwner = (p: V1Pod) => {
+        const key = owningJobKey(p);
+        if (key) this.controller.enqueue(key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1));
+      };
+      podInformer.addHandlers({
+        onAdd: enqueueOwner,
+        onUpdate: (a, b) => {
+          if (podChangeMatters(a, b)) enqueueOwner(b);
+        },
+        onDelete: enqueueOwner,
+      });
+      this.podInformers.push(podInformer);
+    }
+  }
+
+  /** Whether this process currently leads (always true without leader election once started). */
+  isLeader(): boolean {
+    return this.#leading;
+  }
+
+  /** Port of the HTTP server (after start). */
+  get httpPort(): number | undefined {
+    return this.#http?.port;
+  }
+
+  /**
+   * Starts the HTTP server and leader election (or the controllers directly when leader
+   * election is off). Resolves once the HTTP server listens.
+   * @throws Error when the HTTP server cannot listen.
+   */
+  async start(): Promise<void> {
+    const { config, kubeConfig, log, clock, registry } = this.#o;
+    this.#http = await startHttpServer({
+      host: config.http.host,
+      port: config.http.port,
+      registry,
+      liveness: { ping: () => undefined },
+      readiness: {
+        shutdown: () => (this.#stopping ? 'shutting down' : undefined),
+        informers: () => {
+          if (!this.#leading) return undefined; // a standby is ready to take over
+          const pending = [...this.jobInformers, ...this.podInformers].filter((i) => !i.hasSynced()).length;
+          return pending > 0 ? `${pending} informer(s) not synced yet` : undefined;
+        },
+      },
+    });
+    log.info(
+      {
+        port: this.#http.port,
+        namespaces: config.namespaces.length ? config.namespaces : 'all',
+        identity: config.identity,
+      },
+      'operator started',
+    );
+    const lease = `${config.leaderElection.namespace}/${config.leaderElection.leaseName}`;
+    this.metrics.leaderStatus.set({ name: lease }, 0);
+    if (!config.leaderElection.enabled) {
+      this.#startControllers();
+      return;
+    }
+    this.#elector = new LeaderElector({
+      client: kubeLeaseClient(kubeConfig, config.leaderElection.namespace, config.leaderElection.leaseName),
+      identity: config.identity,
+      timing: config.leaderElection.timing,
+      clock,
+      log: log.child({ lease }),
+      onStartedLeading: () => {
+        this.metrics.leaderStatus.set({ name: lease }, 1);
+        this.#startControllers();
+      },
+      onStoppedLeading: () => {
+        this.metrics.leaderStatus.set({ name: lease }, 0);
+        this.#leading = false;
+        this.#o.onLeadershipLost();
+      },
+      onNewLeader: (id) => log.info({ leader: id }, 'observed leader'),
+    });
+    log.info({ lease }, 'waiting to acquire the leader lease');
+    this.#election = this.#elector.run(this.#stopElection.signal);
+  }
+
+  #startControllers(): void {
+    this.#leading = true;
+    for (const i of [...this.jobInformers, ...this.podInformers]) i.start();
+    this.controller.start();
+  }
+
+  /**
+   * Graceful shutdown: report not ready, stop taking work and let running reconciles finish
+   * (up to the configured timeout), stop the informers, release the Lease, flush Events, close
+   * the HTTP server.
+   */
+  async stop(): Promise<void> {
+    if (this.#stopping) return;
+    this.#stopping = true;
+    const { log, config } = this.#o;
+    log.info({}, 'shutting down');
+    if (this.#leading) await this.controller.stop(config.shutdownTimeoutMs);
+    await Promise.all([...this.jobInformers, ...this.podInformers].map((i) => i.stop()));
+    this.#stopElection.abort();
+    await this.#election;
+    this.#leading = false;
+    await this.events.flush();
+    await this.#http?.close();
+    log.info({}, 'stopped');
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * When a job needs a new attempt (a fresh set of worker pods) and what it restores from. Pure:
+ * the reconciler persists the decision in status (attempt, attemptSpecHash, attemptReason,
+ * restoredFrom) before it deletes or creates any pod, so an operator that crashes anywhere in
+ * between resumes the same attempt.
+ *
+ * This is the seam for failure recovery and upgrades: the checkpoint coordinator may start
+ * attempts for its own reasons (worker failure, upgrade through a savepoint) by writing the same
+ * status fields; the core reconciler then converges the pods to the recorded attempt.
+ */
+import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
+import type { EffectiveStorage } from './storage.ts';
+
+/** Why an attempt was started (status.attemptReason). */
+export type AttemptReason = 'Created' | 'Resumed' | 'SpecChanged' | 'RestartRequested';
+
+/** Whether to start a new attempt now. */
+export type AttemptDecision = { start: false } | { start: true; attempt: number; reason: AttemptReason };
+
+/**
+ * Decides whether the job needs a new attempt:
+ * - none while `spec.state` is suspended;
+ * - attempt 1 when there has been none (`Created`);
+ * - the next attempt after a suspension (`Resumed`), when the worker-shaping spec no longer
+ *   matches the running attempt (`SpecChanged`), or on an accepted restart request
+ *   (`RestartRequested`), in that order of precedence.
+ * @param specHash {@link workerSpecHash} of the current spec
+ */
+export function decideAttempt(job: StreamJob, specHash: string, restartRequested: boolean): AttemptDecision {
+  if (job.spec.state === 'suspended') return { start: false };
+  const st = job.status ?? {};
+  const current = st.attempt ?? 0;
+  if (current === 0) return { start: true, attempt: 1, reason: 'Created' };
+  if (st.phase === 'Suspended' || st.phase === 'Suspending')
+    return { start: true, attempt: current + 1, reason: 'Resumed' };
+  if (st.attemptSpecHash !== specHash) return { start: true, attempt: current + 1, reason: 'SpecChanged' };
+  if (restartRequested) return { start: true, attempt: current + 1, reason: 'RestartRequested' };
+  return { start: false };
+}
+
+/** The restore source of a new attempt, or why it cannot be determined (user-fixable). */
+export type RestoreChoice =
+  { ok: true; restoredFrom: RestoredFrom | undefined } | { ok: false; message: string };
+
+/**
+ * Splits `s3://bucket/key/prefix/` into bucket and key prefix (without trailing slash).
+ * @returns undefined when `url` is not of that form.
+ */
+export function parseS3Url(url: string): { bucket: string; key: string } | undefined {
+  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
+  if (!m) return undefined;
+  return { bucket: m[1]!, key: m[2]!.replace(/\/+$/, '') };
+}
+
+/**
+ * What a new attempt restores, Flink's rule: the latest completed snapshot of the job (the
+ * higher id of `status.checkpoints.lastCompleted` and `status.savepoints.last`; both share one
+ * id sequence); failing that the snapshot the previous attempt restored from; failing that
+ * `spec.initialSavepoint` (which must be in the job's bucket); else a fresh start. A spec
+ * change in `stateless` upgrade mode always starts fresh.
+ */
+export function chooseRestoreSource(
+  job: StreamJob,
+  storage: EffectiveStorage,
+  reason: AttemptReason,
+): RestoreChoice {
+  if (reason === 'SpecChanged' && job.spec.upgradeMode === 'stateless')
+    return { ok: true, restoredFrom: undefined };
+  const st = job.status ?? {};
+  const checkpoint = st.checkpoints?.lastCompleted;
+  const savepoint = st.savepoints?.last;
+  const candidates: RestoredFrom[] = [];
+  if (checkpoint) candidates.push({ kind: 'checkpoint', id: checkpoint.id, path: checkpoint.path });
+  if (savepoint) candidates.push({ kind: 'savepoint', id: savepoint.id, path: savepoint.path });
+  candidates.sort((a, b) => (b.id ?? 0) - (a.id ?? 0));
+  if (candidates[0]) return { ok: true, restoredFrom: candidates[0] };
+  if (st.restoredFrom) return { ok: true, restoredFrom: st.restoredFrom };
+  const initial = job.spec.initialSavepoint;
+  if (initial) {
+    const parsed = parseS3Url(initial);
+    if (!parsed || parsed.key === '') {
+      return {
+        ok: false,
+        message: `spec.initialSavepoint ${initial} is not an s3://<bucket>/<savepoint directory> URL`,
+      };
+    }
+    if (parsed.bucket !== storage.bucket) {
+      return {
+        ok: false,
+        message:
+          `spec.initialSavepoint is in bucket ${parsed.bucket} but the job's storage bucket is ${storage.bucket}; ` +
+          `workers read one bucket: copy the savepoint or set spec.storage.bucket`,
+      };
+    }
+    return { ok: true, restoredFrom: { kind: 'savepoint', path: parsed.key } };
+  }
+  return { ok: true, restoredFrom: undefined };
+}

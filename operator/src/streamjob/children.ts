@@ -1,0 +1,282 @@
+/**
+ * Creates or updates the objects a StreamJob owns besides its pods — ServiceAccount, Role,
+ * RoleBinding, headless Service, and the copy of the default storage credentials — so that the
+ * fields the operator manages match the desired object. Objects of the same name that the job
+ * does not control are never taken over: that is a {@link ProblemError} (OwnershipConflict)
+ * for the user to resolve.
+ */
+import type {
+  CoreV1Api,
+  KubernetesObject,
+  RbacAuthorizationV1Api,
+  V1Role,
+  V1RoleBinding,
+  V1Secret,
+  V1Service,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
+import { apiStatus, isAlreadyExists, isForbidden, isNotFound } from '../kube/errors.ts';
+import { canonicalJson } from './desired-state.ts';
+import { ProblemError } from './problem.ts';
+import { isControlledBy } from './workers.ts';
+
+/** What {@link ensureOwned} did. */
+export type EnsureOutcome = 'created' | 'updated' | 'unchanged';
+
+/** Read/create/replace of one named object. */
+interface ObjectOps<T> {
+  read(): Promise<T>;
+  create(body: T): Promise<T>;
+  replace(body: T): Promise<T>;
+}
+
+/** How one kind is compared and merged. */
+interface KindRules<T> {
+  kind: string;
+  /** The operator-managed part of an object (compared canonically). */
+  managed(obj: T): unknown;
+  /** `existing` with the managed part of `desired` (metadata such as resourceVersion kept). */
+  merge(existing: T, desired: T): T;
+}
+
+function mergedLabels(existing: KubernetesObject, desired: KubernetesObject): Record<string, string> {
+  return { ...(existing.metadata?.labels ?? {}), ...(desired.metadata?.labels ?? {}) };
+}
+
+function desiredLabelView(
+  obj: KubernetesObject,
+  desired: KubernetesObject,
+): Record<string, string | undefined> {
+  return Object.fromEntries(
+    Object.keys(desired.metadata?.labels ?? {}).map((k) => [k, obj.metadata?.labels?.[k]]),
+  );
+}
+
+/**
+ * Makes the object named by `desired` exist with `desired`'s managed fields.
+ * @param owner `namespace/name` of the StreamJob and its uid, for the ownership check and messages
+ * @throws ProblemError OwnershipConflict when an object of that name exists and is not
+ *   controlled by the job; Forbidden when RBAC denies the operator; other API errors as-is.
+ */
+async function ensureOwned<T extends KubernetesObject>(
+  desired: T,
+  ops: ObjectOps<T>,
+  rules: KindRules<T>,
+  owner: { ref: string; uid: string },
+): Promise<EnsureOutcome> {
+  const where = `${rules.kind} ${desired.metadata?.namespace}/${desired.metadata?.name}`;
+  try {
+    let existing: T;
+    try {
+      existing = await ops.read();
+    } catch (err) {
+      if (!isNotFound(err)) throw err;
+      try {
+        await ops.create(desired);
+        return 'created';
+      } catch (createErr) {
+        // Created meanwhile (e.g. by a previous leader): compare it on the next reconcile.
+        if (isAlreadyExists(createErr)) return 'unchanged';
+        throw createErr;
+      }
+    }
+    if (!isControlledBy(existing as never, owner.uid)) {
+      throw new ProblemError(
+        'OwnershipConflict',
+        `${where} exists and is not controlled by StreamJob ${owner.ref}; delete or rename it so the operator can create its own`,
+      );
+    }
+    const view = (o: T) => canonicalJson({ labels: desiredLabelView(o, desired), managed: rules.managed(o) });
+    if (view(existing) === view(desired)) return 'unchanged';
+    const merged = rules.merge(existing, desired);
+    merged.metadata = { ...merged.metadata, labels: mergedLabels(existing, desired) };
+    await ops.replace(merged);
+    return 'updated';
+  } catch (err) {
+    if (err instanceof ProblemError) throw err;
+    if (isForbidden(err)) {
+      throw new ProblemError(
+        'Forbidden',
+        `the operator may not write ${where}: ${apiStatus(err).message}; check the operator's RBAC (docs/operator.md)`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
+}
+
+const SERVICE_ACCOUNT: KindRules<V1ServiceAccount> = {
+  kind: 'ServiceAccount',
+  managed: (o) => ({ automount: o.automountServiceAccountToken }),
+  merge: (e, d) => ({ ...e, automountServiceAccountToken: d.automountServiceAccountToken }),
+};
+
+const ROLE: KindRules<V1Role> = {
+  kind: 'Role',
+  managed: (o) => ({ rules: o.rules ?? [] }),
+  merge: (e, d) => ({ ...e, rules: d.rules }),
+};
+
+const ROLE_BINDING: KindRules<V1RoleBinding> = {
+  kind: 'RoleBinding',
+  managed: (o) => ({ subjects: o.subjects ?? [], roleRef: o.roleRef }),
+  merge: (e, d) => ({ ...e, subjects: d.subjects }),
+};
+
+const SERVICE: KindRules<V1Service> = {
+  kind: 'Service',
+  managed: (o) => ({
+    selector: o.spec?.selector,
+    publishNotReadyAddresses: o.spec?.publishNotReadyAddresses,
+    ports: (o.spec?.ports ?? []).map((p) => ({
+      name: p.name,
+      port: p.port,
+      targetPort: p.targetPort,
+      protocol: p.protocol,
+    })),
+  }),
+  merge: (e, d) => ({
+    ...e,
+    spec: {
+      ...e.spec,
+      selector: d.spec?.selector,
+      publishNotReadyAddresses: d.spec?.publishNotReadyAddresses,
+      ports: d.spec?.ports,
+    },
+  }),
+};
+
+const SECRET: KindRules<V1Secret> = {
+  kind: 'Secret',
+  managed: (o) => ({ data: o.data ?? {} }),
+  merge: (e, d) => ({ ...e, data: d.data }),
+};
+
+/** The typed clients the owned objects are written with. */
+export interface ChildClients {
+  core: CoreV1Api;
+  rbac: RbacAuthorizationV1Api;
+}
+
+/** Ensures objects owned by one StreamJob; see the module comment. */
+export class ChildObjects {
+  readonly #c: ChildClients;
+
+  constructor(clients: ChildClients) {
+    this.#c = clients;
+  }
+
+  serviceAccount(body: V1ServiceAccount, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+    const { name, namespace } = nameOf(body);
+    const core = this.#c.core;
+    return ensureOwned(
+      body,
+      {
+        read: () => core.readNamespacedServiceAccount({ name, namespace }),
+        create: (b) => core.createNamespacedServiceAccount({ namespace, body: b }),
+        replace: (b) => core.replaceNamespacedServiceAccount({ name, namespace, body: b }),
+      },
+      SERVICE_ACCOUNT,
+      owner,
+    );
+  }
+
+  role(body: V1Role, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+    const { name, namespace } = nameOf(body);
+    const rbac = this.#c.rbac;
+    return ensureOwned(
+      body,
+      {
+        read: () => rbac.readNamespacedRole({ name, namespace }),
+        create: (b) => rbac.createNamespacedRole({ namespace, body: b }),
+        replace: (b) => rbac.replaceNamespacedRole({ name, namespace, body: b }),
+      },
+      ROLE,
+      owner,
+    );
+  }
+
+  roleBinding(body: V1RoleBinding, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+    const { name, namespace } = nameOf(body);
+    const rbac = this.#c.rbac;
+    return ensureOwned(
+      body,
+      {
+        read: () => rbac.readNamespacedRoleBinding({ name, namespace }),
+        create: (b) => rbac.createNamespacedRoleBinding({ namespace, body: b }),
+        replace: (b) => rbac.replaceNamespacedRoleBinding({ name, namespace, body: b }),
+      },
+      ROLE_BINDING,
+      owner,
+    );
+  }
+
+  service(body: V1Service, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+    const { name, namespace } = nameOf(body);
+    const core = this.#c.core;
+    return ensureOwned(
+      body,
+      {
+        read: () => core.readNamespacedService({ name, namespace }),
+        create: (b) => core.createNamespacedService({ namespace, body: b }),
+        replace: (b) => core.replaceNamespacedService({ name, namespace, body: b }),
+      },
+      SERVICE,
+      owner,
+    );
+  }
+
+  secret(body: V1Secret, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+    const { name, namespace } = nameOf(body);
+    const core = this.#c.core;
+    return ensureOwned(
+      body,
+      {
+        read: () => core.readNamespacedSecret({ name, namespace }),
+        create: (b) => core.createNamespacedSecret({ namespace, body: b }),
+        replace: (b) => core.replaceNamespacedSecret({ name, namespace, body: b }),
+      },
+      SECRET,
+      owner,
+    );
+  }
+
+  /**
+   * The base64 `accessKey` and `secretKey` of Secret `namespace/name` (values are never logged).
+   * @throws ProblemError StorageCredentialsMissing when the Secret or a key is missing;
+   *   Forbidden when the operator may not read it.
+   */
+  async readCredentials(namespace: string, name: string): Promise<{ accessKey: string; secretKey: string }> {
+    let secret: V1Secret;
+    try {
+      secret = await this.#c.core.readNamespacedSecret({ name, namespace });
+    } catch (err) {
+      if (isNotFound(err)) {
+        throw new ProblemError(
+          'StorageCredentialsMissing',
+          `the operator's default storage credentials Secret ${namespace}/${name} does not exist; create it with keys accessKey and secretKey, or set spec.storage.credentialsSecret`,
+        );
+      }
+      if (isForbidden(err)) {
+        throw new ProblemError(
+          'Forbidden',
+          `the operator may not read Secret ${namespace}/${name}: ${apiStatus(err).message}; check the operator's RBAC (docs/operator.md)`,
+        );
+      }
+      throw err;
+    }
+    const accessKey = secret.data?.accessKey;
+    const secretKey = secret.data?.secretKey;
+    if (!accessKey || !secretKey) {
+      throw new ProblemError(
+        'StorageCredentialsMissing',
+        `Secret ${namespace}/${name} lacks key ${accessKey ? 'secretKey' : 'accessKey'}; it needs accessKey and secretKey`,
+      );
+    }
+    return { accessKey, secretKey };
+  }
+}
+
+function nameOf(obj: KubernetesObject): { name: string; namespace: string } {
+  return { name: obj.metadata?.name ?? '', namespace: obj.metadata?.namespace ?? '' };
+}

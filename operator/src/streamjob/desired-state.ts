@@ -1,0 +1,375 @@
+/**
+ * The Kubernetes objects a StreamJob should have, as pure functions of the job, its attempt and
+ * the operator's settings — no I/O, so every field is unit-tested and the reconciler only
+ * compares and writes. The checkpoint coordinator plugs in here: it decides `attempt` and
+ * `restoreFrom` (persisted in status before any pod of the attempt exists), and
+ * {@link desiredWorkers} turns them into pods.
+ *
+ * Worker pods pass the `restricted` Pod Security Standard: non-root numeric user, RuntimeDefault
+ * seccomp, no privilege escalation, all capabilities dropped, read-only root filesystem with an
+ * emptyDir at /tmp.
+ */
+import { createHash } from 'node:crypto';
+import type {
+  V1EnvVar,
+  V1OwnerReference,
+  V1Pod,
+  V1PolicyRule,
+  V1ResourceRequirements,
+  V1Role,
+  V1RoleBinding,
+  V1Secret,
+  V1Service,
+  V1ServiceAccount,
+} from '@kubernetes/client-node';
+import { ENV } from '../../../api/src/protocol.ts';
+import {
+  STREAMJOB_API_VERSION,
+  STREAMJOB_KIND,
+  type StreamJob,
+  type WorkerResources,
+} from '../../../api/src/streamjob.ts';
+import {
+  ANN_SPEC_HASH,
+  DATA_PORT_NAME,
+  LABEL_ATTEMPT,
+  LABEL_SUBTASK,
+  WORKER_CONTAINER,
+  commonLabels,
+  workerIdentityName,
+  workerPodName,
+  workerSelector,
+  workerServiceName,
+} from './names.ts';
+import type { EffectiveStorage } from './storage.ts';
+
+/** Operator-wide settings of worker pods (from configuration). */
+export interface WorkerSettings {
+  /** Default numeric uid of the worker process (spec.podTemplate.securityContext.runAsUser wins). */
+  runAsUser: number;
+  /** Default numeric gid. */
+  runAsGroup: number;
+  /** TCP port of the shuffle listener (SLUICE_DATA_PORT). */
+  dataPort: number;
+}
+
+/** Everything that shapes the pods of one attempt. */
+export interface AttemptContext {
+  /** The StreamJob; `metadata.name`, `namespace` and `uid` must be set. */
+  job: StreamJob;
+  storage: EffectiveStorage;
+  worker: WorkerSettings;
+  /** Attempt number (≥ 1). */
+  attempt: number;
+  /** Object-key prefix of the snapshot to restore (chk-N or sp-N-nonce dir); undefined for a fresh start. */
+  restoreFrom?: string;
+}
+
+function meta(job: StreamJob): { name: string; namespace: string; uid: string } {
+  const { name, namespace, uid } = job.metadata ?? {};
+  if (!name || !namespace || !uid) {
+    throw new Error(`StreamJob ${namespace ?? '?'}/${name ?? '?'} lacks metadata name, namespace or uid`);
+  }
+  return { name, namespace, uid };
+}
+
+/** The controller ownerReference to `job` that every created object carries (garbage collection, adoption checks). */
+export function ownerReference(job: StreamJob): V1OwnerReference {
+  const { name, uid } = meta(job);
+  return {
+    apiVersion: STREAMJOB_API_VERSION,
+    kind: STREAMJOB_KIND,
+    name,
+    uid,
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+}
+
+/** JSON with object keys sorted at every level, so equal values hash equally. */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+/**
+ * Hash (16 hex digits of SHA-256) of everything that shapes a worker pod: image, job entry and
+ * config, parallelism, maxParallelism, allowNonRestoredState, podTemplate, the effective storage
+ * and the worker settings. A change means the running attempt no longer matches the spec.
+ * Excluded: state, upgradeMode, checkpoint/savepoint/restart settings and initialSavepoint,
+ * which the operator applies without new pods.
+ */
+export function workerSpecHash(job: StreamJob, storage: EffectiveStorage, worker: WorkerSettings): string {
+  const s = job.spec;
+  const shaping = {
+    image: s.image,
+    imagePullPolicy: s.imagePullPolicy,
+    job: s.job,
+    parallelism: s.parallelism,
+    maxParallelism: s.maxParallelism,
+    allowNonRestoredState: s.allowNonRestoredState,
+    podTemplate: s.podTemplate ?? {},
+    storage: {
+      endpoint: storage.endpoint,
+      bucket: storage.bucket,
+      jobPrefix: storage.jobPrefix,
+      secret: storage.secretName,
+    },
+    worker,
+  };
+  return createHash('sha256').update(canonicalJson(shaping)).digest('hex').slice(0, 16);
+}
+
+/** core/v1 ResourceRequirements from the CRD's int-or-string quantities (integers become decimal strings). */
+export function toResourceRequirements(r: WorkerResources): V1ResourceRequirements {
+  const q = (m: Record<string, number | string> | undefined) =>
+    m ? Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)])) : undefined;
+  const out: V1ResourceRequirements = {};
+  const limits = q(r.limits);
+  const requests = q(r.requests);
+  if (limits) out.limits = limits;
+  if (requests) out.requests = requests;
+  return out;
+}
+
+/** Labels of the worker pod of subtask `index` in `attempt`, user labels first (ours win). */
+export function workerPodLabels(job: StreamJob, attempt: number, index: number): Record<string, string> {
+  const { name } = meta(job);
+  return {
+    ...(job.spec.podTemplate?.metadata?.labels ?? {}),
+    ...commonLabels(name),
+    ...workerSelector(name),
+    [LABEL_ATTEMPT]: String(attempt),
+    [LABEL_SUBTASK]: String(index),
+  };
+}
+
+/** The environment of subtask `index` (names from api/src/protocol.ts ENV), then the user's `podTemplate.env`. */
+export function workerEnv(ctx: AttemptContext, index: number): V1EnvVar[] {
+  const { job, storage, worker, attempt } = ctx;
+  const { name, namespace, uid } = meta(job);
+  const s = job.spec;
+  const secretRef = (key: string) => ({ secretKeyRef: { name: storage.secretName, key } });
+  const fieldRef = (fieldPath: string) => ({ fieldRef: { apiVersion: 'v1', fieldPath } });
+  const env: V1EnvVar[] = [
+    { name: ENV.jobName, value: name },
+    { name: ENV.jobNamespace, value: namespace },
+    { name: ENV.jobUid, value: uid },
+    { name: ENV.jobEntry, value: s.job.entry },
+    { name: ENV.jobConfig, value: JSON.stringify(s.job.config ?? {}) },
+    { name: ENV.subtaskIndex, value: String(index) },
+    { name: ENV.parallelism, value: String(s.parallelism) },
+    { name: ENV.maxParallelism, value: String(s.maxParallelism) },
+    { name: ENV.attempt, value: String(attempt) },
+    { name: ENV.podName, valueFrom: fieldRef('metadata.name') },
+    { name: ENV.podNamespace, valueFrom: fieldRef('metadata.namespace') },
+    { name: ENV.peerService, value: workerServiceName(name) },
+    { name: ENV.dataPort, value: String(worker.dataPort) },
+    { name: ENV.storageEndpoint, value: storage.endpoint },
+    { name: ENV.storageBucket, value: storage.bucket },
+    { name: ENV.storagePrefix, value: storage.jobPrefix },
+    { name: ENV.storageAccessKey, valueFrom: secretRef('accessKey') },
+    { name: ENV.storageSecretKey, valueFrom: secretRef('secretKey') },
+    { name: ENV.restoreFrom, value: ctx.restoreFrom ?? '' },
+    { name: ENV.allowNonRestoredState, value: String(s.allowNonRestoredState) },
+    { name: ENV.controlMode, value: 'pod' },
+  ];
+  for (const e of s.podTemplate?.env ?? []) env.push(e as V1EnvVar);
+  return env;
+}
+
+/**
+ * The worker pod of subtask `index` of `ctx.attempt`.
+ * @throws Error when the job lacks metadata name, namespace or uid.
+ */
+export function desiredWorkerPod(ctx: AttemptContext, index: number, specHash: string): V1Pod {
+  const { job, worker, attempt } = ctx;
+  const { name, namespace } = meta(job);
+  const s = job.spec;
+  const t = s.podTemplate;
+  const podName = workerPodName(name, attempt, index);
+  const sc = t?.securityContext ?? {};
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: podName,
+      namespace,
+      labels: workerPodLabels(job, attempt, index),
+      annotations: { ...(t?.metadata?.annotations ?? {}), [ANN_SPEC_HASH]: specHash },
+      ownerReferences: [ownerReference(job)],
+    },
+    spec: {
+      hostname: podName,
+      subdomain: workerServiceName(name),
+      serviceAccountName: workerIdentityName(name),
+      // Workers watch and annotate their own pod (checkpoint protocol), so they need a token.
+      automountServiceAccountToken: true,
+      // A failed worker fails the attempt; the operator replaces all workers, never one in place.
+      restartPolicy: 'Never',
+      enableServiceLinks: false,
+      terminationGracePeriodSeconds: t?.terminationGracePeriodSeconds ?? 30,
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: sc.runAsUser ?? worker.runAsUser,
+        runAsGroup: sc.runAsGroup ?? worker.runAsGroup,
+        ...(sc.fsGroup !== undefined ? { fsGroup: sc.fsGroup } : {}),
+        seccompProfile: { type: 'RuntimeDefault' },
+      },
+      containers: [
+        {
+          name: WORKER_CONTAINER,
+          image: s.image,
+          imagePullPolicy: s.imagePullPolicy,
+          ports: [{ name: DATA_PORT_NAME, containerPort: worker.dataPort, protocol: 'TCP' }],
+          env: workerEnv(ctx, index),
+          ...(t?.resources ? { resources: toResourceRequirements(t.resources) } : {}),
+          securityContext: {
+            allowPrivilegeEscalation: false,
+            readOnlyRootFilesystem: true,
+            runAsNonRoot: true,
+            capabilities: { drop: ['ALL'] },
+          },
+          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+        },
+      ],
+      volumes: [{ name: 'tmp', emptyDir: {} }],
+      ...(t?.nodeSelector ? { nodeSelector: t.nodeSelector } : {}),
+      ...(t?.tolerations ? { tolerations: t.tolerations } : {}),
+      ...(t?.affinity ? { affinity: t.affinity } : {}),
+      ...(t?.priorityClassName ? { priorityClassName: t.priorityClassName } : {}),
+      ...(t?.imagePullSecrets ? { imagePullSecrets: t.imagePullSecrets } : {}),
+    },
+  };
+}
+
+/** One pod per subtask index 0..parallelism-1 of the attempt, in index order. */
+export function desiredWorkers(ctx: AttemptContext, specHash: string): V1Pod[] {
+  return Array.from({ length: ctx.job.spec.parallelism }, (_, i) => desiredWorkerPod(ctx, i, specHash));
+}
+
+/**
+ * The headless Service `<job>-workers` that gives every worker pod (any attempt) the DNS name
+ * `<pod>.<job>-workers.<ns>.svc`. Not-ready pods are published too: workers must reach each
+ * other to become ready.
+ */
+export function desiredService(job: StreamJob, worker: WorkerSettings): V1Service {
+  const { name, namespace } = meta(job);
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: {
+      name: workerServiceName(name),
+      namespace,
+      labels: commonLabels(name),
+      ownerReferences: [ownerReference(job)],
+    },
+    spec: {
+      clusterIP: 'None',
+      publishNotReadyAddresses: true,
+      selector: workerSelector(name),
+      ports: [{ name: DATA_PORT_NAME, port: worker.dataPort, targetPort: worker.dataPort, protocol: 'TCP' }],
+    },
+  };
+}
+
+/**
+ * The workers' ServiceAccount. Its token is not mounted by default: only the worker pods,
+ * which need it, opt in (automountServiceAccountToken on the pod).
+ */
+export function desiredServiceAccount(job: StreamJob): V1ServiceAccount {
+  const { name, namespace } = meta(job);
+  return {
+    apiVersion: 'v1',
+    kind: 'ServiceAccount',
+    metadata: {
+      name: workerIdentityName(name),
+      namespace,
+      labels: commonLabels(name),
+      ownerReferences: [ownerReference(job)],
+    },
+    automountServiceAccountToken: false,
+  };
+}
+
+/**
+ * What a worker may do: read, watch and annotate the pods of its attempt (the checkpoint
+ * protocol: the worker watches its own pod with a `metadata.name` field selector for requests
+ * and writes its acknowledgement annotation). `resourceNames` confines every verb to the
+ * attempt's pod names — for list/watch RBAC honours it only when the request carries the
+ * matching `fieldSelector=metadata.name=<pod>`, which is how workers watch. Nothing else: no
+ * Secrets, no other pods, no create or delete.
+ */
+export function desiredRoleRules(podNames: string[]): V1PolicyRule[] {
+  return [
+    {
+      apiGroups: [''],
+      resources: ['pods'],
+      verbs: ['get', 'list', 'watch', 'patch'],
+      resourceNames: [...podNames],
+    },
+  ];
+}
+
+/** The workers' Role `<job>-worker`, confined to `podNames` (the current attempt's pods). */
+export function desiredRole(job: StreamJob, podNames: string[]): V1Role {
+  const { name, namespace } = meta(job);
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'Role',
+    metadata: {
+      name: workerIdentityName(name),
+      namespace,
+      labels: commonLabels(name),
+      ownerReferences: [ownerReference(job)],
+    },
+    rules: desiredRoleRules(podNames),
+  };
+}
+
+/** Binds the workers' Role to their ServiceAccount. */
+export function desiredRoleBinding(job: StreamJob): V1RoleBinding {
+  const { name, namespace } = meta(job);
+  return {
+    apiVersion: 'rbac.authorization.k8s.io/v1',
+    kind: 'RoleBinding',
+    metadata: {
+      name: workerIdentityName(name),
+      namespace,
+      labels: commonLabels(name),
+      ownerReferences: [ownerReference(job)],
+    },
+    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: workerIdentityName(name) },
+    subjects: [{ kind: 'ServiceAccount', name: workerIdentityName(name), namespace }],
+  };
+}
+
+/**
+ * The job-namespace copy of the operator's default storage credentials (keys accessKey and
+ * secretKey only), owned by the job. `data` values are base64 as in the source Secret.
+ */
+export function desiredStorageSecret(
+  job: StreamJob,
+  secretName: string,
+  data: { accessKey: string; secretKey: string },
+): V1Secret {
+  const { name, namespace } = meta(job);
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: secretName,
+      namespace,
+      labels: commonLabels(name),
+      ownerReferences: [ownerReference(job)],
+    },
+    data: { accessKey: data.accessKey, secretKey: data.secretKey },
+  };
+}

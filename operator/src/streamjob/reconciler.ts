@@ -1,0 +1,391 @@
+/**
+ * The StreamJob reconciler: level-triggered, it reads the job and its pods fresh from the API
+ * server on every call and converges the world to the job's spec.
+ *
+ *  1. Resolve storage and the worker-spec hash (desired-state.ts).
+ *  2. Handle request annotations and decide whether a new attempt starts (requests.ts,
+ *     attempt.ts); persist that intent in status *before* touching pods, with the read
+ *     resourceVersion as precondition.
+ *  3. Ensure ServiceAccount, Role (confined to the attempt's pod names), RoleBinding, headless
+ *     Service and the storage-credentials copy (children.ts).
+ *  4. Delete pods of other attempts (or all, when suspended); create the attempt's missing pods
+ *     once no pod of another attempt is left (workers.ts).
+ *  5. Write the next status (status.ts) and record Events for transitions.
+ *
+ * A crash between any two steps is safe: every step is idempotent and derives from persisted
+ * state (status.attempt, attemptSpecHash, restoredFrom) plus what exists.
+ */
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { Clock } from '../kube/clock.ts';
+import {
+  done,
+  requeueAfter,
+  type ReconcileContext,
+  type ReconcileRequest,
+  type ReconcileResult,
+  type Reconciler,
+} from '../kube/controller.ts';
+import { apiStatus, isAlreadyExists, isForbidden, isNotFound } from '../kube/errors.ts';
+import type { EventRecorder, EventSpec, EventSubject } from '../kube/events.ts';
+import { decideAttempt, chooseRestoreSource } from './attempt.ts';
+import type { ChildObjects } from './children.ts';
+import { PROGRESSING, rfc3339, setCondition } from './conditions.ts';
+import {
+  desiredRole,
+  desiredRoleBinding,
+  desiredService,
+  desiredServiceAccount,
+  desiredStorageSecret,
+  desiredWorkerPod,
+  workerSpecHash,
+  type WorkerSettings,
+} from './desired-state.ts';
+import type { JobMetrics } from './job-metrics.ts';
+import { selectorString, workerPodName, workerSelector } from './names.ts';
+import { ProblemError, problemOf } from './problem.ts';
+import { handledEntry, judgeRequest, pendingRequests, type RequestKind } from './requests.ts';
+import { convergingPhase, nextStatus, statusEvents, type Problem } from './status.ts';
+import type { StreamJobClient } from './streamjob-client.ts';
+import { resolveStorage, type EffectiveStorage, type StorageDefaults } from './storage.ts';
+import { isControlledBy, observeWorkers, planPods, type WorkersObservation } from './workers.ts';
+
+/** Delay before looking again while pods of a previous attempt terminate, ms. */
+const WAIT_FOR_TERMINATION_MS = 2000;
+/** Pods created or deleted concurrently. */
+const POD_WRITE_CONCURRENCY = 8;
+
+/** Dependencies of {@link StreamJobReconciler}. */
+export interface StreamJobReconcilerOptions {
+  jobs: StreamJobClient;
+  core: CoreV1Api;
+  children: ChildObjects;
+  events: EventRecorder;
+  clock: Clock;
+  storageDefaults: StorageDefaults;
+  worker: WorkerSettings;
+  metrics?: JobMetrics;
+  /**
+   * Request kinds that something in the operator carries out. `restart` is carried out here;
+   * `checkpoint` and `savepoint` are left pending for the checkpoint coordinator when listed,
+   * and rejected otherwise. Default: restart only.
+   */
+  supportedRequests?: ReadonlySet<RequestKind>;
+}
+
+/** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first error. */
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const item = items[next++]!;
+      await fn(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+function subjectOf(job: StreamJob): EventSubject {
+  return {
+    apiVersion: job.apiVersion ?? 'sluice.dev/v1alpha1',
+    kind: job.kind ?? 'StreamJob',
+    namespace: job.metadata?.namespace ?? '',
+    name: job.metadata?.name ?? '',
+    uid: job.metadata?.uid,
+    resourceVersion: job.metadata?.resourceVersion,
+  };
+}
+
+/** See the module comment. */
+export class StreamJobReconciler implements Reconciler {
+  readonly #o: StreamJobReconcilerOptions;
+  readonly #supported: ReadonlySet<RequestKind>;
+
+  constructor(options: StreamJobReconcilerOptions) {
+    this.#o = options;
+    this.#supported = options.supportedRequests ?? new Set<RequestKind>(['restart']);
+  }
+
+  async reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult> {
+    const { jobs, clock } = this.#o;
+    const original = await jobs.get(req.namespace, req.name);
+    if (!original) {
+      this.#o.metrics?.forget(req.namespace, req.name);
+      ctx.log.debug({}, 'StreamJob is gone; its objects are garbage-collected through their ownerReferences');
+      return done();
+    }
+    if (original.metadata?.deletionTimestamp) return done();
+    const subject = subjectOf(original);
+    const now = clock.now();
+
+    const resolved = resolveStorage(original, this.#o.storageDefaults);
+    if (!resolved.ok) {
+      // Fixed by a spec change (which triggers a reconcile) or an operator restart with new config.
+      await this.#finish(
+        original,
+        original,
+        subject,
+        { problem: { reason: 'StorageNotConfigured', message: resolved.message } },
+        ctx,
+      );
+      return done();
+    }
+    const storage = resolved.storage;
+    const specHash = workerSpecHash(original, storage, this.#o.worker);
+
+    const intent = this.#intent(original, storage, specHash, now, subject, ctx);
+    if ('problem' in intent) {
+      await this.#finish(original, original, subject, { problem: intent.problem }, ctx);
+      return done();
+    }
+    let job = original;
+    if (intent.status) {
+      job = await jobs.writeStatus(job, intent.status);
+      for (const e of intent.events) this.#o.events.record(subject, e);
+      ctx.log.info(
+        { attempt: job.status?.attempt, reason: job.status?.attemptReason },
+        'recorded intent in status',
+      );
+    }
+
+    let workers: WorkersObservation | undefined;
+    let blockedBy: string | undefined;
+    let problem: Problem | undefined;
+    try {
+      if (job.spec.state !== 'suspended' && (job.status?.attempt ?? 0) > 0)
+        await this.#ensureChildren(job, storage);
+      ({ workers, blockedBy } = await this.#convergePods(job, storage, subject, ctx));
+    } catch (err) {
+      problem = problemOf(err);
+      if (!problem) throw err;
+    }
+    await this.#finish(original, job, subject, { workers, blockedBy, problem }, ctx);
+    if (problem) throw new ProblemError(problem.reason, problem.message);
+    return blockedBy ? requeueAfter(WAIT_FOR_TERMINATION_MS) : done();
+  }
+
+  /**
+   * The status to persist before any pod changes — handled requests and a new attempt — with
+   * the Events that go with it; `status` undefined when there is nothing to record.
+   */
+  #intent(
+    job: StreamJob,
+    storage: EffectiveStorage,
+    specHash: string,
+    now: number,
+    subject: EventSubject,
+    ctx: ReconcileContext,
+  ): { status?: StreamJobStatus; events: EventSpec[] } | { problem: Problem } {
+    const suspended = job.spec.state === 'suspended';
+    const verdicts = pendingRequests(job).map((r) => ({
+      req: r,
+      verdict: judgeRequest(r, { suspended, supported: this.#supported }),
+    }));
+    // Accepted checkpoint/savepoint requests stay pending for the coordinator.
+    const toRecord = verdicts.filter((v) => v.verdict.result === 'Rejected' || v.req.kind === 'restart');
+    const restartRequested = toRecord.some(
+      (v) => v.req.kind === 'restart' && v.verdict.result === 'Accepted',
+    );
+    const decision = decideAttempt(job, specHash, restartRequested);
+    if (!decision.start && toRecord.length === 0) return { events: [] };
+
+    const events: EventSpec[] = [];
+    let status: StreamJobStatus = { ...(job.status ?? {}) };
+    if (decision.start) {
+      const restore = chooseRestoreSource(job, storage, decision.reason);
+      if (!restore.ok) return { problem: { reason: 'InvalidRestoreSource', message: restore.message } };
+      const p = job.spec.parallelism;
+      status = {
+        ...status,
+        attempt: decision.attempt,
+        attemptSpecHash: specHash,
+        attemptStartedAt: rfc3339(now),
+        attemptReason: decision.reason,
+        restoredFrom: restore.restoredFrom,
+        phase: convergingPhase(decision.reason),
+        workers: { ready: 0, total: p },
+      };
+      const from = restore.restoredFrom
+        ? `restoring ${restore.restoredFrom.kind ?? 'snapshot'} ${restore.restoredFrom.path}`
+        : 'without state';
+      const message = `starting attempt ${decision.attempt} (${decision.reason}) with ${p} worker(s), ${from}`;
+      status.conditions = setCondition(
+        status.conditions,
+        {
+          type: PROGRESSING,
+          status: 'True',
+          reason: 'AttemptStarted',
+          message,
+          observedGeneration: job.metadata?.generation,
+        },
+        now,
+      );
+      events.push({ type: 'Normal', reason: 'AttemptStarted', action: 'StartAttempt', note: message });
+    }
+    const handled = { ...(status.lastHandledRequests ?? {}) };
+    for (const { req, verdict } of toRecord) {
+      const v =
+        req.kind === 'restart' && verdict.result === 'Accepted' && decision.start
+          ? { ...verdict, message: `${verdict.message}: restarting as attempt ${decision.attempt}` }
+          : verdict;
+      handled[req.kind] = handledEntry(req, v, rfc3339(now));
+      events.push({
+        type: v.result === 'Accepted' ? 'Normal' : 'Warning',
+        reason: v.result === 'Accepted' ? 'RequestAccepted' : 'RequestRejected',
+        action: `Handle${req.kind[0]!.toUpperCase()}${req.kind.slice(1)}Request`,
+        note: v.message,
+      });
+      ctx.log.info(
+        { request: req.kind, nonce: req.nonce, result: v.result, subject: subject.name },
+        v.message,
+      );
+    }
+    status.lastHandledRequests = handled;
+    return { status, events };
+  }
+
+  /** Ensures the ServiceAccount, Role, RoleBinding, Service and credentials copy of the current attempt. */
+  async #ensureChildren(job: StreamJob, storage: EffectiveStorage): Promise<void> {
+    const { children, worker } = this.#o;
+    const name = job.metadata!.name!;
+    const owner = { ref: `${job.metadata!.namespace}/${name}`, uid: job.metadata!.uid! };
+    const attempt = job.status!.attempt!;
+    const podNames = Array.from({ length: job.spec.parallelism }, (_, i) => workerPodName(name, attempt, i));
+    await children.serviceAccount(desiredServiceAccount(job), owner);
+    await children.role(desiredRole(job, podNames), owner);
+    await children.roleBinding(desiredRoleBinding(job), owner);
+    await children.service(desiredService(job, worker), owner);
+    if (storage.copyFrom) {
+      const creds = await children.readCredentials(storage.copyFrom.namespace, storage.copyFrom.name);
+      await children.secret(desiredStorageSecret(job, storage.secretName, creds), owner);
+    }
+  }
+
+  async #listPods(job: StreamJob): Promise<V1Pod[]> {
+    const res = await this.#o.core.listNamespacedPod({
+      namespace: job.metadata!.namespace!,
+      labelSelector: selectorString(workerSelector(job.metadata!.name!)),
+    });
+    return res.items;
+  }
+
+  /** Deletes and creates pods per {@link planPods}; returns the observation after the changes. */
+  async #convergePods(
+    job: StreamJob,
+    storage: EffectiveStorage,
+    subject: EventSubject,
+    ctx: ReconcileContext,
+  ): Promise<{ workers: WorkersObservation; blockedBy?: string }> {
+    const { core, events, worker } = this.#o;
+    const name = job.metadata!.name!;
+    const namespace = job.metadata!.namespace!;
+    const uid = job.metadata!.uid!;
+    const attempt = job.status?.attempt ?? 0;
+    const hash = job.status?.attemptSpecHash ?? '';
+    const suspended = job.spec.state === 'suspended';
+    const observe = (pods: V1Pod[]) =>
+      observeWorkers(pods, uid, attempt, job.spec.parallelism, hash, (i) => workerPodName(name, attempt, i));
+
+    let workers = observe(await this.#listPods(job));
+    const plan = planPods(workers, suspended || attempt === 0);
+
+    const deleted: string[] = [];
+    await mapLimit(plan.delete, POD_WRITE_CONCURRENCY, async ({ name: pod, reason }) => {
+      try {
+        await core.deleteNamespacedPod({ name: pod, namespace });
+        deleted.push(pod);
+        ctx.log.info({ pod, reason }, 'deleted worker pod');
+      } catch (err) {
+        if (!isNotFound(err))
+          throw this.#podProblem('PodDeleteFailed', `deleting pod ${namespace}/${pod}`, err);
+      }
+    });
+    if (deleted.length > 0) {
+      const why = [...new Set(plan.delete.map((d) => d.reason))].join('; ');
+      events.record(subject, {
+        type: 'Normal',
+        reason: 'WorkersDeleted',
+        action: 'DeletePods',
+        note: `deleted ${deleted.sort().join(', ')} (${why})`,
+      });
+    }
+
+    const created: string[] = [];
+    const actx = { job, storage, worker, attempt, restoreFrom: job.status?.restoredFrom?.path };
+    await mapLimit(plan.create, POD_WRITE_CONCURRENCY, async (index) => {
+      const body = desiredWorkerPod(actx, index, hash);
+      const pod = body.metadata!.name!;
+      try {
+        await core.createNamespacedPod({ namespace, body });
+        created.push(pod);
+      } catch (err) {
+        if (!isAlreadyExists(err))
+          throw this.#podProblem('PodCreateFailed', `creating pod ${namespace}/${pod}`, err);
+        const occupant = await core.readNamespacedPod({ name: pod, namespace }).catch(() => undefined);
+        if (occupant && !isControlledBy(occupant, uid)) {
+          throw new ProblemError(
+            'PodNameConflict',
+            `pod ${namespace}/${pod} exists and is not controlled by StreamJob ${namespace}/${name}; delete it so the operator can create worker ${pod}`,
+          );
+        }
+      }
+    });
+    if (created.length > 0) {
+      events.record(subject, {
+        type: 'Normal',
+        reason: 'WorkersCreated',
+        action: 'CreatePods',
+        note: `created ${created.length} worker pod(s) of attempt ${attempt}: ${created.sort(byIndex).join(', ')}`,
+      });
+      ctx.log.info({ attempt, pods: created.length }, 'created worker pods');
+    }
+
+    if (plan.create.length > 0 || plan.delete.length > 0) workers = observe(await this.#listPods(job));
+    if (workers.foreign.length > 0) {
+      throw new ProblemError(
+        'PodNameConflict',
+        plan.blockedBy ?? `pod names of attempt ${attempt} are taken`,
+      );
+    }
+    return { workers, blockedBy: plan.blockedBy };
+  }
+
+  #podProblem(reason: string, what: string, err: unknown): Error {
+    const s = apiStatus(err);
+    // Rejections (admission, quota, RBAC, validation) need a person; anything else is retried as-is.
+    if (isForbidden(err) || s.code === 422 || s.code === 400) {
+      return new ProblemError(reason, `${what} was rejected: ${s.message}`, { cause: err });
+    }
+    return err instanceof Error ? err : new Error(`${what} failed: ${s.message}`);
+  }
+
+  /** Writes the next status (if it changed) and records the Events of the transition. */
+  async #finish(
+    original: StreamJob,
+    job: StreamJob,
+    subject: EventSubject,
+    observed: { workers?: WorkersObservation; blockedBy?: string; problem?: Problem },
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const next = nextStatus({ job, nowMs: this.#o.clock.now(), ...observed });
+    const written = await this.#o.jobs.writeStatus(job, next);
+    for (const e of statusEvents(original.status, next)) this.#o.events.record(subject, e);
+    this.#o.metrics?.observe(written);
+    if (next.phase !== original.status?.phase) {
+      ctx.log.info(
+        {
+          from: original.status?.phase,
+          to: next.phase,
+          ready: next.workers?.ready,
+          total: next.workers?.total,
+        },
+        'phase changed',
+      );
+    }
+  }
+}
+
+/** Orders pod names `<job>-<attempt>-<index>` by index. */
+function byIndex(a: string, b: string): number {
+  return Number(a.slice(a.lastIndexOf('-') + 1)) - Number(b.slice(b.lastIndexOf('-') + 1));
+}
