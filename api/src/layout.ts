@@ -25,3 +25,11 @@ export const METADATA_FILE = '_metadata';
 export function metadataKey(snapshotDir: string): string {
   return `${snapshotDir}/${METADATA_FILE}`;
 }
+
+/**
+ * Name (relative to the snapshot directory) of the state file worker `subtask` uploads; it is
+ * what the worker lists in `CheckpointAck.files`. Format: runtime-image snapshot-codec.ts.
+ */
+export function workerStateFile(subtask: number): string {
+  return `state-${subtask}.snap`;
+}

@@ -86,7 +86,23 @@ export const ENV = {
   allowNonRestoredState: 'SLUICE_ALLOW_NON_RESTORED_STATE',
   /** `pod` (watch own pod annotations; default) or `local` (control interface for local runs). */
   controlMode: 'SLUICE_CONTROL_MODE',
+  /** Local control mode only: loopback TCP port of the worker's control HTTP endpoint (0 = any). */
+  controlPort: 'SLUICE_CONTROL_PORT',
 } as const;
+
+/**
+ * Name of the pod of worker `index` in attempt `attempt` of job `job`: `<job>-<attempt>-<index>`.
+ * The pod's `spec.hostname` is this name and `spec.subdomain` the job's headless Service, so
+ * the pod resolves as `<name>.<service>.<namespace>.svc` (see workerPeerHost).
+ */
+export function workerPodName(job: string, attempt: number, index: number): string {
+  return `${job}-${attempt}-${index}`;
+}
+
+/** DNS name through which peers reach a worker pod: `<pod>.<service>.<namespace>.svc`. */
+export function workerPeerHost(podName: string, service: string, namespace: string): string {
+  return `${podName}.${service}.${namespace}.svc`;
+}
 
 /** Default TCP port of the worker shuffle listener. */
 export const DEFAULT_DATA_PORT = 7070;

@@ -100,13 +100,18 @@ describe('snapshot codec', () => {
     await expect(
       readSections(bufferReader(corrupt), reopened, 's3://bkt/chk-7/state-1.snap', (e) => e.name === 'kg/61'),
     ).resolves.toHaveLength(1);
-    const err = await readSections(bufferReader(corrupt), reopened, 's3://bkt/chk-7/state-1.snap', () => true).catch(
-      (e: unknown) => e,
-    );
+    const err = await readSections(
+      bufferReader(corrupt),
+      reopened,
+      's3://bkt/chk-7/state-1.snap',
+      () => true,
+    ).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(SnapshotCorruptedError);
     expect((err as SnapshotCorruptedError).object).toBe('s3://bkt/chk-7/state-1.snap');
     expect((err as SnapshotCorruptedError).section).toBe('kg/60');
-    expect((err as Error).message).toMatch(/^snapshot object s3:\/\/bkt\/chk-7\/state-1\.snap is corrupted: section kg\/60: sha256 mismatch/);
+    expect((err as Error).message).toMatch(
+      /^snapshot object s3:\/\/bkt\/chk-7\/state-1\.snap is corrupted: section kg\/60: sha256 mismatch/,
+    );
   });
 
   it('detects a corrupted header', async () => {
@@ -118,11 +123,15 @@ describe('snapshot codec', () => {
   });
 
   it('rejects foreign bytes, unknown versions and truncation', async () => {
-    await expect(openSnapshotFile(bufferReader(Buffer.from('hello world')), 'o1')).rejects.toThrow(/bad magic/);
+    await expect(openSnapshotFile(bufferReader(Buffer.from('hello world')), 'o1')).rejects.toThrow(
+      /bad magic/,
+    );
     const file = Buffer.from(await encodeSnapshotFile(info, sections()));
     const v2 = Buffer.from(file);
     v2.writeUInt32BE(2, 8);
-    await expect(openSnapshotFile(bufferReader(v2), 'o2')).rejects.toThrow(/format version 2 is not supported/);
+    await expect(openSnapshotFile(bufferReader(v2), 'o2')).rejects.toThrow(
+      /format version 2 is not supported/,
+    );
     const truncated = file.subarray(0, file.length - 3);
     const opened = await openSnapshotFile(bufferReader(truncated), 'o3');
     await expect(readSections(bufferReader(truncated), opened, 'o3', () => true)).rejects.toThrow(

@@ -87,7 +87,10 @@ export interface SectionInput {
 }
 
 /** Header fields the writer provides (the rest is computed). */
-export type SnapshotFileInfo = Omit<SnapshotFileHeader, 'formatVersion' | 'sections' | 'compression' | 'createdAt'>;
+export type SnapshotFileInfo = Omit<
+  SnapshotFileHeader,
+  'formatVersion' | 'sections' | 'compression' | 'createdAt'
+>;
 
 /**
  * A snapshot object failed validation (bad magic, unknown version, checksum mismatch, truncated).
@@ -155,7 +158,9 @@ export async function encodeSnapshotFile(
     if (s.kind !== 'keyed') continue;
     const g = s.keyGroup;
     if (g === undefined || g < info.keyGroupRange.start || g > info.keyGroupRange.end) {
-      throw new Error(`keyed section ${s.name} has key group ${g}, outside ${JSON.stringify(info.keyGroupRange)}`);
+      throw new Error(
+        `keyed section ${s.name} has key group ${g}, outside ${JSON.stringify(info.keyGroupRange)}`,
+      );
     }
   }
   const ordered = [
@@ -224,12 +229,20 @@ export async function openSnapshotFile(read: RangeReader, object: string): Promi
   const headerLength = pre.readUInt32BE(12);
   const headerBytes = await read(PREAMBLE_BYTES, headerLength);
   if (headerBytes.length !== headerLength) {
-    throw new SnapshotCorruptedError(object, `header truncated: ${headerBytes.length} of ${headerLength} bytes`, 'header');
+    throw new SnapshotCorruptedError(
+      object,
+      `header truncated: ${headerBytes.length} of ${headerLength} bytes`,
+      'header',
+    );
   }
   const expected = pre.subarray(16, 48).toString('hex');
   const actual = sha256(headerBytes);
   if (expected !== actual) {
-    throw new SnapshotCorruptedError(object, `sha256 mismatch (expected ${expected}, got ${actual})`, 'header');
+    throw new SnapshotCorruptedError(
+      object,
+      `sha256 mismatch (expected ${expected}, got ${actual})`,
+      'header',
+    );
   }
   const header = decodePayload(headerBytes) as SnapshotFileHeader;
   if (header.formatVersion !== SNAPSHOT_FORMAT_VERSION || !Array.isArray(header.sections)) {
@@ -283,7 +296,11 @@ export async function readSections(
       const body = bytes.subarray(e.offset - first.offset, e.offset - first.offset + e.length);
       const actual = sha256(body);
       if (actual !== e.sha256) {
-        throw new SnapshotCorruptedError(object, `sha256 mismatch (expected ${e.sha256}, got ${actual})`, e.name);
+        throw new SnapshotCorruptedError(
+          object,
+          `sha256 mismatch (expected ${e.sha256}, got ${actual})`,
+          e.name,
+        );
       }
       let raw: Buffer;
       try {
@@ -292,7 +309,11 @@ export async function readSections(
         throw new SnapshotCorruptedError(object, `cannot decompress: ${(err as Error).message}`, e.name);
       }
       if (raw.length !== e.rawLength) {
-        throw new SnapshotCorruptedError(object, `payload is ${raw.length} bytes, header says ${e.rawLength}`, e.name);
+        throw new SnapshotCorruptedError(
+          object,
+          `payload is ${raw.length} bytes, header says ${e.rawLength}`,
+          e.name,
+        );
       }
       out.push({ entry: e, value: decodePayload(raw) });
     }

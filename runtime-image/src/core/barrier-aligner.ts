@@ -34,7 +34,8 @@ export class BarrierAligner {
 
   /** @param channels number of input channels, ≥ 1 */
   constructor(channels: number) {
-    if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`channels must be ≥ 1, got ${channels}`);
+    if (!Number.isInteger(channels) || channels < 1)
+      throw new RangeError(`channels must be ≥ 1, got ${channels}`);
     this.channels = channels;
   }
 

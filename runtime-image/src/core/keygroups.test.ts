@@ -115,3 +115,12 @@ describe('intersect', () => {
     expect(intersect({ start: 0, end: 42 }, { start: 32, end: 63 })).toEqual({ start: 32, end: 42 });
   });
 });
+
+describe('keyGroupOf on long and non-ASCII keys', () => {
+  it('equals hashing the TextEncoder bytes', async () => {
+    const { murmur3x86_32 } = await import('./murmur3.ts');
+    for (const k of ['x'.repeat(1000), 'ключ', '🔑 key', 'a'.repeat(300) + 'é']) {
+      expect(keyGroupOf(k, 32768)).toBe(murmur3x86_32(new TextEncoder().encode(k), 0) % 32768);
+    }
+  });
+});

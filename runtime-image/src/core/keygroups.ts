@@ -25,6 +25,7 @@ export interface KeyGroupRange {
 }
 
 const encoder = new TextEncoder();
+let scratch = new Uint8Array(256);
 
 /**
  * The key group of `key`.
@@ -33,7 +34,10 @@ const encoder = new TextEncoder();
  * @returns an integer in [0, maxParallelism)
  */
 export function keyGroupOf(key: string, maxParallelism: number): number {
-  return murmur3x86_32(encoder.encode(key), 0) % maxParallelism;
+  // UTF-8 needs at most 3 bytes per UTF-16 code unit; encode into a reused buffer (hot path).
+  if (key.length * 3 > scratch.length) scratch = new Uint8Array(key.length * 3);
+  const { written } = encoder.encodeInto(key, scratch);
+  return murmur3x86_32(scratch.subarray(0, written), 0) % maxParallelism;
 }
 
 /**

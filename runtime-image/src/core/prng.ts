@@ -30,7 +30,9 @@ export interface Random {
 export function randomFor(seed: number, n: number): Random {
   const lo = n >>> 0;
   const hi = Math.floor(n / 0x100000000) >>> 0;
-  let state = fmix32(fmix32(seed ^ 0x9e3779b9) ^ fmix32(lo + 0x7f4a7c15) ^ Math.imul(fmix32(hi ^ 0x2545f491), 31));
+  let state = fmix32(
+    fmix32(seed ^ 0x9e3779b9) ^ fmix32(lo + 0x7f4a7c15) ^ Math.imul(fmix32(hi ^ 0x2545f491), 31),
+  );
   const next = (): number => {
     state = (state + 0x6d2b79f5) | 0;
     let t = state;

@@ -11,7 +11,8 @@ export class WatermarkTracker {
 
   /** @param channels number of input channels, ≥ 1 */
   constructor(channels: number) {
-    if (!Number.isInteger(channels) || channels < 1) throw new RangeError(`channels must be ≥ 1, got ${channels}`);
+    if (!Number.isInteger(channels) || channels < 1)
+      throw new RangeError(`channels must be ≥ 1, got ${channels}`);
     this.marks = new Array<number>(channels).fill(-Infinity);
     this.ended = new Array<boolean>(channels).fill(false);
   }
@@ -38,7 +39,8 @@ export class WatermarkTracker {
 
   private recompute(): number | undefined {
     let min = Infinity;
-    for (let i = 0; i < this.marks.length; i++) if (!this.ended[i] && this.marks[i]! < min) min = this.marks[i]!;
+    for (let i = 0; i < this.marks.length; i++)
+      if (!this.ended[i] && this.marks[i]! < min) min = this.marks[i]!;
     if (min > this.current) {
       this.current = min;
       return min;

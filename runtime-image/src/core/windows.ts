@@ -63,5 +63,6 @@ export function maxTimestamp(w: TimeWindow): number {
 }
 
 function checkPositive(what: string, v: number): void {
-  if (!Number.isFinite(v) || v <= 0) throw new RangeError(`${what} must be a positive number of ms, got ${v}`);
+  if (!Number.isFinite(v) || v <= 0)
+    throw new RangeError(`${what} must be a positive number of ms, got ${v}`);
 }

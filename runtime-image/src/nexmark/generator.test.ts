@@ -35,7 +35,11 @@ describe('nexmark generator', () => {
     const c = nexmarkConfig();
     const counts = { person: 0, auction: 0, bid: 0 };
     for (let n = 0; n < TOTAL_PROPORTION * 40; n++) counts[nexmarkEvent(c, n).type]++;
-    expect(counts).toEqual({ person: 40 * PERSON_PROPORTION, auction: 40 * AUCTION_PROPORTION, bid: 40 * BID_PROPORTION });
+    expect(counts).toEqual({
+      person: 40 * PERSON_PROPORTION,
+      auction: 40 * AUCTION_PROPORTION,
+      bid: 40 * BID_PROPORTION,
+    });
   });
 
   it('assigns consecutive person and auction ids and only references existing ones', () => {
@@ -69,7 +73,8 @@ describe('nexmark generator', () => {
     let prev = -Infinity;
     for (let n = 0; n < 300; n++) {
       const e = nexmarkEvent(c, n);
-      const t = e.type === 'bid' ? e.bid.dateTime : e.type === 'auction' ? e.auction.dateTime : e.person.dateTime;
+      const t =
+        e.type === 'bid' ? e.bid.dateTime : e.type === 'auction' ? e.auction.dateTime : e.person.dateTime;
       expect(t).toBeGreaterThanOrEqual(prev);
       prev = t;
     }

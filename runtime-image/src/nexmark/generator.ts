@@ -51,16 +51,44 @@ export const FIRST_AUCTION_ID = 1000;
 export const FIRST_CATEGORY_ID = 10;
 const NUM_CATEGORIES = 5;
 
-const FIRST_NAMES = ['Peter', 'Paul', 'Luke', 'John', 'Saul', 'Vicky', 'Kate', 'Julie', 'Sarah', 'Deiter', 'Walter'];
+const FIRST_NAMES = [
+  'Peter',
+  'Paul',
+  'Luke',
+  'John',
+  'Saul',
+  'Vicky',
+  'Kate',
+  'Julie',
+  'Sarah',
+  'Deiter',
+  'Walter',
+];
 const LAST_NAMES = ['Shultz', 'Abrams', 'Spencer', 'White', 'Bartels', 'Walton', 'Smith', 'Jones', 'Noris'];
 const STATES = ['AZ', 'CA', 'ID', 'OR', 'WA', 'WY'];
-const CITIES = ['Phoenix', 'Los Angeles', 'San Francisco', 'Boise', 'Portland', 'Bend', 'Redmond', 'Seattle', 'Kent'];
+const CITIES = [
+  'Phoenix',
+  'Los Angeles',
+  'San Francisco',
+  'Boise',
+  'Portland',
+  'Bend',
+  'Redmond',
+  'Seattle',
+  'Kent',
+];
 const CHANNELS = ['Google', 'Facebook', 'Baidu', 'Apple'];
 
 /** Merges user config over the defaults. @throws RangeError on non-positive rates or ratios. */
 export function nexmarkConfig(partial: Partial<NexmarkConfig> = {}): NexmarkConfig {
   const c = { ...DEFAULT_NEXMARK, ...partial };
-  for (const k of ['eventsPerSecond', 'inFlightAuctions', 'activePeople', 'hotAuctionRatio', 'hotBidderRatio'] as const) {
+  for (const k of [
+    'eventsPerSecond',
+    'inFlightAuctions',
+    'activePeople',
+    'hotAuctionRatio',
+    'hotBidderRatio',
+  ] as const) {
     if (!(c[k] > 0)) throw new RangeError(`nexmark ${k} must be > 0, got ${c[k]}`);
   }
   return c;

@@ -39,6 +39,4 @@ export interface Bid {
 
 /** One generated event: exactly one of person, auction, bid is set (Nexmark's Event union). */
 export type NexmarkEvent =
-  | { type: 'person'; person: Person }
-  | { type: 'auction'; auction: Auction }
-  | { type: 'bid'; bid: Bid };
+  { type: 'person'; person: Person } | { type: 'auction'; auction: Auction } | { type: 'bid'; bid: Bid };

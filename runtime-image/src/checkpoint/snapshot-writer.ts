@@ -1,0 +1,68 @@
+/**
+ * Writes a worker's part of snapshot N: waits until the parts' referenced data is durable
+ * (sink uploads), encodes one snapshot file (snapshot-codec.ts) and uploads it as
+ * `<request.path>/state-<subtask>.snap`; returns the ack to publish.
+ *
+ * Sections: `op/<uid>` (operator state: source splits, sink transactions) and
+ * `kg/<g>/<stage>` (keyed state of key group g from stage `stage`).
+ */
+import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
+import { workerStateFile } from '../../../api/src/layout.ts';
+import { KEY_GROUP_HASH, type KeyGroupRange } from '../core/keygroups.ts';
+import type { ObjectStore } from '../io/object-store.ts';
+import type { SnapshotPart } from '../runtime/snapshot-collector.ts';
+import { encodePayload, encodeSnapshotFile, keyedSectionName, type SectionInput } from './snapshot-codec.ts';
+
+/** Who writes. */
+export interface WriterIdentity {
+  subtask: number;
+  parallelism: number;
+  maxParallelism: number;
+  keyGroupRange: KeyGroupRange;
+}
+
+/** Name of the operator-state section of `uid`. */
+export function operatorSectionName(uid: string): string {
+  return `op/${uid}`;
+}
+
+/** Builds the sections of a worker snapshot from its parts. */
+export function sectionsOf(parts: SnapshotPart[]): SectionInput[] {
+  const sections: SectionInput[] = [];
+  for (const p of parts) {
+    for (const o of p.operator)
+      sections.push({ name: operatorSectionName(o.uid), kind: 'operator', payload: encodePayload(o.state) });
+    for (const [kg, payload] of p.keyed) {
+      sections.push({ name: `${keyedSectionName(kg)}/${p.stage}`, kind: 'keyed', keyGroup: kg, payload });
+    }
+  }
+  return sections;
+}
+
+/**
+ * Encodes and uploads the snapshot file.
+ * @returns the ack (bytes = file size)
+ * @throws Error when a part's data did not become durable, or the upload failed (names the object)
+ */
+export async function writeWorkerSnapshot(
+  store: ObjectStore,
+  req: CheckpointRequest,
+  me: WriterIdentity,
+  parts: SnapshotPart[],
+): Promise<CheckpointAck> {
+  await Promise.all(parts.map((p) => p.durable));
+  const file = await encodeSnapshotFile(
+    {
+      checkpointId: req.id,
+      subtask: me.subtask,
+      parallelism: me.parallelism,
+      maxParallelism: me.maxParallelism,
+      keyGroupHash: KEY_GROUP_HASH,
+      keyGroupRange: me.keyGroupRange,
+    },
+    sectionsOf(parts),
+  );
+  const name = workerStateFile(me.subtask);
+  await store.put(`${req.path}/${name}`, file, { 'Content-Type': 'application/octet-stream' });
+  return { id: req.id, subtask: me.subtask, bytes: file.length, files: [name] };
+}

@@ -1,0 +1,57 @@
+import { ConfigError, readWorkerConfig } from './config.ts';
+
+const base = {
+  SLUICE_JOB_NAME: 'wc',
+  SLUICE_JOB_NAMESPACE: 'team-a',
+  SLUICE_JOB_ENTRY: 'wordcount',
+  SLUICE_SUBTASK_INDEX: '1',
+  SLUICE_PARALLELISM: '3',
+  SLUICE_ATTEMPT: '2',
+  SLUICE_PEER_SERVICE: 'wc-workers',
+  SLUICE_STORAGE_ENDPOINT: 'http://minio:9000',
+  SLUICE_STORAGE_BUCKET: 'b',
+  SLUICE_STORAGE_ACCESS_KEY: 'a',
+  SLUICE_STORAGE_SECRET_KEY: 's',
+};
+
+describe('readWorkerConfig', () => {
+  it('derives peer addresses from the headless service', () => {
+    const c = readWorkerConfig(base);
+    expect(c.peers).toEqual([
+      'wc-2-0.wc-workers.team-a.svc:7070',
+      'wc-2-1.wc-workers.team-a.svc:7070',
+      'wc-2-2.wc-workers.team-a.svc:7070',
+    ]);
+    expect(c).toMatchObject({
+      subtask: 1,
+      parallelism: 3,
+      maxParallelism: 128,
+      attempt: 2,
+      controlMode: 'pod',
+      podName: 'wc-2-1',
+    });
+  });
+
+  it('takes SLUICE_PEERS for local runs', () => {
+    const c = readWorkerConfig({
+      ...base,
+      SLUICE_PEERS: '127.0.0.1:1,127.0.0.1:2,127.0.0.1:3',
+      SLUICE_CONTROL_MODE: 'local',
+    });
+    expect(c.peers).toEqual(['127.0.0.1:1', '127.0.0.1:2', '127.0.0.1:3']);
+    expect(c.controlMode).toBe('local');
+  });
+
+  it.each([
+    [{ SLUICE_SUBTASK_INDEX: '3' }, /SLUICE_SUBTASK_INDEX=3 must be below SLUICE_PARALLELISM=3/],
+    [{ SLUICE_PARALLELISM: 'x' }, /SLUICE_PARALLELISM="x" is not an integer/],
+    [{ SLUICE_MAX_PARALLELISM: '2' }, /parallelism 3 is outside \[1, maxParallelism=2\]/],
+    [{ SLUICE_JOB_CONFIG: '{' }, /SLUICE_JOB_CONFIG is not valid JSON/],
+    [{ SLUICE_PEERS: 'a:1' }, /SLUICE_PEERS must list 3 host:port entries/],
+    [{ SLUICE_CONTROL_MODE: 'http' }, /SLUICE_CONTROL_MODE must be pod or local/],
+    [{ SLUICE_STORAGE_BUCKET: '' }, /SLUICE_STORAGE_BUCKET is required/],
+  ])('rejects %j', (override, message) => {
+    expect(() => readWorkerConfig({ ...base, ...override })).toThrow(ConfigError);
+    expect(() => readWorkerConfig({ ...base, ...override })).toThrow(message);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * The worker's configuration, read from the environment the operator sets on every worker pod
+ * (names in api/src/protocol.ts ENV). Pure: takes an env record, returns a validated config or
+ * throws a ConfigError naming the variable.
+ */
+import { DEFAULT_DATA_PORT, ENV, workerPeerHost, workerPodName } from '../../api/src/protocol.ts';
+import type { JsonValue } from './api/types.ts';
+import { checkParallelism } from './core/keygroups.ts';
+
+/** A missing or invalid environment variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export interface WorkerConfig {
+  jobName: string;
+  jobNamespace: string;
+  jobUid: string;
+  /** Built-in job name or module path. */
+  jobEntry: string;
+  jobConfig: JsonValue;
+  subtask: number;
+  parallelism: number;
+  maxParallelism: number;
+  attempt: number;
+  podName: string;
+  podNamespace: string;
+  /** `host:port` of every worker in subtask order. */
+  peers: string[];
+  dataPort: number;
+  storage: { endpoint: string; bucket: string; prefix: string; accessKey: string; secretKey: string };
+  /** Snapshot directory to restore from, or undefined. */
+  restoreFrom: string | undefined;
+  allowNonRestoredState: boolean;
+  controlMode: 'pod' | 'local';
+  /** Local control port (0 = any). */
+  controlPort: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+function req(env: Env, name: string): string {
+  const v = env[name];
+  if (v === undefined || v === '') throw new ConfigError(`environment variable ${name} is required`);
+  return v;
+}
+
+function int(env: Env, name: string, dflt?: number, min = 0): number {
+  const v = env[name];
+  if (v === undefined || v === '') {
+    if (dflt === undefined) throw new ConfigError(`environment variable ${name} is required`);
+    return dflt;
+  }
+  if (!/^-?\d+$/.test(v.trim()) || Number(v) < min) {
+    throw new ConfigError(`environment variable ${name}=${JSON.stringify(v)} is not an integer ≥ ${min}`);
+  }
+  return Number(v);
+}
+
+/**
+ * Reads and validates the worker configuration.
+ * @throws ConfigError naming the variable that is missing or invalid
+ */
+export function readWorkerConfig(env: Env): WorkerConfig {
+  const jobName = req(env, ENV.jobName);
+  const jobNamespace = env[ENV.jobNamespace] || 'default';
+  const parallelism = int(env, ENV.parallelism, undefined, 1);
+  const maxParallelism = int(env, ENV.maxParallelism, 128, 1);
+  try {
+    checkParallelism(maxParallelism, parallelism);
+  } catch (err) {
+    throw new ConfigError(`${ENV.parallelism}/${ENV.maxParallelism}: ${(err as Error).message}`);
+  }
+  const subtask = int(env, ENV.subtaskIndex);
+  if (subtask >= parallelism) {
+    throw new ConfigError(`${ENV.subtaskIndex}=${subtask} must be below ${ENV.parallelism}=${parallelism}`);
+  }
+  const attempt = int(env, ENV.attempt, 0);
+  const dataPort = int(env, ENV.dataPort, DEFAULT_DATA_PORT);
+  let jobConfig: JsonValue = {};
+  const rawConfig = env[ENV.jobConfig];
+  if (rawConfig) {
+    try {
+      jobConfig = JSON.parse(rawConfig) as JsonValue;
+    } catch (err) {
+      throw new ConfigError(`${ENV.jobConfig} is not valid JSON: ${(err as Error).message}`);
+    }
+  }
+  let peers: string[];
+  if (env[ENV.peers]) {
+    peers = env[ENV.peers]!.split(',').map((s) => s.trim());
+    if (peers.length !== parallelism || peers.some((p) => !/^[^:\s]+:\d+$/.test(p))) {
+      throw new ConfigError(
+        `${ENV.peers} must list ${parallelism} host:port entries in subtask order, got ${JSON.stringify(env[ENV.peers])}`,
+      );
+    }
+  } else if (parallelism === 1) {
+    peers = [`127.0.0.1:${dataPort}`];
+  } else {
+    const service = req(env, ENV.peerService);
+    peers = Array.from(
+      { length: parallelism },
+      (_, i) => `${workerPeerHost(workerPodName(jobName, attempt, i), service, jobNamespace)}:${dataPort}`,
+    );
+  }
+  const controlMode = (env[ENV.controlMode] || 'pod') as WorkerConfig['controlMode'];
+  if (controlMode !== 'pod' && controlMode !== 'local') {
+    throw new ConfigError(
+      `${ENV.controlMode} must be pod or local, got ${JSON.stringify(env[ENV.controlMode])}`,
+    );
+  }
+  const podName = env[ENV.podName] || workerPodName(jobName, attempt, subtask);
+  const restoreFrom = env[ENV.restoreFrom] ? env[ENV.restoreFrom]!.replace(/\/+$/, '') : undefined;
+  return {
+    jobName,
+    jobNamespace,
+    jobUid: env[ENV.jobUid] || jobName,
+    jobEntry: req(env, ENV.jobEntry),
+    jobConfig,
+    subtask,
+    parallelism,
+    maxParallelism,
+    attempt,
+    podName,
+    podNamespace: env[ENV.podNamespace] || jobNamespace,
+    peers,
+    dataPort,
+    storage: {
+      endpoint: req(env, ENV.storageEndpoint),
+      bucket: req(env, ENV.storageBucket),
+      prefix: (env[ENV.storagePrefix] ?? '').replace(/\/+$/, ''),
+      accessKey: req(env, ENV.storageAccessKey),
+      secretKey: req(env, ENV.storageSecretKey),
+    },
+    restoreFrom,
+    allowNonRestoredState: /^(1|true|yes)$/i.test(env[ENV.allowNonRestoredState] ?? ''),
+    controlMode,
+    controlPort: int(env, ENV.controlPort, 0),
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The `input` / `output` sections shared by the built-in jobs' config (spec.job.config):
+ *
+ *   output: { "s3": { "prefix": "out/", "bucket"?: "...", "rollBytes"?: n } } | { "log": {} }
+ */
+import type { JsonValue, Sink } from '../api/types.ts';
+import { logSink } from '../sinks/log-sink.ts';
+import { s3Sink } from '../sinks/two-phase-sink.ts';
+
+/** A job config section is missing or invalid. */
+export class JobConfigError extends Error {
+  override name = 'JobConfigError';
+}
+
+/** Reads an object-valued field. */
+export function obj(v: JsonValue | undefined, what: string): Record<string, JsonValue> {
+  if (v === undefined || v === null) return {};
+  if (typeof v !== 'object' || Array.isArray(v))
+    throw new JobConfigError(`job config ${what} must be an object`);
+  return v;
+}
+
+/** Reads an optional number field. */
+export function num(o: Record<string, JsonValue>, key: string, what: string): number | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'number' || !Number.isFinite(v))
+    throw new JobConfigError(`job config ${what}.${key} must be a number`);
+  return v;
+}
+
+/** Reads an optional string field. */
+export function str(o: Record<string, JsonValue>, key: string, what: string): string | undefined {
+  const v = o[key];
+  if (v === undefined || v === null) return undefined;
+  if (typeof v !== 'string') throw new JobConfigError(`job config ${what}.${key} must be a string`);
+  return v;
+}
+
+/** The sink described by `output`. @throws JobConfigError */
+export function sinkFromConfig<T>(output: JsonValue | undefined): Sink<T> {
+  const o = obj(output, 'output');
+  if (o.s3 !== undefined) {
+    const s3 = obj(o.s3, 'output.s3');
+    const prefix = str(s3, 'prefix', 'output.s3');
+    if (!prefix) throw new JobConfigError('job config output.s3.prefix is required');
+    const bucket = str(s3, 'bucket', 'output.s3');
+    const rollBytes = num(s3, 'rollBytes', 'output.s3');
+    return s3Sink<T>({ prefix, ...(bucket ? { bucket } : {}), ...(rollBytes ? { rollBytes } : {}) });
+  }
+  if (o.log !== undefined) return logSink<T>();
+  throw new JobConfigError('job config output must have "s3" or "log"');
+}

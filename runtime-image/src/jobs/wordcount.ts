@@ -1,0 +1,95 @@
+/**
+ * Built-in job `wordcount`: counts words, emitting `{word, count}` with the new count after
+ * every occurrence (a changelog whose last entry per word is the total).
+ *
+ * Words: the line lowercased, split at every character that is not a Unicode letter or digit,
+ * empty pieces dropped.
+ *
+ * Config (spec.job.config):
+ *   input:  { "s3": { "prefix": "corpus/", "bucket"?, "rate"? (lines/s per worker) } }
+ *         | { "generator": { "lines": n, "partitions"?: 4, "rate"?: lines/s, "vocabulary"?: 1000,
+ *                             "wordsPerLine"?: 8, "seed"?: 1 } }
+ *   output: see io-config.ts
+ */
+import { defineJob } from '../api/stream.ts';
+import type { JsonValue, Source, ValueState } from '../api/types.ts';
+import { randomFor } from '../core/prng.ts';
+import { generatorSource } from '../sources/generator-source.ts';
+import { s3Source } from '../sources/s3-source.ts';
+import { JobConfigError, num, obj, sinkFromConfig, str } from './io-config.ts';
+
+/** The tokenizer of `wordcount`. */
+export function words(line: string): string[] {
+  return line
+    .toLowerCase()
+    .split(/[^\p{L}\p{N}]+/u)
+    .filter((w) => w.length > 0);
+}
+
+/**
+ * Line n of the synthetic corpus: `wordsPerLine` words `w<i>` with i skewed towards small
+ * values (i = ⌊vocabulary · u²⌋, u uniform), from the counter-based PRNG.
+ */
+export function syntheticLine(seed: number, n: number, vocabulary: number, wordsPerLine: number): string {
+  const r = randomFor(seed, n);
+  const out: string[] = [];
+  for (let i = 0; i < wordsPerLine; i++) {
+    const u = r.next();
+    out.push(`w${Math.floor(vocabulary * u * u)}`);
+  }
+  return out.join(' ');
+}
+
+function sourceFromConfig(input: JsonValue | undefined): Source<string> {
+  const i = obj(input, 'input');
+  if (i.s3 !== undefined) {
+    const s3 = obj(i.s3, 'input.s3');
+    const prefix = str(s3, 'prefix', 'input.s3');
+    if (prefix === undefined) throw new JobConfigError('job config input.s3.prefix is required');
+    const bucket = str(s3, 'bucket', 'input.s3');
+    const rate = num(s3, 'rate', 'input.s3');
+    return s3Source<string>({
+      prefix,
+      format: 'text',
+      ...(bucket ? { bucket } : {}),
+      ...(rate ? { rate } : {}),
+    });
+  }
+  if (i.generator !== undefined) {
+    const g = obj(i.generator, 'input.generator');
+    const seed = num(g, 'seed', 'input.generator') ?? 1;
+    const vocabulary = num(g, 'vocabulary', 'input.generator') ?? 1000;
+    const wordsPerLine = num(g, 'wordsPerLine', 'input.generator') ?? 8;
+    const rate = num(g, 'rate', 'input.generator');
+    return generatorSource<string>({
+      count: num(g, 'lines', 'input.generator') ?? Infinity,
+      partitions: num(g, 'partitions', 'input.generator') ?? 4,
+      ...(rate ? { rate } : {}),
+      generate: (n) => ({ value: syntheticLine(seed, n, vocabulary, wordsPerLine) }),
+    });
+  }
+  throw new JobConfigError('job config input must have "s3" or "generator"');
+}
+
+export default defineJob((env, ctx) => {
+  const config = obj(ctx.config, 'config');
+  let count: ValueState<number>;
+  env
+    .fromSource(sourceFromConfig(config.input))
+    .flatMap(words, { name: 'tokenize' })
+    .keyBy((w) => w)
+    .process<{ word: string; count: number }>(
+      {
+        open: (state) => {
+          count = state.valueState<number>('count');
+        },
+        processElement: (_word, out) => {
+          const n = (count.value() ?? 0) + 1;
+          count.update(n);
+          out.emit({ word: out.key, count: n });
+        },
+      },
+      { uid: 'count', name: 'count' },
+    )
+    .sinkTo(sinkFromConfig(config.output));
+});

@@ -1,0 +1,100 @@
+/**
+ * Entry point of a worker process: `node runtime-image/src/main.ts` (Node ≥ 24 runs the
+ * TypeScript sources by type stripping).
+ *
+ * Exit codes: 0 after a completed stop-with-savepoint; 1 on any failure, after one JSON log line
+ * `{"level":"fatal","event":"worker-failed","reason":<error class>,"msg":<message>,...}` on stdout
+ * (the operator turns it into status conditions; in a pod it is also written to the container's
+ * termination message, /dev/termination-log, when that file exists); 143 on SIGTERM.
+ */
+import { existsSync, writeFileSync } from 'node:fs';
+import { KubeConfig } from '@kubernetes/client-node';
+import type { Logger } from 'pino';
+import { readWorkerConfig, type WorkerConfig } from './config.ts';
+import { loadRestoredState } from './checkpoint/restore.ts';
+import { LocalControl } from './control/local-control.ts';
+import { PodControl } from './control/pod-control.ts';
+import type { ControlChannel } from './control/control.ts';
+import { ObjectStore } from './io/object-store.ts';
+import { loadJob } from './jobs/registry.ts';
+import { createLogger } from './log.ts';
+import { Worker } from './runtime/worker.ts';
+
+const TERMINATION_LOG = process.env.SLUICE_TERMINATION_LOG || '/dev/termination-log';
+
+/** Logs the failure as one JSON line and exits 1. */
+function die(log: Logger, err: unknown, stage: string): never {
+  const e = err instanceof Error ? err : new Error(String(err));
+  const extra = e as Error & { object?: string; section?: string };
+  log.fatal(
+    {
+      event: 'worker-failed',
+      stage,
+      reason: e.name,
+      ...(extra.object ? { object: extra.object } : {}),
+      ...(extra.section ? { section: extra.section } : {}),
+      ...(e.cause instanceof Error ? { cause: e.cause.message } : {}),
+    },
+    e.message,
+  );
+  if (existsSync(TERMINATION_LOG)) {
+    try {
+      writeFileSync(TERMINATION_LOG, `${e.name}: ${e.message}`.slice(0, 4000));
+    } catch {
+      // Not in a pod, or not writable: the log line is enough.
+    }
+  }
+  process.exit(1);
+}
+
+function controlFor(c: WorkerConfig, log: Logger): ControlChannel {
+  if (c.controlMode === 'local') return new LocalControl(c.controlPort, log);
+  const kc = new KubeConfig();
+  kc.loadFromDefault();
+  return new PodControl(kc, c.podName, c.podNamespace, log);
+}
+
+async function main(): Promise<void> {
+  let log = createLogger({});
+  let config: WorkerConfig;
+  try {
+    config = readWorkerConfig(process.env);
+  } catch (err) {
+    die(log, err, 'config');
+  }
+  log = createLogger({ job: config.jobName, subtask: config.subtask, attempt: config.attempt });
+  const storeFor = (bucket: string) => ObjectStore.fromConfig({ ...config.storage, bucket });
+  const store = storeFor(config.storage.bucket);
+
+  let stage = 'load-job';
+  try {
+    const definition = await loadJob(config.jobEntry);
+    stage = 'restore';
+    const restored = config.restoreFrom
+      ? await loadRestoredState(store, config.restoreFrom, config)
+      : undefined;
+    stage = 'run';
+    const control = controlFor(config, log);
+    const worker = new Worker({
+      config,
+      definition,
+      store,
+      storeFor,
+      control,
+      log,
+      ...(restored ? { restored } : {}),
+    });
+    process.once('SIGTERM', () => {
+      log.info('SIGTERM: stopping without a savepoint');
+      void worker.teardown().finally(() => process.exit(143));
+    });
+    await worker.run();
+    await control.close();
+    log.info('worker finished');
+    process.exit(0);
+  } catch (err) {
+    die(log, err, stage);
+  }
+}
+
+void main();

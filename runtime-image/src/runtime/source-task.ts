@@ -1,0 +1,147 @@
+/**
+ * The source task (stage 0): polls the source reader, runs the stateless chain, and injects
+ * checkpoint barriers. Barrier injection happens between two polls, so the recorded split
+ * offsets cover exactly the records emitted before the barrier (Flink's source-side barrier).
+ *
+ * After a stop barrier (stop-with-savepoint) the task reads nothing more. After the end of a
+ * bounded source it stays alive, idle, to keep answering barriers: the final checkpoint is what
+ * commits the last output.
+ */
+import type { Logger } from 'pino';
+import type { CheckpointRequest } from '../../../api/src/protocol.ts';
+import { NO_TIMESTAMP, type SourceReader } from '../api/types.ts';
+import type { Chain } from './chain.ts';
+import type { SnapshotCollector } from './snapshot-collector.ts';
+import type { StageOutput } from './stage-output.ts';
+
+export interface SourceTaskOptions {
+  reader: SourceReader<unknown>;
+  sourceUid: string;
+  /** uid of the sink when it sits in this stage (a job without keyBy). */
+  sinkUid?: string;
+  chain: Chain;
+  output: StageOutput;
+  collector: SnapshotCollector;
+  /** Records per poll (default 512). */
+  batchSize?: number;
+  /** Pause when the source is idle, ms (default 5). */
+  idleMs?: number;
+  log: Logger;
+}
+
+export class SourceTask {
+  private readonly o: SourceTaskOptions;
+  private readonly barriers: CheckpointRequest[] = [];
+  private wake: (() => void) | undefined;
+  private stopped = false;
+  private closed = false;
+  private lastWatermark = -Infinity;
+  /** Records read from the source. */
+  recordsRead = 0;
+  /** The source reported its end. */
+  exhausted = false;
+  /** A stop barrier was injected; no more records will be read. */
+  suspended = false;
+
+  constructor(o: SourceTaskOptions) {
+    this.o = o;
+  }
+
+  /** Queues barrier `req.id`; it is injected before the next poll. */
+  injectBarrier(req: CheckpointRequest): void {
+    this.barriers.push(req);
+    this.interrupt();
+  }
+
+  /** Ends the loop. */
+  close(): void {
+    this.closed = true;
+    this.interrupt();
+  }
+
+  private interrupt(): void {
+    const w = this.wake;
+    this.wake = undefined;
+    w?.();
+  }
+
+  private sleep(ms: number | undefined, also?: Promise<void>): Promise<void> {
+    return new Promise<void>((resolve) => {
+      const timer = ms === undefined ? undefined : setTimeout(done, ms);
+      function done() {
+        if (timer) clearTimeout(timer);
+        resolve();
+      }
+      this.wake = done;
+      also?.then(done, done);
+    });
+  }
+
+  /** Runs until closed. @throws the reader's or an operator's error */
+  async run(): Promise<void> {
+    const { reader, chain, output } = this.o;
+    const batch = this.o.batchSize ?? 512;
+    const idleMs = this.o.idleMs ?? 5;
+    while (!this.closed) {
+      const req = this.barriers.shift();
+      if (req) {
+        this.snapshotAndForward(req);
+        continue;
+      }
+      if (this.suspended || this.exhausted) {
+        await this.sleep(undefined);
+        continue;
+      }
+      const pressure = output.pressure();
+      if (pressure) {
+        await this.sleep(undefined, pressure);
+        continue;
+      }
+      const r = await reader.poll(batch);
+      if (r === 'end') {
+        this.exhausted = true;
+        this.advanceWatermark();
+        output.flush();
+        this.o.log.info({ records: this.recordsRead }, 'source reached its end');
+        continue;
+      }
+      if (r === 'idle') {
+        this.advanceWatermark();
+        output.flush();
+        await this.sleep(idleMs);
+        continue;
+      }
+      for (const rec of r) chain.head(rec.value, rec.timestamp ?? NO_TIMESTAMP);
+      this.recordsRead += r.length;
+      this.advanceWatermark();
+      // Let timers, sockets and the control endpoint run between batches.
+      await new Promise<void>((res) => setImmediate(res));
+    }
+  }
+
+  private advanceWatermark(): void {
+    const wm = this.o.reader.watermark();
+    if (wm > this.lastWatermark) {
+      this.lastWatermark = wm;
+      this.o.chain.watermark(wm);
+    }
+  }
+
+  private snapshotAndForward(req: CheckpointRequest): void {
+    const splits = this.o.reader.snapshot();
+    const operator: Array<{ uid: string; state: unknown }> = [{ uid: this.o.sourceUid, state: splits }];
+    // Forwards the barrier, or pre-commits when the sink sits in this stage (a job without keyBy).
+    const pre = this.o.output.barrier(req.id, req.kind, req.stop === true);
+    if (pre) operator.push({ uid: this.o.sinkUid ?? 'sink', state: pre.state });
+    this.o.collector.begin(req, {
+      stage: 0,
+      keyed: new Map(),
+      operator,
+      durable: pre?.durable ?? Promise.resolve(),
+    });
+    if (req.stop) {
+      this.suspended = true;
+      this.o.log.info({ checkpointId: req.id }, 'source suspended by stop-with-savepoint');
+    }
+  }
+}

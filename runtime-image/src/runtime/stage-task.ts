@@ -1,0 +1,123 @@
+/**
+ * A downstream stage task (stage k ≥ 1): reads the records shuffled to this worker from every
+ * worker's stage k−1, aligns checkpoint barriers across those inputs (barrier-aligner.ts),
+ * combines watermarks (watermarks.ts), and runs the keyed chain with the key context set per
+ * record. At alignment it captures the stage's keyed state (synchronously, so later records do
+ * not leak into the snapshot), pre-commits the sink if it ends the job, and forwards the barrier.
+ */
+import type { Logger } from 'pino';
+import type { SnapshotKind } from '../../../api/src/protocol.ts';
+import { BarrierAligner } from '../core/barrier-aligner.ts';
+import { WatermarkTracker } from '../core/watermarks.ts';
+import type { InputGate } from '../shuffle/input-gate.ts';
+import type { KeyedStateBackend } from '../state/state-backend.ts';
+import type { Chain } from './chain.ts';
+import type { SnapshotCollector } from './snapshot-collector.ts';
+import type { StageOutput } from './stage-output.ts';
+
+export interface StageTaskOptions {
+  stage: number;
+  input: InputGate;
+  backend: KeyedStateBackend;
+  chain: Chain;
+  output: StageOutput;
+  /** uid of the sink when this stage ends the job. */
+  sinkUid?: string;
+  collector: SnapshotCollector;
+  log: Logger;
+}
+
+export class StageTask {
+  private readonly o: StageTaskOptions;
+  private readonly aligner: BarrierAligner;
+  private readonly watermarks: WatermarkTracker;
+  private closed = false;
+  private barrierMeta: { id: number; kind: SnapshotKind; stop: boolean } | undefined;
+  /** Records processed. */
+  recordsIn = 0;
+
+  constructor(o: StageTaskOptions) {
+    this.o = o;
+    this.aligner = new BarrierAligner(o.input.channels);
+    this.watermarks = new WatermarkTracker(o.input.channels);
+  }
+
+  /** Current watermark (ms). */
+  get watermark(): number {
+    return this.watermarks.watermark;
+  }
+
+  /** Captures the stage's state for checkpoint `id`, forwards the barrier / pre-commits the sink. */
+  private aligned(id: number): void {
+    const { backend, output, collector } = this.o;
+    const meta =
+      this.barrierMeta?.id === id ? this.barrierMeta : { id, kind: 'checkpoint' as const, stop: false };
+    const keyed = backend.snapshot();
+    const pre = output.barrier(id, meta.kind, meta.stop);
+    const operator = pre ? [{ uid: this.o.sinkUid ?? 'sink', state: pre.state }] : [];
+    collector.add(id, { stage: this.o.stage, keyed, operator, durable: pre?.durable ?? Promise.resolve() });
+  }
+
+  close(): void {
+    this.closed = true;
+    this.o.input.interrupt();
+  }
+
+  /** Runs until closed. @throws an operator's or the state backend's error */
+  async run(): Promise<void> {
+    const { input, backend, chain, output, collector } = this.o;
+    const blocked = (c: number) => this.aligner.isBlocked(c);
+    let batches = 0;
+    while (!this.closed) {
+      const polled = input.poll(blocked);
+      if (!polled) {
+        output.flush();
+        await input.available();
+        continue;
+      }
+      const { channel, message: m } = polled;
+      switch (m.t) {
+        case 'data': {
+          const head = chain.head;
+          for (const [kg, key, value, ts] of m.records) {
+            backend.setCurrentKey(key, kg);
+            head(value, ts);
+          }
+          this.recordsIn += m.records.length;
+          input.release(channel);
+          const pressure = output.pressure();
+          if (pressure) await pressure;
+          if (++batches % 4 === 0) await new Promise<void>((res) => setImmediate(res));
+          break;
+        }
+        case 'barrier': {
+          const d = this.aligner.onBarrier(channel, m.id);
+          if (d.aborted !== undefined) {
+            this.o.log.warn(
+              { checkpointId: d.aborted, by: m.id, stage: this.o.stage },
+              'checkpoint alignment abandoned',
+            );
+            collector.abort(d.aborted, `barrier ${m.id} overtook it at stage ${this.o.stage}`);
+          }
+          this.barrierMeta = { id: m.id, kind: m.kind, stop: m.stop };
+          if (d.aligned !== undefined) this.aligned(d.aligned);
+          break;
+        }
+        case 'watermark': {
+          const wm = this.watermarks.update(channel, m.watermark);
+          if (wm !== undefined) chain.watermark(wm);
+          break;
+        }
+        case 'end': {
+          const d = this.aligner.onEndOfInput(channel);
+          if (d.aligned !== undefined) this.aligned(d.aligned);
+          const wm = this.watermarks.end(channel);
+          if (wm !== undefined) chain.watermark(wm);
+          break;
+        }
+        default:
+          break;
+      }
+    }
+  }
+}

@@ -1,0 +1,383 @@
+/**
+ * One worker (subtask i of p): builds the job's plan, restores its share of a snapshot, opens
+ * the source and sink, connects the shuffle, and runs the source task and one task per keyed
+ * stage until it fails or finishes a stop-with-savepoint.
+ *
+ * Checkpoint N (DESIGN "Checkpoint protocol"): the control channel delivers request N → the
+ * source task records its split offsets and emits barrier N → every stage aligns N over all its
+ * inputs, captures its keyed state and forwards N (the last stage pre-commits the sink) → the
+ * snapshot file is uploaded and the ack published → when the coordinator reports N committed,
+ * the sink commits its transactions ≤ N. A stop request additionally suspends the source after
+ * the barrier and ends the worker (exit 0) once N is committed.
+ */
+import type { Logger } from 'pino';
+import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
+import { StreamEnvironment, type JobDefinition } from '../api/stream.ts';
+import type { JobContext, OperatorContext, SinkWriter, SourceReader, SplitState } from '../api/types.ts';
+import { RestoreError, type RestoredState } from '../checkpoint/restore.ts';
+import { writeWorkerSnapshot } from '../checkpoint/snapshot-writer.ts';
+import type { WorkerConfig } from '../config.ts';
+import type { ControlChannel, WorkerStatus } from '../control/control.ts';
+import { keyGroupRangeFor } from '../core/keygroups.ts';
+import type { ChainOperator } from '../dataflow/operator.ts';
+import { planUids, type JobPlan } from '../dataflow/plan.ts';
+import type { ObjectStore } from '../io/object-store.ts';
+import { ShuffleService, type ShuffleOptions } from '../shuffle/shuffle.ts';
+import { KeyedStateBackend, type TableSnapshot } from '../state/state-backend.ts';
+import { buildChain } from './chain.ts';
+import { SnapshotCollector, type SnapshotPart } from './snapshot-collector.ts';
+import { SourceTask } from './source-task.ts';
+import { StageTask } from './stage-task.ts';
+import { shuffleOutput, sinkOutput, type StageOutput } from './stage-output.ts';
+
+/** What a worker is given. */
+export interface WorkerDeps {
+  config: WorkerConfig;
+  definition: JobDefinition;
+  store: ObjectStore;
+  storeFor: (bucket: string) => ObjectStore;
+  control: ControlChannel;
+  log: Logger;
+  /** State to restore (loaded by checkpoint/restore.ts), if any. */
+  restored?: RestoredState;
+  /** Shuffle tuning (tests, benchmarks). */
+  shuffle?: Pick<ShuffleOptions, 'credits' | 'output' | 'connectTimeoutMs' | 'listenHost'>;
+}
+
+export class Worker {
+  private readonly d: WorkerDeps;
+  private phase: WorkerStatus['phase'] = 'starting';
+  private shuffle: ShuffleService | undefined;
+  private sourceTask: SourceTask | undefined;
+  private stageTasks: StageTask[] = [];
+  private reader: SourceReader<unknown> | undefined;
+  private writer: SinkWriter<unknown> | undefined;
+  private sinkOut: StageOutput | undefined;
+  private lastRequested = -1;
+  private lastAck: CheckpointAck | null = null;
+  private lastCommitted: number | null = null;
+  private stopAfter: number | undefined;
+  private commitChain: Promise<void> = Promise.resolve();
+  private readonly requestedAt = new Map<number, number>();
+  private restoredEntries = 0;
+  private statusTimer: NodeJS.Timeout | undefined;
+  private settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
+  private settled = false;
+
+  constructor(deps: WorkerDeps) {
+    this.d = deps;
+  }
+
+  /** Current status. */
+  status(): WorkerStatus {
+    const c = this.d.config;
+    return {
+      subtask: c.subtask,
+      attempt: c.attempt,
+      phase: this.phase,
+      connected: this.shuffle?.ready ?? false,
+      sourceExhausted: this.sourceTask?.exhausted ?? false,
+      recordsRead: this.sourceTask?.recordsRead ?? 0,
+      recordsWritten: this.sinkOut?.records ?? 0,
+      splits: this.reader?.splitCount() ?? 0,
+      lastAck: this.lastAck,
+      lastCommitted: this.lastCommitted,
+      restoredFrom: this.d.restored?.path ?? null,
+      restoredEntries: this.restoredEntries,
+    };
+  }
+
+  /**
+   * Runs the worker. Resolves after a completed stop-with-savepoint; rejects on any failure
+   * (operator error, lost peer, failed commit, invalid restore).
+   */
+  run(): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.settle = { resolve, reject };
+    });
+    this.start().catch((err: unknown) => this.fail(err as Error));
+    return done;
+  }
+
+  /** Fails the worker with `err` (first failure wins). */
+  fail(err: Error): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.phase = 'failed';
+    this.publishStatus();
+    void this.teardown();
+    this.settle?.reject(err);
+  }
+
+  private finishStop(): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.phase = 'stopped';
+    this.publishStatus();
+    void this.teardown().then(() => this.settle?.resolve());
+  }
+
+  /** Stops tasks and closes connections (idempotent). */
+  async teardown(): Promise<void> {
+    if (this.statusTimer) clearInterval(this.statusTimer);
+    this.sourceTask?.close();
+    for (const t of this.stageTasks) t.close();
+    if (this.shuffle) this.shuffle.stopping = true;
+    await Promise.allSettled([this.shuffle?.close(), this.reader?.close(), this.writer?.close()]);
+  }
+
+  private publishStatus(): void {
+    this.d.control.setStatus(this.status());
+  }
+
+  private buildPlan(): { plan: JobPlan; ctx: JobContext } {
+    const c = this.d.config;
+    const ctx: JobContext = {
+      config: c.jobConfig,
+      jobName: c.jobName,
+      subtask: c.subtask,
+      parallelism: c.parallelism,
+      maxParallelism: c.maxParallelism,
+      attempt: c.attempt,
+    };
+    const env = new StreamEnvironment();
+    this.d.definition(env, ctx);
+    return { plan: env.build(), ctx };
+  }
+
+  /** Refuses snapshot state that belongs to no operator of this job (unless allowed). */
+  private checkRestoredUids(plan: JobPlan, restored: RestoredState): void {
+    const known = new Set(planUids(plan));
+    const inSnapshot = new Set<string>(restored.operatorStates.keys());
+    for (const k of restored.keyed) for (const t of k.tables) inSnapshot.add(t[0]);
+    const unknown = [...inSnapshot].filter((u) => !known.has(u));
+    if (unknown.length === 0) return;
+    if (this.d.config.allowNonRestoredState) {
+      this.d.log.warn({ uids: unknown }, 'dropping snapshot state of operators this job does not have');
+      return;
+    }
+    throw new RestoreError(
+      `snapshot ${restored.path} has state for operator uid(s) ${unknown.join(', ')} that this job does not define; ` +
+        'set allowNonRestoredState to drop it, or keep the operators (same uid)',
+    );
+  }
+
+  private async start(): Promise<void> {
+    const { config: c, log, restored } = this.d;
+    const { plan, ctx } = this.buildPlan();
+    if (restored) this.checkRestoredUids(plan, restored);
+    const range = keyGroupRangeFor(c.maxParallelism, c.parallelism, c.subtask);
+    const boundaries = plan.stages.length - 1;
+    const opCtx: OperatorContext = { ...ctx, store: this.d.store, storeFor: this.d.storeFor, log };
+
+    this.shuffle = new ShuffleService({
+      subtask: c.subtask,
+      parallelism: c.parallelism,
+      attempt: c.attempt,
+      jobUid: c.jobUid,
+      peers: c.peers,
+      listenPort: c.dataPort,
+      boundaries,
+      log,
+      onFatal: (err) => this.fail(err),
+      ...this.d.shuffle,
+    });
+
+    // Sink and source (operator state is redistributed by the sink/source themselves).
+    const lastStage = plan.stages[plan.stages.length - 1]!;
+    if (lastStage.exit.kind !== 'sink') throw new Error('internal: the last stage does not end in a sink');
+    const sinkUid = lastStage.exit.uid;
+    this.writer = await lastStage.exit.sink.open(opCtx, restored?.operatorStates.get(sinkUid));
+    const restoredSplits = restored?.operatorStates.get(plan.source.uid) as SplitState[][] | undefined;
+    this.reader = await plan.source.source.open(opCtx, restored ? (restoredSplits ?? []).flat() : undefined);
+
+    const collector = new SnapshotCollector(
+      plan.stages.length,
+      (req, parts) => this.finishSnapshot(req, parts, range),
+      (req, reason) =>
+        this.publishAck({ id: req.id, subtask: c.subtask, bytes: 0, files: [], error: reason }),
+      (err) => this.fail(err),
+    );
+
+    // Keyed stages, last to first so each knows its exit.
+    const outputFor = (stageIndex: number): StageOutput => {
+      const stage = plan.stages[stageIndex]!;
+      if (stage.exit.kind === 'sink') {
+        this.sinkOut = sinkOutput(this.writer!);
+        return this.sinkOut;
+      }
+      return shuffleOutput(
+        this.shuffle!.output(stageIndex + 1),
+        stage.exit.keySelector,
+        c.maxParallelism,
+        c.parallelism,
+      );
+    };
+    const restoredByUid = new Map<string, Array<{ keyGroup: number; tables: TableSnapshot[] }>>();
+    for (const k of restored?.keyed ?? []) {
+      for (const t of k.tables) {
+        let list = restoredByUid.get(t[0]);
+        if (!list) restoredByUid.set(t[0], (list = []));
+        list.push({ keyGroup: k.keyGroup, tables: [t] });
+      }
+    }
+    for (let k = 1; k < plan.stages.length; k++) {
+      const stage = plan.stages[k]!;
+      const backend = new KeyedStateBackend(range);
+      for (const step of stage.steps) {
+        if (step.kind !== 'keyed') continue;
+        for (const r of restoredByUid.get(step.uid) ?? []) backend.restoreGroup(r.keyGroup, r.tables);
+      }
+      this.restoredEntries += backend.entryCount();
+      const ref: { task?: StageTask } = {};
+      const rt = { backend, watermark: () => ref.task?.watermark ?? -Infinity };
+      const ops: ChainOperator[] = stage.steps.map((s) => (s.kind === 'keyed' ? s.create(rt) : s.create()));
+      const output = outputFor(k);
+      const chain = buildChain(ops, output.emit, (wm) => output.watermark(wm));
+      const task = new StageTask({
+        stage: k,
+        input: this.shuffle.input(k),
+        backend,
+        chain,
+        output,
+        ...(stage.exit.kind === 'sink' ? { sinkUid } : {}),
+        collector,
+        log,
+      });
+      ref.task = task;
+      this.stageTasks.push(task);
+    }
+    const s0 = plan.stages[0]!;
+    if (s0.steps.some((s) => s.kind === 'keyed'))
+      throw new Error('internal: keyed operator before the first keyBy');
+    const out0 = outputFor(0);
+    const chain0 = buildChain(
+      s0.steps.map((s) => (s.kind === 'stateless' ? s.create() : s.create(undefined as never))),
+      out0.emit,
+      (wm) => out0.watermark(wm),
+    );
+    this.sourceTask = new SourceTask({
+      reader: this.reader,
+      sourceUid: plan.source.uid,
+      ...(s0.exit.kind === 'sink' ? { sinkUid } : {}),
+      chain: chain0,
+      output: out0,
+      collector,
+      log,
+    });
+    if (restored) {
+      log.info(
+        {
+          restoredFrom: restored.path,
+          checkpointId: restored.metadata.id,
+          entries: this.restoredEntries,
+          bytesRead: restored.bytesRead,
+        },
+        'restored state',
+      );
+    }
+
+    await this.shuffle.start();
+    await this.d.control.start({
+      onCheckpointRequest: (req) => this.onRequest(req),
+      onCommitted: (id) => this.onCommitted(id),
+    });
+    this.phase = 'running';
+    this.statusTimer = setInterval(() => this.publishStatus(), 100);
+    this.publishStatus();
+    log.info(
+      {
+        stages: plan.stages.length,
+        keyGroups: `${range.start}..${range.end}`,
+        splits: this.reader.splitCount(),
+        source: plan.source.source.kind,
+        sink: lastStage.exit.sink.kind,
+      },
+      'worker running',
+    );
+    const tasks = [this.sourceTask.run(), ...this.stageTasks.map((t) => t.run())];
+    await Promise.all(tasks);
+  }
+
+  private onRequest(req: CheckpointRequest): void {
+    if (req.id <= this.lastRequested || this.settled || !this.sourceTask) return;
+    this.lastRequested = req.id;
+    this.requestedAt.set(req.id, performance.now());
+    this.d.log.debug(
+      { checkpointId: req.id, kind: req.kind, stop: req.stop === true },
+      'checkpoint requested',
+    );
+    this.sourceTask.injectBarrier(req);
+  }
+
+  private async finishSnapshot(
+    req: CheckpointRequest,
+    parts: SnapshotPart[],
+    range: { start: number; end: number },
+  ): Promise<void> {
+    const c = this.d.config;
+    let ack: CheckpointAck;
+    const t0 = this.requestedAt.get(req.id) ?? performance.now();
+    try {
+      ack = await writeWorkerSnapshot(
+        this.d.store,
+        req,
+        {
+          subtask: c.subtask,
+          parallelism: c.parallelism,
+          maxParallelism: c.maxParallelism,
+          keyGroupRange: range,
+        },
+        parts,
+      );
+    } catch (err) {
+      this.d.log.error({ checkpointId: req.id, err: (err as Error).message }, 'checkpoint failed');
+      ack = { id: req.id, subtask: c.subtask, bytes: 0, files: [], error: (err as Error).message };
+    }
+    await this.publishAck(ack);
+    this.requestedAt.delete(req.id);
+    if (!ack.error) {
+      this.d.log.info(
+        {
+          checkpointId: req.id,
+          kind: req.kind,
+          bytes: ack.bytes,
+          durationMs: Math.round(performance.now() - t0),
+        },
+        'checkpoint acknowledged',
+      );
+      if (req.stop) {
+        this.stopAfter = req.id;
+        this.phase = 'stopping';
+        // Peers finishing the same savepoint may now disconnect.
+        if (this.shuffle) this.shuffle.stopping = true;
+      }
+    }
+  }
+
+  private async publishAck(ack: CheckpointAck): Promise<void> {
+    if (this.lastAck && ack.id < this.lastAck.id) return;
+    await this.d.control.ack(ack);
+    this.lastAck = ack;
+    this.publishStatus();
+  }
+
+  private onCommitted(id: number): void {
+    if (this.settled || (this.lastCommitted !== null && id <= this.lastCommitted) || !this.writer) return;
+    this.lastCommitted = id;
+    const writer = this.writer;
+    this.commitChain = this.commitChain
+      .then(() => writer.commit(id))
+      .then(() => {
+        this.d.log.debug({ checkpointId: id }, 'checkpoint committed');
+        this.publishStatus();
+        if (this.stopAfter !== undefined && id >= this.stopAfter) {
+          this.d.log.info({ checkpointId: this.stopAfter }, 'stopped with savepoint');
+          this.finishStop();
+        }
+      })
+      .catch((err: unknown) =>
+        this.fail(new Error(`committing checkpoint ${id} failed: ${(err as Error).message}`, { cause: err })),
+      );
+  }
+}

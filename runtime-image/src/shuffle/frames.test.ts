@@ -1,0 +1,42 @@
+import { FrameDecoder, FrameError, encodeFrame, type WireMessage } from './frames.ts';
+
+const messages: WireMessage[] = [
+  { t: 'hello', version: 1, from: 2, attempt: 3, parallelism: 4, job: 'uid-1' },
+  {
+    t: 'data',
+    boundary: 1,
+    records: [
+      [5, 'apple', { n: 1 }, 1000],
+      [6, 'pear', 'x', -Infinity],
+    ],
+  },
+  { t: 'barrier', boundary: 1, id: 9, kind: 'savepoint', stop: true },
+  { t: 'watermark', boundary: 2, watermark: Infinity },
+  { t: 'credit', boundary: 1, batches: 8 },
+  { t: 'end', boundary: 1 },
+];
+
+describe('shuffle frames', () => {
+  it('round-trips every message type through one stream', () => {
+    const stream = Buffer.concat(messages.map(encodeFrame));
+    expect(new FrameDecoder().push(stream)).toEqual(messages);
+  });
+
+  it('reassembles frames split at every byte boundary', () => {
+    const stream = Buffer.concat(messages.map(encodeFrame));
+    for (const size of [1, 2, 3, 5, 7, 64]) {
+      const d = new FrameDecoder();
+      const got: WireMessage[] = [];
+      for (let i = 0; i < stream.length; i += size) got.push(...d.push(stream.subarray(i, i + size)));
+      expect(got).toEqual(messages);
+    }
+  });
+
+  it('rejects oversized and unknown frames', () => {
+    const huge = Buffer.alloc(4);
+    huge.writeUInt32BE(0xffffffff, 0);
+    expect(() => new FrameDecoder().push(huge)).toThrow(FrameError);
+    const bogus = Buffer.from([0, 0, 0, 3, 0x92, 0x09, 0x01]);
+    expect(() => new FrameDecoder().push(bogus)).toThrow(/unknown message type 9/);
+  });
+});

@@ -1,0 +1,140 @@
+/**
+ * Wire format of the shuffle (record exchange between workers over TCP).
+ *
+ * A connection carries frames `u32 big-endian length ‖ msgpack body`; the body is an array
+ * whose first element is the message type. The dialing worker sends `hello` first, then data,
+ * barriers, watermarks and end markers; the accepting worker sends credits back on the same
+ * connection. `boundary` is the index of the receiving stage (1 for the first keyBy).
+ *
+ *   hello     [0, protocolVersion, from, attempt, parallelism, jobUid]
+ *   data      [1, boundary, [[keyGroup, key, value, timestamp], ...]]
+ *   barrier   [2, boundary, checkpointId, kind, stop]
+ *   watermark [3, boundary, watermarkMs]
+ *   credit    [4, boundary, batches]
+ *   end       [5, boundary]
+ */
+import { Decoder, Encoder } from '@msgpack/msgpack';
+import type { SnapshotKind } from '../../../api/src/protocol.ts';
+
+/** Version of the shuffle protocol; peers of another version are refused. */
+export const SHUFFLE_PROTOCOL_VERSION = 1;
+
+/** Largest accepted frame (bytes); larger ones mean a corrupt stream. */
+export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
+
+/** A record on the wire: key group, key, value, event time (ms or NO_TIMESTAMP). */
+export type ShuffleRecord = [keyGroup: number, key: string, value: unknown, timestamp: number];
+
+export type WireMessage =
+  | { t: 'hello'; version: number; from: number; attempt: number; parallelism: number; job: string }
+  | { t: 'data'; boundary: number; records: ShuffleRecord[] }
+  | { t: 'barrier'; boundary: number; id: number; kind: SnapshotKind; stop: boolean }
+  | { t: 'watermark'; boundary: number; watermark: number }
+  | { t: 'credit'; boundary: number; batches: number }
+  | { t: 'end'; boundary: number };
+
+const encoder = new Encoder({ ignoreUndefined: true });
+const decoder = new Decoder();
+
+function toArray(m: WireMessage): unknown[] {
+  switch (m.t) {
+    case 'hello':
+      return [0, m.version, m.from, m.attempt, m.parallelism, m.job];
+    case 'data':
+      return [1, m.boundary, m.records];
+    case 'barrier':
+      return [2, m.boundary, m.id, m.kind, m.stop];
+    case 'watermark':
+      return [3, m.boundary, m.watermark];
+    case 'credit':
+      return [4, m.boundary, m.batches];
+    case 'end':
+      return [5, m.boundary];
+  }
+}
+
+/** A malformed frame: the connection must be dropped. */
+export class FrameError extends Error {
+  override name = 'FrameError';
+}
+
+function fromArray(a: unknown): WireMessage {
+  if (!Array.isArray(a)) throw new FrameError('frame body is not an array');
+  const [type, x, y, z, w, v] = a as [number, number, unknown, unknown, unknown, unknown];
+  switch (type) {
+    case 0:
+      return {
+        t: 'hello',
+        version: x,
+        from: y as number,
+        attempt: z as number,
+        parallelism: w as number,
+        job: v as string,
+      };
+    case 1:
+      if (!Array.isArray(y)) throw new FrameError('data frame without a record array');
+      return { t: 'data', boundary: x, records: y as ShuffleRecord[] };
+    case 2:
+      return { t: 'barrier', boundary: x, id: y as number, kind: z as SnapshotKind, stop: w === true };
+    case 3:
+      return { t: 'watermark', boundary: x, watermark: y as number };
+    case 4:
+      return { t: 'credit', boundary: x, batches: y as number };
+    case 5:
+      return { t: 'end', boundary: x };
+    default:
+      throw new FrameError(`unknown message type ${String(type)}`);
+  }
+}
+
+/** Encodes one message as a frame (length prefix included). */
+export function encodeFrame(m: WireMessage): Buffer {
+  const body = encoder.encode(toArray(m));
+  const frame = Buffer.allocUnsafe(4 + body.length);
+  frame.writeUInt32BE(body.length, 0);
+  frame.set(body, 4);
+  return frame;
+}
+
+/**
+ * Reassembles frames from the chunks of a byte stream.
+ * @throws FrameError (from push) on an oversized or undecodable frame
+ */
+export class FrameDecoder {
+  private chunks: Buffer[] = [];
+  private buffered = 0;
+
+  /** Adds a chunk; returns the messages completed by it, in order. */
+  push(chunk: Buffer): WireMessage[] {
+    this.chunks.push(chunk);
+    this.buffered += chunk.length;
+    const out: WireMessage[] = [];
+    while (this.buffered >= 4) {
+      let head = this.chunks[0]!;
+      if (head.length < 4) head = this.coalesce();
+      const len = head.readUInt32BE(0);
+      if (len > MAX_FRAME_BYTES) throw new FrameError(`frame of ${len} bytes exceeds ${MAX_FRAME_BYTES}`);
+      if (this.buffered < 4 + len) break;
+      if (head.length < 4 + len) head = this.coalesce();
+      const body = head.subarray(4, 4 + len);
+      let decoded: unknown;
+      try {
+        decoded = decoder.decode(body);
+      } catch (err) {
+        throw new FrameError(`undecodable frame: ${(err as Error).message}`);
+      }
+      out.push(fromArray(decoded));
+      const rest = head.subarray(4 + len);
+      this.buffered -= 4 + len;
+      if (rest.length > 0) this.chunks[0] = rest;
+      else this.chunks.shift();
+    }
+    return out;
+  }
+
+  private coalesce(): Buffer {
+    const all = Buffer.concat(this.chunks);
+    this.chunks = [all];
+    return all;
+  }
+}

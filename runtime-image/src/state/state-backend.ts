@@ -1,0 +1,215 @@
+/**
+ * Heap keyed-state backend of one stage on one worker: every state table is partitioned by key
+ * group, so a snapshot is written (and a rescaled restore read) one key group at a time.
+ *
+ * The task sets the current key before calling an operator; ValueState/MapState handles read
+ * and write the entry of that key. Tables are identified by (operator uid, state name).
+ *
+ * Snapshot payload of one key group (msgpack, see snapshot-codec.ts), format version 1:
+ *   Array<[uid: string, name: string, kind: 'value' | 'map', entries: Array<[key: string, value]>]>
+ * where a map state's value is Array<[userKey: string | number, userValue]>.
+ */
+import type { MapState, ValueState } from '../api/types.ts';
+import { inRange, rangeSize, type KeyGroupRange } from '../core/keygroups.ts';
+import { encodePayload } from '../checkpoint/snapshot-codec.ts';
+
+/** Kind of a state table. */
+export type StateKind = 'value' | 'map';
+
+/** One table's part of a key-group payload. */
+export type TableSnapshot = [uid: string, name: string, kind: StateKind, entries: Array<[string, unknown]>];
+
+interface Table {
+  uid: string;
+  name: string;
+  kind: StateKind;
+  /** Index: key group − range.start. */
+  groups: Array<Map<string, unknown> | undefined>;
+}
+
+/** The key-group payload could not be understood. */
+export class StateFormatError extends Error {
+  override name = 'StateFormatError';
+}
+
+export class KeyedStateBackend {
+  readonly range: KeyGroupRange;
+  private readonly tables = new Map<string, Table>();
+  private key = '';
+  private groupIndex = -1;
+
+  /** @param range the key groups this backend holds (the worker's range) */
+  constructor(range: KeyGroupRange) {
+    this.range = range;
+  }
+
+  /**
+   * Sets the key that state handles read and write.
+   * @param keyGroup key group of `key`; must lie in the backend's range
+   * @throws RangeError when it does not (a record was routed to the wrong worker)
+   */
+  setCurrentKey(key: string, keyGroup: number): void {
+    if (!inRange(this.range, keyGroup)) {
+      throw new RangeError(
+        `key group ${keyGroup} of key ${JSON.stringify(key)} is outside this worker's range ${this.range.start}..${this.range.end}`,
+      );
+    }
+    this.key = key;
+    this.groupIndex = keyGroup - this.range.start;
+  }
+
+  /** The current key. */
+  get currentKey(): string {
+    return this.key;
+  }
+
+  /** The current key group. */
+  get currentKeyGroup(): number {
+    return this.groupIndex + this.range.start;
+  }
+
+  private table(uid: string, name: string, kind: StateKind): Table {
+    const id = `${uid}\u0000${name}`;
+    let t = this.tables.get(id);
+    if (!t) {
+      t = { uid, name, kind, groups: new Array(rangeSize(this.range)) };
+      this.tables.set(id, t);
+    } else if (t.kind !== kind) {
+      throw new StateFormatError(`state ${uid}/${name} is a ${t.kind} state, requested as ${kind} state`);
+    }
+    return t;
+  }
+
+  private group(t: Table, create: boolean): Map<string, unknown> | undefined {
+    let g = t.groups[this.groupIndex];
+    if (!g && create) {
+      g = new Map();
+      t.groups[this.groupIndex] = g;
+    }
+    return g;
+  }
+
+  /** A handle on value state `name` of operator `uid`. @throws StateFormatError if it exists as map state */
+  valueState<T>(uid: string, name: string): ValueState<T> {
+    const t = this.table(uid, name, 'value');
+    return {
+      value: () => this.group(t, false)?.get(this.key) as T | undefined,
+      update: (v: T) => {
+        this.group(t, true)!.set(this.key, v);
+      },
+      clear: () => {
+        this.group(t, false)?.delete(this.key);
+      },
+    };
+  }
+
+  /** A handle on map state `name` of operator `uid`. @throws StateFormatError if it exists as value state */
+  mapState<K extends string | number, V>(uid: string, name: string): MapState<K, V> {
+    const t = this.table(uid, name, 'map');
+    const current = (create: boolean): Map<K, V> | undefined => {
+      const g = this.group(t, create);
+      let m = g?.get(this.key) as Map<K, V> | undefined;
+      if (!m && create) {
+        m = new Map();
+        g!.set(this.key, m);
+      }
+      return m;
+    };
+    const empty = new Map<K, V>();
+    return {
+      get: (k) => current(false)?.get(k),
+      put: (k, v) => {
+        current(true)!.set(k, v);
+      },
+      has: (k) => current(false)?.has(k) ?? false,
+      remove: (k) => {
+        const m = current(false);
+        if (!m) return;
+        m.delete(k);
+        if (m.size === 0) this.group(t, false)?.delete(this.key);
+      },
+      entries: () => (current(false) ?? empty).entries(),
+      size: () => current(false)?.size ?? 0,
+      clear: () => {
+        this.group(t, false)?.delete(this.key);
+      },
+    };
+  }
+
+  /**
+   * Visits every (key group, key, value) of a table; used by operators to rebuild in-memory
+   * indexes after a restore. Map-state values are visited as Map objects.
+   */
+  forEachEntry(
+    uid: string,
+    name: string,
+    visit: (keyGroup: number, key: string, value: unknown) => void,
+  ): void {
+    const t = this.tables.get(`${uid}\u0000${name}`);
+    if (!t) return;
+    t.groups.forEach((g, i) => g?.forEach((v, k) => visit(i + this.range.start, k, v)));
+  }
+
+  /** Number of keys across all tables (a key in two tables counts twice). */
+  entryCount(): number {
+    let n = 0;
+    for (const t of this.tables.values()) for (const g of t.groups) n += g?.size ?? 0;
+    return n;
+  }
+
+  /**
+   * Captures the state synchronously, one msgpack payload per non-empty key group (see
+   * the module comment for the format). Later mutations do not affect the result.
+   * @returns key group → encoded payload bytes
+   */
+  snapshot(): Map<number, Uint8Array> {
+    const perGroup = new Map<number, TableSnapshot[]>();
+    for (const t of this.tables.values()) {
+      t.groups.forEach((g, i) => {
+        if (!g || g.size === 0) return;
+        const entries: Array<[string, unknown]> = [];
+        if (t.kind === 'value') for (const e of g) entries.push(e);
+        else for (const [k, m] of g) entries.push([k, [...(m as Map<unknown, unknown>)]]);
+        const kg = i + this.range.start;
+        let list = perGroup.get(kg);
+        if (!list) perGroup.set(kg, (list = []));
+        list.push([t.uid, t.name, t.kind, entries]);
+      });
+    }
+    const out = new Map<number, Uint8Array>();
+    for (const [kg, list] of [...perGroup].sort((a, b) => a[0] - b[0])) out.set(kg, encodePayload(list));
+    return out;
+  }
+
+  /**
+   * Loads tables of one key group from a decoded payload (replacing entries with the same key).
+   * @throws StateFormatError when the payload is malformed, RangeError when the group is not ours
+   */
+  restoreGroup(keyGroup: number, tables: TableSnapshot[]): void {
+    if (!inRange(this.range, keyGroup)) {
+      throw new RangeError(
+        `cannot restore key group ${keyGroup} outside ${this.range.start}..${this.range.end}`,
+      );
+    }
+    if (!Array.isArray(tables))
+      throw new StateFormatError(`key group ${keyGroup}: payload is not a table list`);
+    const idx = keyGroup - this.range.start;
+    for (const entry of tables) {
+      if (!Array.isArray(entry) || entry.length !== 4 || !Array.isArray(entry[3])) {
+        throw new StateFormatError(`key group ${keyGroup}: malformed table entry`);
+      }
+      const [uid, name, kind, entries] = entry;
+      if (kind !== 'value' && kind !== 'map')
+        throw new StateFormatError(`state ${uid}/${name}: unknown kind ${kind}`);
+      const t = this.table(uid, name, kind);
+      let g = t.groups[idx];
+      if (!g) t.groups[idx] = g = new Map();
+      for (const [k, v] of entries) g.set(k, kind === 'map' ? new Map(v as Array<[unknown, unknown]>) : v);
+    }
+  }
+
+  /** The operator uids that have tables. */
+  uids(): Set<string> {
+    return new Set([...this.tables.values()].map((t) => t.uid));
+  }
+}
