@@ -10,8 +10,8 @@
 #   4. the node image: $SLUICE_KIND_NODE_IMAGE if set; else, only when SLUICE_KIND_PULL=1,
 #      kindest/node:$KUBERNETES_VERSION from Docker Hub; else the locally built
 #      sluice.dev/kind-node image (hack/kind/node-image.sh, cached by input hash)
-#   5. kind create cluster, then CoreDNS is told not to forward to upstream resolvers
-#      (cluster names only; SLUICE_KIND_DNS_FORWARD=1 keeps the forward)
+#   5. kind create cluster with hack/kind/cluster.yaml; CoreDNS gets no upstream resolver
+#      (cluster names only) unless SLUICE_KIND_DNS_FORWARD=1
 #   6. wait until the node is Ready and CoreDNS runs
 # The kubeconfig is written to $SLUICE_CACHE/kind/<name>.kubeconfig (or $SLUICE_KUBECONFIG);
 # the last line printed is the `export KUBECONFIG=...` to use it.
@@ -37,29 +37,6 @@ wait_ready() {
   k wait --for=condition=Ready node --all --timeout="$WAIT" >&2
   k -n kube-system rollout status deployment/coredns --timeout="$WAIT" >&2
   phase_done
-}
-
-# CoreDNS's default Corefile forwards names outside cluster.local to the node's resolvers, and
-# its loop plugin sends a probe query upstream at start. Pods here must only talk to the
-# cluster, so both are dropped (cluster names still resolve, others fail fast).
-restrict_coredns() {
-  [ "${SLUICE_KIND_DNS_FORWARD:-0}" = 1 ] && return 0
-  local cf new
-  cf=$(k -n kube-system get configmap coredns -o jsonpath='{.data.Corefile}')
-  new=$(printf '%s\n' "$cf" | awk '
-    /^[[:space:]]*loop[[:space:]]*$/ { next }
-    /^[[:space:]]*forward[[:space:]]/ { skip = ($0 ~ /\{[[:space:]]*$/); next }
-    skip && /^[[:space:]]*\}[[:space:]]*$/ { skip = 0; next }
-    skip { next }
-    { print }')
-  if [ "$new" != "$cf" ]; then
-    log "CoreDNS: dropping the upstream forward and loop plugins (cluster names only)"
-    k -n kube-system create configmap coredns --from-literal=Corefile="$new" --dry-run=client -o yaml \
-      | k -n kube-system apply -f - >/dev/null 2>&1 \
-      || k -n kube-system create configmap coredns --from-literal=Corefile="$new" --dry-run=client -o yaml \
-        | k -n kube-system replace -f - >/dev/null
-    k -n kube-system rollout restart deployment/coredns >/dev/null
-  fi
 }
 
 choose_image() {
@@ -105,14 +82,13 @@ main() {
     phase_done
 
     phase "kind create cluster --name $NAME --image $image"
-    local cfg="$HACK_DIR/kind/cluster.yaml"
-    if [ "$source" != local ]; then
-      # Public node images bring kind's own CNI (kindnet) and have no static CNI config.
-      cfg=$(mktemp); grep -v 'disableDefaultCNI' "$HACK_DIR/kind/cluster.yaml" > "$cfg"
-    fi
+    # Public node images bring kind's own CNI (kindnet) and none of our files.
+    local cfg="$SLUICE_CACHE/kind/$NAME.cluster.yaml" drop='^$'
+    [ "$source" = local ] || drop='# local-image'
+    [ "${SLUICE_KIND_DNS_FORWARD:-0}" = 1 ] && drop="$drop|# no-upstream-dns"
+    grep -Ev -- "$drop" "$HACK_DIR/kind/cluster.yaml" > "$cfg"
     "$KIND" create cluster --name "$NAME" --image "$image" --config "$cfg" --kubeconfig "$KCFG" >&2
     phase_done
-    restrict_coredns
   fi
   wait_ready
   log "cluster '$NAME' is up: $(k get nodes --no-headers | awk '{print $1, $2, $5}')"

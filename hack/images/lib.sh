@@ -72,3 +72,12 @@ import_dir() {
   # The image this one replaces is now untagged: drop it unless a container still uses it.
   if [ -n "$old" ] && [ "$old" != "$new" ]; then docker rmi "$old" >/dev/null 2>&1 || true; fi
 }
+
+# prune_other_tags REPO KEEP: remove the other tags of REPO (older builds); an image still used
+# by a container stays.
+prune_other_tags() {
+  local t
+  for t in $(docker image ls --format '{{.Repository}}:{{.Tag}}' "$1"); do
+    [ "$t" = "$2" ] || docker rmi "$t" >/dev/null 2>&1 || true
+  done
+}
