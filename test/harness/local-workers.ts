@@ -276,12 +276,14 @@ export class LocalCoordinator {
 
   /**
    * Takes checkpoint/savepoint N on `job`: writes the request to every worker, waits for all acks
-   * with id N, writes `_metadata` (If-None-Match: *), then tells every worker N is committed.
+   * with id N, writes `_metadata` (If-None-Match: *), then tells every worker N is committed —
+   * unless `deliverCommit` is false, which simulates a coordinator that completed N but crashed
+   * (or lost the workers) before notifying them.
    * @throws Error when a worker acks with an error, exits, or does not ack within `timeoutMs`
    */
   async checkpoint(
     job: LocalJob,
-    opts: { kind?: SnapshotKind; stop?: boolean; timeoutMs?: number } = {},
+    opts: { kind?: SnapshotKind; stop?: boolean; timeoutMs?: number; deliverCommit?: boolean } = {},
   ): Promise<CompletedSnapshot> {
     const kind = opts.kind ?? 'checkpoint';
     const id = this.nextId++;

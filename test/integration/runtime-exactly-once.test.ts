@@ -1,0 +1,290 @@
+/**
+ * The worker runtime end to end, as local processes over a real TCP shuffle and a real MinIO:
+ * wordcount at parallelism 3 against a reference count computed here; a worker killed with
+ * SIGKILL and the job restored from the last completed checkpoint; a stop-with-savepoint at
+ * parallelism 2 restored at parallelism 3. Every assertion is on the committed output data.
+ *
+ * The wordcount job emits {word, count} after every occurrence, so its exact failure-free output
+ * is, for each word w occurring n_w times, the records (w, 1) … (w, n_w) — once each. Any lost or
+ * replayed-and-committed-twice record shows up as a missing or duplicate pair.
+ */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { jobPrefix } from '../../api/src/layout.ts';
+import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import {
+  LocalCoordinator,
+  LocalJob,
+  listKeys,
+  readCommittedOutput,
+  type LocalJobOptions,
+} from '../harness/local-workers.ts';
+
+interface Count {
+  word: string;
+  count: number;
+}
+
+const VOCABULARY = [
+  'stream',
+  'Barrier',
+  'checkpoint',
+  'KEY',
+  'group',
+  'sluice',
+  'straße',
+  'γάμμα',
+  'данные',
+  'naïve',
+  'x1',
+  '42',
+];
+
+/** A deterministic corpus: `objects` text objects of `lines` lines, mixed case, punctuation, Unicode. */
+function corpus(objects: number, lines: number, seed: number): Map<string, string> {
+  let s = seed >>> 0;
+  const rnd = () => {
+    // Numerical Recipes LCG; only needs to be deterministic here.
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    return s / 2 ** 32;
+  };
+  const seps = [' ', ' ', ' ', ', ', '; ', ' -- ', '! ', '\t'];
+  const out = new Map<string, string>();
+  for (let o = 0; o < objects; o++) {
+    const text: string[] = [];
+    for (let l = 0; l < lines; l++) {
+      const n = 1 + Math.floor(rnd() * 12);
+      let line = '';
+      for (let i = 0; i < n; i++) {
+        const u = rnd();
+        const w =
+          u < 0.3 ? VOCABULARY[Math.floor(rnd() * VOCABULARY.length)]! : `word${Math.floor(400 * u * u)}`;
+        line += w + seps[Math.floor(rnd() * seps.length)]!;
+      }
+      text.push(rnd() < 0.05 ? '' : line);
+    }
+    out.set(
+      `part-${String(o).padStart(2, '0')}.txt`,
+      text.join(o % 2 === 0 ? '\n' : '\r\n') + (o === 1 ? '' : '\n'),
+    );
+  }
+  return out;
+}
+
+/** The reference: what a failure-free wordcount must have committed, as sorted "word count" strings. */
+function referenceOutput(texts: Iterable<string>): string[] {
+  const totals = new Map<string, number>();
+  for (const text of texts) {
+    for (const line of text.split('\n')) {
+      for (const w of line.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
+        if (w) totals.set(w, (totals.get(w) ?? 0) + 1);
+      }
+    }
+  }
+  const out: string[] = [];
+  for (const [w, n] of totals) for (let k = 1; k <= n; k++) out.push(`${w} ${k}`);
+  return out.sort();
+}
+
+function asPairs(records: Count[]): string[] {
+  return records.map((r) => `${r.word} ${r.count}`).sort();
+}
+
+/** Fails with the first few differences instead of a huge diff. */
+function expectSameOutput(actual: string[], expected: string[]): void {
+  const count = (xs: string[]) =>
+    xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
+  const a = count(actual);
+  const e = count(expected);
+  const missing = [...e].filter(([k, n]) => (a.get(k) ?? 0) < n).map(([k]) => k);
+  const extra = [...a].filter(([k, n]) => (e.get(k) ?? 0) < n).map(([k, n]) => `${k} ×${n}`);
+  expect({ missing: missing.slice(0, 10), extra: extra.slice(0, 10), total: actual.length }).toEqual({
+    missing: [],
+    extra: [],
+    total: expected.length,
+  });
+}
+
+/** Per-test timeout (ms); the suite starts several worker processes per test on a shared 2-core machine. */
+const LONG = 240_000;
+
+describe('runtime: exactly-once wordcount over S3', () => {
+  let env: TestEnv;
+  let logDir: string;
+  let texts: Map<string, string>;
+  let reference: string[];
+  const jobs: LocalJob[] = [];
+
+  beforeAll(async () => {
+    env = await setupTestEnv('runtime-eo');
+    logDir = mkdtempSync(join(tmpdir(), 'sluice-runtime-'));
+    texts = corpus(6, 900, 7);
+    for (const [name, text] of texts)
+      await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
+    reference = referenceOutput(texts.values());
+  }, LONG);
+
+  afterEach(async () => {
+    await Promise.all(jobs.splice(0).map((j) => j.stop()));
+  }, LONG);
+
+  afterAll(() => env.cleanup(), LONG);
+
+  function options(
+    name: string,
+    over: Partial<LocalJobOptions> & { rate?: number; rollBytes?: number },
+  ): LocalJobOptions {
+    const { rate, rollBytes, ...rest } = over;
+    return {
+      name,
+      entry: 'wordcount',
+      config: {
+        input: { s3: { prefix: 'corpus/', ...(rate ? { rate } : {}) } },
+        output: { s3: { prefix: `${name}-out/`, ...(rollBytes ? { rollBytes } : {}) } },
+      },
+      parallelism: 3,
+      attempt: 0,
+      minio: env.state.minio,
+      bucket: env.bucket,
+      storagePrefix: jobPrefix('sluice', 'local', name, `${name}-uid`),
+      logDir,
+      ...rest,
+    };
+  }
+
+  async function start(o: LocalJobOptions): Promise<LocalJob> {
+    const job = await LocalJob.start(o);
+    jobs.push(job);
+    return job;
+  }
+
+  it(
+    'counts a corpus at parallelism 3 exactly like the reference, and publishes only at commit',
+    async () => {
+      const o = options('wc3', {});
+      const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
+      const job = await start(o);
+      await job.waitRunning();
+      const exhausted = await job.waitSourcesExhausted();
+      // Each object is read by exactly one worker.
+      expect(exhausted.reduce((n, s) => n + (s?.splits ?? 0), 0)).toBe(texts.size);
+      // Output is written, but nothing is visible before a checkpoint is committed.
+      await job.waitFor(
+        'all records written',
+        (s) => s.reduce((n, x) => n + (x?.recordsWritten ?? 0), 0) === reference.length,
+      );
+      expect(await readCommittedOutput(env.minio, env.bucket, 'wc3-out/')).toEqual([]);
+
+      const chk = await coord.checkpoint(job);
+      expect(chk.metadata.workers.map((a) => a.subtask)).toEqual([0, 1, 2]);
+      await job.waitFor('commit applied', (s) => s.every((x) => x?.lastCommitted === chk.id));
+      const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wc3-out/');
+      expectSameOutput(asPairs(out), reference);
+      // Output came from all three workers (key groups spread over them).
+      const parts = (await listKeys(env.minio, env.bucket, 'wc3-out/')).filter((k) => !k.includes('_tmp/'));
+      expect(new Set(parts.map((k) => /-s(\d)-/.exec(k)?.[1])).size).toBe(3);
+    },
+    LONG,
+  );
+
+  it(
+    'restores all workers from the last completed checkpoint after one is killed with SIGKILL: no loss, no duplicates',
+    async () => {
+      const o = options('wckill', { rate: 700, rollBytes: 2048 });
+      const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
+      const job = await start(o);
+      await job.waitRunning();
+      // Periodic checkpoints while the (rate-limited) sources are still reading.
+      for (let i = 0; i < 2; i++) {
+        await new Promise((r) => setTimeout(r, 350));
+        await coord.checkpoint(job);
+      }
+      await job.waitFor('commit of checkpoint 2 applied', (s) => s.every((x) => x?.lastCommitted === 2));
+      // Checkpoint 3 completes (its _metadata is written) but the workers never hear of it, as if
+      // the coordinator lost them right then: its output stays pending and must be committed by
+      // the restore.
+      await new Promise((r) => setTimeout(r, 350));
+      const last = await coord.checkpoint(job, { deliverCommit: false });
+      expect(last.id).toBe(3);
+      await new Promise((r) => setTimeout(r, 400));
+      const before = await job.statuses();
+      expect(before.some((s) => s && !s.sourceExhausted)).toBe(true);
+      job.kill(1, 'SIGKILL');
+
+      // The survivors lose their shuffle connections and fail on their own (a survivor may notice the
+      // other survivor's exit first; the first to fail can only have seen worker 1 go).
+      const messages: string[] = [];
+      for (const i of [0, 2]) {
+        const exit = await job.workers[i]!.exit;
+        expect(exit.code).toBe(1);
+        const fatal = job.fatal(i);
+        expect(fatal).toMatchObject({ level: 'fatal', event: 'worker-failed', reason: 'ShuffleError' });
+        expect(String(fatal?.msg)).toMatch(/^shuffle connection (to|from) worker \d.* was lost$/);
+        messages.push(String(fatal?.msg));
+      }
+      expect(messages.some((m) => /worker 1\b/.test(m))).toBe(true);
+      expect((await job.workers[1]!.exit).signal).toBe('SIGKILL');
+      // Attempt 0 left output after the checkpoint that was never committed.
+      const orphans = (await listKeys(env.minio, env.bucket, 'wckill-out/_tmp/')).filter((k) =>
+        k.includes('part-a0-'),
+      );
+      expect(orphans.length).toBeGreaterThan(0);
+
+      const job2 = await start({
+        ...o,
+        attempt: 1,
+        restoreFrom: last.path,
+        config: options('wckill', {}).config,
+      });
+      await job2.waitRunning();
+      const restored = await job2.statuses();
+      expect(restored.every((s) => s?.restoredFrom === last.path)).toBe(true);
+      expect(restored.reduce((n, s) => n + (s?.restoredEntries ?? 0), 0)).toBeGreaterThan(0);
+      await job2.waitSourcesExhausted();
+      const final = await coord.checkpoint(job2);
+      await job2.waitFor('final commit applied', (s) => s.every((x) => x?.lastCommitted === final.id));
+
+      const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wckill-out/');
+      expectSameOutput(asPairs(out), reference);
+      // The failed attempt's uncommitted part files were discarded.
+      const left = (await listKeys(env.minio, env.bucket, 'wckill-out/_tmp/')).filter((k) =>
+        k.includes('part-a0-'),
+      );
+      expect(left).toEqual([]);
+    },
+    LONG,
+  );
+
+  it(
+    'rescales 2 → 3 from a stop-with-savepoint and continues the counts',
+    async () => {
+      const o = options('wcscale', { rate: 900, parallelism: 2 });
+      const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
+      const job = await start(o);
+      await job.waitRunning();
+      await new Promise((r) => setTimeout(r, 400));
+      await coord.checkpoint(job);
+      await new Promise((r) => setTimeout(r, 600));
+      const sp = await coord.checkpoint(job, { kind: 'savepoint', stop: true });
+      expect(sp.path).toMatch(/\/savepoints\/sp-2-[0-9a-f]+$/);
+      for (const w of job.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
+
+      // The savepoint was taken mid-stream: only part of the output is committed.
+      const partial = await readCommittedOutput<Count>(env.minio, env.bucket, 'wcscale-out/');
+      expect(partial.length).toBeGreaterThan(0);
+      expect(partial.length).toBeLessThan(reference.length);
+
+      const job2 = await start({ ...o, parallelism: 3, attempt: 1, restoreFrom: sp.path });
+      const running = await job2.waitRunning();
+      // Key groups 86..127 belonged to old worker 1 and now live on new worker 2.
+      expect(running.every((s) => (s?.restoredEntries ?? 0) > 0)).toBe(true);
+      await job2.waitSourcesExhausted();
+      const final = await coord.checkpoint(job2);
+      await job2.waitFor('final commit applied', (s) => s.every((x) => x?.lastCommitted === final.id));
+      const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wcscale-out/');
+      expectSameOutput(asPairs(out), reference);
+    },
+    LONG,
+  );
+});
