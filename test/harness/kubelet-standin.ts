@@ -148,13 +148,14 @@ export class KubeletStandIn {
   /** Marks every pod matching `labelSelector` that is not being deleted as ready; returns their names. */
   async markAllReady(labelSelector: string): Promise<string[]> {
     const pods = await this.#core.listNamespacedPod({ namespace: this.#namespace, labelSelector });
-    const names: string[] = [];
-    for (const p of pods.items) {
-      if (p.metadata?.deletionTimestamp) continue;
-      const ready = p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True');
-      if (!ready) await this.markReady(p.metadata!.name!);
-      names.push(p.metadata!.name!);
+    const todo = pods.items.filter((p) => !p.metadata?.deletionTimestamp);
+    const pending = todo.filter(
+      (p) => !p.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+    );
+    // A few at a time, as kubelets on several nodes would.
+    for (let i = 0; i < pending.length; i += 8) {
+      await Promise.all(pending.slice(i, i + 8).map((p) => this.markReady(p.metadata!.name!)));
     }
-    return names.sort();
+    return todo.map((p) => p.metadata!.name!).sort();
   }
 }
