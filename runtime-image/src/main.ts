@@ -8,12 +8,10 @@
  * termination message, /dev/termination-log, when that file exists); 143 on SIGTERM.
  */
 import { existsSync, writeFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { readWorkerConfig, type WorkerConfig } from './config.ts';
 import { loadRestoredState } from './checkpoint/restore.ts';
 import { LocalControl } from './control/local-control.ts';
-import { PodControl } from './control/pod-control.ts';
 import type { ControlChannel } from './control/control.ts';
 import { ObjectStore } from './io/object-store.ts';
 import { loadJob } from './jobs/registry.ts';
@@ -47,8 +45,13 @@ function die(log: Logger, err: unknown, stage: string): never {
   process.exit(1);
 }
 
-function controlFor(c: WorkerConfig, log: Logger): ControlChannel {
+/** The control channel; the Kubernetes client (slow to load) only in pod mode. */
+async function controlFor(c: WorkerConfig, log: Logger): Promise<ControlChannel> {
   if (c.controlMode === 'local') return new LocalControl(c.controlPort, log);
+  const [{ KubeConfig }, { PodControl }] = await Promise.all([
+    import('@kubernetes/client-node'),
+    import('./control/pod-control.ts'),
+  ]);
   const kc = new KubeConfig();
   kc.loadFromDefault();
   return new PodControl(kc, c.podName, c.podNamespace, log);
@@ -70,11 +73,22 @@ async function main(): Promise<void> {
   try {
     const definition = await loadJob(config.jobEntry);
     stage = 'restore';
+    const t0 = performance.now();
     const restored = config.restoreFrom
       ? await loadRestoredState(store, config.restoreFrom, config)
       : undefined;
+    if (restored) {
+      log.info(
+        {
+          restoreFrom: restored.path,
+          bytesRead: restored.bytesRead,
+          durationMs: Math.round(performance.now() - t0),
+        },
+        'snapshot loaded',
+      );
+    }
     stage = 'run';
-    const control = controlFor(config, log);
+    const control = await controlFor(config, log);
     const worker = new Worker({
       config,
       definition,

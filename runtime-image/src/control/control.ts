@@ -25,6 +25,8 @@ export interface WorkerStatus {
   sourceExhausted: boolean;
   /** Records read from the source. */
   recordsRead: number;
+  /** Records processed by this worker's keyed stages (records arriving through the shuffle). */
+  recordsProcessed: number;
   /** Records written to the sink. */
   recordsWritten: number;
   /** Source splits owned. */

@@ -14,7 +14,13 @@ const sum: AggregateFunction<number, number, number> = {
 function harness(spec = tumbling(10)) {
   const backend = new KeyedStateBackend({ start: 0, end: 127 });
   const stats = { lateRecords: 0, firedWindows: 0 };
-  const op = windowOperator('w', spec, sum as AggregateFunction<unknown, unknown, unknown>, { backend, watermark: () => 0 }, stats);
+  const op = windowOperator(
+    'w',
+    spec,
+    sum as AggregateFunction<unknown, unknown, unknown>,
+    { backend, watermark: () => 0 },
+    stats,
+  );
   const out: Array<[WindowResult<number>, number]> = [];
   const emit = (v: unknown, ts: number) => out.push([v as WindowResult<number>, ts]);
   const add = (key: string, value: number, ts: number) => {

@@ -78,6 +78,7 @@ export class Worker {
       connected: this.shuffle?.ready ?? false,
       sourceExhausted: this.sourceTask?.exhausted ?? false,
       recordsRead: this.sourceTask?.recordsRead ?? 0,
+      recordsProcessed: this.stageTasks.reduce((n, t) => n + t.recordsIn, 0),
       recordsWritten: this.sinkOut?.records ?? 0,
       splits: this.reader?.splitCount() ?? 0,
       lastAck: this.lastAck,

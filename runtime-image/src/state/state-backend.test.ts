@@ -30,7 +30,9 @@ describe('KeyedStateBackend', () => {
 
   it('refuses keys of foreign key groups and kind mismatches', () => {
     const b = new KeyedStateBackend(range);
-    expect(() => b.setCurrentKey('k', 20)).toThrow(/key group 20 of key "k" is outside this worker's range 10..19/);
+    expect(() => b.setCurrentKey('k', 20)).toThrow(
+      /key group 20 of key "k" is outside this worker's range 10..19/,
+    );
     b.valueState('op', 's');
     expect(() => b.mapState('op', 's')).toThrow(StateFormatError);
   });
@@ -52,8 +54,12 @@ describe('KeyedStateBackend', () => {
     expect([...snap.keys()]).toEqual([...snap.keys()].sort((x, y) => x - y));
 
     // Restore into two halves, as a rescale would.
-    const halves = [new KeyedStateBackend({ start: 0, end: 63 }), new KeyedStateBackend({ start: 64, end: 127 })];
-    for (const [kg, bytes] of snap) halves[kg < 64 ? 0 : 1]!.restoreGroup(kg, decodePayload(bytes) as TableSnapshot[]);
+    const halves = [
+      new KeyedStateBackend({ start: 0, end: 63 }),
+      new KeyedStateBackend({ start: 64, end: 127 }),
+    ];
+    for (const [kg, bytes] of snap)
+      halves[kg < 64 ? 0 : 1]!.restoreGroup(kg, decodePayload(bytes) as TableSnapshot[]);
     for (const k of keys) {
       const kg = keyGroupOf(k, 128);
       const h = halves[kg < 64 ? 0 : 1]!;

@@ -1,0 +1,36 @@
+/**
+ * Drift check: the runtime image installs its packages from runtime-image/image-deps (its own
+ * lockfile, independent of the workspace's dev tooling). Its pins must be the runtime
+ * workspace's dependencies at exactly the versions the repository lockfile resolved.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const runtimeDir = join(dirname(fileURLToPath(import.meta.url)), '..');
+const json = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Record<string, unknown>;
+
+describe('runtime image dependencies', () => {
+  it('pin the runtime workspace dependencies at the repository lockfile versions', () => {
+    const workspace = json(join(runtimeDir, 'package.json')).dependencies as Record<string, string>;
+    const image = json(join(runtimeDir, 'image-deps', 'package.json')).dependencies as Record<string, string>;
+    const rootLock = json(join(runtimeDir, '..', 'package-lock.json')).packages as Record<
+      string,
+      { version: string }
+    >;
+    const imageLock = json(join(runtimeDir, 'image-deps', 'package-lock.json')).packages as Record<
+      string,
+      { version: string; dependencies?: Record<string, string> }
+    >;
+    expect(Object.keys(image).sort()).toEqual(Object.keys(workspace).sort());
+    for (const name of Object.keys(workspace)) {
+      const locked = rootLock[`node_modules/${name}`]?.version;
+      expect({ name, pin: image[name] }).toEqual({ name, pin: locked });
+      expect({ name, installed: imageLock[`node_modules/${name}`]?.version }).toEqual({
+        name,
+        installed: locked,
+      });
+    }
+    expect(imageLock['']?.dependencies).toEqual(image);
+  });
+});
