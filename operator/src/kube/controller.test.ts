@@ -1,0 +1,143 @@
+import { Registry } from 'prom-client';
+import { FakeClock } from '../testing/fake-clock.ts';
+import {
+  Controller,
+  done,
+  parseKey,
+  requeueAfter,
+  type ReconcileRequest,
+  type ReconcileResult,
+} from './controller.ts';
+import { silentLogger } from './logger.ts';
+import { RuntimeMetrics } from './metrics.ts';
+import { ItemExponentialBackoff } from './rate-limiter.ts';
+import { WorkQueue } from './workqueue.ts';
+
+const flush = async (n = 10) => {
+  for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
+};
+
+function setup(reconcile: (req: ReconcileRequest) => Promise<ReconcileResult>, concurrency = 2) {
+  const clock = new FakeClock();
+  const registry = new Registry();
+  const metrics = new RuntimeMetrics(registry);
+  const queue = new WorkQueue({
+    clock,
+    rateLimiter: new ItemExponentialBackoff(100, 10_000),
+    observer: metrics.queueObserver('t'),
+  });
+  const controller = new Controller({
+    name: 't',
+    reconciler: { reconcile },
+    queue,
+    concurrency,
+    metrics,
+    log: silentLogger,
+    clock,
+  });
+  const count = async (result: string) =>
+    (await registry.getSingleMetric('controller_runtime_reconcile_total')!.get()).values.find(
+      (v) => v.labels.result === result,
+    )?.value ?? 0;
+  return { clock, controller, queue, count, registry };
+}
+
+describe('Controller', () => {
+  it('reconciles queued keys, never the same key twice at once, and again after a change during a run', async () => {
+    const running = new Map<string, number>();
+    let maxSame = 0;
+    const releases: Array<() => void> = [];
+    const seen: string[] = [];
+    const { controller } = setup(async ({ namespace, name }) => {
+      const key = `${namespace}/${name}`;
+      seen.push(key);
+      running.set(key, (running.get(key) ?? 0) + 1);
+      maxSame = Math.max(maxSame, running.get(key)!);
+      await new Promise<void>((r) => releases.push(r));
+      running.set(key, running.get(key)! - 1);
+      return done();
+    }, 4);
+    controller.start();
+    controller.enqueue('ns', 'a');
+    controller.enqueue('ns', 'b');
+    await flush();
+    controller.enqueue('ns', 'a'); // changed while being reconciled
+    controller.enqueue('ns', 'a');
+    await flush();
+    expect(seen).toEqual(['ns/a', 'ns/b']);
+    releases.splice(0).forEach((r) => r());
+    await flush();
+    expect(seen).toEqual(['ns/a', 'ns/b', 'ns/a']);
+    releases.splice(0).forEach((r) => r());
+    await flush();
+    expect(maxSame).toBe(1);
+    await controller.stop(1000);
+  });
+
+  it('retries a failing reconcile with growing backoff and counts errors', async () => {
+    let calls = 0;
+    const { clock, controller, count } = setup(async () => {
+      calls++;
+      if (calls <= 2) throw new Error('API server unavailable');
+      return done();
+    });
+    controller.start();
+    controller.enqueue('ns', 'a');
+    await flush();
+    expect(calls).toBe(1);
+    clock.advance(99);
+    await flush();
+    expect(calls).toBe(1);
+    clock.advance(1);
+    await flush();
+    expect(calls).toBe(2);
+    clock.advance(199);
+    await flush();
+    expect(calls).toBe(2);
+    clock.advance(1);
+    await flush();
+    expect(calls).toBe(3);
+    expect(await count('error')).toBe(2);
+    expect(await count('success')).toBe(1);
+    await controller.stop(1000);
+  });
+
+  it('requeues after the requested delay', async () => {
+    let calls = 0;
+    const { clock, controller, count } = setup(async () => (++calls === 1 ? requeueAfter(5000) : done()));
+    controller.start();
+    controller.enqueue('ns', 'a');
+    await flush();
+    clock.advance(4999);
+    await flush();
+    expect(calls).toBe(1);
+    clock.advance(1);
+    await flush();
+    expect(calls).toBe(2);
+    expect(await count('requeue_after')).toBe(1);
+    await controller.stop(1000);
+  });
+
+  it('stops taking keys on stop and waits for running reconciles', async () => {
+    let release!: () => void;
+    let finished = false;
+    const { controller } = setup(async () => {
+      await new Promise<void>((r) => (release = r));
+      finished = true;
+      return done();
+    });
+    controller.start();
+    controller.enqueue('ns', 'a');
+    await flush();
+    const stopped = controller.stop(10_000);
+    controller.enqueue('ns', 'b');
+    release();
+    await stopped;
+    expect(finished).toBe(true);
+  });
+
+  it('parses keys', () => {
+    expect(parseKey('ns/a/b')).toEqual({ namespace: 'ns', name: 'a/b' });
+    expect(() => parseKey('nokey')).toThrow(/is not namespace\/name/);
+  });
+});

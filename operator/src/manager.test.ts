@@ -1,0 +1,36 @@
+import type { StreamJob } from '../../api/src/streamjob.ts';
+import { jobChangeMatters, owningJobKey, podChangeMatters } from './manager.ts';
+import { makeJob, makePod } from './testing/fixtures.ts';
+
+describe('manager event mapping', () => {
+  it('maps a worker pod to the StreamJob that controls it', () => {
+    expect(owningJobKey(makePod(1, 0))).toBe('ns/wc');
+    const labelled = makePod(1, 0);
+    labelled.metadata!.ownerReferences = [];
+    expect(owningJobKey(labelled)).toBe('ns/wc');
+  });
+
+  it('ignores job updates that only touch status (our own writes)', () => {
+    const a = makeJob();
+    const statusOnly: StreamJob = {
+      ...a,
+      status: { phase: 'Running' },
+      metadata: { ...a.metadata, resourceVersion: '101' },
+    };
+    expect(jobChangeMatters(a, statusOnly)).toBe(false);
+    expect(jobChangeMatters(a, a)).toBe(true); // resync
+    expect(jobChangeMatters(a, makeJob({ parallelism: 5 }, undefined, 2))).toBe(true);
+    const annotated = makeJob();
+    annotated.metadata!.annotations = { 'sluice.dev/restart': 'x' };
+    expect(jobChangeMatters(a, annotated)).toBe(true);
+  });
+
+  it('reacts to pod status and deletion, not to annotation-only updates', () => {
+    const p = makePod(1, 0, 'pending');
+    expect(podChangeMatters(p, makePod(1, 0, 'ready'))).toBe(true);
+    expect(podChangeMatters(p, makePod(1, 0, 'terminating'))).toBe(true);
+    const annotated = makePod(1, 0, 'pending');
+    annotated.metadata!.annotations!['sluice.dev/checkpoint-ack'] = '{"id":1}';
+    expect(podChangeMatters(p, annotated)).toBe(false);
+  });
+});
