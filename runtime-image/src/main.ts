@@ -66,6 +66,9 @@ async function main(): Promise<void> {
     die(log, err, 'config');
   }
   log = createLogger({ job: config.jobName, subtask: config.subtask, attempt: config.attempt });
+  // Anything escaping the worker's own error handling still ends in one JSON fatal line.
+  process.on('uncaughtException', (err) => die(log, err, 'run'));
+  process.on('unhandledRejection', (err) => die(log, err, 'run'));
   const storeFor = (bucket: string) => ObjectStore.fromConfig({ ...config.storage, bucket });
   const store = storeFor(config.storage.bucket);
 
