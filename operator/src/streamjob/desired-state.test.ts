@@ -15,6 +15,7 @@ import {
   workerSpecHash,
   type AttemptContext,
 } from './desired-state.ts';
+import { workerHost } from './names.ts';
 
 const ctx = (over: Partial<AttemptContext> = {}): AttemptContext => ({
   job: makeJob(),
@@ -265,5 +266,11 @@ describe('owned objects', () => {
     expect(() => desiredService(job, WORKER)).toThrow(
       /StreamJob ns\/wc lacks metadata name, namespace or uid/,
     );
+  });
+});
+
+describe('names', () => {
+  it('agree with the runtime on how a worker is found', () => {
+    expect(workerHost('wc', 'ns', 3, 7)).toBe('wc-3-7.wc-workers.ns.svc');
   });
 });

@@ -13,6 +13,7 @@
  * label (≤ 63) for attempts below 10^10 and parallelism ≤ 1024. Pod names are unambiguous:
  * the last two dash-separated fields are always attempt and index.
  */
+import { workerPeerHost, workerPodName as protocolPodName } from '../../../api/src/protocol.ts';
 
 /** Job name, on every object the operator creates for it. */
 export const LABEL_JOB = 'sluice.dev/job';
@@ -20,7 +21,7 @@ export const LABEL_JOB = 'sluice.dev/job';
 export const LABEL_ATTEMPT = 'sluice.dev/attempt';
 /** Subtask index (decimal, from 0), on worker pods. */
 export const LABEL_SUBTASK = 'sluice.dev/subtask';
-/** Hash of the worker-shaping spec a pod was created from (see spec-hash.ts). */
+/** Hash of the worker-shaping spec a pod was created from (workerSpecHash in desired-state.ts). */
 export const ANN_SPEC_HASH = 'sluice.dev/spec-hash';
 
 /** Value of `app.kubernetes.io/managed-by` on everything the operator creates. */
@@ -32,10 +33,11 @@ export const DATA_PORT_NAME = 'data';
 /** `reportingController` of Events and field manager of writes. */
 export const CONTROLLER_NAME = 'sluice.dev/operator';
 
-/** Pod (and hostname) of subtask `index` in attempt `attempt`: `<job>-<attempt>-<index>`. */
-export function workerPodName(job: string, attempt: number, index: number): string {
-  return `${job}-${attempt}-${index}`;
-}
+/**
+ * Pod (and hostname) of subtask `index` in attempt `attempt`: `<job>-<attempt>-<index>`.
+ * Re-exported from api/src/protocol.ts, which the worker runtime uses to find its peers.
+ */
+export const workerPodName = protocolPodName;
 
 /** The headless Service that gives worker pods DNS names: `<job>-workers`. */
 export function workerServiceName(job: string): string {
@@ -54,7 +56,7 @@ export function storageSecretName(job: string): string {
 
 /** DNS name of a worker pod inside the cluster: `<pod>.<service>.<namespace>.svc`. */
 export function workerHost(job: string, namespace: string, attempt: number, index: number): string {
-  return `${workerPodName(job, attempt, index)}.${workerServiceName(job)}.${namespace}.svc`;
+  return workerPeerHost(workerPodName(job, attempt, index), workerServiceName(job), namespace);
 }
 
 /** Labels every object created for `job` carries (selector-safe: no attempt or index). */
