@@ -12,6 +12,7 @@
 #    hack/runc-wrapper is installed as /usr/local/sbin/sluice-runc and registered as dockerd's
 #    default runtime; it strips that capability from the OCI spec on create and exec.
 # Idempotent: every step checks first.
+# shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 WRAPPER_DST=/usr/local/sbin/sluice-runc

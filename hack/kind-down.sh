@@ -4,6 +4,7 @@
 #   hack/kind-down.sh [CLUSTER_NAME]      default name: sluice
 #
 # Images (node image, control-plane images) stay in docker, so the next kind-up is warm.
+# shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NAME="${1:-${SLUICE_KIND_CLUSTER:-sluice}}"

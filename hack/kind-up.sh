@@ -15,6 +15,7 @@
 #   6. wait until the node is Ready and CoreDNS runs
 # The kubeconfig is written to $SLUICE_CACHE/kind/<name>.kubeconfig (or $SLUICE_KUBECONFIG);
 # the last line printed is the `export KUBECONFIG=...` to use it.
+# shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 NAME="${1:-${SLUICE_KIND_CLUSTER:-sluice}}"
@@ -31,9 +32,10 @@ node_container() { echo "$NAME-control-plane"; }
 
 wait_ready() {
   phase "waiting for node Ready and CoreDNS (timeout $WAIT)"
-  local i
-  # The node object appears a moment after the API server answers.
-  for i in $(seq 1 60); do k get nodes -o name 2>/dev/null | grep -q . && break; sleep 2; done
+  # After a restart of the node container the API server needs a few seconds to answer, and
+  # the node object appears a moment after it does.
+  for _ in $(seq 1 120); do k get --raw /readyz >/dev/null 2>&1 && break; sleep 1; done
+  for _ in $(seq 1 60); do k get nodes -o name 2>/dev/null | grep -q . && break; sleep 2; done
   k wait --for=condition=Ready node --all --timeout="$WAIT" >&2
   k -n kube-system rollout status deployment/coredns --timeout="$WAIT" >&2
   phase_done

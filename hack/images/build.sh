@@ -17,7 +17,9 @@
 #   pause: FROM scratch + /pause (hack/images/pause/pause.c, gcc -static)
 # The etcd image carries $ETCD_VERSION's binary under kubeadm's etcd tag; its label
 # org.opencontainers.image.version says which.
+# shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=hack/images/lib.sh
 source "$HACK_DIR/images/lib.sh"
 IMAGES_DIR="$HACK_DIR/images"
 PATH_ENV="PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"

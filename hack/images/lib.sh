@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Helpers for building container images without a registry: Debian root filesystems from
 # debootstrap, single-layer images from `docker import`, input hashes for caching.
 # Sourced after hack/lib.sh, not executed.

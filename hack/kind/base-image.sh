@@ -9,7 +9,9 @@
 # cache ($KIND_VERSION); our containerd config and unit, a static bridge CNI config
 # (hack/kind/files) and the runc wrapper (hack/runc-wrapper). No Kubernetes in it yet:
 # hack/kind/node-image.sh adds that. <hash> covers every input; a current image is reused.
+# shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=hack/images/lib.sh
 source "$HACK_DIR/images/lib.sh"
 KIND_FILES_DIR="$HACK_DIR/kind/files"
 BASE_PACKAGES=systemd,systemd-sysv,dbus,containerd,runc,containernetworking-plugins,iptables,nftables,conntrack,iproute2,ethtool,util-linux,mount,kmod,libseccomp2,pigz,procps,jq,ca-certificates

@@ -9,7 +9,9 @@
 # a throwaway build container, then `docker commit` with kind's entrypoint. <hash> covers every
 # input (base tag, binaries, image ids); a current image is reused and older node images of
 # this repository are removed unless a container still uses them.
+# shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=hack/images/lib.sh
 source "$HACK_DIR/images/lib.sh"
 BUILD_CONTAINER="sluice-node-build-$$"
 

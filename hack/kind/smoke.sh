@@ -11,6 +11,7 @@
 #   3. a long-running pod whose container is killed (SIGKILL through the node's containerd);
 #      the kubelet restarts it: restartCount goes to 1 and the pod is Ready again
 # Everything runs in namespace sluice-smoke, deleted at the end. Exit status 0 only if all passed.
+# shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
 
 NAME="${1:-${SLUICE_KIND_CLUSTER:-sluice}}"
