@@ -66,3 +66,26 @@ chart-crds: ## Copy crds/ into the Helm chart (the tests fail when they drift)
 .PHONY: helm-lint
 helm-lint: tools ## helm lint the chart
 	helm lint charts/sluice
+
+# --- kind cluster (no registry needed; see docs/cluster.md) ---
+KIND_CLUSTER ?= sluice
+
+.PHONY: docker-engine
+docker-engine: ## Install and start a Docker engine when none answers (runc wrapper when CAP_SYS_RESOURCE is missing)
+	hack/docker-engine.sh
+
+.PHONY: kind-image
+kind-image: tools-cluster ## Build the kind node image locally (cached by its inputs)
+	hack/kind/node-image.sh
+
+.PHONY: kind-up
+kind-up: tools-cluster ## Create (or reuse) the kind cluster $(KIND_CLUSTER)
+	hack/kind-up.sh $(KIND_CLUSTER)
+
+.PHONY: kind-down
+kind-down: ## Delete the kind cluster $(KIND_CLUSTER)
+	hack/kind-down.sh $(KIND_CLUSTER)
+
+.PHONY: kind-smoke
+kind-smoke: kind-up ## Prove the cluster runs real pods: DNS, service traffic, container restart
+	hack/kind/smoke.sh $(KIND_CLUSTER)
