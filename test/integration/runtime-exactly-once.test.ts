@@ -178,7 +178,13 @@ describe('runtime: exactly-once wordcount over S3', () => {
 
       const chk = await coord.checkpoint(job);
       expect(chk.metadata.workers.map((a) => a.subtask)).toEqual([0, 1, 2]);
-      await job.waitFor('commit applied', (s) => s.every((x) => x?.lastCommitted === chk.id));
+      // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
+      for (const w of job.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
+      expect(
+        job.workers.map((w) =>
+          job.logLines(w.index).some((l) => l.msg === 'finished: all input processed and committed'),
+        ),
+      ).toEqual(job.workers.map(() => true));
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wc3-out/');
       expectSameOutput(asPairs(out), reference);
       // Output came from all three workers (key groups spread over them).
@@ -243,7 +249,13 @@ describe('runtime: exactly-once wordcount over S3', () => {
       expect(restored.reduce((n, s) => n + (s?.restoredEntries ?? 0), 0)).toBeGreaterThan(0);
       await job2.waitSourcesExhausted();
       const final = await coord.checkpoint(job2);
-      await job2.waitFor('final commit applied', (s) => s.every((x) => x?.lastCommitted === final.id));
+      // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
+      for (const w of job2.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
+      expect(
+        job2.workers.map((w) =>
+          job2.logLines(w.index).some((l) => l.msg === 'finished: all input processed and committed'),
+        ),
+      ).toEqual(job2.workers.map(() => true));
 
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wckill-out/');
       expectSameOutput(asPairs(out), reference);
@@ -281,7 +293,13 @@ describe('runtime: exactly-once wordcount over S3', () => {
       expect(running.every((s) => (s?.restoredEntries ?? 0) > 0)).toBe(true);
       await job2.waitSourcesExhausted();
       const final = await coord.checkpoint(job2);
-      await job2.waitFor('final commit applied', (s) => s.every((x) => x?.lastCommitted === final.id));
+      // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
+      for (const w of job2.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
+      expect(
+        job2.workers.map((w) =>
+          job2.logLines(w.index).some((l) => l.msg === 'finished: all input processed and committed'),
+        ),
+      ).toEqual(job2.workers.map(() => true));
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wcscale-out/');
       expectSameOutput(asPairs(out), reference);
     },

@@ -143,7 +143,13 @@ describe('runtime: nexmark queries', () => {
         (s) => s.reduce((n, x) => n + (x?.recordsWritten ?? 0), 0) === expected.length,
       );
       const chk = await new LocalCoordinator(env.minio, env.bucket, o.storagePrefix).checkpoint(job);
-      await job.waitFor('commit applied', (s) => s.every((x) => x?.lastCommitted === chk.id));
+      // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
+      for (const w of job.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
+      expect(
+        job.workers.map((w) =>
+          job.logLines(w.index).some((l) => l.msg === 'finished: all input processed and committed'),
+        ),
+      ).toEqual(job.workers.map(() => true));
       const out = await readCommittedOutput<object>(env.minio, env.bucket, 'q7/');
       expect(expected.length).toBe(4);
       expect(canonical(out)).toEqual(expected);
@@ -176,7 +182,13 @@ describe('runtime: nexmark queries', () => {
         (s) => partial.length + s.reduce((n, x) => n + (x?.recordsWritten ?? 0), 0) === expected.length,
       );
       const chk = await coord.checkpoint(job2);
-      await job2.waitFor('commit applied', (s) => s.every((x) => x?.lastCommitted === chk.id));
+      // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
+      for (const w of job2.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
+      expect(
+        job2.workers.map((w) =>
+          job2.logLines(w.index).some((l) => l.msg === 'finished: all input processed and committed'),
+        ),
+      ).toEqual(job2.workers.map(() => true));
       const out = await readCommittedOutput<object>(env.minio, env.bucket, 'q5/');
       expect(canonical(out)).toEqual(expected);
     },

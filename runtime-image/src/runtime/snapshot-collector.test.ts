@@ -12,6 +12,7 @@ const part = (stage: number): SnapshotPart => ({
   keyed: new Map(),
   operator: [],
   durable: Promise.resolve(),
+  final: false,
 });
 
 describe('SnapshotCollector', () => {

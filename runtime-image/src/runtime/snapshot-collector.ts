@@ -16,6 +16,11 @@ export interface SnapshotPart {
   operator: Array<{ uid: string; state: unknown }>;
   /** Resolves when everything the part refers to is durable (sink uploads). */
   durable: Promise<void>;
+  /**
+   * The task had received end-of-data on every input (the source: had reached its end) before
+   * this barrier, so the snapshot covers all of the job's input.
+   */
+  final: boolean;
 }
 
 export class SnapshotCollector {

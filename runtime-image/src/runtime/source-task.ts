@@ -3,9 +3,10 @@
  * checkpoint barriers. Barrier injection happens between two polls, so the recorded split
  * offsets cover exactly the records emitted before the barrier (Flink's source-side barrier).
  *
- * After a stop barrier (stop-with-savepoint) the task reads nothing more. After the end of a
- * bounded source it stays alive, idle, to keep answering barriers: the final checkpoint is what
- * commits the last output.
+ * After a stop barrier (stop-with-savepoint) the task reads nothing more. At the end of a
+ * bounded source it sends end-of-data downstream (after a final watermark) and stays alive,
+ * idle, answering barriers: the first checkpoint after the end is the job's final one, and its
+ * commit publishes the last output.
  */
 import type { Logger } from 'pino';
 import type { CheckpointRequest } from '../../../api/src/protocol.ts';
@@ -101,6 +102,7 @@ export class SourceTask {
       if (r === 'end') {
         this.exhausted = true;
         this.advanceWatermark();
+        output.endOfData();
         output.flush();
         this.o.log.info({ records: this.recordsRead }, 'source reached its end');
         continue;
@@ -138,6 +140,7 @@ export class SourceTask {
       keyed: new Map(),
       operator,
       durable: pre?.durable ?? Promise.resolve(),
+      final: this.exhausted,
     });
     if (req.stop) {
       this.suspended = true;

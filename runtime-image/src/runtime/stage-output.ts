@@ -17,6 +17,8 @@ export interface StageOutput {
   pressure(): Promise<void> | undefined;
   /** Sends open batches now. */
   flush(): void;
+  /** No more records will come from this task (bounded input exhausted): tell every downstream channel. */
+  endOfData(): void;
   /** Records emitted so far. */
   readonly records: number;
 }
@@ -46,6 +48,7 @@ export function shuffleOutput(
     },
     pressure: () => (gate.backpressured ? gate.whenWritable() : undefined),
     flush: () => gate.flush(),
+    endOfData: () => gate.end(),
     get records() {
       return records;
     },
@@ -64,6 +67,7 @@ export function sinkOutput(writer: SinkWriter<unknown>): StageOutput {
     barrier: (id) => writer.preCommit(id),
     pressure: () => writer.ready(),
     flush: () => undefined,
+    endOfData: () => undefined,
     get records() {
       return records;
     },

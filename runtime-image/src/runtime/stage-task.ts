@@ -4,6 +4,10 @@
  * combines watermarks (watermarks.ts), and runs the keyed chain with the key context set per
  * record. At alignment it captures the stage's keyed state (synchronously, so later records do
  * not leak into the snapshot), pre-commits the sink if it ends the job, and forwards the barrier.
+ *
+ * End-of-data (`end`, sent when a bounded source is exhausted) ends a channel's records and
+ * watermarks but not its barriers: checkpoints keep flowing so that the job's final output can
+ * be committed. Once every input channel ended, the stage forwards end-of-data itself.
  */
 import type { Logger } from 'pino';
 import type { SnapshotKind } from '../../../api/src/protocol.ts';
@@ -33,6 +37,9 @@ export class StageTask {
   private readonly watermarks: WatermarkTracker;
   private closed = false;
   private barrierMeta: { id: number; kind: SnapshotKind; stop: boolean } | undefined;
+  private readonly endedChannels = new Set<number>();
+  /** Every input channel sent end-of-data. */
+  dataEnded = false;
   /** Records processed. */
   recordsIn = 0;
 
@@ -55,7 +62,13 @@ export class StageTask {
     const keyed = backend.snapshot();
     const pre = output.barrier(id, meta.kind, meta.stop);
     const operator = pre ? [{ uid: this.o.sinkUid ?? 'sink', state: pre.state }] : [];
-    collector.add(id, { stage: this.o.stage, keyed, operator, durable: pre?.durable ?? Promise.resolve() });
+    collector.add(id, {
+      stage: this.o.stage,
+      keyed,
+      operator,
+      durable: pre?.durable ?? Promise.resolve(),
+      final: this.dataEnded,
+    });
   }
 
   close(): void {
@@ -109,10 +122,14 @@ export class StageTask {
           break;
         }
         case 'end': {
-          const d = this.aligner.onEndOfInput(channel);
-          if (d.aligned !== undefined) this.aligned(d.aligned);
+          this.endedChannels.add(channel);
           const wm = this.watermarks.end(channel);
           if (wm !== undefined) chain.watermark(wm);
+          if (!this.dataEnded && this.endedChannels.size === input.channels) {
+            this.dataEnded = true;
+            output.endOfData();
+            output.flush();
+          }
           break;
         }
         default:

@@ -9,6 +9,11 @@
  * snapshot file is uploaded and the ack published → when the coordinator reports N committed,
  * the sink commits its transactions ≤ N. A stop request additionally suspends the source after
  * the barrier and ends the worker (exit 0) once N is committed.
+ *
+ * Bounded input: when every source is exhausted, end-of-data travels through all channels; the
+ * first checkpoint whose barrier follows it everywhere is final (all workers agree, because a
+ * source emits end-of-data and barriers on all its channels at once), and the worker ends
+ * (exit 0) once it is committed.
  */
 import type { Logger } from 'pino';
 import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
@@ -57,6 +62,8 @@ export class Worker {
   private lastAck: CheckpointAck | null = null;
   private lastCommitted: number | null = null;
   private stopAfter: number | undefined;
+  /** Id of the final checkpoint (covers all bounded input), once acked. */
+  private finishAfter: number | undefined;
   private commitChain: Promise<void> = Promise.resolve();
   private readonly requestedAt = new Map<number, number>();
   private restoredEntries = 0;
@@ -347,10 +354,18 @@ export class Worker {
         },
         'checkpoint acknowledged',
       );
-      if (req.stop) {
-        this.stopAfter = req.id;
+      const final = parts.every((p) => p.final);
+      if (req.stop || final) {
+        if (req.stop) this.stopAfter = req.id;
+        else {
+          this.finishAfter ??= req.id;
+          this.d.log.info(
+            { checkpointId: req.id },
+            'all input processed; finishing once this checkpoint is committed',
+          );
+        }
         this.phase = 'stopping';
-        // Peers finishing the same savepoint may now disconnect.
+        // Peers finishing the same snapshot may now disconnect.
         if (this.shuffle) this.shuffle.stopping = true;
       }
     }
@@ -374,6 +389,9 @@ export class Worker {
         this.publishStatus();
         if (this.stopAfter !== undefined && id >= this.stopAfter) {
           this.d.log.info({ checkpointId: this.stopAfter }, 'stopped with savepoint');
+          this.finishStop();
+        } else if (this.finishAfter !== undefined && id >= this.finishAfter) {
+          this.d.log.info({ checkpointId: id }, 'finished: all input processed and committed');
           this.finishStop();
         }
       })
