@@ -181,10 +181,12 @@ describe('runtime: exactly-once wordcount over S3', () => {
       // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
       for (const w of job.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
       expect(
-        job.workers.map((w) =>
-          job.logLines(w.index).some((l) => l.msg === 'finished: all input processed and committed'),
+        job.workers.map(
+          (w) =>
+            job.logLines(w.index).find((l) => l.msg === 'finished: all input processed and committed')
+              ?.checkpointId,
         ),
-      ).toEqual(job.workers.map(() => true));
+      ).toEqual(job.workers.map(() => chk.id));
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wc3-out/');
       expectSameOutput(asPairs(out), reference);
       // Output came from all three workers (key groups spread over them).
@@ -252,10 +254,12 @@ describe('runtime: exactly-once wordcount over S3', () => {
       // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
       for (const w of job2.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
       expect(
-        job2.workers.map((w) =>
-          job2.logLines(w.index).some((l) => l.msg === 'finished: all input processed and committed'),
+        job2.workers.map(
+          (w) =>
+            job2.logLines(w.index).find((l) => l.msg === 'finished: all input processed and committed')
+              ?.checkpointId,
         ),
-      ).toEqual(job2.workers.map(() => true));
+      ).toEqual(job2.workers.map(() => final.id));
 
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wckill-out/');
       expectSameOutput(asPairs(out), reference);
@@ -296,10 +300,12 @@ describe('runtime: exactly-once wordcount over S3', () => {
       // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
       for (const w of job2.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
       expect(
-        job2.workers.map((w) =>
-          job2.logLines(w.index).some((l) => l.msg === 'finished: all input processed and committed'),
+        job2.workers.map(
+          (w) =>
+            job2.logLines(w.index).find((l) => l.msg === 'finished: all input processed and committed')
+              ?.checkpointId,
         ),
-      ).toEqual(job2.workers.map(() => true));
+      ).toEqual(job2.workers.map(() => final.id));
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wcscale-out/');
       expectSameOutput(asPairs(out), reference);
     },

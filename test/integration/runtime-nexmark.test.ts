@@ -146,10 +146,12 @@ describe('runtime: nexmark queries', () => {
       // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
       for (const w of job.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
       expect(
-        job.workers.map((w) =>
-          job.logLines(w.index).some((l) => l.msg === 'finished: all input processed and committed'),
+        job.workers.map(
+          (w) =>
+            job.logLines(w.index).find((l) => l.msg === 'finished: all input processed and committed')
+              ?.checkpointId,
         ),
-      ).toEqual(job.workers.map(() => true));
+      ).toEqual(job.workers.map(() => chk.id));
       const out = await readCommittedOutput<object>(env.minio, env.bucket, 'q7/');
       expect(expected.length).toBe(4);
       expect(canonical(out)).toEqual(expected);
@@ -185,10 +187,12 @@ describe('runtime: nexmark queries', () => {
       // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
       for (const w of job2.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
       expect(
-        job2.workers.map((w) =>
-          job2.logLines(w.index).some((l) => l.msg === 'finished: all input processed and committed'),
+        job2.workers.map(
+          (w) =>
+            job2.logLines(w.index).find((l) => l.msg === 'finished: all input processed and committed')
+              ?.checkpointId,
         ),
-      ).toEqual(job2.workers.map(() => true));
+      ).toEqual(job2.workers.map(() => chk.id));
       const out = await readCommittedOutput<object>(env.minio, env.bucket, 'q5/');
       expect(canonical(out)).toEqual(expected);
     },
