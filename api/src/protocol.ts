@@ -88,6 +88,11 @@ export const ENV = {
   controlMode: 'SLUICE_CONTROL_MODE',
   /** Local control mode only: loopback TCP port of the worker's control HTTP endpoint (0 = any). */
   controlPort: 'SLUICE_CONTROL_PORT',
+  /**
+   * Optional TCP port of the worker's health endpoint (`GET /livez`, `GET /readyz`: ready once
+   * the worker runs and is connected to all peers). Unset or 0: no health endpoint.
+   */
+  healthPort: 'SLUICE_HEALTH_PORT',
 } as const;
 
 /**

@@ -35,6 +35,8 @@ export interface WorkerConfig {
   controlMode: 'pod' | 'local';
   /** Local control port (0 = any). */
   controlPort: number;
+  /** Health endpoint port (0 = none). */
+  healthPort: number;
 }
 
 type Env = Record<string, string | undefined>;
@@ -136,5 +138,6 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     allowNonRestoredState: /^(1|true|yes)$/i.test(env[ENV.allowNonRestoredState] ?? ''),
     controlMode,
     controlPort: int(env, ENV.controlPort, 0),
+    healthPort: int(env, ENV.healthPort, 0),
   };
 }

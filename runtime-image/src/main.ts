@@ -13,6 +13,7 @@ import { readWorkerConfig, type WorkerConfig } from './config.ts';
 import { loadRestoredState } from './checkpoint/restore.ts';
 import { LocalControl } from './control/local-control.ts';
 import type { ControlChannel } from './control/control.ts';
+import { HealthServer } from './control/health-server.ts';
 import { ObjectStore } from './io/object-store.ts';
 import { loadJob } from './jobs/registry.ts';
 import { createLogger } from './log.ts';
@@ -101,12 +102,15 @@ async function main(): Promise<void> {
       log,
       ...(restored ? { restored } : {}),
     });
+    const health =
+      config.healthPort > 0 ? new HealthServer(config.healthPort, () => worker.status()) : undefined;
+    await health?.start();
     process.once('SIGTERM', () => {
       log.info('SIGTERM: stopping without a savepoint');
       void worker.teardown().finally(() => process.exit(143));
     });
     await worker.run();
-    await control.close();
+    await Promise.all([control.close(), health?.close()]);
     log.info('worker finished');
     process.exit(0);
   } catch (err) {

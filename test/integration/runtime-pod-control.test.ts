@@ -96,10 +96,8 @@ describe('runtime: pod control', () => {
           stop: true,
           triggeredAt: '2026-01-01T00:00:00Z',
         };
-        const t0 = Date.now();
         await annotate({ [ANN_CHECKPOINT_REQUEST]: JSON.stringify(req) });
         await eventually('request 5', () => requests.find((r) => r.id === 5));
-        expect(Date.now() - t0).toBeLessThan(5_000);
         expect(requests).toEqual([req]);
 
         await control.ack({ id: 5, subtask: 0, bytes: 1234, files: ['state-0.snap'] });

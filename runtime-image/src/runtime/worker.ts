@@ -68,6 +68,7 @@ export class Worker {
   private readonly requestedAt = new Map<number, number>();
   private restoredEntries = 0;
   private statusTimer: NodeJS.Timeout | undefined;
+  private progressTimer: NodeJS.Timeout | undefined;
   private settle: { resolve: () => void; reject: (err: Error) => void } | undefined;
   private settled = false;
 
@@ -128,6 +129,7 @@ export class Worker {
   /** Stops tasks and closes connections (idempotent). */
   async teardown(): Promise<void> {
     if (this.statusTimer) clearInterval(this.statusTimer);
+    if (this.progressTimer) clearInterval(this.progressTimer);
     this.sourceTask?.close();
     for (const t of this.stageTasks) t.close();
     if (this.shuffle) this.shuffle.stopping = true;
@@ -292,6 +294,21 @@ export class Worker {
     });
     this.phase = 'running';
     this.statusTimer = setInterval(() => this.publishStatus(), 100);
+    this.progressTimer = setInterval(() => {
+      const st = this.status();
+      log.info(
+        {
+          recordsRead: st.recordsRead,
+          recordsProcessed: st.recordsProcessed,
+          recordsWritten: st.recordsWritten,
+          lastAck: st.lastAck?.id ?? null,
+          lastCommitted: st.lastCommitted,
+          sourceExhausted: st.sourceExhausted,
+        },
+        'progress',
+      );
+    }, 30_000);
+    this.progressTimer.unref();
     this.publishStatus();
     log.info(
       {
