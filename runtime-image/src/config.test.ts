@@ -42,6 +42,23 @@ describe('readWorkerConfig', () => {
     expect(c.controlMode).toBe('local');
   });
 
+  it('reads the restore source as a key prefix or an s3:// URL', () => {
+    expect(
+      readWorkerConfig({ ...base, SLUICE_RESTORE_FROM: 'p/ns/wc/uid/checkpoints/chk-7/' }).restoreFrom,
+    ).toEqual({
+      bucket: undefined,
+      path: 'p/ns/wc/uid/checkpoints/chk-7',
+    });
+    expect(readWorkerConfig({ ...base, SLUICE_RESTORE_FROM: 's3://archive/sp/sp-3-x' }).restoreFrom).toEqual({
+      bucket: 'archive',
+      path: 'sp/sp-3-x',
+    });
+    expect(readWorkerConfig(base).restoreFrom).toBeUndefined();
+    expect(() => readWorkerConfig({ ...base, SLUICE_RESTORE_FROM: 's3://only-bucket' })).toThrow(
+      /is not s3:\/\/<bucket>/,
+    );
+  });
+
   it.each([
     [{ SLUICE_SUBTASK_INDEX: '3' }, /SLUICE_SUBTASK_INDEX=3 must be below SLUICE_PARALLELISM=3/],
     [{ SLUICE_PARALLELISM: 'x' }, /SLUICE_PARALLELISM="x" is not an integer/],

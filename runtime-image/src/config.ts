@@ -29,8 +29,11 @@ export interface WorkerConfig {
   peers: string[];
   dataPort: number;
   storage: { endpoint: string; bucket: string; prefix: string; accessKey: string; secretKey: string };
-  /** Snapshot directory to restore from, or undefined. */
-  restoreFrom: string | undefined;
+  /**
+   * Snapshot directory to restore from, or undefined. Given as an object-key prefix in the job's
+   * bucket, or as `s3://<bucket>/<prefix>` (e.g. a savepoint in another bucket).
+   */
+  restoreFrom: { bucket: string | undefined; path: string } | undefined;
   allowNonRestoredState: boolean;
   controlMode: 'pod' | 'local';
   /** Local control port (0 = any). */
@@ -112,7 +115,18 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     );
   }
   const podName = env[ENV.podName] || workerPodName(jobName, attempt, subtask);
-  const restoreFrom = env[ENV.restoreFrom] ? env[ENV.restoreFrom]!.replace(/\/+$/, '') : undefined;
+  let restoreFrom: WorkerConfig['restoreFrom'];
+  const rawRestore = (env[ENV.restoreFrom] ?? '').trim().replace(/\/+$/, '');
+  if (rawRestore.startsWith('s3://')) {
+    const m = /^s3:\/\/([^/]+)\/(.+)$/.exec(rawRestore);
+    if (!m)
+      throw new ConfigError(
+        `${ENV.restoreFrom}=${JSON.stringify(rawRestore)} is not s3://<bucket>/<snapshot directory>`,
+      );
+    restoreFrom = { bucket: m[1], path: m[2]! };
+  } else if (rawRestore) {
+    restoreFrom = { bucket: undefined, path: rawRestore.replace(/^\/+/, '') };
+  }
   return {
     jobName,
     jobNamespace,

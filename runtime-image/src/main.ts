@@ -78,8 +78,9 @@ async function main(): Promise<void> {
     const definition = await loadJob(config.jobEntry);
     stage = 'restore';
     const t0 = performance.now();
-    const restored = config.restoreFrom
-      ? await loadRestoredState(store, config.restoreFrom, config)
+    const from = config.restoreFrom;
+    const restored = from
+      ? await loadRestoredState(from.bucket ? storeFor(from.bucket) : store, from.path, config)
       : undefined;
     if (restored) {
       log.info(
