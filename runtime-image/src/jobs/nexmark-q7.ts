@@ -19,18 +19,21 @@ import { nexmarkSource } from '../nexmark/source.ts';
 import { num, obj, sinkFromConfig } from './io-config.ts';
 
 /** Total order of bids for Q7: higher price first, then earlier, then lower auction, then lower bidder. */
-export function betterBid(a: Bid, b: Bid): Bid {
+export function betterBid<B extends Bid>(a: B, b: B): B {
   if (a.price !== b.price) return a.price > b.price ? a : b;
   if (a.dateTime !== b.dateTime) return a.dateTime < b.dateTime ? a : b;
   if (a.auction !== b.auction) return a.auction < b.auction ? a : b;
   return a.bidder <= b.bidder ? a : b;
 }
 
-const maxBid: AggregateFunction<Bid, Bid | null, Bid | null> = {
-  createAccumulator: () => null,
-  add: (acc, b) => (acc === null ? b : betterBid(acc, b)),
-  getResult: (acc) => acc,
-};
+/** Aggregate keeping the best bid (betterBid) of its inputs. */
+function maxBid<B extends Bid>(): AggregateFunction<B, B | null, B | null> {
+  return {
+    createAccumulator: () => null,
+    add: (acc, b) => (acc === null ? b : betterBid(acc, b)),
+    getResult: (acc) => acc,
+  };
+}
 
 /** Result record of Q7. */
 export interface Q7Result {
@@ -62,20 +65,11 @@ export default defineJob((env, ctx) => {
     .flatMap((e: NexmarkEvent) => (e.type === 'bid' ? [e.bid] : []), { name: 'bids' })
     .keyBy((b) => b.auction)
     .window(tumbling(windowMs))
-    .aggregate(maxBid, { uid: 'max-per-auction' })
+    .aggregate(maxBid<Bid>(), { uid: 'max-per-auction' })
     .flatMap((r) => (r.value ? [{ ...r.value, windowStart: r.window.start, windowEnd: r.window.end }] : []))
     .keyBy((b) => b.windowEnd)
     .window(tumbling(windowMs))
-    .aggregate(
-      maxBid as unknown as AggregateFunction<
-        Bid & { windowStart: number; windowEnd: number },
-        Bid | null,
-        Bid | null
-      >,
-      {
-        uid: 'max-per-window',
-      },
-    )
+    .aggregate(maxBid(), { uid: 'max-per-window' })
     .flatMap((r): Q7Result[] =>
       r.value
         ? [

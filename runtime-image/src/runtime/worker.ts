@@ -258,14 +258,12 @@ export class Worker {
       this.stageTasks.push(task);
     }
     const s0 = plan.stages[0]!;
-    if (s0.steps.some((s) => s.kind === 'keyed'))
-      throw new Error('internal: keyed operator before the first keyBy');
+    const ops0 = s0.steps.map((s) => {
+      if (s.kind !== 'stateless') throw new Error(`internal: keyed operator ${s.uid} before the first keyBy`);
+      return s.create();
+    });
     const out0 = outputFor(0);
-    const chain0 = buildChain(
-      s0.steps.map((s) => (s.kind === 'stateless' ? s.create() : s.create(undefined as never))),
-      out0.emit,
-      (wm) => out0.watermark(wm),
-    );
+    const chain0 = buildChain(ops0, out0.emit, (wm) => out0.watermark(wm));
     this.sourceTask = new SourceTask({
       reader: this.reader,
       sourceUid: plan.source.uid,
