@@ -89,3 +89,11 @@ kind-down: ## Delete the kind cluster $(KIND_CLUSTER)
 .PHONY: kind-smoke
 kind-smoke: kind-up ## Prove the cluster runs real pods: DNS, service traffic, container restart
 	hack/kind/smoke.sh $(KIND_CLUSTER)
+
+# --- benchmarks: print figures, assert nothing (docs/runtime.md, docs/benchmarks.md) ---
+.PHONY: bench-runtime
+bench-runtime: install tools ## Runtime benchmark: records/s per worker, checkpoint and restore at 1M keys
+	node bench/runtime/bench.ts
+
+.PHONY: bench
+bench: bench-runtime ## Every benchmark
