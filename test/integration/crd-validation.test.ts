@@ -5,10 +5,14 @@
  */
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import { Jobs, apiMessage } from '../../operator/src/testing/integration.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { repoRoot } from '../harness/paths.ts';
+
+// The integration project's testTimeout is not applied per project by jest 30; set it here.
+jest.setTimeout(120_000);
 
 type Spec = Record<string, unknown>;
 

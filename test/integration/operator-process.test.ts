@@ -5,6 +5,7 @@
  * in the middle of a reconcile.
  */
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import {
   CoordinationV1Api,
   CoreV1Api,
@@ -30,6 +31,9 @@ import {
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { KubeletStandIn } from '../harness/kubelet-standin.ts';
 import { freePort } from '../harness/ports.ts';
+
+// The integration project's testTimeout is not applied per project by jest 30; set it here.
+jest.setTimeout(120_000);
 
 const SECRET = 'sluice-storage-credentials';
 const TIMING = { SLUICE_LEASE_DURATION: '4s', SLUICE_RENEW_DEADLINE: '3s', SLUICE_RETRY_PERIOD: '500ms' };

@@ -5,6 +5,7 @@
  * in for the kubelet by writing pod status.
  */
 import { join } from 'node:path';
+import { jest } from '@jest/globals';
 import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
 import { ENV } from '../../api/src/protocol.ts';
 import { jobPrefix } from '../../api/src/layout.ts';
@@ -14,6 +15,7 @@ import {
   apiMessage,
   createStorageSecret,
   eventsAbout,
+  eventsWith,
   exampleJob,
   metricValue,
   startInProcessOperator,
@@ -23,6 +25,9 @@ import {
 } from '../../operator/src/testing/integration.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { KubeletStandIn } from '../harness/kubelet-standin.ts';
+
+// The integration project's testTimeout is not applied per project by jest 30; set it here.
+jest.setTimeout(120_000);
 
 const SECRET = 'sluice-storage-credentials';
 
@@ -209,9 +214,10 @@ describe('operator reconcile (in-process, real API server)', () => {
     expect(copy.metadata!.ownerReferences).toEqual([owner]);
     expect(copy.data).toEqual(source.data);
 
+    // The intent write (attempt 1) comes first; the observed status after it has Degraded too.
     const job = await waitFor('status of attempt 1', async () => {
       const j = await jobs.get('wordcount');
-      return j.status?.workers?.total === 2 && j;
+      return j.status?.workers?.total === 2 && condition(j, 'Degraded') !== undefined && j;
     });
     expect(job.status).toMatchObject({
       phase: 'Starting',
@@ -222,8 +228,11 @@ describe('operator reconcile (in-process, real API server)', () => {
     expect(condition(job, 'Ready')).toMatchObject({ status: 'False', reason: 'WorkersNotReady' });
     expect(condition(job, 'Progressing')).toMatchObject({ status: 'True', reason: 'WaitingForWorkers' });
     expect(condition(job, 'Degraded')).toMatchObject({ status: 'False', reason: 'AsExpected' });
-    const reasons = (await eventsAbout(env.kubeConfig, env.namespace, 'wordcount')).map((e) => e.reason);
-    expect(reasons).toEqual(expect.arrayContaining(['AttemptStarted', 'WorkersCreated', 'Starting']));
+    await eventsWith(env.kubeConfig, env.namespace, 'wordcount', [
+      'AttemptStarted',
+      'WorkersCreated',
+      'Starting',
+    ]);
   });
 
   it('becomes Ready, with observedGeneration equal to generation, once the workers are ready', async () => {
@@ -311,7 +320,10 @@ describe('operator reconcile (in-process, real API server)', () => {
       'Degraded=False',
       async () => condition(await jobs.get('wordcount'), 'Degraded')?.status === 'False',
     );
-    const events = await eventsAbout(env.kubeConfig, env.namespace, 'wordcount');
+    const events = await eventsWith(env.kubeConfig, env.namespace, 'wordcount', [
+      'WorkerNotStarting',
+      'Recovered',
+    ]);
     expect(events.find((e) => e.reason === 'WorkerNotStarting')).toMatchObject({ type: 'Warning' });
     expect(events.find((e) => e.reason === 'Recovered')).toMatchObject({ type: 'Normal' });
   });
@@ -343,8 +355,11 @@ describe('operator reconcile (in-process, real API server)', () => {
     expect(role.rules![0]!.resourceNames).toEqual(['wordcount-2-0', 'wordcount-2-1']);
     await kubelet.markAllReady(selector('wordcount'));
     await waitFor('Running again', async () => (await jobs.get('wordcount')).status?.phase === 'Running');
-    const reasons = (await eventsAbout(env.kubeConfig, env.namespace, 'wordcount')).map((e) => e.reason);
-    expect(reasons).toEqual(expect.arrayContaining(['Suspended', 'WorkersDeleted', 'AttemptStarted']));
+    await eventsWith(env.kubeConfig, env.namespace, 'wordcount', [
+      'Suspended',
+      'WorkersDeleted',
+      'AttemptStarted',
+    ]);
   });
 
   it('moves a running job to a changed spec through a new attempt', async () => {
@@ -381,8 +396,9 @@ describe('operator reconcile (in-process, real API server)', () => {
       message: 'sluice.dev/restart=r-1 accepted: restarting as attempt 4',
     });
     expect(restarted.status).toMatchObject({ attempt: 4, attemptReason: 'RestartRequested' });
-    await waitFor('pods of attempt 4', async () =>
-      (await podNames('wordcount')).every((n) => n.startsWith('wordcount-4-')),
+    await waitFor(
+      'pods of attempt 4',
+      async () => (await podNames('wordcount')).join() === 'wordcount-4-0,wordcount-4-1,wordcount-4-2',
     );
 
     await jobs.annotate('wordcount', 'sluice.dev/savepoint', 'sp-1');
@@ -399,7 +415,14 @@ describe('operator reconcile (in-process, real API server)', () => {
     expect(rejected.status!.lastHandledRequests!.checkpoint!.result).toBe('Rejected');
     expect(rejected.status!.lastHandledRequests!.checkpoint!.message).toMatch(/is not a valid nonce/);
     expect(rejected.status!.attempt).toBe(4);
-    const events = await eventsAbout(env.kubeConfig, env.namespace, 'wordcount');
+    const events = await waitFor('request Events', async () => {
+      const all = await eventsAbout(env.kubeConfig, env.namespace, 'wordcount');
+      return (
+        all.filter((e) => e.reason === 'RequestRejected').length >= 2 &&
+        all.some((e) => e.reason === 'RequestAccepted') &&
+        all
+      );
+    });
     expect(events.filter((e) => e.reason === 'RequestAccepted').map((e) => e.note)).toContain(
       'sluice.dev/restart=r-1 accepted: restarting as attempt 4',
     );
@@ -474,7 +497,7 @@ describe('operator reconcile (in-process, real API server)', () => {
     const svc = await core.readNamespacedService({ name: 'clash-workers', namespace: env.namespace });
     expect(svc.metadata!.ownerReferences).toBeUndefined();
     expect(svc.spec!.selector).toEqual({ app: 'other' });
-    const warning = (await eventsAbout(env.kubeConfig, env.namespace, 'clash')).find(
+    const warning = (await eventsWith(env.kubeConfig, env.namespace, 'clash', ['OwnershipConflict'])).find(
       (e) => e.reason === 'OwnershipConflict',
     );
     expect(warning).toMatchObject({ type: 'Warning' });
@@ -490,11 +513,13 @@ describe('operator reconcile (in-process, real API server)', () => {
         result: 'success',
       }),
     ).toBeGreaterThan(0);
-    expect(
-      await metricValue(operator.url, 'controller_runtime_reconcile_errors_total', {
-        controller: 'streamjob',
-      }),
-    ).toBeGreaterThan(0);
+    await waitFor(
+      'a counted reconcile error',
+      async () =>
+        ((await metricValue(operator.url, 'controller_runtime_reconcile_errors_total', {
+          controller: 'streamjob',
+        })) ?? 0) > 0,
+    );
     expect(
       await metricValue(operator.url, 'controller_runtime_reconcile_time_seconds_count', {
         controller: 'streamjob',
@@ -514,12 +539,14 @@ describe('operator reconcile (in-process, real API server)', () => {
         name: 'wordcount',
       }),
     ).toBe(4);
-    expect(
-      await metricValue(operator.url, 'sluice_streamjob_phase', {
-        namespace: env.namespace,
-        name: 'wordcount',
-        phase: 'Running',
-      }),
-    ).toBe(1);
+    await waitFor(
+      'the Running phase gauge',
+      async () =>
+        (await metricValue(operator.url, 'sluice_streamjob_phase', {
+          namespace: env.namespace,
+          name: 'wordcount',
+          phase: 'Running',
+        })) === 1,
+    );
   });
 });

@@ -160,6 +160,23 @@ export async function eventsAbout(
     .sort((a, b) => new Date(a.eventTime ?? 0).getTime() - new Date(b.eventTime ?? 0).getTime());
 }
 
+/**
+ * The Events about `name` once Events with every reason in `reasons` exist (Events are written
+ * asynchronously, after the status that caused them).
+ */
+export function eventsWith(
+  kubeConfig: KubeConfig,
+  namespace: string,
+  name: string,
+  reasons: string[],
+): Promise<EventsV1Event[]> {
+  return waitFor(`Events ${reasons.join(', ')} about ${namespace}/${name}`, async () => {
+    const events = await eventsAbout(kubeConfig, namespace, name);
+    const seen = new Set(events.map((e) => e.reason));
+    return reasons.every((r) => seen.has(r)) && events;
+  });
+}
+
 /** Creates the Secret `name` with the harness MinIO's credentials (keys accessKey, secretKey). */
 export async function createStorageSecret(
   kubeConfig: KubeConfig,
