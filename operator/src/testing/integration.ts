@@ -233,7 +233,8 @@ export interface InProcessOperator {
 
 /**
  * Starts the operator's Manager in this process against the harness API server, watching
- * `namespace` only, with leader election off and logs (JSON) appended to `logFile`.
+ * `namespace` only (unless `extraEnv` says otherwise), with leader election off and logs (JSON)
+ * appended to `logFile`. The default credentials Secret is looked up in `namespace`.
  */
 export async function startInProcessOperator(opts: {
   kubeConfig: KubeConfig;
@@ -242,12 +243,14 @@ export async function startInProcessOperator(opts: {
   state: HarnessState;
   secret: string;
   logFile: string;
+  extraEnv?: Record<string, string>;
 }): Promise<InProcessOperator> {
   const env = operatorEnv({
     ...opts,
     httpPort: 0,
     leaderElection: false,
     identity: `in-process-${opts.namespace}`,
+    extra: opts.extraEnv,
   });
   const config = loadConfig([], { env, hostname: 'test' });
   const log = pino({ level: 'debug' }, createWriteStream(opts.logFile, { flags: 'a' }));
