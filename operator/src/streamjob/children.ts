@@ -80,7 +80,7 @@ async function ensureOwned<T extends KubernetesObject>(
         throw createErr;
       }
     }
-    if (!isControlledBy(existing as never, owner.uid)) {
+    if (!isControlledBy(existing, owner.uid)) {
       throw new ProblemError(
         'OwnershipConflict',
         `${where} exists and is not controlled by StreamJob ${owner.ref}; delete or rename it so the operator can create its own`,
