@@ -1,0 +1,304 @@
+#!/usr/bin/env bash
+# Builds Sluice's own container images without any registry and loads them into the kind
+# cluster (docs/cluster.md, "Sluice's images").
+#
+#   hack/images/app-images.sh [all]      build every image, then load the app images into the
+#                                        kind cluster $SLUICE_KIND_CLUSTER (default sluice) if
+#                                        it runs
+#   hack/images/app-images.sh build      build only
+#   hack/images/app-images.sh load       load only (the images must exist)
+#   hack/images/app-images.sh tags       print the app image tags (builds nothing)
+#
+# Images, each labelled dev.sluice.inputs=<hash of everything it is built from> and rebuilt
+# only when that hash changes:
+#
+#   sluice.dev/debian:<suite>-minbase   debootstrap --variant=minbase + ca-certificates, `docker import`
+#   sluice.dev/node:<NODE_VERSION>      + the cached Node binary (hack/tools.sh node) + npm from
+#                                       the npm registry package npm@$NPM_VERSION (hack/images/node/Dockerfile)
+#   sluice-operator:dev                 operator/Dockerfile        BASE_IMAGE=sluice.dev/node:...
+#   sluice-runtime:dev                  runtime-image/Dockerfile   BASE_IMAGE=sluice.dev/node:...
+#   sluice-minio:dev                    minio + mc from hack/tools.sh on the Debian image
+#                                       (hack/images/minio/Dockerfile)
+#
+# The app Dockerfiles run `npm ci` in a build stage, so npm in a `docker build` container must
+# reach a registry. Before the first app build a throwaway container of the Node image probes
+# the registry. Where it cannot (on our machines the host reaches the registry through a TLS
+# proxy whose CA only the host trusts), hack/images/npm-mirror.ts serves the registry on
+# 127.0.0.1:$SLUICE_NPM_MIRROR_PORT (default 47873) with the host's trust settings, and the
+# build runs with `--network host --build-arg NPM_CONFIG_REGISTRY=http://127.0.0.1:<port>/`.
+# npm ci still checks every package against the lockfile's integrity hashes. A set
+# NPM_CONFIG_REGISTRY is passed to the build as it is, without probing.
+# The build context is a staging copy of exactly the paths the Dockerfile COPYs (no
+# node_modules, no .git); the inputs hash covers it and the base image id, not the registry.
+# Built with the classic builder (Docker 20.10).
+#
+# Progress goes to stderr with elapsed seconds; the last lines on stdout are the app tags.
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
+# shellcheck source=hack/images/lib.sh
+source "$HACK_DIR/images/lib.sh"
+
+IMAGES_DIR="$HACK_DIR/images"
+WORK="$SLUICE_CACHE/images"
+CLUSTER="${SLUICE_KIND_CLUSTER:-sluice}"
+# The npm that Node $NODE_VERSION ships with (its CHANGELOG: "upgrade npm to 11.6.2").
+NPM_VERSION="${SLUICE_NPM_VERSION:-11.6.2}"
+DEBIAN_PACKAGES=ca-certificates
+DEBIAN_TAG="sluice.dev/debian:$DEBIAN_SUITE-minbase"
+NODE_TAG="sluice.dev/node:$NODE_VERSION"
+OPERATOR_TAG="${SLUICE_OPERATOR_IMAGE:-sluice-operator:dev}"
+RUNTIME_TAG="${SLUICE_RUNTIME_IMAGE:-sluice-runtime:dev}"
+MINIO_TAG="${SLUICE_MINIO_IMAGE:-sluice-minio:dev}"
+APP_TAGS=("$OPERATOR_TAG" "$RUNTIME_TAG" "$MINIO_TAG")
+export DOCKER_BUILDKIT=0
+MIRROR_PORT="${SLUICE_NPM_MIRROR_PORT:-47873}"
+NPM_ARGS=()   # docker build arguments that give npm a registry (ensure_npm_access)
+npm_access=""
+mirror_pid=""
+stop_mirror() {
+  [ -n "$mirror_pid" ] || return 0
+  kill "$mirror_pid" 2>/dev/null || true
+  wait "$mirror_pid" 2>/dev/null || true
+  mirror_pid=""
+  log "$(tail -n 1 "$WORK/npm-mirror.log" 2>/dev/null)"
+}
+trap stop_mirror EXIT
+
+image_id() { docker image inspect --format '{{.Id}}' "$1" 2>/dev/null; }
+
+# step NAME: log a step and remember when it started; step_done prints its duration.
+step_t0=0
+step() { step_t0=$(date +%s); log "== $*"; }
+step_done() { log "   $1 ($(( $(date +%s) - step_t0 ))s)"; }
+
+# docker_build TAG HASH CONTEXT DOCKERFILE [--build-arg ...]: classic build with the inputs
+# label. Shows the Dockerfile steps and npm's summary lines as progress; the whole output is
+# in a log file, whose tail is printed on failure. The image this one replaces is removed.
+docker_build() {
+  local tag=$1 hash=$2 ctx=$3 dockerfile=$4 old blog; shift 4
+  old=$(image_id "$tag" || true)
+  blog="$WORK/build-${tag//[\/:]/_}.log"
+  log "   docker build $tag (log: $blog)"
+  if ! docker build --label "$INPUTS_LABEL=$hash" -t "$tag" -f "$dockerfile" "$@" "$ctx" > "$blog" 2>&1; then
+    tail -n 40 "$blog" | sed 's/^/      | /' >&2
+    die "docker build of $tag failed (full log: $blog)"
+  fi
+  grep -E '^Step [0-9]+/[0-9]+ : (FROM|RUN)|^(added|removed|changed) [0-9]+ packages' "$blog" \
+    | sed 's/^/      | /' >&2 || true
+  log "   $(grep -c '^Step ' "$blog") steps, $(grep -c 'Using cache' "$blog") from the build cache"
+  local new; new=$(image_id "$tag")
+  if [ -n "$old" ] && [ "$old" != "$new" ]; then docker rmi "$old" >/dev/null 2>&1 || true; fi
+}
+
+# stage_context DIR PATH...: a fresh copy of the given repository paths (files or folders,
+# relative to the repository root) without node_modules.
+stage_context() {
+  local dir=$1; shift
+  rm -rf "$dir" && mkdir -p "$dir"
+  (cd "$ROOT_DIR" && tar -c --exclude=node_modules --exclude='*.log' "$@") | tar -x -C "$dir"
+}
+
+build_debian() {
+  local hash
+  hash=$(inputs_hash "$IMAGES_DIR/lib.sh" "debian-minbase-v1" "$DEBIAN_SUITE" "$DEBIAN_PACKAGES")
+  if image_is_current "$DEBIAN_TAG" "$hash"; then log "$DEBIAN_TAG is current"; return; fi
+  step "building $DEBIAN_TAG (debootstrap)"
+  local dir="$WORK/debian-minbase-rootfs"
+  debian_rootfs "$dir" "$DEBIAN_PACKAGES"
+  import_dir "$dir" "$DEBIAN_TAG" "$hash" \
+    --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    --change 'CMD ["/bin/sh"]'
+  as_root rm -rf "$dir"
+  step_done "built $DEBIAN_TAG"
+}
+
+# The npm package tarball, fetched once from the npm registry with `npm pack` (which checks
+# the registry's integrity hash) and kept in the cache.
+npm_tarball() {
+  local tgz="$WORK/npm-$NPM_VERSION.tgz"
+  if [ ! -s "$tgz" ]; then
+    need npm "npm (any version) fetches the npm package for the Node image."
+    log "fetching npm@$NPM_VERSION from the npm registry"
+    local tmp; tmp=$(mktemp -d "$WORK/npm-pack.XXXXXX")
+    (cd "$tmp" && npm pack --silent "npm@$NPM_VERSION" >/dev/null)
+    mv "$tmp"/npm-*.tgz "$tgz.part" && mv "$tgz.part" "$tgz"
+    rm -rf "$tmp"
+  fi
+  echo "$tgz"
+}
+
+build_node() {
+  local node_bin tgz hash base_id
+  "$HACK_DIR/tools.sh" node >&2
+  node_bin=$(readlink -f "$BIN_DIR/node")
+  tgz=$(npm_tarball)
+  base_id=$(image_id "$DEBIAN_TAG")
+  hash=$(inputs_hash "$IMAGES_DIR/node/Dockerfile" "$base_id" "$node_bin" "$tgz" "$NODE_VERSION" "$NPM_VERSION")
+  if image_is_current "$NODE_TAG" "$hash"; then log "$NODE_TAG is current"; return; fi
+  step "building $NODE_TAG (Node $NODE_VERSION, npm $NPM_VERSION)"
+  local ctx="$WORK/node-context"
+  rm -rf "$ctx" && mkdir -p "$ctx/rootfs/usr/local/bin" "$ctx/rootfs/usr/local/lib/node_modules"
+  install -m 0755 "$node_bin" "$ctx/rootfs/usr/local/bin/node"
+  tar -xzf "$tgz" -C "$ctx/rootfs/usr/local/lib/node_modules"
+  mv "$ctx/rootfs/usr/local/lib/node_modules/package" "$ctx/rootfs/usr/local/lib/node_modules/npm"
+  ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ctx/rootfs/usr/local/bin/npm"
+  ln -s ../lib/node_modules/npm/bin/npx-cli.js "$ctx/rootfs/usr/local/bin/npx"
+  # npm's tarball has no owner worth keeping: root-owned, world-readable.
+  chmod -R a+rX "$ctx/rootfs"
+  docker_build "$NODE_TAG" "$hash" "$ctx" "$IMAGES_DIR/node/Dockerfile" \
+    --build-arg "DEBIAN_IMAGE=$DEBIAN_TAG" --build-arg "NODE_VERSION=$NODE_VERSION" \
+    --build-arg "NPM_VERSION=$NPM_VERSION"
+  rm -rf "$ctx"
+  local v; v=$(docker run --rm --network none "$NODE_TAG" sh -c 'echo "node $(node --version), npm $(npm --version)"')
+  step_done "built $NODE_TAG: $v"
+}
+
+# The operator image installs from operator/image-deps: its pins must be the versions the
+# workspace lockfile resolved for the operator's dependencies (as runtime-image/image-deps is
+# checked by runtime-image/src/image-deps.test.ts).
+check_operator_deps() {
+  "$BIN_DIR/node" -e '
+    const fs = require("node:fs");
+    const j = (p) => JSON.parse(fs.readFileSync(p, "utf8"));
+    const [ws, img, root, lock] = ["operator/package.json", "operator/image-deps/package.json",
+      "package-lock.json", "operator/image-deps/package-lock.json"].map(j);
+    const bad = [];
+    const names = Object.keys(ws.dependencies).sort();
+    if (names.join() !== Object.keys(img.dependencies).sort().join()) bad.push("dependency names differ: " + names.join());
+    for (const n of names) {
+      const want = root.packages["node_modules/" + n]?.version ?? root.packages["operator/node_modules/" + n]?.version;
+      if (img.dependencies[n] !== want) bad.push(`${n}: image-deps pins ${img.dependencies[n]}, the workspace lockfile has ${want}`);
+      if (lock.packages["node_modules/" + n]?.version !== want) bad.push(`${n}: image-deps lockfile has ${lock.packages["node_modules/" + n]?.version}, want ${want}`);
+    }
+    if (JSON.stringify(lock.packages[""]?.dependencies) !== JSON.stringify(img.dependencies)) bad.push("image-deps lockfile is not in sync with its package.json");
+    if (bad.length) { console.error(bad.join("\n") + "\nupdate operator/image-deps (package.json, then npm install --package-lock-only there)"); process.exit(1); }
+  ' 2>&1 >&2 || die "operator/image-deps drifted from the workspace lockfile"
+}
+
+# ensure_npm_access: decide once how npm inside `docker build` reaches a registry (NPM_ARGS).
+ensure_npm_access() {
+  [ -z "$npm_access" ] || return 0
+  npm_access=1
+  if [ -n "${NPM_CONFIG_REGISTRY:-}" ]; then
+    log "npm in docker build uses NPM_CONFIG_REGISTRY=$NPM_CONFIG_REGISTRY"
+    NPM_ARGS=(--build-arg "NPM_CONFIG_REGISTRY=$NPM_CONFIG_REGISTRY"); return
+  fi
+  local registry why
+  registry=$(npm config get registry 2>/dev/null || echo https://registry.npmjs.org/)
+  registry="${registry%/}/"
+  why=$(timeout 60 docker run --rm "$NODE_TAG" node -e '
+    fetch(process.argv[1] + "-/ping", { signal: AbortSignal.timeout(15000) })
+      .then((r) => console.log(r.ok ? "ok" : "HTTP " + r.status))
+      .catch((e) => console.log((e.cause && (e.cause.code || e.cause.message)) || e.message))' "$registry" 2>&1 | tail -n 1)
+  if [ "$why" = ok ]; then
+    log "docker build containers reach the npm registry $registry directly"
+    [ "$registry" = https://registry.npmjs.org/ ] || NPM_ARGS=(--build-arg "NPM_CONFIG_REGISTRY=$registry")
+    return
+  fi
+  log "docker build containers cannot reach the npm registry $registry (${why:-no answer}):"
+  log "serving it on 127.0.0.1:$MIRROR_PORT (hack/images/npm-mirror.ts), builds use --network host"
+  local out="$WORK/npm-mirror.out" i
+  : > "$out"
+  UPSTREAM="$registry" "$BIN_DIR/node" --use-system-ca "$IMAGES_DIR/npm-mirror.ts" "$MIRROR_PORT" > "$out" 2> "$WORK/npm-mirror.log" &
+  mirror_pid=$!
+  for i in $(seq 1 50); do
+    grep -q '^listening ' "$out" && break
+    kill -0 "$mirror_pid" 2>/dev/null || { cat "$WORK/npm-mirror.log" >&2; die "npm-mirror did not start (port $MIRROR_PORT taken? set SLUICE_NPM_MIRROR_PORT)"; }
+    sleep 0.2
+  done
+  grep -q '^listening ' "$out" || die "npm-mirror did not start"
+  NPM_ARGS=(--network host --build-arg "NPM_CONFIG_REGISTRY=http://127.0.0.1:$MIRROR_PORT/")
+}
+
+# build_app TAG DOCKERFILE PATH...: docker build of a repository Dockerfile on the local Node
+# image, with a staged context of the given paths.
+build_app() {
+  local tag=$1 dockerfile=$2; shift 2
+  local ctx="$WORK/context-${tag//[\/:]/_}" hash base_id
+  stage_context "$ctx" "$dockerfile" "$@"
+  base_id=$(image_id "$NODE_TAG")
+  hash=$(inputs_hash "$ctx" "$base_id")
+  if image_is_current "$tag" "$hash"; then log "$tag is current"; rm -rf "$ctx"; return; fi
+  step "building $tag from $dockerfile"
+  ensure_npm_access
+  docker_build "$tag" "$hash" "$ctx" "$ctx/$dockerfile" --build-arg "BASE_IMAGE=$NODE_TAG" "${NPM_ARGS[@]}"
+  rm -rf "$ctx"
+  step_done "built $tag ($(docker image inspect --format '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1/1e6}'))"
+}
+
+build_minio() {
+  "$HACK_DIR/tools.sh" minio mc >&2
+  local minio mc hash base_id
+  minio=$(readlink -f "$BIN_DIR/minio"); mc=$(readlink -f "$BIN_DIR/mc")
+  base_id=$(image_id "$DEBIAN_TAG")
+  hash=$(inputs_hash "$IMAGES_DIR/minio/Dockerfile" "$base_id" "$minio" "$mc" "$MINIO_VERSION" "$MC_VERSION")
+  if image_is_current "$MINIO_TAG" "$hash"; then log "$MINIO_TAG is current"; return; fi
+  step "building $MINIO_TAG"
+  local ctx="$WORK/minio-context"
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  install -m 0755 "$minio" "$ctx/minio"
+  install -m 0755 "$mc" "$ctx/mc"
+  docker_build "$MINIO_TAG" "$hash" "$ctx" "$IMAGES_DIR/minio/Dockerfile" \
+    --build-arg "DEBIAN_IMAGE=$DEBIAN_TAG" --build-arg "MINIO_VERSION=$MINIO_VERSION" \
+    --build-arg "MC_VERSION=$MC_VERSION"
+  rm -rf "$ctx"
+  step_done "built $MINIO_TAG"
+}
+
+build_all() {
+  need docker "Run hack/docker-engine.sh (make docker-engine) first."
+  "$HACK_DIR/docker-engine.sh" --check || die "no Docker engine answers: run hack/docker-engine.sh (make docker-engine)"
+  mkdir -p "$WORK"
+  local t0; t0=$(date +%s)
+  build_debian
+  build_node
+  check_operator_deps
+  build_app "$OPERATOR_TAG" operator/Dockerfile \
+    package.json api/src operator/package.json operator/src operator/image-deps
+  build_app "$RUNTIME_TAG" runtime-image/Dockerfile \
+    package.json api/src runtime-image/package.json runtime-image/src runtime-image/image-deps
+  build_minio
+  stop_mirror
+  log "images ready in $(( $(date +%s) - t0 ))s"
+}
+
+# The image id (config digest) the kind node's containerd holds under TAG, or nothing.
+node_image_id() {
+  local ref=$1
+  case "$ref" in */*) ;; *) ref="docker.io/library/$ref" ;; esac
+  docker exec "$CLUSTER-control-plane" sh -c '
+    d=$(ctr -n k8s.io images ls "name==$1" 2>/dev/null | awk "NR==2 {print \$3}")
+    [ -n "$d" ] || exit 0
+    ctr -n k8s.io content get "$d" | jq -r ".config.digest // empty"' sh "$ref" 2>/dev/null || true
+}
+
+load_all() {
+  local kind="$BIN_DIR/kind"
+  [ -x "$kind" ] || "$HACK_DIR/tools.sh" kind >&2
+  if ! "$kind" get clusters 2>/dev/null | grep -qxF "$CLUSTER"; then
+    log "kind cluster '$CLUSTER' does not exist: images built, not loaded (make kind-up, then make images)"
+    return 0
+  fi
+  [ "$(docker inspect --format '{{.State.Running}}' "$CLUSTER-control-plane" 2>/dev/null)" = true ] \
+    || die "the node container $CLUSTER-control-plane is not running: run hack/kind-up.sh $CLUSTER"
+  local tag id
+  for tag in "${APP_TAGS[@]}"; do
+    id=$(image_id "$tag") || die "$tag does not exist: build it first (hack/images/app-images.sh build)"
+    if [ "$(node_image_id "$tag")" = "$id" ]; then
+      log "$tag (${id:7:12}) is already in cluster '$CLUSTER'"
+      continue
+    fi
+    step "kind load docker-image $tag (${id:7:12}) --name $CLUSTER"
+    "$kind" load docker-image "$tag" --name "$CLUSTER" 2>&1 | grep -v 'not yet present on node' >&2 || true
+    [ "$(node_image_id "$tag")" = "$id" ] || die "$tag is not in the node after kind load"
+    step_done "loaded"
+  done
+}
+
+case "${1:-all}" in
+  all) build_all; load_all; printf '%s\n' "${APP_TAGS[@]}" ;;
+  build) build_all; printf '%s\n' "${APP_TAGS[@]}" ;;
+  load) load_all ;;
+  tags) printf '%s\n' "${APP_TAGS[@]}" ;;
+  *) die "usage: $0 [all|build|load|tags]" ;;
+esac
