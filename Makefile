@@ -51,17 +51,41 @@ test-unit: install ## Unit tests (pure logic)
 test-integration: install tools ## Integration tests on a real etcd + kube-apiserver + MinIO
 	$(JEST) --selectProjects integration
 
+.PHONY: test-operator
+test-operator: install tools ## Operator integration tests (real etcd + kube-apiserver)
+	$(JEST) --selectProjects integration --testPathPatterns 'test/integration/(operator|crd)-'
+
+.PHONY: test-runtime
+test-runtime: install tools ## Runtime integration tests (local worker processes, real MinIO)
+	$(JEST) --selectProjects integration --testPathPatterns 'test/integration/runtime-'
+
+.PHONY: run-operator
+run-operator: install ## Run the operator locally against $$KUBECONFIG
+	node operator/src/main.ts
+
 .PHONY: test
-test: deps tools install lint typecheck ## Everything CI runs before e2e: lint, typecheck, unit and integration tests
+test: deps tools install lint typecheck verify-generate ## Everything CI runs before e2e: lint, typecheck, unit and integration tests
 	$(JEST) --selectProjects unit integration
 
 .PHONY: format
 format: install ## Rewrite sources with prettier
 	node node_modules/prettier/bin/prettier.cjs --write .
 
-.PHONY: chart-crds
-chart-crds: ## Copy crds/ into the Helm chart (the tests fail when they drift)
+.PHONY: chart-sync
+chart-sync: ## Copy crds/ and the operator's RBAC rules into the Helm chart (the tests fail when they drift)
 	rm -f charts/sluice/files/crds/*.yaml && cp crds/*.yaml charts/sluice/files/crds/
+	cp operator/config/rbac/role.yaml charts/sluice/files/rbac/role.yaml
+
+.PHONY: generate
+generate: install ## Regenerate api/src/streamjob.ts from the CRD and refresh the chart's copies
+	node operator/src/codegen/generate-api-types.ts
+	$(MAKE) chart-sync
+
+.PHONY: verify-generate
+verify-generate: install ## Fail when generated files drift from their sources
+	node operator/src/codegen/generate-api-types.ts --check
+	diff -r crds charts/sluice/files/crds
+	diff operator/config/rbac/role.yaml charts/sluice/files/rbac/role.yaml
 
 .PHONY: helm-lint
 helm-lint: tools ## helm lint the chart

@@ -40,13 +40,17 @@ export function parseMetadata(text: string, source: string): SnapshotMetadata {
   }
   const m = doc as Partial<SnapshotMetadata>;
   if (m.formatVersion !== METADATA_FORMAT_VERSION) {
-    throw new Error(`snapshot metadata ${source} has format version ${m.formatVersion}, expected ${METADATA_FORMAT_VERSION}`);
+    throw new Error(
+      `snapshot metadata ${source} has format version ${m.formatVersion}, expected ${METADATA_FORMAT_VERSION}`,
+    );
   }
   if (typeof m.id !== 'number' || typeof m.maxParallelism !== 'number' || !Array.isArray(m.workers)) {
     throw new Error(`snapshot metadata ${source} lacks id, maxParallelism or workers`);
   }
   if (m.workers.length !== m.parallelism) {
-    throw new Error(`snapshot metadata ${source} lists ${m.workers.length} workers for parallelism ${m.parallelism}`);
+    throw new Error(
+      `snapshot metadata ${source} lists ${m.workers.length} workers for parallelism ${m.parallelism}`,
+    );
   }
   return m as SnapshotMetadata;
 }

@@ -54,7 +54,13 @@ describe('helm chart', () => {
     expect(helm(['lint', chart])).toMatch(/1 chart\(s\) linted, 0 chart\(s\) failed/);
   });
 
-  it('ships the same CRD as crds/ (run `make chart-crds` after changing it)', () => {
+  it('ships the operator RBAC rules of operator/config/rbac (run `make chart-sync` after changing them)', () => {
+    expect(readFileSync(join(chart, 'files', 'rbac', 'role.yaml'), 'utf8')).toBe(
+      readFileSync(join(repoRoot, 'operator', 'config', 'rbac', 'role.yaml'), 'utf8'),
+    );
+  });
+
+  it('ships the same CRD as crds/ (run `make chart-sync` after changing it)', () => {
     const source = readdirSync(join(repoRoot, 'crds')).filter((f) => f.endsWith('.yaml'));
     expect(readdirSync(join(chart, 'files', 'crds')).sort()).toEqual(source.sort());
     for (const f of source) {
