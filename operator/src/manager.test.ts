@@ -25,12 +25,15 @@ describe('manager event mapping', () => {
     expect(jobChangeMatters(a, annotated)).toBe(true);
   });
 
-  it('reacts to pod status and deletion, not to annotation-only updates', () => {
+  it('reacts to pod status, deletion and checkpoint acks, not to other annotation-only updates', () => {
     const p = makePod(1, 0, 'pending');
     expect(podChangeMatters(p, makePod(1, 0, 'ready'))).toBe(true);
     expect(podChangeMatters(p, makePod(1, 0, 'terminating'))).toBe(true);
     const annotated = makePod(1, 0, 'pending');
-    annotated.metadata!.annotations!['sluice.dev/checkpoint-ack'] = '{"id":1}';
+    annotated.metadata!.annotations!['sluice.dev/checkpoint-request'] = '{"id":1}';
     expect(podChangeMatters(p, annotated)).toBe(false);
+    const acked = makePod(1, 0, 'pending');
+    acked.metadata!.annotations!['sluice.dev/checkpoint-ack'] = '{"id":1}';
+    expect(podChangeMatters(p, acked)).toBe(true);
   });
 });

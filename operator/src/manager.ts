@@ -6,7 +6,10 @@
  */
 import { CoreV1Api, RbacAuthorizationV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
+import { ANN_CHECKPOINT_ACK } from '../../api/src/protocol.ts';
 import type { StreamJob } from '../../api/src/streamjob.ts';
+import { CheckpointCoordinator } from './checkpoint/checkpoint-coordinator.ts';
+import { CheckpointMetrics } from './checkpoint/checkpoint-metrics.ts';
 import type { OperatorConfig } from './config.ts';
 import type { Clock } from './kube/clock.ts';
 import { Controller } from './kube/controller.ts';
@@ -55,11 +58,16 @@ export function jobChangeMatters(oldJob: StreamJob, newJob: StreamJob): boolean 
   );
 }
 
-/** Whether a pod update can matter: its status or deletion changed, or a resync. */
+/**
+ * Whether a pod update can matter: its status or deletion changed, a resync, or a worker's
+ * checkpoint ack changed (the checkpoint coordinator completes or aborts on acks).
+ */
 export function podChangeMatters(oldPod: V1Pod, newPod: V1Pod): boolean {
   if (oldPod === newPod) return true;
   return (
     JSON.stringify(oldPod.status ?? {}) !== JSON.stringify(newPod.status ?? {}) ||
+    oldPod.metadata?.annotations?.[ANN_CHECKPOINT_ACK] !==
+      newPod.metadata?.annotations?.[ANN_CHECKPOINT_ACK] ||
     (newPod.metadata?.deletionTimestamp !== undefined) !== (oldPod.metadata?.deletionTimestamp !== undefined)
   );
 }
@@ -69,6 +77,7 @@ export class Manager {
   readonly #o: ManagerOptions;
   readonly metrics: RuntimeMetrics;
   readonly jobMetrics: JobMetrics;
+  readonly checkpointMetrics: CheckpointMetrics;
   readonly events: KubeEventRecorder;
   readonly controller: Controller;
   /** StreamJob informers, one per watched namespace (or one cluster-wide). */
@@ -96,15 +105,37 @@ export class Manager {
     });
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const jobs = new StreamJobClient(kubeConfig);
+    const children = new ChildObjects({ core, rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api) });
+    this.checkpointMetrics = new CheckpointMetrics(registry);
+    const coordinator = new CheckpointCoordinator({
+      jobs,
+      core,
+      events: this.events,
+      clock,
+      metrics: this.checkpointMetrics,
+      // The operator reads storage with the credentials its workers get: the operator's default
+      // Secret it copies, or the job's own Secret.
+      // ChildObjects.readCredentials returns the Secret's data as stored (base64, for copying).
+      credentials: async (job, storage) => {
+        const b64 = await children.readCredentials(
+          storage.copyFrom?.namespace ?? job.metadata!.namespace!,
+          storage.copyFrom?.name ?? storage.secretName,
+        );
+        const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
+        return { accessKey: decode(b64.accessKey), secretKey: decode(b64.secretKey) };
+      },
+    });
     const reconciler = new StreamJobReconciler({
       jobs,
       core,
-      children: new ChildObjects({ core, rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api) }),
+      children,
       events: this.events,
       clock,
       storageDefaults: config.storage,
       worker: config.worker,
       metrics: this.jobMetrics,
+      coordinator,
+      supportedRequests: new Set(['restart', 'checkpoint', 'savepoint']),
     });
     const queue = new WorkQueue({
       clock,

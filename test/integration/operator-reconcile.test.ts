@@ -401,17 +401,17 @@ describe('operator reconcile (in-process, real API server)', () => {
       async () => (await podNames('wordcount')).join() === 'wordcount-4-0,wordcount-4-1,wordcount-4-2',
     );
 
-    await jobs.annotate('wordcount', 'sluice.dev/savepoint', 'sp-1');
+    // Checkpoint and savepoint requests are carried out by the checkpoint coordinator
+    // (test/integration/coordination-*.test.ts); here only their validation is checked.
+    await jobs.annotate('wordcount', 'sluice.dev/savepoint', '-sp-1');
     await jobs.annotate('wordcount', 'sluice.dev/checkpoint', 'not a nonce!');
     const rejected = await waitFor('requests rejected', async () => {
       const j = await jobs.get('wordcount');
       const h = j.status?.lastHandledRequests;
-      return h?.savepoint?.nonce === 'sp-1' && h.checkpoint?.nonce === 'not a nonce!' && j;
+      return h?.savepoint?.nonce === '-sp-1' && h.checkpoint?.nonce === 'not a nonce!' && j;
     });
-    expect(rejected.status!.lastHandledRequests!.savepoint).toMatchObject({
-      result: 'Rejected',
-      message: 'sluice.dev/savepoint=sp-1: savepoint requests are not supported by this operator version',
-    });
+    expect(rejected.status!.lastHandledRequests!.savepoint!.result).toBe('Rejected');
+    expect(rejected.status!.lastHandledRequests!.savepoint!.message).toMatch(/is not a valid nonce/);
     expect(rejected.status!.lastHandledRequests!.checkpoint!.result).toBe('Rejected');
     expect(rejected.status!.lastHandledRequests!.checkpoint!.message).toMatch(/is not a valid nonce/);
     expect(rejected.status!.attempt).toBe(4);
@@ -429,9 +429,9 @@ describe('operator reconcile (in-process, real API server)', () => {
     const rejectedNotes = events
       .filter((e) => e.reason === 'RequestRejected' && e.type === 'Warning')
       .map((e) => e.note);
-    expect(rejectedNotes).toContain(
-      'sluice.dev/savepoint=sp-1: savepoint requests are not supported by this operator version',
-    );
+    expect(
+      rejectedNotes.some((n) => /sluice.dev\/savepoint value "-sp-1" is not a valid nonce/.test(n ?? '')),
+    ).toBe(true);
     expect(
       rejectedNotes.some((n) =>
         /sluice.dev\/checkpoint value "not a nonce!" is not a valid nonce/.test(n ?? ''),

@@ -16,6 +16,7 @@
  * state (status.attempt, attemptSpecHash, restoredFrom) plus what exists.
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
 import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import {
@@ -71,6 +72,13 @@ export interface StreamJobReconcilerOptions {
    * and rejected otherwise. Default: restart only.
    */
   supportedRequests?: ReadonlySet<RequestKind>;
+  /**
+   * The checkpoint coordinator (operator/src/checkpoint/): run after the pods converged, on the
+   * job as written so far; it writes its own status fields (checkpoints, savepoints, requests it
+   * serves, CheckpointsHealthy) with resourceVersion preconditions. List `checkpoint` and
+   * `savepoint` in supportedRequests with it.
+   */
+  coordinator?: CheckpointCoordinator;
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first error. */
@@ -151,17 +159,25 @@ export class StreamJobReconciler implements Reconciler {
     let workers: WorkersObservation | undefined;
     let blockedBy: string | undefined;
     let problem: Problem | undefined;
+    let coordinatorRequeueMs: number | undefined;
     try {
       if (job.spec.state !== 'suspended' && (job.status?.attempt ?? 0) > 0)
         await this.#ensureChildren(job, storage);
       ({ workers, blockedBy } = await this.#convergePods(job, storage, subject, ctx));
+      if (this.#o.coordinator && !blockedBy) {
+        // Checkpoint coordinator: triggers, completes or aborts snapshots (its own status writes).
+        const step = await this.#o.coordinator.step({ job, storage, subject, ctx });
+        job = step.job;
+        coordinatorRequeueMs = step.requeueAfterMs;
+      }
     } catch (err) {
       problem = problemOf(err);
       if (!problem) throw err;
     }
     await this.#finish(original, job, subject, { workers, blockedBy, problem }, ctx);
     if (problem) throw new ProblemError(problem.reason, problem.message);
-    return blockedBy ? requeueAfter(WAIT_FOR_TERMINATION_MS) : done();
+    if (blockedBy) return requeueAfter(WAIT_FOR_TERMINATION_MS);
+    return coordinatorRequeueMs !== undefined ? requeueAfter(Math.max(100, coordinatorRequeueMs)) : done();
   }
 
   /**

@@ -1,0 +1,363 @@
+/**
+ * The checkpoint coordinator's I/O shell: one {@link CheckpointCoordinator.step} per reconcile
+ * of a running StreamJob. Decisions are pure (trigger-policy.ts `decide`, snapshot-status.ts,
+ * retention.ts); this module reads pods and storage and writes, in the protocol's order
+ * (docs/checkpointing.md, DESIGN "Checkpoint protocol"):
+ *
+ *  1. trigger: persist id N in status.checkpoints.inProgress/lastTriggered (resourceVersion
+ *     precondition), then annotate `sluice.dev/checkpoint-request` on every worker pod;
+ *  2. complete (every subtask's `sluice.dev/checkpoint-ack` for N read from the pods): write
+ *     `<dir>/_metadata` with `If-None-Match: *`, then record lastCompleted (or savepoints.last),
+ *     then annotate `sluice.dev/checkpoint-committed: N` on every worker pod (sinks commit);
+ *  3. abort (timeout or a worker's error ack): record the failure, CheckpointsHealthy=False,
+ *     Warning Event; the job keeps running;
+ *  4. retention: delete completed checkpoint directories beyond spec.checkpoint.retained and
+ *     leftovers of aborted ones (never savepoints).
+ *
+ * Every step is idempotent and re-derived from status + pods, so an operator that crashes
+ * between two writes converges on the next reconcile: a request annotation missing on a pod is
+ * written again, a commit annotation behind status is raised again, and a `_metadata` that
+ * already exists (412) is read back instead of rewritten.
+ */
+import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import { Client as MinioClient } from 'minio';
+import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
+import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
+import { ANN_CHECKPOINT_COMMITTED, ANN_CHECKPOINT_REQUEST } from '../../../api/src/protocol.ts';
+import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { Clock } from '../kube/clock.ts';
+import type { ReconcileContext } from '../kube/controller.ts';
+import { isNotFound } from '../kube/errors.ts';
+import type { EventRecorder, EventSubject } from '../kube/events.ts';
+import { LABEL_ATTEMPT, selectorString, workerSelector } from '../streamjob/names.ts';
+import { NONCE_PATTERN, pendingRequests } from '../streamjob/requests.ts';
+import type { EffectiveStorage } from '../streamjob/storage.ts';
+import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
+import { observeWorker } from '../streamjob/workers.ts';
+import type { CheckpointMetrics } from './checkpoint-metrics.ts';
+import { checkpointsToDelete, type StoredCheckpoint } from './retention.ts';
+import {
+  abortedStatus,
+  ackOf,
+  checkpointRequest,
+  committedId,
+  committedIdOf,
+  completedStatus,
+  OPERATOR_SAVEPOINT_NONCE,
+  requestIdOf,
+  snapshotMetadata,
+  triggeredStatus,
+} from './snapshot-status.ts';
+import { decide, type CoordinatorDecision } from './trigger-policy.ts';
+
+/** S3 access keys for a job's storage. */
+export interface StorageCredentials {
+  accessKey: string;
+  secretKey: string;
+}
+
+/** Dependencies of {@link CheckpointCoordinator}. */
+export interface CheckpointCoordinatorOptions {
+  jobs: StreamJobClient;
+  core: CoreV1Api;
+  events: EventRecorder;
+  clock: Clock;
+  /** Reads the credentials the job's workers use (the operator uses the same ones). */
+  credentials(job: StreamJob, storage: EffectiveStorage): Promise<StorageCredentials>;
+  metrics?: CheckpointMetrics;
+}
+
+/** What one step needs from the reconcile. */
+export interface CoordinatorStepInput {
+  job: StreamJob;
+  storage: EffectiveStorage;
+  subject: EventSubject;
+  ctx: ReconcileContext;
+  /** The operator needs a stop-with-savepoint now (upgrade or suspend in savepoint mode). */
+  stopWithSavepoint?: boolean;
+}
+
+/** The job as last written, and when to look again (ms; undefined: on the next event). */
+export interface CoordinatorStepResult {
+  job: StreamJob;
+  requeueAfterMs?: number;
+}
+
+/** A `minio` client for `endpoint` (http(s)://host:port). */
+function s3Client(endpoint: string, creds: StorageCredentials): MinioClient {
+  const url = new URL(endpoint);
+  const useSSL = url.protocol === 'https:';
+  return new MinioClient({
+    endPoint: url.hostname,
+    port: url.port ? Number(url.port) : useSSL ? 443 : 80,
+    useSSL,
+    accessKey: creds.accessKey,
+    secretKey: creds.secretKey,
+  });
+}
+
+/** See the module comment. */
+export class CheckpointCoordinator {
+  readonly #o: CheckpointCoordinatorOptions;
+
+  constructor(options: CheckpointCoordinatorOptions) {
+    this.#o = options;
+  }
+
+  /** Lists the pods of the job's current attempt that are not being deleted, in subtask order. */
+  async #currentPods(job: StreamJob): Promise<V1Pod[]> {
+    const attempt = String(job.status?.attempt ?? 0);
+    const res = await this.#o.core.listNamespacedPod({
+      namespace: job.metadata!.namespace!,
+      labelSelector: selectorString(workerSelector(job.metadata!.name!)),
+    });
+    return res.items
+      .filter((p) => p.metadata?.labels?.[LABEL_ATTEMPT] === attempt && !p.metadata?.deletionTimestamp)
+      .sort((a, b) => (observeWorker(a).index ?? 0) - (observeWorker(b).index ?? 0));
+  }
+
+  /** Merge-patches `annotations` onto every pod that `needs` it; pods gone meanwhile are skipped. */
+  async #annotate(
+    pods: V1Pod[],
+    annotations: Record<string, string>,
+    needs: (p: V1Pod) => boolean,
+  ): Promise<void> {
+    await Promise.all(
+      pods.filter(needs).map(async (p) => {
+        try {
+          await this.#o.core.patchNamespacedPod(
+            {
+              name: p.metadata!.name!,
+              namespace: p.metadata!.namespace!,
+              body: { metadata: { annotations } },
+            },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          );
+        } catch (err) {
+          if (!isNotFound(err)) {
+            throw new Error(
+              `annotating worker pod ${p.metadata!.namespace}/${p.metadata!.name} with ${Object.keys(annotations).join(', ')} failed: ${(err as Error).message}`,
+              { cause: err },
+            );
+          }
+        }
+      }),
+    );
+  }
+
+  async #s3(job: StreamJob, storage: EffectiveStorage): Promise<MinioClient> {
+    return s3Client(storage.endpoint, await this.#o.credentials(job, storage));
+  }
+
+  /** One coordinator step; see the module comment. */
+  async step(input: CoordinatorStepInput): Promise<CoordinatorStepResult> {
+    let { job } = input;
+    const { storage, subject, ctx } = input;
+    const attempt = job.status?.attempt ?? 0;
+    if (job.spec.state === 'suspended' || attempt === 0) return { job };
+    const { clock, events, jobs } = this.#o;
+    const ns = job.metadata!.namespace!;
+    const name = job.metadata!.name!;
+    const pods = await this.#currentPods(job);
+    const p = job.spec.parallelism;
+
+    // Crash recovery: every worker must know the newest committed id (sinks commit on it).
+    const committed = committedId(job.status);
+    if (committed !== undefined) {
+      await this.#annotate(
+        pods,
+        { [ANN_CHECKPOINT_COMMITTED]: String(committed) },
+        (pod) => (committedIdOf(pod) ?? 0) < committed,
+      );
+    }
+
+    const states = pods.map((pod) => observeWorker(pod).state);
+    const workersReady = pods.length === p && states.every((s) => s === 'ready');
+    const pending = pendingRequests(job).filter(
+      (r) => (r.kind === 'checkpoint' || r.kind === 'savepoint') && NONCE_PATTERN.test(r.nonce),
+    );
+    const now = clock.now();
+    const decision: CoordinatorDecision = decide({
+      now,
+      checkpoint: job.spec.checkpoint,
+      savepoint: job.spec.savepoint,
+      checkpoints: job.status?.checkpoints,
+      parallelism: p,
+      workersReady,
+      scheduleStart: job.status?.attemptStartedAt ? Date.parse(job.status.attemptStartedAt) : now,
+      acks: pods.map(ackOf).filter((a) => a !== undefined),
+      savepointRequest: pending.find((r) => r.kind === 'savepoint')?.nonce,
+      checkpointRequest: pending.find((r) => r.kind === 'checkpoint')?.nonce,
+      stopWithSavepoint: input.stopWithSavepoint,
+    });
+
+    switch (decision.action) {
+      case 'wait': {
+        // Crash recovery: the request of the snapshot in progress must be on every pod.
+        const inProgress = job.status?.checkpoints?.inProgress;
+        if (inProgress?.path) {
+          const req = checkpointRequest({
+            id: inProgress.id,
+            kind: inProgress.kind ?? 'checkpoint',
+            nonce: inProgress.nonce,
+            path: inProgress.path,
+            stop: false,
+            now: inProgress.triggeredAt ? Date.parse(inProgress.triggeredAt) : now,
+          });
+          await this.#annotate(
+            pods,
+            { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(req) },
+            (pod) => (requestIdOf(pod) ?? 0) < inProgress.id,
+          );
+        }
+        return { job, requeueAfterMs: decision.requeueAfterMs };
+      }
+
+      case 'trigger': {
+        const prefix = storage.jobPrefix;
+        const path =
+          decision.kind === 'checkpoint'
+            ? checkpointDir(prefix, decision.id)
+            : savepointDir(prefix, decision.id, decision.nonce ?? OPERATOR_SAVEPOINT_NONCE);
+        const facts = {
+          id: decision.id,
+          kind: decision.kind,
+          nonce: decision.nonce,
+          path,
+          stop: decision.stop,
+          now,
+        };
+        // Protocol step 1: the id is in status before any worker hears of it.
+        job = await jobs.writeStatus(job, triggeredStatus(job.status ?? {}, facts));
+        await this.#annotate(
+          pods,
+          { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(checkpointRequest(facts)) },
+          () => true,
+        );
+        ctx.log.info(
+          { id: decision.id, kind: decision.kind, nonce: decision.nonce, path },
+          'triggered snapshot',
+        );
+        if (decision.nonce !== undefined || decision.kind === 'savepoint') {
+          events.record(subject, {
+            type: 'Normal',
+            reason: decision.kind === 'savepoint' ? 'SavepointTriggered' : 'CheckpointTriggered',
+            action: 'TriggerSnapshot',
+            note: `${decision.kind} ${decision.id} triggered${decision.nonce ? ` for request ${decision.nonce}` : ''}${decision.stop ? ' (stop-with-savepoint)' : ''} at ${path}`,
+          });
+        }
+        const timeout =
+          decision.kind === 'savepoint'
+            ? job.spec.savepoint.timeoutSeconds
+            : job.spec.checkpoint.timeoutSeconds;
+        return { job, requeueAfterMs: timeout * 1000 };
+      }
+
+      case 'complete': {
+        const inProgress = job.status!.checkpoints!.inProgress!;
+        const dir = inProgress.path!;
+        const s3 = await this.#s3(job, storage);
+        const metadata = snapshotMetadata({
+          inProgress,
+          job: { namespace: ns, name, uid: job.metadata!.uid! },
+          maxParallelism: job.spec.maxParallelism,
+          attempt,
+          acks: decision.acks,
+          now,
+        });
+        let bytes = metadata.bytes;
+        try {
+          await writeMetadataOnce(s3, storage.bucket, dir, metadata);
+        } catch (err) {
+          if (!(err instanceof MetadataExistsError)) {
+            // Storage unavailable: retried by the controller until the snapshot's timeout aborts it.
+            throw new Error(
+              `writing s3://${storage.bucket}/${dir}/_metadata for ${inProgress.kind ?? 'checkpoint'} ${inProgress.id} of StreamJob ${ns}/${name} failed: ${(err as Error).message}`,
+              { cause: err },
+            );
+          }
+          // A previous operator (or leader) completed it before crashing: adopt what it wrote.
+          const existing = await readMetadata(s3, storage.bucket, dir);
+          bytes = existing.bytes;
+        }
+        job = await jobs.writeStatus(
+          job,
+          completedStatus(job.status ?? {}, inProgress, bytes, clock.now(), job.spec.savepoint.historyLimit),
+        );
+        await this.#annotate(
+          pods,
+          { [ANN_CHECKPOINT_COMMITTED]: String(inProgress.id) },
+          (pod) => (committedIdOf(pod) ?? 0) < inProgress.id,
+        );
+        const kind = inProgress.kind ?? 'checkpoint';
+        ctx.log.info({ id: inProgress.id, kind, bytes, path: dir }, 'completed snapshot');
+        if (kind === 'savepoint' || inProgress.nonce !== undefined) {
+          events.record(subject, {
+            type: 'Normal',
+            reason: kind === 'savepoint' ? 'SavepointCompleted' : 'CheckpointCompleted',
+            action: 'CompleteSnapshot',
+            note: `${kind} ${inProgress.id} completed at s3://${storage.bucket}/${dir} (${bytes} bytes)${inProgress.nonce ? ` for request ${inProgress.nonce}` : ''}`,
+          });
+        }
+        this.#o.metrics?.observe(ns, name, job.status);
+        await this.#retention(job, storage, s3, ctx);
+        return { job, requeueAfterMs: job.spec.checkpoint.intervalSeconds * 1000 };
+      }
+
+      case 'abort': {
+        const inProgress = job.status!.checkpoints!.inProgress!;
+        job = await jobs.writeStatus(
+          job,
+          abortedStatus(job.status ?? {}, inProgress, decision.reason, decision.message, now),
+        );
+        events.record(subject, {
+          type: 'Warning',
+          reason: `${inProgress.kind === 'savepoint' ? 'Savepoint' : 'Checkpoint'}Failed`,
+          action: 'AbortSnapshot',
+          note: `${decision.message}; the job keeps running and the next checkpoint is triggered on schedule`,
+        });
+        ctx.log.warn({ id: decision.id, reason: decision.reason }, decision.message);
+        this.#o.metrics?.observe(ns, name, job.status);
+        try {
+          await this.#retention(job, storage, await this.#s3(job, storage), ctx);
+        } catch (err) {
+          ctx.log.warn(
+            { err: (err as Error).message },
+            'checkpoint retention failed; retried after the next checkpoint',
+          );
+        }
+        return { job, requeueAfterMs: 1000 };
+      }
+    }
+  }
+
+  /** Deletes checkpoint directories per retention.ts; savepoints are never touched. */
+  async #retention(
+    job: StreamJob,
+    storage: EffectiveStorage,
+    s3: MinioClient,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const root = `${storage.jobPrefix}/checkpoints/`;
+    const byId = new Map<number, { names: string[]; complete: boolean }>();
+    for await (const obj of s3.listObjectsV2(storage.bucket, root, true)) {
+      const m = /^chk-(\d+)\/(.*)$/.exec((obj.name ?? '').slice(root.length));
+      if (!m) continue;
+      const id = Number(m[1]);
+      const entry = byId.get(id) ?? { names: [], complete: false };
+      entry.names.push(obj.name!);
+      if (m[2] === '_metadata') entry.complete = true;
+      byId.set(id, entry);
+    }
+    const stored: StoredCheckpoint[] = [...byId].map(([id, e]) => ({ id, complete: e.complete }));
+    const ids = checkpointsToDelete(stored, {
+      retained: job.spec.checkpoint.retained,
+      lastCompletedId: job.status?.checkpoints?.lastCompleted?.id,
+      inProgressId: job.status?.checkpoints?.inProgress?.id,
+    });
+    const names = ids.flatMap((id) => byId.get(id)!.names);
+    if (names.length === 0) return;
+    await s3.removeObjects(storage.bucket, names);
+    ctx.log.info({ deleted: ids }, 'deleted checkpoint directories beyond retention');
+  }
+}

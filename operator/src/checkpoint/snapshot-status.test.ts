@@ -1,0 +1,167 @@
+import type { V1Pod } from '@kubernetes/client-node';
+import type { StreamJobStatus } from '../../../api/src/streamjob.ts';
+import {
+  abortedStatus,
+  ackOf,
+  checkpointRequest,
+  committedId,
+  committedIdOf,
+  completedStatus,
+  requestIdOf,
+  snapshotMetadata,
+  triggeredStatus,
+} from './snapshot-status.ts';
+
+const T0 = Date.parse('2026-11-23T10:00:00Z');
+const pod = (annotations: Record<string, string>): V1Pod => ({ metadata: { name: 'wc-1-0', annotations } });
+
+describe('reading worker pods', () => {
+  it('parses acks, requests and commits, ignoring malformed values', () => {
+    expect(
+      ackOf(pod({ 'sluice.dev/checkpoint-ack': '{"id":3,"subtask":1,"bytes":10,"files":["state-1.snap"]}' })),
+    ).toEqual({ id: 3, subtask: 1, bytes: 10, files: ['state-1.snap'] });
+    expect(ackOf(pod({ 'sluice.dev/checkpoint-ack': '{"id":3,"subtask":0,"error":"disk"}' }))).toMatchObject({
+      error: 'disk',
+      bytes: 0,
+      files: [],
+    });
+    expect(ackOf(pod({ 'sluice.dev/checkpoint-ack': 'nope' }))).toBeUndefined();
+    expect(ackOf(pod({ 'sluice.dev/checkpoint-ack': '{"id":1}' }))).toBeUndefined();
+    expect(ackOf(pod({}))).toBeUndefined();
+    expect(requestIdOf(pod({ 'sluice.dev/checkpoint-request': '{"id":4,"kind":"checkpoint"}' }))).toBe(4);
+    expect(requestIdOf(pod({ 'sluice.dev/checkpoint-request': '{' }))).toBeUndefined();
+    expect(committedIdOf(pod({ 'sluice.dev/checkpoint-committed': '7' }))).toBe(7);
+    expect(committedIdOf(pod({ 'sluice.dev/checkpoint-committed': '-1' }))).toBeUndefined();
+  });
+
+  it('commits the newest of the last checkpoint and the last savepoint', () => {
+    expect(committedId(undefined)).toBeUndefined();
+    expect(committedId({ checkpoints: { lastCompleted: { id: 4, path: 'c' } } })).toBe(4);
+    expect(
+      committedId({
+        checkpoints: { lastCompleted: { id: 4, path: 'c' } },
+        savepoints: { last: { id: 5, path: 's' } },
+      }),
+    ).toBe(5);
+  });
+});
+
+describe('status transitions', () => {
+  const base: StreamJobStatus = { attempt: 1, checkpoints: { lastCompleted: { id: 2, path: 'p/chk-2' } } };
+
+  it('trigger: id in progress and handed out; a served request is Accepted', () => {
+    const t = { id: 3, kind: 'savepoint' as const, nonce: 'n1', path: 'p/sp-3-n1', stop: false, now: T0 };
+    const s = triggeredStatus(base, t);
+    expect(s.checkpoints).toMatchObject({
+      inProgress: {
+        id: 3,
+        kind: 'savepoint',
+        path: 'p/sp-3-n1',
+        nonce: 'n1',
+        triggeredAt: '2026-11-23T10:00:00Z',
+      },
+      lastTriggered: { id: 3, kind: 'savepoint' },
+      lastCompleted: { id: 2 },
+    });
+    expect(s.lastHandledRequests?.savepoint).toMatchObject({ nonce: 'n1', result: 'Accepted' });
+    expect(checkpointRequest({ ...t, stop: true })).toEqual({
+      id: 3,
+      kind: 'savepoint',
+      path: 'p/sp-3-n1',
+      stop: true,
+      triggeredAt: '2026-11-23T10:00:00Z',
+    });
+    expect(
+      triggeredStatus(base, { ...t, kind: 'checkpoint', nonce: undefined }).lastHandledRequests,
+    ).toBeUndefined();
+  });
+
+  it('complete: a checkpoint becomes lastCompleted, CheckpointsHealthy=True', () => {
+    const started = triggeredStatus(base, {
+      id: 3,
+      kind: 'checkpoint',
+      nonce: 'c1',
+      path: 'p/chk-3',
+      stop: false,
+      now: T0,
+    });
+    const s = completedStatus(started, started.checkpoints!.inProgress!, 200, T0 + 2000, 10);
+    expect(s.checkpoints!.inProgress).toBeUndefined();
+    expect(s.checkpoints!.lastCompleted).toEqual({
+      id: 3,
+      path: 'p/chk-3',
+      completedAt: '2026-11-23T10:00:02Z',
+      bytes: 200,
+      durationMs: 2000,
+    });
+    expect(s.lastHandledRequests?.checkpoint).toMatchObject({ nonce: 'c1', result: 'Completed' });
+    expect(s.conditions?.find((c) => c.type === 'CheckpointsHealthy')?.status).toBe('True');
+  });
+
+  it('complete: a savepoint heads a history bounded by historyLimit, lastCompleted unchanged', () => {
+    let s: StreamJobStatus = base;
+    for (const id of [3, 4, 5]) {
+      s = triggeredStatus(s, {
+        id,
+        kind: 'savepoint',
+        nonce: `n${id}`,
+        path: `p/sp-${id}`,
+        stop: false,
+        now: T0,
+      });
+      s = completedStatus(s, s.checkpoints!.inProgress!, 1, T0, 2);
+    }
+    expect(s.savepoints!.last).toMatchObject({ id: 5, nonce: 'n5' });
+    expect(s.savepoints!.history!.map((h) => h.id)).toEqual([5, 4]);
+    expect(s.checkpoints!.lastCompleted!.id).toBe(2);
+  });
+
+  it('abort: counted and described, CheckpointsHealthy=False, request Failed', () => {
+    const started = triggeredStatus(base, {
+      id: 3,
+      kind: 'checkpoint',
+      nonce: 'c1',
+      path: 'p/chk-3',
+      stop: false,
+      now: T0,
+    });
+    const s = abortedStatus(
+      started,
+      started.checkpoints!.inProgress!,
+      'Timeout',
+      'no ack from subtask(s) 1',
+      T0,
+    );
+    expect(s.checkpoints).toMatchObject({
+      failed: 1,
+      lastFailure: { id: 3, reason: 'Timeout' },
+      lastCompleted: { id: 2 },
+    });
+    expect(s.checkpoints!.inProgress).toBeUndefined();
+    expect(s.lastHandledRequests?.checkpoint).toMatchObject({ nonce: 'c1', result: 'Failed' });
+    const cond = s.conditions!.find((c) => c.type === 'CheckpointsHealthy')!;
+    expect(cond).toMatchObject({ status: 'False', reason: 'CheckpointTimeout' });
+  });
+
+  it('builds _metadata from the acks in subtask order', () => {
+    const m = snapshotMetadata({
+      inProgress: { id: 3, kind: 'checkpoint', path: 'p/chk-3', triggeredAt: '2026-11-23T10:00:00Z' },
+      job: { namespace: 'ns', name: 'wc', uid: 'u' },
+      maxParallelism: 128,
+      attempt: 2,
+      acks: [
+        { id: 3, subtask: 0, bytes: 5, files: ['state-0.snap'] },
+        { id: 3, subtask: 1, bytes: 7, files: ['state-1.snap'] },
+      ],
+      now: T0 + 1000,
+    });
+    expect(m).toMatchObject({
+      formatVersion: 1,
+      id: 3,
+      parallelism: 2,
+      bytes: 12,
+      attempt: 2,
+      maxParallelism: 128,
+    });
+  });
+});

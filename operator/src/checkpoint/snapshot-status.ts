@@ -1,0 +1,270 @@
+/**
+ * How the checkpoint coordinator's decisions (trigger-policy.ts) change the StreamJob status, and
+ * what it reads from worker pods. Pure: the I/O shell (checkpoint-coordinator.ts) persists
+ * these statuses with a resourceVersion precondition, in the order of the protocol in
+ * docs/checkpointing.md (id in status before the request goes on the pods; `_metadata` before
+ * lastCompleted; lastCompleted before the commit annotation).
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../../api/src/metadata.ts';
+import {
+  ANN_CHECKPOINT_ACK,
+  ANN_CHECKPOINT_COMMITTED,
+  ANN_CHECKPOINT_REQUEST,
+  type CheckpointAck,
+  type CheckpointRequest,
+  type SnapshotKind,
+} from '../../../api/src/protocol.ts';
+import type {
+  CompletedSavepoint,
+  HandledRequest,
+  InProgressSnapshot,
+  StreamJobStatus,
+} from '../../../api/src/streamjob.ts';
+import { CHECKPOINTS_HEALTHY, rfc3339, setCondition } from '../streamjob/conditions.ts';
+
+/** Nonce-less savepoint directories (stop-with-savepoint for an upgrade or suspend) use this label. */
+export const OPERATOR_SAVEPOINT_NONCE = 'operator';
+
+/**
+ * Parses the `sluice.dev/checkpoint-ack` annotation of a worker pod.
+ * @returns undefined when absent or not an ack document (a malformed ack is treated as no ack:
+ *   the snapshot then times out with the subtask named in the failure message)
+ */
+export function ackOf(pod: V1Pod): CheckpointAck | undefined {
+  const raw = pod.metadata?.annotations?.[ANN_CHECKPOINT_ACK];
+  if (!raw) return undefined;
+  try {
+    const a = JSON.parse(raw) as Partial<CheckpointAck>;
+    if (typeof a.id !== 'number' || typeof a.subtask !== 'number') return undefined;
+    return {
+      id: a.id,
+      subtask: a.subtask,
+      bytes: typeof a.bytes === 'number' ? a.bytes : 0,
+      files: Array.isArray(a.files) ? a.files.filter((f): f is string => typeof f === 'string') : [],
+      ...(typeof a.error === 'string' ? { error: a.error } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/** Id of the CheckpointRequest annotated on `pod`, if any. */
+export function requestIdOf(pod: V1Pod): number | undefined {
+  const raw = pod.metadata?.annotations?.[ANN_CHECKPOINT_REQUEST];
+  if (!raw) return undefined;
+  try {
+    const id = (JSON.parse(raw) as Partial<CheckpointRequest>).id;
+    return typeof id === 'number' ? id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Id of the `sluice.dev/checkpoint-committed` annotation on `pod`, if any. */
+export function committedIdOf(pod: V1Pod): number | undefined {
+  const raw = pod.metadata?.annotations?.[ANN_CHECKPOINT_COMMITTED];
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
+/**
+ * The id every worker must see as committed: the newest completed snapshot (checkpoints and
+ * savepoints share one id sequence, and sinks commit on either).
+ */
+export function committedId(status: StreamJobStatus | undefined): number | undefined {
+  const ids = [status?.checkpoints?.lastCompleted?.id, status?.savepoints?.last?.id].filter(
+    (i): i is number => i !== undefined,
+  );
+  return ids.length > 0 ? Math.max(...ids) : undefined;
+}
+
+/** What a trigger persists. */
+export interface TriggerFacts {
+  id: number;
+  kind: SnapshotKind;
+  /** User request nonce, if the snapshot serves one. */
+  nonce: string | undefined;
+  /** Object-key prefix of the snapshot directory. */
+  path: string;
+  stop: boolean;
+  /** Milliseconds since the epoch. */
+  now: number;
+}
+
+/** The request annotation value for a trigger. */
+export function checkpointRequest(t: TriggerFacts): CheckpointRequest {
+  return {
+    id: t.id,
+    kind: t.kind,
+    path: t.path,
+    ...(t.stop ? { stop: true } : {}),
+    triggeredAt: rfc3339(t.now),
+  };
+}
+
+function handled(
+  nonce: string,
+  result: HandledRequest['result'],
+  message: string,
+  now: number,
+): HandledRequest {
+  return { nonce, result, message, handledAt: rfc3339(now) };
+}
+
+/** Which lastHandledRequests slot a snapshot kind's nonce lives in. */
+function requestSlot(kind: SnapshotKind | undefined): 'savepoint' | 'checkpoint' {
+  return kind === 'savepoint' ? 'savepoint' : 'checkpoint';
+}
+
+/**
+ * Status after triggering: the id is handed out (lastTriggered) and in progress; a user request
+ * served by it is recorded as Accepted (its nonce is then no longer pending).
+ */
+export function triggeredStatus(status: StreamJobStatus, t: TriggerFacts): StreamJobStatus {
+  const at = rfc3339(t.now);
+  const inProgress: InProgressSnapshot = {
+    id: t.id,
+    kind: t.kind,
+    path: t.path,
+    triggeredAt: at,
+    ...(t.nonce !== undefined ? { nonce: t.nonce } : {}),
+  };
+  const next: StreamJobStatus = {
+    ...status,
+    checkpoints: {
+      ...(status.checkpoints ?? {}),
+      inProgress,
+      lastTriggered: { id: t.id, kind: t.kind, path: t.path, triggeredAt: at },
+    },
+  };
+  if (t.nonce !== undefined) {
+    const slot = requestSlot(t.kind);
+    next.lastHandledRequests = {
+      ...(status.lastHandledRequests ?? {}),
+      [slot]: handled(
+        t.nonce,
+        'Accepted',
+        `${t.kind} ${t.id} triggered for ${slot} request ${t.nonce}`,
+        t.now,
+      ),
+    };
+  }
+  return next;
+}
+
+/** The `_metadata` of a snapshot whose every subtask acked. */
+export function snapshotMetadata(args: {
+  inProgress: InProgressSnapshot;
+  job: { namespace: string; name: string; uid: string };
+  maxParallelism: number;
+  attempt: number;
+  acks: CheckpointAck[];
+  now: number;
+}): SnapshotMetadata {
+  const { inProgress, acks } = args;
+  return {
+    formatVersion: METADATA_FORMAT_VERSION,
+    id: inProgress.id,
+    kind: inProgress.kind ?? 'checkpoint',
+    job: args.job,
+    maxParallelism: args.maxParallelism,
+    parallelism: acks.length,
+    attempt: args.attempt,
+    workers: acks,
+    bytes: acks.reduce((s, a) => s + a.bytes, 0),
+    triggeredAt: inProgress.triggeredAt ?? rfc3339(args.now),
+    completedAt: rfc3339(args.now),
+  };
+}
+
+/**
+ * Status after `_metadata` of the in-progress snapshot was written: checkpoints become
+ * lastCompleted; savepoints become savepoints.last and head the history (at most
+ * `historyLimit` entries). CheckpointsHealthy=True; a served request is Completed.
+ */
+export function completedStatus(
+  status: StreamJobStatus,
+  inProgress: InProgressSnapshot,
+  bytes: number,
+  now: number,
+  historyLimit: number,
+): StreamJobStatus {
+  const at = rfc3339(now);
+  const path = inProgress.path ?? '';
+  const durationMs = inProgress.triggeredAt
+    ? Math.max(0, now - Date.parse(inProgress.triggeredAt))
+    : undefined;
+  const { inProgress: _done, ...checkpoints } = status.checkpoints ?? {};
+  const next: StreamJobStatus = { ...status, checkpoints };
+  const kind = inProgress.kind ?? 'checkpoint';
+  if (kind === 'checkpoint') {
+    next.checkpoints = {
+      ...checkpoints,
+      lastCompleted: {
+        id: inProgress.id,
+        path,
+        completedAt: at,
+        bytes,
+        ...(durationMs !== undefined ? { durationMs } : {}),
+      },
+    };
+  } else {
+    const sp: CompletedSavepoint = {
+      id: inProgress.id,
+      path,
+      completedAt: at,
+      bytes,
+      ...(inProgress.nonce !== undefined ? { nonce: inProgress.nonce } : {}),
+    };
+    const history = [sp, ...(status.savepoints?.history ?? []).filter((h) => h.id !== sp.id)];
+    next.savepoints = { last: sp, history: history.slice(0, Math.max(1, historyLimit)) };
+  }
+  const message = `${kind} ${inProgress.id} completed at ${path} (${bytes} bytes)`;
+  if (inProgress.nonce !== undefined) {
+    const slot = requestSlot(kind);
+    next.lastHandledRequests = {
+      ...(status.lastHandledRequests ?? {}),
+      [slot]: handled(inProgress.nonce, 'Completed', message, now),
+    };
+  }
+  next.conditions = setCondition(
+    status.conditions,
+    { type: CHECKPOINTS_HEALTHY, status: 'True', reason: 'CheckpointCompleted', message },
+    now,
+  );
+  return next;
+}
+
+/**
+ * Status after the in-progress snapshot was aborted: failure counted and described,
+ * CheckpointsHealthy=False (the job keeps running), a served request is Failed.
+ */
+export function abortedStatus(
+  status: StreamJobStatus,
+  inProgress: InProgressSnapshot,
+  reason: string,
+  message: string,
+  now: number,
+): StreamJobStatus {
+  const { inProgress: _gone, ...checkpoints } = status.checkpoints ?? {};
+  const next: StreamJobStatus = {
+    ...status,
+    checkpoints: {
+      ...checkpoints,
+      failed: (checkpoints.failed ?? 0) + 1,
+      lastFailure: { id: inProgress.id, reason, message, failedAt: rfc3339(now) },
+    },
+  };
+  if (inProgress.nonce !== undefined) {
+    next.lastHandledRequests = {
+      ...(status.lastHandledRequests ?? {}),
+      [requestSlot(inProgress.kind)]: handled(inProgress.nonce, 'Failed', message, now),
+    };
+  }
+  next.conditions = setCondition(
+    status.conditions,
+    { type: CHECKPOINTS_HEALTHY, status: 'False', reason: `Checkpoint${reason}`, message },
+    now,
+  );
+  return next;
+}

@@ -1,0 +1,264 @@
+/**
+ * A kubelet stand-in that runs real workers: for every pod created in one namespace it launches
+ * `node runtime-image/src/main.ts` as a local process with the pod's environment resolved the way
+ * a kubelet would (values, `secretKeyRef` from the Secret, `fieldRef` from the pod), except that
+ *
+ *  - `SLUICE_PEERS` maps every pod of the pod's attempt to a loopback port (no cluster DNS) and
+ *    `SLUICE_DATA_PORT` is the pod's own port;
+ *  - `KUBECONFIG` carries a real token of the pod's ServiceAccount (TokenRequest API), so the
+ *    worker's pod control watches and annotates its own pod on the real API server under the
+ *    worker RBAC the operator created;
+ *  - `SLUICE_HEALTH_PORT` is set so the stand-in can probe `/readyz` for the Ready condition.
+ *
+ * It reports the process through `pods/status`: Running (not ready) once launched, Ready once
+ * `/readyz` answers 200, Succeeded/Failed with the container's exit code when it exits. A pod
+ * that disappears (deleted) or gets a deletionTimestamp has its process sent SIGTERM, as the
+ * kubelet does. Pods are discovered by polling (every 100 ms), which is enough for tests.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import {
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  type KubeConfig,
+  type V1EnvVar,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { ENV, workerPodName } from '../../api/src/protocol.ts';
+import { writeTokenKubeconfig } from '../../operator/src/testing/integration.ts';
+import { podStatusFor, type ContainerReport } from './kubelet-standin.ts';
+import { repoRoot as REPO_ROOT } from './paths.ts';
+import { freePort } from './ports.ts';
+import type { HarnessState } from './state.ts';
+
+const POLL_MS = 100;
+const LABEL_JOB = 'sluice.dev/job';
+const LABEL_ATTEMPT = 'sluice.dev/attempt';
+
+/** One launched worker process. */
+interface Running {
+  pod: string;
+  child: ChildProcess;
+  /** Loopback port of the worker's /readyz. */
+  healthPort: number;
+  ready: boolean;
+  exited: boolean;
+}
+
+/** Options of {@link ProcessKubelet}. */
+export interface ProcessKubeletOptions {
+  kubeConfig: KubeConfig;
+  state: HarnessState;
+  namespace: string;
+  /** Directory for the workers' logs (`<pod>.log`) and kubeconfigs. */
+  logDir: string;
+}
+
+/** See the module comment. */
+export class ProcessKubelet {
+  readonly #o: ProcessKubeletOptions;
+  readonly #core: CoreV1Api;
+  readonly #running = new Map<string, Running>();
+  /** Loopback data port of every pod name seen (allocated when a peer list first names it). */
+  readonly #ports = new Map<string, number>();
+  #timer: NodeJS.Timeout | undefined;
+  #polling = false;
+  #stopped = false;
+  /** Errors while launching (reported by {@link errors}; tests may assert it stays empty). */
+  readonly errors: string[] = [];
+
+  constructor(options: ProcessKubeletOptions) {
+    this.#o = options;
+    this.#core = options.kubeConfig.makeApiClient(CoreV1Api);
+    mkdirSync(options.logDir, { recursive: true });
+  }
+
+  /** Starts watching (polling) the namespace's pods. */
+  start(): void {
+    this.#timer = setInterval(() => void this.#poll(), POLL_MS);
+  }
+
+  /** Stops polling and kills every process it started (SIGKILL), waiting for them to exit. */
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    clearInterval(this.#timer);
+    await Promise.all([...this.#running.values()].map((r) => this.#killAndWait(r, 'SIGKILL')));
+  }
+
+  /** Sends `signal` to the process of `pod`. @throws Error when no process runs for it. */
+  kill(pod: string, signal: NodeJS.Signals = 'SIGKILL'): void {
+    const r = this.#running.get(pod);
+    if (!r || r.exited) throw new Error(`no worker process runs for pod ${pod}`);
+    r.child.kill(signal);
+  }
+
+  /** Names of pods whose process is running. */
+  runningPods(): string[] {
+    return [...this.#running.values()].filter((r) => !r.exited).map((r) => r.pod);
+  }
+
+  async #killAndWait(r: Running, signal: NodeJS.Signals): Promise<void> {
+    if (r.exited) return;
+    const exited = new Promise<void>((resolve) => r.child.once('exit', () => resolve()));
+    r.child.kill(signal);
+    await exited;
+  }
+
+  async #port(pod: string): Promise<number> {
+    let p = this.#ports.get(pod);
+    if (p === undefined) {
+      p = await freePort();
+      this.#ports.set(pod, p);
+    }
+    return p;
+  }
+
+  async #poll(): Promise<void> {
+    if (this.#polling || this.#stopped) return;
+    this.#polling = true;
+    try {
+      const pods = (await this.#core.listNamespacedPod({ namespace: this.#o.namespace })).items;
+      const live = new Set<string>();
+      for (const pod of pods) {
+        const name = pod.metadata!.name!;
+        if (pod.metadata?.deletionTimestamp) continue;
+        live.add(name);
+        if (!this.#running.has(name) && !pod.status?.phase?.match(/Succeeded|Failed/)) {
+          await this.#launch(pod).catch((err: Error) =>
+            this.errors.push(`launching ${name}: ${err.message}`),
+          );
+        }
+      }
+      for (const r of this.#running.values()) {
+        if (!live.has(r.pod) && !r.exited) r.child.kill('SIGTERM');
+      }
+      await Promise.all(
+        [...this.#running.values()].filter((r) => !r.exited && !r.ready).map((r) => this.#probe(r)),
+      );
+    } catch (err) {
+      if (!this.#stopped) this.errors.push(`polling pods: ${(err as Error).message}`);
+    } finally {
+      this.#polling = false;
+    }
+  }
+
+  async #envOf(pod: V1Pod, vars: V1EnvVar[]): Promise<Record<string, string>> {
+    const out: Record<string, string> = {};
+    const secrets = new Map<string, Record<string, string>>();
+    for (const v of vars) {
+      if (v.value !== undefined) out[v.name] = v.value;
+      else if (v.valueFrom?.secretKeyRef) {
+        const { name, key } = v.valueFrom.secretKeyRef;
+        let data = secrets.get(name!);
+        if (!data) {
+          const s = await this.#core.readNamespacedSecret({ name: name!, namespace: this.#o.namespace });
+          data = s.data ?? {};
+          secrets.set(name!, data);
+        }
+        const b64 = data[key];
+        if (b64 === undefined) throw new Error(`Secret ${this.#o.namespace}/${name} has no key ${key}`);
+        out[v.name] = Buffer.from(b64, 'base64').toString('utf8');
+      } else if (v.valueFrom?.fieldRef) {
+        const path = v.valueFrom.fieldRef.fieldPath;
+        const value =
+          path === 'metadata.name'
+            ? pod.metadata?.name
+            : path === 'metadata.namespace'
+              ? pod.metadata?.namespace
+              : path === 'metadata.uid'
+                ? pod.metadata?.uid
+                : undefined;
+        if (value === undefined) throw new Error(`fieldRef ${path} is not supported by the process kubelet`);
+        out[v.name] = value;
+      }
+    }
+    return out;
+  }
+
+  async #launch(pod: V1Pod): Promise<void> {
+    const name = pod.metadata!.name!;
+    const container = pod.spec!.containers[0]!;
+    const env = await this.#envOf(pod, container.env ?? []);
+    const job = pod.metadata!.labels![LABEL_JOB]!;
+    const attempt = Number(pod.metadata!.labels![LABEL_ATTEMPT]);
+    const parallelism = Number(env[ENV.parallelism]);
+    const peers: string[] = [];
+    for (let i = 0; i < parallelism; i++)
+      peers.push(`127.0.0.1:${await this.#port(workerPodName(job, attempt, i))}`);
+    const sa = pod.spec!.serviceAccountName ?? 'default';
+    const token = await this.#core.createNamespacedServiceAccountToken({
+      name: sa,
+      namespace: this.#o.namespace,
+      body: { spec: { audiences: [], expirationSeconds: 3600 } },
+    });
+    const kubeconfig = writeTokenKubeconfig(
+      this.#o.state,
+      token.status?.token ?? '',
+      join(this.#o.logDir, `kubeconfig-${name}`),
+    );
+    const healthPort = await freePort();
+    if (this.#stopped) return;
+    const log = createWriteStream(join(this.#o.logDir, `${name}.log`), { flags: 'a' });
+    const child = spawn(process.execPath, [join(REPO_ROOT, 'runtime-image', 'src', 'main.ts')], {
+      cwd: REPO_ROOT,
+      env: {
+        PATH: process.env.PATH ?? '',
+        HOME: process.env.HOME ?? '/tmp',
+        NODE_OPTIONS: '--no-warnings',
+        ...env,
+        [ENV.peers]: peers.join(','),
+        [ENV.dataPort]: String(await this.#port(name)),
+        [ENV.healthPort]: String(healthPort),
+        KUBECONFIG: kubeconfig,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout!.pipe(log, { end: false });
+    child.stderr!.pipe(log, { end: false });
+    const r: Running = { pod: name, child, healthPort, ready: false, exited: false };
+    this.#running.set(name, r);
+    child.once('exit', (code, signal) => {
+      r.exited = true;
+      log.end();
+      const exitCode = code ?? (signal === 'SIGKILL' ? 137 : 143);
+      void this.#report(name, {
+        kind: 'terminated',
+        exitCode,
+        reason: exitCode === 0 ? 'Completed' : 'Error',
+        message: signal ? `killed by ${signal}` : undefined,
+      });
+    });
+    await this.#report(name, { kind: 'running', ready: false });
+  }
+
+  async #probe(r: Running): Promise<void> {
+    try {
+      const res = await fetch(`http://127.0.0.1:${r.healthPort}/readyz`, {
+        signal: AbortSignal.timeout(1000),
+      });
+      if (res.status === 200 && !r.exited) {
+        r.ready = true;
+        await this.#report(r.pod, { kind: 'running', ready: true });
+      }
+    } catch {
+      // not listening yet
+    }
+  }
+
+  /** Writes the pod status for `report` (a pod deleted meanwhile is fine). */
+  async #report(name: string, report: ContainerReport): Promise<void> {
+    try {
+      const pod = await this.#core.readNamespacedPod({ name, namespace: this.#o.namespace });
+      await this.#core.patchNamespacedPodStatus(
+        { name, namespace: this.#o.namespace, body: { status: podStatusFor(pod, report, '127.0.0.1') } },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+    } catch (err) {
+      if ((err as { code?: number }).code !== 404 && !this.#stopped) {
+        this.errors.push(`reporting ${name}: ${(err as Error).message}`);
+      }
+    }
+  }
+}

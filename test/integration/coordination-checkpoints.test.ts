@@ -1,0 +1,161 @@
+/**
+ * The checkpoint coordinator end to end: the operator's Manager in this process, the harness's
+ * real API server and MinIO, and real worker processes (runtime-image) launched for the pods the
+ * operator creates by the process kubelet (test/harness/process-kubelet.ts). The workers take
+ * part through their own pod annotations, with the RBAC the operator gave them.
+ */
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { jobPrefix, metadataKey, workerStateFile } from '../../api/src/layout.ts';
+import { readMetadata } from '../../api/src/metadata-store.ts';
+import type { StreamJob } from '../../api/src/streamjob.ts';
+import {
+  Jobs,
+  createStorageSecret,
+  eventsAbout,
+  exampleJob,
+  metricValue,
+  startInProcessOperator,
+  waitFor,
+  type InProcessOperator,
+} from '../../operator/src/testing/integration.ts';
+import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import { ProcessKubelet } from '../harness/process-kubelet.ts';
+
+jest.setTimeout(120_000);
+
+const SECRET = 'sluice-storage-credentials';
+const RETAINED = 2;
+
+describe('checkpoint coordination (operator + real workers)', () => {
+  let env: TestEnv;
+  let jobs: Jobs;
+  let kubelet: ProcessKubelet;
+  let operator: InProcessOperator;
+  let job: StreamJob;
+
+  beforeAll(async () => {
+    env = await setupTestEnv('coordination-chk');
+    jobs = new Jobs(env.kubeConfig, env.namespace);
+    await createStorageSecret(env.kubeConfig, env.namespace, SECRET, env.state);
+    kubelet = new ProcessKubelet({
+      kubeConfig: env.kubeConfig,
+      state: env.state,
+      namespace: env.namespace,
+      logDir: join(env.state.workDir, `workers-${env.namespace}`),
+    });
+    kubelet.start();
+    operator = await startInProcessOperator({
+      kubeConfig: env.kubeConfig,
+      namespace: env.namespace,
+      bucket: env.bucket,
+      state: env.state,
+      secret: SECRET,
+      logFile: join(env.state.workDir, `operator-${env.namespace}.log`),
+    });
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = 'wc';
+    manifest.spec.parallelism = 2;
+    // Unbounded for the test's duration: a slow generator (the job is deleted at the end).
+    manifest.spec.job.config = {
+      input: {
+        generator: { lines: 1_000_000, rate: 200, vocabulary: 50, wordsPerLine: 4, partitions: 2, seed: 7 },
+      },
+      output: { s3: { prefix: 'out/' } },
+    };
+    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: RETAINED };
+    delete manifest.spec.podTemplate;
+    job = await jobs.create(manifest);
+  });
+
+  afterAll(async () => {
+    await kubelet?.stop();
+    await operator?.stop();
+    await env?.cleanup();
+  });
+
+  /** Object names under `prefix` in the test bucket. */
+  async function objects(prefix: string): Promise<string[]> {
+    const out: string[] = [];
+    for await (const o of env.minio.listObjectsV2(env.bucket, prefix, true)) if (o.name) out.push(o.name);
+    return out.sort();
+  }
+
+  it('takes periodic checkpoints, writes _metadata and worker snapshots, and keeps `retained` of them', async () => {
+    const prefix = jobPrefix('', env.namespace, 'wc', job.metadata!.uid!);
+    const done = await waitFor(
+      'four completed checkpoints',
+      async () => {
+        const j = await jobs.get('wc');
+        return (j.status?.checkpoints?.lastCompleted?.id ?? 0) >= 4 && j;
+      },
+      90_000,
+    );
+    expect(kubelet.errors).toEqual([]);
+    const last = done.status!.checkpoints!.lastCompleted!;
+    expect(last.path).toBe(`${prefix}/checkpoints/chk-${last.id}`);
+    expect(done.status!.conditions!.find((c) => c.type === 'CheckpointsHealthy')?.status).toBe('True');
+
+    const meta = await readMetadata(env.minio, env.bucket, last.path);
+    expect(meta).toMatchObject({ id: last.id, kind: 'checkpoint', parallelism: 2, job: { name: 'wc' } });
+    const files = await objects(`${last.path}/`);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        metadataKey(last.path),
+        `${last.path}/${workerStateFile(0)}`,
+        `${last.path}/${workerStateFile(1)}`,
+      ]),
+    );
+
+    // Retention: exactly `retained` completed checkpoints once the next one completed.
+    await waitFor(
+      'retention down to the configured number',
+      async () => {
+        const names = await objects(`${prefix}/checkpoints/`);
+        const completed = names.filter((n) => n.endsWith('/_metadata'));
+        return completed.length === RETAINED && completed;
+      },
+      30_000,
+    );
+    const metric = await waitFor('last-completed metric', () =>
+      metricValue(operator.url, 'sluice_checkpoint_last_completed_id', {
+        namespace: env.namespace,
+        name: 'wc',
+      }),
+    );
+    expect(metric).toBeGreaterThanOrEqual(4);
+  });
+
+  it('takes a savepoint for sluice.dev/savepoint=n1 and records it with its nonce', async () => {
+    await jobs.annotate('wc', 'sluice.dev/savepoint', 'n1');
+    const j = await waitFor(
+      'savepoint n1 completed',
+      async () => {
+        const x = await jobs.get('wc');
+        return (
+          x.status?.lastHandledRequests?.savepoint?.nonce === 'n1' &&
+          x.status.lastHandledRequests.savepoint.result !== 'Accepted' &&
+          x
+        );
+      },
+      60_000,
+    );
+    expect(j.status!.lastHandledRequests!.savepoint).toMatchObject({ nonce: 'n1', result: 'Completed' });
+    const sp = j.status!.savepoints!.last!;
+    expect(sp).toMatchObject({ nonce: 'n1' });
+    expect(sp.path).toMatch(/\/savepoints\/sp-\d+-n1$/);
+    expect(j.status!.savepoints!.history![0]).toEqual(sp);
+    const meta = await readMetadata(env.minio, env.bucket, sp.path);
+    expect(meta).toMatchObject({ id: sp.id, kind: 'savepoint', parallelism: 2 });
+    const events = await waitFor('SavepointCompleted Event', async () => {
+      const all = await eventsAbout(env.kubeConfig, env.namespace, 'wc');
+      return all.some((e) => e.reason === 'SavepointCompleted') && all;
+    });
+    expect(events.find((e) => e.reason === 'SavepointCompleted')!.note).toContain('for request n1');
+    // Periodic checkpoints go on after the savepoint (ids are shared and keep increasing).
+    await waitFor('a checkpoint after the savepoint', async () => {
+      const x = await jobs.get('wc');
+      return (x.status?.checkpoints?.lastCompleted?.id ?? 0) > sp.id;
+    });
+  });
+});
