@@ -114,6 +114,22 @@ kind-down: ## Delete the kind cluster $(KIND_CLUSTER)
 kind-smoke: kind-up ## Prove the cluster runs real pods: DNS, service traffic, container restart
 	hack/kind/smoke.sh $(KIND_CLUSTER)
 
+.PHONY: images
+images: ## Build the operator, runtime and dev MinIO images without a registry (cached) and load them into the kind cluster if it runs
+	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) hack/images/app-images.sh
+
+.PHONY: deploy
+deploy: images ## Helm-install Sluice (operator + dev MinIO) into sluice-system of the kind cluster with the local images; wait until ready
+	hack/deploy.sh $(KIND_CLUSTER)
+
+.PHONY: demo
+demo: docker-engine kind-up images deploy ## The main job: kind cluster, images, chart, the example StreamJobs Ready (prints status, pods, checkpoint)
+	hack/demo.sh $(KIND_CLUSTER)
+
+.PHONY: e2e
+e2e: install docker-engine kind-up images ## End-to-end tests on the kind cluster: helm install, real worker pods, suspend/resume, GC, lost worker
+	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) $(JEST) --selectProjects e2e --runInBand
+
 # --- benchmarks: print figures, assert nothing (docs/runtime.md, docs/benchmarks.md) ---
 .PHONY: bench-runtime
 bench-runtime: install tools ## Runtime benchmark: records/s per worker, checkpoint and restore at 1M keys

@@ -13,8 +13,8 @@
 # only when that hash changes:
 #
 #   sluice.dev/debian:<suite>-minbase   debootstrap --variant=minbase + ca-certificates, `docker import`
-#   sluice.dev/node:<NODE_VERSION>      + the cached Node binary (hack/tools.sh node) + npm from
-#                                       the npm registry package npm@$NPM_VERSION (hack/images/node/Dockerfile)
+#   sluice.dev/node:<NODE_VERSION>      + the cached Node binary and the pinned npm package
+#                                       (hack/tools.sh node npm; hack/images/node/Dockerfile)
 #   sluice-operator:dev                 operator/Dockerfile        BASE_IMAGE=sluice.dev/node:...
 #   sluice-runtime:dev                  runtime-image/Dockerfile   BASE_IMAGE=sluice.dev/node:...
 #   sluice-minio:dev                    minio + mc from hack/tools.sh on the Debian image
@@ -41,8 +41,6 @@ source "$HACK_DIR/images/lib.sh"
 IMAGES_DIR="$HACK_DIR/images"
 WORK="$SLUICE_CACHE/images"
 CLUSTER="${SLUICE_KIND_CLUSTER:-sluice}"
-# The npm that Node $NODE_VERSION ships with (its CHANGELOG: "upgrade npm to 11.6.2").
-NPM_VERSION="${SLUICE_NPM_VERSION:-11.6.2}"
 DEBIAN_PACKAGES=ca-certificates
 DEBIAN_TAG="sluice.dev/debian:$DEBIAN_SUITE-minbase"
 NODE_TAG="sluice.dev/node:$NODE_VERSION"
@@ -112,38 +110,24 @@ build_debian() {
   step_done "built $DEBIAN_TAG"
 }
 
-# The npm package tarball, fetched once from the npm registry with `npm pack` (which checks
-# the registry's integrity hash) and kept in the cache.
-npm_tarball() {
-  local tgz="$WORK/npm-$NPM_VERSION.tgz"
-  if [ ! -s "$tgz" ]; then
-    need npm "npm (any version) fetches the npm package for the Node image."
-    log "fetching npm@$NPM_VERSION from the npm registry"
-    local tmp; tmp=$(mktemp -d "$WORK/npm-pack.XXXXXX")
-    (cd "$tmp" && npm pack --silent "npm@$NPM_VERSION" >/dev/null)
-    mv "$tmp"/npm-*.tgz "$tgz.part" && mv "$tgz.part" "$tgz"
-    rm -rf "$tmp"
-  fi
-  echo "$tgz"
-}
-
 build_node() {
-  local node_bin tgz hash base_id
-  "$HACK_DIR/tools.sh" node >&2
+  local node_bin npm_dir hash base_id
+  "$HACK_DIR/tools.sh" node npm >&2
   node_bin=$(readlink -f "$BIN_DIR/node")
-  tgz=$(npm_tarball)
+  # hack/tools.sh unpacks the npm package into <cache>/npm-<version>/package (bin/npm-cli.js).
+  npm_dir=$(dirname "$(dirname "$(readlink -f "$BIN_DIR/npm")")")
+  [ -f "$npm_dir/package.json" ] || die "no npm package next to $(readlink -f "$BIN_DIR/npm")"
   base_id=$(image_id "$DEBIAN_TAG")
-  hash=$(inputs_hash "$IMAGES_DIR/node/Dockerfile" "$base_id" "$node_bin" "$tgz" "$NODE_VERSION" "$NPM_VERSION")
+  hash=$(inputs_hash "$IMAGES_DIR/node/Dockerfile" "$base_id" "$node_bin" "$npm_dir" "$NODE_VERSION" "$NPM_VERSION")
   if image_is_current "$NODE_TAG" "$hash"; then log "$NODE_TAG is current"; return; fi
   step "building $NODE_TAG (Node $NODE_VERSION, npm $NPM_VERSION)"
   local ctx="$WORK/node-context"
   rm -rf "$ctx" && mkdir -p "$ctx/rootfs/usr/local/bin" "$ctx/rootfs/usr/local/lib/node_modules"
   install -m 0755 "$node_bin" "$ctx/rootfs/usr/local/bin/node"
-  tar -xzf "$tgz" -C "$ctx/rootfs/usr/local/lib/node_modules"
-  mv "$ctx/rootfs/usr/local/lib/node_modules/package" "$ctx/rootfs/usr/local/lib/node_modules/npm"
+  cp -a "$npm_dir" "$ctx/rootfs/usr/local/lib/node_modules/npm"
   ln -s ../lib/node_modules/npm/bin/npm-cli.js "$ctx/rootfs/usr/local/bin/npm"
   ln -s ../lib/node_modules/npm/bin/npx-cli.js "$ctx/rootfs/usr/local/bin/npx"
-  # npm's tarball has no owner worth keeping: root-owned, world-readable.
+  # COPY makes everything root-owned; make it world-readable.
   chmod -R a+rX "$ctx/rootfs"
   docker_build "$NODE_TAG" "$hash" "$ctx" "$IMAGES_DIR/node/Dockerfile" \
     --build-arg "DEBIAN_IMAGE=$DEBIAN_TAG" --build-arg "NODE_VERSION=$NODE_VERSION" \
@@ -157,6 +141,7 @@ build_node() {
 # workspace lockfile resolved for the operator's dependencies (as runtime-image/image-deps is
 # checked by runtime-image/src/image-deps.test.ts).
 check_operator_deps() {
+  # shellcheck disable=SC2016 # JavaScript, not shell
   "$BIN_DIR/node" -e '
     const fs = require("node:fs");
     const j = (p) => JSON.parse(fs.readFileSync(p, "utf8"));
@@ -197,11 +182,11 @@ ensure_npm_access() {
   fi
   log "docker build containers cannot reach the npm registry $registry (${why:-no answer}):"
   log "serving it on 127.0.0.1:$MIRROR_PORT (hack/images/npm-mirror.ts), builds use --network host"
-  local out="$WORK/npm-mirror.out" i
+  local out="$WORK/npm-mirror.out"
   : > "$out"
   UPSTREAM="$registry" "$BIN_DIR/node" --use-system-ca "$IMAGES_DIR/npm-mirror.ts" "$MIRROR_PORT" > "$out" 2> "$WORK/npm-mirror.log" &
   mirror_pid=$!
-  for i in $(seq 1 50); do
+  for _ in $(seq 1 50); do
     grep -q '^listening ' "$out" && break
     kill -0 "$mirror_pid" 2>/dev/null || { cat "$WORK/npm-mirror.log" >&2; die "npm-mirror did not start (port $MIRROR_PORT taken? set SLUICE_NPM_MIRROR_PORT)"; }
     sleep 0.2

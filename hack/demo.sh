@@ -1,0 +1,180 @@
+#!/usr/bin/env bash
+# The demo part of `make demo`: runs the example StreamJobs on the kind cluster where
+# hack/deploy.sh installed Sluice, waits until they are Ready and shows what runs.
+#
+#   hack/demo.sh [CLUSTER_NAME]          default: $SLUICE_KIND_CLUSTER or sluice
+#
+#   1. namespace $SLUICE_DEMO_NAMESPACE (default sluice-demo), enforcing the `restricted` Pod
+#      Security Standard
+#   2. kubectl apply examples/wordcount.yaml and examples/nexmark-q5.yaml. The Nexmark example
+#      asks for 4 × 250m CPU, more than a 2-core kind node has left next to the control plane;
+#      its CPU request is lowered to $SLUICE_DEMO_NEXMARK_CPU (default 100m; empty: unchanged)
+#      with `kubectl patch --local` before it is applied
+#   3. waits (up to $SLUICE_DEMO_TIMEOUT s, default 300) for Ready=True on both
+#   4. prints `kubectl get sj`, the wordcount job's status, its worker pods, and the first
+#      progress line of its workers (records read/processed/written)
+#   5. waits for the first completed checkpoint (status.checkpoints.lastCompleted, up to
+#      $SLUICE_DEMO_CHECKPOINT_WAIT s, default 2 × the checkpoint interval + 30) and lists its
+#      objects in the dev MinIO. An operator that does not coordinate checkpoints yet never
+#      sets it: the demo says so and still succeeds. One that does (status.checkpoints or the
+#      CheckpointsHealthy condition present) but completes none in time fails the demo.
+# Re-running is harmless: apply is idempotent and running jobs are left alone.
+# shellcheck source=hack/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+NAME="${1:-${SLUICE_KIND_CLUSTER:-sluice}}"
+KCFG="${SLUICE_KUBECONFIG:-$SLUICE_CACHE/kind/$NAME.kubeconfig}"
+NS="${SLUICE_DEMO_NAMESPACE:-sluice-demo}"
+SYSTEM_NS="${SLUICE_NAMESPACE:-sluice-system}"
+RELEASE="${SLUICE_RELEASE:-sluice}"
+TIMEOUT="${SLUICE_DEMO_TIMEOUT:-300}"
+NEXMARK_CPU="${SLUICE_DEMO_NEXMARK_CPU-100m}"
+k() { "$BIN_DIR/kubectl" --kubeconfig "$KCFG" "$@"; }
+kn() { k -n "$NS" "$@"; }
+jobs=(wordcount nexmark-q5)
+main_job=wordcount
+indent() { sed 's/^/      | /' >&2; }
+
+apply_examples() {
+  log "== namespace $NS (Pod Security Standard: restricted)"
+  k create namespace "$NS" --dry-run=client -o yaml | k apply -f - >/dev/null
+  k label namespace "$NS" --overwrite pod-security.kubernetes.io/enforce=restricted \
+    pod-security.kubernetes.io/warn=restricted >/dev/null
+  log "== kubectl apply -n $NS -f examples/wordcount.yaml"
+  kn apply -f "$ROOT_DIR/examples/wordcount.yaml" 2>&1 | indent
+  if [ -n "$NEXMARK_CPU" ]; then
+    log "== kubectl apply -n $NS examples/nexmark-q5.yaml with spec.podTemplate.resources.requests.cpu=$NEXMARK_CPU (fits a 2-core node)"
+    k patch --local -f "$ROOT_DIR/examples/nexmark-q5.yaml" --type merge -o yaml \
+      -p "{\"spec\":{\"podTemplate\":{\"resources\":{\"requests\":{\"cpu\":\"$NEXMARK_CPU\"}}}}}" \
+      | kn apply -f - 2>&1 | indent
+  else
+    log "== kubectl apply -n $NS -f examples/nexmark-q5.yaml"
+    kn apply -f "$ROOT_DIR/examples/nexmark-q5.yaml" 2>&1 | indent
+  fi
+}
+
+# ready JOB: "True" when the job's Ready condition is True for its current generation.
+ready() {
+  kn get sj "$1" -o jsonpath='{.status.conditions[?(@.type=="Ready")].status}/{.status.observedGeneration}/{.metadata.generation}' 2>/dev/null \
+    | awk -F/ '{print ($1 == "True" && $2 == $3) ? "True" : "False"}'
+}
+
+wait_ready() {
+  log "== waiting for Ready=True on ${jobs[*]} (timeout ${TIMEOUT}s)"
+  local t0 j all
+  t0=$(date +%s)
+  while :; do
+    all=1
+    for j in "${jobs[@]}"; do [ "$(ready "$j")" = True ] || all=""; done
+    [ -n "$all" ] && break
+    if [ $(( $(date +%s) - t0 )) -ge "$TIMEOUT" ]; then
+      kn get sj,pods -o wide >&2 || true
+      for j in "${jobs[@]}"; do kn get sj "$j" -o jsonpath='{.status.conditions}' >&2; echo >&2; done
+      kn get events --sort-by=.lastTimestamp 2>/dev/null | tail -n 20 >&2 || true
+      die "the example jobs did not become Ready within ${TIMEOUT}s"
+    fi
+    log "   $(kn get sj --no-headers 2>/dev/null | awk '{printf "%s %s ready %s/%s; ", $1, $2, $4, $3}')"
+    sleep 5
+  done
+  log "   all Ready after $(( $(date +%s) - t0 ))s"
+}
+
+show() {
+  log "== kubectl get sj -n $NS -o wide"
+  kn get sj -o wide
+  log "== status of $main_job"
+  kn get sj "$main_job" -o jsonpath='{.status}' | "$BIN_DIR/node" -e '
+    let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => console.log(JSON.stringify(JSON.parse(s), null, 2)));'
+  log "== worker pods of $main_job"
+  kn get pods -l "sluice.dev/job=$main_job" -o wide
+  local attempt pod line t0
+  attempt=$(kn get sj "$main_job" -o jsonpath='{.status.attempt}')
+  log "== records flowing: the workers' first progress line (logged every 30 s)"
+  for pod in $(kn get pods -l "sluice.dev/job=$main_job" -o name | sed 's#^pod/##' | grep -- "-$attempt-" ); do
+    t0=$(date +%s); line=""
+    while [ $(( $(date +%s) - t0 )) -lt 45 ]; do
+      line=$(kn logs "$pod" 2>/dev/null | grep '"msg":"progress"' | tail -n 1 || true)
+      [ -n "$line" ] && break
+      sleep 3
+    done
+    if [ -n "$line" ]; then
+      # shellcheck disable=SC2016 # JavaScript, not shell
+      echo "$pod: $(echo "$line" | "$BIN_DIR/node" -e '
+        let s = ""; process.stdin.on("data", (c) => (s += c)).on("end", () => {
+          const p = JSON.parse(s);
+          console.log(`recordsRead=${p.recordsRead} recordsProcessed=${p.recordsProcessed} recordsWritten=${p.recordsWritten} lastAck=${p.lastAck} lastCommitted=${p.lastCommitted}`);
+        });')"
+    else
+      echo "$pod: no progress line within 45 s; last log lines:"; kn logs "$pod" --tail=5 2>&1 | indent
+    fi
+  done
+}
+
+# mc_ls PATH: `mc ls --recursive` inside the dev MinIO pod, with the credentials it already
+# has in its environment (nothing secret leaves the pod or reaches this log).
+mc_ls() {
+  # shellcheck disable=SC2016 # expanded by the pod's shell
+  k -n "$SYSTEM_NS" exec "deploy/$RELEASE-minio" -c minio -- sh -ec '
+    export MC_CONFIG_DIR=/tmp/mc-demo
+    mc alias set dev http://127.0.0.1:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null
+    mc ls --recursive "dev/$1"' sh "$1"
+}
+
+checkpoint() {
+  local interval wait t0 id path supported=""
+  interval=$(kn get sj "$main_job" -o jsonpath='{.spec.checkpoint.intervalSeconds}')
+  wait="${SLUICE_DEMO_CHECKPOINT_WAIT:-$(( ${interval:-60} * 2 + 30 ))}"
+  log "== waiting up to ${wait}s for the first completed checkpoint of $main_job (status.checkpoints.lastCompleted)"
+  t0=$(date +%s)
+  while :; do
+    id=$(kn get sj "$main_job" -o jsonpath='{.status.checkpoints.lastCompleted.id}')
+    [ -n "$id" ] && break
+    if [ -n "$(kn get sj "$main_job" -o jsonpath='{.status.checkpoints}{.status.conditions[?(@.type=="CheckpointsHealthy")].type}')" ]; then
+      supported=1
+    fi
+    if [ $(( $(date +%s) - t0 )) -ge "$wait" ]; then
+      if [ -n "$supported" ]; then
+        kn get sj "$main_job" -o jsonpath='{.status.checkpoints}{"\n"}{.status.conditions}{"\n"}' >&2
+        die "the operator coordinates checkpoints, but none of $main_job completed within ${wait}s"
+      fi
+      log "   NO CHECKPOINT: after ${wait}s $main_job has no status.checkpoints and no CheckpointsHealthy"
+      log "   condition: this operator version does not coordinate checkpoints yet. The job runs, but"
+      log "   there is no checkpoint to list, and its exactly-once output is committed only by one."
+      return 0
+    fi
+    sleep 5
+  done
+  path=$(kn get sj "$main_job" -o jsonpath='{.status.checkpoints.lastCompleted.path}')
+  local pod bucket
+  pod=$(kn get pods -l "sluice.dev/job=$main_job" -o name | head -n 1)
+  bucket=$(kn get "$pod" -o jsonpath='{.spec.containers[0].env[?(@.name=="SLUICE_STORAGE_BUCKET")].value}')
+  log "   checkpoint $id completed after $(( $(date +%s) - t0 ))s: s3://$bucket/$path"
+  log "== objects of checkpoint $id in MinIO"
+  mc_ls "$bucket/$path/"
+  local out
+  out=$(kn get sj "$main_job" -o jsonpath='{.spec.job.config.output.s3.prefix}')
+  if [ -n "$out" ]; then
+    log "== committed output of $main_job (s3://$bucket/$out, first 10)"
+    mc_ls "$bucket/$out" | grep -v '/_tmp/\| _tmp/' | head -n 10 || true
+  fi
+}
+
+main() {
+  [ -f "$KCFG" ] || die "no kubeconfig $KCFG: run make kind-up deploy first"
+  k -n "$SYSTEM_NS" get deployment "$RELEASE-operator" >/dev/null 2>&1 \
+    || die "Sluice is not deployed in $SYSTEM_NS: run make deploy first"
+  apply_examples
+  wait_ready
+  show
+  checkpoint
+  log "done. Try:"
+  cat >&2 <<EOF
+      export KUBECONFIG=$KCFG
+      kubectl get sj -n $NS -w
+      kubectl describe sj -n $NS $main_job
+      kubectl logs -n $NS -l sluice.dev/job=$main_job --tail=3
+      kubectl patch sj -n $NS $main_job --type merge -p '{"spec":{"state":"suspended"}}'
+      make kind-down            # delete the cluster when done
+EOF
+}
+main
