@@ -363,7 +363,12 @@ describe('operator reconcile (in-process, real API server)', () => {
   });
 
   it('moves a running job to a changed spec through a new attempt', async () => {
-    await jobs.jsonPatch('wordcount', [{ op: 'replace', path: '/spec/parallelism', value: 3 }]);
+    // last-state: with simulated pods there are no workers to take the stop-with-savepoint that
+    // upgradeMode=savepoint waits for (covered by test/integration/coordination-upgrade.test.ts).
+    await jobs.jsonPatch('wordcount', [
+      { op: 'replace', path: '/spec/upgradeMode', value: 'last-state' },
+      { op: 'replace', path: '/spec/parallelism', value: 3 },
+    ]);
     await waitFor(
       'three pods of attempt 3',
       async () => (await podNames('wordcount')).join() === 'wordcount-3-0,wordcount-3-1,wordcount-3-2',

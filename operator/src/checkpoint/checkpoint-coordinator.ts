@@ -24,7 +24,7 @@ import { Client as MinioClient } from 'minio';
 import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
 import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
 import { ANN_CHECKPOINT_COMMITTED, ANN_CHECKPOINT_REQUEST } from '../../../api/src/protocol.ts';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import { isNotFound } from '../kube/errors.ts';
@@ -33,7 +33,9 @@ import { LABEL_ATTEMPT, selectorString, workerSelector } from '../streamjob/name
 import { NONCE_PATTERN, pendingRequests } from '../streamjob/requests.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
+import { PROGRESSING, rfc3339, setCondition } from '../streamjob/conditions.ts';
 import { observeWorker } from '../streamjob/workers.ts';
+import { decideRecovery, restoreCandidates, WORKER_FAILED, type WorkerHealth } from './failure-recovery.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
 import { checkpointsToDelete, type StoredCheckpoint } from './retention.ts';
 import {
@@ -49,6 +51,12 @@ import {
   triggeredStatus,
 } from './snapshot-status.ts';
 import { decide, type CoordinatorDecision } from './trigger-policy.ts';
+import {
+  attemptParallelism,
+  upgradeAfterSnapshot,
+  upgradeStateOf,
+  wantsStopWithSavepoint,
+} from './upgrade.ts';
 
 /** S3 access keys for a job's storage. */
 export interface StorageCredentials {
@@ -159,7 +167,7 @@ export class CheckpointCoordinator {
     const ns = job.metadata!.namespace!;
     const name = job.metadata!.name!;
     const pods = await this.#currentPods(job);
-    const p = job.spec.parallelism;
+    const p = attemptParallelism(job);
 
     // Crash recovery: every worker must know the newest committed id (sinks commit on it).
     const committed = committedId(job.status);
@@ -171,8 +179,14 @@ export class CheckpointCoordinator {
       );
     }
 
+    const recovered = await this.#recover(job, storage, pods, subject, ctx);
+    if (recovered) return recovered;
+
     const states = pods.map((pod) => observeWorker(pod).state);
-    const workersReady = pods.length === p && states.every((s) => s === 'ready');
+    // After an upgrade's stop-with-savepoint the workers are exiting: trigger nothing more.
+    const upgrade = upgradeStateOf(job);
+    const workersReady =
+      pods.length === p && states.every((s) => s === 'ready') && upgrade?.stage !== 'SavepointTaken';
     const pending = pendingRequests(job).filter(
       (r) => (r.kind === 'checkpoint' || r.kind === 'savepoint') && NONCE_PATTERN.test(r.nonce),
     );
@@ -188,7 +202,7 @@ export class CheckpointCoordinator {
       acks: pods.map(ackOf).filter((a) => a !== undefined),
       savepointRequest: pending.find((r) => r.kind === 'savepoint')?.nonce,
       checkpointRequest: pending.find((r) => r.kind === 'checkpoint')?.nonce,
-      stopWithSavepoint: input.stopWithSavepoint,
+      stopWithSavepoint: input.stopWithSavepoint || wantsStopWithSavepoint(job),
     });
 
     switch (decision.action) {
@@ -201,7 +215,10 @@ export class CheckpointCoordinator {
             kind: inProgress.kind ?? 'checkpoint',
             nonce: inProgress.nonce,
             path: inProgress.path,
-            stop: false,
+            stop:
+              inProgress.kind === 'savepoint' &&
+              inProgress.nonce === undefined &&
+              wantsStopWithSavepoint(job),
             now: inProgress.triggeredAt ? Date.parse(inProgress.triggeredAt) : now,
           });
           await this.#annotate(
@@ -280,10 +297,21 @@ export class CheckpointCoordinator {
           const existing = await readMetadata(s3, storage.bucket, dir);
           bytes = existing.bytes;
         }
-        job = await jobs.writeStatus(
-          job,
-          completedStatus(job.status ?? {}, inProgress, bytes, clock.now(), job.spec.savepoint.historyLimit),
+        const completed = completedStatus(
+          job.status ?? {},
+          inProgress,
+          bytes,
+          clock.now(),
+          job.spec.savepoint.historyLimit,
         );
+        const up = upgradeAfterSnapshot(
+          upgrade,
+          inProgress,
+          'completed',
+          `savepoint ${inProgress.id} taken at ${dir}`,
+        );
+        if (up) completed.upgrade = { ...up };
+        job = await jobs.writeStatus(job, completed);
         await this.#annotate(
           pods,
           { [ANN_CHECKPOINT_COMMITTED]: String(inProgress.id) },
@@ -306,10 +334,10 @@ export class CheckpointCoordinator {
 
       case 'abort': {
         const inProgress = job.status!.checkpoints!.inProgress!;
-        job = await jobs.writeStatus(
-          job,
-          abortedStatus(job.status ?? {}, inProgress, decision.reason, decision.message, now),
-        );
+        const aborted = abortedStatus(job.status ?? {}, inProgress, decision.reason, decision.message, now);
+        const up = upgradeAfterSnapshot(upgrade, inProgress, 'aborted', decision.message);
+        if (up) aborted.upgrade = { ...up };
+        job = await jobs.writeStatus(job, aborted);
         events.record(subject, {
           type: 'Warning',
           reason: `${inProgress.kind === 'savepoint' ? 'Savepoint' : 'Checkpoint'}Failed`,
@@ -331,13 +359,152 @@ export class CheckpointCoordinator {
     }
   }
 
-  /** Deletes checkpoint directories per retention.ts; savepoints are never touched. */
-  async #retention(
+  /**
+   * Failure recovery: when a worker of the current attempt failed (exited non-zero, or not
+   * ready past spec.restartPolicy.notReadyTimeoutSeconds), start the next attempt restored from
+   * the newest snapshot whose `_metadata` reads back valid, after the restart backoff and within
+   * the budget. Returns undefined when there is nothing to recover.
+   */
+  async #recover(
     job: StreamJob,
     storage: EffectiveStorage,
-    s3: MinioClient,
+    pods: V1Pod[],
+    subject: EventSubject,
     ctx: ReconcileContext,
-  ): Promise<void> {
+  ): Promise<CoordinatorStepResult | undefined> {
+    const now = this.#o.clock.now();
+    const policy = job.spec.restartPolicy;
+    const workers: WorkerHealth[] = pods.map((pod) => {
+      const w = observeWorker(pod);
+      const term = pod.status?.containerStatuses?.map((c) => c.state?.terminated).find((t) => t);
+      const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+      const notReadySince =
+        ready?.status === 'False' && ready.lastTransitionTime
+          ? new Date(ready.lastTransitionTime).getTime()
+          : undefined;
+      const notReadyTooLong =
+        (w.state === 'starting' || w.state === 'stuck') &&
+        notReadySince !== undefined &&
+        now - notReadySince > policy.notReadyTimeoutSeconds * 1000;
+      return {
+        name: w.name,
+        failed: w.state === 'failed' || notReadyTooLong,
+        failedAt: term?.finishedAt ? new Date(term.finishedAt).getTime() : undefined,
+        detail:
+          w.state === 'failed'
+            ? w.message
+            : notReadyTooLong
+              ? `not ready for more than ${policy.notReadyTimeoutSeconds}s`
+              : undefined,
+      };
+    });
+    const restarts = job.status?.restarts ?? 0;
+    const d = decideRecovery({ now, policy, restarts, workers });
+    if (d.action === 'none') return undefined;
+    if (d.action === 'wait') {
+      ctx.log.info({}, d.message);
+      return { job, requeueAfterMs: d.requeueAfterMs };
+    }
+    if (d.action === 'giveUp') {
+      if (job.status?.phase !== 'Failed') {
+        this.#o.events.record(subject, {
+          type: 'Warning',
+          reason: 'RestartBudgetExhausted',
+          action: 'GiveUp',
+          note: d.message,
+        });
+        job = await this.#o.jobs.writeStatus(job, { ...(job.status ?? {}), phase: 'Failed' });
+      }
+      return { job };
+    }
+
+    const restoredFrom = await this.#verifiedRestoreSource(job, storage, subject);
+    const attempt = (job.status?.attempt ?? 0) + 1;
+    let status = job.status ?? {};
+    const inProgress = status.checkpoints?.inProgress;
+    if (inProgress) {
+      status = abortedStatus(
+        status,
+        inProgress,
+        'WorkerFailed',
+        `${inProgress.kind ?? 'checkpoint'} ${inProgress.id} abandoned: ${d.message}`,
+        now,
+      );
+    }
+    const from = restoredFrom
+      ? `restoring ${restoredFrom.kind ?? 'snapshot'} ${restoredFrom.path}`
+      : 'without state (no completed snapshot yet)';
+    const message = `${d.message}: starting attempt ${attempt}, ${from}`;
+    status = {
+      ...status,
+      attempt,
+      attemptStartedAt: rfc3339(now),
+      attemptReason: WORKER_FAILED,
+      restoredFrom,
+      restarts: restarts + 1,
+      phase: 'Restarting',
+      conditions: setCondition(
+        status.conditions,
+        { type: PROGRESSING, status: 'True', reason: 'AttemptStarted', message },
+        now,
+      ),
+    };
+    // Intent first: the core deletes the old attempt's pods and creates the new ones from it.
+    job = await this.#o.jobs.writeStatus(job, status);
+    this.#o.events.record(subject, {
+      type: 'Warning',
+      reason: 'WorkerFailed',
+      action: 'RestartAttempt',
+      note: message,
+    });
+    ctx.log.warn({ attempt, restoredFrom: restoredFrom?.path }, message);
+    return { job, requeueAfterMs: 100 };
+  }
+
+  /**
+   * The newest restore candidate (failure-recovery.ts restoreCandidates) whose `_metadata` reads
+   * back valid; a Warning Event names each one skipped. Undefined when the job has no snapshot.
+   * @throws Error when snapshots exist but none is readable (restarting without state would lose data)
+   */
+  async #verifiedRestoreSource(
+    job: StreamJob,
+    storage: EffectiveStorage,
+    subject: EventSubject,
+  ): Promise<RestoredFrom | undefined> {
+    const s3 = await this.#s3(job, storage);
+    const stored = await this.#storedCheckpoints(storage, s3);
+    const completed = [...stored]
+      .filter(([, e]) => e.complete)
+      .map(([id]) => ({ id, path: checkpointDir(storage.jobPrefix, id) }));
+    const candidates = restoreCandidates(job.status ?? {}, completed);
+    const problems: string[] = [];
+    for (const c of candidates) {
+      try {
+        await readMetadata(s3, storage.bucket, c.path);
+        if (problems.length > 0) {
+          this.#o.events.record(subject, {
+            type: 'Warning',
+            reason: 'RestoreFallback',
+            action: 'ChooseRestoreSource',
+            note: `restoring ${c.kind ?? 'snapshot'} ${c.path} instead: ${problems.join('; ')}`,
+          });
+        }
+        return c;
+      } catch (err) {
+        problems.push((err as Error).message);
+      }
+    }
+    if (candidates.length === 0) return undefined;
+    throw new Error(
+      `no readable snapshot to restore StreamJob ${job.metadata!.namespace}/${job.metadata!.name} from: ${problems.join('; ')}; restore one into storage or set spec.initialSavepoint and request a restart`,
+    );
+  }
+
+  /** Checkpoint directories in storage: id → object names and whether `_metadata` is present. */
+  async #storedCheckpoints(
+    storage: EffectiveStorage,
+    s3: MinioClient,
+  ): Promise<Map<number, { names: string[]; complete: boolean }>> {
     const root = `${storage.jobPrefix}/checkpoints/`;
     const byId = new Map<number, { names: string[]; complete: boolean }>();
     for await (const obj of s3.listObjectsV2(storage.bucket, root, true)) {
@@ -349,6 +516,17 @@ export class CheckpointCoordinator {
       if (m[2] === '_metadata') entry.complete = true;
       byId.set(id, entry);
     }
+    return byId;
+  }
+
+  /** Deletes checkpoint directories per retention.ts; savepoints are never touched. */
+  async #retention(
+    job: StreamJob,
+    storage: EffectiveStorage,
+    s3: MinioClient,
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const byId = await this.#storedCheckpoints(storage, s3);
     const stored: StoredCheckpoint[] = [...byId].map(([id, e]) => ({ id, complete: e.complete }));
     const ids = checkpointsToDelete(stored, {
       retained: job.spec.checkpoint.retained,

@@ -17,6 +17,7 @@
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
+import { attemptParallelism, gateUpgrade, upgradeHolding, type UpgradeGate } from '../checkpoint/upgrade.ts';
 import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import {
@@ -202,11 +203,35 @@ export class StreamJobReconciler implements Reconciler {
     const restartRequested = toRecord.some(
       (v) => v.req.kind === 'restart' && v.verdict.result === 'Accepted',
     );
-    const decision = decideAttempt(job, specHash, restartRequested);
-    if (!decision.start && toRecord.length === 0) return { events: [] };
+    let decision = decideAttempt(job, specHash, restartRequested);
+    // upgradeMode=savepoint (checkpoint/upgrade.ts): a SpecChanged attempt waits for the
+    // coordinator's stop-with-savepoint of the running attempt; progress is in status.upgrade.
+    let upgradeChanged = false;
+    let gate: UpgradeGate | undefined;
+    if (this.#o.coordinator && (decision.start || job.status?.upgrade !== undefined)) {
+      gate = decision.start
+        ? gateUpgrade(job, decision.reason, specHash, now)
+        : { hold: false, upgrade: undefined };
+      if (gate.hold) decision = { start: false };
+      upgradeChanged = JSON.stringify(gate.upgrade) !== JSON.stringify(job.status?.upgrade);
+    }
+    if (!decision.start && toRecord.length === 0 && !upgradeChanged) return { events: [] };
 
     const events: EventSpec[] = [];
     let status: StreamJobStatus = { ...(job.status ?? {}) };
+    if (upgradeChanged) {
+      if (gate?.upgrade) {
+        status.upgrade = { ...gate.upgrade };
+        if (gate.upgrade.stage === 'Savepointing' && job.status?.upgrade === undefined) {
+          events.push({
+            type: 'Normal',
+            reason: 'UpgradeStarted',
+            action: 'StopWithSavepoint',
+            note: `spec changed (upgradeMode=savepoint): taking a stop-with-savepoint of attempt ${job.status?.attempt} before starting the next attempt from it`,
+          });
+        }
+      } else delete status.upgrade;
+    }
     if (decision.start) {
       const restore = chooseRestoreSource(job, storage, decision.reason);
       if (!restore.ok) return { problem: { reason: 'InvalidRestoreSource', message: restore.message } };
@@ -266,7 +291,9 @@ export class StreamJobReconciler implements Reconciler {
     const name = job.metadata!.name!;
     const owner = { ref: `${job.metadata!.namespace}/${name}`, uid: job.metadata!.uid! };
     const attempt = job.status!.attempt!;
-    const podNames = Array.from({ length: job.spec.parallelism }, (_, i) => workerPodName(name, attempt, i));
+    // During a savepoint-mode upgrade the running attempt keeps its parallelism (upgrade.ts).
+    const count = Math.max(job.spec.parallelism, attemptParallelism(job));
+    const podNames = Array.from({ length: count }, (_, i) => workerPodName(name, attempt, i));
     await children.serviceAccount(desiredServiceAccount(job), owner);
     await children.role(desiredRole(job, podNames), owner);
     await children.roleBinding(desiredRoleBinding(job), owner);
@@ -300,10 +327,15 @@ export class StreamJobReconciler implements Reconciler {
     const hash = job.status?.attemptSpecHash ?? '';
     const suspended = job.spec.state === 'suspended';
     const observe = (pods: V1Pod[]) =>
-      observeWorkers(pods, uid, attempt, job.spec.parallelism, hash, (i) => workerPodName(name, attempt, i));
+      observeWorkers(pods, uid, attempt, attemptParallelism(job), hash, (i) =>
+        workerPodName(name, attempt, i),
+      );
 
     let workers = observe(await this.#listPods(job));
     const plan = planPods(workers, suspended || attempt === 0);
+    // A savepoint-mode upgrade holds the running attempt: no pods are created for it meanwhile
+    // (its workers may be exiting after the stop-with-savepoint).
+    if (upgradeHolding(job)) plan.create = [];
 
     const deleted: string[] = [];
     await mapLimit(plan.delete, POD_WRITE_CONCURRENCY, async ({ name: pod, reason }) => {

@@ -44,7 +44,8 @@ function describeWorker(w: ObservedWorker): string {
 /** Phase while the attempt is not fully ready, by why the attempt was started (status.attemptReason). */
 export function convergingPhase(attemptReason: string | undefined): StreamJobPhase {
   if (attemptReason === 'SpecChanged') return 'Upgrading';
-  if (attemptReason === 'RestartRequested') return 'Restarting';
+  // WorkerFailed: written by the checkpoint coordinator's failure recovery.
+  if (attemptReason === 'RestartRequested' || attemptReason === 'WorkerFailed') return 'Restarting';
   return 'Starting';
 }
 
@@ -111,7 +112,9 @@ export function nextStatus(input: StatusInput): StreamJobStatus {
     readyC = cond(READY, 'True', 'WorkersReady', of);
     progressingC = cond(PROGRESSING, 'False', 'Stable', of);
   } else {
-    phase = convergingPhase(prev.attemptReason);
+    // Failed is set by the checkpoint coordinator when the restart budget is spent; it holds
+    // while the failed workers are there (a restart request or spec change starts a new attempt).
+    phase = prev.phase === 'Failed' && failed.length > 0 ? 'Failed' : convergingPhase(prev.attemptReason);
     readyC = cond(READY, 'False', 'WorkersNotReady', attempt > 0 ? of : 'no attempt started yet');
     progressingC = problem
       ? cond(PROGRESSING, 'False', problem.reason, problem.message)

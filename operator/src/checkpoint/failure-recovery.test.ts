@@ -1,0 +1,52 @@
+import { decideRecovery, restoreCandidates } from './failure-recovery.ts';
+
+const T0 = Date.parse('2026-11-23T10:00:00Z');
+const policy = { maxRestarts: 3, backoffSeconds: 2, maxBackoffSeconds: 10, notReadyTimeoutSeconds: 60 };
+const ok = { name: 'wc-1-0', failed: false };
+const bad = { name: 'wc-1-1', failed: true, failedAt: T0, detail: 'exit code 137' };
+
+describe('decideRecovery', () => {
+  it('does nothing while no worker failed', () => {
+    expect(decideRecovery({ now: T0, policy, restarts: 0, workers: [ok] })).toEqual({ action: 'none' });
+  });
+
+  it('waits for the backoff (doubling per restart), then restarts', () => {
+    expect(decideRecovery({ now: T0 + 1000, policy, restarts: 0, workers: [ok, bad] })).toMatchObject({
+      action: 'wait',
+      requeueAfterMs: 1000,
+    });
+    expect(decideRecovery({ now: T0 + 3000, policy, restarts: 1, workers: [ok, bad] })).toMatchObject({
+      action: 'wait',
+      requeueAfterMs: 1000,
+    });
+    const r = decideRecovery({ now: T0 + 2000, policy, restarts: 0, workers: [ok, bad] });
+    expect(r).toEqual({
+      action: 'restart',
+      message: 'worker(s) wc-1-1 (exit code 137) failed; restart 1 of at most 3',
+    });
+  });
+
+  it('gives up once the budget is spent, saying what to do', () => {
+    const r = decideRecovery({ now: T0 + 60_000, policy, restarts: 3, workers: [bad] });
+    expect(r.action).toBe('giveUp');
+    expect((r as { message: string }).message).toMatch(/restart budget of 3 is spent.*sluice.dev\/restart/);
+  });
+});
+
+describe('restoreCandidates', () => {
+  it('orders the newest status snapshot first, then older stored checkpoints, then the current restore source', () => {
+    const c = restoreCandidates(
+      {
+        checkpoints: { lastCompleted: { id: 7, path: 'p/chk-7' } },
+        savepoints: { last: { id: 5, path: 'p/sp-5-n' } },
+        restoredFrom: { kind: 'savepoint', id: 1, path: 'p/sp-1-x' },
+      },
+      [
+        { id: 6, path: 'p/chk-6' },
+        { id: 7, path: 'p/chk-7' },
+      ],
+    );
+    expect(c.map((x) => x.path)).toEqual(['p/chk-7', 'p/sp-5-n', 'p/chk-6', 'p/sp-1-x']);
+    expect(restoreCandidates({}, [])).toEqual([]);
+  });
+});

@@ -1,0 +1,98 @@
+/**
+ * Failure recovery decisions (DESIGN "Failure and upgrade"): when a worker of the current
+ * attempt has failed, the whole attempt is replaced — a new attempt restored from the last
+ * completed snapshot — after the restart backoff (restart-backoff.ts), within the restart budget
+ * (spec.restartPolicy.maxRestarts). Pure: the coordinator shell verifies the restore source's
+ * `_metadata` and persists the new attempt in status before the core deletes any pod.
+ */
+import type { RestartPolicySpec, RestoredFrom, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import { restartBudgetExhausted, restartDelayMs } from './restart-backoff.ts';
+
+/** status.attemptReason of an attempt started because a worker failed. */
+export const WORKER_FAILED = 'WorkerFailed';
+
+/** A worker of the current attempt as the recovery sees it. */
+export interface WorkerHealth {
+  name: string;
+  /** Failed: the process exited non-zero, or the pod was not ready past notReadyTimeoutSeconds. */
+  failed: boolean;
+  /** When the failure happened (ms since the epoch), e.g. the container's finishedAt. */
+  failedAt?: number;
+  /** For messages: exit code, reason. */
+  detail?: string;
+}
+
+/** What to do about failed workers now. */
+export type RecoveryDecision =
+  | { action: 'none' }
+  | { action: 'wait'; requeueAfterMs: number; message: string }
+  | { action: 'restart'; message: string }
+  | { action: 'giveUp'; message: string };
+
+/**
+ * Decides about the current attempt's workers.
+ * - No failed worker: none.
+ * - Restart budget spent (status.restarts ≥ maxRestarts): giveUp (phase Failed).
+ * - Before the backoff delay since the (latest) failure has passed: wait.
+ * - Otherwise restart.
+ */
+export function decideRecovery(o: {
+  now: number;
+  policy: RestartPolicySpec;
+  restarts: number;
+  workers: WorkerHealth[];
+}): RecoveryDecision {
+  const failed = o.workers.filter((w) => w.failed);
+  if (failed.length === 0) return { action: 'none' };
+  const what = failed.map((w) => `${w.name}${w.detail ? ` (${w.detail})` : ''}`).join(', ');
+  if (restartBudgetExhausted(o.policy, o.restarts)) {
+    return {
+      action: 'giveUp',
+      message: `worker(s) ${what} failed and the restart budget of ${o.policy.maxRestarts} is spent; fix the cause and request a restart (sluice.dev/restart) or raise spec.restartPolicy.maxRestarts`,
+    };
+  }
+  const at = Math.max(...failed.map((w) => w.failedAt ?? o.now));
+  const due = at + restartDelayMs(o.policy, o.restarts);
+  if (o.now < due) {
+    return {
+      action: 'wait',
+      requeueAfterMs: due - o.now,
+      message: `worker(s) ${what} failed; restart ${o.restarts + 1} of at most ${o.policy.maxRestarts} in ${Math.ceil((due - o.now) / 1000)}s`,
+    };
+  }
+  return {
+    action: 'restart',
+    message: `worker(s) ${what} failed; restart ${o.restarts + 1} of at most ${o.policy.maxRestarts}`,
+  };
+}
+
+/**
+ * Restore candidates of a failure restart, best first: the newer of status.checkpoints.lastCompleted
+ * and status.savepoints.last, then the other, then older completed checkpoints found in storage
+ * (`storedCompleted`: ids with `_metadata`), then the snapshot the current attempt restored from.
+ * The shell takes the first whose `_metadata` reads back valid.
+ */
+export function restoreCandidates(
+  status: StreamJobStatus,
+  storedCompleted: Array<{ id: number; path: string }>,
+): RestoredFrom[] {
+  const out: RestoredFrom[] = [];
+  const seen = new Set<string>();
+  const add = (r: RestoredFrom) => {
+    if (!seen.has(r.path)) {
+      seen.add(r.path);
+      out.push(r);
+    }
+  };
+  const top: RestoredFrom[] = [];
+  const c = status.checkpoints?.lastCompleted;
+  const s = status.savepoints?.last;
+  if (c) top.push({ kind: 'checkpoint', id: c.id, path: c.path });
+  if (s) top.push({ kind: 'savepoint', id: s.id, path: s.path });
+  top.sort((a, b) => (b.id ?? 0) - (a.id ?? 0)).forEach(add);
+  [...storedCompleted]
+    .sort((a, b) => b.id - a.id)
+    .forEach((x) => add({ kind: 'checkpoint', id: x.id, path: x.path }));
+  if (status.restoredFrom) add(status.restoredFrom);
+  return out;
+}

@@ -1,0 +1,94 @@
+import { makeJob } from '../testing/fixtures.ts';
+import {
+  attemptParallelism,
+  gateUpgrade,
+  upgradeAfterSnapshot,
+  upgradeHolding,
+  wantsStopWithSavepoint,
+  type UpgradeState,
+} from './upgrade.ts';
+
+const T0 = Date.parse('2026-11-23T10:00:00Z');
+const running = { attempt: 1, phase: 'Running' as const, workers: { ready: 2, total: 2 } };
+
+describe('gateUpgrade', () => {
+  it('lets non-savepoint modes and other reasons start at once', () => {
+    expect(gateUpgrade(makeJob({ upgradeMode: 'last-state' }, running), 'SpecChanged', 'h2', T0)).toEqual({
+      hold: false,
+      upgrade: undefined,
+    });
+    expect(
+      gateUpgrade(makeJob({ upgradeMode: 'savepoint' }, running), 'RestartRequested', 'h2', T0).hold,
+    ).toBe(false);
+  });
+
+  it('holds a running job for a stop-with-savepoint at its current parallelism', () => {
+    const job = makeJob({ upgradeMode: 'savepoint', parallelism: 3 }, running);
+    const g = gateUpgrade(job, 'SpecChanged', 'h2', T0);
+    expect(g).toEqual({
+      hold: true,
+      upgrade: {
+        targetSpecHash: 'h2',
+        stage: 'Savepointing',
+        attemptParallelism: 2,
+        startedAt: '2026-11-23T10:00:00Z',
+      },
+    });
+    const held = makeJob(
+      { upgradeMode: 'savepoint', parallelism: 3 },
+      { ...running, upgrade: { ...g.upgrade } },
+    );
+    expect(upgradeHolding(held)).toBe(true);
+    expect(wantsStopWithSavepoint(held)).toBe(true);
+    expect(attemptParallelism(held)).toBe(2);
+    // A further spec change retargets the same upgrade.
+    expect(gateUpgrade(held, 'SpecChanged', 'h3', T0 + 5000).upgrade).toMatchObject({
+      targetSpecHash: 'h3',
+      startedAt: '2026-11-23T10:00:00Z',
+    });
+  });
+
+  it('starts once the savepoint was taken (or failed), and when the job is not running', () => {
+    const taken: UpgradeState = {
+      targetSpecHash: 'h2',
+      stage: 'SavepointTaken',
+      savepointId: 4,
+      attemptParallelism: 2,
+      startedAt: 'x',
+    };
+    const job = makeJob(
+      { upgradeMode: 'savepoint' },
+      { ...running, phase: 'Finished', upgrade: { ...taken } },
+    );
+    expect(gateUpgrade(job, 'SpecChanged', 'h2', T0)).toEqual({ hold: false, upgrade: undefined });
+    expect(wantsStopWithSavepoint(job)).toBe(false);
+    expect(
+      gateUpgrade(
+        makeJob({ upgradeMode: 'savepoint' }, { ...running, phase: 'Starting' }),
+        'SpecChanged',
+        'h2',
+        T0,
+      ).hold,
+    ).toBe(false);
+  });
+});
+
+describe('upgradeAfterSnapshot', () => {
+  const u: UpgradeState = {
+    targetSpecHash: 'h2',
+    stage: 'Savepointing',
+    attemptParallelism: 2,
+    startedAt: 'x',
+  };
+  it('moves on only for the operator savepoint', () => {
+    const sp = { id: 4, kind: 'savepoint' as const, path: 'p/sp-4-operator' };
+    expect(upgradeAfterSnapshot(u, sp, 'completed', 'ok')).toMatchObject({
+      stage: 'SavepointTaken',
+      savepointId: 4,
+    });
+    expect(upgradeAfterSnapshot(u, sp, 'aborted', 'timeout')).toMatchObject({ stage: 'SavepointFailed' });
+    expect(upgradeAfterSnapshot(u, { ...sp, nonce: 'n1' }, 'completed', 'ok')).toBe(u);
+    expect(upgradeAfterSnapshot(u, { id: 4, kind: 'checkpoint' }, 'completed', 'ok')).toBe(u);
+    expect(upgradeAfterSnapshot(undefined, sp, 'completed', 'ok')).toBeUndefined();
+  });
+});

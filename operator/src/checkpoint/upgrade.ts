@@ -1,0 +1,117 @@
+/**
+ * Upgrades in `upgradeMode: savepoint` (DESIGN "Failure and upgrade"): when the worker-shaping
+ * spec changes while the job runs, the new attempt must not start before a stop-with-savepoint
+ * of the running one completed — the workers snapshot, commit and exit 0 — so the new attempt
+ * restores exactly where the old one stopped (the newest snapshot, which `chooseRestoreSource`
+ * picks). `last-state` starts the new attempt at once from the last completed checkpoint, and
+ * `stateless` starts fresh; both need nothing from here.
+ *
+ * The upgrade's progress is kept in `status.upgrade` (free-form in the CRD) as
+ * {@link UpgradeState}. Pure functions; the reconciler asks {@link gateUpgrade} before it starts
+ * a SpecChanged attempt, and the coordinator reports the savepoint's outcome through
+ * {@link upgradeAfterSnapshot}.
+ */
+import type { InProgressSnapshot, StreamJob } from '../../../api/src/streamjob.ts';
+import { rfc3339 } from '../streamjob/conditions.ts';
+
+/** `status.upgrade`. */
+export interface UpgradeState {
+  /** workerSpecHash of the spec being upgraded to. */
+  targetSpecHash: string;
+  /**
+   * Savepointing: the stop-with-savepoint is wanted or in progress; SavepointTaken: it
+   * completed (id in savepointId) and the new attempt may start; SavepointFailed: it was aborted
+   * and the new attempt starts from the last completed checkpoint instead (last-state).
+   */
+  stage: 'Savepointing' | 'SavepointTaken' | 'SavepointFailed';
+  savepointId?: number;
+  /**
+   * Parallelism of the running attempt (status.workers.total when the upgrade began): until the
+   * new attempt starts, its pods are observed, kept and addressed at this parallelism.
+   */
+  attemptParallelism: number;
+  /** RFC 3339. */
+  startedAt: string;
+  message?: string;
+}
+
+/** Reads status.upgrade if it has the shape written here. */
+export function upgradeStateOf(job: StreamJob): UpgradeState | undefined {
+  const u = job.status?.upgrade as Partial<UpgradeState> | undefined;
+  if (!u || typeof u.targetSpecHash !== 'string' || typeof u.stage !== 'string') return undefined;
+  return u as UpgradeState;
+}
+
+/** The gate's verdict: hold the new attempt back or let it start; the status.upgrade to record. */
+export interface UpgradeGate {
+  hold: boolean;
+  /** The status.upgrade to persist; undefined removes it. */
+  upgrade: UpgradeState | undefined;
+}
+
+/**
+ * Whether a SpecChanged attempt to `specHash` may start now.
+ * - Not a savepoint-mode spec change: start (status.upgrade cleared).
+ * - A stop-with-savepoint for this target completed or failed: start (cleared).
+ * - The running attempt is Running, or a savepoint for an upgrade is already under way: hold,
+ *   with stage Savepointing for this target (the coordinator then takes a stop-with-savepoint).
+ * - Otherwise (the old attempt is not running, so it cannot take a savepoint): start; the new
+ *   attempt restores the last completed snapshot, as in last-state mode.
+ */
+export function gateUpgrade(job: StreamJob, reason: string, specHash: string, nowMs: number): UpgradeGate {
+  const current = upgradeStateOf(job);
+  if (reason !== 'SpecChanged' || job.spec.upgradeMode !== 'savepoint')
+    return { hold: false, upgrade: undefined };
+  if (current?.targetSpecHash === specHash && current.stage !== 'Savepointing')
+    return { hold: false, upgrade: undefined };
+  if (job.status?.phase === 'Running' || current?.stage === 'Savepointing') {
+    return {
+      hold: true,
+      upgrade:
+        current?.stage === 'Savepointing'
+          ? { ...current, targetSpecHash: specHash }
+          : {
+              targetSpecHash: specHash,
+              stage: 'Savepointing',
+              attemptParallelism: job.status?.workers?.total ?? job.spec.parallelism,
+              startedAt: rfc3339(nowMs),
+            },
+    };
+  }
+  return { hold: false, upgrade: undefined };
+}
+
+/**
+ * Whether a savepoint-mode upgrade holds the running attempt (status.upgrade present): the core
+ * then creates no pods and keeps the attempt at {@link attemptParallelism}.
+ */
+export function upgradeHolding(job: StreamJob): boolean {
+  return upgradeStateOf(job) !== undefined;
+}
+
+/** Parallelism of the running attempt: the held one during an upgrade, else spec.parallelism. */
+export function attemptParallelism(job: StreamJob): number {
+  return upgradeStateOf(job)?.attemptParallelism ?? job.spec.parallelism;
+}
+
+/** Whether the coordinator must take a stop-with-savepoint now. */
+export function wantsStopWithSavepoint(job: StreamJob): boolean {
+  return upgradeStateOf(job)?.stage === 'Savepointing';
+}
+
+/**
+ * status.upgrade after the snapshot `inProgress` completed or was aborted: an operator savepoint
+ * (no nonce) taken while Savepointing moves the upgrade on; anything else leaves it unchanged.
+ */
+export function upgradeAfterSnapshot(
+  upgrade: UpgradeState | undefined,
+  inProgress: InProgressSnapshot,
+  outcome: 'completed' | 'aborted',
+  message: string,
+): UpgradeState | undefined {
+  if (upgrade?.stage !== 'Savepointing' || inProgress.kind !== 'savepoint' || inProgress.nonce !== undefined)
+    return upgrade;
+  return outcome === 'completed'
+    ? { ...upgrade, stage: 'SavepointTaken', savepointId: inProgress.id, message }
+    : { ...upgrade, stage: 'SavepointFailed', message };
+}

@@ -1,0 +1,123 @@
+/**
+ * Failure recovery end to end: a bounded wordcount (S3 corpus → S3 sink, exactly once) run by the
+ * in-process operator on real worker processes (process kubelet); one worker is SIGKILLed after
+ * a checkpoint completed; the operator starts the next attempt restored from the last completed
+ * checkpoint; the committed output must equal the reference count — nothing lost, nothing twice.
+ */
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import type { StreamJob } from '../../api/src/streamjob.ts';
+import {
+  Jobs,
+  createStorageSecret,
+  eventsAbout,
+  exampleJob,
+  startInProcessOperator,
+  waitFor,
+  type InProcessOperator,
+} from '../../operator/src/testing/integration.ts';
+import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import { readCommittedOutput } from '../harness/local-workers.ts';
+import { ProcessKubelet } from '../harness/process-kubelet.ts';
+import { corpus, expectExactlyOnce, reference } from '../harness/wordcount-reference.ts';
+
+jest.setTimeout(150_000);
+
+const SECRET = 'sluice-storage-credentials';
+
+describe('failure recovery (operator + real workers)', () => {
+  let env: TestEnv;
+  let jobs: Jobs;
+  let kubelet: ProcessKubelet;
+  let operator: InProcessOperator;
+  let expected: string[];
+
+  beforeAll(async () => {
+    env = await setupTestEnv('coordination-rec');
+    jobs = new Jobs(env.kubeConfig, env.namespace);
+    const texts = corpus(4, 300, 11);
+    for (const [name, text] of texts)
+      await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
+    expected = reference(texts.values());
+    await createStorageSecret(env.kubeConfig, env.namespace, SECRET, env.state);
+    kubelet = new ProcessKubelet({
+      kubeConfig: env.kubeConfig,
+      state: env.state,
+      namespace: env.namespace,
+      logDir: join(env.state.workDir, `workers-${env.namespace}`),
+    });
+    kubelet.start();
+    operator = await startInProcessOperator({
+      kubeConfig: env.kubeConfig,
+      namespace: env.namespace,
+      bucket: env.bucket,
+      state: env.state,
+      secret: SECRET,
+      logFile: join(env.state.workDir, `operator-${env.namespace}.log`),
+    });
+  });
+
+  afterAll(async () => {
+    await kubelet?.stop();
+    await operator?.stop();
+    await env?.cleanup();
+  });
+
+  it('restarts a killed worker from the last completed checkpoint; the output is exactly once', async () => {
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = 'wc';
+    manifest.spec.parallelism = 2;
+    // 1200 lines at 60 lines/s per worker: about 10 s of input, several checkpoints.
+    manifest.spec.job.config = {
+      input: { s3: { prefix: 'corpus/', rate: 60 } },
+      output: { s3: { prefix: 'out/', rollBytes: 4096 } },
+    };
+    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
+    manifest.spec.restartPolicy = {
+      maxRestarts: 3,
+      backoffSeconds: 1,
+      maxBackoffSeconds: 10,
+      notReadyTimeoutSeconds: 120,
+    };
+    delete manifest.spec.podTemplate;
+    await jobs.create(manifest);
+
+    await waitFor(
+      'a completed checkpoint in attempt 1',
+      async () => ((await jobs.get('wc')).status?.checkpoints?.lastCompleted?.id ?? 0) >= 2,
+      60_000,
+    );
+    const before = await jobs.get('wc');
+    expect(before.status?.phase).toBe('Running');
+    kubelet.kill('wc-1-1', 'SIGKILL');
+
+    const restarted = await waitFor(
+      'attempt 2 started for the failed worker',
+      async () => {
+        const j = await jobs.get('wc');
+        return (j.status?.attempt ?? 0) >= 2 && j;
+      },
+      60_000,
+    );
+    expect(restarted.status).toMatchObject({ attempt: 2, attemptReason: 'WorkerFailed', restarts: 1 });
+    // Restored from a completed checkpoint at least as new as the one seen before the kill.
+    expect(restarted.status!.restoredFrom!.kind).toBe('checkpoint');
+    expect(restarted.status!.restoredFrom!.id).toBeGreaterThanOrEqual(
+      before.status!.checkpoints!.lastCompleted!.id,
+    );
+
+    const finished: StreamJob = await waitFor(
+      'the bounded job finished',
+      async () => {
+        const j = await jobs.get('wc');
+        return j.status?.phase === 'Finished' && j;
+      },
+      120_000,
+    );
+    expect(finished.status!.attempt).toBe(2);
+    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out/');
+    expectExactlyOnce(out, expected);
+    const events = await eventsAbout(env.kubeConfig, env.namespace, 'wc');
+    expect(events.some((ev) => ev.reason === 'WorkerFailed' && ev.type === 'Warning')).toBe(true);
+  });
+});

@@ -1,0 +1,119 @@
+/**
+ * Upgrade in upgradeMode=savepoint end to end: a bounded wordcount (S3 corpus → S3 sink, exactly
+ * once) on real worker processes (process kubelet); while it runs, spec.parallelism changes
+ * 2 → 3; the operator takes a stop-with-savepoint, the old workers exit 0, and the next attempt
+ * restores that savepoint at parallelism 3. The committed output must equal the reference count.
+ */
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import type { StreamJob } from '../../api/src/streamjob.ts';
+import {
+  Jobs,
+  createStorageSecret,
+  eventsAbout,
+  exampleJob,
+  startInProcessOperator,
+  waitFor,
+  type InProcessOperator,
+} from '../../operator/src/testing/integration.ts';
+import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import { readCommittedOutput } from '../harness/local-workers.ts';
+import { ProcessKubelet } from '../harness/process-kubelet.ts';
+import { corpus, expectExactlyOnce, reference } from '../harness/wordcount-reference.ts';
+
+jest.setTimeout(150_000);
+
+const SECRET = 'sluice-storage-credentials';
+
+describe('upgrade through a savepoint (operator + real workers)', () => {
+  let env: TestEnv;
+  let jobs: Jobs;
+  let kubelet: ProcessKubelet;
+  let operator: InProcessOperator;
+  let expected: string[];
+
+  beforeAll(async () => {
+    env = await setupTestEnv('coordination-upg');
+    jobs = new Jobs(env.kubeConfig, env.namespace);
+    const texts = corpus(4, 300, 13);
+    for (const [name, text] of texts)
+      await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
+    expected = reference(texts.values());
+    await createStorageSecret(env.kubeConfig, env.namespace, SECRET, env.state);
+    kubelet = new ProcessKubelet({
+      kubeConfig: env.kubeConfig,
+      state: env.state,
+      namespace: env.namespace,
+      logDir: join(env.state.workDir, `workers-${env.namespace}`),
+    });
+    kubelet.start();
+    operator = await startInProcessOperator({
+      kubeConfig: env.kubeConfig,
+      namespace: env.namespace,
+      bucket: env.bucket,
+      state: env.state,
+      secret: SECRET,
+      logFile: join(env.state.workDir, `operator-${env.namespace}.log`),
+    });
+  });
+
+  afterAll(async () => {
+    await kubelet?.stop();
+    await operator?.stop();
+    await env?.cleanup();
+  });
+
+  it('changes parallelism 2 -> 3 through a stop-with-savepoint; the output is exactly once', async () => {
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = 'wc';
+    manifest.spec.parallelism = 2;
+    manifest.spec.upgradeMode = 'savepoint';
+    // 1200 lines at 60 lines/s per worker: about 10 s of input.
+    manifest.spec.job.config = {
+      input: { s3: { prefix: 'corpus/', rate: 60 } },
+      output: { s3: { prefix: 'out/', rollBytes: 4096 } },
+    };
+    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
+    delete manifest.spec.podTemplate;
+    await jobs.create(manifest);
+
+    await waitFor(
+      'attempt 1 running with a completed checkpoint',
+      async () => {
+        const j = await jobs.get('wc');
+        return j.status?.phase === 'Running' && (j.status.checkpoints?.lastCompleted?.id ?? 0) >= 1;
+      },
+      60_000,
+    );
+    await jobs.mergePatch('wc', { spec: { parallelism: 3 } });
+
+    const upgraded = await waitFor(
+      'attempt 2 started from the upgrade savepoint',
+      async () => {
+        const j = await jobs.get('wc');
+        return (j.status?.attempt ?? 0) >= 2 && j;
+      },
+      60_000,
+    );
+    expect(upgraded.status).toMatchObject({ attempt: 2, attemptReason: 'SpecChanged' });
+    const sp = upgraded.status!.savepoints!.last!;
+    expect(upgraded.status!.restoredFrom).toEqual({ kind: 'savepoint', id: sp.id, path: sp.path });
+    expect(sp.path).toMatch(/\/savepoints\/sp-\d+-operator$/);
+    expect(upgraded.status!.upgrade).toBeUndefined();
+
+    const finished: StreamJob = await waitFor(
+      'the bounded job finished at parallelism 3',
+      async () => {
+        const j = await jobs.get('wc');
+        return j.status?.phase === 'Finished' && j;
+      },
+      120_000,
+    );
+    expect(finished.status).toMatchObject({ attempt: 2, workers: { total: 3 } });
+    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out/');
+    expectExactlyOnce(out, expected);
+    const events = await eventsAbout(env.kubeConfig, env.namespace, 'wc');
+    expect(events.some((ev) => ev.reason === 'UpgradeStarted')).toBe(true);
+    expect(events.some((ev) => ev.reason === 'SavepointCompleted')).toBe(true);
+  });
+});
