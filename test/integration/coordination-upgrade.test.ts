@@ -116,4 +116,58 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
     expect(events.some((ev) => ev.reason === 'UpgradeStarted')).toBe(true);
     expect(events.some((ev) => ev.reason === 'SavepointCompleted')).toBe(true);
   });
+
+  it('suspends through a stop-with-savepoint and resumes from it; the output is exactly once', async () => {
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = 'wc2';
+    manifest.spec.parallelism = 2;
+    manifest.spec.upgradeMode = 'savepoint';
+    manifest.spec.job.config = {
+      input: { s3: { prefix: 'corpus/', rate: 60 } },
+      output: { s3: { prefix: 'out2/', rollBytes: 4096 } },
+    };
+    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
+    delete manifest.spec.podTemplate;
+    await jobs.create(manifest);
+    await waitFor(
+      'attempt 1 running with a completed checkpoint',
+      async () => {
+        const j = await jobs.get('wc2');
+        return j.status?.phase === 'Running' && (j.status.checkpoints?.lastCompleted?.id ?? 0) >= 1;
+      },
+      60_000,
+    );
+
+    await jobs.mergePatch('wc2', { spec: { state: 'suspended' } });
+    const suspended = await waitFor(
+      'Suspended after a savepoint',
+      async () => {
+        const j = await jobs.get('wc2');
+        return j.status?.phase === 'Suspended' && j;
+      },
+      60_000,
+    );
+    const sp = suspended.status!.savepoints!.last!;
+    expect(sp.path).toMatch(/\/savepoints\/sp-\d+-operator$/);
+    expect(sp.id).toBeGreaterThan(suspended.status!.checkpoints!.lastCompleted!.id);
+
+    await jobs.mergePatch('wc2', { spec: { state: 'running' } });
+    const resumed = await waitFor(
+      'attempt 2 resumed',
+      async () => {
+        const j = await jobs.get('wc2');
+        return (j.status?.attempt ?? 0) >= 2 && j;
+      },
+      60_000,
+    );
+    expect(resumed.status).toMatchObject({ attempt: 2, attemptReason: 'Resumed' });
+    expect(resumed.status!.restoredFrom).toEqual({ kind: 'savepoint', id: sp.id, path: sp.path });
+    await waitFor(
+      'the resumed job finished',
+      async () => (await jobs.get('wc2')).status?.phase === 'Finished',
+      120_000,
+    );
+    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out2/');
+    expectExactlyOnce(out, expected);
+  });
 });

@@ -81,6 +81,10 @@ describe('operator reconcile (in-process, real API server)', () => {
 
   it('turns the wordcount example into worker pods, a headless Service and worker RBAC, all owned by the job', async () => {
     const manifest = exampleJob('wordcount.yaml');
+    // last-state: the pods here are simulated, so there are no workers to take the
+    // stop-with-savepoint that upgradeMode=savepoint makes suspends and spec changes wait for
+    // (covered with real workers by test/integration/coordination-upgrade.test.ts).
+    manifest.spec.upgradeMode = 'last-state';
     const created = await jobs.create({
       ...manifest,
       metadata: { ...manifest.metadata, namespace: env.namespace },
@@ -363,12 +367,7 @@ describe('operator reconcile (in-process, real API server)', () => {
   });
 
   it('moves a running job to a changed spec through a new attempt', async () => {
-    // last-state: with simulated pods there are no workers to take the stop-with-savepoint that
-    // upgradeMode=savepoint waits for (covered by test/integration/coordination-upgrade.test.ts).
-    await jobs.jsonPatch('wordcount', [
-      { op: 'replace', path: '/spec/upgradeMode', value: 'last-state' },
-      { op: 'replace', path: '/spec/parallelism', value: 3 },
-    ]);
+    await jobs.jsonPatch('wordcount', [{ op: 'replace', path: '/spec/parallelism', value: 3 }]);
     await waitFor(
       'three pods of attempt 3',
       async () => (await podNames('wordcount')).join() === 'wordcount-3-0,wordcount-3-1,wordcount-3-2',

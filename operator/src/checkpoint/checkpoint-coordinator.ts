@@ -162,7 +162,8 @@ export class CheckpointCoordinator {
     let { job } = input;
     const { storage, subject, ctx } = input;
     const attempt = job.status?.attempt ?? 0;
-    if (job.spec.state === 'suspended' || attempt === 0) return { job };
+    // Suspended: only the stop-with-savepoint of a suspend in savepoint mode (upgrade.ts).
+    if ((job.spec.state === 'suspended' && !wantsStopWithSavepoint(job)) || attempt === 0) return { job };
     const { clock, events, jobs } = this.#o;
     const ns = job.metadata!.namespace!;
     const name = job.metadata!.name!;
@@ -179,7 +180,9 @@ export class CheckpointCoordinator {
       );
     }
 
-    const recovered = await this.#recover(job, storage, pods, subject, ctx);
+    // No failure restarts while a suspend's stop-with-savepoint runs: the job is stopping anyway.
+    const recovered =
+      job.spec.state === 'suspended' ? undefined : await this.#recover(job, storage, pods, subject, ctx);
     if (recovered) return recovered;
 
     const states = pods.map((pod) => observeWorker(pod).state);

@@ -1,7 +1,9 @@
 import { makeJob } from '../testing/fixtures.ts';
 import {
   attemptParallelism,
+  gateSuspend,
   gateUpgrade,
+  suspendHeld,
   upgradeAfterSnapshot,
   upgradeHolding,
   wantsStopWithSavepoint,
@@ -90,5 +92,53 @@ describe('upgradeAfterSnapshot', () => {
     expect(upgradeAfterSnapshot(u, { ...sp, nonce: 'n1' }, 'completed', 'ok')).toBe(u);
     expect(upgradeAfterSnapshot(u, { id: 4, kind: 'checkpoint' }, 'completed', 'ok')).toBe(u);
     expect(upgradeAfterSnapshot(undefined, sp, 'completed', 'ok')).toBeUndefined();
+  });
+});
+
+describe('gateSuspend', () => {
+  it('holds the workers of a running savepoint-mode job until its stop-with-savepoint', () => {
+    const job = makeJob(
+      { upgradeMode: 'savepoint', state: 'suspended' },
+      { ...running, attemptSpecHash: 'h1' },
+    );
+    const g = gateSuspend(job, T0);
+    expect(g).toEqual({
+      hold: true,
+      upgrade: {
+        kind: 'suspend',
+        targetSpecHash: 'h1',
+        stage: 'Savepointing',
+        attemptParallelism: 2,
+        startedAt: '2026-11-23T10:00:00Z',
+      },
+    });
+    const held = makeJob(
+      { upgradeMode: 'savepoint', state: 'suspended' },
+      { ...running, upgrade: { ...g.upgrade } },
+    );
+    expect(suspendHeld(held)).toBe(true);
+    expect(wantsStopWithSavepoint(held)).toBe(true);
+    const taken = makeJob(
+      { upgradeMode: 'savepoint', state: 'suspended' },
+      { ...running, upgrade: { ...g.upgrade, stage: 'SavepointTaken' } },
+    );
+    expect(gateSuspend(taken, T0).hold).toBe(false);
+    expect(suspendHeld(taken)).toBe(false);
+  });
+
+  it('deletes at once in other modes, when not running, and does nothing while running', () => {
+    expect(gateSuspend(makeJob({ upgradeMode: 'last-state', state: 'suspended' }, running), T0).hold).toBe(
+      false,
+    );
+    expect(
+      gateSuspend(
+        makeJob({ upgradeMode: 'savepoint', state: 'suspended' }, { ...running, phase: 'Starting' }),
+        T0,
+      ).hold,
+    ).toBe(false);
+    expect(gateSuspend(makeJob({ upgradeMode: 'savepoint' }, running), T0)).toEqual({
+      hold: false,
+      upgrade: undefined,
+    });
   });
 });

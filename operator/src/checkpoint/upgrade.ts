@@ -16,6 +16,8 @@ import { rfc3339 } from '../streamjob/conditions.ts';
 
 /** `status.upgrade`. */
 export interface UpgradeState {
+  /** specChange (default): a SpecChanged attempt waits; suspend: deleting the pods waits. */
+  kind?: 'specChange' | 'suspend';
   /** workerSpecHash of the spec being upgraded to. */
   targetSpecHash: string;
   /**
@@ -92,6 +94,40 @@ export function upgradeHolding(job: StreamJob): boolean {
 /** Parallelism of the running attempt: the held one during an upgrade, else spec.parallelism. */
 export function attemptParallelism(job: StreamJob): number {
   return upgradeStateOf(job)?.attemptParallelism ?? job.spec.parallelism;
+}
+
+/**
+ * Whether `spec.state: suspended` may delete the workers now (upgradeMode=savepoint takes a
+ * stop-with-savepoint first, so resuming restores exactly where the job stopped).
+ * - Not suspended: nothing to decide (status.upgrade unchanged).
+ * - Suspended in savepoint mode while Running: hold, stage Savepointing (kind suspend).
+ * - A suspend savepoint under way: hold; taken or failed: delete (status.upgrade kept until the
+ *   resumed attempt starts and clears it).
+ * - Otherwise delete at once (last-state and stateless; or no running workers to snapshot).
+ */
+export function gateSuspend(job: StreamJob, nowMs: number): UpgradeGate {
+  const current = upgradeStateOf(job);
+  if (job.spec.state !== 'suspended') return { hold: false, upgrade: current };
+  if (current?.kind === 'suspend') return { hold: current.stage === 'Savepointing', upgrade: current };
+  if (job.spec.upgradeMode === 'savepoint' && job.status?.phase === 'Running') {
+    return {
+      hold: true,
+      upgrade: {
+        kind: 'suspend',
+        targetSpecHash: job.status.attemptSpecHash ?? '',
+        stage: 'Savepointing',
+        attemptParallelism: job.status.workers?.total ?? job.spec.parallelism,
+        startedAt: rfc3339(nowMs),
+      },
+    };
+  }
+  return { hold: false, upgrade: current };
+}
+
+/** Whether a suspend waits for its stop-with-savepoint (the core keeps the pods meanwhile). */
+export function suspendHeld(job: StreamJob): boolean {
+  const u = upgradeStateOf(job);
+  return job.spec.state === 'suspended' && u?.kind === 'suspend' && u.stage === 'Savepointing';
 }
 
 /** Whether the coordinator must take a stop-with-savepoint now. */

@@ -17,7 +17,14 @@
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
-import { attemptParallelism, gateUpgrade, upgradeHolding, type UpgradeGate } from '../checkpoint/upgrade.ts';
+import {
+  attemptParallelism,
+  gateSuspend,
+  gateUpgrade,
+  suspendHeld,
+  upgradeHolding,
+  type UpgradeGate,
+} from '../checkpoint/upgrade.ts';
 import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import {
@@ -204,16 +211,16 @@ export class StreamJobReconciler implements Reconciler {
       (v) => v.req.kind === 'restart' && v.verdict.result === 'Accepted',
     );
     let decision = decideAttempt(job, specHash, restartRequested);
-    // upgradeMode=savepoint (checkpoint/upgrade.ts): a SpecChanged attempt waits for the
-    // coordinator's stop-with-savepoint of the running attempt; progress is in status.upgrade.
+    // upgradeMode=savepoint (checkpoint/upgrade.ts): a SpecChanged attempt, or deleting the
+    // workers of a suspended job, waits for the coordinator's stop-with-savepoint of the running
+    // attempt; progress is in status.upgrade.
     let upgradeChanged = false;
     let gate: UpgradeGate | undefined;
-    if (this.#o.coordinator && (decision.start || job.status?.upgrade !== undefined)) {
-      gate = decision.start
-        ? gateUpgrade(job, decision.reason, specHash, now)
-        : { hold: false, upgrade: undefined };
-      if (gate.hold) decision = { start: false };
-      upgradeChanged = JSON.stringify(gate.upgrade) !== JSON.stringify(job.status?.upgrade);
+    if (this.#o.coordinator) {
+      const g = decision.start ? gateUpgrade(job, decision.reason, specHash, now) : gateSuspend(job, now);
+      if (g.hold) decision = { start: false };
+      upgradeChanged = JSON.stringify(g.upgrade) !== JSON.stringify(job.status?.upgrade);
+      gate = g;
     }
     if (!decision.start && toRecord.length === 0 && !upgradeChanged) return { events: [] };
 
@@ -223,11 +230,14 @@ export class StreamJobReconciler implements Reconciler {
       if (gate?.upgrade) {
         status.upgrade = { ...gate.upgrade };
         if (gate.upgrade.stage === 'Savepointing' && job.status?.upgrade === undefined) {
+          const suspend = gate.upgrade.kind === 'suspend';
           events.push({
             type: 'Normal',
-            reason: 'UpgradeStarted',
+            reason: suspend ? 'SuspendStarted' : 'UpgradeStarted',
             action: 'StopWithSavepoint',
-            note: `spec changed (upgradeMode=savepoint): taking a stop-with-savepoint of attempt ${job.status?.attempt} before starting the next attempt from it`,
+            note: suspend
+              ? `suspending (upgradeMode=savepoint): taking a stop-with-savepoint of attempt ${job.status?.attempt} before deleting its workers`
+              : `spec changed (upgradeMode=savepoint): taking a stop-with-savepoint of attempt ${job.status?.attempt} before starting the next attempt from it`,
           });
         }
       } else delete status.upgrade;
@@ -332,7 +342,8 @@ export class StreamJobReconciler implements Reconciler {
       );
 
     let workers = observe(await this.#listPods(job));
-    const plan = planPods(workers, suspended || attempt === 0);
+    // A suspend in upgradeMode=savepoint keeps the workers until their stop-with-savepoint.
+    const plan = planPods(workers, (suspended && !suspendHeld(job)) || attempt === 0);
     // A savepoint-mode upgrade holds the running attempt: no pods are created for it meanwhile
     // (its workers may be exiting after the stop-with-savepoint).
     if (upgradeHolding(job)) plan.create = [];
