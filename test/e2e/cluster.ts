@@ -1,0 +1,195 @@
+/**
+ * What the end-to-end tests use to drive the kind cluster: kubectl and helm from ./bin against
+ * the kubeconfig hack/kind-up.sh wrote, polling with deadlines, the chart install, and `mc`
+ * inside the dev MinIO pod (with the credentials it already has: none reach the test's output).
+ *
+ * The cluster and the images come from `make e2e` (kind-up, images); the tests install the chart.
+ */
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot, toolPath } from '../harness/paths.ts';
+
+export const clusterName = process.env.SLUICE_KIND_CLUSTER ?? 'sluice';
+const cacheDir = process.env.SLUICE_CACHE ?? join(homedir(), '.cache', 'sluice');
+export const kubeconfig =
+  process.env.SLUICE_KUBECONFIG ?? join(cacheDir, 'kind', `${clusterName}.kubeconfig`);
+export const systemNamespace = process.env.SLUICE_NAMESPACE ?? 'sluice-system';
+export const release = 'sluice';
+export const operatorDeployment = `${release}-operator`;
+export const minioDeployment = `${release}-minio`;
+export const operatorImage = 'sluice-operator:dev';
+export const minioImage = 'sluice-minio:dev';
+export const runtimeImage = 'sluice-runtime:dev';
+
+export type RunResult = { code: number; stdout: string; stderr: string };
+
+/** Runs a command; never throws for a non-zero exit (the caller asserts on `code`). */
+export function run(cmd: string, args: string[], input?: string): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = execFile(
+      cmd,
+      args,
+      { maxBuffer: 512 * 1024 * 1024, encoding: 'utf8', env: { ...process.env, KUBECONFIG: kubeconfig } },
+      (err, stdout, stderr) => {
+        if (err && typeof (err as { code?: unknown }).code !== 'number') {
+          reject(err);
+          return;
+        }
+        resolve({ code: err ? Number((err as { code: number }).code) : 0, stdout, stderr });
+      },
+    );
+    if (input !== undefined) child.stdin?.end(input);
+  });
+}
+
+/** Runs a command and returns its stdout; throws with the command and its stderr on failure. */
+export async function must(cmd: string, args: string[], input?: string): Promise<string> {
+  const r = await run(cmd, args, input);
+  if (r.code !== 0) {
+    throw new Error(`${cmd.split('/').pop()} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
+  }
+  return r.stdout;
+}
+
+export const kubectlPath = () => toolPath('kubectl');
+export const kubectl = (args: string[], input?: string) => run(kubectlPath(), args, input);
+export const kubectlOk = (args: string[], input?: string) => must(kubectlPath(), args, input);
+export async function kubectlJson<T>(args: string[]): Promise<T> {
+  return JSON.parse(await kubectlOk([...args, '-o', 'json'])) as T;
+}
+export const helm = (args: string[]) => must(toolPath('helm'), ['--kubeconfig', kubeconfig, ...args]);
+
+export type Probe<T> = { done: true; value: T } | { done: false; observed: string };
+
+/**
+ * Polls `probe` until it reports done, or fails after `timeoutMs` with what it last observed.
+ * A probe that throws counts as not done (the error is what was observed).
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<Probe<T>>,
+  timeoutMs: number,
+  intervalMs = 2000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let observed: string;
+  for (;;) {
+    try {
+      const p = await probe();
+      if (p.done) return p.value;
+      observed = p.observed;
+    } catch (err) {
+      observed = `error: ${err instanceof Error ? err.message : String(err)}`;
+    }
+    if (Date.now() >= deadline) {
+      throw new Error(
+        `timed out after ${Math.round(timeoutMs / 1000)}s waiting for ${what}; last observed: ${observed}`,
+      );
+    }
+    await new Promise((r) => setTimeout(r, intervalMs));
+  }
+}
+
+/** Fails fast with the command to run when the cluster is not there. */
+export async function requireCluster(): Promise<void> {
+  if (!existsSync(kubeconfig)) {
+    throw new Error(
+      `no kubeconfig at ${kubeconfig}: run 'make e2e' (it starts the kind cluster and builds the images)`,
+    );
+  }
+  const r = await kubectl(['get', '--raw', '/readyz']);
+  if (r.code !== 0) {
+    throw new Error(
+      `the kind cluster '${clusterName}' does not answer (${r.stderr.trim()}): run 'make kind-up'`,
+    );
+  }
+}
+
+/** A namespace that enforces the `restricted` Pod Security Standard. */
+export async function createRestrictedNamespace(name: string): Promise<void> {
+  const ns = {
+    apiVersion: 'v1',
+    kind: 'Namespace',
+    metadata: {
+      name,
+      labels: {
+        'pod-security.kubernetes.io/enforce': 'restricted',
+        'pod-security.kubernetes.io/warn': 'restricted',
+      },
+    },
+  };
+  await kubectlOk(['apply', '-f', '-'], JSON.stringify(ns));
+}
+
+async function dockerImageId(image: string): Promise<string> {
+  const id = (await must('docker', ['image', 'inspect', '--format', '{{.Id}}', image])).trim();
+  return id.replace(/^sha256:/, '').slice(0, 12);
+}
+
+/**
+ * `helm upgrade --install` of charts/sluice into the system namespace, exactly as
+ * hack/deploy.sh does: local images, pull policy Never, the operator image id as a pod
+ * annotation (a rebuilt image rolls out). Helm waits for the bucket hook Job.
+ */
+export async function installChart(): Promise<string> {
+  await createRestrictedNamespace(systemNamespace);
+  const opId = await dockerImageId(operatorImage);
+  const out = await helm([
+    'upgrade',
+    '--install',
+    release,
+    join(repoRoot, 'charts', 'sluice'),
+    '--namespace',
+    systemNamespace,
+    '--set',
+    'operator.image.pullPolicy=Never',
+    '--set',
+    'minio.image.pullPolicy=Never',
+    '--set-string',
+    `operator.podAnnotations.sluice\\.dev/image-id=${opId}`,
+    '--timeout',
+    '300s',
+  ]);
+  for (const d of [operatorDeployment, minioDeployment]) {
+    await kubectlOk(['-n', systemNamespace, 'rollout', 'status', `deployment/${d}`, '--timeout=300s']);
+  }
+  return out;
+}
+
+/**
+ * `mc ARGS...` inside the dev MinIO pod against its own server, logged in with the root
+ * credentials from the pod's environment (the chart's Secret); they never leave the pod.
+ */
+export async function mc(args: string[]): Promise<string> {
+  const script =
+    'export MC_CONFIG_DIR=/tmp/mc-e2e; ' +
+    'mc alias set dev http://127.0.0.1:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null; ' +
+    'exec mc "$@"';
+  return kubectlOk([
+    '-n',
+    systemNamespace,
+    'exec',
+    `deployment/${minioDeployment}`,
+    '-c',
+    'minio',
+    '--',
+    'sh',
+    '-ec',
+    script,
+    'sh',
+    ...args,
+  ]);
+}
+
+/** Keys (relative to `prefix`) of the objects under s3://bucket/prefix, recursively. */
+export async function listObjects(bucket: string, prefix: string): Promise<string[]> {
+  const out = await mc(['ls', '--json', '--recursive', `dev/${bucket}/${prefix}`]);
+  return out
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as { key?: string; status?: string; error?: unknown })
+    .filter((o) => o.status === 'success' && typeof o.key === 'string')
+    .map((o) => o.key as string);
+}

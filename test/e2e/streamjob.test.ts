@@ -1,0 +1,463 @@
+/**
+ * StreamJobs on a real cluster: the examples applied with kubectl run as real worker pods of
+ * the runtime image; records flow (worker progress logs), checkpoints complete into MinIO, an
+ * invalid manifest is refused with a readable message, suspend/resume removes and brings back
+ * the workers, a force-deleted worker is recovered, the committed output has every (word, count)
+ * at most once across all that, and deleting the job garbage-collects what it owned.
+ *
+ * Each run works in a namespace of its own (enforcing the `restricted` Pod Security Standard)
+ * and gives the examples an output prefix under it, so parallel runs and the demo do not mix.
+ * The scenarios of the wordcount block build on each other and run in order.
+ */
+import { jest } from '@jest/globals';
+import { join } from 'node:path';
+import type { StreamJob } from '../../api/src/streamjob.ts';
+import { repoRoot } from '../harness/paths.ts';
+import {
+  createRestrictedNamespace,
+  installChart,
+  kubectl,
+  kubectlJson,
+  kubectlOk,
+  listObjects,
+  mc,
+  requireCluster,
+  runtimeImage,
+  systemNamespace,
+  minioDeployment,
+  waitFor,
+  type Probe,
+} from './cluster.ts';
+
+jest.setTimeout(600_000);
+
+const ns = `sluice-e2e-${Date.now().toString(36)}`;
+
+type Condition = { type: string; status: string; reason?: string; message?: string };
+type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+type Pod = {
+  metadata: { name: string; uid: string; deletionTimestamp?: string; labels?: Record<string, string> };
+  spec: {
+    securityContext?: Record<string, unknown>;
+    containers: { image: string; env?: EnvVar[]; securityContext?: Record<string, unknown> }[];
+  };
+  status: { phase: string; conditions?: Condition[] };
+};
+type Job = StreamJob & { metadata: { generation?: number; uid?: string } };
+
+const exampleFile = (name: string) => join(repoRoot, 'examples', `${name}.yaml`);
+
+/** kubectl apply of an example, with a merge patch applied to it first (`kubectl patch --local`). */
+async function applyExample(file: string, patch: Record<string, unknown>): Promise<void> {
+  const manifest = await kubectlOk([
+    'patch',
+    '--local',
+    '-f',
+    exampleFile(file),
+    '--type',
+    'merge',
+    '-p',
+    JSON.stringify(patch),
+    '-o',
+    'json',
+  ]);
+  await kubectlOk(['-n', ns, 'apply', '-f', '-'], manifest);
+}
+
+const getJob = (name: string) => kubectlJson<Job>(['-n', ns, 'get', 'streamjob', name]);
+
+async function jobPods(name: string): Promise<Pod[]> {
+  const list = await kubectlJson<{ items: Pod[] }>(['-n', ns, 'get', 'pods', '-l', `sluice.dev/job=${name}`]);
+  return list.items;
+}
+
+const condition = (job: Job, type: string) => job.status?.conditions?.find((c) => c.type === type);
+
+function summary(job: Job, pods: Pod[] = []): string {
+  const conds = (job.status?.conditions ?? []).map((c) => `${c.type}=${c.status}(${c.reason}: ${c.message})`);
+  return (
+    `phase=${job.status?.phase} attempt=${job.status?.attempt} restarts=${job.status?.restarts ?? 0} ` +
+    `workers=${job.status?.workers?.ready}/${job.status?.workers?.total} ${conds.join(' ')} ` +
+    `pods=[${pods.map((p) => `${p.metadata.name}:${p.status.phase}`).join(' ')}]`
+  );
+}
+
+const isRunningReady = (p: Pod) =>
+  !p.metadata.deletionTimestamp &&
+  p.status.phase === 'Running' &&
+  (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
+
+/**
+ * Waits until the job is Ready=True for its current generation, with `parallelism` ready worker
+ * pods of its current attempt (and no other pods), and `extra` holds. Returns the job and pods.
+ */
+async function waitReady(
+  name: string,
+  timeoutMs: number,
+  extra: (job: Job) => boolean = () => true,
+): Promise<{ job: Job; pods: Pod[] }> {
+  return waitFor(
+    `StreamJob ${name} Ready`,
+    async (): Promise<Probe<{ job: Job; pods: Pod[] }>> => {
+      const job = await getJob(name);
+      const pods = await jobPods(name);
+      const attempt = job.status?.attempt;
+      const current = pods.filter((p) => p.metadata.name.startsWith(`${name}-${attempt}-`));
+      const ok =
+        condition(job, 'Ready')?.status === 'True' &&
+        job.status?.observedGeneration === job.metadata.generation &&
+        current.length === job.spec.parallelism &&
+        current.every(isRunningReady) &&
+        pods.length === current.length &&
+        extra(job);
+      return ok
+        ? { done: true, value: { job, pods: current } }
+        : { done: false, observed: summary(job, pods) };
+    },
+    timeoutMs,
+  );
+}
+
+type Progress = { recordsRead: number; recordsProcessed: number; recordsWritten: number };
+
+/** Waits for a `progress` log line (every 30 s) with records read and written, from every pod. */
+async function waitRecordsFlow(pods: Pod[]): Promise<Map<string, Progress>> {
+  const seen = new Map<string, Progress>();
+  await waitFor(
+    `progress log lines with records from ${pods.map((p) => p.metadata.name).join(', ')}`,
+    async () => {
+      for (const p of pods) {
+        if (seen.has(p.metadata.name)) continue;
+        const r = await kubectl(['-n', ns, 'logs', p.metadata.name]);
+        const lines = r.stdout
+          .split('\n')
+          .filter((l) => l.includes('"msg":"progress"'))
+          .map((l) => JSON.parse(l) as Progress);
+        const last = lines.at(-1);
+        if (last && last.recordsRead > 0 && last.recordsProcessed > 0 && last.recordsWritten > 0) {
+          seen.set(p.metadata.name, last);
+        }
+      }
+      return seen.size === pods.length
+        ? { done: true, value: seen }
+        : { done: false, observed: `progress with records from [${[...seen.keys()].join(', ')}]` };
+    },
+    90_000,
+    3000,
+  );
+  return seen;
+}
+
+/** Waits for a completed checkpoint with an id above `after`; returns status.checkpoints.lastCompleted. */
+async function waitCheckpoint(name: string, after: number, timeoutMs: number) {
+  return waitFor(
+    `a checkpoint of ${name} with id > ${after}`,
+    async () => {
+      const job = await getJob(name);
+      const last = job.status?.checkpoints?.lastCompleted;
+      return last && last.id > after
+        ? { done: true, value: last }
+        : {
+            done: false,
+            observed: `lastCompleted=${JSON.stringify(last)} checkpoints=${JSON.stringify(job.status?.checkpoints)} ${summary(job)}`,
+          };
+    },
+    timeoutMs,
+  );
+}
+
+/** The bucket the workers write to, from their pod spec (a plain value, not a secret). */
+const storageBucket = (pod: Pod) =>
+  pod.spec.containers[0]?.env?.find((e) => e.name === 'SLUICE_STORAGE_BUCKET')?.value ?? '';
+
+async function expectCheckpointObjects(bucket: string, path: string, parallelism: number): Promise<void> {
+  const keys = await listObjects(bucket, `${path}/`);
+  const expected = ['_metadata', ...Array.from({ length: parallelism }, (_, i) => `state-${i}.snap`)];
+  expect(keys.sort()).toEqual(expected.sort());
+}
+
+beforeAll(async () => {
+  await requireCluster();
+  await installChart();
+  await createRestrictedNamespace(ns);
+});
+
+afterAll(async () => {
+  if (process.env.SLUICE_E2E_KEEP_NAMESPACE === '1') return;
+  await kubectl(['delete', 'namespace', ns, '--wait=false']);
+});
+
+describe('an invalid StreamJob', () => {
+  it('is refused by kubectl apply with messages that name the fields', async () => {
+    const bad = {
+      apiVersion: 'sluice.dev/v1alpha1',
+      kind: 'StreamJob',
+      metadata: { name: 'invalid' },
+      spec: {
+        image: runtimeImage,
+        job: { entry: 'wordcount' },
+        parallelism: 5,
+        maxParallelism: 4,
+        checkpoint: { intervalSeconds: 0 },
+      },
+    };
+    const r = await kubectl(['-n', ns, 'apply', '-f', '-'], JSON.stringify(bad));
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toContain('The StreamJob "invalid" is invalid');
+    expect(r.stderr).toContain(
+      'spec.checkpoint.intervalSeconds: Invalid value: 0: spec.checkpoint.intervalSeconds in body should be greater than or equal to 1',
+    );
+    expect(r.stderr).toContain(
+      'spec.parallelism must not exceed spec.maxParallelism (each worker owns at least one key group)',
+    );
+    const get = await kubectl(['-n', ns, 'get', 'streamjob', 'invalid']);
+    expect(get.stderr).toMatch(/NotFound|not found/);
+  });
+});
+
+describe('examples/nexmark-q5.yaml', () => {
+  const name = 'nexmark-q5';
+
+  it('runs 4 workers that process events and complete checkpoints, and is deleted', async () => {
+    // The example asks for 4 × 250m CPU, more than a 2-core kind node has left beside the
+    // control plane; a lower request lets all 4 schedule (the limits stay).
+    await applyExample(name, {
+      spec: {
+        podTemplate: { resources: { requests: { cpu: '100m' } } },
+        job: { config: { output: { s3: { prefix: `outputs/${ns}/${name}/` } } } },
+      },
+    });
+    const { pods } = await waitReady(name, 240_000);
+    expect(pods.map((p) => p.metadata.name).sort()).toEqual([0, 1, 2, 3].map((i) => `${name}-1-${i}`));
+    await waitRecordsFlow(pods);
+    const last = await waitCheckpoint(name, 0, 120_000);
+    await expectCheckpointObjects(storageBucket(pods[0] as Pod), last.path, 4);
+
+    await kubectlOk(['-n', ns, 'delete', 'streamjob', name]);
+    await waitFor(
+      `the pods of ${name} to be gone`,
+      async () => {
+        const left = await jobPods(name);
+        return left.length === 0
+          ? { done: true, value: undefined }
+          : { done: false, observed: left.map((p) => p.metadata.name).join(' ') };
+      },
+      120_000,
+    );
+  });
+});
+
+describe('examples/wordcount.yaml', () => {
+  const name = 'wordcount';
+  const outputPrefix = `outputs/${ns}/${name}/`;
+  let bucket = '';
+
+  it('becomes Ready with real worker pods of the runtime image that pass the restricted profile', async () => {
+    await applyExample(name, { spec: { job: { config: { output: { s3: { prefix: outputPrefix } } } } } });
+    const { job, pods } = await waitReady(name, 180_000);
+    expect(job.status?.phase).toBe('Running');
+    expect(job.status?.attempt).toBe(1);
+    expect(job.status?.workers).toMatchObject({ ready: 2, total: 2 });
+    expect(pods.map((p) => p.metadata.name).sort()).toEqual([`${name}-1-0`, `${name}-1-1`]);
+    for (const p of pods) {
+      expect(p.spec.containers[0]?.image).toBe(runtimeImage);
+      expect(p.spec.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
+      expect(p.spec.containers[0]?.securityContext).toMatchObject({
+        readOnlyRootFilesystem: true,
+        allowPrivilegeEscalation: false,
+        capabilities: { drop: ['ALL'] },
+      });
+      // Credentials reach the worker only as Secret references.
+      const env = p.spec.containers[0]?.env ?? [];
+      for (const v of ['SLUICE_STORAGE_ACCESS_KEY', 'SLUICE_STORAGE_SECRET_KEY']) {
+        const e = env.find((x) => x.name === v);
+        expect(e?.value).toBeUndefined();
+        expect(e?.valueFrom?.secretKeyRef?.name).toBeTruthy();
+      }
+    }
+    bucket = storageBucket(pods[0] as Pod);
+    expect(bucket).not.toBe('');
+  });
+
+  it('processes records (worker progress logs) and completes checkpoints into MinIO', async () => {
+    const pods = (await jobPods(name)).filter(isRunningReady);
+    const progress = await waitRecordsFlow(pods);
+    for (const p of progress.values()) expect(p.recordsWritten).toBeGreaterThan(0);
+    const job = await getJob(name);
+    const interval = job.spec.checkpoint?.intervalSeconds ?? 30;
+    const last = await waitCheckpoint(name, 0, (2 * interval + 60) * 1000);
+    expect(last.path).toContain(`${ns}/${name}/${job.metadata.uid}/checkpoints/chk-${last.id}`);
+    await expectCheckpointObjects(bucket, last.path, 2);
+    // The two-phase sink commits its part files with the checkpoint.
+    await waitFor(
+      'committed output part files',
+      async () => {
+        const keys = (await listObjects(bucket, outputPrefix)).filter((k) => !k.startsWith('_tmp/'));
+        return keys.length > 0
+          ? { done: true, value: keys }
+          : { done: false, observed: 'no committed part file' };
+      },
+      60_000,
+    );
+  });
+
+  it('is brought back to Ready after a worker pod is force-deleted', async () => {
+    const before = await getJob(name);
+    const attempt = before.status?.attempt ?? 0;
+    const restarts = before.status?.restarts ?? 0;
+    const lastId = before.status?.checkpoints?.lastCompleted?.id ?? 0;
+    await kubectlOk(['-n', ns, 'delete', 'pod', `${name}-${attempt}-1`, '--grace-period=0', '--force']);
+    const { job, pods } = await waitReady(
+      name,
+      240_000,
+      (j) => (j.status?.attempt ?? 0) > attempt && (j.status?.restarts ?? 0) > restarts,
+    );
+    expect(condition(job, 'Degraded')?.status).toBe('False');
+    // The new attempt restored the latest completed checkpoint (or a later one).
+    expect(job.status?.restoredFrom?.kind).toBe('checkpoint');
+    expect(job.status?.restoredFrom?.id ?? 0).toBeGreaterThanOrEqual(lastId);
+    const restoredId = job.status?.restoredFrom?.id;
+    await waitFor(
+      'the new workers to log the restore',
+      async () => {
+        const logs = await Promise.all(pods.map((p) => kubectl(['-n', ns, 'logs', p.metadata.name])));
+        const ok = logs.every((l) =>
+          l.stdout
+            .split('\n')
+            .some(
+              (line) =>
+                line.includes('"msg":"restored state"') && line.includes(`"checkpointId":${restoredId}`),
+            ),
+        );
+        return ok
+          ? { done: true, value: undefined }
+          : { done: false, observed: 'no "restored state" line yet' };
+      },
+      60_000,
+    );
+  });
+
+  it('suspends (workers removed) and resumes (workers back, processing again)', async () => {
+    const before = await getJob(name);
+    const attempt = before.status?.attempt ?? 0;
+    await kubectlOk([
+      '-n',
+      ns,
+      'patch',
+      'streamjob',
+      name,
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"state":"suspended"}}',
+    ]);
+    const suspended = await waitFor(
+      `${name} Suspended without pods`,
+      async () => {
+        const job = await getJob(name);
+        const pods = await jobPods(name);
+        return job.status?.phase === 'Suspended' && pods.length === 0
+          ? { done: true, value: job }
+          : { done: false, observed: summary(job, pods) };
+      },
+      120_000,
+    );
+    expect(condition(suspended, 'Ready')).toMatchObject({ status: 'False', reason: 'Suspended' });
+    const lastId = suspended.status?.checkpoints?.lastCompleted?.id ?? 0;
+
+    await kubectlOk([
+      '-n',
+      ns,
+      'patch',
+      'streamjob',
+      name,
+      '--type',
+      'merge',
+      '-p',
+      '{"spec":{"state":"running"}}',
+    ]);
+    const { job, pods } = await waitReady(name, 180_000, (j) => (j.status?.attempt ?? 0) > attempt);
+    expect(job.status?.attemptReason).toBe('Resumed');
+    expect(pods.map((p) => p.metadata.name).sort()).toEqual(
+      [0, 1].map((i) => `${name}-${job.status?.attempt}-${i}`),
+    );
+    await waitRecordsFlow(pods);
+    const interval = job.spec.checkpoint?.intervalSeconds ?? 30;
+    await waitCheckpoint(name, lastId, (2 * interval + 60) * 1000);
+  });
+
+  it('has committed every (word, count) at most once across the failure and the suspension', async () => {
+    const keys = (await listObjects(bucket, outputPrefix)).filter((k) => !k.startsWith('_tmp/'));
+    const attempts = new Set(keys.map((k) => /^part-a(\d+)-/.exec(k)?.[1]));
+    expect(attempts.size).toBeGreaterThanOrEqual(2);
+    const text = await mc(['cat', ...keys.map((k) => `dev/${bucket}/${outputPrefix}${k}`)]);
+    const seen = new Set<string>();
+    const duplicates: string[] = [];
+    let records = 0;
+    for (const line of text.split('\n')) {
+      if (line.trim() === '') continue;
+      const r = JSON.parse(line) as { word: string; count: number };
+      expect(typeof r.word).toBe('string');
+      expect(r.count).toBeGreaterThanOrEqual(1);
+      const key = `${r.word}\u0000${r.count}`;
+      if (seen.has(key)) duplicates.push(`${r.word}#${r.count}`);
+      seen.add(key);
+      records++;
+    }
+    expect(records).toBeGreaterThan(1000);
+    expect(duplicates.slice(0, 10)).toEqual([]);
+  });
+
+  it('keeps the storage credentials out of the worker logs', async () => {
+    const secret = await kubectlJson<{ data: Record<string, string> }>([
+      '-n',
+      systemNamespace,
+      'get',
+      'secret',
+      minioDeployment,
+    ]);
+    const secretKey = Buffer.from(secret.data.secretKey ?? '', 'base64').toString('utf8');
+    for (const p of (await jobPods(name)).filter(isRunningReady)) {
+      const log = (await kubectlOk(['-n', ns, 'logs', p.metadata.name])).toString();
+      expect(log.length).toBeGreaterThan(0);
+      expect(log.includes(secretKey)).toBe(false);
+    }
+  });
+
+  it('is deleted with its pods, Service, ServiceAccount, Role, RoleBinding and Secret (garbage collection)', async () => {
+    const job = await getJob(name);
+    const kinds = 'pods,services,serviceaccounts,roles,rolebindings,secrets';
+    const owned = async () =>
+      (
+        await kubectlJson<{ items: { kind: string; metadata: { name: string } }[] }>([
+          '-n',
+          ns,
+          'get',
+          kinds,
+          '-l',
+          `sluice.dev/job=${name}`,
+        ])
+      ).items.map((o) => `${o.kind}/${o.metadata.name}`);
+    const beforeDelete = await owned();
+    for (const kind of ['Pod', 'Service', 'ServiceAccount', 'Role', 'RoleBinding', 'Secret']) {
+      expect(beforeDelete.some((o) => o.startsWith(`${kind}/`))).toBe(true);
+    }
+    // Background propagation: the StreamJob goes at once, the garbage collector removes the rest.
+    await kubectlOk(['-n', ns, 'delete', 'streamjob', name, '--cascade=background']);
+    const gone = await kubectl(['-n', ns, 'get', 'streamjob', name]);
+    expect(gone.stderr).toMatch(/NotFound|not found/);
+    await waitFor(
+      `the garbage collector to delete what StreamJob ${name} (uid ${job.metadata.uid}) owned`,
+      async () => {
+        const left = await owned();
+        return left.length === 0
+          ? { done: true, value: undefined }
+          : { done: false, observed: left.join(' ') };
+      },
+      120_000,
+    );
+  });
+});
