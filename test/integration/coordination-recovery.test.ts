@@ -6,6 +6,7 @@
  */
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
+import { CoreV1Api } from '@kubernetes/client-node';
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import {
   Jobs,
@@ -119,5 +120,49 @@ describe('failure recovery (operator + real workers)', () => {
     expectExactlyOnce(out, expected);
     const events = await eventsAbout(env.kubeConfig, env.namespace, 'wc');
     expect(events.some((ev) => ev.reason === 'WorkerFailed' && ev.type === 'Warning')).toBe(true);
+  });
+
+  it('replaces the attempt when a worker pod is deleted; the output is exactly once', async () => {
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = 'wcdel';
+    manifest.spec.parallelism = 2;
+    manifest.spec.job.config = {
+      input: { s3: { prefix: 'corpus/', rate: 60 } },
+      output: { s3: { prefix: 'out-del/', rollBytes: 4096 } },
+    };
+    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
+    manifest.spec.restartPolicy = {
+      maxRestarts: 3,
+      backoffSeconds: 1,
+      maxBackoffSeconds: 10,
+      notReadyTimeoutSeconds: 120,
+    };
+    delete manifest.spec.podTemplate;
+    await jobs.create(manifest);
+    await waitFor(
+      'a completed checkpoint in attempt 1',
+      async () => ((await jobs.get('wcdel')).status?.checkpoints?.lastCompleted?.id ?? 0) >= 2,
+      60_000,
+    );
+    await env.kubeConfig
+      .makeApiClient(CoreV1Api)
+      .deleteNamespacedPod({ name: 'wcdel-1-0', namespace: env.namespace });
+    const restarted = await waitFor(
+      'a new attempt after the deletion',
+      async () => {
+        const j = await jobs.get('wcdel');
+        return (j.status?.attempt ?? 0) >= 2 && j;
+      },
+      60_000,
+    );
+    expect(restarted.status).toMatchObject({ attemptReason: 'WorkerFailed' });
+    expect(restarted.status!.restoredFrom!.kind).toBe('checkpoint');
+    await waitFor(
+      'the bounded job finished',
+      async () => (await jobs.get('wcdel')).status?.phase === 'Finished',
+      120_000,
+    );
+    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out-del/');
+    expectExactlyOnce(out, expected);
   });
 });

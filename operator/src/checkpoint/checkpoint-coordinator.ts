@@ -29,13 +29,19 @@ import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import { isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';
-import { LABEL_ATTEMPT, selectorString, workerSelector } from '../streamjob/names.ts';
+import { LABEL_ATTEMPT, selectorString, workerPodName, workerSelector } from '../streamjob/names.ts';
 import { NONCE_PATTERN, pendingRequests } from '../streamjob/requests.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
 import { PROGRESSING, rfc3339, setCondition } from '../streamjob/conditions.ts';
 import { observeWorker } from '../streamjob/workers.ts';
-import { decideRecovery, restoreCandidates, WORKER_FAILED, type WorkerHealth } from './failure-recovery.ts';
+import {
+  attemptHasRun,
+  decideRecovery,
+  restoreCandidates,
+  WORKER_FAILED,
+  type WorkerHealth,
+} from './failure-recovery.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
 import { checkpointsToDelete, type StoredCheckpoint } from './retention.ts';
 import {
@@ -401,6 +407,19 @@ export class CheckpointCoordinator {
               : undefined,
       };
     });
+    // Workers deleted from an attempt that has run count as failed (the core does not recreate them).
+    const p = attemptParallelism(job);
+    if (attemptHasRun(pods.map((pod) => observeWorker(pod).state))) {
+      const present = new Set(pods.map((pod) => observeWorker(pod).index));
+      for (let i = 0; i < p; i++) {
+        if (!present.has(i))
+          workers.push({
+            name: workerPodName(job.metadata!.name!, job.status?.attempt ?? 0, i),
+            failed: true,
+            detail: 'pod deleted',
+          });
+      }
+    }
     const restarts = job.status?.restarts ?? 0;
     const d = decideRecovery({ now, policy, restarts, workers });
     if (d.action === 'none') return undefined;

@@ -1,4 +1,4 @@
-import { decideRecovery, restoreCandidates } from './failure-recovery.ts';
+import { attemptHasRun, decideRecovery, restoreCandidates } from './failure-recovery.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const policy = { maxRestarts: 3, backoffSeconds: 2, maxBackoffSeconds: 10, notReadyTimeoutSeconds: 60 };
@@ -48,5 +48,20 @@ describe('restoreCandidates', () => {
     );
     expect(c.map((x) => x.path)).toEqual(['p/chk-7', 'p/sp-5-n', 'p/chk-6', 'p/sp-1-x']);
     expect(restoreCandidates({}, [])).toEqual([]);
+  });
+});
+
+describe('deleted workers', () => {
+  it('an attempt has run once a worker was up; a deleted worker waits for a known failure time', () => {
+    expect(attemptHasRun(['starting', 'starting'])).toBe(false);
+    expect(attemptHasRun(['ready'])).toBe(true);
+    expect(attemptHasRun(['failed', 'starting'])).toBe(true);
+    const deleted = { name: 'wc-1-0', failed: true, detail: 'pod deleted' };
+    expect(decideRecovery({ now: T0, policy, restarts: 0, workers: [deleted] })).toMatchObject({
+      action: 'wait',
+    });
+    expect(decideRecovery({ now: T0 + 2000, policy, restarts: 0, workers: [deleted, bad] }).action).toBe(
+      'restart',
+    );
   });
 });

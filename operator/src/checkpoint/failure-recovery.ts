@@ -22,6 +22,17 @@ export interface WorkerHealth {
   detail?: string;
 }
 
+/**
+ * Whether the current attempt has run: one of its workers is or was up (ready, failed or
+ * succeeded). Workers become ready only once connected to every peer, so a pod missing from an
+ * attempt that has run was deleted and counts as a failed worker. (The core recreates a deleted
+ * pod in the same attempt; its peers lose their shuffle connection and fail, which replaces the
+ * attempt as well — this check covers a pod that could not be recreated.)
+ */
+export function attemptHasRun(states: readonly string[]): boolean {
+  return states.some((s) => s === 'ready' || s === 'failed' || s === 'succeeded');
+}
+
 /** What to do about failed workers now. */
 export type RecoveryDecision =
   | { action: 'none' }
@@ -51,7 +62,9 @@ export function decideRecovery(o: {
       message: `worker(s) ${what} failed and the restart budget of ${o.policy.maxRestarts} is spent; fix the cause and request a restart (sluice.dev/restart) or raise spec.restartPolicy.maxRestarts`,
     };
   }
-  const at = Math.max(...failed.map((w) => w.failedAt ?? o.now));
+  // Backoff from the latest known failure time; a deleted worker has none (its peers' exits do).
+  const times = failed.map((w) => w.failedAt).filter((t): t is number => t !== undefined);
+  const at = times.length > 0 ? Math.max(...times) : o.now;
   const due = at + restartDelayMs(o.policy, o.restarts);
   if (o.now < due) {
     return {
