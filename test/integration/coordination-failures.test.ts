@@ -1,0 +1,153 @@
+/**
+ * Failure-recovery edge cases on real workers (process kubelet): a restore source whose
+ * `_metadata` is corrupt falls back to the previous completed checkpoint still in storage (with
+ * a Warning Event), and a job whose workers keep failing stops at phase Failed once
+ * spec.restartPolicy.maxRestarts is spent.
+ */
+import { join } from 'node:path';
+import { jest } from '@jest/globals';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { metadataKey } from '../../api/src/layout.ts';
+import type { StreamJob } from '../../api/src/streamjob.ts';
+import {
+  Jobs,
+  createStorageSecret,
+  eventsAbout,
+  exampleJob,
+  startInProcessOperator,
+  waitFor,
+  type InProcessOperator,
+} from '../../operator/src/testing/integration.ts';
+import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import { ProcessKubelet } from '../harness/process-kubelet.ts';
+import { corpus } from '../harness/wordcount-reference.ts';
+
+jest.setTimeout(150_000);
+
+const SECRET = 'sluice-storage-credentials';
+
+describe('failure recovery edge cases (operator + real workers)', () => {
+  let env: TestEnv;
+  let jobs: Jobs;
+  let core: CoreV1Api;
+  let kubelet: ProcessKubelet;
+  let operator: InProcessOperator;
+
+  beforeAll(async () => {
+    env = await setupTestEnv('coordination-fail');
+    jobs = new Jobs(env.kubeConfig, env.namespace);
+    core = env.kubeConfig.makeApiClient(CoreV1Api);
+    for (const [name, text] of corpus(4, 300, 19)) {
+      await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
+    }
+    await createStorageSecret(env.kubeConfig, env.namespace, SECRET, env.state);
+    kubelet = new ProcessKubelet({
+      kubeConfig: env.kubeConfig,
+      state: env.state,
+      namespace: env.namespace,
+      logDir: join(env.state.workDir, `workers-${env.namespace}`),
+    });
+    kubelet.start();
+    operator = await startInProcessOperator({
+      kubeConfig: env.kubeConfig,
+      namespace: env.namespace,
+      bucket: env.bucket,
+      state: env.state,
+      secret: SECRET,
+      logFile: join(env.state.workDir, `operator-${env.namespace}.log`),
+    });
+  });
+
+  afterAll(async () => {
+    await kubelet?.stop();
+    await operator?.stop();
+    await env?.cleanup();
+  });
+
+  function wordcount(name: string, backoffSeconds: number, maxRestarts: number) {
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = name;
+    manifest.spec.parallelism = 2;
+    manifest.spec.job.config = {
+      input: { s3: { prefix: 'corpus/', rate: 60 } },
+      output: { s3: { prefix: `${name}-out/`, rollBytes: 4096 } },
+    };
+    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 3 };
+    manifest.spec.restartPolicy = {
+      maxRestarts,
+      backoffSeconds,
+      maxBackoffSeconds: 10,
+      notReadyTimeoutSeconds: 120,
+    };
+    delete manifest.spec.podTemplate;
+    return manifest;
+  }
+
+  const podPhases = async (job: string) =>
+    (
+      await core.listNamespacedPod({ namespace: env.namespace, labelSelector: `sluice.dev/job=${job}` })
+    ).items.map((p) => p.status?.phase);
+
+  it('falls back to the previous completed checkpoint when the newest _metadata is corrupt', async () => {
+    await jobs.create(wordcount('wcfb', 4, 3));
+    await waitFor(
+      'three completed checkpoints',
+      async () => ((await jobs.get('wcfb')).status?.checkpoints?.lastCompleted?.id ?? 0) >= 3,
+      60_000,
+    );
+    kubelet.kill('wcfb-1-1', 'SIGKILL');
+    // Once every worker of attempt 1 has failed no checkpoint can complete any more.
+    await waitFor(
+      'both workers failed',
+      async () => (await podPhases('wcfb')).every((p) => p === 'Failed'),
+      30_000,
+    );
+    const newest = (await jobs.get('wcfb')).status!.checkpoints!.lastCompleted!;
+    await env.minio.putObject(env.bucket, metadataKey(newest.path), Buffer.from('{"not":"metadata"'));
+
+    const restarted: StreamJob = await waitFor(
+      'attempt 2',
+      async () => {
+        const j = await jobs.get('wcfb');
+        return (j.status?.attempt ?? 0) >= 2 && j;
+      },
+      60_000,
+    );
+    expect(restarted.status!.restoredFrom!.kind).toBe('checkpoint');
+    expect(restarted.status!.restoredFrom!.id).toBeLessThan(newest.id);
+    const events = await waitFor('a RestoreFallback Event', async () => {
+      const all = await eventsAbout(env.kubeConfig, env.namespace, 'wcfb');
+      return all.find((e) => e.reason === 'RestoreFallback' && e.type === 'Warning');
+    });
+    expect(events.note).toContain(`${newest.path}/_metadata is not valid JSON`);
+    await waitFor(
+      'attempt 2 running',
+      async () => (await jobs.get('wcfb')).status?.phase === 'Running',
+      60_000,
+    );
+  });
+
+  it('stops at phase Failed once the restart budget is spent', async () => {
+    const manifest = wordcount('wcbad', 1, 1);
+    manifest.spec.job.entry = 'no-such-job';
+    await jobs.create(manifest);
+    const failed = await waitFor(
+      'phase Failed',
+      async () => {
+        const j = await jobs.get('wcbad');
+        return j.status?.phase === 'Failed' && j;
+      },
+      90_000,
+    );
+    expect(failed.status).toMatchObject({ attempt: 2, restarts: 1 });
+    expect(failed.status!.conditions!.find((c) => c.type === 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'WorkerFailed',
+    });
+    const events = await waitFor('a RestartBudgetExhausted Event', async () => {
+      const all = await eventsAbout(env.kubeConfig, env.namespace, 'wcbad');
+      return all.find((e) => e.reason === 'RestartBudgetExhausted');
+    });
+    expect(events.note).toMatch(/restart budget of 1 is spent/);
+  });
+});
