@@ -132,10 +132,11 @@ describe('failure recovery edge cases (operator + real workers)', () => {
     manifest.spec.job.entry = 'no-such-job';
     await jobs.create(manifest);
     const failed = await waitFor(
-      'phase Failed',
+      'phase Failed and Degraded=True',
       async () => {
         const j = await jobs.get('wcbad');
-        return j.status?.phase === 'Failed' && j;
+        const degraded = j.status?.conditions?.find((c) => c.type === 'Degraded');
+        return j.status?.phase === 'Failed' && degraded?.status === 'True' && j;
       },
       90_000,
     );

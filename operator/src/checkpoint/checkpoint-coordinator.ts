@@ -33,13 +33,14 @@ import { LABEL_ATTEMPT, selectorString, workerPodName, workerSelector } from '..
 import { NONCE_PATTERN, pendingRequests } from '../streamjob/requests.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
-import { PROGRESSING, rfc3339, setCondition } from '../streamjob/conditions.ts';
+import { DEGRADED, PROGRESSING, rfc3339, setCondition } from '../streamjob/conditions.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import {
   attemptHasRun,
   decideRecovery,
   restoreCandidates,
   WORKER_FAILED,
+  workerHealth,
   type WorkerHealth,
 } from './failure-recovery.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
@@ -383,31 +384,8 @@ export class CheckpointCoordinator {
   ): Promise<CoordinatorStepResult | undefined> {
     const now = this.#o.clock.now();
     const policy = job.spec.restartPolicy;
-    const workers: WorkerHealth[] = pods.map((pod) => {
-      const w = observeWorker(pod);
-      const term = pod.status?.containerStatuses?.map((c) => c.state?.terminated).find((t) => t);
-      const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
-      const notReadySince =
-        ready?.status === 'False' && ready.lastTransitionTime
-          ? new Date(ready.lastTransitionTime).getTime()
-          : undefined;
-      const notReadyTooLong =
-        (w.state === 'starting' || w.state === 'stuck') &&
-        notReadySince !== undefined &&
-        now - notReadySince > policy.notReadyTimeoutSeconds * 1000;
-      return {
-        name: w.name,
-        failed: w.state === 'failed' || notReadyTooLong,
-        failedAt: term?.finishedAt ? new Date(term.finishedAt).getTime() : undefined,
-        detail:
-          w.state === 'failed'
-            ? w.message
-            : notReadyTooLong
-              ? `not ready for more than ${policy.notReadyTimeoutSeconds}s`
-              : undefined,
-      };
-    });
-    // Workers deleted from an attempt that has run count as failed (the core does not recreate them).
+    const workers: WorkerHealth[] = pods.map((pod) => workerHealth(pod, now, policy));
+    // Workers missing from an attempt that has run count as failed (failure-recovery.ts attemptHasRun).
     const p = attemptParallelism(job);
     if (attemptHasRun(pods.map((pod) => observeWorker(pod).state))) {
       const present = new Set(pods.map((pod) => observeWorker(pod).index));
@@ -435,7 +413,13 @@ export class CheckpointCoordinator {
           action: 'GiveUp',
           note: d.message,
         });
-        job = await this.#o.jobs.writeStatus(job, { ...(job.status ?? {}), phase: 'Failed' });
+        // Degraded in the same write (the core's status step keeps both while the workers are failed).
+        const conditions = setCondition(
+          job.status?.conditions,
+          { type: DEGRADED, status: 'True', reason: 'WorkerFailed', message: d.message },
+          now,
+        );
+        job = await this.#o.jobs.writeStatus(job, { ...(job.status ?? {}), phase: 'Failed', conditions });
       }
       return { job };
     }

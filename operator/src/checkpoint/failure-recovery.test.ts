@@ -1,4 +1,5 @@
-import { attemptHasRun, decideRecovery, restoreCandidates } from './failure-recovery.ts';
+import type { V1Pod } from '@kubernetes/client-node';
+import { attemptHasRun, decideRecovery, restoreCandidates, workerHealth } from './failure-recovery.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const policy = { maxRestarts: 3, backoffSeconds: 2, maxBackoffSeconds: 10, notReadyTimeoutSeconds: 60 };
@@ -63,5 +64,50 @@ describe('deleted workers', () => {
     expect(decideRecovery({ now: T0 + 2000, policy, restarts: 0, workers: [deleted, bad] }).action).toBe(
       'restart',
     );
+  });
+});
+
+describe('workerHealth', () => {
+  const pod = (status: V1Pod['status']): V1Pod => ({
+    metadata: { name: 'wc-1-0', labels: { 'sluice.dev/attempt': '1', 'sluice.dev/subtask': '0' } },
+    status,
+  });
+  const readyCond = (status: 'True' | 'False', at: number) => ({
+    type: 'Ready',
+    status,
+    lastTransitionTime: new Date(at),
+  });
+
+  it('a Failed pod failed when its container finished', () => {
+    const h = workerHealth(
+      pod({
+        phase: 'Failed',
+        containerStatuses: [
+          {
+            name: 'worker',
+            image: 'x',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { terminated: { exitCode: 137, finishedAt: new Date(T0) } },
+          },
+        ],
+      }),
+      T0 + 5000,
+      policy,
+    );
+    expect(h).toMatchObject({ failed: true, failedAt: T0, detail: expect.stringContaining('exit code 137') });
+  });
+
+  it('a worker not ready past notReadyTimeoutSeconds failed when the timeout passed', () => {
+    const starting = pod({ phase: 'Running', conditions: [readyCond('False', T0)] });
+    expect(workerHealth(starting, T0 + 59_000, policy).failed).toBe(false);
+    expect(workerHealth(starting, T0 + 61_000, policy)).toMatchObject({
+      failed: true,
+      failedAt: T0 + 60_000,
+      detail: 'not ready for more than 60s',
+    });
+    const ready = pod({ phase: 'Running', conditions: [readyCond('True', T0)] });
+    expect(workerHealth(ready, T0 + 600_000, policy).failed).toBe(false);
   });
 });

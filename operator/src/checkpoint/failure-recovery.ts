@@ -5,7 +5,9 @@
  * (spec.restartPolicy.maxRestarts). Pure: the coordinator shell verifies the restore source's
  * `_metadata` and persists the new attempt in status before the core deletes any pod.
  */
+import type { V1Pod } from '@kubernetes/client-node';
 import type { RestartPolicySpec, RestoredFrom, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import { observeWorker } from '../streamjob/workers.ts';
 import { restartBudgetExhausted, restartDelayMs } from './restart-backoff.ts';
 
 /** status.attemptReason of an attempt started because a worker failed. */
@@ -31,6 +33,41 @@ export interface WorkerHealth {
  */
 export function attemptHasRun(states: readonly string[]): boolean {
   return states.some((s) => s === 'ready' || s === 'failed' || s === 'succeeded');
+}
+
+/**
+ * How the recovery sees one worker pod at `now` (ms): failed when the pod is Failed (failure time:
+ * the container's finishedAt), or when it is starting or stuck with Ready=False for longer than
+ * `policy.notReadyTimeoutSeconds` (failure time: when that timeout passed).
+ */
+export function workerHealth(pod: V1Pod, now: number, policy: RestartPolicySpec): WorkerHealth {
+  const w = observeWorker(pod);
+  if (w.state === 'failed') {
+    const term = pod.status?.containerStatuses?.map((c) => c.state?.terminated).find((t) => t);
+    return {
+      name: w.name,
+      failed: true,
+      failedAt: term?.finishedAt ? new Date(term.finishedAt).getTime() : undefined,
+      detail: w.message,
+    };
+  }
+  const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
+  if (
+    (w.state === 'starting' || w.state === 'stuck') &&
+    ready?.status === 'False' &&
+    ready.lastTransitionTime
+  ) {
+    const deadline = new Date(ready.lastTransitionTime).getTime() + policy.notReadyTimeoutSeconds * 1000;
+    if (now > deadline) {
+      return {
+        name: w.name,
+        failed: true,
+        failedAt: deadline,
+        detail: `not ready for more than ${policy.notReadyTimeoutSeconds}s${w.reason ? ` (${w.reason})` : ''}`,
+      };
+    }
+  }
+  return { name: w.name, failed: false };
 }
 
 /** What to do about failed workers now. */
