@@ -1,3 +1,4 @@
+import { nextStatus } from '../streamjob/status.ts';
 import { makeJob } from '../testing/fixtures.ts';
 import {
   attemptParallelism,
@@ -139,6 +140,28 @@ describe('gateSuspend', () => {
     expect(gateSuspend(makeJob({ upgradeMode: 'savepoint' }, running), T0)).toEqual({
       hold: false,
       upgrade: undefined,
+    });
+  });
+});
+
+describe('status while an upgrade holds the attempt', () => {
+  it('is Upgrading, not Finished, while the old workers exit after the stop-with-savepoint', () => {
+    const u: UpgradeState = {
+      targetSpecHash: 'h2',
+      stage: 'SavepointTaken',
+      attemptParallelism: 2,
+      startedAt: 'x',
+    };
+    const job = makeJob({ upgradeMode: 'savepoint', parallelism: 3 }, { ...running, upgrade: { ...u } });
+    const s = nextStatus({
+      job,
+      nowMs: T0,
+      workers: { current: [], missing: [], stale: [], foreign: [], ready: 0 },
+    });
+    expect(s.phase).toBe('Upgrading');
+    expect(s.conditions!.find((c) => c.type === 'Progressing')).toMatchObject({
+      status: 'True',
+      reason: 'Upgrading',
     });
   });
 });

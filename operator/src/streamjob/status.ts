@@ -93,6 +93,13 @@ export function nextStatus(input: StatusInput): StreamJobStatus {
       remaining > 0
         ? cond(PROGRESSING, 'True', 'Suspending', `deleting ${remaining} worker pod(s)`)
         : cond(PROGRESSING, 'False', 'Suspended', 'all workers are gone; set spec.state=running to resume');
+  } else if (prev.upgrade !== undefined && !problem) {
+    // A savepoint-mode upgrade holds the running attempt (checkpoint/upgrade.ts): its workers
+    // take a stop-with-savepoint and exit before the next attempt starts.
+    phase = 'Upgrading';
+    const msg = `spec changed: attempt ${attempt} takes a stop-with-savepoint, then the next attempt starts from it`;
+    readyC = cond(READY, 'False', 'Upgrading', msg);
+    progressingC = cond(PROGRESSING, 'True', 'Upgrading', msg);
   } else if (finished) {
     phase = 'Finished';
     readyC = cond(
