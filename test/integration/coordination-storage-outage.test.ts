@@ -13,6 +13,7 @@ import {
   Jobs,
   eventsAbout,
   exampleJob,
+  metricValue,
   startInProcessOperator,
   waitFor,
   type InProcessOperator,
@@ -121,6 +122,11 @@ describe('storage outage (operator + real workers + own MinIO)', () => {
     });
     expect(events.find((e) => e.reason === 'CheckpointFailed')!.note).toMatch(/the job keeps running/);
     const failedId = failing.status!.checkpoints!.lastFailure!.id!;
+    const labels = { namespace: env.namespace, name: 'wc' };
+    await waitFor(
+      'the failures metric',
+      async () => ((await metricValue(operator.url, 'sluice_checkpoint_failures', labels)) ?? 0) >= 1,
+    );
 
     minio = await startMinio(
       dataDir,
@@ -137,5 +143,15 @@ describe('storage outage (operator + real workers + own MinIO)', () => {
     );
     expect(recovered.status).toMatchObject({ phase: 'Running', attempt: 1 });
     expect(recovered.status!.restarts ?? 0).toBe(0);
+    await waitFor('metrics of the recovered checkpoint', async () => {
+      const id = await metricValue(operator.url, 'sluice_checkpoint_last_completed_id', labels);
+      const bytes = await metricValue(operator.url, 'sluice_checkpoint_last_size_bytes', labels);
+      const at = await metricValue(
+        operator.url,
+        'sluice_checkpoint_last_completed_timestamp_seconds',
+        labels,
+      );
+      return (id ?? 0) > failedId && (bytes ?? 0) > 0 && (at ?? 0) > 0;
+    });
   });
 });
