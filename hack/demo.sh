@@ -34,6 +34,8 @@ kn() { k -n "$NS" "$@"; }
 jobs=(wordcount nexmark-q5)
 main_job=wordcount
 indent() { sed 's/^/      | /' >&2; }
+# jp JOB JSONPATH: a field of the job, empty when absent (kubectl fails on a missing nested key).
+jp() { kn get sj "$1" -o jsonpath="$2" 2>/dev/null || true; }
 
 apply_examples() {
   log "== namespace $NS (Pod Security Standard: restricted)"
@@ -88,7 +90,7 @@ show() {
   log "== worker pods of $main_job"
   kn get pods -l "sluice.dev/job=$main_job" -o wide
   local attempt pod line t0
-  attempt=$(kn get sj "$main_job" -o jsonpath='{.status.attempt}')
+  attempt=$(jp "$main_job" '{.status.attempt}')
   log "== records flowing: the workers' first progress line (logged every 30 s)"
   for pod in $(kn get pods -l "sluice.dev/job=$main_job" -o name | sed 's#^pod/##' | grep -- "-$attempt-" ); do
     t0=$(date +%s); line=""
@@ -122,14 +124,14 @@ mc_ls() {
 
 checkpoint() {
   local interval wait t0 id path supported=""
-  interval=$(kn get sj "$main_job" -o jsonpath='{.spec.checkpoint.intervalSeconds}')
+  interval=$(jp "$main_job" '{.spec.checkpoint.intervalSeconds}')
   wait="${SLUICE_DEMO_CHECKPOINT_WAIT:-$(( ${interval:-60} * 2 + 30 ))}"
   log "== waiting up to ${wait}s for the first completed checkpoint of $main_job (status.checkpoints.lastCompleted)"
   t0=$(date +%s)
   while :; do
-    id=$(kn get sj "$main_job" -o jsonpath='{.status.checkpoints.lastCompleted.id}')
+    id=$(jp "$main_job" '{.status.checkpoints.lastCompleted.id}')
     [ -n "$id" ] && break
-    if [ -n "$(kn get sj "$main_job" -o jsonpath='{.status.checkpoints}{.status.conditions[?(@.type=="CheckpointsHealthy")].type}')" ]; then
+    if [ -n "$(jp "$main_job" '{.status.checkpoints}{.status.conditions[?(@.type=="CheckpointsHealthy")].type}')" ]; then
       supported=1
     fi
     if [ $(( $(date +%s) - t0 )) -ge "$wait" ]; then
@@ -144,15 +146,16 @@ checkpoint() {
     fi
     sleep 5
   done
-  path=$(kn get sj "$main_job" -o jsonpath='{.status.checkpoints.lastCompleted.path}')
+  path=$(jp "$main_job" '{.status.checkpoints.lastCompleted.path}')
   local pod bucket
-  pod=$(kn get pods -l "sluice.dev/job=$main_job" -o name | head -n 1)
-  bucket=$(kn get "$pod" -o jsonpath='{.spec.containers[0].env[?(@.name=="SLUICE_STORAGE_BUCKET")].value}')
+  # (no `| head` here: with pipefail, SIGPIPE would end the script)
+  pod=$(kn get pods -l "sluice.dev/job=$main_job" -o jsonpath='{.items[0].metadata.name}')
+  bucket=$(kn get pod "$pod" -o jsonpath='{.spec.containers[0].env[?(@.name=="SLUICE_STORAGE_BUCKET")].value}')
   log "   checkpoint $id completed after $(( $(date +%s) - t0 ))s: s3://$bucket/$path"
   log "== objects of checkpoint $id in MinIO"
   mc_ls "$bucket/$path/"
   local out
-  out=$(kn get sj "$main_job" -o jsonpath='{.spec.job.config.output.s3.prefix}')
+  out=$(jp "$main_job" '{.spec.job.config.output.s3.prefix}')
   if [ -n "$out" ]; then
     log "== committed output of $main_job (s3://$bucket/$out, first 10)"
     mc_ls "$bucket/$out" | grep -v '/_tmp/\| _tmp/' | head -n 10 || true

@@ -11,8 +11,9 @@
 #   3. helm upgrade --install $SLUICE_RELEASE (default sluice) charts/sluice with
 #      imagePullPolicy Never (nothing may be pulled: there is no registry). The operator's pod
 #      template carries the image id (annotation sluice.dev/image-id), so a rebuilt operator
-#      image rolls out; the MinIO Deployment gets the same annotation by a patch before the
-#      upgrade. Helm waits for the post-install/upgrade hook Job that creates the bucket.
+#      image rolls out; a MinIO pod running an older sluice-minio:dev is restarted before the
+#      upgrade (restart_stale_minio). Helm waits for the post-install/upgrade hook Job that
+#      creates the bucket.
 #   4. rollout status of the operator and MinIO Deployments
 # Extra arguments for helm: SLUICE_HELM_ARGS (word-split), e.g. "--set operator.logLevel=debug".
 # shellcheck source=hack/lib.sh
@@ -41,6 +42,24 @@ watch_pods() {
   done
 }
 
+# restart_stale_minio: the chart's MinIO Deployment names the image by tag only, so a rebuilt
+# sluice-minio:dev does not roll out by itself. When the running MinIO pod's image digest is not
+# the one the node now holds under that tag, restart the Deployment before the helm upgrade (whose
+# hook then creates the bucket again). The dev MinIO keeps its data in an emptyDir: a restart
+# loses every checkpoint stored there, so running jobs cannot restore from them afterwards.
+restart_stale_minio() {
+  local deploy="$RELEASE-minio" running current
+  case "$RELEASE" in *sluice*) ;; *) deploy="$RELEASE-sluice-minio" ;; esac
+  k -n "$NS" get deployment "$deploy" >/dev/null 2>&1 || return 0
+  running=$(k -n "$NS" get pods -l app.kubernetes.io/component=minio,app.kubernetes.io/instance="$RELEASE" \
+    -o jsonpath='{range .items[*]}{.status.containerStatuses[0].imageID}{"\n"}{end}' | sed -n 's/.*@//p' | sort -u)
+  current=$(docker exec "$NAME-control-plane" ctr -n k8s.io images ls "name==docker.io/library/$MINIO_IMAGE" 2>/dev/null \
+    | awk 'NR == 2 {print $3}')
+  if [ -z "$running" ] || [ -z "$current" ] || grep -qxF "$current" <<<"$running"; then return 0; fi
+  log "MinIO runs an older $MINIO_IMAGE: restarting it (its emptyDir data, checkpoints included, is lost; the upgrade hook recreates the bucket)"
+  k -n "$NS" rollout restart deployment "$deploy" >&2
+}
+
 main() {
   "$HACK_DIR/tools.sh" helm kubectl kind >&2
   "$BIN_DIR/kind" get clusters 2>/dev/null | grep -qxF "$NAME" \
@@ -50,10 +69,9 @@ main() {
   step "images in the cluster"
   SLUICE_KIND_CLUSTER="$NAME" "$HACK_DIR/images/app-images.sh" load
   step_done
-  local op_id minio_id
+  local op_id
   op_id=$(docker image inspect --format '{{.Id}}' "$OPERATOR_IMAGE") || die "$OPERATOR_IMAGE missing: run make images"
-  minio_id=$(docker image inspect --format '{{.Id}}' "$MINIO_IMAGE") || die "$MINIO_IMAGE missing: run make images"
-  op_id=${op_id#sha256:}; minio_id=${minio_id#sha256:}
+  op_id=${op_id#sha256:}
 
   step "namespace $NS (Pod Security Standard: restricted)"
   k create namespace "$NS" --dry-run=client -o yaml | k apply -f - >&2
@@ -61,18 +79,7 @@ main() {
     pod-security.kubernetes.io/warn=restricted pod-security.kubernetes.io/audit=restricted >&2
   step_done
 
-  local minio_deploy="$RELEASE-minio"
-  case "$RELEASE" in *sluice*) ;; *) minio_deploy="$RELEASE-sluice-minio" ;; esac
-  if k -n "$NS" get deployment "$minio_deploy" >/dev/null 2>&1; then
-    local cur
-    cur=$(k -n "$NS" get deployment "$minio_deploy" -o jsonpath='{.spec.template.metadata.annotations.sluice\.dev/image-id}')
-    if [ "$cur" != "${minio_id:0:12}" ]; then
-      log "MinIO image changed (${cur:-none} -> ${minio_id:0:12}): rolling its Deployment (dev data is lost; the upgrade hook recreates the bucket)"
-      k -n "$NS" patch deployment "$minio_deploy" --type merge \
-        -p "{\"spec\":{\"template\":{\"metadata\":{\"annotations\":{\"sluice.dev/image-id\":\"${minio_id:0:12}\"}}}}}" >&2
-    fi
-  fi
-
+  restart_stale_minio
   step "helm upgrade --install $RELEASE charts/sluice -n $NS (waits for the bucket hook Job)"
   local args=(upgrade --install "$RELEASE" "$ROOT_DIR/charts/sluice" --namespace "$NS"
     --set operator.image.pullPolicy=Never --set minio.image.pullPolicy=Never

@@ -230,6 +230,19 @@ build_minio() {
   step_done "built $MINIO_TAG"
 }
 
+# prune_stage_images: the classic builder keeps each build stage as an untagged image (they
+# carry the Node image's labels). Those the latest builds used stay as build cache; older ones
+# (left by rebuilds after a source change) are removed.
+prune_stage_images() {
+  local keep id n=0
+  keep=$(cat "$WORK"/build-*.log 2>/dev/null | grep -oE -- '---> [0-9a-f]{12}' | awk '{print $2}' | sort -u)
+  for id in $(docker images -q --filter dangling=true --filter label=org.opencontainers.image.title=sluice-node); do
+    grep -qxF "$id" <<<"$keep" && continue
+    docker rmi "$id" >/dev/null 2>&1 && n=$((n + 1))
+  done
+  [ "$n" = 0 ] || log "removed $n stale build-stage images"
+}
+
 build_all() {
   need docker "Run hack/docker-engine.sh (make docker-engine) first."
   "$HACK_DIR/docker-engine.sh" --check || die "no Docker engine answers: run hack/docker-engine.sh (make docker-engine)"
@@ -244,6 +257,7 @@ build_all() {
     package.json api/src runtime-image/package.json runtime-image/src runtime-image/image-deps
   build_minio
   stop_mirror
+  prune_stage_images
   log "images ready in $(( $(date +%s) - t0 ))s"
 }
 
