@@ -127,6 +127,42 @@ describe('failure recovery edge cases (operator + real workers)', () => {
     );
   });
 
+  it('refuses to restart without state when no checkpoint is readable, and says so as Degraded', async () => {
+    await jobs.create(wordcount('wcnone', 1, 5));
+    await waitFor(
+      'two completed checkpoints',
+      async () => ((await jobs.get('wcnone')).status?.checkpoints?.lastCompleted?.id ?? 0) >= 2,
+      60_000,
+    );
+    kubelet.kill('wcnone-1-0', 'SIGKILL');
+    await waitFor(
+      'both workers failed',
+      async () => (await podPhases('wcnone')).every((p) => p === 'Failed'),
+      30_000,
+    );
+    const checkpointsDir = (await jobs.get('wcnone')).status!.checkpoints!.lastCompleted!.path.replace(
+      /\/chk-\d+$/,
+      '/',
+    );
+    const metadata: string[] = [];
+    for await (const o of env.minio.listObjectsV2(env.bucket, checkpointsDir, true)) {
+      if (o.name?.endsWith('/_metadata')) metadata.push(o.name);
+    }
+    expect(metadata.length).toBeGreaterThanOrEqual(2);
+    for (const key of metadata) await env.minio.putObject(env.bucket, key, Buffer.from('garbage'));
+
+    const degraded = await waitFor(
+      'Degraded=True NoRestorableSnapshot',
+      async () =>
+        (await jobs.get('wcnone')).status?.conditions?.find(
+          (c) => c.type === 'Degraded' && c.status === 'True' && c.reason === 'NoRestorableSnapshot',
+        ),
+      60_000,
+    );
+    expect(degraded.message).toMatch(/no readable snapshot to restore StreamJob .*\/wcnone from: /);
+    expect((await jobs.get('wcnone')).status?.attempt).toBe(1);
+  });
+
   it('stops at phase Failed once the restart budget is spent', async () => {
     const manifest = wordcount('wcbad', 1, 1);
     manifest.spec.job.entry = 'no-such-job';

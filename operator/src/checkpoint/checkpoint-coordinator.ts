@@ -19,6 +19,7 @@
  * written again, a commit annotation behind status is raised again, and a `_metadata` that
  * already exists (412) is read back instead of rewritten.
  */
+import { ProblemError } from '../streamjob/problem.ts';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { Client as MinioClient } from 'minio';
 import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
@@ -470,7 +471,8 @@ export class CheckpointCoordinator {
   /**
    * The newest restore candidate (failure-recovery.ts restoreCandidates) whose `_metadata` reads
    * back valid; a Warning Event names each one skipped. Undefined when the job has no snapshot.
-   * @throws Error when snapshots exist but none is readable (restarting without state would lose data)
+   * @throws ProblemError NoRestorableSnapshot (shown as Degraded) when snapshots exist but none is
+   *   readable: restarting without state would lose data
    */
   async #verifiedRestoreSource(
     job: StreamJob,
@@ -501,7 +503,8 @@ export class CheckpointCoordinator {
       }
     }
     if (candidates.length === 0) return undefined;
-    throw new Error(
+    throw new ProblemError(
+      'NoRestorableSnapshot',
       `no readable snapshot to restore StreamJob ${job.metadata!.namespace}/${job.metadata!.name} from: ${problems.join('; ')}; restore one into storage or set spec.initialSavepoint and request a restart`,
     );
   }
