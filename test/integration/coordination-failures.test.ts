@@ -4,27 +4,27 @@
  * a Warning Event), and a job whose workers keep failing stops at phase Failed once
  * spec.restartPolicy.maxRestarts is spent.
  */
-import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { metadataKey } from '../../api/src/layout.ts';
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import {
-  Jobs,
-  createStorageSecret,
+  type Jobs,
   eventsAbout,
   exampleJob,
-  startInProcessOperator,
   waitFor,
   type InProcessOperator,
 } from '../../operator/src/testing/integration.ts';
-import { setupTestEnv, type TestEnv } from '../harness/env.ts';
-import { ProcessKubelet } from '../harness/process-kubelet.ts';
-import { corpus } from '../harness/wordcount-reference.ts';
+import {
+  startFixtureOperator,
+  startWordcountFixture,
+  stopWordcountFixture,
+  type WordcountFixture,
+} from '../harness/coordination-fixture.ts';
+import type { TestEnv } from '../harness/env.ts';
+import type { ProcessKubelet } from '../harness/process-kubelet.ts';
 
 jest.setTimeout(150_000);
-
-const SECRET = 'sluice-storage-credentials';
 
 describe('failure recovery edge cases (operator + real workers)', () => {
   let env: TestEnv;
@@ -33,36 +33,16 @@ describe('failure recovery edge cases (operator + real workers)', () => {
   let kubelet: ProcessKubelet;
   let operator: InProcessOperator;
 
+  let fixture: WordcountFixture | undefined;
+
   beforeAll(async () => {
-    env = await setupTestEnv('coordination-fail');
-    jobs = new Jobs(env.kubeConfig, env.namespace);
+    fixture = await startWordcountFixture('coordination-fail', 19);
+    ({ env, jobs, kubelet } = fixture);
     core = env.kubeConfig.makeApiClient(CoreV1Api);
-    for (const [name, text] of corpus(4, 300, 19)) {
-      await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
-    }
-    await createStorageSecret(env.kubeConfig, env.namespace, SECRET, env.state);
-    kubelet = new ProcessKubelet({
-      kubeConfig: env.kubeConfig,
-      state: env.state,
-      namespace: env.namespace,
-      logDir: join(env.state.workDir, `workers-${env.namespace}`),
-    });
-    kubelet.start();
-    operator = await startInProcessOperator({
-      kubeConfig: env.kubeConfig,
-      namespace: env.namespace,
-      bucket: env.bucket,
-      state: env.state,
-      secret: SECRET,
-      logFile: join(env.state.workDir, `operator-${env.namespace}.log`),
-    });
+    operator = await startFixtureOperator(fixture);
   });
 
-  afterAll(async () => {
-    await kubelet?.stop();
-    await operator?.stop();
-    await env?.cleanup();
-  });
+  afterAll(() => stopWordcountFixture(fixture, operator));
 
   function wordcount(name: string, backoffSeconds: number, maxRestarts: number) {
     const manifest = exampleJob('wordcount.yaml');

@@ -8,8 +8,7 @@
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import {
-  Jobs,
-  createStorageSecret,
+  type Jobs,
   exampleJob,
   isReady,
   operatorEnv,
@@ -17,21 +16,24 @@ import {
   waitFor,
   type OperatorProcess,
 } from '../../operator/src/testing/integration.ts';
-import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import {
+  STORAGE_SECRET,
+  startWordcountFixture,
+  stopWordcountFixture,
+  type WordcountFixture,
+} from '../harness/coordination-fixture.ts';
+import type { TestEnv } from '../harness/env.ts';
 import { readCommittedOutput } from '../harness/local-workers.ts';
 import { freePort } from '../harness/ports.ts';
-import { ProcessKubelet } from '../harness/process-kubelet.ts';
-import { corpus, expectExactlyOnce, reference } from '../harness/wordcount-reference.ts';
+import { expectExactlyOnce } from '../harness/wordcount-reference.ts';
 
 jest.setTimeout(150_000);
-
-const SECRET = 'sluice-storage-credentials';
 
 describe('operator crash mid-checkpoint (operator process + real workers)', () => {
   let env: TestEnv;
   let jobs: Jobs;
-  let kubelet: ProcessKubelet;
   let expected: string[];
+  let fixture: WordcountFixture | undefined;
   const operators = new Set<OperatorProcess>();
 
   async function startOperator(identity: string): Promise<OperatorProcess> {
@@ -39,7 +41,7 @@ describe('operator crash mid-checkpoint (operator process + real workers)', () =
       namespace: env.namespace,
       bucket: env.bucket,
       state: env.state,
-      secret: SECRET,
+      secret: STORAGE_SECRET,
       httpPort: await freePort(),
       identity,
       leaderElection: false,
@@ -56,20 +58,8 @@ describe('operator crash mid-checkpoint (operator process + real workers)', () =
   }
 
   beforeAll(async () => {
-    env = await setupTestEnv('coordination-crash');
-    jobs = new Jobs(env.kubeConfig, env.namespace);
-    const texts = corpus(4, 300, 17);
-    for (const [name, text] of texts)
-      await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
-    expected = reference(texts.values());
-    await createStorageSecret(env.kubeConfig, env.namespace, SECRET, env.state);
-    kubelet = new ProcessKubelet({
-      kubeConfig: env.kubeConfig,
-      state: env.state,
-      namespace: env.namespace,
-      logDir: join(env.state.workDir, `workers-${env.namespace}`),
-    });
-    kubelet.start();
+    fixture = await startWordcountFixture('coordination-crash', 17);
+    ({ env, jobs, expected } = fixture);
   });
 
   afterAll(async () => {
@@ -77,8 +67,7 @@ describe('operator crash mid-checkpoint (operator process + real workers)', () =
       p.child.kill('SIGKILL');
       await p.exited;
     }
-    await kubelet?.stop();
-    await env?.cleanup();
+    await stopWordcountFixture(fixture);
   });
 
   it('converges after the operator is killed while a checkpoint is in progress', async () => {

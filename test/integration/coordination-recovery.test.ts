@@ -4,27 +4,28 @@
  * a checkpoint completed; the operator starts the next attempt restored from the last completed
  * checkpoint; the committed output must equal the reference count — nothing lost, nothing twice.
  */
-import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import {
-  Jobs,
-  createStorageSecret,
+  type Jobs,
   eventsAbout,
   exampleJob,
-  startInProcessOperator,
   waitFor,
   type InProcessOperator,
 } from '../../operator/src/testing/integration.ts';
-import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import {
+  startFixtureOperator,
+  startWordcountFixture,
+  stopWordcountFixture,
+  type WordcountFixture,
+} from '../harness/coordination-fixture.ts';
+import type { TestEnv } from '../harness/env.ts';
 import { readCommittedOutput } from '../harness/local-workers.ts';
-import { ProcessKubelet } from '../harness/process-kubelet.ts';
-import { corpus, expectExactlyOnce, reference } from '../harness/wordcount-reference.ts';
+import type { ProcessKubelet } from '../harness/process-kubelet.ts';
+import { expectExactlyOnce } from '../harness/wordcount-reference.ts';
 
 jest.setTimeout(150_000);
-
-const SECRET = 'sluice-storage-credentials';
 
 describe('failure recovery (operator + real workers)', () => {
   let env: TestEnv;
@@ -33,36 +34,15 @@ describe('failure recovery (operator + real workers)', () => {
   let operator: InProcessOperator;
   let expected: string[];
 
+  let fixture: WordcountFixture | undefined;
+
   beforeAll(async () => {
-    env = await setupTestEnv('coordination-rec');
-    jobs = new Jobs(env.kubeConfig, env.namespace);
-    const texts = corpus(4, 300, 11);
-    for (const [name, text] of texts)
-      await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
-    expected = reference(texts.values());
-    await createStorageSecret(env.kubeConfig, env.namespace, SECRET, env.state);
-    kubelet = new ProcessKubelet({
-      kubeConfig: env.kubeConfig,
-      state: env.state,
-      namespace: env.namespace,
-      logDir: join(env.state.workDir, `workers-${env.namespace}`),
-    });
-    kubelet.start();
-    operator = await startInProcessOperator({
-      kubeConfig: env.kubeConfig,
-      namespace: env.namespace,
-      bucket: env.bucket,
-      state: env.state,
-      secret: SECRET,
-      logFile: join(env.state.workDir, `operator-${env.namespace}.log`),
-    });
+    fixture = await startWordcountFixture('coordination-rec', 11);
+    ({ env, jobs, kubelet, expected } = fixture);
+    operator = await startFixtureOperator(fixture);
   });
 
-  afterAll(async () => {
-    await kubelet?.stop();
-    await operator?.stop();
-    await env?.cleanup();
-  });
+  afterAll(() => stopWordcountFixture(fixture, operator));
 
   it('restarts a killed worker from the last completed checkpoint; the output is exactly once', async () => {
     const manifest = exampleJob('wordcount.yaml');

@@ -4,64 +4,42 @@
  * 2 → 3; the operator takes a stop-with-savepoint, the old workers exit 0, and the next attempt
  * restores that savepoint at parallelism 3. The committed output must equal the reference count.
  */
-import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import {
-  Jobs,
-  createStorageSecret,
+  type Jobs,
   eventsAbout,
   exampleJob,
-  startInProcessOperator,
   waitFor,
   type InProcessOperator,
 } from '../../operator/src/testing/integration.ts';
-import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import {
+  startFixtureOperator,
+  startWordcountFixture,
+  stopWordcountFixture,
+  type WordcountFixture,
+} from '../harness/coordination-fixture.ts';
+import type { TestEnv } from '../harness/env.ts';
 import { readCommittedOutput } from '../harness/local-workers.ts';
-import { ProcessKubelet } from '../harness/process-kubelet.ts';
-import { corpus, expectExactlyOnce, reference } from '../harness/wordcount-reference.ts';
+import { expectExactlyOnce } from '../harness/wordcount-reference.ts';
 
 jest.setTimeout(150_000);
-
-const SECRET = 'sluice-storage-credentials';
 
 describe('upgrade through a savepoint (operator + real workers)', () => {
   let env: TestEnv;
   let jobs: Jobs;
-  let kubelet: ProcessKubelet;
   let operator: InProcessOperator;
   let expected: string[];
 
+  let fixture: WordcountFixture | undefined;
+
   beforeAll(async () => {
-    env = await setupTestEnv('coordination-upg');
-    jobs = new Jobs(env.kubeConfig, env.namespace);
-    const texts = corpus(4, 300, 13);
-    for (const [name, text] of texts)
-      await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
-    expected = reference(texts.values());
-    await createStorageSecret(env.kubeConfig, env.namespace, SECRET, env.state);
-    kubelet = new ProcessKubelet({
-      kubeConfig: env.kubeConfig,
-      state: env.state,
-      namespace: env.namespace,
-      logDir: join(env.state.workDir, `workers-${env.namespace}`),
-    });
-    kubelet.start();
-    operator = await startInProcessOperator({
-      kubeConfig: env.kubeConfig,
-      namespace: env.namespace,
-      bucket: env.bucket,
-      state: env.state,
-      secret: SECRET,
-      logFile: join(env.state.workDir, `operator-${env.namespace}.log`),
-    });
+    fixture = await startWordcountFixture('coordination-upg', 13);
+    ({ env, jobs, expected } = fixture);
+    operator = await startFixtureOperator(fixture);
   });
 
-  afterAll(async () => {
-    await kubelet?.stop();
-    await operator?.stop();
-    await env?.cleanup();
-  });
+  afterAll(() => stopWordcountFixture(fixture, operator));
 
   it('changes parallelism 2 -> 3 through a stop-with-savepoint; the output is exactly once', async () => {
     const manifest = exampleJob('wordcount.yaml');

@@ -1,0 +1,72 @@
+/**
+ * The set-up shared by the coordination-* integration tests: a test namespace and bucket, a
+ * wordcount corpus in the bucket with its reference count, the storage credentials Secret the
+ * operator copies, and a process kubelet that runs a real worker process for every pod.
+ */
+import { join } from 'node:path';
+import {
+  Jobs,
+  createStorageSecret,
+  startInProcessOperator,
+  type InProcessOperator,
+} from '../../operator/src/testing/integration.ts';
+import { setupTestEnv, type TestEnv } from './env.ts';
+import { ProcessKubelet } from './process-kubelet.ts';
+import { corpus, reference } from './wordcount-reference.ts';
+
+/** Name of the storage credentials Secret the fixture creates in the test namespace. */
+export const STORAGE_SECRET = 'sluice-storage-credentials';
+
+/** What a coordination test works with. */
+export interface WordcountFixture {
+  env: TestEnv;
+  jobs: Jobs;
+  kubelet: ProcessKubelet;
+  /** Reference wordcount of the corpus under `corpus/` (sorted `word count` lines). */
+  expected: string[];
+}
+
+/**
+ * Creates the namespace and bucket (`setupTestEnv(prefix)`), uploads a corpus of 4 objects ×
+ * 300 lines generated from `seed` under `corpus/`, creates the storage Secret and starts the
+ * process kubelet. Stop with {@link stopWordcountFixture}.
+ */
+export async function startWordcountFixture(prefix: string, seed: number): Promise<WordcountFixture> {
+  const env = await setupTestEnv(prefix);
+  const jobs = new Jobs(env.kubeConfig, env.namespace);
+  const texts = corpus(4, 300, seed);
+  for (const [name, text] of texts)
+    await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
+  const expected = reference(texts.values());
+  await createStorageSecret(env.kubeConfig, env.namespace, STORAGE_SECRET, env.state);
+  const kubelet = new ProcessKubelet({
+    kubeConfig: env.kubeConfig,
+    state: env.state,
+    namespace: env.namespace,
+    logDir: join(env.state.workDir, `workers-${env.namespace}`),
+  });
+  kubelet.start();
+  return { env, jobs, kubelet, expected };
+}
+
+/** Starts the operator in this process, reconciling the fixture's namespace only. */
+export function startFixtureOperator(f: WordcountFixture): Promise<InProcessOperator> {
+  return startInProcessOperator({
+    kubeConfig: f.env.kubeConfig,
+    namespace: f.env.namespace,
+    bucket: f.env.bucket,
+    state: f.env.state,
+    secret: STORAGE_SECRET,
+    logFile: join(f.env.state.workDir, `operator-${f.env.namespace}.log`),
+  });
+}
+
+/** Stops the kubelet (killing its workers), then the operator if given, then removes the namespace and bucket. */
+export async function stopWordcountFixture(
+  f: WordcountFixture | undefined,
+  operator?: InProcessOperator,
+): Promise<void> {
+  await f?.kubelet.stop();
+  await operator?.stop();
+  await f?.env.cleanup();
+}
