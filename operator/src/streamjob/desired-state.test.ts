@@ -12,6 +12,7 @@ import {
   ownerReference,
   toResourceRequirements,
   workerEnv,
+  workerHealthPort,
   workerSpecHash,
   type AttemptContext,
 } from './desired-state.ts';
@@ -101,7 +102,38 @@ describe('desiredWorkers', () => {
       enableServiceLinks: false,
       terminationGracePeriodSeconds: 30,
     });
-    expect(spec.containers[0]!.ports).toEqual([{ name: 'data', containerPort: 7070, protocol: 'TCP' }]);
+    expect(spec.containers[0]!.ports).toEqual([
+      { name: 'data', containerPort: 7070, protocol: 'TCP' },
+      { name: 'health', containerPort: 7071, protocol: 'TCP' },
+    ]);
+  });
+
+  it('is Ready only when the runtime answers /readyz on the health port it was told to open', () => {
+    const c = desiredWorkerPod(ctx(), 0, 'abc').spec!.containers[0]!;
+    expect(c.env!.find((e) => e.name === ENV.healthPort)).toEqual({ name: ENV.healthPort, value: '7071' });
+    expect(c.readinessProbe).toEqual({
+      httpGet: { path: '/readyz', port: 'health', scheme: 'HTTP' },
+      periodSeconds: 1,
+      timeoutSeconds: 2,
+      successThreshold: 1,
+      failureThreshold: 5,
+    });
+    // Not restarted by the kubelet: a failed worker fails the attempt (restartPolicy Never).
+    expect(c.livenessProbe).toBeUndefined();
+    expect(c.startupProbe).toBeUndefined();
+  });
+
+  it('keeps the health port apart from the data port, or uses the configured one', () => {
+    const port = (worker: typeof WORKER) => {
+      const c = desiredWorkerPod(ctx({ worker }), 0, 'abc').spec!.containers[0]!;
+      const env = c.env!.find((e) => e.name === ENV.healthPort)?.value;
+      const containerPort = c.ports!.find((p) => p.name === 'health')?.containerPort;
+      expect(env).toBe(String(containerPort));
+      return containerPort;
+    };
+    expect(port({ ...WORKER, dataPort: 7071 })).toBe(7072);
+    expect(port({ ...WORKER, healthPort: 9000 })).toBe(9000);
+    expect(workerHealthPort(WORKER)).toBe(7071);
   });
 
   it('applies the pod template: resources, scheduling, pull secrets, ids', () => {
@@ -154,6 +186,7 @@ describe('workerEnv', () => {
       [ENV.podNamespace]: { fieldRef: { apiVersion: 'v1', fieldPath: 'metadata.namespace' } },
       [ENV.peerService]: 'wc-workers',
       [ENV.dataPort]: '7070',
+      [ENV.healthPort]: '7071',
       [ENV.storageEndpoint]: 'http://minio.sluice-system:9000',
       [ENV.storageBucket]: 'sluice',
       [ENV.storagePrefix]: `prod/ns/wc/${JOB_UID}`,
@@ -199,6 +232,10 @@ describe('workerSpecHash', () => {
     }
     expect(workerSpecHash(makeJob(), { ...STORAGE, bucket: 'other' }, WORKER)).not.toBe(base);
     expect(workerSpecHash(makeJob(), STORAGE, { ...WORKER, runAsUser: 1 })).not.toBe(base);
+  });
+
+  it('is unchanged by an unset health port (no restart of running jobs)', () => {
+    expect(workerSpecHash(makeJob(), STORAGE, { ...WORKER, healthPort: undefined })).toBe(hash({}));
   });
 
   it('does not depend on key order', () => {

@@ -8,6 +8,10 @@
  * Worker pods pass the `restricted` Pod Security Standard: non-root numeric user, RuntimeDefault
  * seccomp, no privilege escalation, all capabilities dropped, read-only root filesystem with an
  * emptyDir at /tmp.
+ *
+ * Worker pods are Ready only when the runtime says so: SLUICE_HEALTH_PORT turns on its health
+ * endpoint and a readinessProbe asks `GET /readyz` (200 once the worker runs and is connected to
+ * every peer, see runtime-image/src/control/health-server.ts).
  */
 import { createHash } from 'node:crypto';
 import type {
@@ -15,6 +19,7 @@ import type {
   V1OwnerReference,
   V1Pod,
   V1PolicyRule,
+  V1Probe,
   V1ResourceRequirements,
   V1Role,
   V1RoleBinding,
@@ -51,6 +56,50 @@ export interface WorkerSettings {
   runAsGroup: number;
   /** TCP port of the shuffle listener (SLUICE_DATA_PORT). */
   dataPort: number;
+  /**
+   * TCP port of the worker's health endpoint (SLUICE_HEALTH_PORT), probed by the kubelet; unset:
+   * {@link workerHealthPort}'s default. Unset leaves workerSpecHash unchanged (undefined fields
+   * are not hashed), so running jobs are not restarted by an operator that gained the probe.
+   */
+  healthPort?: number;
+}
+
+/** Default port of the worker health endpoint (next to the default data port 7070). */
+export const DEFAULT_WORKER_HEALTH_PORT = 7071;
+/** Name of the container port of the worker health endpoint. */
+export const HEALTH_PORT_NAME = 'health';
+
+/**
+ * The health endpoint's port: `worker.healthPort`, else 7071 — or 7072 when the data port is
+ * 7071 (two listeners cannot share a port).
+ */
+export function workerHealthPort(worker: WorkerSettings): number {
+  if (worker.healthPort !== undefined) return worker.healthPort;
+  return worker.dataPort === DEFAULT_WORKER_HEALTH_PORT
+    ? DEFAULT_WORKER_HEALTH_PORT + 1
+    : DEFAULT_WORKER_HEALTH_PORT;
+}
+
+/**
+ * The worker container's readinessProbe: `GET /readyz` on the health port every second. The
+ * runtime answers 200 only while it runs connected to all peers (phases running and stopping),
+ * 503 while it restores state, dials its peers or has stopped. Five failed probes in a row (a
+ * worker unresponsive for about 5 s, e.g. a long synchronous snapshot encode) make it not ready;
+ * one success makes it ready again.
+ *
+ * No liveness or startup probe: the endpoint only listens after the snapshot is restored (which
+ * may take long for large state), and a liveness failure kills the container, which with
+ * restartPolicy Never fails the attempt — a busy event loop would restart a healthy job. Workers
+ * that stay not ready are already failed by spec.restartPolicy.notReadyTimeoutSeconds.
+ */
+export function workerReadinessProbe(): V1Probe {
+  return {
+    httpGet: { path: '/readyz', port: HEALTH_PORT_NAME, scheme: 'HTTP' },
+    periodSeconds: 1,
+    timeoutSeconds: 2,
+    successThreshold: 1,
+    failureThreshold: 5,
+  };
 }
 
 /** Everything that shapes the pods of one attempt. */
@@ -171,6 +220,7 @@ export function workerEnv(ctx: AttemptContext, index: number): V1EnvVar[] {
     { name: ENV.podNamespace, valueFrom: fieldRef('metadata.namespace') },
     { name: ENV.peerService, value: workerServiceName(name) },
     { name: ENV.dataPort, value: String(worker.dataPort) },
+    { name: ENV.healthPort, value: String(workerHealthPort(worker)) },
     { name: ENV.storageEndpoint, value: storage.endpoint },
     { name: ENV.storageBucket, value: storage.bucket },
     { name: ENV.storagePrefix, value: storage.jobPrefix },
@@ -227,8 +277,12 @@ export function desiredWorkerPod(ctx: AttemptContext, index: number, specHash: s
           name: WORKER_CONTAINER,
           image: s.image,
           imagePullPolicy: s.imagePullPolicy,
-          ports: [{ name: DATA_PORT_NAME, containerPort: worker.dataPort, protocol: 'TCP' }],
+          ports: [
+            { name: DATA_PORT_NAME, containerPort: worker.dataPort, protocol: 'TCP' },
+            { name: HEALTH_PORT_NAME, containerPort: workerHealthPort(worker), protocol: 'TCP' },
+          ],
           env: workerEnv(ctx, index),
+          readinessProbe: workerReadinessProbe(),
           ...(t?.resources ? { resources: toResourceRequirements(t.resources) } : {}),
           securityContext: {
             allowPrivilegeEscalation: false,
