@@ -1,0 +1,178 @@
+/**
+ * The benchmark's world, built from the integration-test harness's own start functions: a real
+ * etcd + kube-apiserver (test/harness/control-plane.ts) and MinIO (minio-server.ts) on loopback,
+ * the CRDs, one namespace + bucket (env.ts `setupTestEnv`), the storage credentials Secret, and
+ * the operator as a separate `node operator/src/main.ts` process with the least-privilege RBAC
+ * of operator/config/rbac/role.yaml (as the operator-process integration tests run it).
+ *
+ * Every process is started through the harness's `startServer` (`setpriv --pdeathsig KILL`),
+ * so the kernel kills it when the benchmark process dies, however it dies.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { KubeConfig } from '@kubernetes/client-node';
+import {
+  createStorageSecret,
+  isReady,
+  operatorEnv,
+  operatorIdentity,
+  REPO_ROOT,
+  waitFor,
+} from '../../operator/src/testing/integration.ts';
+import { startControlPlane, type ControlPlane } from '../../test/harness/control-plane.ts';
+import { installCrds } from '../../test/harness/crds.ts';
+import { setupTestEnv, type TestEnv } from '../../test/harness/env.ts';
+import { startMinio, type MinioServer } from '../../test/harness/minio-server.ts';
+import { freePort } from '../../test/harness/ports.ts';
+import { startServer, stopServer, type ServerProcess } from '../../test/harness/process.ts';
+import { STATE_ENV, type HarnessState } from '../../test/harness/state.ts';
+import { commandLine } from './procfs.ts';
+
+/** Name of the storage credentials Secret the operator copies into job namespaces. */
+export const STORAGE_SECRET = 'sluice-storage-credentials';
+
+/** The started servers and the namespace the benchmark works in. */
+export interface BenchCluster {
+  workDir: string;
+  state: HarnessState;
+  /** Admin access (system:masters) to the API server. */
+  kubeConfig: KubeConfig;
+  env: TestEnv;
+  etcd: ServerProcess;
+  apiserver: ServerProcess;
+  minio: ServerProcess;
+  /** Path of a kubeconfig with a token of the operator's least-privilege ServiceAccount. */
+  operatorKubeconfig: string;
+}
+
+/** A running operator process. */
+export interface OperatorHandle {
+  process: ServerProcess;
+  /** Base URL of /metrics, /healthz, /readyz. */
+  url: string;
+}
+
+/**
+ * Starts etcd + kube-apiserver and MinIO in parallel under a fresh temporary directory, installs
+ * the CRDs, creates the namespace, bucket, storage Secret and the operator's ServiceAccount.
+ * `say` receives progress lines. On failure everything started so far is stopped.
+ */
+export async function startBenchCluster(say: (line: string) => void): Promise<BenchCluster> {
+  const workDir = mkdtempSync(join(tmpdir(), 'sluice-bench-scale-'));
+  say(`starting etcd, kube-apiserver and MinIO under ${workDir}`);
+  const [cpResult, minioResult] = await Promise.allSettled([
+    startControlPlane(workDir),
+    startMinio(join(workDir, 'minio')),
+  ]);
+  const started: ServerProcess[] = [
+    ...(cpResult.status === 'fulfilled' ? cpResult.value.processes : []),
+    ...(minioResult.status === 'fulfilled' ? [minioResult.value.process] : []),
+  ];
+  try {
+    if (cpResult.status === 'rejected') throw cpResult.reason;
+    if (minioResult.status === 'rejected') throw minioResult.reason;
+    const cp: ControlPlane = cpResult.value;
+    const minio: MinioServer = minioResult.value;
+    const state: HarnessState = {
+      workDir,
+      controlPlane: cp.info,
+      minio: { ...minio.info, dataDir: minio.dataDir },
+    };
+    // env.ts reads the harness state from the file named by SLUICE_TEST_ENV, as under jest.
+    const stateFile = join(workDir, 'state.json');
+    writeFileSync(stateFile, JSON.stringify(state), { mode: 0o600 });
+    process.env[STATE_ENV] = stateFile;
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromFile(cp.info.kubeconfigPath);
+    await installCrds(kubeConfig);
+    const env = await setupTestEnv('bench-scale');
+    await createStorageSecret(kubeConfig, env.namespace, STORAGE_SECRET, state);
+    const operatorKubeconfig = await operatorIdentity(kubeConfig, env.namespace, state, workDir);
+    say(`control plane ${cp.info.server}, MinIO ${minio.info.url}, namespace ${env.namespace}`);
+    const byName = (n: string) => started.find((p) => p.name === n)!;
+    return {
+      workDir,
+      state,
+      kubeConfig,
+      env,
+      etcd: byName('etcd'),
+      apiserver: byName('kube-apiserver'),
+      minio: byName('minio'),
+      operatorKubeconfig,
+    };
+  } catch (err) {
+    await Promise.all(started.map((p) => stopServer(p)));
+    rmSync(workDir, { recursive: true, force: true });
+    throw err;
+  }
+}
+
+/**
+ * Starts `node operator/src/main.ts` against the cluster (watching the benchmark namespace,
+ * leader election on, storage on the harness MinIO) and waits until `/readyz` answers 200, i.e.
+ * it leads and its informers have synced.
+ * @param settings extra `SLUICE_*` variables (e.g. `SLUICE_MAX_CONCURRENT_RECONCILES`)
+ * @throws Error naming the log file when it is not ready within 60 s
+ */
+export async function startOperator(
+  c: BenchCluster,
+  settings: Record<string, string>,
+): Promise<OperatorHandle> {
+  const port = await freePort();
+  const vars = operatorEnv({
+    namespace: c.env.namespace,
+    bucket: c.env.bucket,
+    state: c.state,
+    secret: STORAGE_SECRET,
+    httpPort: port,
+    identity: 'bench-operator',
+    leaderElection: true,
+    extra: {
+      // Production defaults rather than the integration tests' (debug logs, 1 min resync).
+      SLUICE_LOG_LEVEL: 'info',
+      SLUICE_RESYNC_PERIOD: '10m',
+      // The benchmark's own NODE_OPTIONS (make's --experimental-vm-modules) are not the operator's.
+      NODE_OPTIONS: '',
+      ...settings,
+    },
+  });
+  const logFile = join(c.workDir, 'operator.log');
+  const proc = startServer(
+    'sluice-operator',
+    process.execPath,
+    [join(REPO_ROOT, 'operator', 'src', 'main.ts'), `--kubeconfig=${c.operatorKubeconfig}`],
+    logFile,
+    vars,
+  );
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(
+    `the operator to serve /readyz (log ${logFile})`,
+    async () => {
+      if (proc.child.exitCode !== null || proc.child.signalCode !== null) {
+        throw new Error(`operator exited (${proc.child.exitCode ?? proc.child.signalCode}); log ${logFile}`);
+      }
+      return isReady(url);
+    },
+    60_000,
+    200,
+  );
+  // setpriv execs the command, so the pid is the operator's own (procfs figures are its own).
+  if (!commandLine(proc.pid).includes('operator/src/main.ts')) {
+    throw new Error(`pid ${proc.pid} is not the operator process: ${commandLine(proc.pid)}`);
+  }
+  return { process: proc, url };
+}
+
+/** Stops the operator and the servers (SIGTERM, then SIGKILL) and removes the work directory unless `keep`. */
+export async function stopBenchCluster(
+  c: BenchCluster | undefined,
+  operator: OperatorHandle | undefined,
+  keep: boolean,
+): Promise<void> {
+  if (operator) await stopServer(operator.process, 5000);
+  if (!c) return;
+  await Promise.all([c.apiserver, c.minio].map((p) => stopServer(p)));
+  await stopServer(c.etcd);
+  if (!keep) rmSync(c.workDir, { recursive: true, force: true });
+}

@@ -1,0 +1,382 @@
+/**
+ * What the benchmark runs next to the operator, all through the real API server:
+ *
+ * - {@link JobTracker}: one watch on the StreamJobs; records when each job's status first shows
+ *   Ready=True / phase Running (end-to-end latency from its create call) and tallies
+ *   checkpoint ids triggered, completed and failed from `status.checkpoints`.
+ * - {@link PodAgent}: one watch on the worker pods. It stands in for the kubelet (the harness's
+ *   `KubeletStandIn.markReady`: Running + Ready through `pods/status`) as soon as a pod appears,
+ *   and — when acking is on — plays the workers' side of the checkpoint protocol
+ *   (api/src/protocol.ts, runtime-image/src/control/pod-control.ts): on a
+ *   `sluice.dev/checkpoint-request` with a new id it merge-patches `sluice.dev/checkpoint-ack`
+ *   `{id, subtask, bytes: 0, files: []}` onto that pod, and it notes when
+ *   `sluice.dev/checkpoint-committed` reaches the id. No state is uploaded: the ack claims an
+ *   empty snapshot, which the coordinator accepts like any other.
+ *
+ * Differences from real workers, on purpose: one namespace-wide pod watch with admin
+ * credentials instead of one field-selected watch per worker under the worker's ServiceAccount
+ * (400 watches would cost the 2-core machine more than the operator does), and no S3 upload.
+ */
+import {
+  CoreV1Api,
+  PatchStrategy,
+  setHeaderOptions,
+  Watch,
+  type KubeConfig,
+  type V1Pod,
+} from '@kubernetes/client-node';
+import { ANN_CHECKPOINT_ACK, type CheckpointAck } from '../../api/src/protocol.ts';
+import type { StreamJob } from '../../api/src/streamjob.ts';
+import { ackOf, committedIdOf, requestIdOf } from '../../operator/src/checkpoint/snapshot-status.ts';
+import { KubeletStandIn } from '../../test/harness/kubelet-standin.ts';
+
+/** Runs async tasks with at most `limit` in flight (FIFO). */
+export class Limiter {
+  readonly #limit: number;
+  #active = 0;
+  readonly #queue: Array<() => void> = [];
+
+  constructor(limit: number) {
+    this.#limit = limit;
+  }
+
+  /** Tasks waiting or running. */
+  get pending(): number {
+    return this.#active + this.#queue.length;
+  }
+
+  run<T>(task: () => Promise<T>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      const start = () => {
+        this.#active++;
+        task()
+          .then(resolve, reject)
+          .finally(() => {
+            this.#active--;
+            this.#queue.shift()?.();
+          });
+      };
+      if (this.#active < this.#limit) start();
+      else this.#queue.push(start);
+    });
+  }
+}
+
+/**
+ * A watch that restarts after any error or server-side close (0.5 s later, without a
+ * resourceVersion, so the server re-sends every existing object as ADDED; handlers are
+ * idempotent).
+ */
+export class ResilientWatch {
+  readonly #watch: Watch;
+  readonly #path: string;
+  readonly #query: Record<string, string>;
+  readonly #onEvent: (type: string, obj: unknown) => void;
+  #abort: AbortController | undefined;
+  #stopped = false;
+  /** Restarts so far (a healthy run has 0). */
+  restarts = 0;
+
+  constructor(
+    kubeConfig: KubeConfig,
+    path: string,
+    query: Record<string, string>,
+    onEvent: (type: string, obj: unknown) => void,
+  ) {
+    this.#watch = new Watch(kubeConfig);
+    this.#path = path;
+    this.#query = query;
+    this.#onEvent = onEvent;
+  }
+
+  /** Starts watching; resolves once the first watch request is open. */
+  async start(): Promise<void> {
+    let opened: () => void = () => undefined;
+    const first = new Promise<void>((r) => (opened = r));
+    void (async () => {
+      while (!this.#stopped) {
+        await new Promise<void>((ended) => {
+          this.#watch
+            .watch(
+              this.#path,
+              this.#query,
+              (type, obj) => this.#onEvent(type, obj),
+              () => ended(),
+            )
+            .then(
+              (ac) => {
+                this.#abort = ac;
+                opened();
+                if (this.#stopped) ac.abort();
+              },
+              () => ended(),
+            );
+        });
+        if (this.#stopped) return;
+        this.restarts++;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    })();
+    await first;
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#abort?.abort();
+  }
+}
+
+/** What the benchmark knows about one StreamJob. Times are `performance.now()` ms. */
+export interface JobRecord {
+  name: string;
+  /** Just before its create request was sent. */
+  createdAtMs?: number;
+  /** First watch event with condition Ready=True. */
+  readyAtMs?: number;
+  /** First watch event with phase Running. */
+  runningAtMs?: number;
+  lastTriggeredId: number;
+  lastCompletedId: number;
+  failed: number;
+}
+
+/** Checkpoint tallies summed over all jobs. */
+export interface CheckpointTotals {
+  /** Snapshot ids handed out (status.checkpoints.lastTriggered.id summed). */
+  triggered: number;
+  /** Completions observed (each increase of status.checkpoints.lastCompleted.id). */
+  completed: number;
+  /** status.checkpoints.failed summed. */
+  failed: number;
+}
+
+/** See the module comment. */
+export class JobTracker {
+  readonly jobs = new Map<string, JobRecord>();
+  #completed = 0;
+  readonly #watch: ResilientWatch;
+
+  constructor(kubeConfig: KubeConfig, namespace: string) {
+    this.#watch = new ResilientWatch(
+      kubeConfig,
+      `/apis/sluice.dev/v1alpha1/namespaces/${namespace}/streamjobs`,
+      {},
+      (type, obj) => this.#onEvent(type, obj as StreamJob),
+    );
+  }
+
+  start(): Promise<void> {
+    return this.#watch.start();
+  }
+
+  stop(): void {
+    this.#watch.stop();
+  }
+
+  get watchRestarts(): number {
+    return this.#watch.restarts;
+  }
+
+  #record(name: string): JobRecord {
+    let r = this.jobs.get(name);
+    if (!r) {
+      r = { name, lastTriggeredId: 0, lastCompletedId: 0, failed: 0 };
+      this.jobs.set(name, r);
+    }
+    return r;
+  }
+
+  /** Notes that the create request of `name` is about to be sent. */
+  created(name: string, atMs: number): void {
+    this.#record(name).createdAtMs = atMs;
+  }
+
+  #onEvent(type: string, job: StreamJob): void {
+    if (type !== 'ADDED' && type !== 'MODIFIED') return;
+    const name = job.metadata?.name;
+    if (!name) return;
+    const now = performance.now();
+    const r = this.#record(name);
+    const st = job.status;
+    if (r.readyAtMs === undefined && st?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True')) {
+      r.readyAtMs = now;
+    }
+    if (r.runningAtMs === undefined && st?.phase === 'Running') r.runningAtMs = now;
+    const cp = st?.checkpoints;
+    r.lastTriggeredId = Math.max(r.lastTriggeredId, cp?.lastTriggered?.id ?? 0);
+    r.failed = Math.max(r.failed, cp?.failed ?? 0);
+    const completed = cp?.lastCompleted?.id ?? 0;
+    if (completed > r.lastCompletedId) {
+      // Every completion is its own status write, hence its own event.
+      this.#completed++;
+      r.lastCompletedId = completed;
+    }
+  }
+
+  /** Jobs whose status has shown Ready=True. */
+  readyCount(): number {
+    let n = 0;
+    for (const r of this.jobs.values()) if (r.readyAtMs !== undefined) n++;
+    return n;
+  }
+
+  totals(): CheckpointTotals {
+    let triggered = 0;
+    let failed = 0;
+    for (const r of this.jobs.values()) {
+      triggered += r.lastTriggeredId;
+      failed += r.failed;
+    }
+    return { triggered, completed: this.#completed, failed };
+  }
+}
+
+/** Bench-side timeline of one snapshot of one job. Times are `performance.now()` ms. */
+export interface SnapshotTimeline {
+  job: string;
+  id: number;
+  /** First pod seen carrying the request. */
+  requestSeenMs: number;
+  /** Acks written (0 while acking is off). */
+  acks: number;
+  /** When the last ack patch of the job returned. */
+  lastAckMs?: number;
+  /** First pod seen with `checkpoint-committed` ≥ id. */
+  committedSeenMs?: number;
+}
+
+/** Counters of the requests the benchmark itself sent to the API server. */
+export interface BenchRequests {
+  /** Pod status writes of the kubelet stand-in (each is a GET + a PATCH of pods/status). */
+  podsMarked: number;
+  acks: number;
+  ackErrors: number;
+  markErrors: number;
+}
+
+/** See the module comment. */
+export class PodAgent {
+  readonly #kubelet: KubeletStandIn;
+  readonly #core: CoreV1Api;
+  readonly #namespace: string;
+  readonly #watch: ResilientWatch;
+  readonly #markLimiter: Limiter;
+  readonly #ackLimiter: Limiter;
+  /** Pods handed to the kubelet stand-in. */
+  readonly #marked = new Set<string>();
+  /** Highest request id acked per pod. */
+  readonly #acked = new Map<string, number>();
+  readonly #live = new Map<string, boolean>();
+  /** Keyed `job#id`. */
+  readonly snapshots = new Map<string, SnapshotTimeline>();
+  readonly counts: BenchRequests = { podsMarked: 0, acks: 0, ackErrors: 0, markErrors: 0 };
+  /** Play the workers' side of the checkpoint protocol. */
+  acking = false;
+
+  /**
+   * @param markConcurrency pod status writes in flight (several kubelets on several nodes)
+   * @param ackConcurrency ack patches in flight (every worker acks on its own in reality)
+   */
+  constructor(kubeConfig: KubeConfig, namespace: string, markConcurrency = 8, ackConcurrency = 32) {
+    this.#kubelet = new KubeletStandIn(kubeConfig, namespace);
+    this.#core = kubeConfig.makeApiClient(CoreV1Api);
+    this.#namespace = namespace;
+    this.#markLimiter = new Limiter(markConcurrency);
+    this.#ackLimiter = new Limiter(ackConcurrency);
+    this.#watch = new ResilientWatch(
+      kubeConfig,
+      `/api/v1/namespaces/${namespace}/pods`,
+      { labelSelector: 'app.kubernetes.io/managed-by=sluice-operator' },
+      (type, obj) => this.#onEvent(type, obj as V1Pod),
+    );
+  }
+
+  start(): Promise<void> {
+    return this.#watch.start();
+  }
+
+  stop(): void {
+    this.#watch.stop();
+  }
+
+  get watchRestarts(): number {
+    return this.#watch.restarts;
+  }
+
+  /** Live worker pods (not being deleted) and how many of them are Ready. */
+  podCounts(): { pods: number; ready: number } {
+    let ready = 0;
+    for (const r of this.#live.values()) if (r) ready++;
+    return { pods: this.#live.size, ready };
+  }
+
+  /** Ack patches queued or in flight. */
+  get acksPending(): number {
+    return this.#ackLimiter.pending;
+  }
+
+  #onEvent(type: string, pod: V1Pod): void {
+    const name = pod.metadata?.name;
+    if (!name) return;
+    if (type === 'DELETED' || pod.metadata?.deletionTimestamp) {
+      this.#live.delete(name);
+      return;
+    }
+    if (type !== 'ADDED' && type !== 'MODIFIED') return;
+    const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
+    this.#live.set(name, ready);
+    if (!ready && !this.#marked.has(name)) {
+      this.#marked.add(name);
+      void this.#markLimiter.run(async () => {
+        try {
+          await this.#kubelet.markReady(name);
+          this.counts.podsMarked++;
+        } catch {
+          this.counts.markErrors++;
+        }
+      });
+    }
+    const job = pod.metadata?.labels?.['sluice.dev/job'] ?? '';
+    const now = performance.now();
+    const requested = requestIdOf(pod);
+    if (requested !== undefined) {
+      const key = `${job}#${requested}`;
+      if (!this.snapshots.has(key))
+        this.snapshots.set(key, { job, id: requested, requestSeenMs: now, acks: 0 });
+      const ackedOnPod = ackOf(pod)?.id ?? 0;
+      if (this.acking && requested > ackedOnPod && requested > (this.#acked.get(name) ?? 0)) {
+        this.#acked.set(name, requested);
+        const subtask = Number(pod.metadata?.labels?.['sluice.dev/subtask']);
+        void this.#ackLimiter.run(() =>
+          this.#ack(name, key, { id: requested, subtask, bytes: 0, files: [] }),
+        );
+      }
+    }
+    const committed = committedIdOf(pod);
+    if (committed !== undefined) {
+      const s = this.snapshots.get(`${job}#${committed}`);
+      if (s && s.committedSeenMs === undefined) s.committedSeenMs = now;
+    }
+  }
+
+  async #ack(pod: string, key: string, ack: CheckpointAck): Promise<void> {
+    try {
+      await this.#core.patchNamespacedPod(
+        {
+          name: pod,
+          namespace: this.#namespace,
+          body: { metadata: { annotations: { [ANN_CHECKPOINT_ACK]: JSON.stringify(ack) } } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      );
+      this.counts.acks++;
+      const s = this.snapshots.get(key);
+      if (s) {
+        s.acks++;
+        s.lastAckMs = performance.now();
+      }
+    } catch {
+      this.counts.ackErrors++;
+    }
+  }
+}
