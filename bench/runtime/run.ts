@@ -1,0 +1,254 @@
+/**
+ * Runtime benchmark suite, the Sluice side of the comparison with Flink (bench/compare.ts):
+ *
+ *   node bench/runtime/run.ts [--only throughput,latency,checkpoints] [--out bench/results/sluice-runtime.json]
+ *     throughput:  [--parallelism 1,2] [--wordcount-lines 6000000] [--q5-events 12000000]
+ *     latency:     [--latency-rate 50000] [--latency-parallelism 2] [--latency-warmup-s 5] [--latency-seconds 20]
+ *     checkpoints: [--keys 10000,100000,1000000] [--with-10m] [--checkpoint-parallelism 2] [--checkpoint-repeats 3]
+ *     [--keep-logs]
+ *
+ * Starts a private MinIO and runs real worker processes (local control mode, TCP shuffle):
+ *   1. throughput of the built-in `wordcount` (generator input, defaults: 8 words per line over
+ *      1000 words) and `nexmark-q5` (generator input, 10 s windows sliding by 2 s) at each
+ *      parallelism: steady-state input events/s per worker between 10 % and 90 % of the input;
+ *   2. end-to-end latency of wordcount's pipeline at a fixed input rate (latency-job.ts);
+ *   3. checkpoint duration and size and restore time of the keyed count job (count-job.ts)
+ *      against the number of keys.
+ * Writes the results (shared format, compare-report.ts) after every scenario, so an aborted run
+ * keeps what it measured. Figures are indicative: one machine, possibly shared, one run.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { CheckpointResult, EngineResults, LatencyResult, ThroughputResult } from '../compare-report.ts';
+import {
+  DISCARD_OUTPUT_ENV,
+  engineVersion,
+  fmt,
+  machineInfo,
+  measureCheckpoint,
+  measureLatency,
+  measureThroughput,
+  median,
+  mib,
+  startBenchEnv,
+  type BenchEnv,
+} from './lib.ts';
+
+const { values } = parseArgs({
+  options: {
+    only: { type: 'string', default: 'throughput,latency,checkpoints' },
+    out: { type: 'string', default: resolve(import.meta.dirname, '..', 'results', 'sluice-runtime.json') },
+    parallelism: { type: 'string', default: '1,2' },
+    'wordcount-lines': { type: 'string', default: '6000000' },
+    'q5-events': { type: 'string', default: '12000000' },
+    'latency-rate': { type: 'string', default: '50000' },
+    'latency-parallelism': { type: 'string', default: '2' },
+    'latency-warmup-s': { type: 'string', default: '5' },
+    'latency-seconds': { type: 'string', default: '20' },
+    keys: { type: 'string', default: '10000,100000,1000000' },
+    'with-10m': { type: 'boolean', default: false },
+    'checkpoint-parallelism': { type: 'string', default: '2' },
+    'checkpoint-repeats': { type: 'string', default: '3' },
+    'keep-logs': { type: 'boolean', default: false },
+  },
+});
+
+/** Parses a positive number argument. @throws Error naming the option */
+function positive(name: string, v: string): number {
+  const n = Number(v);
+  if (!(n > 0) || !Number.isFinite(n)) throw new Error(`--${name} must be a positive number, got ${v}`);
+  return n;
+}
+const list = (name: string, v: string): number[] => v.split(',').map((x) => positive(name, x.trim()));
+
+const only = new Set(values.only.split(',').map((s) => s.trim()));
+for (const s of only)
+  if (!['throughput', 'latency', 'checkpoints'].includes(s)) throw new Error(`--only: unknown scenario ${s}`);
+const PARALLELISMS = list('parallelism', values.parallelism);
+const WC_LINES = positive('wordcount-lines', values['wordcount-lines']);
+const Q5_EVENTS = positive('q5-events', values['q5-events']);
+const LAT_RATE = positive('latency-rate', values['latency-rate']);
+const LAT_P = positive('latency-parallelism', values['latency-parallelism']);
+const LAT_WARMUP_MS = positive('latency-warmup-s', values['latency-warmup-s']) * 1000;
+const LAT_MS = positive('latency-seconds', values['latency-seconds']) * 1000;
+const KEYS = [...list('keys', values.keys), ...(values['with-10m'] ? [10_000_000] : [])];
+const CHK_P = positive('checkpoint-parallelism', values['checkpoint-parallelism']);
+const CHK_REPEATS = positive('checkpoint-repeats', values['checkpoint-repeats']);
+
+/** Heap of the workers in the checkpoint runs: 10M keys need more than V8's default. */
+const CHECKPOINT_WORKER_ENV = {
+  NODE_OPTIONS: `--no-warnings --max-old-space-size=${KEYS.some((k) => k > 2_000_000) ? 12288 : 4096}`,
+};
+
+/** The machine's load average over 1, 5 and 15 min. */
+const load = (): number[] => loadavg().map((x) => Number(x.toFixed(2)));
+
+const results: EngineResults & { loadAverage: { start: number[]; end: number[] | null } } = {
+  engine: 'sluice',
+  version: engineVersion(),
+  runtime: `node ${process.version}`,
+  machine: machineInfo(),
+  throughput: [],
+  latency: [],
+  checkpoints: [],
+  loadAverage: { start: load(), end: null },
+  notes: [
+    'Sluice runtime: worker processes started locally (test/harness LocalJob, local control mode), real TCP shuffle between them, snapshots in a private MinIO on loopback; workers and MinIO share the machine.',
+    'throughput: input events/s (wordcount: generated lines; nexmark-q5: generated Nexmark events) read by the sources between 10 % and 90 % of the bounded input (no process start, no tail), summed over the workers and divided by the parallelism. Status sampled every 200 ms.',
+    'throughput: the real built-in jobs with their default config (wordcount: generator input, 4 partitions, 8 words per line over a vocabulary of 1000, seed 1; nexmark-q5: 4 partitions, 10 s windows sliding by 2 s, generator defaults). Sluice has no discard sink: output goes to the log sink with SLUICE_LOG_LEVEL=warn, so each output record costs one no-op pino call.',
+    'latency: bench/runtime/latency-job.ts — wordcount’s corpus (syntheticLine), tokenizer (words) and keyed count, output discarded as above; each line is stamped with the wall clock (performance.timeOrigin + performance.now(), sub-ms) when the source generates it, carried as the record’s event time, and the count operator records now − stamp for every word. Each worker measures from warmup after its first record for the measured interval; histograms (2 % buckets) are merged.',
+    'checkpoints: bench/runtime/count-job.ts (generator → keyBy → per-key count in value state, no output) filled with exactly `keys` records k0..k(keys−1). durationMs: median over the repeated checkpoints of that state (durationsMs lists them; the first is usually the slowest, cold code) of request → last ack as the coordinator sees it: LocalCoordinator.checkpoint() from the HTTP PUT of the request to every worker until every ack was polled (every 20 ms), _metadata written and the commit delivered (the last two take a few ms) — the definition of the earlier figures in docs/runtime.md. bytes: compressed snapshot files (zstd) of the first checkpoint. restoreMs: median over restores of the first checkpoint of spawning a new attempt of processes → all workers running and connected (includes Node start, job load, snapshot download and decode; freshStartMs is the same without state). Heap state backend (a full synchronous snapshot per checkpoint).',
+    'Figures of one run on a shared machine: other processes (tests, builds) may have been running.',
+  ],
+};
+
+function save(): void {
+  mkdirSync(dirname(values.out), { recursive: true });
+  writeFileSync(values.out, `${JSON.stringify(results, null, 2)}\n`);
+}
+
+const say = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+
+async function throughput(env: BenchEnv): Promise<void> {
+  const jobs = [
+    {
+      job: 'wordcount',
+      unit: 'lines',
+      events: WC_LINES,
+      config: (events: number) => ({ input: { generator: { lines: events } }, output: { log: {} } }),
+    },
+    {
+      job: 'nexmark-q5',
+      unit: 'events',
+      events: Q5_EVENTS,
+      config: (events: number) => ({ events, output: { log: {} } }),
+    },
+  ];
+  for (const j of jobs) {
+    for (const p of PARALLELISMS) {
+      const events = j.events;
+      say(`▶ throughput ${j.job} p=${p}: ${fmt(events)} ${j.unit}`);
+      const r = await measureThroughput(env, {
+        name: `${j.job}-p${p}`,
+        entry: j.job,
+        config: j.config(events),
+        parallelism: p,
+        events,
+        counter: (s) => s.recordsRead,
+        workerEnv: DISCARD_OUTPUT_ENV,
+      });
+      const entry: ThroughputResult = {
+        job: j.job,
+        parallelism: p,
+        events,
+        eventsPerSecondPerWorker: Math.round(r.eventsPerSecondPerWorker),
+        eventsPerSecond: Math.round(r.steady.eventsPerSecond),
+        perWorker: r.steady.perWorker.map(Math.round),
+        steadySeconds: Number(r.steady.seconds.toFixed(2)),
+        wholeRunSeconds: Number(r.wholeRunSeconds.toFixed(2)),
+        startMs: Math.round(r.startMs),
+      };
+      results.throughput.push(entry);
+      save();
+      say(
+        `✓ ${j.job} p=${p}: ${fmt(r.eventsPerSecondPerWorker)} ${j.unit}/s per worker (total ${fmt(r.steady.eventsPerSecond)}; steady ${r.steady.seconds.toFixed(1)} s of ${r.wholeRunSeconds.toFixed(1)} s)`,
+      );
+    }
+  }
+}
+
+async function latency(env: BenchEnv): Promise<void> {
+  say(
+    `▶ latency wordcount p=${LAT_P} at ${fmt(LAT_RATE)} lines/s: warm-up ${LAT_WARMUP_MS / 1000} s, measure ${LAT_MS / 1000} s`,
+  );
+  const r = await measureLatency(env, {
+    rate: LAT_RATE,
+    parallelism: LAT_P,
+    warmupMs: LAT_WARMUP_MS,
+    measureMs: LAT_MS,
+  });
+  const round = (x: number) => Number(x.toFixed(2));
+  const entry: LatencyResult = {
+    job: 'wordcount',
+    parallelism: LAT_P,
+    rate: LAT_RATE,
+    p50Ms: round(r.p50Ms),
+    p99Ms: round(r.p99Ms),
+    settings:
+      `source stamps each line when it generates it (wall clock, sub-ms; an idle source sleeps 5 ms, then generates the lines its rate allows in one poll, so waiting for the poll is not counted), measured per word at the keyed count (last operator before the sink); ` +
+      `generator rate limit ${LAT_RATE} lines/s total (token bucket); shuffle batches of 512 records or a 5 ms flush, credit-based; ` +
+      `warm-up ${LAT_WARMUP_MS / 1000} s, measured ${LAT_MS / 1000} s; no checkpoints during the run`,
+    p999Ms: round(r.p999Ms),
+    maxMs: round(r.maxMs),
+    meanMs: round(r.meanMs),
+    samples: r.samples,
+    achievedRate: Math.round(r.achievedRate),
+  };
+  results.latency.push(entry);
+  save();
+  say(
+    `✓ latency p=${LAT_P}: p50 ${r.p50Ms.toFixed(2)} ms, p99 ${r.p99Ms.toFixed(2)} ms, p99.9 ${r.p999Ms.toFixed(2)} ms, max ${r.maxMs.toFixed(1)} ms over ${fmt(r.samples)} words (input ${fmt(r.achievedRate)} lines/s)`,
+  );
+}
+
+async function checkpoints(env: BenchEnv): Promise<void> {
+  for (const keys of KEYS) {
+    say(`▶ checkpoint/restore of ${fmt(keys)} keys at p=${CHK_P} (${CHK_REPEATS}× each)`);
+    const r = await measureCheckpoint(env, {
+      keys,
+      parallelism: CHK_P,
+      repeats: CHK_REPEATS,
+      workerEnv: CHECKPOINT_WORKER_ENV,
+      progress: (l) => say(`  ${l}`),
+    });
+    const entry: CheckpointResult = {
+      keys,
+      parallelism: CHK_P,
+      durationMs: Math.round(median(r.durationsMs)),
+      bytes: r.bytes,
+      restoreMs: Math.round(median(r.restoresMs)),
+      backend: 'heap',
+      durationsMs: r.durationsMs.map(Math.round),
+      restoresMs: r.restoresMs.map(Math.round),
+      workerDurationsMs: r.workerDurationsMs,
+      workerSnapshotLoadMs: r.workerLoadMs,
+      restoredEntries: r.restoredEntries,
+      freshStartMs: Math.round(r.freshStartMs),
+      fillRecordsPerSecondPerWorker:
+        r.fillRecordsPerSecondPerWorker === null ? null : Math.round(r.fillRecordsPerSecondPerWorker),
+    };
+    results.checkpoints.push(entry);
+    save();
+    say(
+      `✓ ${fmt(keys)} keys: checkpoint ${entry.durationMs} ms, ${mib(r.bytes)} (${fmt(r.bytes)} bytes); restore ${entry.restoreMs} ms (fresh start ${entry.freshStartMs} ms; ${fmt(r.restoredEntries)} entries)`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  const t0 = performance.now();
+  say(
+    `Sluice runtime benchmark: ${results.version}, ${results.runtime}, ${results.machine.cpus} CPUs (${results.machine.model}); scenarios ${[...only].join(', ')}`,
+  );
+  const env = await startBenchEnv(values['keep-logs']);
+  try {
+    if (only.has('throughput')) await throughput(env);
+    if (only.has('latency')) await latency(env);
+    if (only.has('checkpoints')) await checkpoints(env);
+  } finally {
+    await env.close();
+  }
+  results.loadAverage.end = load();
+  save();
+  say(
+    `load average (1, 5, 15 min): ${results.loadAverage.start.join(' ')} at start, ${results.loadAverage.end.join(' ')} at end`,
+  );
+  say(`done in ${((performance.now() - t0) / 1000).toFixed(0)} s; results in ${values.out}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err);
+  process.exit(1);
+});
