@@ -1,0 +1,55 @@
+package dev.sluice.bench.flink;
+
+import java.time.Duration;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.CoreOptions;
+import org.apache.flink.configuration.ExecutionOptions;
+import org.apache.flink.configuration.ExternalizedCheckpointRetention;
+import org.apache.flink.configuration.PipelineOptions;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.StateBackendOptions;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Job-level settings shared by every benchmark job: parallelism, max parallelism 128 (Sluice's
+ * default, so both engines hash keys into 128 key groups), no restarts, Flink's network buffer
+ * timeout, and — for the checkpoint jobs only — checkpoint storage in S3 with a state backend.
+ * Throughput and latency jobs run without checkpoints.
+ */
+public final class JobEnv {
+  private JobEnv() {}
+
+  /** Flink's default network buffer timeout, ms. */
+  public static final long DEFAULT_BUFFER_TIMEOUT_MS = 100;
+
+  public static StreamExecutionEnvironment create(int parallelism, long bufferTimeoutMs) {
+    return new StreamExecutionEnvironment(base(parallelism, bufferTimeoutMs));
+  }
+
+  /**
+   * A job that checkpoints only on request (the periodic interval is an hour) into
+   * {@code checkpointDir}, full (non-incremental) snapshots kept after cancellation.
+   *
+   * @param backend {@code hashmap} (heap) or {@code rocksdb}
+   */
+  public static StreamExecutionEnvironment withCheckpoints(int parallelism, String checkpointDir, String backend) {
+    Configuration c = base(parallelism, DEFAULT_BUFFER_TIMEOUT_MS);
+    c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofHours(1));
+    c.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofMinutes(10));
+    c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
+    c.set(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION, ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
+    c.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, false);
+    c.set(StateBackendOptions.STATE_BACKEND, backend);
+    return new StreamExecutionEnvironment(c);
+  }
+
+  private static Configuration base(int parallelism, long bufferTimeoutMs) {
+    Configuration c = new Configuration();
+    c.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
+    c.set(PipelineOptions.MAX_PARALLELISM, 128);
+    c.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+    c.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(bufferTimeoutMs));
+    return c;
+  }
+}

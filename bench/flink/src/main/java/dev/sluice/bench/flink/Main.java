@@ -1,0 +1,168 @@
+package dev.sluice.bench.flink;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.flink.runtime.util.EnvironmentInformation;
+
+/**
+ * The Flink side of Sluice's side-by-side runtime benchmark: runs the scenarios on a local
+ * MiniCluster, prints a table and writes the JSON shared with the Sluice side.
+ *
+ * <pre>
+ * java ... dev.sluice.bench.flink.Main [--out bench/results/flink-runtime.json]
+ *   [--scenarios throughput,latency,checkpoints] [--parallelism 1,2]
+ *   [--wordcount-lines 6000000] [--nexmark-events 10000000]
+ *   [--latency-rate 50000] [--latency-seconds 30] [--buffer-timeouts 100,5]
+ *   [--keys 10000,100000,1000000] [--count-records 0 (= max(keys, 4000000))] [--backends hashmap]
+ * </pre>
+ *
+ * The checkpoint scenarios read the MinIO endpoint, credentials and bucket from
+ * BENCH_S3_ENDPOINT, BENCH_S3_ACCESS_KEY, BENCH_S3_SECRET_KEY, BENCH_S3_BUCKET.
+ */
+public final class Main {
+  private Main() {}
+
+  private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+
+  static {
+    DEFAULTS.put("out", "bench/results/flink-runtime.json");
+    DEFAULTS.put("scenarios", "throughput,latency,checkpoints");
+    DEFAULTS.put("parallelism", "1,2");
+    DEFAULTS.put("wordcount-lines", "6000000");
+    DEFAULTS.put("nexmark-events", "10000000");
+    DEFAULTS.put("latency-rate", "50000");
+    DEFAULTS.put("latency-seconds", "30");
+    DEFAULTS.put("buffer-timeouts", "100,5");
+    DEFAULTS.put("keys", "10000,100000,1000000");
+    DEFAULTS.put("count-records", "0");
+    DEFAULTS.put("backends", "hashmap");
+    DEFAULTS.put("run-prefix", "flink-bench/run-" + System.currentTimeMillis());
+  }
+
+  public static void main(String[] argv) throws Exception {
+    Map<String, String> a = parse(argv);
+    Set<String> scenarios = Set.copyOf(Arrays.asList(a.get("scenarios").split(",")));
+    List<Integer> parallelisms = ints(a.get("parallelism"));
+    SyntheticCorpus corpus = SyntheticCorpus.defaults();
+    NexmarkGenerator nexmark = new NexmarkGenerator();
+
+    String version = EnvironmentInformation.getVersion();
+    String runtime = System.getProperty("java.runtime.name") + " " + System.getProperty("java.runtime.version");
+    System.out.printf("Flink %s on %s, %d cpus; MiniCluster in this JVM (max heap %d MiB)%n",
+        version, runtime, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+
+    List<Rows.Throughput> throughput = new ArrayList<>();
+    if (scenarios.contains("throughput")) {
+      long lines = Long.parseLong(a.get("wordcount-lines"));
+      long events = Long.parseLong(a.get("nexmark-events"));
+      for (int p : parallelisms) {
+        System.out.printf("throughput: wordcount, %,d lines, parallelism %d ...%n", lines, p);
+        throughput.add(report(ThroughputBench.run("wordcount", (env, n) -> WordcountJob.build(env, corpus, n, 4), p, lines)));
+      }
+      for (int p : parallelisms) {
+        System.out.printf("throughput: nexmark-q5, %,d events, parallelism %d ...%n", events, p);
+        throughput.add(report(ThroughputBench.run(
+            "nexmark-q5", (env, n) -> NexmarkQ5Job.build(env, nexmark, n, 4, 10_000, 2_000), p, events)));
+      }
+    }
+
+    List<Rows.Latency> latency = new ArrayList<>();
+    if (scenarios.contains("latency")) {
+      long rate = Long.parseLong(a.get("latency-rate"));
+      long lines = rate * Long.parseLong(a.get("latency-seconds"));
+      for (long bt : ints(a.get("buffer-timeouts"))) {
+        System.out.printf("latency: wordcount at %,d lines/s, %,d lines, parallelism 2, buffer timeout %d ms ...%n", rate, lines, bt);
+        Rows.Latency r = LatencyBench.run(corpus, 4, 2, rate, lines, bt);
+        System.out.printf("  p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d words measured, input %,.0f lines/s)%n",
+            r.p50Ms(), r.p99Ms(), r.maxMs(), r.samples(), r.achievedRate());
+        latency.add(r);
+      }
+    }
+
+    List<Rows.Checkpoint> checkpoints = new ArrayList<>();
+    if (scenarios.contains("checkpoints")) {
+      LocalCluster.S3 s3 = new LocalCluster.S3(
+          env("BENCH_S3_ENDPOINT"), env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY"), env("BENCH_S3_BUCKET"));
+      long fixedRecords = Long.parseLong(a.get("count-records"));
+      for (String backend : a.get("backends").split(",")) {
+        for (long keys : longs(a.get("keys"))) {
+          long records = fixedRecords > 0 ? fixedRecords : Math.max(keys, 4_000_000);
+          System.out.printf("checkpoint: %,d keys (%,d records), parallelism 2, %s backend ...%n", keys, records, backend);
+          Rows.Checkpoint r = CheckpointBench.run(s3, a.get("run-prefix"), keys, records, 2, 8, backend);
+          System.out.printf("  checkpoint %.0f ms, %,d bytes; restore %.0f ms (fresh start %.0f ms)%n",
+              r.durationMs(), r.bytes(), r.restoreMs(), r.freshStartMs());
+          checkpoints.add(r);
+        }
+      }
+    }
+
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("engine", "flink");
+    out.put("version", version);
+    out.put("runtime", runtime);
+    out.put("machine", Map.of("cpus", Runtime.getRuntime().availableProcessors(), "model", cpuModel()));
+    out.put("throughput", throughput);
+    out.put("latency", latency);
+    out.put("checkpoints", checkpoints);
+    out.put("notes", Notes.all(a));
+    File file = new File(a.get("out"));
+    if (file.getParentFile() != null) file.getParentFile().mkdirs();
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file, out);
+    Table.print(throughput, latency, checkpoints);
+    System.out.println("\nwrote " + file.getPath());
+    System.exit(0); // the MiniCluster leaves non-daemon threads behind
+  }
+
+  private static Rows.Throughput report(Rows.Throughput r) {
+    System.out.printf("  %,.0f events/s per worker (subtasks %s; steady %.1f s of %.1f s)%n",
+        r.eventsPerSecondPerWorker(), r.perSubtask(), r.steadySeconds(), r.wholeRunSeconds());
+    return r;
+  }
+
+  private static String env(String name) {
+    String v = System.getenv(name);
+    if (v == null || v.isEmpty()) throw new IllegalArgumentException(name + " is not set (run through bench/flink/run.sh)");
+    return v;
+  }
+
+  static String cpuModel() {
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+        if (line.startsWith("model name")) return line.substring(line.indexOf(':') + 1).trim();
+      }
+    } catch (Exception ignored) {
+      // not Linux
+    }
+    return System.getProperty("os.arch");
+  }
+
+  private static Map<String, String> parse(String[] argv) {
+    Map<String, String> a = new HashMap<>(DEFAULTS);
+    for (int i = 0; i < argv.length; i++) {
+      String k = argv[i];
+      if (!k.startsWith("--") || !DEFAULTS.containsKey(k.substring(2)) || i + 1 >= argv.length) {
+        throw new IllegalArgumentException("unknown or incomplete option " + k + "; options: " + DEFAULTS);
+      }
+      a.put(k.substring(2), argv[++i]);
+    }
+    return a;
+  }
+
+  private static List<Integer> ints(String csv) {
+    return Arrays.stream(csv.split(",")).map(String::trim).map(Integer::parseInt).toList();
+  }
+
+  private static List<Long> longs(String csv) {
+    return Arrays.stream(csv.split(",")).map(String::trim).map(Long::parseLong).toList();
+  }
+}

@@ -1,0 +1,35 @@
+package dev.sluice.bench.flink;
+
+import java.util.List;
+
+/**
+ * Result rows of the JSON file shared with the Sluice side (bench/results/*-runtime.json). Field
+ * names are the shared shape; fields after those are Flink-side extras.
+ */
+public final class Rows {
+  private Rows() {}
+
+  /**
+   * Steady-state throughput: input events per second per parallel subtask (events/s),
+   * {@code events} = input records of the run (wordcount: lines; Nexmark: generated events).
+   */
+  public record Throughput(
+      String job, int parallelism, long events, double eventsPerSecondPerWorker,
+      List<Double> perSubtask, double steadySeconds, double wholeRunSeconds) {}
+
+  /**
+   * End-to-end latency (ms) from a line's emission by the source to the count operator's
+   * processing of each of its words, over the steady state of a run at {@code rate} lines/s.
+   */
+  public record Latency(
+      String job, int parallelism, long rate, double p50Ms, double p99Ms, String settings,
+      long bufferTimeoutMs, double maxMs, long samples, double achievedRate) {}
+
+  /**
+   * A checkpoint at {@code keys} keys: duration (ms, trigger → completed), checkpointed size
+   * (bytes), restore time (ms, submit → all subtasks RUNNING with state loaded).
+   */
+  public record Checkpoint(
+      long keys, int parallelism, double durationMs, long bytes, double restoreMs, String backend,
+      long records, long flinkEndToEndMs, long metadataBytes, double freshStartMs, long stateLoadMs) {}
+}

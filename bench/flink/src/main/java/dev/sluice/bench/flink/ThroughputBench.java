@@ -1,0 +1,76 @@
+package dev.sluice.bench.flink;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Throughput of a bounded job: the per-subtask counts of records emitted by the source are
+ * sampled every 20 ms while the job runs; the rate is taken between the samples where 10 % and
+ * 90 % of the input were emitted (steady state: no start-up, no tail), as Sluice's bench does.
+ * The source runs chained with the next operator and is backpressured by the keyed stage, so
+ * in steady state its emission rate is the processing rate.
+ */
+public final class ThroughputBench {
+  private ThroughputBench() {}
+
+  /** A job builder: (environment, records) → pipeline. */
+  public interface Job {
+    void build(StreamExecutionEnvironment env, long records);
+  }
+
+  public static Rows.Throughput run(String name, Job job, int parallelism, long records) throws Exception {
+    System.gc();
+    Probes.reset();
+    try (LocalCluster cluster = new LocalCluster(parallelism, null)) {
+      StreamExecutionEnvironment env = JobEnv.create(parallelism, JobEnv.DEFAULT_BUFFER_TIMEOUT_MS);
+      job.build(env, records);
+      List<long[]> samples = new ArrayList<>(); // [nanos, subtask 0, subtask 1, ...]
+      long t0 = System.nanoTime();
+      JobID id = cluster.submit(LocalCluster.jobGraph(env, name, null));
+      while (!cluster.isDone(id)) {
+        long[] s = new long[parallelism + 1];
+        s[0] = System.nanoTime();
+        for (int i = 0; i < parallelism; i++) s[i + 1] = Probes.emitted(i);
+        samples.add(s);
+        Thread.sleep(20);
+      }
+      double wholeRun = (System.nanoTime() - t0) / 1e9;
+      cluster.awaitSuccess(id, Duration.ofMinutes(1));
+      if (Probes.totalEmitted(parallelism) != records) {
+        throw new IllegalStateException("emitted " + Probes.totalEmitted(parallelism) + " of " + records + " records");
+      }
+      long[] from = null;
+      long[] to = null;
+      for (long[] s : samples) {
+        long total = total(s);
+        if (from == null && total >= records * 0.1) from = s;
+        if (total <= records * 0.9) to = s;
+      }
+      if (from == null || to == null || to[0] <= from[0]) {
+        throw new IllegalStateException("run too short to measure a steady state; raise the record count");
+      }
+      double secs = (to[0] - from[0]) / 1e9;
+      List<Double> perSubtask = new ArrayList<>();
+      for (int i = 1; i <= parallelism; i++) perSubtask.add(round((to[i] - from[i]) / secs));
+      double perWorker = (total(to) - total(from)) / secs / parallelism;
+      return new Rows.Throughput(name, parallelism, records, round(perWorker), perSubtask, round3(secs), round3(wholeRun));
+    }
+  }
+
+  private static long total(long[] s) {
+    long n = 0;
+    for (int i = 1; i < s.length; i++) n += s[i];
+    return n;
+  }
+
+  static double round(double x) {
+    return Math.round(x);
+  }
+
+  static double round3(double x) {
+    return Math.round(x * 1000) / 1000.0;
+  }
+}
