@@ -401,16 +401,21 @@ export async function measureLatency(
   }
 }
 
-/** `git describe --always --dirty` of the repository, else the package version. */
+/**
+ * `<package version>+<git describe --always>`, with `-dirty` when the measured code (api/,
+ * runtime-image/, bench/runtime/) has uncommitted changes; the package version without git.
+ */
 export function engineVersion(): string {
   const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { version: string };
-  try {
-    const d = execFileSync('git', ['describe', '--always', '--dirty'], {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, {
       cwd: repoRoot,
       encoding: 'utf8',
       stdio: ['ignore', 'pipe', 'ignore'],
     }).trim();
-    return `${pkg.version}+${d}`;
+  try {
+    const dirty = git('status', '--porcelain', '--', 'api', 'runtime-image', 'bench/runtime') !== '';
+    return `${pkg.version}+${git('describe', '--always')}${dirty ? '-dirty' : ''}`;
   } catch {
     return pkg.version;
   }

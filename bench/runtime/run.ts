@@ -2,7 +2,7 @@
  * Runtime benchmark suite, the Sluice side of the comparison with Flink (bench/compare.ts):
  *
  *   node bench/runtime/run.ts [--only throughput,latency,checkpoints] [--out bench/results/sluice-runtime.json]
- *     throughput:  [--parallelism 1,2] [--wordcount-lines 6000000] [--q5-events 12000000]
+ *     throughput:  [--parallelism 1,2] [--wordcount-lines 6000000] [--q5-events 20000000]
  *     latency:     [--latency-rate 50000] [--latency-parallelism 2] [--latency-warmup-s 5] [--latency-seconds 20]
  *     checkpoints: [--keys 10000,100000,1000000] [--with-10m] [--checkpoint-parallelism 2] [--checkpoint-repeats 3]
  *     [--keep-logs]
@@ -42,7 +42,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: resolve(import.meta.dirname, '..', 'results', 'sluice-runtime.json') },
     parallelism: { type: 'string', default: '1,2' },
     'wordcount-lines': { type: 'string', default: '6000000' },
-    'q5-events': { type: 'string', default: '12000000' },
+    'q5-events': { type: 'string', default: '20000000' },
     'latency-rate': { type: 'string', default: '50000' },
     'latency-parallelism': { type: 'string', default: '2' },
     'latency-warmup-s': { type: 'string', default: '5' },
