@@ -64,6 +64,11 @@ export interface StreamJobSpec {
    */
   upgradeMode: UpgradeMode;
   /**
+   * Seconds the attempt of a changed spec has, in upgradeMode savepoint, to become Running (every worker ready). Past it (or when its restart budget is spent first) the job rolls back to the last spec that ran, restored from the upgrade's savepoint, and stays there until the spec changes again.
+   * Default: `300`. Range: 10..86400.
+   */
+  upgradeTimeoutSeconds: number;
+  /**
    * Periodic checkpoints.
    * Default: `{}`.
    */
@@ -337,7 +342,7 @@ export interface EnvVar {
 
 /** What the operator observed and did. Written only by the operator, through the status subresource. */
 export interface StreamJobStatus {
-  /** Lifecycle phase: Starting (workers of the current attempt are being created or are not all ready), Running (all ready), Suspending/Suspended, Restarting (a new attempt after a failure or a restart request), Upgrading (a new attempt for a changed spec), Finished (every worker exited successfully: bounded input is exhausted), Failed (restart budget exhausted). */
+  /** Lifecycle phase: Starting (workers of the current attempt are being created or are not all ready), Running (all ready), Suspending/Suspended, Restarting (a new attempt after a failure or a restart request), Upgrading (a new attempt for a changed spec), RollingBack (a new attempt of the last spec that ran, after a changed spec did not become Running in time), Finished (every worker exited successfully: bounded input is exhausted), Failed (restart budget exhausted). */
   phase?: StreamJobPhase;
   /** The metadata.generation this status was computed for. */
   observedGeneration?: number;
@@ -381,6 +386,10 @@ export interface StreamJobStatus {
   restoredFrom?: RestoredFrom;
   /** State of an upgrade in progress (owned by the upgrade coordinator). */
   upgrade?: Record<string, unknown>;
+  /** The last spec whose attempt became Running: the target of a rollback (spec is a copy of .spec at that generation; it holds no credentials, only Secret names). */
+  lastStableSpec?: StatusLastStableSpec;
+  /** Set while the job runs lastStableSpec instead of .spec because the upgrade to generation did not become Running in time; cleared by the next spec change. */
+  rollback?: StatusRollback;
   /** The last handled value of each request annotation (sluice.dev/savepoint, sluice.dev/checkpoint, sluice.dev/restart) and what became of it. */
   lastHandledRequests?: HandledRequests;
 }
@@ -393,10 +402,11 @@ export const STREAM_JOB_PHASES = [
   'Suspended',
   'Restarting',
   'Upgrading',
+  'RollingBack',
   'Finished',
   'Failed',
 ] as const;
-/** Lifecycle phase: Starting (workers of the current attempt are being created or are not all ready), Running (all ready), Suspending/Suspended, Restarting (a new attempt after a failure or a restart request), Upgrading (a new attempt for a changed spec), Finished (every worker exited successfully: bounded input is exhausted), Failed (restart budget exhausted). */
+/** Lifecycle phase: Starting (workers of the current attempt are being created or are not all ready), Running (all ready), Suspending/Suspended, Restarting (a new attempt after a failure or a restart request), Upgrading (a new attempt for a changed spec), RollingBack (a new attempt of the last spec that ran, after a changed spec did not become Running in time), Finished (every worker exited successfully: bounded input is exhausted), Failed (restart budget exhausted). */
 export type StreamJobPhase = (typeof STREAM_JOB_PHASES)[number];
 
 export interface Condition {
@@ -545,6 +555,34 @@ export interface CompletedSavepoint {
 export interface RestoredFrom {
   path: string;
   kind?: SnapshotKind;
+  id?: number;
+}
+
+/** The last spec whose attempt became Running: the target of a rollback (spec is a copy of .spec at that generation; it holds no credentials, only Secret names). */
+export interface StatusLastStableSpec {
+  generation: number;
+  /** Hash of the worker-shaping part of that spec (status.attemptSpecHash of its attempt). */
+  specHash: string;
+  spec: Record<string, unknown>;
+}
+
+/** Set while the job runs lastStableSpec instead of .spec because the upgrade to generation did not become Running in time; cleared by the next spec change. */
+export interface StatusRollback {
+  /** The generation of .spec that was rolled back. */
+  generation: number;
+  /** The generation of the spec running instead (lastStableSpec.generation). */
+  toGeneration: number;
+  /** The snapshot the rolled-back attempt restored (the upgrade's savepoint). */
+  restoredFrom: StatusRollbackRestoredFrom;
+  /** RFC 3339 timestamp. */
+  rolledBackAt: string;
+  message: string;
+}
+
+/** The snapshot the rolled-back attempt restored (the upgrade's savepoint). */
+export interface StatusRollbackRestoredFrom {
+  path: string;
+  kind?: 'checkpoint' | 'savepoint';
   id?: number;
 }
 

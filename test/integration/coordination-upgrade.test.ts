@@ -77,7 +77,16 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
     const sp = upgraded.status!.savepoints!.last!;
     expect(upgraded.status!.restoredFrom).toEqual({ kind: 'savepoint', id: sp.id, path: sp.path });
     expect(sp.path).toMatch(/\/savepoints\/sp-\d+-operator$/);
-    expect(upgraded.status!.upgrade).toBeUndefined();
+    // The new attempt is verified against spec.upgradeTimeoutSeconds until it runs.
+    expect(upgraded.status!.lastStableSpec).toMatchObject({ generation: 1, spec: { parallelism: 2 } });
+    await waitFor(
+      'the upgrade verified: attempt 2 Running, generation 2 the stable spec',
+      async () => {
+        const j = await jobs.get('wc');
+        return j.status?.upgrade === undefined && j.status?.lastStableSpec?.generation === 2;
+      },
+      60_000,
+    );
 
     const finished: StreamJob = await waitFor(
       'the bounded job finished at parallelism 3',
@@ -93,6 +102,7 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
     const events = await eventsAbout(env.kubeConfig, env.namespace, 'wc');
     expect(events.some((ev) => ev.reason === 'UpgradeStarted')).toBe(true);
     expect(events.some((ev) => ev.reason === 'SavepointCompleted')).toBe(true);
+    expect(events.some((ev) => ev.reason === 'UpgradeCompleted')).toBe(true);
   });
 
   it('suspends through a stop-with-savepoint and resumes from it; the output is exactly once', async () => {
@@ -146,6 +156,186 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
       120_000,
     );
     const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out2/');
+    expectExactlyOnce(out, expected);
+  });
+
+  it('rolls a new version that does not become Running back to the last stable spec from its savepoint', async () => {
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = 'wc3';
+    manifest.spec.parallelism = 2;
+    manifest.spec.upgradeMode = 'savepoint';
+    manifest.spec.upgradeTimeoutSeconds = 10;
+    manifest.spec.restartPolicy = { backoffSeconds: 1, maxBackoffSeconds: 2, maxRestarts: 10 };
+    manifest.spec.job.config = {
+      input: { s3: { prefix: 'corpus/', rate: 40 } },
+      output: { s3: { prefix: 'out3/', rollBytes: 4096 } },
+    };
+    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
+    delete manifest.spec.podTemplate;
+    await jobs.create(manifest);
+    const stable = await waitFor(
+      'attempt 1 running, recorded as the stable spec',
+      async () => {
+        const j = await jobs.get('wc3');
+        return j.status?.phase === 'Running' && j.status.lastStableSpec?.generation === 1 && j;
+      },
+      60_000,
+    );
+    const stableHash = stable.status!.attemptSpecHash;
+
+    // The new version cannot start: its workers exit with an error on every attempt.
+    await jobs.mergePatch('wc3', { spec: { job: { entry: 'no-such-job' } } });
+    const verifying = await waitFor(
+      'the new version started from the upgrade savepoint and is being verified',
+      async () => {
+        const j = await jobs.get('wc3');
+        return j.status?.upgrade?.stage === 'Verifying' && j;
+      },
+      60_000,
+    );
+    const sp = verifying.status!.savepoints!.last!;
+    expect(verifying.status!.restoredFrom).toEqual({ kind: 'savepoint', id: sp.id, path: sp.path });
+
+    const rolledBack = await waitFor(
+      'rolled back to generation 1 from the savepoint',
+      async () => {
+        const j = await jobs.get('wc3');
+        return j.status?.attemptReason === 'RolledBack' && j;
+      },
+      60_000,
+    );
+    expect(rolledBack.status).toMatchObject({
+      attemptSpecHash: stableHash,
+      restoredFrom: { kind: 'savepoint', id: sp.id, path: sp.path },
+      rollback: {
+        generation: 2,
+        toGeneration: 1,
+        restoredFrom: { kind: 'savepoint', id: sp.id, path: sp.path },
+      },
+    });
+    expect(rolledBack.status!.rollback!.message).toMatch(/did not become Running within 10s|restart budget/);
+    // .spec is left as the user wrote it; status says it is not what runs.
+    expect(rolledBack.spec.job.entry).toBe('no-such-job');
+
+    const done: StreamJob = await waitFor(
+      'the rolled-back job finished',
+      async () => {
+        const j = await jobs.get('wc3');
+        return j.status?.phase === 'Finished' && j;
+      },
+      120_000,
+    );
+    expect(done.status!.conditions!.find((c) => c.type === 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'UpgradeRolledBack',
+    });
+    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out3/');
+    expectExactlyOnce(out, expected);
+    const events = await eventsAbout(env.kubeConfig, env.namespace, 'wc3');
+    expect(events.find((ev) => ev.reason === 'UpgradeRolledBack')).toMatchObject({ type: 'Warning' });
+
+    // Putting the spec back to what runs ends the rollback without a new attempt.
+    await jobs.mergePatch('wc3', { spec: { job: { entry: 'wordcount' } } });
+    const settled = await waitFor(
+      'the rollback cleared by the next generation',
+      async () => {
+        const j = await jobs.get('wc3');
+        return j.status?.observedGeneration === 3 && j.status.rollback === undefined && j;
+      },
+      30_000,
+    );
+    expect(settled.status!.attempt).toBe(done.status!.attempt);
+    expect(settled.status!.conditions!.find((c) => c.type === 'Degraded')).toMatchObject({ status: 'False' });
+  });
+
+  it('reverting the spec during the stop-with-savepoint restarts the job on it from the savepoint', async () => {
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = 'wc4';
+    manifest.spec.parallelism = 2;
+    manifest.spec.upgradeMode = 'savepoint';
+    manifest.spec.job.config = {
+      input: { s3: { prefix: 'corpus/', rate: 40 } },
+      output: { s3: { prefix: 'out4/', rollBytes: 4096 } },
+    };
+    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
+    delete manifest.spec.podTemplate;
+    await jobs.create(manifest);
+    const first = await waitFor(
+      'attempt 1 running',
+      async () => {
+        const j = await jobs.get('wc4');
+        return j.status?.phase === 'Running' && j;
+      },
+      60_000,
+    );
+    await jobs.mergePatch('wc4', { spec: { parallelism: 3 } });
+    // Once the stop-with-savepoint is under way the workers of attempt 1 stop whatever the spec.
+    const stopping = await waitFor(
+      'the stop-with-savepoint of attempt 1 under way',
+      async () => {
+        const j = await jobs.get('wc4');
+        const p = j.status?.checkpoints?.inProgress;
+        const underWay = p?.kind === 'savepoint' && p.nonce === undefined;
+        return (underWay || j.status?.upgrade?.stage === 'SavepointTaken') && j;
+      },
+      30_000,
+      20,
+    );
+    expect(stopping.status!.attempt).toBe(1);
+    await jobs.mergePatch('wc4', { spec: { parallelism: 2 } });
+
+    const finished: StreamJob = await waitFor(
+      'the job finished on the reverted spec',
+      async () => {
+        const j = await jobs.get('wc4');
+        return j.status?.phase === 'Finished' && j;
+      },
+      120_000,
+    );
+    // Attempt 2 runs the spec of attempt 1 again, restored from the savepoint.
+    expect(finished.status).toMatchObject({
+      attempt: 2,
+      attemptSpecHash: first.status!.attemptSpecHash,
+      workers: { total: 2 },
+      restoredFrom: { kind: 'savepoint', id: finished.status!.savepoints!.last!.id },
+    });
+    expect(finished.status!.upgrade).toBeUndefined();
+    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out4/');
+    expectExactlyOnce(out, expected);
+  });
+
+  it('a spec changed and at once changed back: the job goes on with it, exactly once', async () => {
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = 'wc5';
+    manifest.spec.parallelism = 2;
+    manifest.spec.upgradeMode = 'savepoint';
+    manifest.spec.job.config = {
+      input: { s3: { prefix: 'corpus/', rate: 40 } },
+      output: { s3: { prefix: 'out5/', rollBytes: 4096 } },
+    };
+    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
+    delete manifest.spec.podTemplate;
+    await jobs.create(manifest);
+    await waitFor(
+      'attempt 1 running',
+      async () => (await jobs.get('wc5')).status?.phase === 'Running',
+      60_000,
+    );
+    // Two writes in a row: the operator sees the reverted spec first (nothing to do), or after it
+    // held the attempt (the upgrade is cancelled, or restarts from its savepoint if under way).
+    await jobs.mergePatch('wc5', { spec: { parallelism: 3 } });
+    await jobs.mergePatch('wc5', { spec: { parallelism: 2 } });
+    const finished: StreamJob = await waitFor(
+      'the job finished',
+      async () => {
+        const j = await jobs.get('wc5');
+        return j.status?.phase === 'Finished' && j;
+      },
+      120_000,
+    );
+    expect(finished.status).toMatchObject({ workers: { total: 2 } });
+    expect(finished.status!.upgrade).toBeUndefined();
+    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out5/');
     expectExactlyOnce(out, expected);
   });
 });

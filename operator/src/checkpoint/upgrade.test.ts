@@ -4,6 +4,7 @@ import {
   attemptParallelism,
   gateSuspend,
   gateUpgrade,
+  revertedUpgrade,
   suspendHeld,
   upgradeAfterSnapshot,
   upgradeHolding,
@@ -163,5 +164,51 @@ describe('status while an upgrade holds the attempt', () => {
       status: 'True',
       reason: 'Upgrading',
     });
+  });
+});
+
+describe('revertedUpgrade', () => {
+  const held = (stage: UpgradeState['stage'], extra: object = {}) =>
+    makeJob(
+      { upgradeMode: 'savepoint' },
+      {
+        ...running,
+        attemptSpecHash: 'h1',
+        upgrade: { targetSpecHash: 'h2', stage, attemptParallelism: 2, startedAt: '2026-11-23T10:00:00Z' },
+        ...extra,
+      },
+    );
+
+  it('cancels an upgrade whose stop-with-savepoint has not begun', () => {
+    expect(revertedUpgrade(held('Savepointing'), 'h1')).toEqual({ action: 'cancel' });
+  });
+
+  it('keeps a stop-with-savepoint under way, retargeted to the spec as it is', () => {
+    const job = held('Savepointing', { checkpoints: { inProgress: { id: 5, kind: 'savepoint' } } });
+    expect(revertedUpgrade(job, 'h1')).toEqual({
+      action: 'retarget',
+      start: false,
+      upgrade: expect.objectContaining({ targetSpecHash: 'h1', stage: 'Savepointing' }),
+    });
+  });
+
+  it('starts the next attempt from a savepoint already taken', () => {
+    expect(revertedUpgrade(held('SavepointTaken', { phase: 'Upgrading' }), 'h1')).toMatchObject({
+      action: 'retarget',
+      start: true,
+    });
+    // Also once the upgrade was retargeted to the running attempt's spec while under way.
+    const retargeted = held('SavepointTaken', { phase: 'Upgrading' });
+    retargeted.status!.upgrade = { ...retargeted.status!.upgrade, targetSpecHash: 'h1' };
+    expect(revertedUpgrade(retargeted, 'h1')).toMatchObject({ action: 'retarget', start: true });
+  });
+
+  it('does not apply to a spec the running attempt does not run, nor without a held upgrade', () => {
+    const userSavepoint = held('Savepointing', {
+      checkpoints: { inProgress: { id: 5, kind: 'savepoint', nonce: 'n1' } },
+    });
+    expect(revertedUpgrade(userSavepoint, 'h1')).toEqual({ action: 'cancel' });
+    expect(revertedUpgrade(held('Savepointing'), 'h3')).toBeUndefined();
+    expect(revertedUpgrade(makeJob({}, running), 'h1')).toBeUndefined();
   });
 });

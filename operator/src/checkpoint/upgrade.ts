@@ -11,7 +11,7 @@
  * a SpecChanged attempt, and the coordinator reports the savepoint's outcome through
  * {@link upgradeAfterSnapshot}.
  */
-import type { InProgressSnapshot, StreamJob } from '../../../api/src/streamjob.ts';
+import type { InProgressSnapshot, RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import { rfc3339 } from '../streamjob/conditions.ts';
 
 /** `status.upgrade`. */
@@ -24,9 +24,13 @@ export interface UpgradeState {
    * Savepointing: the stop-with-savepoint is wanted or in progress; SavepointTaken: it
    * completed (id in savepointId) and the new attempt may start; SavepointFailed: it was aborted
    * and the new attempt starts from the last completed checkpoint instead (last-state).
+   * Verifying: the new attempt started (from rollbackFrom) and has spec.upgradeTimeoutSeconds
+   * from startedAt to become Running, or the job rolls back (rollback.ts); nothing is held.
    */
-  stage: 'Savepointing' | 'SavepointTaken' | 'SavepointFailed';
+  stage: 'Savepointing' | 'SavepointTaken' | 'SavepointFailed' | 'Verifying';
   savepointId?: number;
+  /** Verifying: the snapshot the new attempt restored, which a rollback restores too. */
+  rollbackFrom?: RestoredFrom;
   /**
    * Parallelism of the running attempt (status.workers.total when the upgrade began): until the
    * new attempt starts, its pods are observed, kept and addressed at this parallelism.
@@ -44,6 +48,15 @@ export function upgradeStateOf(job: StreamJob): UpgradeState | undefined {
   return u as UpgradeState;
 }
 
+/**
+ * status.upgrade while it holds the running attempt (every stage but Verifying): the
+ * stop-with-savepoint is wanted, under way, or done and the next attempt not started yet.
+ */
+export function heldUpgradeOf(job: StreamJob): UpgradeState | undefined {
+  const u = upgradeStateOf(job);
+  return u?.stage === 'Verifying' ? undefined : u;
+}
+
 /** The gate's verdict: hold the new attempt back or let it start; the status.upgrade to record. */
 export interface UpgradeGate {
   hold: boolean;
@@ -53,7 +66,8 @@ export interface UpgradeGate {
 
 /**
  * Whether a SpecChanged attempt to `specHash` may start now.
- * - Not a savepoint-mode spec change: start (status.upgrade cleared).
+ * - Not a spec change (restart, resume): start (status.upgrade kept only while Verifying).
+ * - A spec change outside savepoint mode: start (status.upgrade cleared).
  * - A stop-with-savepoint for this target completed or failed: start (cleared).
  * - The running attempt is Running, or a savepoint for an upgrade is already under way: hold,
  *   with stage Savepointing for this target (the coordinator then takes a stop-with-savepoint).
@@ -61,9 +75,14 @@ export interface UpgradeGate {
  *   attempt restores the last completed snapshot, as in last-state mode.
  */
 export function gateUpgrade(job: StreamJob, reason: string, specHash: string, nowMs: number): UpgradeGate {
-  const current = upgradeStateOf(job);
-  if (reason !== 'SpecChanged' || job.spec.upgradeMode !== 'savepoint')
-    return { hold: false, upgrade: undefined };
+  const current = heldUpgradeOf(job);
+  // A restart during an upgrade's verification keeps verifying the same spec; a resumed attempt
+  // ends the suspend's stop-with-savepoint.
+  if (reason !== 'SpecChanged') {
+    const verifying = upgradeStateOf(job);
+    return { hold: false, upgrade: verifying?.stage === 'Verifying' ? verifying : undefined };
+  }
+  if (job.spec.upgradeMode !== 'savepoint') return { hold: false, upgrade: undefined };
   if (current?.targetSpecHash === specHash && current.stage !== 'Savepointing')
     return { hold: false, upgrade: undefined };
   if (job.status?.phase === 'Running' || current?.stage === 'Savepointing') {
@@ -88,26 +107,28 @@ export function gateUpgrade(job: StreamJob, reason: string, specHash: string, no
  * then creates no pods and keeps the attempt at {@link attemptParallelism}.
  */
 export function upgradeHolding(job: StreamJob): boolean {
-  return upgradeStateOf(job) !== undefined;
+  return heldUpgradeOf(job) !== undefined;
 }
 
 /** Parallelism of the running attempt: the held one during an upgrade, else spec.parallelism. */
 export function attemptParallelism(job: StreamJob): number {
-  return upgradeStateOf(job)?.attemptParallelism ?? job.spec.parallelism;
+  return heldUpgradeOf(job)?.attemptParallelism ?? job.spec.parallelism;
 }
 
 /**
  * Whether `spec.state: suspended` may delete the workers now (upgradeMode=savepoint takes a
  * stop-with-savepoint first, so resuming restores exactly where the job stopped).
  * - Not suspended: nothing to decide (status.upgrade unchanged).
+ * - Suspended while an upgrade is Verifying: the verification ends (status.upgrade removed).
  * - Suspended in savepoint mode while Running: hold, stage Savepointing (kind suspend).
  * - A suspend savepoint under way: hold; taken or failed: delete (status.upgrade kept until the
  *   resumed attempt starts and clears it).
  * - Otherwise delete at once (last-state and stateless; or no running workers to snapshot).
  */
 export function gateSuspend(job: StreamJob, nowMs: number): UpgradeGate {
-  const current = upgradeStateOf(job);
-  if (job.spec.state !== 'suspended') return { hold: false, upgrade: current };
+  if (job.spec.state !== 'suspended') return { hold: false, upgrade: upgradeStateOf(job) };
+  // Suspending ends the verification of an upgrade: resuming starts over from the spec as it is.
+  const current = heldUpgradeOf(job);
   if (current?.kind === 'suspend') return { hold: current.stage === 'Savepointing', upgrade: current };
   if (job.spec.upgradeMode === 'savepoint' && job.status?.phase === 'Running') {
     return {
@@ -150,4 +171,39 @@ export function upgradeAfterSnapshot(
   return outcome === 'completed'
     ? { ...upgrade, stage: 'SavepointTaken', savepointId: inProgress.id, message }
     : { ...upgrade, stage: 'SavepointFailed', message };
+}
+
+/** Whether the operator's own savepoint (a stop-with-savepoint) is in progress. */
+export function stopWithSavepointUnderWay(job: StreamJob): boolean {
+  const p = job.status?.checkpoints?.inProgress;
+  return p?.kind === 'savepoint' && p.nonce === undefined;
+}
+
+/** What to do about a held spec-change upgrade whose target is no longer the spec. */
+export type RevertVerdict =
+  /** The stop-with-savepoint has not begun: the upgrade is dropped and the attempt runs on. */
+  | { action: 'cancel' }
+  /**
+   * The stop-with-savepoint is under way or done, so the running attempt is stopping: the
+   * upgrade continues with the spec as it is now as its target (`upgrade`), and once the
+   * savepoint is taken or failed (`start`) the next attempt starts from it, as any upgrade does.
+   */
+  | { action: 'retarget'; start: boolean; upgrade: UpgradeState };
+
+/**
+ * The spec is the running attempt's again (`attemptSpecHash === specHash`) while a
+ * savepoint-mode upgrade is held: without this the stop-with-savepoint would stop the workers
+ * and nothing would start again. Undefined when that is not the case. Called only when no new
+ * attempt is due otherwise.
+ */
+export function revertedUpgrade(job: StreamJob, specHash: string): RevertVerdict | undefined {
+  const held = heldUpgradeOf(job);
+  if (!held || held.kind === 'suspend' || job.spec.state === 'suspended') return undefined;
+  if (job.status?.attemptSpecHash !== specHash) return undefined;
+  if (held.stage === 'Savepointing' && !stopWithSavepointUnderWay(job)) return { action: 'cancel' };
+  return {
+    action: 'retarget',
+    start: held.stage !== 'Savepointing',
+    upgrade: { ...held, targetSpecHash: specHash },
+  };
 }

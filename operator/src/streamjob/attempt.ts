@@ -12,7 +12,7 @@ import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import type { EffectiveStorage } from './storage.ts';
 
 /** Why an attempt was started (status.attemptReason). */
-export type AttemptReason = 'Created' | 'Resumed' | 'SpecChanged' | 'RestartRequested';
+export type AttemptReason = 'Created' | 'Resumed' | 'SpecChanged' | 'RestartRequested' | 'RolledBack';
 
 /** Whether to start a new attempt now. */
 export type AttemptDecision = { start: false } | { start: true; attempt: number; reason: AttemptReason };
@@ -24,6 +24,7 @@ export type AttemptDecision = { start: false } | { start: true; attempt: number;
  * - the next attempt after a suspension (`Resumed`), when the worker-shaping spec no longer
  *   matches the running attempt (`SpecChanged`), or on an accepted restart request
  *   (`RestartRequested`), in that order of precedence.
+ * (`RolledBack` is decided by the reconciler: checkpoint/rollback.ts.)
  * @param specHash {@link workerSpecHash} of the current spec
  */
 export function decideAttempt(job: StreamJob, specHash: string, restartRequested: boolean): AttemptDecision {

@@ -17,10 +17,12 @@
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
+import { judgeVerification, nextStableSpec, verifyingUpgrade } from '../checkpoint/rollback.ts';
 import {
   attemptParallelism,
   gateSuspend,
   gateUpgrade,
+  revertedUpgrade,
   suspendHeld,
   upgradeHolding,
   type UpgradeGate,
@@ -37,7 +39,7 @@ import {
 } from '../kube/controller.ts';
 import { apiStatus, isAlreadyExists, isForbidden, isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, EventSpec, EventSubject } from '../kube/events.ts';
-import { decideAttempt, chooseRestoreSource } from './attempt.ts';
+import { decideAttempt, chooseRestoreSource, type AttemptDecision } from './attempt.ts';
 import type { ChildObjects } from './children.ts';
 import { PROGRESSING, rfc3339, setCondition } from './conditions.ts';
 import {
@@ -56,6 +58,7 @@ import { ProblemError, problemOf } from './problem.ts';
 import { handledEntry, judgeRequest, pendingRequests, type RequestKind } from './requests.ts';
 import { convergingPhase, nextStatus, statusEvents, type Problem } from './status.ts';
 import type { StreamJobClient } from './streamjob-client.ts';
+import { rolledBack } from './effective-spec.ts';
 import { resolveStorage, type EffectiveStorage, type StorageDefaults } from './storage.ts';
 import { isControlledBy, observeWorkers, planPods, type WorkersObservation } from './workers.ts';
 
@@ -185,12 +188,15 @@ export class StreamJobReconciler implements Reconciler {
     await this.#finish(original, job, subject, { workers, blockedBy, problem }, ctx);
     if (problem) throw new ProblemError(problem.reason, problem.message);
     if (blockedBy) return requeueAfter(WAIT_FOR_TERMINATION_MS);
-    return coordinatorRequeueMs !== undefined ? requeueAfter(Math.max(100, coordinatorRequeueMs)) : done();
+    const after = [coordinatorRequeueMs, intent.requeueAfterMs].filter((ms) => ms !== undefined);
+    return after.length > 0 ? requeueAfter(Math.max(100, Math.min(...after))) : done();
   }
 
   /**
-   * The status to persist before any pod changes — handled requests and a new attempt — with
-   * the Events that go with it; `status` undefined when there is nothing to record.
+   * The status to persist before any pod changes — handled requests, a new attempt, the
+   * upgrade's progress (upgrade.ts, rollback.ts) and the last stable spec — with the Events that
+   * go with it; `status` undefined when there is nothing to record. `requeueAfterMs`: when an
+   * upgrade's verification times out.
    */
   #intent(
     job: StreamJob,
@@ -199,7 +205,7 @@ export class StreamJobReconciler implements Reconciler {
     now: number,
     subject: EventSubject,
     ctx: ReconcileContext,
-  ): { status?: StreamJobStatus; events: EventSpec[] } | { problem: Problem } {
+  ): { status?: StreamJobStatus; events: EventSpec[]; requeueAfterMs?: number } | { problem: Problem } {
     const suspended = job.spec.state === 'suspended';
     const verdicts = pendingRequests(job).map((r) => ({
       req: r,
@@ -210,24 +216,90 @@ export class StreamJobReconciler implements Reconciler {
     const restartRequested = toRecord.some(
       (v) => v.req.kind === 'restart' && v.verdict.result === 'Accepted',
     );
-    let decision = decideAttempt(job, specHash, restartRequested);
-    // upgradeMode=savepoint (checkpoint/upgrade.ts): a SpecChanged attempt, or deleting the
-    // workers of a suspended job, waits for the coordinator's stop-with-savepoint of the running
-    // attempt; progress is in status.upgrade.
+    let decision: AttemptDecision = decideAttempt(job, specHash, restartRequested);
+    const events: EventSpec[] = [];
+    let status: StreamJobStatus = { ...(job.status ?? {}) };
+    let requeueAfterMs: number | undefined;
     let upgradeChanged = false;
     let gate: UpgradeGate | undefined;
     if (this.#o.coordinator) {
-      const g = decision.start ? gateUpgrade(job, decision.reason, specHash, now) : gateSuspend(job, now);
-      if (g.hold) decision = { start: false };
-      upgradeChanged = JSON.stringify(g.upgrade) !== JSON.stringify(job.status?.upgrade);
-      gate = g;
+      // A rollback applies to one generation of the spec; the next one upgrades from it.
+      if (status.rollback && !rolledBack(job)) delete status.rollback;
+      // The attempt that runs the last stable spec again after a rollback (checkpoint/rollback.ts).
+      if (decision.start && decision.reason === 'SpecChanged' && rolledBack(job))
+        decision = { ...decision, reason: 'RolledBack' };
+      // An upgrade whose new attempt is being verified: done, still waiting, or rolled back.
+      const verdict = judgeVerification(job, now);
+      if (verdict.action === 'wait') requeueAfterMs = verdict.remainingMs;
+      else if (verdict.action !== 'none') {
+        delete status.upgrade;
+        upgradeChanged = true;
+        if (verdict.action === 'rollback') {
+          const stable = job.status!.lastStableSpec!;
+          status.rollback = {
+            generation: job.metadata!.generation!,
+            toGeneration: stable.generation,
+            restoredFrom: verdict.restoredFrom,
+            rolledBackAt: rfc3339(now),
+            message: verdict.message,
+          };
+          // The next reconcile sees lastStableSpec as the spec and starts its attempt (RolledBack).
+          requeueAfterMs = 0;
+        }
+        events.push({
+          type: verdict.action === 'complete' ? 'Normal' : 'Warning',
+          reason: {
+            complete: 'UpgradeCompleted',
+            abandon: 'UpgradeNotRolledBack',
+            rollback: 'UpgradeRolledBack',
+          }[verdict.action],
+          action: 'VerifyUpgrade',
+          note: verdict.message,
+        });
+      }
+      // upgradeMode=savepoint (checkpoint/upgrade.ts): a SpecChanged attempt, or deleting the
+      // workers of a suspended job, waits for the coordinator's stop-with-savepoint of the running
+      // attempt; progress is in status.upgrade.
+      const reverted = decision.start ? undefined : revertedUpgrade(job, specHash);
+      if (reverted?.action === 'cancel') {
+        gate = { hold: false, upgrade: undefined };
+        events.push({
+          type: 'Normal',
+          reason: 'UpgradeCancelled',
+          action: 'StopWithSavepoint',
+          note: `the spec is again the one attempt ${job.status?.attempt} runs; the upgrade is cancelled before its stop-with-savepoint began`,
+        });
+      } else if (reverted?.action === 'retarget') {
+        // The running attempt is stopping with a savepoint: the next attempt of the spec as it is
+        // now starts from it once it is taken.
+        gate = reverted.start
+          ? { hold: false, upgrade: undefined }
+          : { hold: true, upgrade: reverted.upgrade };
+        if (reverted.start)
+          decision = { start: true, attempt: (job.status?.attempt ?? 0) + 1, reason: 'SpecChanged' };
+      } else if (verdict.action === 'none' || verdict.action === 'wait') {
+        gate = decision.start ? gateUpgrade(job, decision.reason, specHash, now) : gateSuspend(job, now);
+      }
+      if (gate) {
+        if (gate.hold) decision = { start: false };
+        upgradeChanged = JSON.stringify(gate.upgrade) !== JSON.stringify(job.status?.upgrade);
+      }
+      const stable = nextStableSpec(job, specHash);
+      if (stable) {
+        status.lastStableSpec = stable;
+        upgradeChanged = true;
+      }
     }
-    if (!decision.start && toRecord.length === 0 && !upgradeChanged) return { events: [] };
+    if (
+      !decision.start &&
+      toRecord.length === 0 &&
+      !upgradeChanged &&
+      status.rollback === job.status?.rollback
+    )
+      return { events: [], ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
 
-    const events: EventSpec[] = [];
-    let status: StreamJobStatus = { ...(job.status ?? {}) };
-    if (upgradeChanged) {
-      if (gate?.upgrade) {
+    if (upgradeChanged && gate) {
+      if (gate.upgrade) {
         status.upgrade = { ...gate.upgrade };
         if (gate.upgrade.stage === 'Savepointing' && job.status?.upgrade === undefined) {
           const suspend = gate.upgrade.kind === 'suspend';
@@ -243,8 +315,16 @@ export class StreamJobReconciler implements Reconciler {
       } else delete status.upgrade;
     }
     if (decision.start) {
-      const restore = chooseRestoreSource(job, storage, decision.reason);
+      const restore: ReturnType<typeof chooseRestoreSource> =
+        decision.reason === 'RolledBack' && status.rollback
+          ? { ok: true, restoredFrom: status.rollback.restoredFrom }
+          : chooseRestoreSource(job, storage, decision.reason);
       if (!restore.ok) return { problem: { reason: 'InvalidRestoreSource', message: restore.message } };
+      // A savepoint-mode upgrade's new attempt is verified: Running in time, or rolled back.
+      if (decision.reason === 'SpecChanged' && this.#o.coordinator) {
+        const verifying = verifyingUpgrade(job, specHash, restore.restoredFrom, now);
+        if (verifying) status.upgrade = { ...verifying };
+      }
       const p = job.spec.parallelism;
       status = {
         ...status,
@@ -292,7 +372,7 @@ export class StreamJobReconciler implements Reconciler {
       );
     }
     status.lastHandledRequests = handled;
-    return { status, events };
+    return { status, events, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
   }
 
   /** Ensures the ServiceAccount, Role, RoleBinding, Service and credentials copy of the current attempt. */

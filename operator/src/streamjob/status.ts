@@ -15,6 +15,8 @@ import {
   setConditions,
   type ConditionUpdate,
 } from './conditions.ts';
+import { upgradeHolding } from '../checkpoint/upgrade.ts';
+import { rolledBack } from './effective-spec.ts';
 import type { ObservedWorker, WorkersObservation } from './workers.ts';
 
 /** A reason the job cannot progress that the user (or an administrator) must fix. */
@@ -44,6 +46,7 @@ function describeWorker(w: ObservedWorker): string {
 /** Phase while the attempt is not fully ready, by why the attempt was started (status.attemptReason). */
 export function convergingPhase(attemptReason: string | undefined): StreamJobPhase {
   if (attemptReason === 'SpecChanged') return 'Upgrading';
+  if (attemptReason === 'RolledBack') return 'RollingBack';
   // WorkerFailed: written by the checkpoint coordinator's failure recovery.
   if (attemptReason === 'RestartRequested' || attemptReason === 'WorkerFailed') return 'Restarting';
   return 'Starting';
@@ -93,7 +96,7 @@ export function nextStatus(input: StatusInput): StreamJobStatus {
       remaining > 0
         ? cond(PROGRESSING, 'True', 'Suspending', `deleting ${remaining} worker pod(s)`)
         : cond(PROGRESSING, 'False', 'Suspended', 'all workers are gone; set spec.state=running to resume');
-  } else if (prev.upgrade !== undefined && !problem) {
+  } else if (upgradeHolding(job) && !problem) {
     // A savepoint-mode upgrade holds the running attempt (checkpoint/upgrade.ts): its workers
     // take a stop-with-savepoint and exit before the next attempt starts.
     phase = 'Upgrading';
@@ -136,6 +139,9 @@ export function nextStatus(input: StatusInput): StreamJobStatus {
     degradedC = cond(DEGRADED, 'True', 'WorkerFailed', failed.map(describeWorker).join('; '));
   } else if (stuck.length > 0) {
     degradedC = cond(DEGRADED, 'True', 'WorkerNotStarting', stuck.map(describeWorker).join('; '));
+  } else if (rolledBack(job)) {
+    // Not a fault of the running attempt, but .spec is not what runs until it changes again.
+    degradedC = cond(DEGRADED, 'True', 'UpgradeRolledBack', prev.rollback!.message);
   } else degradedC = cond(DEGRADED, 'False', 'AsExpected', '');
 
   return {

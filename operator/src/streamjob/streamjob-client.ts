@@ -3,6 +3,9 @@
  * writes are JSON merge patches on the status subresource computed from the status as read, and
  * carry the read `metadata.resourceVersion`, so a write based on a stale read fails with 409
  * Conflict instead of overwriting someone else's update.
+ *
+ * Every job returned is seen through withEffectiveSpec (effective-spec.ts): after a rollback its
+ * `spec` is the spec that runs, not the one stored.
  */
 import { CustomObjectsApi, PatchStrategy, setHeaderOptions, type KubeConfig } from '@kubernetes/client-node';
 import {
@@ -14,6 +17,7 @@ import {
 } from '../../../api/src/streamjob.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { mergePatch } from '../kube/merge-patch.ts';
+import { withEffectiveSpec } from './effective-spec.ts';
 
 /** A list of StreamJobs as the API returns it. */
 export interface StreamJobList {
@@ -32,13 +36,15 @@ export class StreamJobClient {
   /** The job, or undefined when it does not exist. @throws the API error for anything but 404. */
   async get(namespace: string, name: string): Promise<StreamJob | undefined> {
     try {
-      return (await this.#api.getNamespacedCustomObject({
-        group: STREAMJOB_GROUP,
-        version: STREAMJOB_VERSION,
-        plural: STREAMJOB_PLURAL,
-        namespace,
-        name,
-      })) as StreamJob;
+      return withEffectiveSpec(
+        (await this.#api.getNamespacedCustomObject({
+          group: STREAMJOB_GROUP,
+          version: STREAMJOB_VERSION,
+          plural: STREAMJOB_PLURAL,
+          namespace,
+          name,
+        })) as StreamJob,
+      );
     } catch (err) {
       if (isNotFound(err)) return undefined;
       throw err;
@@ -74,16 +80,18 @@ export class StreamJobClient {
     );
     if (!patch) return job;
     const body = { metadata: { resourceVersion: job.metadata?.resourceVersion }, ...patch };
-    return (await this.#api.patchNamespacedCustomObjectStatus(
-      {
-        group: STREAMJOB_GROUP,
-        version: STREAMJOB_VERSION,
-        plural: STREAMJOB_PLURAL,
-        namespace: job.metadata?.namespace ?? '',
-        name: job.metadata?.name ?? '',
-        body,
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    )) as StreamJob;
+    return withEffectiveSpec(
+      (await this.#api.patchNamespacedCustomObjectStatus(
+        {
+          group: STREAMJOB_GROUP,
+          version: STREAMJOB_VERSION,
+          plural: STREAMJOB_PLURAL,
+          namespace: job.metadata?.namespace ?? '',
+          name: job.metadata?.name ?? '',
+          body,
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      )) as StreamJob,
+    );
   }
 }

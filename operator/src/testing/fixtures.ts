@@ -20,6 +20,7 @@ export function defaultSpec(): StreamJobSpec {
     maxParallelism: 128,
     state: 'running',
     upgradeMode: 'savepoint',
+    upgradeTimeoutSeconds: 300,
     checkpoint: { intervalSeconds: 60, timeoutSeconds: 600, retained: 3 },
     savepoint: { timeoutSeconds: 600, historyLimit: 10 },
     restartPolicy: {
