@@ -1,9 +1,12 @@
 /**
- * Operator crash mid-checkpoint: the operator runs as a real process; it is SIGKILLed while a
- * checkpoint is in progress (id in status, request on the pods, acks arriving), and a new
- * operator process takes over. The workers keep running throughout; the new operator completes
- * the checkpoint from the acks on the pods (or times it out), goes on checkpointing, and the
- * bounded wordcount finishes in its first attempt with its output committed exactly once.
+ * Operator crashes: the operator runs as a real process and is SIGKILLed, then a new operator
+ * process takes over.
+ * - Mid-checkpoint (id in status, request on the pods, acks arriving): the workers keep running
+ *   throughout; the new operator completes the checkpoint from the acks on the pods (or times it
+ *   out), goes on checkpointing, and the bounded wordcount finishes in its first attempt.
+ * - Mid-upgrade (savepoint mode, the stop-with-savepoint under way): the new operator finishes
+ *   the savepoint from the pods' acks and starts the upgraded attempt from it.
+ * Either way the output is committed exactly once.
  */
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
@@ -29,7 +32,7 @@ import { expectExactlyOnce } from '../harness/wordcount-reference.ts';
 
 jest.setTimeout(150_000);
 
-describe('operator crash mid-checkpoint (operator process + real workers)', () => {
+describe('operator crashes mid-checkpoint and mid-upgrade (operator process + real workers)', () => {
   let env: TestEnv;
   let jobs: Jobs;
   let expected: string[];
@@ -119,6 +122,62 @@ describe('operator crash mid-checkpoint (operator process + real workers)', () =
     expect(finished.status).toMatchObject({ attempt: 1 });
     expect(finished.status!.restarts ?? 0).toBe(0);
     const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out/');
+    expectExactlyOnce(out, expected);
+  });
+
+  it('converges after the operator is killed during an upgrade stop-with-savepoint', async () => {
+    const first = await startOperator('op-3');
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = 'wc2';
+    manifest.spec.parallelism = 2;
+    manifest.spec.upgradeMode = 'savepoint';
+    manifest.spec.job.config = {
+      input: { s3: { prefix: 'corpus/', rate: 60 } },
+      output: { s3: { prefix: 'out2/', rollBytes: 4096 } },
+    };
+    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
+    delete manifest.spec.podTemplate;
+    await jobs.create(manifest);
+    await waitFor(
+      'attempt 1 running',
+      async () => (await jobs.get('wc2')).status?.phase === 'Running',
+      60_000,
+    );
+
+    await jobs.mergePatch('wc2', { spec: { parallelism: 3 } });
+    const stopping = await waitFor(
+      'the stop-with-savepoint under way',
+      async () => {
+        const j = await jobs.get('wc2');
+        const p = j.status?.checkpoints?.inProgress;
+        return (
+          j.status?.upgrade?.stage === 'Savepointing' && p?.kind === 'savepoint' && p.nonce === undefined && j
+        );
+      },
+      30_000,
+      20,
+    );
+    first.child.kill('SIGKILL');
+    await first.exited;
+
+    await startOperator('op-4');
+    const finished = await waitFor(
+      'the upgraded job finished',
+      async () => {
+        const j = await jobs.get('wc2');
+        return j.status?.phase === 'Finished' && j;
+      },
+      120_000,
+    );
+    const savepointId = stopping.status!.checkpoints!.inProgress!.id;
+    expect(finished.status).toMatchObject({
+      attempt: 2,
+      attemptReason: 'SpecChanged',
+      workers: { total: 3 },
+      restoredFrom: { kind: 'savepoint', id: savepointId },
+    });
+    expect(finished.status!.restarts ?? 0).toBe(0);
+    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out2/');
     expectExactlyOnce(out, expected);
   });
 });
