@@ -20,6 +20,7 @@ import {
   readCommittedOutput,
   type LocalJobOptions,
 } from '../harness/local-workers.ts';
+import { expectExactlyOnce, reference as wordcountReference } from '../harness/wordcount-reference.ts';
 
 interface Count {
   word: string;
@@ -72,40 +73,6 @@ function corpus(objects: number, lines: number, seed: number): Map<string, strin
   return out;
 }
 
-/** The reference: what a failure-free wordcount must have committed, as sorted "word count" strings. */
-function referenceOutput(texts: Iterable<string>): string[] {
-  const totals = new Map<string, number>();
-  for (const text of texts) {
-    for (const line of text.split('\n')) {
-      for (const w of line.toLowerCase().split(/[^\p{L}\p{N}]+/u)) {
-        if (w) totals.set(w, (totals.get(w) ?? 0) + 1);
-      }
-    }
-  }
-  const out: string[] = [];
-  for (const [w, n] of totals) for (let k = 1; k <= n; k++) out.push(`${w} ${k}`);
-  return out.sort();
-}
-
-function asPairs(records: Count[]): string[] {
-  return records.map((r) => `${r.word} ${r.count}`).sort();
-}
-
-/** Fails with the first few differences instead of a huge diff. */
-function expectSameOutput(actual: string[], expected: string[]): void {
-  const count = (xs: string[]) =>
-    xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
-  const a = count(actual);
-  const e = count(expected);
-  const missing = [...e].filter(([k, n]) => (a.get(k) ?? 0) < n).map(([k]) => k);
-  const extra = [...a].filter(([k, n]) => (e.get(k) ?? 0) < n).map(([k, n]) => `${k} ×${n}`);
-  expect({ missing: missing.slice(0, 10), extra: extra.slice(0, 10), total: actual.length }).toEqual({
-    missing: [],
-    extra: [],
-    total: expected.length,
-  });
-}
-
 /** Per-test timeout (ms); the suite starts several worker processes per test on a shared 2-core machine. */
 const LONG = 240_000;
 
@@ -122,7 +89,7 @@ describe('runtime: exactly-once wordcount over S3', () => {
     texts = corpus(6, 900, 7);
     for (const [name, text] of texts)
       await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
-    reference = referenceOutput(texts.values());
+    reference = wordcountReference(texts.values());
   }, LONG);
 
   afterEach(async () => {
@@ -188,7 +155,7 @@ describe('runtime: exactly-once wordcount over S3', () => {
         ),
       ).toEqual(job.workers.map(() => chk.id));
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wc3-out/');
-      expectSameOutput(asPairs(out), reference);
+      expectExactlyOnce(out, reference);
       // Output came from all three workers (key groups spread over them).
       const parts = (await listKeys(env.minio, env.bucket, 'wc3-out/')).filter((k) => !k.includes('_tmp/'));
       expect(new Set(parts.map((k) => /-s(\d)-/.exec(k)?.[1])).size).toBe(3);
@@ -199,7 +166,7 @@ describe('runtime: exactly-once wordcount over S3', () => {
   it(
     'restores all workers from the last completed checkpoint after one is killed with SIGKILL: no loss, no duplicates',
     async () => {
-      const o = options('wckill', { rate: 700, rollBytes: 2048 });
+      const o = options('wckill', { rate: 300, rollBytes: 2048 });
       const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
       const job = await start(o);
       await job.waitRunning();
@@ -262,7 +229,7 @@ describe('runtime: exactly-once wordcount over S3', () => {
       ).toEqual(job2.workers.map(() => final.id));
 
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wckill-out/');
-      expectSameOutput(asPairs(out), reference);
+      expectExactlyOnce(out, reference);
       // The failed attempt's uncommitted part files were discarded.
       const left = (await listKeys(env.minio, env.bucket, 'wckill-out/_tmp/')).filter((k) =>
         k.includes('part-a0-'),
@@ -307,7 +274,7 @@ describe('runtime: exactly-once wordcount over S3', () => {
         ),
       ).toEqual(job2.workers.map(() => final.id));
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wcscale-out/');
-      expectSameOutput(asPairs(out), reference);
+      expectExactlyOnce(out, reference);
     },
     LONG,
   );
