@@ -63,9 +63,11 @@ export class Limiter {
 }
 
 /**
- * A watch that restarts after any error or server-side close (0.5 s later, without a
- * resourceVersion, so the server re-sends every existing object as ADDED; handlers are
- * idempotent).
+ * A watch that keeps going: client-node's `Watch` ends a watch after 30 s without data, so
+ * after a clean end (or that inactivity timeout) it resumes at once from the last
+ * resourceVersion seen; after an error (or an ERROR event, e.g. 410 Gone) it waits 0.5 s and
+ * starts again without a resourceVersion, so the server re-sends every existing object as
+ * ADDED (handlers are idempotent).
  */
 export class ResilientWatch {
   readonly #watch: Watch;
@@ -74,8 +76,12 @@ export class ResilientWatch {
   readonly #onEvent: (type: string, obj: unknown) => void;
   #abort: AbortController | undefined;
   #stopped = false;
-  /** Restarts so far (a healthy run has 0). */
-  restarts = 0;
+  #resourceVersion: string | undefined;
+  /** Resumptions after a clean end or the inactivity timeout. */
+  resumes = 0;
+  /** Restarts after an error; the last error's message. */
+  errors = 0;
+  lastError: string | undefined;
 
   constructor(
     kubeConfig: KubeConfig,
@@ -89,32 +95,44 @@ export class ResilientWatch {
     this.#onEvent = onEvent;
   }
 
+  #event(type: string, obj: unknown): void {
+    if (type === 'ERROR') {
+      this.#resourceVersion = undefined;
+      this.#abort?.abort();
+      return;
+    }
+    const rv = (obj as { metadata?: { resourceVersion?: string } }).metadata?.resourceVersion;
+    if (rv) this.#resourceVersion = rv;
+    if (type !== 'BOOKMARK') this.#onEvent(type, obj);
+  }
+
   /** Starts watching; resolves once the first watch request is open. */
   async start(): Promise<void> {
     let opened: () => void = () => undefined;
     const first = new Promise<void>((r) => (opened = r));
     void (async () => {
       while (!this.#stopped) {
-        await new Promise<void>((ended) => {
+        const query: Record<string, string> = { ...this.#query, allowWatchBookmarks: 'true' };
+        if (this.#resourceVersion) query.resourceVersion = this.#resourceVersion;
+        const err = await new Promise<unknown>((ended) => {
           this.#watch
-            .watch(
-              this.#path,
-              this.#query,
-              (type, obj) => this.#onEvent(type, obj),
-              () => ended(),
-            )
-            .then(
-              (ac) => {
-                this.#abort = ac;
-                opened();
-                if (this.#stopped) ac.abort();
-              },
-              () => ended(),
-            );
+            .watch(this.#path, query, (type, obj) => this.#event(type, obj), ended)
+            .then((ac) => {
+              this.#abort = ac;
+              opened();
+              if (this.#stopped) ac.abort();
+            }, ended);
         });
         if (this.#stopped) return;
-        this.restarts++;
-        await new Promise((r) => setTimeout(r, 500));
+        const timeout = (err as { name?: string } | null)?.name === 'TimeoutError';
+        if (err && !timeout) {
+          this.errors++;
+          this.lastError = err instanceof Error ? err.message : String(err);
+          this.#resourceVersion = undefined;
+          await new Promise((r) => setTimeout(r, 500));
+        } else {
+          this.resumes++;
+        }
       }
     })();
     await first;
@@ -124,6 +142,11 @@ export class ResilientWatch {
     this.#stopped = true;
     this.#abort?.abort();
   }
+}
+
+/** Whether the pod's Ready condition is True. */
+function isReady(pod: V1Pod): boolean {
+  return pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
 }
 
 /** What the benchmark knows about one StreamJob. Times are `performance.now()` ms. */
@@ -173,8 +196,10 @@ export class JobTracker {
     this.#watch.stop();
   }
 
-  get watchRestarts(): number {
-    return this.#watch.restarts;
+  /** The watch's resumptions and error restarts. */
+  get watchStats(): { resumes: number; errors: number; lastError?: string } {
+    const w = this.#watch;
+    return { resumes: w.resumes, errors: w.errors, ...(w.lastError ? { lastError: w.lastError } : {}) };
   }
 
   #record(name: string): JobRecord {
@@ -266,12 +291,12 @@ export class PodAgent {
   readonly #marked = new Set<string>();
   /** Highest request id acked per pod. */
   readonly #acked = new Map<string, number>();
-  readonly #live = new Map<string, boolean>();
+  /** Last version seen of every live pod. */
+  readonly #pods = new Map<string, V1Pod>();
   /** Keyed `job#id`. */
   readonly snapshots = new Map<string, SnapshotTimeline>();
   readonly counts: BenchRequests = { podsMarked: 0, acks: 0, ackErrors: 0, markErrors: 0 };
-  /** Play the workers' side of the checkpoint protocol. */
-  acking = false;
+  #acking = false;
 
   /**
    * @param markConcurrency pod status writes in flight (several kubelets on several nodes)
@@ -299,15 +324,26 @@ export class PodAgent {
     this.#watch.stop();
   }
 
-  get watchRestarts(): number {
-    return this.#watch.restarts;
+  /** The watch's resumptions and error restarts. */
+  get watchStats(): { resumes: number; errors: number; lastError?: string } {
+    const w = this.#watch;
+    return { resumes: w.resumes, errors: w.errors, ...(w.lastError ? { lastError: w.lastError } : {}) };
+  }
+
+  /**
+   * Turns the workers' side of the checkpoint protocol on or off. Turning it on also acks the
+   * requests already on the pods (a real worker acks whatever request it finds on its pod).
+   */
+  setAcking(on: boolean): void {
+    this.#acking = on;
+    if (on) for (const pod of this.#pods.values()) this.#maybeAck(pod);
   }
 
   /** Live worker pods (not being deleted) and how many of them are Ready. */
   podCounts(): { pods: number; ready: number } {
     let ready = 0;
-    for (const r of this.#live.values()) if (r) ready++;
-    return { pods: this.#live.size, ready };
+    for (const p of this.#pods.values()) if (isReady(p)) ready++;
+    return { pods: this.#pods.size, ready };
   }
 
   /** Ack patches queued or in flight. */
@@ -319,13 +355,12 @@ export class PodAgent {
     const name = pod.metadata?.name;
     if (!name) return;
     if (type === 'DELETED' || pod.metadata?.deletionTimestamp) {
-      this.#live.delete(name);
+      this.#pods.delete(name);
       return;
     }
     if (type !== 'ADDED' && type !== 'MODIFIED') return;
-    const ready = pod.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-    this.#live.set(name, ready);
-    if (!ready && !this.#marked.has(name)) {
+    this.#pods.set(name, pod);
+    if (!isReady(pod) && !this.#marked.has(name)) {
       this.#marked.add(name);
       void this.#markLimiter.run(async () => {
         try {
@@ -337,26 +372,31 @@ export class PodAgent {
       });
     }
     const job = pod.metadata?.labels?.['sluice.dev/job'] ?? '';
-    const now = performance.now();
     const requested = requestIdOf(pod);
     if (requested !== undefined) {
       const key = `${job}#${requested}`;
       if (!this.snapshots.has(key))
-        this.snapshots.set(key, { job, id: requested, requestSeenMs: now, acks: 0 });
-      const ackedOnPod = ackOf(pod)?.id ?? 0;
-      if (this.acking && requested > ackedOnPod && requested > (this.#acked.get(name) ?? 0)) {
-        this.#acked.set(name, requested);
-        const subtask = Number(pod.metadata?.labels?.['sluice.dev/subtask']);
-        void this.#ackLimiter.run(() =>
-          this.#ack(name, key, { id: requested, subtask, bytes: 0, files: [] }),
-        );
-      }
+        this.snapshots.set(key, { job, id: requested, requestSeenMs: performance.now(), acks: 0 });
     }
+    this.#maybeAck(pod);
     const committed = committedIdOf(pod);
     if (committed !== undefined) {
       const s = this.snapshots.get(`${job}#${committed}`);
-      if (s && s.committedSeenMs === undefined) s.committedSeenMs = now;
+      if (s && s.committedSeenMs === undefined) s.committedSeenMs = performance.now();
     }
+  }
+
+  /** Acks the request on `pod` if acking is on and neither the pod nor this agent acked it yet. */
+  #maybeAck(pod: V1Pod): void {
+    const requested = requestIdOf(pod);
+    const name = pod.metadata!.name!;
+    if (!this.#acking || requested === undefined) return;
+    if (requested <= (ackOf(pod)?.id ?? 0) || requested <= (this.#acked.get(name) ?? 0)) return;
+    this.#acked.set(name, requested);
+    const job = pod.metadata?.labels?.['sluice.dev/job'] ?? '';
+    const subtask = Number(pod.metadata?.labels?.['sluice.dev/subtask']);
+    const key = `${job}#${requested}`;
+    void this.#ackLimiter.run(() => this.#ack(name, key, { id: requested, subtask, bytes: 0, files: [] }));
   }
 
   async #ack(pod: string, key: string, ack: CheckpointAck): Promise<void> {

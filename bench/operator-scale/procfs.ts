@@ -4,7 +4,7 @@
  * (VmRSS) and its high-water mark (VmHWM, the peak RSS since the process started).
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** One reading of a process. */
 export interface ProcSample {
@@ -68,5 +68,45 @@ export function commandLine(pid: number): string {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
   } catch {
     return '';
+  }
+}
+
+/** Machine-wide CPU time from the first line of /proc/stat, seconds summed over all CPUs. */
+export interface MachineCpu {
+  /** Everything but idle and iowait. */
+  busySeconds: number;
+  totalSeconds: number;
+}
+
+/** Reads machine-wide CPU time (undefined when /proc/stat is unreadable). */
+export function readMachineCpu(): MachineCpu | undefined {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const f = line.trim().split(/\s+/).slice(1, 9).map(Number);
+    const total = f.reduce((a, b) => a + b, 0);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    return { busySeconds: (total - idle) / clockTicks(), totalSeconds: total / clockTicks() };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Open sockets of `pid` (file descriptors linking to `socket:[…]`): TCP connections to the API
+ * server, MinIO, listeners. Undefined when the process is gone.
+ */
+export function countSockets(pid: number): number | undefined {
+  try {
+    let n = 0;
+    for (const fd of readdirSync(`/proc/${pid}/fd`)) {
+      try {
+        if (readlinkSync(`/proc/${pid}/fd/${fd}`).startsWith('socket:')) n++;
+      } catch {
+        // closed meanwhile
+      }
+    }
+    return n;
+  } catch {
+    return undefined;
   }
 }

@@ -95,27 +95,36 @@ export interface HistogramDelta {
   sum: number;
 }
 
-/** The increase of histogram `name` (series matching `want`, summed) from `a` to `b`. */
+/**
+ * The increase of histogram `name` from `a` to `b`, summed over the series whose labels include
+ * `want` (or satisfy it, when it is a predicate).
+ */
 export function histogramDelta(
   a: Scrape,
   b: Scrape,
   name: string,
-  want: Record<string, string> = {},
+  want: Record<string, string> | ((labels: Record<string, string>) => boolean) = {},
 ): HistogramDelta {
+  const ok = typeof want === 'function' ? want : (l: Record<string, string>) => matches(l, want);
   const byLe = new Map<number, number>();
+  let count = 0;
+  let total = 0;
   const collect = (s: Scrape, sign: number) => {
     for (const x of s.samples) {
-      if (x.name !== `${name}_bucket` || !matches(x.labels, want)) continue;
-      const le = x.labels.le === '+Inf' ? Infinity : Number(x.labels.le);
-      byLe.set(le, (byLe.get(le) ?? 0) + sign * x.value);
+      if (!x.name.startsWith(name) || !ok(x.labels)) continue;
+      if (x.name === `${name}_bucket`) {
+        const le = x.labels.le === '+Inf' ? Infinity : Number(x.labels.le);
+        byLe.set(le, (byLe.get(le) ?? 0) + sign * x.value);
+      } else if (x.name === `${name}_count`) count += sign * x.value;
+      else if (x.name === `${name}_sum`) total += sign * x.value;
     }
   };
   collect(b, 1);
   collect(a, -1);
   return {
-    buckets: [...byLe].map(([le, count]) => ({ le, count })).sort((x, y) => x.le - y.le),
-    count: delta(a, b, `${name}_count`, want),
-    sum: delta(a, b, `${name}_sum`, want),
+    buckets: [...byLe].map(([le, c]) => ({ le, count: c })).sort((x, y) => x.le - y.le),
+    count,
+    sum: total,
   };
 }
 
@@ -140,6 +149,13 @@ export function histogramQuantile(q: number, h: HistogramDelta): number | undefi
     prevCount = count;
   }
   return prevLe;
+}
+
+/** Whether the rank of the `q`-quantile lies in the +Inf bucket (the quantile is then only a lower bound). */
+export function quantileBeyondBuckets(q: number, h: HistogramDelta): boolean {
+  const total = h.buckets.at(-1)?.count ?? 0;
+  const finite = h.buckets.filter((b) => b.le !== Infinity).at(-1)?.count ?? 0;
+  return total > 0 && q * total > finite;
 }
 
 /** Scrapes `url` (plain HTTP, e.g. the operator's `/metrics`). */

@@ -52,12 +52,13 @@ import {
   type OperatorHandle,
 } from './cluster.ts';
 import { JobTracker, Limiter, PodAgent, type CheckpointTotals, type BenchRequests } from './observers.ts';
-import { readProc, type ProcSample } from './procfs.ts';
+import { countSockets, readMachineCpu, readProc, type MachineCpu, type ProcSample } from './procfs.ts';
 import {
   delta,
   deltaBy,
   histogramDelta,
   histogramQuantile,
+  quantileBeyondBuckets,
   scrapeApiserver,
   scrapeHttp,
   sum,
@@ -179,10 +180,16 @@ const OPERATOR_METRICS = [
   'controller_runtime_',
   'workqueue_',
   'process_',
-  'nodejs_heap_size_used_bytes',
+  'nodejs_heap_size_',
+  'nodejs_external_memory_bytes',
+  'nodejs_eventloop_lag_',
   'sluice_informer_restarts_total',
 ];
-const APISERVER_METRICS = ['apiserver_request_total', 'apiserver_flowcontrol_'];
+const APISERVER_METRICS = [
+  'apiserver_request_total',
+  'apiserver_request_duration_seconds_',
+  'apiserver_flowcontrol_',
+];
 /** APF flow schemas the operator's ServiceAccount requests fall into (nothing else uses one here). */
 const OPERATOR_FLOW_SCHEMAS = ['service-accounts', 'workload-leader-election'];
 
@@ -193,6 +200,8 @@ interface Snapshot {
   apiserver: Scrape;
   procs: Record<'operator' | 'apiserver' | 'etcd' | 'minio', ProcSample | undefined>;
   bench: NodeJS.CpuUsage;
+  machine: MachineCpu | undefined;
+  loadavg1: number;
   checkpoints: CheckpointTotals;
   requests: BenchRequests;
 }
@@ -213,10 +222,21 @@ interface PhaseReport {
     rssMaxMiB?: number;
     /** VmHWM at the end of the phase (peak since the operator started). */
     peakRssMiB?: number;
+    /** V8 heap in use / committed, and memory outside the heap (Buffers), at the end of the phase. */
     heapUsedMiB?: number;
+    heapTotalMiB?: number;
+    externalMiB?: number;
+    /** Open sockets of the operator (sampled every second): mean and max in the phase. */
+    socketsMean?: number;
+    socketsMax?: number;
   };
   /** CPU seconds per minute of the other processes, for context. */
   otherCpuSecondsPerMin: { apiserver?: number; etcd?: number; minio?: number; bench: number };
+  /**
+   * The whole machine: busy percent of all CPUs, the part of it used by processes that are not
+   * the benchmark's (other tests, builds, clusters), and the 1-minute load average at the end.
+   */
+  machine?: { cpus: number; busyPercent: number; othersPercent: number; loadavg1: number };
   reconcile?: {
     count: number;
     perMin: number;
@@ -226,10 +246,20 @@ interface PhaseReport {
     byResult: Record<string, number>;
     errors: number;
     queueRetries: number;
-    /** workqueue_queue_duration_seconds quantiles (client-go's decade buckets: coarse). */
-    queueWaitP50Ms?: number;
-    queueWaitP99Ms?: number;
+    /**
+     * workqueue_queue_duration_seconds quantiles (client-go's decade buckets up to 10 s: coarse;
+     * "≥10000" when the rank lies beyond the last bucket).
+     */
+    queueWaitP50Ms?: number | string;
+    queueWaitP99Ms?: number | string;
+    queueDepthStart: number;
     queueDepthEnd: number;
+    /** List/watch failures that made an operator informer re-list. */
+    informerRestarts: number;
+    /** Event-loop delay of the operator since the previous scrape (prom-client's monitor), ms. */
+    eventLoopLagP50Ms?: number;
+    eventLoopLagP99Ms?: number;
+    eventLoopLagMaxMs?: number;
   };
   api: {
     /** Every request the API server served (all clients, incl. its own loopback traffic). */
@@ -241,6 +271,12 @@ interface PhaseReport {
     benchPerMin: number;
     /** Requests rejected by APF (429), all clients. */
     rejected: number;
+    /**
+     * Server-side latency of non-watch requests (apiserver_request_duration_seconds, all
+     * clients), ms: what the operator waits for the API server, as opposed to its own time.
+     */
+    serverLatencyP50Ms?: number;
+    serverLatencyP99Ms?: number;
     /** Largest verb/resource groups of apiserver_request_total, all clients, per minute. */
     top: Array<{ request: string; perMin: number }>;
   };
@@ -253,6 +289,8 @@ interface PhaseReport {
     triggeredPerMin: number;
     completedPerMin: number;
     failedPerMin: number;
+    /** Jobs × 60 / completedPerMin: how often each job actually gets a completed checkpoint, s. */
+    effectiveIntervalS?: number;
     /** First pod seen with the request → first pod seen with the commit (bench watch), ms. */
     requestToCommitMs: Dist;
     /** Last ack patch returned → first pod seen with the commit: the operator's completion work, ms. */
@@ -265,7 +303,8 @@ interface Ctx {
   operator?: OperatorHandle;
   tracker: JobTracker;
   agent: PodAgent;
-  rssSamples: ProcSample[];
+  /** The operator, every second: CPU, memory and open sockets. */
+  rssSamples: Array<ProcSample & { sockets?: number }>;
 }
 
 async function snapshot(c: Ctx): Promise<Snapshot> {
@@ -284,6 +323,8 @@ async function snapshot(c: Ctx): Promise<Snapshot> {
       minio: readProc(c.cluster.minio.pid),
     },
     bench: process.cpuUsage(),
+    machine: readMachineCpu(),
+    loadavg1: loadavg()[0]!,
     checkpoints: c.tracker.totals(),
     requests: { ...c.agent.counts },
   };
@@ -304,7 +345,9 @@ function phaseReport(
     return x && y ? y.cpuSeconds - x.cpuSeconds : undefined;
   };
   const opCpu = cpu('operator') ?? 0;
-  const rss = c.rssSamples.filter((s) => s.atMs >= a.atMs && s.atMs <= b.atMs).map((s) => s.rssBytes);
+  const inPhase = c.rssSamples.filter((s) => s.atMs >= a.atMs && s.atMs <= b.atMs);
+  const rss = inPhase.map((s) => s.rssBytes);
+  const socks = inPhase.map((s) => s.sockets).filter((x) => x !== undefined);
   const benchCpu = (b.bench.user + b.bench.system - a.bench.user - a.bench.system) / 1e6;
   const benchRequests =
     2 * (b.requests.podsMarked - a.requests.podsMarked) +
@@ -324,6 +367,10 @@ function phaseReport(
       rssMaxMiB: rss.length ? round(MiB(Math.max(...rss))) : undefined,
       peakRssMiB: b.procs.operator ? round(MiB(b.procs.operator.hwmBytes)) : undefined,
       heapUsedMiB: b.operator ? round(MiB(sum(b.operator, 'nodejs_heap_size_used_bytes'))) : undefined,
+      heapTotalMiB: b.operator ? round(MiB(sum(b.operator, 'nodejs_heap_size_total_bytes'))) : undefined,
+      externalMiB: b.operator ? round(MiB(sum(b.operator, 'nodejs_external_memory_bytes'))) : undefined,
+      socketsMean: socks.length ? round(socks.reduce((x, y) => x + y, 0) / socks.length, 0) : undefined,
+      socketsMax: socks.length ? Math.max(...socks) : undefined,
     },
     otherCpuSecondsPerMin: {
       apiserver: cpu('apiserver') !== undefined ? perMin(cpu('apiserver')!) : undefined,
@@ -340,6 +387,27 @@ function phaseReport(
         .map((e) => ({ request: e.key, perMin: perMin(e.value) })),
     },
   };
+  const server = histogramDelta(
+    a.apiserver,
+    b.apiserver,
+    'apiserver_request_duration_seconds',
+    (l) => l.verb !== 'WATCH' && l.verb !== 'CONNECT',
+  );
+  const sms = (x: number | undefined) => (x === undefined ? undefined : round(x * 1000, 1));
+  report.api.serverLatencyP50Ms = sms(histogramQuantile(0.5, server));
+  report.api.serverLatencyP99Ms = sms(histogramQuantile(0.99, server));
+  if (a.machine && b.machine) {
+    const busy = b.machine.busySeconds - a.machine.busySeconds;
+    const total = b.machine.totalSeconds - a.machine.totalSeconds;
+    const ours =
+      opCpu + benchCpu + (['apiserver', 'etcd', 'minio'] as const).reduce((x, k) => x + (cpu(k) ?? 0), 0);
+    report.machine = {
+      cpus: cpus().length,
+      busyPercent: round((busy / total) * 100, 0)!,
+      othersPercent: round((Math.max(0, busy - ours) / total) * 100, 0)!,
+      loadavg1: round(b.loadavg1, 1)!,
+    };
+  }
   const opRequests = OPERATOR_FLOW_SCHEMAS.reduce(
     (s, fs) =>
       s +
@@ -356,6 +424,10 @@ function phaseReport(
     for (const e of deltaBy(a.operator, b.operator, 'controller_runtime_reconcile_total', ['result'], ctl))
       byResult[e.key] = e.value;
     const ms = (s: number | undefined) => (s === undefined ? undefined : round(s * 1000, 1));
+    const wait = (quant: number) => {
+      const v = ms(histogramQuantile(quant, q));
+      return v !== undefined && quantileBeyondBuckets(quant, q) ? `≥${v}` : v;
+    };
     report.reconcile = {
       count: h.count,
       perMin: perMin(h.count),
@@ -365,9 +437,14 @@ function phaseReport(
       byResult,
       errors: delta(a.operator, b.operator, 'controller_runtime_reconcile_errors_total', ctl),
       queueRetries: delta(a.operator, b.operator, 'workqueue_retries_total', { name: 'streamjob' }),
-      queueWaitP50Ms: ms(histogramQuantile(0.5, q)),
-      queueWaitP99Ms: ms(histogramQuantile(0.99, q)),
+      queueWaitP50Ms: wait(0.5),
+      queueWaitP99Ms: wait(0.99),
+      queueDepthStart: sum(a.operator, 'workqueue_depth', { name: 'streamjob' }),
       queueDepthEnd: sum(b.operator, 'workqueue_depth', { name: 'streamjob' }),
+      informerRestarts: delta(a.operator, b.operator, 'sluice_informer_restarts_total'),
+      eventLoopLagP50Ms: ms(sum(b.operator, 'nodejs_eventloop_lag_p50_seconds')),
+      eventLoopLagP99Ms: ms(sum(b.operator, 'nodejs_eventloop_lag_p99_seconds')),
+      eventLoopLagMaxMs: ms(sum(b.operator, 'nodejs_eventloop_lag_max_seconds')),
     };
     report.api.operatorPerMin = perMin(opRequests);
     report.api.operatorPerReconcile = h.count > 0 ? round(opRequests / h.count, 1) : undefined;
@@ -383,6 +460,10 @@ function phaseReport(
       triggeredPerMin: perMin(b.checkpoints.triggered - a.checkpoints.triggered),
       completedPerMin: perMin(b.checkpoints.completed - a.checkpoints.completed),
       failedPerMin: perMin(b.checkpoints.failed - a.checkpoints.failed),
+      effectiveIntervalS:
+        b.checkpoints.completed > a.checkpoints.completed
+          ? round((c.tracker.jobs.size * seconds) / (b.checkpoints.completed - a.checkpoints.completed), 1)
+          : undefined,
       requestToCommitMs: dist(committed.map((s) => s.committedSeenMs! - s.requestSeenMs)),
       ackToCommitMs: dist(
         committed.filter((s) => s.lastAckMs !== undefined).map((s) => s.committedSeenMs! - s.lastAckMs!),
@@ -484,7 +565,7 @@ async function setCheckpointSpec(c: Ctx, jobs: Jobs, intervalSeconds: number): P
 // ---------------------------------------------------------------------------------------------
 // Output
 
-const fmt = (x: number | undefined, unit = '') => (x === undefined ? '—' : `${x}${unit}`);
+const fmt = (x: number | string | undefined, unit = '') => (x === undefined ? '—' : `${x}${unit}`);
 const pad = (s: string, n: number) => (s.length >= n ? s : s + ' '.repeat(n - s.length));
 const lpad = (s: string, n: number) => (s.length >= n ? s : ' '.repeat(n - s.length) + s);
 
@@ -521,6 +602,41 @@ function printTable(phases: PhaseReport[]): void {
     p.checkpoints ? String(p.checkpoints.completedPerMin) : '—',
     p.checkpoints ? String(p.checkpoints.failedPerMin) : '—',
   ]);
+  printRows(cols, rows);
+  console.log('');
+  printRows(
+    [
+      'phase',
+      'queue start→end',
+      'queue wait p50 ms',
+      'loop lag p99 ms',
+      'op sockets mean/max',
+      'apiserver p50/p99 ms',
+      'apiserver CPU s/min',
+      'etcd CPU s/min',
+      'bench CPU s/min',
+      'machine busy %',
+      'others %',
+      'load1',
+    ],
+    phases.map((p) => [
+      p.name,
+      p.reconcile ? `${p.reconcile.queueDepthStart}→${p.reconcile.queueDepthEnd}` : '—',
+      fmt(p.reconcile?.queueWaitP50Ms),
+      fmt(p.reconcile?.eventLoopLagP99Ms),
+      `${fmt(p.operator.socketsMean)}/${fmt(p.operator.socketsMax)}`,
+      `${fmt(p.api.serverLatencyP50Ms)}/${fmt(p.api.serverLatencyP99Ms)}`,
+      fmt(p.otherCpuSecondsPerMin.apiserver),
+      fmt(p.otherCpuSecondsPerMin.etcd),
+      fmt(p.otherCpuSecondsPerMin.bench),
+      fmt(p.machine?.busyPercent),
+      fmt(p.machine?.othersPercent),
+      fmt(p.machine?.loadavg1),
+    ]),
+  );
+}
+
+function printRows(cols: string[], rows: string[][]): void {
   const widths = cols.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (r: string[]) =>
     r.map((v, i) => (i === 0 ? pad(v, widths[i]!) : lpad(v, widths[i]!))).join('  ');
@@ -596,7 +712,7 @@ async function main(): Promise<void> {
     );
     sampler = setInterval(() => {
       const s = c.operator && readProc(c.operator.process.pid);
-      if (s) c.rssSamples.push(s);
+      if (s) c.rssSamples.push({ ...s, sockets: countSockets(c.operator!.process.pid) });
     }, 1000);
 
     // 3. Burst.
@@ -653,7 +769,7 @@ async function main(): Promise<void> {
     if (MODE === 'both' || MODE === 'ack') cpPhases.push({ name: 'checkpoints-ack', acking: true });
     let switchedOn = false;
     for (const ph of cpPhases) {
-      agent.acking = ph.acking;
+      agent.setAcking(ph.acking);
       if (!switchedOn) {
         say(
           `checkpoints on: patching ${tracker.jobs.size} jobs to intervalSeconds ${CP_INTERVAL_S}, timeoutSeconds ${CP_TIMEOUT_S}`,
@@ -743,11 +859,13 @@ async function main(): Promise<void> {
       phases,
       targets,
       benchRequests: { ...agent.counts },
-      watchRestarts: { jobs: tracker.watchRestarts, pods: agent.watchRestarts },
-      rssTimeline: c.rssSamples.map((s) => [
+      watches: { jobs: tracker.watchStats, pods: agent.watchStats },
+      /** [seconds since start, RSS MiB, CPU seconds, open sockets] every second. */
+      operatorTimeline: c.rssSamples.map((s) => [
         round((s.atMs - T0) / 1000, 0),
         round(MiB(s.rssBytes), 1),
         round(s.cpuSeconds, 2),
+        s.sockets ?? null,
       ]),
     };
     const out = resolve(args.out);
@@ -765,7 +883,7 @@ async function main(): Promise<void> {
     for (const p of phases.filter((x) => x.checkpoints)) {
       const k = p.checkpoints!;
       console.log(
-        `${p.name}: scheduled ${k.scheduledPerMin}/min, triggered ${k.triggeredPerMin}/min, completed ${k.completedPerMin}/min, failed ${k.failedPerMin}/min; request→commit ${e(k.requestToCommitMs)}`,
+        `${p.name}: scheduled ${k.scheduledPerMin}/min, triggered ${k.triggeredPerMin}/min, completed ${k.completedPerMin}/min (every ${fmt(k.effectiveIntervalS, ' s')} per job), failed ${k.failedPerMin}/min; operator queue ${p.reconcile?.queueDepthStart} → ${p.reconcile?.queueDepthEnd}; request→commit ${e(k.requestToCommitMs)}`,
       );
     }
     console.log(
