@@ -155,7 +155,69 @@ export async function installChart(): Promise<string> {
   for (const d of [operatorDeployment, minioDeployment]) {
     await kubectlOk(['-n', systemNamespace, 'rollout', 'status', `deployment/${d}`, '--timeout=300s']);
   }
+  // `rollout status` is done once the new operator pod is Ready — a standby is Ready too — while
+  // the old pod may still lead (and create worker pods) until it has shut down: wait for that.
+  await waitOperatorLeader(120_000);
   return out;
+}
+
+type OperatorPod = {
+  metadata: { name: string; deletionTimestamp?: string };
+  status: { phase?: string; conditions?: { type: string; status: string }[] };
+};
+
+/** The operator's pods (any state). */
+export async function operatorPods(): Promise<OperatorPod[]> {
+  const list = await kubectlJson<{ items: OperatorPod[] }>([
+    '-n',
+    systemNamespace,
+    'get',
+    'pods',
+    '-l',
+    'app.kubernetes.io/component=operator',
+  ]);
+  return list.items;
+}
+
+/** The operator Lease's holder identity (`<pod>_<random>`), '' when released. */
+export async function leaseHolder(): Promise<string> {
+  const lease = await kubectlJson<{ spec: { holderIdentity?: string } }>([
+    '-n',
+    systemNamespace,
+    'get',
+    'lease',
+    operatorDeployment,
+  ]);
+  return lease.spec.holderIdentity ?? '';
+}
+
+/**
+ * Waits until exactly one operator pod exists, not terminating, Ready, and holding the Lease;
+ * returns its name.
+ */
+export async function waitOperatorLeader(timeoutMs: number): Promise<string> {
+  return waitFor(
+    'one Ready operator pod holding the Lease (no old pod left)',
+    async () => {
+      const pods = await operatorPods();
+      const holder = await leaseHolder();
+      const p = pods[0];
+      const ok =
+        pods.length === 1 &&
+        p !== undefined &&
+        !p.metadata.deletionTimestamp &&
+        (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True') &&
+        holder.startsWith(`${p.metadata.name}_`);
+      return ok
+        ? { done: true, value: p.metadata.name }
+        : {
+            done: false,
+            observed: `holder '${holder}', pods ${pods.map((x) => `${x.metadata.name}${x.metadata.deletionTimestamp ? '(terminating)' : ''}`).join(' ')}`,
+          };
+    },
+    timeoutMs,
+    1000,
+  );
 }
 
 /**
@@ -193,3 +255,59 @@ export async function listObjects(bucket: string, prefix: string): Promise<strin
     .filter((o) => o.status === 'success' && typeof o.key === 'string')
     .map((o) => o.key as string);
 }
+
+/** Writes `body` to `target` (`dev/<bucket>/<key>`) with `mc` inside the dev MinIO pod. */
+export async function mcPut(target: string, body: string): Promise<void> {
+  const script =
+    'export MC_CONFIG_DIR=/tmp/mc-e2e; ' +
+    'mc alias set dev http://127.0.0.1:9000 "$MINIO_ROOT_USER" "$MINIO_ROOT_PASSWORD" >/dev/null; ' +
+    // Through a file, not `mc pipe`: that buffers a 528 MiB part and MinIO's 512 Mi limit kills it.
+    'f=$(mktemp); trap \'rm -f "$f"\' EXIT; cat >"$f"; mc cp --quiet "$f" "$1" >/dev/null';
+  await kubectlOk(
+    [
+      '-n',
+      systemNamespace,
+      'exec',
+      '-i',
+      `deployment/${minioDeployment}`,
+      '-c',
+      'minio',
+      '--',
+      'sh',
+      '-ec',
+      script,
+      'sh',
+      target,
+    ],
+    body,
+  );
+}
+
+/** The kind node's docker container (a single-node cluster: the control plane runs the pods). */
+export const nodeContainer = `${clusterName}-control-plane`;
+
+/**
+ * `ctr -n k8s.io ARGS...` in the kind node: the node's containerd, which runs the pods'
+ * containers (the node has no crictl).
+ */
+export const ctr = (args: string[]) =>
+  must('docker', ['exec', nodeContainer, 'ctr', '-n', 'k8s.io', ...args]);
+
+/** The containerd id of a pod's first container, from `status.containerStatuses[0].containerID`. */
+export function containerIdOf(pod: {
+  metadata: { name: string };
+  status?: { containerStatuses?: { containerID?: string }[] };
+}): string {
+  const id = pod.status?.containerStatuses?.[0]?.containerID ?? '';
+  if (!id.startsWith('containerd://')) {
+    throw new Error(`pod ${pod.metadata.name} has no running container (containerID '${id}')`);
+  }
+  return id.slice('containerd://'.length);
+}
+
+/** SIGKILLs a container's process through the node's containerd (the pod object is left alone). */
+export const killContainer = (containerId: string) =>
+  ctr(['tasks', 'kill', '--signal', 'SIGKILL', containerId]);
+/** Freezes every process of a container (cgroup freezer) until {@link resumeContainer}. */
+export const pauseContainer = (containerId: string) => ctr(['tasks', 'pause', containerId]);
+export const resumeContainer = (containerId: string) => ctr(['tasks', 'resume', containerId]);

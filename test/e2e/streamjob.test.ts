@@ -10,9 +10,6 @@
  * The scenarios of the wordcount block build on each other and run in order.
  */
 import { jest } from '@jest/globals';
-import { join } from 'node:path';
-import type { StreamJob } from '../../api/src/streamjob.ts';
-import { repoRoot } from '../harness/paths.ts';
 import {
   createRestrictedNamespace,
   installChart,
@@ -21,160 +18,29 @@ import {
   kubectlOk,
   listObjects,
   mc,
+  minioDeployment,
   requireCluster,
   runtimeImage,
   systemNamespace,
-  minioDeployment,
   waitFor,
-  type Probe,
 } from './cluster.ts';
+import * as h from './streamjob-helpers.ts';
+import { condition, isRunningReady, storageBucket, summary, type Pod } from './streamjob-helpers.ts';
 
 jest.setTimeout(600_000);
 
 const ns = `sluice-e2e-${Date.now().toString(36)}`;
 
-type Condition = { type: string; status: string; reason?: string; message?: string };
-type EnvVar = { name: string; value?: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
-type Pod = {
-  metadata: { name: string; uid: string; deletionTimestamp?: string; labels?: Record<string, string> };
-  spec: {
-    securityContext?: Record<string, unknown>;
-    containers: { image: string; env?: EnvVar[]; securityContext?: Record<string, unknown> }[];
-  };
-  status: { phase: string; conditions?: Condition[] };
-};
-type Job = StreamJob & { metadata: { generation?: number; uid?: string } };
-
-const exampleFile = (name: string) => join(repoRoot, 'examples', `${name}.yaml`);
-
-/** kubectl apply of an example, with a merge patch applied to it first (`kubectl patch --local`). */
-async function applyExample(file: string, patch: Record<string, unknown>): Promise<void> {
-  const manifest = await kubectlOk([
-    'patch',
-    '--local',
-    '-f',
-    exampleFile(file),
-    '--type',
-    'merge',
-    '-p',
-    JSON.stringify(patch),
-    '-o',
-    'json',
-  ]);
-  await kubectlOk(['-n', ns, 'apply', '-f', '-'], manifest);
-}
-
-const getJob = (name: string) => kubectlJson<Job>(['-n', ns, 'get', 'streamjob', name]);
-
-async function jobPods(name: string): Promise<Pod[]> {
-  const list = await kubectlJson<{ items: Pod[] }>(['-n', ns, 'get', 'pods', '-l', `sluice.dev/job=${name}`]);
-  return list.items;
-}
-
-const condition = (job: Job, type: string) => job.status?.conditions?.find((c) => c.type === type);
-
-function summary(job: Job, pods: Pod[] = []): string {
-  const conds = (job.status?.conditions ?? []).map((c) => `${c.type}=${c.status}(${c.reason}: ${c.message})`);
-  return (
-    `phase=${job.status?.phase} attempt=${job.status?.attempt} restarts=${job.status?.restarts ?? 0} ` +
-    `workers=${job.status?.workers?.ready}/${job.status?.workers?.total} ${conds.join(' ')} ` +
-    `pods=[${pods.map((p) => `${p.metadata.name}:${p.status.phase}`).join(' ')}]`
-  );
-}
-
-const isRunningReady = (p: Pod) =>
-  !p.metadata.deletionTimestamp &&
-  p.status.phase === 'Running' &&
-  (p.status.conditions ?? []).some((c) => c.type === 'Ready' && c.status === 'True');
-
-/**
- * Waits until the job is Ready=True for its current generation, with `parallelism` ready worker
- * pods of its current attempt (and no other pods), and `extra` holds. Returns the job and pods.
- */
-async function waitReady(
-  name: string,
-  timeoutMs: number,
-  extra: (job: Job) => boolean = () => true,
-): Promise<{ job: Job; pods: Pod[] }> {
-  return waitFor(
-    `StreamJob ${name} Ready`,
-    async (): Promise<Probe<{ job: Job; pods: Pod[] }>> => {
-      const job = await getJob(name);
-      const pods = await jobPods(name);
-      const attempt = job.status?.attempt;
-      const current = pods.filter((p) => p.metadata.name.startsWith(`${name}-${attempt}-`));
-      const ok =
-        condition(job, 'Ready')?.status === 'True' &&
-        job.status?.observedGeneration === job.metadata.generation &&
-        current.length === job.spec.parallelism &&
-        current.every(isRunningReady) &&
-        pods.length === current.length &&
-        extra(job);
-      return ok
-        ? { done: true, value: { job, pods: current } }
-        : { done: false, observed: summary(job, pods) };
-    },
-    timeoutMs,
-  );
-}
-
-type Progress = { recordsRead: number; recordsProcessed: number; recordsWritten: number };
-
-/** Waits for a `progress` log line (every 30 s) with records read and written, from every pod. */
-async function waitRecordsFlow(pods: Pod[]): Promise<Map<string, Progress>> {
-  const seen = new Map<string, Progress>();
-  await waitFor(
-    `progress log lines with records from ${pods.map((p) => p.metadata.name).join(', ')}`,
-    async () => {
-      for (const p of pods) {
-        if (seen.has(p.metadata.name)) continue;
-        const r = await kubectl(['-n', ns, 'logs', p.metadata.name]);
-        const lines = r.stdout
-          .split('\n')
-          .filter((l) => l.includes('"msg":"progress"'))
-          .map((l) => JSON.parse(l) as Progress);
-        const last = lines.at(-1);
-        if (last && last.recordsRead > 0 && last.recordsProcessed > 0 && last.recordsWritten > 0) {
-          seen.set(p.metadata.name, last);
-        }
-      }
-      return seen.size === pods.length
-        ? { done: true, value: seen }
-        : { done: false, observed: `progress with records from [${[...seen.keys()].join(', ')}]` };
-    },
-    90_000,
-    3000,
-  );
-  return seen;
-}
-
-/** Waits for a completed checkpoint with an id above `after`; returns status.checkpoints.lastCompleted. */
-async function waitCheckpoint(name: string, after: number, timeoutMs: number) {
-  return waitFor(
-    `a checkpoint of ${name} with id > ${after}`,
-    async () => {
-      const job = await getJob(name);
-      const last = job.status?.checkpoints?.lastCompleted;
-      return last && last.id > after
-        ? { done: true, value: last }
-        : {
-            done: false,
-            observed: `lastCompleted=${JSON.stringify(last)} checkpoints=${JSON.stringify(job.status?.checkpoints)} ${summary(job)}`,
-          };
-    },
-    timeoutMs,
-  );
-}
-
-/** The bucket the workers write to, from their pod spec (a plain value, not a secret). */
-const storageBucket = (pod: Pod) =>
-  pod.spec.containers[0]?.env?.find((e) => e.name === 'SLUICE_STORAGE_BUCKET')?.value ?? '';
-
-async function expectCheckpointObjects(bucket: string, path: string, parallelism: number): Promise<void> {
-  const keys = await listObjects(bucket, `${path}/`);
-  const expected = ['_metadata', ...Array.from({ length: parallelism }, (_, i) => `state-${i}.snap`)];
-  expect(keys.sort()).toEqual(expected.sort());
-}
+// The helpers, bound to this file's namespace.
+const applyExample = (file: string, patch: Record<string, unknown>) => h.applyExample(ns, file, patch);
+const getJob = (name: string) => h.getJob(ns, name);
+const jobPods = (name: string) => h.jobPods(ns, name);
+const waitReady = (name: string, timeoutMs: number, extra?: (job: h.Job) => boolean) =>
+  h.waitReady(ns, name, timeoutMs, extra);
+const waitRecordsFlow = (pods: Pod[]) => h.waitRecordsFlow(ns, pods);
+const waitCheckpoint = (name: string, after: number, timeoutMs: number) =>
+  h.waitCheckpoint(ns, name, after, timeoutMs);
+const { expectCheckpointObjects } = h;
 
 beforeAll(async () => {
   await requireCluster();
@@ -270,6 +136,13 @@ describe('examples/wordcount.yaml', () => {
         allowPrivilegeEscalation: false,
         capabilities: { drop: ['ALL'] },
       });
+      // Ready comes from the runtime: a readinessProbe on /readyz of the health endpoint that
+      // SLUICE_HEALTH_PORT opens (no liveness probe: a failed worker fails the attempt).
+      const c = p.spec.containers[0];
+      const healthPort = c?.env?.find((e) => e.name === 'SLUICE_HEALTH_PORT')?.value;
+      expect(c?.ports?.find((x) => x.name === 'health')?.containerPort).toBe(Number(healthPort));
+      expect(c?.readinessProbe).toMatchObject({ httpGet: { path: '/readyz', port: 'health' } });
+      expect(c?.livenessProbe).toBeUndefined();
       // Credentials reach the worker only as Secret references.
       const env = p.spec.containers[0]?.env ?? [];
       for (const v of ['SLUICE_STORAGE_ACCESS_KEY', 'SLUICE_STORAGE_SECRET_KEY']) {
@@ -319,25 +192,7 @@ describe('examples/wordcount.yaml', () => {
     // The new attempt restored the latest completed checkpoint (or a later one).
     expect(job.status?.restoredFrom?.kind).toBe('checkpoint');
     expect(job.status?.restoredFrom?.id ?? 0).toBeGreaterThanOrEqual(lastId);
-    const restoredId = job.status?.restoredFrom?.id;
-    await waitFor(
-      'the new workers to log the restore',
-      async () => {
-        const logs = await Promise.all(pods.map((p) => kubectl(['-n', ns, 'logs', p.metadata.name])));
-        const ok = logs.every((l) =>
-          l.stdout
-            .split('\n')
-            .some(
-              (line) =>
-                line.includes('"msg":"restored state"') && line.includes(`"checkpointId":${restoredId}`),
-            ),
-        );
-        return ok
-          ? { done: true, value: undefined }
-          : { done: false, observed: 'no "restored state" line yet' };
-      },
-      60_000,
-    );
+    await h.waitRestoredLogs(ns, pods, job.status?.restoredFrom?.id ?? -1);
   });
 
   it('suspends (workers removed) and resumes (workers back, processing again)', async () => {

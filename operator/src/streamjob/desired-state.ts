@@ -83,7 +83,8 @@ export function workerHealthPort(worker: WorkerSettings): number {
 /**
  * The worker container's readinessProbe: `GET /readyz` on the health port every second. The
  * runtime answers 200 only while it runs connected to all peers (phases running and stopping),
- * 503 while it restores state, dials its peers or has stopped. Five failed probes in a row (a
+ * 503 while it dials its peers or has stopped; while it restores a snapshot the endpoint does not
+ * listen yet, which fails the probe as well. Five failed probes in a row (a
  * worker unresponsive for about 5 s, e.g. a long synchronous snapshot encode) make it not ready;
  * one success makes it ready again.
  *
