@@ -32,9 +32,12 @@ public final class JobEnv {
    * {@code checkpointDir}, full (non-incremental) snapshots kept after cancellation.
    *
    * @param backend {@code hashmap} (heap) or {@code rocksdb}
+   * @param compression Flink's snapshot compression (snappy; off by default)
    */
-  public static StreamExecutionEnvironment withCheckpoints(int parallelism, String checkpointDir, String backend) {
+  public static StreamExecutionEnvironment withCheckpoints(
+      int parallelism, String checkpointDir, String backend, boolean compression) {
     Configuration c = base(parallelism, DEFAULT_BUFFER_TIMEOUT_MS);
+    c.set(ExecutionOptions.SNAPSHOT_COMPRESSION, compression);
     c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofHours(1));
     c.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofMinutes(10));
     c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);

@@ -6,26 +6,29 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * End-to-end latency of wordcount at a fixed input rate: the source stamps each line with the
- * wall clock (µs) when it emits it; the count operator records now − stamp for each word of the
- * line. Only lines 10 %–90 % of the run are measured (steady state). Reports p50/p99 in ms.
+ * wall clock (µs) when it generates it (right before emitting it); the count operator records
+ * now − stamp for each word of the line, from {@code warmupMs} after its first record for
+ * {@code measureMs} (Sluice's definition). The input lasts 3 s longer than warm-up + measuring.
+ * Reports p50/p99 in ms.
  */
 public final class LatencyBench {
   private LatencyBench() {}
 
   /**
    * @param rate lines/s over all subtasks
-   * @param lines total lines (run time ≈ lines / rate)
    * @param bufferTimeoutMs Flink's network buffer timeout (its default is 100 ms)
    */
   public static Rows.Latency run(
-      SyntheticCorpus corpus, int partitions, int parallelism, long rate, long lines, long bufferTimeoutMs) throws Exception {
+      SyntheticCorpus corpus, int partitions, int parallelism, long rate, long warmupMs, long measureMs, long bufferTimeoutMs)
+      throws Exception {
     System.gc();
     Probes.reset();
     try (LocalCluster cluster = new LocalCluster(parallelism, null)) {
       StreamExecutionEnvironment env = JobEnv.create(parallelism, bufferTimeoutMs);
-      long from = lines / 10;
-      long to = lines - lines / 10;
-      WordcountJob.buildStamped(env, corpus, lines, partitions, rate, from, to);
+      long lines = rate * (warmupMs + measureMs + 3000) / 1000;
+      long from = rate * warmupMs / 1000;
+      long to = rate * (warmupMs + measureMs) / 1000;
+      WordcountJob.buildStamped(env, corpus, lines, partitions, rate, warmupMs, measureMs);
       JobID id = cluster.submit(LocalCluster.jobGraph(env, "wordcount-latency", null));
       long tFrom = 0;
       long tTo = 0;
@@ -50,8 +53,9 @@ public final class LatencyBench {
       String settings =
           "buffer timeout " + bufferTimeoutMs + " ms" + (bufferTimeoutMs == JobEnv.DEFAULT_BUFFER_TIMEOUT_MS ? " (Flink default)" : "")
               + "; 1 slot per TaskManager, " + parallelism + " TaskManagers in one JVM (MiniCluster); latency = count operator's"
-              + " wall clock − source emission wall clock, per word; lines " + from + "–" + to + " of " + lines
-              + "; no checkpoints";
+              + " wall clock − source's wall clock when it generated the line (µs), per word; warm-up " + warmupMs / 1000.0
+              + " s after each count subtask's first record, measured " + measureMs / 1000.0 + " s; generator rate limit " + rate
+              + " lines/s total (token bucket, a source out of tokens waits on a ≥ 1 ms timer); no checkpoints";
       return new Rows.Latency(
           "wordcount", parallelism, rate, h.percentileMs(0.50), h.percentileMs(0.99), settings, bufferTimeoutMs,
           h.maxMs(), h.count(), ThroughputBench.round(achieved));

@@ -15,6 +15,7 @@ import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.runtime.checkpoint.AbstractCheckpointStats;
 import org.apache.flink.runtime.checkpoint.CheckpointStatsStatus;
 import org.apache.flink.runtime.checkpoint.CompletedCheckpointStats;
+import org.apache.flink.runtime.checkpoint.RestoredCheckpointStats;
 import org.apache.flink.runtime.execution.ExecutionState;
 import org.apache.flink.runtime.executiongraph.AccessExecutionGraph;
 import org.apache.flink.runtime.executiongraph.AccessExecutionVertex;
@@ -95,8 +96,12 @@ public final class LocalCluster implements AutoCloseable {
     cluster.requestJobResult(id).get(120, TimeUnit.SECONDS);
   }
 
-  /** Times of a job start: every subtask RUNNING (Flink moves a task to RUNNING after its state is restored and its operators are open). */
-  public record Started(long allRunningAtMs, long maxInitializingMs) {}
+  /**
+   * Times of a job start: every subtask RUNNING (Flink moves a task to RUNNING after its state is
+   * restored and its operators are open); the checkpoint it restored (−1: none) and that
+   * checkpoint's state size (bytes).
+   */
+  public record Started(long allRunningAtMs, long maxInitializingMs, long restoredCheckpointId, long restoredBytes) {}
 
   /**
    * Polls until every subtask of the job is RUNNING. Returns the wall-clock time (ms since the
@@ -129,7 +134,12 @@ public final class LocalCluster implements AutoCloseable {
         last = Math.max(last, running);
         init = Math.max(init, running - v.getStateTimestamp(ExecutionState.INITIALIZING));
       }
-      if (all) return new Started(last, init);
+      if (all) {
+        RestoredCheckpointStats restored = g.getCheckpointStatsSnapshot().getLatestRestoredCheckpoint();
+        return restored == null
+            ? new Started(last, init, -1, 0)
+            : new Started(last, init, restored.getCheckpointId(), restored.getStateSize());
+      }
       Thread.sleep(5);
     }
     throw new IllegalStateException("job " + id + " not running after " + timeout);

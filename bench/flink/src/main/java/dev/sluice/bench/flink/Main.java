@@ -21,9 +21,10 @@ import org.apache.flink.runtime.util.EnvironmentInformation;
  * <pre>
  * java ... dev.sluice.bench.flink.Main [--out bench/results/flink-runtime.json]
  *   [--scenarios throughput,latency,checkpoints] [--parallelism 1,2]
- *   [--wordcount-lines 6000000] [--nexmark-events 10000000]
- *   [--latency-rate 50000] [--latency-seconds 30] [--buffer-timeouts 100,5]
- *   [--keys 10000,100000,1000000] [--count-records 0 (= max(keys, 4000000))] [--backends hashmap]
+ *   [--wordcount-lines 6000000] [--nexmark-events 12000000]
+ *   [--latency-rate 50000] [--latency-warmup-s 5] [--latency-seconds 20] [--buffer-timeouts 100,5]
+ *   [--keys 10000,100000,1000000] [--with-10m false] [--count-records 0 (= keys)] [--checkpoint-repeats 3]
+ *   [--backends hashmap,rocksdb] [--snapshot-compression false]
  * </pre>
  *
  * The checkpoint scenarios read the MinIO endpoint, credentials and bucket from
@@ -39,13 +40,17 @@ public final class Main {
     DEFAULTS.put("scenarios", "throughput,latency,checkpoints");
     DEFAULTS.put("parallelism", "1,2");
     DEFAULTS.put("wordcount-lines", "6000000");
-    DEFAULTS.put("nexmark-events", "10000000");
+    DEFAULTS.put("nexmark-events", "12000000");
     DEFAULTS.put("latency-rate", "50000");
-    DEFAULTS.put("latency-seconds", "30");
+    DEFAULTS.put("latency-warmup-s", "5");
+    DEFAULTS.put("latency-seconds", "20");
     DEFAULTS.put("buffer-timeouts", "100,5");
     DEFAULTS.put("keys", "10000,100000,1000000");
+    DEFAULTS.put("with-10m", "false");
     DEFAULTS.put("count-records", "0");
-    DEFAULTS.put("backends", "hashmap");
+    DEFAULTS.put("checkpoint-repeats", "3");
+    DEFAULTS.put("backends", "hashmap,rocksdb");
+    DEFAULTS.put("snapshot-compression", "false");
     DEFAULTS.put("run-prefix", "flink-bench/run-" + System.currentTimeMillis());
   }
 
@@ -56,10 +61,11 @@ public final class Main {
     SyntheticCorpus corpus = SyntheticCorpus.defaults();
     NexmarkGenerator nexmark = new NexmarkGenerator();
 
+    List<Double> loadStart = loadAverage();
     String version = EnvironmentInformation.getVersion();
     String runtime = System.getProperty("java.runtime.name") + " " + System.getProperty("java.runtime.version");
-    System.out.printf("Flink %s on %s, %d cpus; MiniCluster in this JVM (max heap %d MiB)%n",
-        version, runtime, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20);
+    System.out.printf("Flink %s on %s, %d cpus; MiniCluster in this JVM (max heap %d MiB); load average %s%n",
+        version, runtime, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, loadStart);
 
     List<Rows.Throughput> throughput = new ArrayList<>();
     if (scenarios.contains("throughput")) {
@@ -79,10 +85,12 @@ public final class Main {
     List<Rows.Latency> latency = new ArrayList<>();
     if (scenarios.contains("latency")) {
       long rate = Long.parseLong(a.get("latency-rate"));
-      long lines = rate * Long.parseLong(a.get("latency-seconds"));
+      long warmupMs = Long.parseLong(a.get("latency-warmup-s")) * 1000;
+      long measureMs = Long.parseLong(a.get("latency-seconds")) * 1000;
       for (long bt : ints(a.get("buffer-timeouts"))) {
-        System.out.printf("latency: wordcount at %,d lines/s, %,d lines, parallelism 2, buffer timeout %d ms ...%n", rate, lines, bt);
-        Rows.Latency r = LatencyBench.run(corpus, 4, 2, rate, lines, bt);
+        System.out.printf("latency: wordcount at %,d lines/s, parallelism 2, buffer timeout %d ms: warm-up %d s, measure %d s ...%n",
+            rate, bt, warmupMs / 1000, measureMs / 1000);
+        Rows.Latency r = LatencyBench.run(corpus, 4, 2, rate, warmupMs, measureMs, bt);
         System.out.printf("  p50 %.2f ms, p99 %.2f ms, max %.2f ms (%,d words measured, input %,.0f lines/s)%n",
             r.p50Ms(), r.p99Ms(), r.maxMs(), r.samples(), r.achievedRate());
         latency.add(r);
@@ -94,11 +102,15 @@ public final class Main {
       LocalCluster.S3 s3 = new LocalCluster.S3(
           env("BENCH_S3_ENDPOINT"), env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY"), env("BENCH_S3_BUCKET"));
       long fixedRecords = Long.parseLong(a.get("count-records"));
+      int repeats = Integer.parseInt(a.get("checkpoint-repeats"));
+      List<Long> keyCounts = new ArrayList<>(longs(a.get("keys")));
+      if (Boolean.parseBoolean(a.get("with-10m"))) keyCounts.add(10_000_000L);
       for (String backend : a.get("backends").split(",")) {
-        for (long keys : longs(a.get("keys"))) {
-          long records = fixedRecords > 0 ? fixedRecords : Math.max(keys, 4_000_000);
-          System.out.printf("checkpoint: %,d keys (%,d records), parallelism 2, %s backend ...%n", keys, records, backend);
-          Rows.Checkpoint r = CheckpointBench.run(s3, a.get("run-prefix"), keys, records, 2, 8, backend);
+        for (long keys : keyCounts) {
+          long records = fixedRecords > 0 ? fixedRecords : keys;
+          System.out.printf("checkpoint: %,d keys (%,d records), parallelism 2, %s backend, %d× ...%n", keys, records, backend, repeats);
+          Rows.Checkpoint r = CheckpointBench.run(
+              s3, a.get("run-prefix"), keys, records, 2, 8, backend, Boolean.parseBoolean(a.get("snapshot-compression")), repeats);
           System.out.printf("  checkpoint %.0f ms, %,d bytes; restore %.0f ms (fresh start %.0f ms)%n",
               r.durationMs(), r.bytes(), r.restoreMs(), r.freshStartMs());
           checkpoints.add(r);
@@ -114,11 +126,17 @@ public final class Main {
     out.put("throughput", throughput);
     out.put("latency", latency);
     out.put("checkpoints", checkpoints);
+    List<Double> loadEnd = loadAverage();
+    Map<String, Object> load = new LinkedHashMap<>();
+    load.put("start", loadStart);
+    load.put("end", loadEnd);
+    out.put("loadAverage", load);
     out.put("notes", Notes.all(a));
     File file = new File(a.get("out"));
     if (file.getParentFile() != null) file.getParentFile().mkdirs();
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(file, out);
     Table.print(throughput, latency, checkpoints);
+    System.out.println("\nload average (1, 5, 15 min): " + loadStart + " at start, " + loadEnd + " at end (2 cores)");
     System.out.println("\nwrote " + file.getPath());
     System.exit(0); // the MiniCluster leaves non-daemon threads behind
   }
@@ -133,6 +151,16 @@ public final class Main {
     String v = System.getenv(name);
     if (v == null || v.isEmpty()) throw new IllegalArgumentException(name + " is not set (run through bench/flink/run.sh)");
     return v;
+  }
+
+  /** The machine's load average over 1, 5 and 15 min (empty when unknown). */
+  static List<Double> loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return List.of(Double.parseDouble(f[0]), Double.parseDouble(f[1]), Double.parseDouble(f[2]));
+    } catch (Exception ignored) {
+      return List.of();
+    }
   }
 
   static String cpuModel() {
@@ -150,6 +178,11 @@ public final class Main {
     Map<String, String> a = new HashMap<>(DEFAULTS);
     for (int i = 0; i < argv.length; i++) {
       String k = argv[i];
+      boolean flag = k.equals("--with-10m") && (i + 1 >= argv.length || argv[i + 1].startsWith("--"));
+      if (flag) {
+        a.put("with-10m", "true");
+        continue;
+      }
       if (!k.startsWith("--") || !DEFAULTS.containsKey(k.substring(2)) || i + 1 >= argv.length) {
         throw new IllegalArgumentException("unknown or incomplete option " + k + "; options: " + DEFAULTS);
       }

@@ -26,10 +26,14 @@ public final class Rows {
       long bufferTimeoutMs, double maxMs, long samples, double achievedRate) {}
 
   /**
-   * A checkpoint at {@code keys} keys: duration (ms, trigger → completed), checkpointed size
-   * (bytes), restore time (ms, submit → all subtasks RUNNING with state loaded).
+   * A checkpoint at {@code keys} keys: duration (ms, trigger → completed; median of the repeats),
+   * checkpointed size (bytes, first checkpoint), restore time (ms, submit → all subtasks RUNNING
+   * with state loaded; median of the repeats). Extras: every repeat, Flink's own end-to-end
+   * durations (ms), the _metadata size (bytes), the fresh start without state (ms), the longest
+   * INITIALIZING → RUNNING of a subtask per restore (ms), the fill rate (records/s per worker).
    */
   public record Checkpoint(
       long keys, int parallelism, double durationMs, long bytes, double restoreMs, String backend,
-      long records, long flinkEndToEndMs, long metadataBytes, double freshStartMs, long stateLoadMs) {}
+      long records, List<Double> durationsMs, List<Double> restoresMs, List<Long> flinkEndToEndMs,
+      long metadataBytes, double freshStartMs, List<Long> stateLoadMs, double fillRecordsPerSecondPerWorker) {}
 }

@@ -24,9 +24,9 @@ final class Table {
     }
     if (!checkpoints.isEmpty()) {
       System.out.println("\ncheckpoints (count job, parallelism 2)");
-      System.out.printf("  %-8s %12s %13s %15s %12s %15s%n", "backend", "keys", "checkpoint ms", "bytes", "restore ms", "fresh start ms");
+      System.out.printf("  %-14s %12s %13s %15s %12s %15s%n", "backend", "keys", "checkpoint ms", "bytes", "restore ms", "fresh start ms");
       for (Rows.Checkpoint r : checkpoints) {
-        System.out.printf("  %-8s %,12d %13.0f %,15d %12.0f %15.0f%n",
+        System.out.printf("  %-14s %,12d %13.0f %,15d %12.0f %15.0f%n",
             r.backend(), r.keys(), r.durationMs(), r.bytes(), r.restoreMs(), r.freshStartMs());
       }
     }

@@ -17,8 +17,9 @@ import org.apache.flink.util.Collector;
  * Sluice's built-in {@code wordcount} on Flink: synthetic corpus lines → tokenize (flatMap) →
  * keyBy word → count in {@code ValueState<Long>}, emitting (word, count) after every occurrence →
  * discarding sink. The latency variant carries each line's emission time (wall clock, µs since
- * the epoch) with its words and records now − emission at the count operator in
- * {@link Probes#LATENCY}.
+ * the epoch) with its words, and the count operator records now − emission in
+ * {@link Probes#LATENCY} from {@code warmupMs} after its first record for {@code measureMs}
+ * (as Sluice's bench/runtime/latency-job.ts).
  */
 public final class WordcountJob {
   private static final TypeInformation<Tuple2<String, Long>> WORD_AND_LONG = Types.TUPLE(Types.STRING, Types.LONG);
@@ -44,14 +45,14 @@ public final class WordcountJob {
   }
 
   /**
-   * The latency job: {@code lines} lines at {@code rate} lines/s (all subtasks together); lines
-   * with index in [measureFrom, measureTo) are stamped and measured, the others carry −1.
+   * The latency job: {@code lines} lines at {@code rate} lines/s (all subtasks together), each
+   * stamped when the source generates it; every count subtask measures from {@code warmupMs}
+   * after its first record for {@code measureMs}.
    */
   public static void buildStamped(
       StreamExecutionEnvironment env, SyntheticCorpus corpus, long lines, int partitions, double rate,
-      long measureFrom, long measureTo) {
-    RecordGenerator<Tuple2<String, Long>> stamped =
-        n -> Tuple2.of(corpus.line(n), n >= measureFrom && n < measureTo ? nowMicros() : -1L);
+      long warmupMs, long measureMs) {
+    RecordGenerator<Tuple2<String, Long>> stamped = n -> Tuple2.of(corpus.line(n), nowMicros());
     env.fromSource(new GeneratorSource<>(lines, partitions, rate, false, stamped, WORD_AND_LONG),
             WatermarkStrategy.noWatermarks(),
             "corpus")
@@ -61,7 +62,7 @@ public final class WordcountJob {
         .returns(WORD_AND_LONG)
         .name("tokenize")
         .keyBy(w -> w.f0, Types.STRING)
-        .process(new StampedCount())
+        .process(new StampedCount(warmupMs * 1000, measureMs * 1000))
         .uid("count")
         .name("count")
         .sinkTo(new DiscardingSink<>())
@@ -92,9 +93,18 @@ public final class WordcountJob {
     }
   }
 
-  /** {@link Count} over (word, emission µs), recording now − emission for stamped records. */
+  /** {@link Count} over (word, emission µs), recording now − emission within its measuring interval. */
   static final class StampedCount extends KeyedProcessFunction<String, Tuple2<String, Long>, Tuple2<String, Long>> {
+    private final long warmupMicros;
+    private final long measureMicros;
     private transient ValueState<Long> count;
+    private transient long fromMicros;
+    private transient long toMicros;
+
+    StampedCount(long warmupMicros, long measureMicros) {
+      this.warmupMicros = warmupMicros;
+      this.measureMicros = measureMicros;
+    }
 
     @Override
     public void open(OpenContext ctx) {
@@ -107,7 +117,12 @@ public final class WordcountJob {
       Long c = count.value();
       long n = (c == null ? 0 : c) + 1;
       count.update(n);
-      if (word.f1 >= 0) Probes.LATENCY.record(nowMicros() - word.f1);
+      long now = nowMicros();
+      if (fromMicros == 0) {
+        fromMicros = now + warmupMicros;
+        toMicros = fromMicros + measureMicros;
+      }
+      if (now >= fromMicros && now < toMicros) Probes.LATENCY.record(now - word.f1);
       out.collect(Tuple2.of(word.f0, n));
     }
   }

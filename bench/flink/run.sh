@@ -1,0 +1,94 @@
+#!/usr/bin/env bash
+# The Apache Flink side of the runtime benchmark (bench/flink/README.md):
+#
+#   bench/flink/run.sh [options of dev.sluice.bench.flink.Main, e.g. --scenarios throughput --with-10m]
+#
+# 1. builds bench/flink with Maven (the first build downloads Flink and its dependencies from
+#    Maven Central, ~230 MB, into ~/.m2);
+# 2. checks that the Java generators produce the same streams as Sluice's TypeScript ones;
+# 3. starts a private MinIO on a free loopback port (temp dir, generated credentials);
+# 4. runs the scenarios on a Flink MiniCluster, prints a table and writes
+#    bench/results/flink-runtime.json (or --out);
+# 5. stops MinIO and removes its temp dir on exit, also on failure or Ctrl-C.
+#
+# Needs: java 17+, mvn, ./bin/node with the npm packages installed and ./bin/minio, ./bin/mc
+# (make install tools).
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+cd "$ROOT"
+say() { printf '[%s] %s\n' "$(date +%H:%M:%S)" "$*"; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/sluice-flink-bench-XXXXXX")
+MINIO_PID=""
+cleanup() {
+  local rc=$?
+  if [ -n "$MINIO_PID" ] && kill -0 "$MINIO_PID" 2>/dev/null; then
+    kill "$MINIO_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$MINIO_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -9 "$MINIO_PID" 2>/dev/null || true
+  fi
+  if [ "$rc" -ne 0 ] && [ -f "$WORK/flink.log" ]; then
+    mkdir -p bench/results && cp "$WORK/flink.log" bench/results/flink-bench.log
+    say "failed (exit $rc); Flink's log: bench/results/flink-bench.log"
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+for tool in java mvn; do
+  command -v "$tool" >/dev/null || { echo "$tool is required (Java 17+ and Maven 3.8+)" >&2; exit 1; }
+done
+for tool in bin/node bin/minio bin/mc; do
+  [ -x "$tool" ] || { echo "$tool is missing: run 'make install tools' (or hack/tools.sh node minio mc) first" >&2; exit 1; }
+done
+
+say "building bench/flink with Maven (the first build downloads Flink 2.3.0 and its dependencies from Maven Central, ~230 MB)"
+mvn -B -q -f bench/flink/pom.xml package 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+CP="bench/flink/target/sluice-flink-bench-0.1.0.jar:bench/flink/target/lib/*"
+
+# Flink needs these on Java 17 (its distribution sets the same in env.java.opts.all).
+JAVA_OPTS=(
+  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
+  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
+  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
+  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
+  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED
+  --add-opens=java.base/java.text=ALL-UNNAMED --add-exports=java.base/sun.net.util=ALL-UNNAMED
+  -Dbench.log="$WORK/flink.log" -Djava.util.logging.config.file=bench/flink/jul.properties
+  -Daws.java.v1.disableDeprecationAnnouncement=true
+)
+HEAP=6g
+for a in "$@"; do [ "$a" = "--with-10m" ] && HEAP=14g; done
+
+say "checking the Java generators against the TypeScript ones (first 100,000 Nexmark events and wordcount lines)"
+bin/node bench/flink/generator-checksum.ts > "$WORK/ts-checksums.json"
+java "${JAVA_OPTS[@]}" -cp "$CP" dev.sluice.bench.flink.GeneratorCheck "$WORK/ts-checksums.json"
+
+say "starting a private MinIO on loopback"
+free_port() { bin/node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
+PORT=$(free_port)
+CONSOLE_PORT=$(free_port)
+ACCESS_KEY="flinkbench-$(openssl rand -hex 4)"
+SECRET_KEY=$(openssl rand -hex 20)
+mkdir -p "$WORK/minio"
+MINIO_ROOT_USER="$ACCESS_KEY" MINIO_ROOT_PASSWORD="$SECRET_KEY" MINIO_BROWSER=off \
+  setpriv --pdeathsig KILL -- bin/minio server "$WORK/minio/data" --address "127.0.0.1:$PORT" \
+  --console-address "127.0.0.1:$CONSOLE_PORT" --quiet > "$WORK/minio/minio.log" 2>&1 &
+MINIO_PID=$!
+for _ in $(seq 300); do
+  curl -sf "http://127.0.0.1:$PORT/minio/health/ready" >/dev/null && break
+  kill -0 "$MINIO_PID" 2>/dev/null || { cat "$WORK/minio/minio.log" >&2; exit 1; }
+  sleep 0.2
+done
+curl -sf "http://127.0.0.1:$PORT/minio/health/ready" >/dev/null || { echo "MinIO not ready after 60 s" >&2; exit 1; }
+BUCKET=flink-bench
+MC_CONFIG_DIR="$WORK/mc" MC_HOST_bench="http://$ACCESS_KEY:$SECRET_KEY@127.0.0.1:$PORT" bin/mc -q mb "bench/$BUCKET" >/dev/null
+say "MinIO on 127.0.0.1:$PORT, bucket $BUCKET"
+
+say "running the scenarios on a Flink MiniCluster (JVM heap $HEAP; Flink's log goes to a temp file)"
+BENCH_S3_ENDPOINT="http://127.0.0.1:$PORT" BENCH_S3_ACCESS_KEY="$ACCESS_KEY" BENCH_S3_SECRET_KEY="$SECRET_KEY" \
+  BENCH_S3_BUCKET="$BUCKET" \
+  setpriv --pdeathsig KILL -- java -Xmx"$HEAP" "${JAVA_OPTS[@]}" -cp "$CP" dev.sluice.bench.flink.Main "$@"
+say "done; compare with the Sluice side: node bench/compare.ts"
