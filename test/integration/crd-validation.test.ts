@@ -51,6 +51,7 @@ describe('StreamJob CRD on the API server', () => {
       maxParallelism: 128,
       state: 'running',
       upgradeMode: 'savepoint',
+      upgradeTimeoutSeconds: 300,
       checkpoint: { intervalSeconds: 60, timeoutSeconds: 600, retained: 3 },
       savepoint: { timeoutSeconds: 600, historyLimit: 10 },
       restartPolicy: {
@@ -65,6 +66,11 @@ describe('StreamJob CRD on the API server', () => {
 
   // [name, spec, expected message] — each a different kind of mistake.
   const invalid: Array<[string, Spec, RegExp]> = [
+    [
+      'short-upgrade-timeout',
+      { ...valid(), upgradeTimeoutSeconds: 2 },
+      /^422: .*spec\.upgradeTimeoutSeconds: Invalid value: 2: spec\.upgradeTimeoutSeconds in body should be greater than or equal to 10/,
+    ],
     [
       'negative-parallelism',
       { ...valid(), parallelism: -2 },
