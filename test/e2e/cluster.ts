@@ -5,7 +5,7 @@
  *
  * The cluster and the images come from `make e2e` (kind-up, images); the tests install the chart.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
@@ -51,6 +51,33 @@ export async function must(cmd: string, args: string[], input?: string): Promise
     throw new Error(`${cmd.split('/').pop()} ${args.join(' ')} exited ${r.code}: ${r.stderr.trim()}`);
   }
   return r.stdout;
+}
+
+/**
+ * Starts a long-running kubectl (e.g. `get -w`) and collects its stdout lines until `stop()`,
+ * which ends it and returns them.
+ */
+export function kubectlLines(args: string[]): { lines: string[]; stop: () => Promise<string[]> } {
+  const lines: string[] = [];
+  const child = spawn(kubectlPath(), args, {
+    env: { ...process.env, KUBECONFIG: kubeconfig },
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  let rest = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const parts = (rest + chunk).split('\n');
+    rest = parts.pop() ?? '';
+    lines.push(...parts);
+  });
+  const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
+  return {
+    lines,
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+      return lines;
+    },
+  };
 }
 
 export const kubectlPath = () => toolPath('kubectl');

@@ -19,6 +19,7 @@ import {
   createRestrictedNamespace,
   installChart,
   kubectl,
+  kubectlLines,
   killContainer,
   pauseContainer,
   requireCluster,
@@ -112,6 +113,17 @@ describe('a bounded wordcount whose workers are frozen and killed', () => {
     const { job: before } = await waitReady(ns, name, 60_000);
     const attempt = before.status?.attempt ?? 0;
     const victim = `${name}-${attempt}-1`;
+    // Every status the victim pod goes through until the operator deleted it.
+    const watch = kubectlLines([
+      '-n',
+      ns,
+      'get',
+      'pod',
+      victim,
+      '--watch',
+      '-o',
+      'jsonpath={.status.phase}|{.status.containerStatuses[0].restartCount}|{.status.containerStatuses[0].state.terminated.exitCode}{"\\n"}',
+    ]);
     const killedAt = Date.now();
     await killContainer(containerIdOf((await podOf(victim))!));
 
@@ -126,10 +138,25 @@ describe('a bounded wordcount whose workers are frozen and killed', () => {
     expect(condition(job, 'Degraded')?.status).toBe('False');
     expect(job.status?.restoredFrom?.kind).toBe('checkpoint');
     expect(job.status?.restoredFrom?.id ?? 0).toBeGreaterThanOrEqual(last.id);
-    // The operator saw the killed container's exit (SIGKILL: 137), not a deleted pod.
+    // restartPolicy Never: the kubelet did not restart the killed container in place; the pod
+    // failed with the SIGKILL's exit code 137 (the operator may have acted on the peer's exit
+    // first: it loses its shuffle connection and fails too).
+    const states = await waitFor(
+      `the terminal status of ${victim}`,
+      async () => {
+        const r = await kubectl(['-n', ns, 'get', 'pod', victim]);
+        return r.code !== 0 && /NotFound/.test(r.stderr)
+          ? { done: true, value: await watch.stop() }
+          : { done: false, observed: 'the pod still exists' };
+      },
+      120_000,
+      1000,
+    ).finally(() => watch.stop());
+    expect(states).toContain('Failed|0|137');
+    expect(states.some((l) => !l.startsWith('Running|0|') && !l.startsWith('Failed|0|'))).toBe(false);
     const events = await jobEvents(ns, name);
     const failed = events.filter((e) => e.reason === 'WorkerFailed' && e.type === 'Warning');
-    expect(failed.map((e) => e.note).join('\n')).toMatch(new RegExp(`${victim}[^;,]*exit code 137`));
+    expect(failed.map((e) => e.note).join('\n')).toMatch(new RegExp(`${name}-${attempt}-[01]\\b`));
     await waitRestoredLogs(ns, pods, job.status?.restoredFrom?.id ?? -1);
     console.log(
       `container kill → Ready in attempt ${job.status?.attempt} after ${(recoveredMs / 1000).toFixed(1)} s ` +
