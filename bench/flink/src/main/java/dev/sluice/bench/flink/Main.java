@@ -142,8 +142,8 @@ public final class Main {
   }
 
   private static Rows.Throughput report(Rows.Throughput r) {
-    System.out.printf("  %,.0f events/s per worker (subtasks %s; steady %.1f s of %.1f s)%n",
-        r.eventsPerSecondPerWorker(), r.perSubtask(), r.steadySeconds(), r.wholeRunSeconds());
+    System.out.printf("  %,.0f events/s per worker (subtasks %s; steady %.1f s of %.1f s; %.2f cores busy, %,.0f events per CPU second)%n",
+        r.eventsPerSecondPerWorker(), r.perSubtask(), r.steadySeconds(), r.wholeRunSeconds(), r.cpuCores(), r.eventsPerCpuSecond());
     return r;
   }
 

@@ -21,7 +21,10 @@ final class Notes {
             + " by the parallelism. wordcount: events = corpus lines (vocabulary 1000, 8 words per line, seed 1), tokenize → keyBy word → ValueState<Long>"
             + " count emitting (word, count). nexmark-q5: events = all generated events (default generator config), bids → keyBy auction → sliding"
             + " event-time windows 10 s / 2 s counting bids → keyBy window end → tumbling 2 s window keeping the hottest auction; monotonous watermarks."
-            + " Output to Flink's DiscardingSink; no checkpoints during throughput and latency runs.",
+            + " Output to Flink's DiscardingSink; no checkpoints during throughput and latency runs."
+            + " Per worker is not per core: a Flink subtask runs every unchained task in its own thread (wordcount: source→tokenize and count→sink;"
+            + " nexmark-q5: three), so even p=1 can keep both cores of this machine busy; cpuCores (JVM CPU s / wall s in the steady interval, GC and"
+            + " the MiniCluster's own threads included) and eventsPerCpuSecond show that.",
         "latency: the wordcount pipeline fed at a fixed rate (lines/s over all subtasks; each source subtask takes its partitions' share, token bucket"
             + " as Sluice's, a source out of tokens waits on a timer of ≥ 1 ms); each line carries the wall clock (µs) at which the source generated it,"
             + " right before emitting it, and the keyed count operator (the last before the sink) records now − stamp for each of its words, from "

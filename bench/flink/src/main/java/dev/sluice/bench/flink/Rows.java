@@ -12,10 +12,12 @@ public final class Rows {
   /**
    * Steady-state throughput: input events per second per parallel subtask (events/s),
    * {@code events} = input records of the run (wordcount: lines; Nexmark: generated events).
+   * Extras: per subtask (events/s), the steady interval and whole run (s), the JVM's busy cores
+   * in the steady interval (CPU s / wall s) and events per CPU second.
    */
   public record Throughput(
       String job, int parallelism, long events, double eventsPerSecondPerWorker,
-      List<Double> perSubtask, double steadySeconds, double wholeRunSeconds) {}
+      List<Double> perSubtask, double steadySeconds, double wholeRunSeconds, double cpuCores, double eventsPerCpuSecond) {}
 
   /**
    * End-to-end latency (ms) from a line's emission by the source to the count operator's

@@ -1,5 +1,6 @@
 package dev.sluice.bench.flink;
 
+import java.lang.management.ManagementFactory;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -12,6 +13,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * 90 % of the input were emitted (steady state: no start-up, no tail), as Sluice's bench does.
  * The source runs chained with the next operator and is backpressured by the keyed stage, so
  * in steady state its emission rate is the processing rate.
+ *
+ * <p>The JVM's CPU time is sampled too: a Flink subtask runs each unchained task in a thread of
+ * its own (wordcount: source→tokenize and count→sink; Q5: three), so one "worker" can keep more
+ * than one core busy. {@code cpuCores} = CPU seconds / wall seconds of the whole JVM in the
+ * steady interval, {@code eventsPerCpuSecond} = events / CPU seconds.
  */
 public final class ThroughputBench {
   private ThroughputBench() {}
@@ -27,13 +33,14 @@ public final class ThroughputBench {
     try (LocalCluster cluster = new LocalCluster(parallelism, null)) {
       StreamExecutionEnvironment env = JobEnv.create(parallelism, JobEnv.DEFAULT_BUFFER_TIMEOUT_MS);
       job.build(env, records);
-      List<long[]> samples = new ArrayList<>(); // [nanos, subtask 0, subtask 1, ...]
+      List<long[]> samples = new ArrayList<>(); // [nanos, cpu nanos, subtask 0, subtask 1, ...]
       long t0 = System.nanoTime();
       JobID id = cluster.submit(LocalCluster.jobGraph(env, name, null));
       while (!cluster.isDone(id)) {
-        long[] s = new long[parallelism + 1];
+        long[] s = new long[parallelism + 2];
         s[0] = System.nanoTime();
-        for (int i = 0; i < parallelism; i++) s[i + 1] = Probes.emitted(i);
+        s[1] = cpuNanos();
+        for (int i = 0; i < parallelism; i++) s[i + 2] = Probes.emitted(i);
         samples.add(s);
         Thread.sleep(20);
       }
@@ -54,16 +61,24 @@ public final class ThroughputBench {
       }
       double secs = (to[0] - from[0]) / 1e9;
       List<Double> perSubtask = new ArrayList<>();
-      for (int i = 1; i <= parallelism; i++) perSubtask.add(round((to[i] - from[i]) / secs));
+      for (int i = 2; i < parallelism + 2; i++) perSubtask.add(round((to[i] - from[i]) / secs));
       double perWorker = (total(to) - total(from)) / secs / parallelism;
-      return new Rows.Throughput(name, parallelism, records, round(perWorker), perSubtask, round3(secs), round3(wholeRun));
+      double cpuSecs = (to[1] - from[1]) / 1e9;
+      return new Rows.Throughput(
+          name, parallelism, records, round(perWorker), perSubtask, round3(secs), round3(wholeRun),
+          Math.round(cpuSecs / secs * 100) / 100.0, round((total(to) - total(from)) / cpuSecs));
     }
   }
 
   private static long total(long[] s) {
     long n = 0;
-    for (int i = 1; i < s.length; i++) n += s[i];
+    for (int i = 2; i < s.length; i++) n += s[i];
     return n;
+  }
+
+  /** CPU time of this JVM (all threads, GC included), ns. */
+  private static long cpuNanos() {
+    return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
   }
 
   static double round(double x) {
