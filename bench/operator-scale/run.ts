@@ -707,8 +707,11 @@ async function main(): Promise<void> {
     const tStart = performance.now();
     c.operator = await startOperator(cluster, settings);
     const startupMs = performance.now() - tStart;
+    await sleep(2000);
+    const idle = readProc(c.operator.process.pid);
+    const idleRssMiB = idle ? round(MiB(idle.rssBytes)) : undefined;
     say(
-      `operator pid ${c.operator.process.pid} ready (leading, informers synced) in ${Math.round(startupMs)} ms`,
+      `operator pid ${c.operator.process.pid} ready (leading, informers synced) in ${Math.round(startupMs)} ms; RSS without jobs ${fmt(idleRssMiB, ' MiB')}`,
     );
     sampler = setInterval(() => {
       const s = c.operator && readProc(c.operator.process.pid);
@@ -855,7 +858,8 @@ async function main(): Promise<void> {
           ? { rate: { readyMs: rateE2e.ready, runningMs: rateE2e.running, notReady: rateE2e.notReady } }
           : {}),
       },
-      memory: { peakRssMiB: peakMiB, steadyRssMiB, samplesEverySecond: c.rssSamples.length },
+      /** RSS 2 s after the operator became ready (no job yet), at the end of steady-off, and VmHWM at the end; MiB. */
+      memory: { idleRssMiB, peakRssMiB: peakMiB, steadyRssMiB, samplesEverySecond: c.rssSamples.length },
       phases,
       targets,
       benchRequests: { ...agent.counts },
@@ -887,7 +891,7 @@ async function main(): Promise<void> {
       );
     }
     console.log(
-      `operator memory: peak (VmHWM) ${fmt(peakMiB, ' MiB')}, steady RSS with ${N} jobs ${fmt(steadyRssMiB, ' MiB')}`,
+      `operator memory: without jobs ${fmt(idleRssMiB, ' MiB')}, peak (VmHWM) ${fmt(peakMiB, ' MiB')}, steady RSS with ${N} jobs ${fmt(steadyRssMiB, ' MiB')}`,
     );
     console.log('targets (issue 7; printed, not asserted):');
     for (const r of targets.reconcileP99Under1s)
