@@ -54,11 +54,16 @@ export async function must(cmd: string, args: string[], input?: string): Promise
 }
 
 /**
- * Starts a long-running kubectl (e.g. `get -w`) and collects its stdout lines until `stop()`,
- * which ends it and returns them.
+ * Starts a long-running kubectl (e.g. `get -w`) and collects its stdout lines, and when each
+ * arrived (`times`, ms since the epoch), until `stop()`, which ends it and returns the lines.
  */
-export function kubectlLines(args: string[]): { lines: string[]; stop: () => Promise<string[]> } {
+export function kubectlLines(args: string[]): {
+  lines: string[];
+  times: number[];
+  stop: () => Promise<string[]>;
+} {
   const lines: string[] = [];
+  const times: number[] = [];
   const child = spawn(kubectlPath(), args, {
     env: { ...process.env, KUBECONFIG: kubeconfig },
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -67,11 +72,16 @@ export function kubectlLines(args: string[]): { lines: string[]; stop: () => Pro
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
     const parts = (rest + chunk).split('\n');
     rest = parts.pop() ?? '';
-    lines.push(...parts);
+    const now = Date.now();
+    for (const l of parts) {
+      lines.push(l);
+      times.push(now);
+    }
   });
   const exited = new Promise<void>((resolve) => child.once('close', () => resolve()));
   return {
     lines,
+    times,
     stop: async () => {
       child.kill('SIGTERM');
       await exited;

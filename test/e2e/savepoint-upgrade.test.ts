@@ -41,20 +41,18 @@ import {
   condition,
   corpusWordcount,
   defaultBucket,
-  expectCheckpointObjects,
   getJob,
   jobEvents,
   jobPods,
   patchJob,
   readCommittedWordcounts,
-  uploadCorpus,
   waitCheckpoint,
   waitJob,
   waitReady,
   waitRestoredLogs,
-  type Corpus,
   type Job,
 } from './streamjob-helpers.ts';
+import { type Corpus, expectCheckpointObjects, uploadCorpus } from './wordcount-corpus.ts';
 
 jest.setTimeout(600_000);
 

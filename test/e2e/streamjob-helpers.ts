@@ -2,21 +2,19 @@
  * What the StreamJob end-to-end tests share: reading jobs, pods and Events with kubectl, waiting
  * for Ready / a phase / a checkpoint with deadlines, the workers' JSON log lines, a bounded
  * wordcount over a corpus uploaded to the dev MinIO, and reading its committed output back for
- * exactly-once assertions (test/harness/wordcount-reference.ts). Every function takes the
- * namespace it works in: each test file creates its own.
+ * exactly-once assertions. Every function takes the namespace it works in: each test file
+ * creates its own. No jest imports: bench/recovery uses these helpers outside jest
+ * (wordcount-corpus.ts has the jest-side parts).
  */
-import { expect } from '@jest/globals';
 import { join } from 'node:path';
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import { repoRoot } from '../harness/paths.ts';
-import { corpus, reference } from '../harness/wordcount-reference.ts';
 import {
   kubectl,
   kubectlJson,
   kubectlOk,
   listObjects,
   mc,
-  mcPut,
   runtimeImage,
   systemNamespace,
   waitFor,
@@ -178,22 +176,29 @@ export async function waitJob(
   );
 }
 
-/** A worker's JSON log line (pino): `msg`, `time` (ms), and the message's fields. */
+/** A worker's JSON log line (pino): `msg`, `time` (ms since the epoch), and the message's fields. */
 export type LogLine = { msg: string; time: number; [field: string]: unknown };
 
-/** The worker's log as JSON lines (non-JSON lines skipped). */
-export async function workerLog(ns: string, pod: string): Promise<LogLine[]> {
-  const r = await kubectl(['-n', ns, 'logs', pod]);
+/** Parses JSON log lines (`time` as logged, ISO 8601 or ms, becomes ms); other lines are skipped. */
+export function parseLogLines(lines: Iterable<string>): LogLine[] {
   const out: LogLine[] = [];
-  for (const l of r.stdout.split('\n')) {
+  for (const l of lines) {
     if (!l.startsWith('{')) continue;
     try {
-      out.push(JSON.parse(l) as LogLine);
+      const o = JSON.parse(l) as { msg?: unknown; time?: unknown };
+      const time = typeof o.time === 'string' ? Date.parse(o.time) : Number(o.time);
+      out.push({ ...o, msg: String(o.msg), time } as LogLine);
     } catch {
       // a line cut off by a kill
     }
   }
   return out;
+}
+
+/** The worker's log as JSON lines (non-JSON lines skipped). */
+export async function workerLog(ns: string, pod: string): Promise<LogLine[]> {
+  const r = await kubectl(['-n', ns, 'logs', pod]);
+  return parseLogLines(r.stdout.split('\n'));
 }
 
 type Progress = { recordsRead: number; recordsProcessed: number; recordsWritten: number };
@@ -277,15 +282,14 @@ export async function defaultBucket(): Promise<string> {
   return bucket;
 }
 
-/** Asserts the objects of a snapshot directory: `_metadata` and one `state-<i>.snap` per subtask. */
-export async function expectCheckpointObjects(
-  bucket: string,
-  path: string,
-  parallelism: number,
-): Promise<void> {
-  const keys = await listObjects(bucket, `${path}/`);
-  const expected = ['_metadata', ...Array.from({ length: parallelism }, (_, i) => `state-${i}.snap`)];
-  expect(keys.sort()).toEqual(expected.sort());
+/** Keys (sorted) of the objects in a snapshot directory. */
+export async function snapshotObjects(bucket: string, path: string): Promise<string[]> {
+  return (await listObjects(bucket, `${path}/`)).sort();
+}
+
+/** What a completed snapshot of `parallelism` workers holds: `_metadata` and one `state-<i>.snap` each. */
+export function expectedSnapshotObjects(parallelism: number): string[] {
+  return ['_metadata', ...Array.from({ length: parallelism }, (_, i) => `state-${i}.snap`)].sort();
 }
 
 /** Events about the StreamJob (reason, note), oldest first. */
@@ -323,32 +327,6 @@ export async function readCommittedWordcounts(
   return out;
 }
 
-/** A bounded wordcount input in MinIO and what the job must commit for it. */
-export interface Corpus {
-  bucket: string;
-  /** Key prefix of the corpus objects, e.g. `inputs/<ns>/<job>/`. */
-  prefix: string;
-  /** Sorted "word count" strings: every `{word, count}` an exactly-once run commits. */
-  expected: string[];
-  lines: number;
-}
-
-/**
- * Uploads `objects` text objects of `lines` lines each (test/harness/wordcount-reference.ts,
- * seeded) under `prefix` in `bucket` and returns the reference output.
- */
-export async function uploadCorpus(
-  bucket: string,
-  prefix: string,
-  objects: number,
-  lines: number,
-  seed: number,
-): Promise<Corpus> {
-  const texts = corpus(objects, lines, seed);
-  for (const [file, text] of texts) await mcPut(`dev/${bucket}/${prefix}${file}`, text);
-  return { bucket, prefix, expected: reference(texts.values()), lines: objects * lines };
-}
-
 /** Options of {@link corpusWordcount}. */
 export interface CorpusJobOptions {
   parallelism: number;
@@ -366,7 +344,11 @@ export interface CorpusJobOptions {
  * an S3 output prefix, with short checkpoint intervals (a bounded job: it reaches phase Finished
  * once all input is processed and committed).
  */
-export function corpusWordcount(name: string, c: Corpus, o: CorpusJobOptions): Record<string, unknown> {
+export function corpusWordcount(
+  name: string,
+  c: { prefix: string },
+  o: CorpusJobOptions,
+): Record<string, unknown> {
   return {
     apiVersion: 'sluice.dev/v1alpha1',
     kind: 'StreamJob',

@@ -26,6 +26,7 @@ import {
 } from './cluster.ts';
 import * as h from './streamjob-helpers.ts';
 import { condition, isRunningReady, storageBucket, summary, type Pod } from './streamjob-helpers.ts';
+import { expectCheckpointObjects } from './wordcount-corpus.ts';
 
 jest.setTimeout(600_000);
 
@@ -40,7 +41,6 @@ const waitReady = (name: string, timeoutMs: number, extra?: (job: h.Job) => bool
 const waitRecordsFlow = (pods: Pod[]) => h.waitRecordsFlow(ns, pods);
 const waitCheckpoint = (name: string, after: number, timeoutMs: number) =>
   h.waitCheckpoint(ns, name, after, timeoutMs);
-const { expectCheckpointObjects } = h;
 
 beforeAll(async () => {
   await requireCluster();

@@ -37,14 +37,13 @@ import {
   jobEvents,
   jobPods,
   readCommittedWordcounts,
-  uploadCorpus,
   waitCheckpoint,
   waitJob,
   waitReady,
   waitRestoredLogs,
-  type Corpus,
   type Pod,
 } from './streamjob-helpers.ts';
+import { type Corpus, uploadCorpus } from './wordcount-corpus.ts';
 
 jest.setTimeout(600_000);
 

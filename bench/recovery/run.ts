@@ -1,0 +1,626 @@
+/**
+ * Recovery benchmark on the kind cluster (issue 7): how long a StreamJob stops processing when a
+ * worker dies, and when it is upgraded through a savepoint.
+ *
+ *   node bench/recovery/run.ts [--runs 5] [--parallelism 2] [--rate 1000] [--checkpoint-interval 5]
+ *                              [--backoff-seconds 0] [--settle 5] [--scenarios pod-delete,container-kill,savepoint-upgrade]
+ *                              [--out bench/results/recovery.json] [--keep]
+ *
+ * Needs the cluster and images of `make kind-up images` (like `make e2e`); installs the chart
+ * the way the e2e tests do (test/e2e/cluster.ts) and runs one wordcount job with a generator
+ * input at a fixed rate (`--rate` lines/s for the whole job, 8 words a line) into the exactly-once
+ * S3 sink, `upgradeMode: savepoint`, checkpoints every `--checkpoint-interval` s, restart backoff
+ * `--backoff-seconds` (0: the operator restarts as soon as it sees the failure; the configured
+ * backoff adds to every recovery figure). Before every run the job is Ready and has completed a
+ * checkpoint in its current attempt, then `--settle` seconds pass.
+ *
+ * Scenarios, `--runs` times each:
+ *  - pod-delete: a worker pod force-deleted (`--grace-period=0 --force`);
+ *  - container-kill: a worker container SIGKILLed through the node's containerd (the pod stays;
+ *    restartPolicy Never makes it fail with 137);
+ *  - savepoint-upgrade: a worker-shaping spec change (an annotation of spec.podTemplate), so the
+ *    operator takes a stop-with-savepoint and starts the next attempt from it.
+ *
+ * Definitions (all clocks are the one host clock: kind's node and its pods share the kernel):
+ *  - resumed: the latest `worker running` log time of the new attempt's workers. A worker logs it
+ *    once its state is restored, its sink recovered and its shuffle listens; its source starts
+ *    reading input right after. Records for a peer it has not connected to yet wait in the
+ *    shuffle's bounded queues; the dial is retried every 200 ms;
+ *  - first record: the earliest `worker running` of the new attempt;
+ *  - pods Ready: when a pod watch (started before the kill) showed every pod of the new attempt
+ *    Ready — the kubelet's readinessProbe on the runtime's /readyz (every 1 s): running and
+ *    connected to every peer. An upper bound, at most about a probe period late, for the moment
+ *    every channel of the dataflow carries records;
+ *  - job Ready: the StreamJob Ready=True in the new attempt (the operator's view, polled every
+ *    250 ms);
+ *  - recovery = resumed − the kill (taken just before the kill command is issued);
+ *  - upgrade downtime = resumed − the old attempt's last record, which is the latest `source
+ *    suspended by stop-with-savepoint` of its workers (each stops reading input there; what it
+ *    read before drains into the savepoint). The first-record and pods-Ready variants are
+ *    reported too.
+ * Targets (printed as pass/miss on the medians, never asserted): recovery < 10 s, savepoint
+ * upgrade downtime < 15 s. Results: bench/results/recovery.json.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, release as kernelRelease } from 'node:os';
+import { dirname, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  containerIdOf,
+  createRestrictedNamespace,
+  installChart,
+  killContainer,
+  kubectl,
+  kubectlLines,
+  kubectlOk,
+  requireCluster,
+  runtimeImage,
+  waitFor,
+} from '../../test/e2e/cluster.ts';
+import {
+  applyManifest,
+  condition,
+  getJob,
+  jobPods,
+  parseLogLines,
+  patchJob,
+  summary,
+  waitCheckpoint,
+  waitReady,
+  workerLog,
+  type Job,
+  type Pod,
+} from '../../test/e2e/streamjob-helpers.ts';
+
+const { values: args } = parseArgs({
+  options: {
+    runs: { type: 'string', default: '5' },
+    parallelism: { type: 'string', default: '2' },
+    rate: { type: 'string', default: '1000' },
+    'checkpoint-interval': { type: 'string', default: '5' },
+    'backoff-seconds': { type: 'string', default: '0' },
+    settle: { type: 'string', default: '5' },
+    scenarios: { type: 'string', default: 'pod-delete,container-kill,savepoint-upgrade' },
+    out: { type: 'string', default: resolve(import.meta.dirname, '..', 'results', 'recovery.json') },
+    keep: { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(
+    'node bench/recovery/run.ts [--runs 5] [--parallelism 2] [--rate 1000] [--checkpoint-interval 5]\n' +
+      '  [--backoff-seconds 0] [--settle 5] [--scenarios pod-delete,container-kill,savepoint-upgrade]\n' +
+      '  [--out bench/results/recovery.json] [--keep]',
+  );
+  process.exit(0);
+}
+const RUNS = Number(args.runs);
+const P = Number(args.parallelism);
+const RATE = Number(args.rate);
+const INTERVAL = Number(args['checkpoint-interval']);
+const BACKOFF = Number(args['backoff-seconds']);
+const SETTLE_MS = Number(args.settle) * 1000;
+type Scenario = 'pod-delete' | 'container-kill' | 'savepoint-upgrade';
+const SCENARIOS = args.scenarios.split(',').map((s) => s.trim()) as Scenario[];
+for (const s of SCENARIOS) {
+  if (!['pod-delete', 'container-kill', 'savepoint-upgrade'].includes(s)) {
+    console.error(`unknown scenario '${s}'`);
+    process.exit(2);
+  }
+}
+if (!(RUNS >= 1 && P >= 2 && RATE > 0 && INTERVAL >= 1 && BACKOFF >= 0)) {
+  console.error(
+    'need --runs ≥ 1, --parallelism ≥ 2, --rate > 0, --checkpoint-interval ≥ 1, --backoff-seconds ≥ 0',
+  );
+  process.exit(2);
+}
+const TARGETS = { recoveryMs: 10_000, upgradeDowntimeMs: 15_000 };
+
+const t0 = Date.now();
+const progress = (msg: string) => console.log(`[recovery +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const secs = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
+
+const ns = `sluice-bench-recovery-${Date.now().toString(36)}`;
+const name = 'recovery';
+
+function manifest(): Record<string, unknown> {
+  return {
+    apiVersion: 'sluice.dev/v1alpha1',
+    kind: 'StreamJob',
+    metadata: { name },
+    spec: {
+      image: runtimeImage,
+      job: {
+        entry: 'wordcount',
+        config: {
+          // No `lines`: an unbounded generator at RATE lines/s for the whole job.
+          input: { generator: { rate: RATE, partitions: 4, vocabulary: 1000, wordsPerLine: 8, seed: 1 } },
+          output: { s3: { prefix: `outputs/${ns}/${name}/` } },
+        },
+      },
+      parallelism: P,
+      maxParallelism: 128,
+      upgradeMode: 'savepoint',
+      checkpoint: { intervalSeconds: INTERVAL, timeoutSeconds: 60, retained: 2 },
+      restartPolicy: {
+        maxRestarts: 10_000,
+        backoffSeconds: BACKOFF,
+        maxBackoffSeconds: Math.max(1, BACKOFF),
+      },
+      podTemplate: {
+        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
+      },
+    },
+  };
+}
+
+/** When the workers of `pods` started running (state restored, source reading). */
+interface Flow {
+  firstRunningAt: number;
+  lastRunningAt: number;
+  perWorker: Array<{ pod: string; runningAt: number; restoredCheckpoint?: number }>;
+}
+
+/** Waits until every pod logged `worker running`. */
+async function waitFlow(pods: Pod[]): Promise<Flow> {
+  const perWorker = await waitFor(
+    `the workers ${pods.map((p) => p.metadata.name).join(', ')} to log "worker running"`,
+    async () => {
+      const flows = await Promise.all(
+        pods.map(async (p) => {
+          const lines = await workerLog(ns, p.metadata.name);
+          const running = lines.find((l) => l.msg === 'worker running');
+          const restored = lines.find((l) => l.msg === 'restored state');
+          return running
+            ? {
+                pod: p.metadata.name,
+                runningAt: running.time,
+                ...(restored ? { restoredCheckpoint: Number(restored.checkpointId) } : {}),
+              }
+            : undefined;
+        }),
+      );
+      const done = flows.filter((f) => f !== undefined);
+      return done.length === pods.length
+        ? { done: true, value: done }
+        : { done: false, observed: `${done.length}/${pods.length} running` };
+    },
+    120_000,
+    1000,
+  );
+  return {
+    firstRunningAt: Math.min(...perWorker.map((w) => w.runningAt)),
+    lastRunningAt: Math.max(...perWorker.map((w) => w.runningAt)),
+    perWorker,
+  };
+}
+
+type PodState = { phase: string; ready: boolean };
+
+/**
+ * A watch of the job's pods (phase, Ready condition), with the bench's clock at each update;
+ * `firstAll(names, test)`: when `test` first held for all of `names` at once.
+ */
+function watchPods() {
+  const w = kubectlLines([
+    '-n',
+    ns,
+    'get',
+    'pods',
+    '-l',
+    `sluice.dev/job=${name}`,
+    '--watch',
+    '-o',
+    'jsonpath={.metadata.name} {.status.phase} {.status.conditions[?(@.type=="Ready")].status}{"\\n"}',
+  ]);
+  return {
+    stop: () => w.stop(),
+    firstAll(names: string[], test: (s: PodState) => boolean): number | undefined {
+      const state = new Map<string, PodState>();
+      for (let i = 0; i < w.lines.length; i++) {
+        const [pod, phase, ready] = (w.lines[i] ?? '').split(' ');
+        if (!pod) continue;
+        state.set(pod, { phase: phase ?? '', ready: ready === 'True' });
+        if (names.every((n) => state.has(n) && test(state.get(n)!))) return w.times[i];
+      }
+      return undefined;
+    },
+  };
+}
+
+/** When the new attempt's pods were first all seen, all Running (containers started), all Ready. */
+function podTimes(watch: ReturnType<typeof watchPods>, pods: Pod[]) {
+  const names = pods.map((p) => p.metadata.name);
+  return {
+    createdAt: watch.firstAll(names, () => true),
+    runningAt: watch.firstAll(names, (s) => s.phase === 'Running'),
+    readyAt: watch.firstAll(names, (s) => s.ready),
+  };
+}
+
+const since = (t: number | undefined, from: number) => (t === undefined ? NaN : t - from);
+
+/**
+ * Ready, with a checkpoint completed in the current attempt (so a failure restores a checkpoint
+ * of this attempt), then `--settle` seconds.
+ */
+async function waitSteady(): Promise<{ job: Job; pods: Pod[] }> {
+  const { job } = await waitReady(ns, name, 300_000);
+  const after = Math.max(job.status?.checkpoints?.lastCompleted?.id ?? 0, job.status?.restoredFrom?.id ?? 0);
+  await waitCheckpoint(ns, name, after, (2 * INTERVAL + 60) * 1000);
+  await sleep(SETTLE_MS);
+  return waitReady(ns, name, 60_000);
+}
+
+/** Polls every 250 ms until the job is Ready=True in an attempt after `attempt`. */
+async function waitNextAttemptReady(attempt: number): Promise<{ job: Job; at: number }> {
+  return waitFor(
+    `${name} Ready in an attempt after ${attempt}`,
+    async () => {
+      const job = await getJob(ns, name);
+      const ok =
+        (job.status?.attempt ?? 0) > attempt &&
+        condition(job, 'Ready')?.status === 'True' &&
+        job.status?.observedGeneration === job.metadata.generation &&
+        job.status?.workers?.ready === P;
+      return ok ? { done: true, value: { job, at: Date.now() } } : { done: false, observed: summary(job) };
+    },
+    300_000,
+    250,
+  );
+}
+
+const currentPods = async (job: Job) =>
+  (await jobPods(ns, name)).filter((p) => p.metadata.name.startsWith(`${name}-${job.status?.attempt}-`));
+
+interface KillRun {
+  run: number;
+  victim: string;
+  attempt: number;
+  restoredFrom?: string;
+  lastCheckpointBeforeKill?: number;
+  recoveryMs: number;
+  firstRecordMs: number;
+  podsReadyMs: number;
+  jobReadyMs: number;
+  /** Where the time went, each since the kill: new pods created, their containers started, ... */
+  phasesMs: Record<string, number>;
+  problem?: string;
+}
+
+async function killRun(kind: 'pod-delete' | 'container-kill', run: number): Promise<KillRun> {
+  const { job, pods } = await waitSteady();
+  const attempt = job.status?.attempt ?? 0;
+  const victim = pods[run % pods.length]!;
+  const last = job.status?.checkpoints?.lastCompleted?.id;
+  const containerId = kind === 'container-kill' ? containerIdOf(victim) : '';
+  const watch = watchPods();
+  await sleep(500);
+  const killedAt = Date.now();
+  if (kind === 'pod-delete') {
+    await kubectlOk(['-n', ns, 'delete', 'pod', victim.metadata.name, '--grace-period=0', '--force']);
+  } else {
+    await killContainer(containerId);
+  }
+  const ready = await waitNextAttemptReady(attempt);
+  const newPods = await currentPods(ready.job);
+  const flow = await waitFlow(newPods);
+  await watch.stop();
+  const pt = podTimes(watch, newPods);
+  const r = ready.job.status?.restoredFrom;
+  const problems: string[] = [];
+  if (pt.readyAt === undefined) problems.push('the pod watch did not see every new pod Ready');
+  if (ready.job.status?.attemptReason !== 'WorkerFailed')
+    problems.push(`attemptReason ${ready.job.status?.attemptReason}`);
+  if (r?.kind !== 'checkpoint' || (r.id ?? 0) < (last ?? 0))
+    problems.push(`restored ${JSON.stringify(r)}, the last checkpoint before the kill was ${last}`);
+  if (flow.perWorker.some((w) => w.restoredCheckpoint !== r?.id))
+    problems.push('not every new worker logged restoring that checkpoint');
+  return {
+    run,
+    victim: victim.metadata.name,
+    attempt: ready.job.status?.attempt ?? 0,
+    ...(r ? { restoredFrom: `${r.kind} ${r.id}` } : {}),
+    ...(last !== undefined ? { lastCheckpointBeforeKill: last } : {}),
+    recoveryMs: flow.lastRunningAt - killedAt,
+    firstRecordMs: flow.firstRunningAt - killedAt,
+    podsReadyMs: since(pt.readyAt, killedAt),
+    jobReadyMs: ready.at - killedAt,
+    phasesMs: {
+      newPodsCreated: since(pt.createdAt, killedAt),
+      containersStarted: since(pt.runningAt, killedAt),
+      firstRecord: flow.firstRunningAt - killedAt,
+      resumed: flow.lastRunningAt - killedAt,
+      podsReady: since(pt.readyAt, killedAt),
+    },
+    ...(problems.length ? { problem: problems.join('; ') } : {}),
+  };
+}
+
+interface UpgradeRun {
+  run: number;
+  attempt: number;
+  savepoint?: string;
+  downtimeMs: number;
+  firstRecordDowntimeMs: number;
+  podsReadyDowntimeMs: number;
+  specChangeToLastRecordMs: number;
+  specChangeToReadyMs: number;
+  /** Each since the old attempt's last record: old workers exited, new pods created, ... */
+  phasesMs: Record<string, number>;
+  problem?: string;
+}
+
+async function upgradeRun(run: number): Promise<UpgradeRun> {
+  const { job, pods } = await waitSteady();
+  const attempt = job.status?.attempt ?? 0;
+  // The old workers' logs, followed until their containers exit (the operator deletes the pods after).
+  const follows = pods.map((p) => ({
+    pod: p.metadata.name,
+    follow: kubectlLines(['-n', ns, 'logs', '-f', p.metadata.name]),
+  }));
+  const watch = watchPods();
+  await sleep(500);
+  const patchedAt = Date.now();
+  await patchJob(ns, name, {
+    spec: {
+      podTemplate: { metadata: { annotations: { 'bench.sluice.dev/upgrade': `${run}-${patchedAt}` } } },
+    },
+  });
+  const ready = await waitNextAttemptReady(attempt);
+  const newPods = await currentPods(ready.job);
+  const flow = await waitFlow(newPods);
+  await watch.stop();
+  const pt = podTimes(watch, newPods);
+  const suspendedAt: number[] = [];
+  const stoppedAt: number[] = [];
+  for (const f of follows) {
+    const lines = parseLogLines(await f.follow.stop());
+    const s = lines.find((l) => l.msg === 'source suspended by stop-with-savepoint');
+    if (s) suspendedAt.push(s.time);
+    const e = lines.find((l) => l.msg === 'stopped with savepoint');
+    if (e) stoppedAt.push(e.time);
+  }
+  const r = ready.job.status?.restoredFrom;
+  const problems: string[] = [];
+  if (pt.readyAt === undefined) problems.push('the pod watch did not see every new pod Ready');
+  if (ready.job.status?.attemptReason !== 'SpecChanged')
+    problems.push(`attemptReason ${ready.job.status?.attemptReason}`);
+  if (r?.kind !== 'savepoint' || !/\/sp-\d+-operator$/.test(r.path))
+    problems.push(`restored ${JSON.stringify(r)}, not an upgrade savepoint`);
+  if (suspendedAt.length !== pods.length)
+    problems.push(`${suspendedAt.length}/${pods.length} old workers logged their source suspended`);
+  const lastOld = suspendedAt.length ? Math.max(...suspendedAt) : patchedAt;
+  return {
+    run,
+    attempt: ready.job.status?.attempt ?? 0,
+    ...(r ? { savepoint: `${r.kind} ${r.id}` } : {}),
+    downtimeMs: flow.lastRunningAt - lastOld,
+    firstRecordDowntimeMs: flow.firstRunningAt - lastOld,
+    podsReadyDowntimeMs: since(pt.readyAt, lastOld),
+    specChangeToLastRecordMs: lastOld - patchedAt,
+    specChangeToReadyMs: ready.at - patchedAt,
+    phasesMs: {
+      oldStoppedAfterCommit: stoppedAt.length ? Math.max(...stoppedAt) - lastOld : NaN,
+      newPodsCreated: since(pt.createdAt, lastOld),
+      containersStarted: since(pt.runningAt, lastOld),
+      firstRecord: flow.firstRunningAt - lastOld,
+      resumed: flow.lastRunningAt - lastOld,
+      podsReady: since(pt.readyAt, lastOld),
+    },
+    ...(problems.length ? { problem: problems.join('; ') } : {}),
+  };
+}
+
+type Stats = { n: number; median: number; min: number; max: number };
+function stats(xs: number[]): Stats | undefined {
+  if (xs.length === 0) return undefined;
+  const s = [...xs].sort((a, b) => a - b);
+  const mid = Math.floor(s.length / 2);
+  const median = s.length % 2 ? s[mid]! : (s[mid - 1]! + s[mid]!) / 2;
+  return { n: s.length, median: Math.round(median), min: s[0]!, max: s.at(-1)! };
+}
+/** Median of each phase over the runs. */
+function phaseMedians(runs: Array<{ phasesMs: Record<string, number> }>): Record<string, number> {
+  const keys = runs[0] ? Object.keys(runs[0].phasesMs) : [];
+  return Object.fromEntries(
+    keys.map((k) => [
+      k,
+      stats(runs.map((r) => r.phasesMs[k]!).filter((x) => Number.isFinite(x)))?.median ?? NaN,
+    ]),
+  );
+}
+const fmtPhases = (m: Record<string, number>) =>
+  Object.entries(m)
+    .map(([k, v]) => `${k} ${secs(v)}`)
+    .join(', ');
+
+const fmtStats = (s: Stats | undefined) =>
+  s ? `median ${secs(s.median)} (min ${secs(s.min)}, max ${secs(s.max)}, n=${s.n})` : 'no valid run';
+
+function gitCommit(): string | undefined {
+  try {
+    return execFileSync('git', ['rev-parse', 'HEAD'], { encoding: 'utf8' }).trim();
+  } catch {
+    return undefined;
+  }
+}
+
+async function main(): Promise<void> {
+  const loadAvgStart = loadavg();
+  progress(
+    `recovery benchmark: ${RUNS} run(s) of ${SCENARIOS.join(', ')}; wordcount, parallelism ${P}, ` +
+      `generator ${RATE} lines/s, checkpoints every ${INTERVAL} s, restart backoff ${BACKOFF} s`,
+  );
+  await requireCluster();
+  progress('helm install/upgrade of the chart (test/e2e/cluster.ts installChart)');
+  await installChart();
+  await createRestrictedNamespace(ns);
+  progress(`namespace ${ns}: applying StreamJob ${name}`);
+  await applyManifest(ns, manifest());
+
+  const kills: Record<'pod-delete' | 'container-kill', KillRun[]> = {
+    'pod-delete': [],
+    'container-kill': [],
+  };
+  const upgrades: UpgradeRun[] = [];
+  try {
+    for (let run = 1; run <= RUNS; run++) {
+      for (const scenario of SCENARIOS) {
+        progress(
+          `run ${run}/${RUNS} ${scenario}: waiting for a steady job (Ready, a checkpoint of this attempt)`,
+        );
+        if (scenario === 'savepoint-upgrade') {
+          const u = await upgradeRun(run);
+          upgrades.push(u);
+          progress(
+            `run ${run}/${RUNS} ${scenario}: downtime ${secs(u.downtimeMs)} (to the first record ${secs(u.firstRecordDowntimeMs)}), ` +
+              `spec change → old attempt stopped reading ${secs(u.specChangeToLastRecordMs)}, → Ready ${secs(u.specChangeToReadyMs)}; ` +
+              `attempt ${u.attempt} from ${u.savepoint}${u.problem ? `; PROBLEM: ${u.problem}` : ''}`,
+          );
+        } else {
+          const k = await killRun(scenario, run);
+          kills[scenario].push(k);
+          progress(
+            `run ${run}/${RUNS} ${scenario} of ${k.victim}: processing resumed after ${secs(k.recoveryMs)} ` +
+              `(first record ${secs(k.firstRecordMs)}, pods Ready ${secs(k.podsReadyMs)}, job Ready ${secs(k.jobReadyMs)}); ` +
+              `attempt ${k.attempt} from ${k.restoredFrom}` +
+              `${k.problem ? `; PROBLEM: ${k.problem}` : ''}`,
+          );
+        }
+      }
+    }
+  } finally {
+    if (!args.keep) await kubectl(['delete', 'namespace', ns, '--wait=false']);
+    else progress(`--keep: namespace ${ns} left in place`);
+  }
+
+  const valid = <T extends { problem?: string }>(xs: T[]) => xs.filter((x) => !x.problem);
+  const summaryOf = {
+    'pod-delete': {
+      recoveryMs: stats(valid(kills['pod-delete']).map((k) => k.recoveryMs)),
+      firstRecordMs: stats(valid(kills['pod-delete']).map((k) => k.firstRecordMs)),
+      podsReadyMs: stats(valid(kills['pod-delete']).map((k) => k.podsReadyMs)),
+      jobReadyMs: stats(valid(kills['pod-delete']).map((k) => k.jobReadyMs)),
+      phaseMediansMs: phaseMedians(valid(kills['pod-delete'])),
+    },
+    'container-kill': {
+      recoveryMs: stats(valid(kills['container-kill']).map((k) => k.recoveryMs)),
+      firstRecordMs: stats(valid(kills['container-kill']).map((k) => k.firstRecordMs)),
+      podsReadyMs: stats(valid(kills['container-kill']).map((k) => k.podsReadyMs)),
+      jobReadyMs: stats(valid(kills['container-kill']).map((k) => k.jobReadyMs)),
+      phaseMediansMs: phaseMedians(valid(kills['container-kill'])),
+    },
+    'savepoint-upgrade': {
+      downtimeMs: stats(valid(upgrades).map((u) => u.downtimeMs)),
+      firstRecordDowntimeMs: stats(valid(upgrades).map((u) => u.firstRecordDowntimeMs)),
+      podsReadyDowntimeMs: stats(valid(upgrades).map((u) => u.podsReadyDowntimeMs)),
+      specChangeToReadyMs: stats(valid(upgrades).map((u) => u.specChangeToReadyMs)),
+      phaseMediansMs: phaseMedians(valid(upgrades)),
+    },
+  };
+  const targets: Array<{ what: string; target: string; medianMs?: number; pass?: boolean }> = [];
+  for (const kind of ['pod-delete', 'container-kill'] as const) {
+    if (!SCENARIOS.includes(kind)) continue;
+    const m = summaryOf[kind].recoveryMs?.median;
+    targets.push({
+      what: `recovery after ${kind}`,
+      target: '< 10 s',
+      ...(m !== undefined ? { medianMs: m, pass: m < TARGETS.recoveryMs } : {}),
+    });
+  }
+  if (SCENARIOS.includes('savepoint-upgrade')) {
+    const m = summaryOf['savepoint-upgrade'].downtimeMs?.median;
+    targets.push({
+      what: 'savepoint upgrade downtime',
+      target: '< 15 s',
+      ...(m !== undefined ? { medianMs: m, pass: m < TARGETS.upgradeDowntimeMs } : {}),
+    });
+  }
+
+  console.log(
+    '\n== recovery: kill → every worker of the new attempt running (state restored, reading input)',
+  );
+  for (const kind of ['pod-delete', 'container-kill'] as const) {
+    if (!SCENARIOS.includes(kind)) continue;
+    const k = summaryOf[kind];
+    console.log(`${kind.padEnd(15)} recovery      ${fmtStats(k.recoveryMs)}`);
+    console.log(`${''.padEnd(15)} first record  ${fmtStats(k.firstRecordMs)}`);
+    console.log(`${''.padEnd(15)} pods Ready    ${fmtStats(k.podsReadyMs)}`);
+    console.log(`${''.padEnd(15)} job Ready     ${fmtStats(k.jobReadyMs)}`);
+    console.log(`${''.padEnd(15)} medians since the kill: ${fmtPhases(k.phaseMediansMs)}`);
+  }
+  if (SCENARIOS.includes('savepoint-upgrade')) {
+    const u = summaryOf['savepoint-upgrade'];
+    console.log(
+      '\n== savepoint upgrade: old attempt stops reading → every worker of the new attempt running',
+    );
+    console.log(`downtime                 ${fmtStats(u.downtimeMs)}`);
+    console.log(`  to the first record    ${fmtStats(u.firstRecordDowntimeMs)}`);
+    console.log(`  to pods Ready          ${fmtStats(u.podsReadyDowntimeMs)}`);
+    console.log(`spec change → job Ready  ${fmtStats(u.specChangeToReadyMs)}`);
+    console.log(`medians since the old attempt's last record: ${fmtPhases(u.phaseMediansMs)}`);
+  }
+  const problems = [...kills['pod-delete'], ...kills['container-kill'], ...upgrades].filter((x) => x.problem);
+  if (problems.length)
+    console.log(`\n${problems.length} run(s) left out of the figures (see "problem" in the JSON)`);
+  console.log('\n== targets (medians; printed, not asserted)');
+  for (const t of targets) {
+    console.log(
+      `${t.pass === undefined ? 'NO DATA' : t.pass ? 'PASS' : 'MISS'}  ${t.what}: ${secs(t.medianMs)} (target ${t.target})`,
+    );
+  }
+
+  const result = {
+    benchmark: 'recovery',
+    date: new Date().toISOString(),
+    commit: gitCommit(),
+    machine: {
+      cpus: cpus().length,
+      cpuModel: cpus()[0]?.model,
+      kernel: kernelRelease(),
+      node: process.version,
+      loadAvgStart,
+      loadAvgEnd: loadavg(),
+    },
+    config: {
+      runs: RUNS,
+      scenarios: SCENARIOS,
+      parallelism: P,
+      generatorLinesPerSecond: RATE,
+      wordsPerLine: 8,
+      checkpointIntervalS: INTERVAL,
+      restartBackoffS: BACKOFF,
+      settleS: SETTLE_MS / 1000,
+      cluster: 'kind, one node (the e2e cluster), chart with the dev MinIO',
+      definitions: {
+        resumed: 'latest `worker running` log time of the new attempt’s workers',
+        firstRecord: 'earliest `worker running` log time of the new attempt',
+        podsReady:
+          'a pod watch shows every new pod Ready (readinessProbe /readyz every 1 s: running and connected to all peers)',
+        jobReady: 'StreamJob Ready=True in the new attempt, polled every 250 ms',
+        recovery: 'resumed − time just before the kill command was issued',
+        upgradeDowntime:
+          'resumed − latest `source suspended by stop-with-savepoint` log time of the old attempt’s workers',
+      },
+    },
+    summary: summaryOf,
+    targets,
+    runs: {
+      'pod-delete': kills['pod-delete'],
+      'container-kill': kills['container-kill'],
+      'savepoint-upgrade': upgrades,
+    },
+    totalSeconds: Math.round((Date.now() - t0) / 1000),
+  };
+  mkdirSync(dirname(args.out), { recursive: true });
+  writeFileSync(args.out, JSON.stringify(result, null, 2) + '\n');
+  progress(`results written to ${args.out}`);
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+  process.exit(1);
+});
