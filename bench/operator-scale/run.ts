@@ -726,6 +726,8 @@ async function main(): Promise<void> {
     const creating = createJobs(c, jobs, names, CREATE_CONCURRENCY).then(() =>
       say(`burst: all ${N} created in ${Math.round(performance.now() - tCreate)} ms`),
     );
+    // A failed create surfaces at the `await creating` below, not as an unhandled rejection.
+    creating.catch(() => undefined);
     const allReady = await waitReady(c, names, READY_TIMEOUT_S, 'burst');
     await creating;
     b = await snapshot(c);
@@ -756,7 +758,9 @@ async function main(): Promise<void> {
       for (const [i, name] of more.entries()) {
         const wait = t + (i * 1000) / RATE - performance.now();
         if (wait > 0) await sleep(wait);
-        created.push(createJobs(c, jobs, [name], 1));
+        const one = createJobs(c, jobs, [name], 1);
+        one.catch(() => undefined); // rethrown by Promise.all below
+        created.push(one);
       }
       await Promise.all(created);
       await waitReady(c, more, READY_TIMEOUT_S, 'rate');
