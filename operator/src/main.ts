@@ -12,6 +12,7 @@ import { ConfigError, helpText, loadConfig, type OperatorConfig } from './config
 import { systemClock } from './kube/clock.ts';
 import { errField } from './kube/logger.ts';
 import { Manager } from './manager.ts';
+import { shareConnections } from './kube/shared-connections.ts';
 
 function inClusterNamespace(): string | undefined {
   try {
@@ -53,6 +54,7 @@ try {
   if (config.kubeconfig) kubeConfig.loadFromFile(config.kubeconfig);
   else kubeConfig.loadFromDefault();
   if (!kubeConfig.getCurrentCluster()) throw new Error('no current cluster in the kubeconfig');
+  shareConnections(kubeConfig);
 } catch (err) {
   log.fatal(
     { ...errField(err) },

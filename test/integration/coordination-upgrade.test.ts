@@ -165,7 +165,12 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
     manifest.spec.parallelism = 2;
     manifest.spec.upgradeMode = 'savepoint';
     manifest.spec.upgradeTimeoutSeconds = 10;
-    manifest.spec.restartPolicy = { backoffSeconds: 1, maxBackoffSeconds: 2, maxRestarts: 10 };
+    manifest.spec.restartPolicy = {
+      backoffSeconds: 1,
+      maxBackoffSeconds: 2,
+      maxRestarts: 10,
+      notReadyTimeoutSeconds: 300,
+    };
     manifest.spec.job.config = {
       input: { s3: { prefix: 'corpus/', rate: 40 } },
       output: { s3: { prefix: 'out3/', rollBytes: 4096 } },
