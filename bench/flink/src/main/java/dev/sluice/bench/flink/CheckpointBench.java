@@ -20,7 +20,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  *   <li>{@code repeats} times: submit the job restoring the checkpoint and time submit → all
  *       subtasks RUNNING, ms. Flink keeps a task INITIALIZING while it restores its state and
  *       opens its operators, so RUNNING means the state is loaded. Each restore is checked to
- *       have loaded that checkpoint (its id in the job's restore statistics).
+ *       have loaded that checkpoint (its id in the job's restore statistics); afterwards one more
+ *       restore with twice the records checks that every key's count was restored.
  * </ol>
  *
  * Durations are medians over the repeats (as Sluice's bench); the lists are kept too.
@@ -64,6 +65,8 @@ public final class CheckpointBench {
         restores.add(r);
       }
 
+      verifyRestoredState(cluster, dir, backend, compression, path, keys, records, parallelism, partitions);
+
       List<Double> durations = chks.stream().map(c -> ThroughputBench.round3(c.wallMs())).toList();
       List<Double> restoreMs = restores.stream().map(StartTime::ms).toList();
       return new Rows.Checkpoint(
@@ -72,6 +75,34 @@ public final class CheckpointBench {
           first.stats().getMetadataSize(), fresh.ms(),
           restores.stream().map(StartTime::longestInitializingMs).toList(),
           ThroughputBench.round(records / fillSeconds / parallelism));
+    }
+  }
+
+  /**
+   * Restores the checkpoint once more with twice the records: the restored source positions make
+   * it emit only the records after the first {@code records}, which hit keys already counted, so
+   * every one of them must find its key's restored count. Throws otherwise.
+   */
+  private static void verifyRestoredState(
+      LocalCluster cluster, String dir, String backend, boolean compression, String path, long keys, long records,
+      int parallelism, int partitions) throws Exception {
+    Probes.reset();
+    long expected = 0;
+    for (int k = 0; k < partitions; k++) {
+      expected += GeneratorSource.partitionSize(2 * records, partitions, k) - GeneratorSource.partitionSize(records, partitions, k);
+    }
+    long want = expected;
+    StreamExecutionEnvironment env = JobEnv.withCheckpoints(parallelism, dir, backend, compression);
+    CountJob.build(env, 2 * records, keys, partitions);
+    JobID id = cluster.submit(LocalCluster.jobGraph(env, "count-verify", path));
+    LocalCluster.await("records after the restore", () -> Probes.totalProcessed(parallelism) >= want, Duration.ofMinutes(15));
+    Thread.sleep(100);
+    cluster.cancel(id);
+    long processed = Probes.totalProcessed(parallelism);
+    long found = Probes.totalFound(parallelism);
+    if (processed != expected || found != expected) {
+      throw new IllegalStateException("restored state incomplete: " + found + " of " + processed
+          + " records after the restore found their key's count (expected " + expected + ")");
     }
   }
 

@@ -14,8 +14,8 @@ import org.apache.flink.util.Collector;
  * Sluice's benchmark job {@code bench/runtime/count-job.ts} on Flink: {@code records} records
  * {@code k<n mod keys>} → keyBy → per-key count in {@code ValueState<Long>}, no output. Its
  * keyed state is exactly {@code keys} entries once every key was seen. The source stays running
- * (idle) after its last record so checkpoints can be taken; processed records are counted in
- * {@link Probes}.
+ * (idle) after its last record so checkpoints can be taken; processed records, and those whose
+ * key already had a count, are counted in {@link Probes}.
  */
 public final class CountJob {
   private CountJob() {}
@@ -39,6 +39,7 @@ public final class CountJob {
     private transient ValueState<Long> count;
     private transient int subtask;
     private transient long processed;
+    private transient long found;
 
     @Override
     public void open(OpenContext ctx) {
@@ -50,6 +51,7 @@ public final class CountJob {
     public void processElement(String key, Context ctx, Collector<Void> out) throws Exception {
       Long c = count.value();
       count.update((c == null ? 0 : c) + 1);
+      if (c != null) Probes.found(subtask, ++found);
       Probes.processed(subtask, ++processed);
     }
   }

@@ -57,6 +57,11 @@ public final class GeneratorSource<T> implements Source<T, GeneratorSplit, Integ
 
   /** Records of partition k (n ≡ k mod partitions, n < count). */
   long partitionSize(int k) {
+    return partitionSize(count, partitions, k);
+  }
+
+  /** Records of partition k when {@code count} records are spread over {@code partitions}. */
+  static long partitionSize(long count, int partitions, int k) {
     if (count == Long.MAX_VALUE) return Long.MAX_VALUE;
     return Math.max(0, (count - k + partitions - 1) / partitions);
   }

@@ -23,6 +23,12 @@ public final class JobEnv {
   /** Flink's default network buffer timeout, ms. */
   public static final long DEFAULT_BUFFER_TIMEOUT_MS = 100;
 
+  /**
+   * Flink's {@code pipeline.object-reuse} for every job of the run (Flink's default: off, so a
+   * record passed between chained operators is copied with its serializer).
+   */
+  static volatile boolean objectReuse = false;
+
   public static StreamExecutionEnvironment create(int parallelism, long bufferTimeoutMs) {
     return new StreamExecutionEnvironment(base(parallelism, bufferTimeoutMs));
   }
@@ -53,6 +59,7 @@ public final class JobEnv {
     c.set(PipelineOptions.MAX_PARALLELISM, 128);
     c.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
     c.set(ExecutionOptions.BUFFER_TIMEOUT, Duration.ofMillis(bufferTimeoutMs));
+    c.set(PipelineOptions.OBJECT_REUSE, objectReuse);
     return c;
   }
 }

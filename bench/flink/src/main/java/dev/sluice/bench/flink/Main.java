@@ -51,12 +51,14 @@ public final class Main {
     DEFAULTS.put("checkpoint-repeats", "3");
     DEFAULTS.put("backends", "hashmap,rocksdb");
     DEFAULTS.put("snapshot-compression", "false");
+    DEFAULTS.put("object-reuse", "false");
     DEFAULTS.put("run-prefix", "flink-bench/run-" + System.currentTimeMillis());
   }
 
   public static void main(String[] argv) throws Exception {
     Map<String, String> a = parse(argv);
     Set<String> scenarios = Set.copyOf(Arrays.asList(a.get("scenarios").split(",")));
+    JobEnv.objectReuse = Boolean.parseBoolean(a.get("object-reuse"));
     List<Integer> parallelisms = ints(a.get("parallelism"));
     SyntheticCorpus corpus = SyntheticCorpus.defaults();
     NexmarkGenerator nexmark = new NexmarkGenerator();

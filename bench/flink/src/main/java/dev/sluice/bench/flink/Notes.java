@@ -42,7 +42,8 @@ final class Notes {
         "restore: the job is cancelled (its checkpoints are retained), the same job without state is submitted once (freshStartMs), then the job restoring"
             + " the latest checkpoint " + a.get("checkpoint-repeats") + " times; restoreMs = median of the wall times from submitting the job to the last"
             + " subtask switching to RUNNING, from the execution graph's state timestamps. Flink keeps a task INITIALIZING while it reads and loads its"
-            + " state and opens its operators, so RUNNING = state loaded (each restore is checked to report that checkpoint's id as restored);"
+            + " state and opens its operators, so RUNNING = state loaded (each restore is checked to report that checkpoint's id as restored, and one more restore fed with the"
+            + " next `records` records checks that every one of them finds its key's restored count);"
             + " stateLoadMs = longest INITIALIZING → RUNNING of one subtask. Unlike Sluice's figure (spawning new worker processes), no process or JVM"
             + " is started: the job goes to a running MiniCluster, so restoreMs − freshStartMs is the fairer comparison of the state part.",
         "One run on a shared 2-core machine (other test suites, a kind cluster and benchmarks may have been running; see loadAverage): figures are"

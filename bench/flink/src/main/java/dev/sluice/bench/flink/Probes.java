@@ -13,6 +13,7 @@ public final class Probes {
   private static final int PAD = 16; // longs: 128 bytes per slot
   private static final AtomicLongArray EMITTED = new AtomicLongArray(MAX_SUBTASKS * PAD);
   private static final AtomicLongArray PROCESSED = new AtomicLongArray(MAX_SUBTASKS * PAD);
+  private static final AtomicLongArray FOUND = new AtomicLongArray(MAX_SUBTASKS * PAD);
   /** End-to-end latency samples of the current latency run. */
   public static final LatencyHistogram LATENCY = new LatencyHistogram();
 
@@ -23,6 +24,7 @@ public final class Probes {
     for (int i = 0; i < MAX_SUBTASKS * PAD; i++) {
       EMITTED.set(i, 0);
       PROCESSED.set(i, 0);
+      FOUND.set(i, 0);
     }
     LATENCY.reset();
   }
@@ -35,6 +37,17 @@ public final class Probes {
   /** Keyed subtask {@code subtask} has processed {@code total} records. */
   static void processed(int subtask, long total) {
     PROCESSED.lazySet(subtask * PAD, total);
+  }
+
+  /** Keyed subtask {@code subtask} has found an existing state value for {@code total} records. */
+  static void found(int subtask, long total) {
+    FOUND.lazySet(subtask * PAD, total);
+  }
+
+  public static long totalFound(int parallelism) {
+    long n = 0;
+    for (int i = 0; i < parallelism; i++) n += FOUND.get(i * PAD);
+    return n;
   }
 
   public static long emitted(int subtask) {
