@@ -47,7 +47,12 @@ const samples = ['Hello, World!', 'ÜBER-straße 42x', 'a½b Ⅻ c_d', '  tabs\t
 
 const out = {
   block: BLOCK,
-  nexmark: { config: c, events: EVENTS, first: [0, 1, 4].map((n) => JSON.stringify(nexmarkEvent(c, n))), ...digest(EVENTS, (n) => JSON.stringify(nexmarkEvent(c, n))) },
+  nexmark: {
+    config: c,
+    events: EVENTS,
+    first: [0, 1, 4].map((n) => JSON.stringify(nexmarkEvent(c, n))),
+    ...digest(EVENTS, (n) => JSON.stringify(nexmarkEvent(c, n))),
+  },
   wordcount: {
     seed,
     vocabulary,
