@@ -58,7 +58,7 @@ import {
   snapshotMetadata,
   triggeredStatus,
 } from './snapshot-status.ts';
-import { decide, type CoordinatorDecision } from './trigger-policy.ts';
+import { decide, initialDelayFraction, type CoordinatorDecision } from './trigger-policy.ts';
 import {
   attemptParallelism,
   upgradeAfterSnapshot,
@@ -210,6 +210,7 @@ export class CheckpointCoordinator {
       parallelism: p,
       workersReady,
       scheduleStart: job.status?.attemptStartedAt ? Date.parse(job.status.attemptStartedAt) : now,
+      initialDelayFraction: initialDelayFraction(job.metadata?.uid ?? '', attempt),
       acks: pods.map(ackOf).filter((a) => a !== undefined),
       savepointRequest: pending.find((r) => r.kind === 'savepoint')?.nonce,
       checkpointRequest: pending.find((r) => r.kind === 'checkpoint')?.nonce,

@@ -1,5 +1,10 @@
 import type { CheckpointAck } from '../../../api/src/protocol.ts';
-import { decide, nextSnapshotId, type CoordinatorObservation } from './trigger-policy.ts';
+import {
+  decide,
+  initialDelayFraction,
+  nextSnapshotId,
+  type CoordinatorObservation,
+} from './trigger-policy.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -120,5 +125,34 @@ describe('decide with a snapshot in progress', () => {
   it('never triggers another snapshot while one is in progress', () => {
     const d = decide(obs({ checkpoints: inProgress(), savepointRequest: 'x', stopWithSavepoint: true }));
     expect(d.action).toBe('wait');
+  });
+});
+
+describe('the first periodic checkpoint of an attempt', () => {
+  it('is due after initialDelayFraction of the interval from the schedule start', () => {
+    const o = { scheduleStart: T0 - 20_000, initialDelayFraction: 0.75 };
+    // 0.75 × 30 s = 22.5 s after the start: 2.5 s to go.
+    expect(decide(obs(o))).toEqual({ action: 'wait', requeueAfterMs: 2500 });
+    expect(decide(obs({ ...o, now: T0 + 2500 })).action).toBe('trigger');
+  });
+
+  it('ignores a trigger of the previous attempt, and later ones follow the full interval', () => {
+    const previous = { lastTriggered: { id: 3, triggeredAt: iso(T0 - 25_000) } };
+    const o = { scheduleStart: T0 - 20_000, initialDelayFraction: 0.5, checkpoints: previous };
+    expect(decide(obs(o)).action).toBe('trigger');
+    const next = { lastTriggered: { id: 4, triggeredAt: iso(T0 - 5000) } };
+    expect(decide(obs({ ...o, checkpoints: next }))).toEqual({ action: 'wait', requeueAfterMs: 25_000 });
+  });
+});
+
+describe('initialDelayFraction', () => {
+  it('is fixed per job and attempt, in [0.5, 1), and spreads jobs over that range', () => {
+    expect(initialDelayFraction('uid-a', 1)).toBe(initialDelayFraction('uid-a', 1));
+    const fs = Array.from({ length: 200 }, (_, i) => initialDelayFraction(`uid-${i}`, 1));
+    expect(Math.min(...fs)).toBeGreaterThanOrEqual(0.5);
+    expect(Math.max(...fs)).toBeLessThan(1);
+    // Ten buckets of 0.05 each hold some of 200 jobs.
+    const buckets = new Set(fs.map((f) => Math.floor((f - 0.5) * 20)));
+    expect(buckets.size).toBe(10);
   });
 });

@@ -5,6 +5,7 @@
  * periodic checkpoint). At most one snapshot is in progress per job, as in Flink with
  * `maxConcurrentCheckpoints = 1`.
  */
+import { createHash } from 'node:crypto';
 import type { CheckpointAck, SnapshotKind } from '../../../api/src/protocol.ts';
 import type { CheckpointsStatus, CheckpointSpec, SavepointSpec } from '../../../api/src/streamjob.ts';
 
@@ -20,6 +21,11 @@ export interface CoordinatorObservation {
   workersReady: boolean;
   /** When the periodic schedule of the current attempt starts (its workers became ready). */
   scheduleStart: number;
+  /**
+   * The first periodic checkpoint of the schedule is due after this fraction of the interval
+   * ({@link initialDelayFraction}); default 1.
+   */
+  initialDelayFraction?: number;
   /** Acks read from the worker pods of the current attempt, any id. */
   acks: CheckpointAck[];
   /** Nonce of an unhandled `sluice.dev/savepoint` request, if any. */
@@ -40,6 +46,18 @@ export type CoordinatorDecision =
   | { action: 'complete'; id: number; acks: CheckpointAck[] }
   | { action: 'abort'; id: number; reason: AbortReason; message: string };
 
+/**
+ * Fraction of the interval (in [0.5, 1)) after which an attempt's first periodic checkpoint is
+ * due: fixed per job and attempt (from a SHA-256 of uid and attempt, so an operator restart
+ * keeps it), different between jobs, so jobs started together do not all checkpoint in the same
+ * second ever after. Flink's CheckpointCoordinator does the same with a random initial delay
+ * between the minimum pause and the interval.
+ */
+export function initialDelayFraction(uid: string, attempt: number): number {
+  const h = createHash('sha256').update(`${uid}/${attempt}`).digest();
+  return 0.5 + h.readUInt32BE(0) / 2 ** 33;
+}
+
 /** The id the next snapshot gets: one past every id handed out so far (checkpoints and savepoints share it). */
 export function nextSnapshotId(checkpoints: CheckpointsStatus | undefined): number {
   return (
@@ -57,8 +75,8 @@ export function nextSnapshotId(checkpoints: CheckpointsStatus | undefined): numb
  *   past `timeoutSeconds` of its kind it is aborted (Timeout); otherwise wait until its deadline.
  * - Nothing in progress and not all workers ready: wait (a pod event reconciles again).
  * - Otherwise trigger, by priority: stop-with-savepoint, user savepoint, user checkpoint, and the
- *   periodic checkpoint once `intervalSeconds` have passed since the later of the last trigger
- *   and `scheduleStart`.
+ *   periodic checkpoint once `intervalSeconds` have passed since the last trigger — the first
+ *   of the attempt `initialDelayFraction` of that after `scheduleStart`.
  */
 export function decide(o: CoordinatorObservation): CoordinatorDecision {
   const inProgress = o.checkpoints?.inProgress;
@@ -103,9 +121,13 @@ export function decide(o: CoordinatorObservation): CoordinatorDecision {
   if (o.checkpointRequest !== undefined) {
     return { action: 'trigger', id, kind: 'checkpoint', nonce: o.checkpointRequest, stop: false };
   }
+  const intervalMs = o.checkpoint.intervalSeconds * 1000;
   const lastTriggered = o.checkpoints?.lastTriggered?.triggeredAt;
-  const since = Math.max(o.scheduleStart, lastTriggered ? Date.parse(lastTriggered) : 0);
-  const due = since + o.checkpoint.intervalSeconds * 1000;
+  const last = lastTriggered ? Date.parse(lastTriggered) : 0;
+  const due =
+    last > o.scheduleStart
+      ? last + intervalMs
+      : o.scheduleStart + Math.round(intervalMs * (o.initialDelayFraction ?? 1));
   if (o.now >= due) return { action: 'trigger', id, kind: 'checkpoint', nonce: undefined, stop: false };
   return { action: 'wait', requeueAfterMs: due - o.now };
 }
