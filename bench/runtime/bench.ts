@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     console.log(
       `\nrestore of ${fmt(r.restoredEntries)} keys: ${median(r.restoresMs).toFixed(0)} ms spawn → all running${
         REPEATS > 1 ? ` (median of ${r.restoresMs.map((d) => d.toFixed(0)).join(', ')})` : ''
-      } (fresh start without state: ${r.freshStartMs.toFixed(0)} ms)`,
+      } (fresh start without state: ${median(r.freshStartsMs).toFixed(0)} ms)`,
     );
     r.workerLoadMs.forEach((d, i) => console.log(`  worker ${i}: snapshot loaded in ${d} ms`));
   } finally {

@@ -97,7 +97,26 @@ export function jobOptions(
  */
 export const DISCARD_OUTPUT_ENV = { SLUICE_LOG_LEVEL: 'warn' };
 
-/** Polls every worker's status every `intervalMs` until `done` holds; returns the samples. */
+/** Clock ticks per second of /proc/<pid>/stat CPU times. */
+let clockTicks: number | undefined;
+
+/** CPU time (user + system) process `pid` has used, ms; NaN when unreadable (not Linux, exited). */
+export function processCpuMs(pid: number): number {
+  try {
+    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks;
+  } catch {
+    return NaN;
+  }
+}
+
+/**
+ * Polls every worker's status (and CPU time) every `intervalMs` until `done` holds; returns the
+ * samples.
+ */
 async function sample(
   job: LocalJob,
   counter: (s: WorkerStatus) => number,
@@ -110,7 +129,8 @@ async function sample(
   for (;;) {
     const st = await job.statuses();
     const perWorker = st.map((x) => (x ? counter(x) : 0));
-    samples.push({ t: performance.now(), perWorker });
+    const cpuMs = job.workers.map((w) => processCpuMs(w.process.pid));
+    samples.push({ t: performance.now(), perWorker, ...(cpuMs.every(Number.isFinite) ? { cpuMs } : {}) });
     if (done(perWorker.reduce((a, b) => a + b, 0))) return samples;
     const dead = job.workers.findIndex((_, i) => job.hasExited(i));
     if (dead >= 0) throw new Error(`worker ${dead} exited during the run:\n${job.logTail(dead)}`);
@@ -195,14 +215,14 @@ export interface CheckpointRun {
   workerLoadMs: number[];
   /** Keyed entries restored (all workers). */
   restoredEntries: number;
-  /** Spawn → all running of a fresh attempt without state, ms (baseline of restoresMs). */
-  freshStartMs: number;
+  /** Spawn → all running of a fresh attempt without state, ms, one per repeat (baseline of restoresMs). */
+  freshStartsMs: number[];
 }
 
 /**
  * Fills the keyed count job (count-job.ts) with `keys` keys at `parallelism`, takes `repeats`
- * checkpoints of that state (request → last ack), then restores the first one `repeats` times
- * in new attempts (spawn → all workers running), plus one fresh start without state.
+ * checkpoints of that state (request → last ack), starts `repeats` fresh attempts without state,
+ * then restores the first checkpoint `repeats` times in new attempts (spawn → all workers running).
  */
 export async function measureCheckpoint(
   env: BenchEnv,
@@ -265,14 +285,18 @@ export async function measureCheckpoint(
   const snapshot = chk!;
   const idle = { records: 0, keys: o.keys };
 
-  const tf = performance.now();
-  const fresh = await LocalJob.start({ ...base, attempt: 1, config: idle });
-  try {
-    await fresh.waitRunning(120_000);
-  } finally {
-    await fresh.stop();
+  const freshStartsMs: number[] = [];
+  for (let r = 0; r < repeats; r++) {
+    const tf = performance.now();
+    const fresh = await LocalJob.start({ ...base, attempt: 1 + r, config: idle });
+    try {
+      await fresh.waitRunning(120_000);
+      freshStartsMs.push(performance.now() - tf);
+    } finally {
+      await fresh.stop();
+    }
   }
-  const freshStartMs = performance.now() - tf;
+  log(`fresh start without state: ${freshStartsMs.map((x) => x.toFixed(0)).join(', ')} ms`);
 
   const restoresMs: number[] = [];
   const workerLoadMs: number[] = [];
@@ -281,7 +305,7 @@ export async function measureCheckpoint(
     const tr = performance.now();
     const restored = await LocalJob.start({
       ...base,
-      attempt: 2 + r,
+      attempt: 1 + repeats + r,
       restoreFrom: snapshot.path,
       config: idle,
     });
@@ -311,7 +335,7 @@ export async function measureCheckpoint(
     restoresMs,
     workerLoadMs,
     restoredEntries,
-    freshStartMs,
+    freshStartsMs,
   };
 }
 

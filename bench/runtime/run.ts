@@ -96,10 +96,10 @@ const results: EngineResults & { loadAverage: { start: number[]; end: number[] |
   loadAverage: { start: load(), end: null },
   notes: [
     'Sluice runtime: worker processes started locally (test/harness LocalJob, local control mode), real TCP shuffle between them, snapshots in a private MinIO on loopback; workers and MinIO share the machine.',
-    'throughput: input events/s (wordcount: generated lines; nexmark-q5: generated Nexmark events) read by the sources between 10 % and 90 % of the bounded input (no process start, no tail), summed over the workers and divided by the parallelism. Status sampled every 200 ms.',
+    'throughput: input events/s (wordcount: generated lines; nexmark-q5: generated Nexmark events) read by the sources between 10 % and 90 % of the bounded input (no process start, no tail), summed over the workers and divided by the parallelism. Status sampled every 200 ms. Per worker is not per core: a worker is one Node process whose JavaScript runs on one thread (GC and I/O threads besides); cpuCores = CPU time of all worker processes (user + system from /proc/<pid>/stat; MinIO and the benchmark excluded) ÷ wall time over the same interval, eventsPerCpuSecond = events/s ÷ cpuCores.',
     'throughput: the real built-in jobs with their default config (wordcount: generator input, 4 partitions, 8 words per line over a vocabulary of 1000, seed 1; nexmark-q5: 4 partitions, 10 s windows sliding by 2 s, generator defaults). Sluice has no discard sink: output goes to the log sink with SLUICE_LOG_LEVEL=warn, so each output record costs one no-op pino call.',
     'latency: bench/runtime/latency-job.ts — wordcount’s corpus (syntheticLine), tokenizer (words) and keyed count, output discarded as above; each line is stamped with the wall clock (performance.timeOrigin + performance.now(), sub-ms) when the source generates it, carried as the record’s event time, and the count operator records now − stamp for every word. Each worker measures from warmup after its first record for the measured interval; histograms (2 % buckets) are merged.',
-    'checkpoints: bench/runtime/count-job.ts (generator → keyBy → per-key count in value state, no output) filled with exactly `keys` records k0..k(keys−1). durationMs: median over the repeated checkpoints of that state (durationsMs lists them; the first is usually the slowest, cold code) of request → last ack as the coordinator sees it: LocalCoordinator.checkpoint() from the HTTP PUT of the request to every worker until every ack was polled (every 20 ms), _metadata written and the commit delivered (the last two take a few ms) — the definition of the earlier figures in docs/runtime.md. bytes: compressed snapshot files (zstd) of the first checkpoint. restoreMs: median over restores of the first checkpoint of spawning a new attempt of processes → all workers running and connected (includes Node start, job load, snapshot download and decode; freshStartMs is the same without state). Heap state backend (a full synchronous snapshot per checkpoint).',
+    'checkpoints: bench/runtime/count-job.ts (generator → keyBy → per-key count in value state, no output) filled with exactly `keys` records k0..k(keys−1). durationMs: median over the repeated checkpoints of that state (durationsMs lists them; the first is usually the slowest, cold code) of request → last ack as the coordinator sees it: LocalCoordinator.checkpoint() from the HTTP PUT of the request to every worker until every ack was polled (every 20 ms), _metadata written and the commit delivered (the last two take a few ms) — the definition of the earlier figures in docs/runtime.md. bytes: compressed snapshot files (zstd) of the first checkpoint. restoreMs: median over restores of the first checkpoint of spawning a new attempt of processes → all workers running and connected (includes Node start, job load, snapshot download and decode; freshStartMs: median of as many starts without state, the baseline; restoreMs − freshStartMs is the state part). Heap state backend (a full synchronous snapshot per checkpoint).',
     'Figures of one run on a shared machine: other processes (tests, builds) may have been running.',
   ],
 };
@@ -146,6 +146,12 @@ async function throughput(env: BenchEnv): Promise<void> {
         eventsPerSecondPerWorker: Math.round(r.eventsPerSecondPerWorker),
         eventsPerSecond: Math.round(r.steady.eventsPerSecond),
         perWorker: r.steady.perWorker.map(Math.round),
+        ...(r.steady.cpuCores !== undefined
+          ? {
+              cpuCores: Number(r.steady.cpuCores.toFixed(2)),
+              eventsPerCpuSecond: Math.round(r.steady.eventsPerCpuSecond ?? NaN),
+            }
+          : {}),
         steadySeconds: Number(r.steady.seconds.toFixed(2)),
         wholeRunSeconds: Number(r.wholeRunSeconds.toFixed(2)),
         startMs: Math.round(r.startMs),
@@ -153,7 +159,7 @@ async function throughput(env: BenchEnv): Promise<void> {
       results.throughput.push(entry);
       save();
       say(
-        `✓ ${j.job} p=${p}: ${fmt(r.eventsPerSecondPerWorker)} ${j.unit}/s per worker (total ${fmt(r.steady.eventsPerSecond)}; steady ${r.steady.seconds.toFixed(1)} s of ${r.wholeRunSeconds.toFixed(1)} s)`,
+        `✓ ${j.job} p=${p}: ${fmt(r.eventsPerSecondPerWorker)} ${j.unit}/s per worker (total ${fmt(r.steady.eventsPerSecond)}; ${r.steady.cpuCores?.toFixed(2) ?? '?'} cores busy, ${fmt(r.steady.eventsPerCpuSecond ?? NaN)} per CPU-second; steady ${r.steady.seconds.toFixed(1)} s of ${r.wholeRunSeconds.toFixed(1)} s)`,
       );
     }
   }
@@ -215,7 +221,8 @@ async function checkpoints(env: BenchEnv): Promise<void> {
       workerDurationsMs: r.workerDurationsMs,
       workerSnapshotLoadMs: r.workerLoadMs,
       restoredEntries: r.restoredEntries,
-      freshStartMs: Math.round(r.freshStartMs),
+      freshStartMs: Math.round(median(r.freshStartsMs)),
+      freshStartsMs: r.freshStartsMs.map(Math.round),
       fillRecordsPerSecondPerWorker:
         r.fillRecordsPerSecondPerWorker === null ? null : Math.round(r.fillRecordsPerSecondPerWorker),
     };

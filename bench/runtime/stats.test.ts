@@ -18,6 +18,22 @@ describe('steadyRate', () => {
     expect(r.seconds).toBeCloseTo(4, 6);
   });
 
+  it('derives the CPU cores used and events per CPU-second when samples carry CPU time', () => {
+    const r = steadyRate(
+      [
+        { t: 0, perWorker: [0, 0], cpuMs: [0, 0] },
+        { t: 1000, perWorker: [100, 100], cpuMs: [500, 700] },
+        { t: 3000, perWorker: [300, 300], cpuMs: [1500, 1700] },
+        { t: 4000, perWorker: [500, 500], cpuMs: [2000, 2200] },
+      ],
+      1000,
+    );
+    expect(r.seconds).toBe(2);
+    expect(r.cpuCores).toBeCloseTo(1, 9); // 2000 ms of CPU in 2 s
+    expect(r.eventsPerCpuSecond).toBeCloseTo(200, 9);
+    expect(steadyRate(samples, 2000).cpuCores).toBeUndefined();
+  });
+
   it('falls back to the last sample when nothing lies below the upper bound after the start', () => {
     const r = steadyRate(
       [

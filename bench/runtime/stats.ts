@@ -9,6 +9,8 @@ export interface CountSample {
   t: number;
   /** Counter value of each worker (records, lines or events). */
   perWorker: number[];
+  /** CPU time each worker process has used so far (user + system), ms, when known. */
+  cpuMs?: number[];
 }
 
 /** Rate between two samples of a run. */
@@ -21,6 +23,10 @@ export interface SteadyRate {
   eventsPerSecond: number;
   /** Rate of each worker, events/s. */
   perWorker: number[];
+  /** CPU used by all workers between the two samples ÷ wall time (cores busy), when known. */
+  cpuCores?: number;
+  /** eventsPerSecond ÷ cpuCores: events per CPU-second, when known. */
+  eventsPerCpuSecond?: number;
 }
 
 /** Sum of a sample's counters. */
@@ -49,13 +55,20 @@ export function steadyRate(samples: CountSample[], total: number, lo = 0.1, hi =
   to ??= samples[samples.length - 1];
   if (!to || to.t <= from.t) throw new RangeError('the steady-state window has no duration');
   const seconds = (to.t - from.t) / 1000;
-  return {
+  const eventsPerSecond = (sampleTotal(to) - sampleTotal(from)) / seconds;
+  const r: SteadyRate = {
     from,
     to,
     seconds,
-    eventsPerSecond: (sampleTotal(to) - sampleTotal(from)) / seconds,
+    eventsPerSecond,
     perWorker: to.perWorker.map((n, i) => (n - (from.perWorker[i] ?? 0)) / seconds),
   };
+  if (from.cpuMs && to.cpuMs) {
+    const cpuMs = to.cpuMs.reduce((a, b, i) => a + b - (from.cpuMs![i] ?? 0), 0);
+    r.cpuCores = cpuMs / 1000 / seconds;
+    if (r.cpuCores > 0) r.eventsPerCpuSecond = eventsPerSecond / r.cpuCores;
+  }
+  return r;
 }
 
 /** Median of a non-empty list. @throws RangeError on an empty list */
