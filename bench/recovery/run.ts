@@ -46,6 +46,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release as kernelRelease } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { format, resolveConfig } from 'prettier';
 import {
   containerIdOf,
   createRestrictedNamespace,
@@ -616,7 +617,9 @@ async function main(): Promise<void> {
     totalSeconds: Math.round((Date.now() - t0) / 1000),
   };
   mkdirSync(dirname(args.out), { recursive: true });
-  writeFileSync(args.out, JSON.stringify(result, null, 2) + '\n');
+  // Formatted as the repository's prettier would (make lint checks bench/results/ too).
+  const style = (await resolveConfig(args.out)) ?? {};
+  writeFileSync(args.out, await format(JSON.stringify(result), { ...style, parser: 'json' }));
   progress(`results written to ${args.out}`);
 }
 
