@@ -5,7 +5,7 @@
  *     throughput:  [--parallelism 1,2] [--wordcount-lines 6000000] [--q5-events 20000000]
  *     latency:     [--latency-rate 50000] [--latency-parallelism 2] [--latency-warmup-s 5] [--latency-seconds 20]
  *     checkpoints: [--keys 10000,100000,1000000] [--with-10m] [--checkpoint-parallelism 2] [--checkpoint-repeats 3]
- *     [--keep-logs]
+ *     [--merge] [--keep-logs]
  *
  * Starts a private MinIO and runs real worker processes (local control mode, TCP shuffle):
  *   1. throughput of the built-in `wordcount` (generator input, defaults: 8 words per line over
@@ -15,13 +15,21 @@
  *   3. checkpoint duration and size and restore time of the keyed count job (count-job.ts)
  *      against the number of keys.
  * Writes the results (shared format, compare-report.ts) after every scenario, so an aborted run
- * keeps what it measured. Figures are indicative: one machine, possibly shared, one run.
+ * keeps what it measured. With --merge, the sections of scenarios not run now are kept from the
+ * existing --out file (e.g. to re-measure checkpoints alone; loadAverage and date are this run's).
+ * Figures are indicative: one machine, possibly shared, one run.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import type { CheckpointResult, EngineResults, LatencyResult, ThroughputResult } from '../compare-report.ts';
+import {
+  parseResults,
+  type CheckpointResult,
+  type EngineResults,
+  type LatencyResult,
+  type ThroughputResult,
+} from '../compare-report.ts';
 import {
   DISCARD_OUTPUT_ENV,
   engineVersion,
@@ -51,6 +59,7 @@ const { values } = parseArgs({
     'with-10m': { type: 'boolean', default: false },
     'checkpoint-parallelism': { type: 'string', default: '2' },
     'checkpoint-repeats': { type: 'string', default: '3' },
+    merge: { type: 'boolean', default: false },
     'keep-logs': { type: 'boolean', default: false },
   },
 });
@@ -85,7 +94,7 @@ const CHECKPOINT_WORKER_ENV = {
 /** The machine's load average over 1, 5 and 15 min. */
 const load = (): number[] => loadavg().map((x) => Number(x.toFixed(2)));
 
-const results: EngineResults & { loadAverage: { start: number[]; end: number[] | null } } = {
+const results: EngineResults & { date: string; loadAverage: { start: number[]; end: number[] | null } } = {
   engine: 'sluice',
   version: engineVersion(),
   runtime: `node ${process.version}`,
@@ -93,6 +102,7 @@ const results: EngineResults & { loadAverage: { start: number[]; end: number[] |
   throughput: [],
   latency: [],
   checkpoints: [],
+  date: new Date().toISOString(),
   loadAverage: { start: load(), end: null },
   notes: [
     'Sluice runtime: worker processes started locally (test/harness LocalJob, local control mode), real TCP shuffle between them, snapshots in a private MinIO on loopback; workers and MinIO share the machine.',
@@ -103,6 +113,13 @@ const results: EngineResults & { loadAverage: { start: number[]; end: number[] |
     'Figures of one run on a shared machine: other processes (tests, builds) may have been running.',
   ],
 };
+
+if (values.merge && existsSync(values.out)) {
+  const old = parseResults(JSON.parse(readFileSync(values.out, 'utf8')) as unknown, values.out);
+  if (!only.has('throughput')) results.throughput = old.throughput;
+  if (!only.has('latency')) results.latency = old.latency;
+  if (!only.has('checkpoints')) results.checkpoints = old.checkpoints;
+}
 
 function save(): void {
   mkdirSync(dirname(values.out), { recursive: true });
