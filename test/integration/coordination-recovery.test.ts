@@ -145,4 +145,50 @@ describe('failure recovery (operator + real workers)', () => {
     const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out-del/');
     expectExactlyOnce(out, expected);
   });
+
+  it('replaces the attempt when the only worker pod is deleted (parallelism 1); the output is exactly once', async () => {
+    // With one worker no peer notices the deletion: recreating the pod in the same attempt would
+    // restore the attempt's original snapshot and repeat the output its checkpoints committed.
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = 'wcone';
+    manifest.spec.parallelism = 1;
+    manifest.spec.job.config = {
+      input: { s3: { prefix: 'corpus/', rate: 120 } },
+      output: { s3: { prefix: 'out-one/', rollBytes: 4096 } },
+    };
+    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
+    manifest.spec.restartPolicy = {
+      maxRestarts: 3,
+      backoffSeconds: 1,
+      maxBackoffSeconds: 10,
+      notReadyTimeoutSeconds: 120,
+    };
+    delete manifest.spec.podTemplate;
+    await jobs.create(manifest);
+    await waitFor(
+      'checkpoints committed in attempt 1',
+      async () => ((await jobs.get('wcone')).status?.checkpoints?.lastCompleted?.id ?? 0) >= 2,
+      60_000,
+    );
+    await env.kubeConfig
+      .makeApiClient(CoreV1Api)
+      .deleteNamespacedPod({ name: 'wcone-1-0', namespace: env.namespace });
+    const restarted = await waitFor(
+      'a new attempt after the deletion',
+      async () => {
+        const j = await jobs.get('wcone');
+        return (j.status?.attempt ?? 0) >= 2 && j;
+      },
+      60_000,
+    );
+    expect(restarted.status).toMatchObject({ attemptReason: 'WorkerFailed', restarts: 1 });
+    expect(restarted.status!.restoredFrom!.kind).toBe('checkpoint');
+    await waitFor(
+      'the bounded job finished',
+      async () => (await jobs.get('wcone')).status?.phase === 'Finished',
+      120_000,
+    );
+    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out-one/');
+    expectExactlyOnce(out, expected);
+  });
 });

@@ -389,7 +389,12 @@ export class CheckpointCoordinator {
     const workers: WorkerHealth[] = pods.map((pod) => workerHealth(pod, now, policy));
     // Workers missing from an attempt that has run count as failed (failure-recovery.ts attemptHasRun).
     const p = attemptParallelism(job);
-    if (attemptHasRun(pods.map((pod) => observeWorker(pod).state))) {
+    if (
+      attemptHasRun(
+        job.status,
+        pods.map((pod) => observeWorker(pod).state),
+      )
+    ) {
       const present = new Set(pods.map((pod) => observeWorker(pod).index));
       for (let i = 0; i < p; i++) {
         if (!present.has(i))
@@ -401,7 +406,14 @@ export class CheckpointCoordinator {
       }
     }
     const restarts = job.status?.restarts ?? 0;
-    const d = decideRecovery({ now, policy, restarts, workers });
+    const started = job.status?.attemptStartedAt;
+    const d = decideRecovery({
+      now,
+      policy,
+      restarts,
+      workers,
+      ...(started ? { attemptStartedAt: Date.parse(started) } : {}),
+    });
     if (d.action === 'none') return undefined;
     if (d.action === 'wait') {
       ctx.log.info({}, d.message);

@@ -27,6 +27,13 @@ describe('decideRecovery', () => {
     });
   });
 
+  it('counts the backoff of a deleted worker (no failure time) from the attempt start', () => {
+    const deleted = { name: 'wc-1-0', failed: true, detail: 'pod deleted' };
+    const o = { policy, restarts: 0, workers: [deleted], attemptStartedAt: T0 };
+    expect(decideRecovery({ ...o, now: T0 + 500 })).toMatchObject({ action: 'wait', requeueAfterMs: 1500 });
+    expect(decideRecovery({ ...o, now: T0 + 60_000 }).action).toBe('restart');
+  });
+
   it('gives up once the budget is spent, saying what to do', () => {
     const r = decideRecovery({ now: T0 + 60_000, policy, restarts: 3, workers: [bad] });
     expect(r.action).toBe('giveUp');
@@ -54,9 +61,21 @@ describe('restoreCandidates', () => {
 
 describe('deleted workers', () => {
   it('an attempt has run once a worker was up; a deleted worker waits for a known failure time', () => {
-    expect(attemptHasRun(['starting', 'starting'])).toBe(false);
-    expect(attemptHasRun(['ready'])).toBe(true);
-    expect(attemptHasRun(['failed', 'starting'])).toBe(true);
+    expect(attemptHasRun(undefined, ['starting', 'starting'])).toBe(false);
+    expect(attemptHasRun(undefined, ['ready'])).toBe(true);
+    expect(attemptHasRun(undefined, ['failed', 'starting'])).toBe(true);
+  });
+
+  it('knows an attempt has run from a snapshot triggered in it, with no pod left', () => {
+    const status = (triggeredAt: string) => ({
+      attemptStartedAt: '2026-11-23T10:00:05Z',
+      checkpoints: { lastTriggered: { id: 3, triggeredAt } },
+    });
+    expect(attemptHasRun(status('2026-11-23T10:00:09Z'), [])).toBe(true);
+    // The previous attempt's trigger, even in the second the attempt started.
+    expect(attemptHasRun(status('2026-11-23T10:00:05Z'), [])).toBe(false);
+    expect(attemptHasRun(status('2026-11-23T09:59:00Z'), [])).toBe(false);
+    expect(attemptHasRun({ attemptStartedAt: '2026-11-23T10:00:05Z' }, [])).toBe(false);
     const deleted = { name: 'wc-1-0', failed: true, detail: 'pod deleted' };
     expect(decideRecovery({ now: T0, policy, restarts: 0, workers: [deleted] })).toMatchObject({
       action: 'wait',

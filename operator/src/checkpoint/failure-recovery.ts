@@ -26,13 +26,21 @@ export interface WorkerHealth {
 
 /**
  * Whether the current attempt has run: one of its workers is or was up (ready, failed or
- * succeeded). Workers become ready only once connected to every peer, so a pod missing from an
- * attempt that has run was deleted and counts as a failed worker. (The core recreates a deleted
- * pod in the same attempt; its peers lose their shuffle connection and fail, which replaces the
- * attempt as well — this check covers a pod that could not be recreated.)
+ * succeeded), or a snapshot was triggered in it (`status.checkpoints.lastTriggered` after
+ * `attemptStartedAt`; a trigger needs every worker ready). A pod missing from an attempt that has
+ * run was deleted: it counts as a failed worker and is not recreated in the same attempt, which
+ * would restore the attempt's original snapshot and repeat output already committed by the
+ * attempt's checkpoints — with one worker no peer would notice. Before any trigger nothing of
+ * the attempt is committed, so a missing pod is simply created again.
+ * @param states observeWorker states of the attempt's pods
  */
-export function attemptHasRun(states: readonly string[]): boolean {
-  return states.some((s) => s === 'ready' || s === 'failed' || s === 'succeeded');
+export function attemptHasRun(status: StreamJobStatus | undefined, states: readonly string[]): boolean {
+  if (states.some((s) => s === 'ready' || s === 'failed' || s === 'succeeded')) return true;
+  const triggered = status?.checkpoints?.lastTriggered?.triggeredAt;
+  const started = status?.attemptStartedAt;
+  // Both have second resolution: a trigger in the second the attempt started is the previous
+  // attempt's (the new one's workers cannot all be ready yet).
+  return triggered !== undefined && started !== undefined && Date.parse(triggered) > Date.parse(started);
 }
 
 /**
@@ -81,7 +89,9 @@ export type RecoveryDecision =
  * Decides about the current attempt's workers.
  * - No failed worker: none.
  * - Restart budget spent (status.restarts ≥ maxRestarts): giveUp (phase Failed).
- * - Before the backoff delay since the (latest) failure has passed: wait.
+ * - Before the backoff delay since the (latest) failure has passed: wait. A deleted worker has no
+ *   failure time; when no failed worker has one, the delay counts from `attemptStartedAt` (ms),
+ *   so restarts still come at most once per delay.
  * - Otherwise restart.
  */
 export function decideRecovery(o: {
@@ -89,6 +99,7 @@ export function decideRecovery(o: {
   policy: RestartPolicySpec;
   restarts: number;
   workers: WorkerHealth[];
+  attemptStartedAt?: number;
 }): RecoveryDecision {
   const failed = o.workers.filter((w) => w.failed);
   if (failed.length === 0) return { action: 'none' };
@@ -101,7 +112,7 @@ export function decideRecovery(o: {
   }
   // Backoff from the latest known failure time; a deleted worker has none (its peers' exits do).
   const times = failed.map((w) => w.failedAt).filter((t): t is number => t !== undefined);
-  const at = times.length > 0 ? Math.max(...times) : o.now;
+  const at = times.length > 0 ? Math.max(...times) : (o.attemptStartedAt ?? o.now);
   const due = at + restartDelayMs(o.policy, o.restarts);
   if (o.now < due) {
     return {

@@ -17,6 +17,7 @@
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
+import { attemptHasRun } from '../checkpoint/failure-recovery.ts';
 import { judgeVerification, nextStableSpec, verifyingUpgrade } from '../checkpoint/rollback.ts';
 import {
   attemptParallelism,
@@ -427,6 +428,16 @@ export class StreamJobReconciler implements Reconciler {
     // A savepoint-mode upgrade holds the running attempt: no pods are created for it meanwhile
     // (its workers may be exiting after the stop-with-savepoint).
     if (upgradeHolding(job)) plan.create = [];
+    // A pod missing from an attempt that has run was deleted: failure recovery replaces the
+    // attempt (checkpoint/failure-recovery.ts attemptHasRun); recreating it would repeat output.
+    if (
+      this.#o.coordinator &&
+      attemptHasRun(
+        job.status,
+        workers.current.map((w) => w.state),
+      )
+    )
+      plan.create = [];
 
     const deleted: string[] = [];
     await mapLimit(plan.delete, POD_WRITE_CONCURRENCY, async ({ name: pod, reason }) => {
