@@ -130,10 +130,26 @@ demo: docker-engine kind-up images deploy ## The main job: kind cluster, images,
 e2e: install docker-engine kind-up images ## End-to-end tests on the kind cluster: helm install, real worker pods, suspend/resume, GC, lost worker
 	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) $(JEST) --selectProjects e2e --runInBand
 
-# --- benchmarks: print figures, assert nothing (docs/runtime.md, docs/benchmarks.md) ---
+# --- benchmarks: print figures, assert nothing (docs/benchmarks.md) ---
 .PHONY: bench-runtime
-bench-runtime: install tools ## Runtime benchmark: records/s per worker, checkpoint and restore at 1M keys
-	node bench/runtime/bench.ts
+bench-runtime: install tools ## Runtime benchmark (Sluice side of the Flink comparison) -> bench/results/sluice-runtime.json
+	node bench/runtime/run.ts
+
+.PHONY: bench-flink
+bench-flink: install tools ## Flink 2.3.0 MiniCluster side: same jobs and generators, checkpoints to a private MinIO -> bench/results/flink-runtime.json
+	bench/flink/run.sh
+
+.PHONY: bench-compare
+bench-compare: install ## Sluice/Flink table with ratios and the issue's targets, from bench/results
+	node bench/compare.ts
+
+.PHONY: bench-operator-scale
+bench-operator-scale: install tools ## 200 StreamJobs on a real kube-apiserver + etcd, operator as a process -> bench/results/operator-scale.json
+	node bench/operator-scale/run.ts
+
+.PHONY: bench-recovery
+bench-recovery: install docker-engine kind-up images ## On kind: worker pod deleted, container killed, savepoint upgrade -> bench/results/recovery.json
+	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) node bench/recovery/run.ts $(RECOVERY_ARGS)
 
 .PHONY: bench
-bench: bench-runtime ## Every benchmark
+bench: bench-runtime bench-flink bench-compare bench-operator-scale bench-recovery ## Every benchmark, one after the other

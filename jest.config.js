@@ -22,6 +22,7 @@ export default {
         '<rootDir>/api/src/**/*.test.ts',
         '<rootDir>/operator/src/**/*.test.ts',
         '<rootDir>/runtime-image/src/**/*.test.ts',
+        '<rootDir>/bench/**/*.test.ts',
       ],
     },
     {
