@@ -4,9 +4,11 @@
  * operator copies, and a process kubelet that runs a real worker process for every pod.
  */
 import { join } from 'node:path';
+import type { StreamJobSpec } from '../../api/src/streamjob.ts';
 import {
   Jobs,
   createStorageSecret,
+  exampleJob,
   startInProcessOperator,
   type InProcessOperator,
 } from '../../operator/src/testing/integration.ts';
@@ -69,4 +71,33 @@ export async function stopWordcountFixture(
   await f?.kubelet.stop();
   await operator?.stop();
   await f?.env.cleanup();
+}
+
+/**
+ * examples/wordcount.yaml as the coordination tests run it: named `name`, parallelism 2,
+ * reading the fixture's corpus (`corpus/`, 1200 lines) at `rate` lines/s per worker (default 60:
+ * about 10 s of input) into the exactly-once S3 sink under `output` (4 KiB parts), checkpoints
+ * every second (timeout 30 s, 2 retained), no podTemplate. `spec` overrides any of that.
+ */
+export function corpusWordcountJob(
+  name: string,
+  o: { output: string; rate?: number; spec?: Partial<StreamJobSpec> },
+): ReturnType<typeof exampleJob> {
+  const manifest = exampleJob('wordcount.yaml');
+  manifest.metadata.name = name;
+  delete manifest.spec.podTemplate;
+  manifest.spec = {
+    ...manifest.spec,
+    parallelism: 2,
+    job: {
+      entry: 'wordcount',
+      config: {
+        input: { s3: { prefix: 'corpus/', rate: o.rate ?? 60 } },
+        output: { s3: { prefix: o.output, rollBytes: 4096 } },
+      },
+    },
+    checkpoint: { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 },
+    ...o.spec,
+  };
+  return manifest;
 }

@@ -11,11 +11,11 @@ import type { StreamJob } from '../../api/src/streamjob.ts';
 import {
   type Jobs,
   eventsAbout,
-  exampleJob,
   waitFor,
   type InProcessOperator,
 } from '../../operator/src/testing/integration.ts';
 import {
+  corpusWordcountJob,
   startFixtureOperator,
   startWordcountFixture,
   stopWordcountFixture,
@@ -45,21 +45,13 @@ describe('failure recovery edge cases (operator + real workers)', () => {
   afterAll(() => stopWordcountFixture(fixture, operator));
 
   function wordcount(name: string, backoffSeconds: number, maxRestarts: number) {
-    const manifest = exampleJob('wordcount.yaml');
-    manifest.metadata.name = name;
-    manifest.spec.parallelism = 2;
-    manifest.spec.job.config = {
-      input: { s3: { prefix: 'corpus/', rate: 60 } },
-      output: { s3: { prefix: `${name}-out/`, rollBytes: 4096 } },
-    };
-    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 3 };
-    manifest.spec.restartPolicy = {
-      maxRestarts,
-      backoffSeconds,
-      maxBackoffSeconds: 10,
-      notReadyTimeoutSeconds: 120,
-    };
-    delete manifest.spec.podTemplate;
+    const manifest = corpusWordcountJob(name, {
+      output: `${name}-out/`,
+      spec: {
+        restartPolicy: { maxRestarts, backoffSeconds, maxBackoffSeconds: 10, notReadyTimeoutSeconds: 120 },
+        checkpoint: { intervalSeconds: 1, timeoutSeconds: 30, retained: 3 },
+      },
+    });
     return manifest;
   }
 

@@ -12,7 +12,6 @@ import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import {
   type Jobs,
-  exampleJob,
   isReady,
   operatorEnv,
   spawnOperator,
@@ -21,6 +20,7 @@ import {
 } from '../../operator/src/testing/integration.ts';
 import {
   STORAGE_SECRET,
+  corpusWordcountJob,
   startWordcountFixture,
   stopWordcountFixture,
   type WordcountFixture,
@@ -75,15 +75,7 @@ describe('operator crashes mid-checkpoint and mid-upgrade (operator process + re
 
   it('converges after the operator is killed while a checkpoint is in progress', async () => {
     const first = await startOperator('op-1');
-    const manifest = exampleJob('wordcount.yaml');
-    manifest.metadata.name = 'wc';
-    manifest.spec.parallelism = 2;
-    manifest.spec.job.config = {
-      input: { s3: { prefix: 'corpus/', rate: 60 } },
-      output: { s3: { prefix: 'out/', rollBytes: 4096 } },
-    };
-    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
-    delete manifest.spec.podTemplate;
+    const manifest = corpusWordcountJob('wc', { output: 'out/' });
     await jobs.create(manifest);
 
     const inFlight = await waitFor(
@@ -127,16 +119,7 @@ describe('operator crashes mid-checkpoint and mid-upgrade (operator process + re
 
   it('converges after the operator is killed during an upgrade stop-with-savepoint', async () => {
     const first = await startOperator('op-3');
-    const manifest = exampleJob('wordcount.yaml');
-    manifest.metadata.name = 'wc2';
-    manifest.spec.parallelism = 2;
-    manifest.spec.upgradeMode = 'savepoint';
-    manifest.spec.job.config = {
-      input: { s3: { prefix: 'corpus/', rate: 60 } },
-      output: { s3: { prefix: 'out2/', rollBytes: 4096 } },
-    };
-    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
-    delete manifest.spec.podTemplate;
+    const manifest = corpusWordcountJob('wc2', { output: 'out2/', spec: { upgradeMode: 'savepoint' } });
     await jobs.create(manifest);
     await waitFor(
       'attempt 1 running',

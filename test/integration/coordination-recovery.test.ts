@@ -10,11 +10,11 @@ import type { StreamJob } from '../../api/src/streamjob.ts';
 import {
   type Jobs,
   eventsAbout,
-  exampleJob,
   waitFor,
   type InProcessOperator,
 } from '../../operator/src/testing/integration.ts';
 import {
+  corpusWordcountJob,
   startFixtureOperator,
   startWordcountFixture,
   stopWordcountFixture,
@@ -24,6 +24,14 @@ import type { TestEnv } from '../harness/env.ts';
 import { readCommittedOutput } from '../harness/local-workers.ts';
 import type { ProcessKubelet } from '../harness/process-kubelet.ts';
 import { expectExactlyOnce } from '../harness/wordcount-reference.ts';
+
+/** A short backoff so the tests see restarts quickly. */
+const RESTART_POLICY = {
+  maxRestarts: 3,
+  backoffSeconds: 1,
+  maxBackoffSeconds: 10,
+  notReadyTimeoutSeconds: 120,
+};
 
 jest.setTimeout(150_000);
 
@@ -45,22 +53,13 @@ describe('failure recovery (operator + real workers)', () => {
   afterAll(() => stopWordcountFixture(fixture, operator));
 
   it('restarts a killed worker from the last completed checkpoint; the output is exactly once', async () => {
-    const manifest = exampleJob('wordcount.yaml');
-    manifest.metadata.name = 'wc';
-    manifest.spec.parallelism = 2;
     // 1200 lines at 60 lines/s per worker: about 10 s of input, several checkpoints.
-    manifest.spec.job.config = {
-      input: { s3: { prefix: 'corpus/', rate: 60 } },
-      output: { s3: { prefix: 'out/', rollBytes: 4096 } },
-    };
-    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
-    manifest.spec.restartPolicy = {
-      maxRestarts: 3,
-      backoffSeconds: 1,
-      maxBackoffSeconds: 10,
-      notReadyTimeoutSeconds: 120,
-    };
-    delete manifest.spec.podTemplate;
+    const manifest = corpusWordcountJob('wc', {
+      output: 'out/',
+      spec: {
+        restartPolicy: RESTART_POLICY,
+      },
+    });
     await jobs.create(manifest);
 
     await waitFor(
@@ -103,21 +102,12 @@ describe('failure recovery (operator + real workers)', () => {
   });
 
   it('replaces the attempt when a worker pod is deleted; the output is exactly once', async () => {
-    const manifest = exampleJob('wordcount.yaml');
-    manifest.metadata.name = 'wcdel';
-    manifest.spec.parallelism = 2;
-    manifest.spec.job.config = {
-      input: { s3: { prefix: 'corpus/', rate: 60 } },
-      output: { s3: { prefix: 'out-del/', rollBytes: 4096 } },
-    };
-    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
-    manifest.spec.restartPolicy = {
-      maxRestarts: 3,
-      backoffSeconds: 1,
-      maxBackoffSeconds: 10,
-      notReadyTimeoutSeconds: 120,
-    };
-    delete manifest.spec.podTemplate;
+    const manifest = corpusWordcountJob('wcdel', {
+      output: 'out-del/',
+      spec: {
+        restartPolicy: RESTART_POLICY,
+      },
+    });
     await jobs.create(manifest);
     await waitFor(
       'a completed checkpoint in attempt 1',
@@ -149,21 +139,14 @@ describe('failure recovery (operator + real workers)', () => {
   it('replaces the attempt when the only worker pod is deleted (parallelism 1); the output is exactly once', async () => {
     // With one worker no peer notices the deletion: recreating the pod in the same attempt would
     // restore the attempt's original snapshot and repeat the output its checkpoints committed.
-    const manifest = exampleJob('wordcount.yaml');
-    manifest.metadata.name = 'wcone';
-    manifest.spec.parallelism = 1;
-    manifest.spec.job.config = {
-      input: { s3: { prefix: 'corpus/', rate: 120 } },
-      output: { s3: { prefix: 'out-one/', rollBytes: 4096 } },
-    };
-    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
-    manifest.spec.restartPolicy = {
-      maxRestarts: 3,
-      backoffSeconds: 1,
-      maxBackoffSeconds: 10,
-      notReadyTimeoutSeconds: 120,
-    };
-    delete manifest.spec.podTemplate;
+    const manifest = corpusWordcountJob('wcone', {
+      output: 'out-one/',
+      rate: 120,
+      spec: {
+        parallelism: 1,
+        restartPolicy: RESTART_POLICY,
+      },
+    });
     await jobs.create(manifest);
     await waitFor(
       'checkpoints committed in attempt 1',

@@ -9,11 +9,11 @@ import type { StreamJob } from '../../api/src/streamjob.ts';
 import {
   type Jobs,
   eventsAbout,
-  exampleJob,
   waitFor,
   type InProcessOperator,
 } from '../../operator/src/testing/integration.ts';
 import {
+  corpusWordcountJob,
   startFixtureOperator,
   startWordcountFixture,
   stopWordcountFixture,
@@ -42,17 +42,8 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
   afterAll(() => stopWordcountFixture(fixture, operator));
 
   it('changes parallelism 2 -> 3 through a stop-with-savepoint; the output is exactly once', async () => {
-    const manifest = exampleJob('wordcount.yaml');
-    manifest.metadata.name = 'wc';
-    manifest.spec.parallelism = 2;
-    manifest.spec.upgradeMode = 'savepoint';
     // 1200 lines at 60 lines/s per worker: about 10 s of input.
-    manifest.spec.job.config = {
-      input: { s3: { prefix: 'corpus/', rate: 60 } },
-      output: { s3: { prefix: 'out/', rollBytes: 4096 } },
-    };
-    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
-    delete manifest.spec.podTemplate;
+    const manifest = corpusWordcountJob('wc', { output: 'out/', spec: { upgradeMode: 'savepoint' } });
     await jobs.create(manifest);
 
     await waitFor(
@@ -106,16 +97,7 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
   });
 
   it('suspends through a stop-with-savepoint and resumes from it; the output is exactly once', async () => {
-    const manifest = exampleJob('wordcount.yaml');
-    manifest.metadata.name = 'wc2';
-    manifest.spec.parallelism = 2;
-    manifest.spec.upgradeMode = 'savepoint';
-    manifest.spec.job.config = {
-      input: { s3: { prefix: 'corpus/', rate: 60 } },
-      output: { s3: { prefix: 'out2/', rollBytes: 4096 } },
-    };
-    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
-    delete manifest.spec.podTemplate;
+    const manifest = corpusWordcountJob('wc2', { output: 'out2/', spec: { upgradeMode: 'savepoint' } });
     await jobs.create(manifest);
     await waitFor(
       'attempt 1 running with a completed checkpoint',
@@ -160,23 +142,20 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
   });
 
   it('rolls a new version that does not become Running back to the last stable spec from its savepoint', async () => {
-    const manifest = exampleJob('wordcount.yaml');
-    manifest.metadata.name = 'wc3';
-    manifest.spec.parallelism = 2;
-    manifest.spec.upgradeMode = 'savepoint';
-    manifest.spec.upgradeTimeoutSeconds = 10;
-    manifest.spec.restartPolicy = {
-      backoffSeconds: 1,
-      maxBackoffSeconds: 2,
-      maxRestarts: 10,
-      notReadyTimeoutSeconds: 300,
-    };
-    manifest.spec.job.config = {
-      input: { s3: { prefix: 'corpus/', rate: 40 } },
-      output: { s3: { prefix: 'out3/', rollBytes: 4096 } },
-    };
-    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
-    delete manifest.spec.podTemplate;
+    const manifest = corpusWordcountJob('wc3', {
+      output: 'out3/',
+      rate: 40,
+      spec: {
+        upgradeMode: 'savepoint',
+        upgradeTimeoutSeconds: 10,
+        restartPolicy: {
+          backoffSeconds: 1,
+          maxBackoffSeconds: 2,
+          maxRestarts: 10,
+          notReadyTimeoutSeconds: 300,
+        },
+      },
+    });
     await jobs.create(manifest);
     const stable = await waitFor(
       'attempt 1 running, recorded as the stable spec',
@@ -254,16 +233,11 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
   });
 
   it('reverting the spec during the stop-with-savepoint restarts the job on it from the savepoint', async () => {
-    const manifest = exampleJob('wordcount.yaml');
-    manifest.metadata.name = 'wc4';
-    manifest.spec.parallelism = 2;
-    manifest.spec.upgradeMode = 'savepoint';
-    manifest.spec.job.config = {
-      input: { s3: { prefix: 'corpus/', rate: 40 } },
-      output: { s3: { prefix: 'out4/', rollBytes: 4096 } },
-    };
-    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
-    delete manifest.spec.podTemplate;
+    const manifest = corpusWordcountJob('wc4', {
+      output: 'out4/',
+      rate: 40,
+      spec: { upgradeMode: 'savepoint' },
+    });
     await jobs.create(manifest);
     const first = await waitFor(
       'attempt 1 running',
@@ -310,16 +284,11 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
   });
 
   it('a spec changed and at once changed back: the job goes on with it, exactly once', async () => {
-    const manifest = exampleJob('wordcount.yaml');
-    manifest.metadata.name = 'wc5';
-    manifest.spec.parallelism = 2;
-    manifest.spec.upgradeMode = 'savepoint';
-    manifest.spec.job.config = {
-      input: { s3: { prefix: 'corpus/', rate: 40 } },
-      output: { s3: { prefix: 'out5/', rollBytes: 4096 } },
-    };
-    manifest.spec.checkpoint = { intervalSeconds: 1, timeoutSeconds: 30, retained: 2 };
-    delete manifest.spec.podTemplate;
+    const manifest = corpusWordcountJob('wc5', {
+      output: 'out5/',
+      rate: 40,
+      spec: { upgradeMode: 'savepoint' },
+    });
     await jobs.create(manifest);
     await waitFor(
       'attempt 1 running',

@@ -130,8 +130,9 @@ describe('operator processes (leader election, crash recovery)', () => {
     await waitFor('op-b to lead', async () => (await holder()) === 'op-b', 15_000);
     await core.deleteNamespacedPod({ name: 'elected-1-0', namespace: env.namespace });
     await waitFor('op-b to reconcile', async () => (await reconciles(b)) > 0);
-    await waitFor('op-b to recreate elected-1-0', async () =>
-      (await podsOf('elected')).some((p) => p.metadata!.name === 'elected-1-0'),
+    // A worker pod gone from a running attempt fails it: op-b starts attempt 2 (failure recovery).
+    await waitFor('op-b to replace the attempt', async () =>
+      (await podsOf('elected')).some((p) => p.metadata!.name === 'elected-2-0'),
     );
     expect(await metricValue(b.url, 'leader_election_master_status')).toBe(1);
 
