@@ -4,17 +4,19 @@
  * operator copies, and a process kubelet that runs a real worker process for every pod.
  */
 import { join } from 'node:path';
-import type { StreamJobSpec } from '../../api/src/streamjob.ts';
+import type { StreamJob, StreamJobSpec } from '../../api/src/streamjob.ts';
 import {
   Jobs,
   createStorageSecret,
   exampleJob,
   startInProcessOperator,
+  waitFor,
   type InProcessOperator,
 } from '../../operator/src/testing/integration.ts';
+import { readCommittedOutput } from './local-workers.ts';
 import { setupTestEnv, type TestEnv } from './env.ts';
 import { ProcessKubelet } from './process-kubelet.ts';
-import { corpus, reference } from './wordcount-reference.ts';
+import { corpus, expectExactlyOnce, reference } from './wordcount-reference.ts';
 
 /** Name of the storage credentials Secret the fixture creates in the test namespace. */
 export const STORAGE_SECRET = 'sluice-storage-credentials';
@@ -41,6 +43,11 @@ export async function startWordcountFixture(prefix: string, seed: number): Promi
     await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
   const expected = reference(texts.values());
   await createStorageSecret(env.kubeConfig, env.namespace, STORAGE_SECRET, env.state);
+  return { env, jobs, kubelet: startProcessKubelet(env), expected };
+}
+
+/** Starts a process kubelet for the test namespace of `env` (worker logs under its work dir). */
+export function startProcessKubelet(env: TestEnv): ProcessKubelet {
   const kubelet = new ProcessKubelet({
     kubeConfig: env.kubeConfig,
     state: env.state,
@@ -48,7 +55,7 @@ export async function startWordcountFixture(prefix: string, seed: number): Promi
     logDir: join(env.state.workDir, `workers-${env.namespace}`),
   });
   kubelet.start();
-  return { env, jobs, kubelet, expected };
+  return kubelet;
 }
 
 /** Starts the operator in this process, reconciling the fixture's namespace only. */
@@ -100,4 +107,22 @@ export function corpusWordcountJob(
     ...o.spec,
   };
   return manifest;
+}
+
+/** Waits until the bounded job `name` is Finished (every worker exited 0); returns it. */
+export function waitFinished(f: WordcountFixture, name: string, timeoutMs = 120_000): Promise<StreamJob> {
+  return waitFor(
+    `${name} finished`,
+    async () => {
+      const j = await f.jobs.get(name);
+      return j.status?.phase === 'Finished' && j;
+    },
+    timeoutMs,
+  );
+}
+
+/** Asserts that the output committed under `prefix` counts the fixture's corpus exactly once. */
+export async function expectCorpusCountedOnce(f: WordcountFixture, prefix: string): Promise<void> {
+  const out = await readCommittedOutput<{ word: string; count: number }>(f.env.minio, f.env.bucket, prefix);
+  expectExactlyOnce(out, f.expected);
 }

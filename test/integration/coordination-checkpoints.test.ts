@@ -1,30 +1,33 @@
 /**
- * The checkpoint coordinator end to end: the operator's Manager in this process, the harness's
- * real API server and MinIO, and real worker processes (runtime-image) launched for the pods the
- * operator creates by the process kubelet (test/harness/process-kubelet.ts). The workers take
- * part through their own pod annotations, with the RBAC the operator gave them.
+ * The checkpoint coordinator end to end (test/harness/coordination-fixture.ts): the operator's
+ * Manager in this process, the harness's real API server and MinIO, and real worker processes
+ * (runtime-image) launched for the pods the operator creates by the process kubelet
+ * (test/harness/process-kubelet.ts). The workers take part through their own pod annotations,
+ * with the RBAC the operator gave them.
  */
-import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { jobPrefix, metadataKey, workerStateFile } from '../../api/src/layout.ts';
 import { readMetadata } from '../../api/src/metadata-store.ts';
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import {
-  Jobs,
-  createStorageSecret,
+  type Jobs,
   eventsAbout,
   exampleJob,
   metricValue,
-  startInProcessOperator,
   waitFor,
   type InProcessOperator,
 } from '../../operator/src/testing/integration.ts';
-import { setupTestEnv, type TestEnv } from '../harness/env.ts';
-import { ProcessKubelet } from '../harness/process-kubelet.ts';
+import {
+  startFixtureOperator,
+  startWordcountFixture,
+  stopWordcountFixture,
+  type WordcountFixture,
+} from '../harness/coordination-fixture.ts';
+import type { TestEnv } from '../harness/env.ts';
+import type { ProcessKubelet } from '../harness/process-kubelet.ts';
 
 jest.setTimeout(120_000);
 
-const SECRET = 'sluice-storage-credentials';
 const RETAINED = 2;
 
 describe('checkpoint coordination (operator + real workers)', () => {
@@ -33,26 +36,12 @@ describe('checkpoint coordination (operator + real workers)', () => {
   let kubelet: ProcessKubelet;
   let operator: InProcessOperator;
   let job: StreamJob;
+  let fixture: WordcountFixture | undefined;
 
   beforeAll(async () => {
-    env = await setupTestEnv('coordination-chk');
-    jobs = new Jobs(env.kubeConfig, env.namespace);
-    await createStorageSecret(env.kubeConfig, env.namespace, SECRET, env.state);
-    kubelet = new ProcessKubelet({
-      kubeConfig: env.kubeConfig,
-      state: env.state,
-      namespace: env.namespace,
-      logDir: join(env.state.workDir, `workers-${env.namespace}`),
-    });
-    kubelet.start();
-    operator = await startInProcessOperator({
-      kubeConfig: env.kubeConfig,
-      namespace: env.namespace,
-      bucket: env.bucket,
-      state: env.state,
-      secret: SECRET,
-      logFile: join(env.state.workDir, `operator-${env.namespace}.log`),
-    });
+    fixture = await startWordcountFixture('coordination-chk', 7);
+    ({ env, jobs, kubelet } = fixture);
+    operator = await startFixtureOperator(fixture);
     const manifest = exampleJob('wordcount.yaml');
     manifest.metadata.name = 'wc';
     manifest.spec.parallelism = 2;
@@ -68,11 +57,7 @@ describe('checkpoint coordination (operator + real workers)', () => {
     job = await jobs.create(manifest);
   });
 
-  afterAll(async () => {
-    await kubelet?.stop();
-    await operator?.stop();
-    await env?.cleanup();
-  });
+  afterAll(() => stopWordcountFixture(fixture, operator));
 
   /** Object names under `prefix` in the test bucket. */
   async function objects(prefix: string): Promise<string[]> {

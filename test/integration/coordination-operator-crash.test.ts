@@ -21,21 +21,20 @@ import {
 import {
   STORAGE_SECRET,
   corpusWordcountJob,
+  expectCorpusCountedOnce,
   startWordcountFixture,
   stopWordcountFixture,
+  waitFinished,
   type WordcountFixture,
 } from '../harness/coordination-fixture.ts';
 import type { TestEnv } from '../harness/env.ts';
-import { readCommittedOutput } from '../harness/local-workers.ts';
 import { freePort } from '../harness/ports.ts';
-import { expectExactlyOnce } from '../harness/wordcount-reference.ts';
 
 jest.setTimeout(150_000);
 
 describe('operator crashes mid-checkpoint and mid-upgrade (operator process + real workers)', () => {
   let env: TestEnv;
   let jobs: Jobs;
-  let expected: string[];
   let fixture: WordcountFixture | undefined;
   const operators = new Set<OperatorProcess>();
 
@@ -62,7 +61,7 @@ describe('operator crashes mid-checkpoint and mid-upgrade (operator process + re
 
   beforeAll(async () => {
     fixture = await startWordcountFixture('coordination-crash', 17);
-    ({ env, jobs, expected } = fixture);
+    ({ env, jobs } = fixture);
   });
 
   afterAll(async () => {
@@ -102,19 +101,11 @@ describe('operator crashes mid-checkpoint and mid-upgrade (operator process + re
     );
     expect(after.lastCompleted!.id).toBeGreaterThanOrEqual(inFlight);
 
-    const finished = await waitFor(
-      'the bounded job finished',
-      async () => {
-        const j = await jobs.get('wc');
-        return j.status?.phase === 'Finished' && j;
-      },
-      120_000,
-    );
+    const finished = await waitFinished(fixture!, 'wc');
     // The workers never noticed the operator change: no restart was needed.
     expect(finished.status).toMatchObject({ attempt: 1 });
     expect(finished.status!.restarts ?? 0).toBe(0);
-    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out/');
-    expectExactlyOnce(out, expected);
+    await expectCorpusCountedOnce(fixture!, 'out/');
   });
 
   it('converges after the operator is killed during an upgrade stop-with-savepoint', async () => {
@@ -144,14 +135,7 @@ describe('operator crashes mid-checkpoint and mid-upgrade (operator process + re
     await first.exited;
 
     await startOperator('op-4');
-    const finished = await waitFor(
-      'the upgraded job finished',
-      async () => {
-        const j = await jobs.get('wc2');
-        return j.status?.phase === 'Finished' && j;
-      },
-      120_000,
-    );
+    const finished = await waitFinished(fixture!, 'wc2');
     const savepointId = stopping.status!.checkpoints!.inProgress!.id;
     expect(finished.status).toMatchObject({
       attempt: 2,
@@ -160,7 +144,6 @@ describe('operator crashes mid-checkpoint and mid-upgrade (operator process + re
       restoredFrom: { kind: 'savepoint', id: savepointId },
     });
     expect(finished.status!.restarts ?? 0).toBe(0);
-    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out2/');
-    expectExactlyOnce(out, expected);
+    await expectCorpusCountedOnce(fixture!, 'out2/');
   });
 });

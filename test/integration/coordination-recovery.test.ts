@@ -6,7 +6,6 @@
  */
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { StreamJob } from '../../api/src/streamjob.ts';
 import {
   type Jobs,
   eventsAbout,
@@ -15,15 +14,15 @@ import {
 } from '../../operator/src/testing/integration.ts';
 import {
   corpusWordcountJob,
+  expectCorpusCountedOnce,
   startFixtureOperator,
   startWordcountFixture,
   stopWordcountFixture,
+  waitFinished,
   type WordcountFixture,
 } from '../harness/coordination-fixture.ts';
 import type { TestEnv } from '../harness/env.ts';
-import { readCommittedOutput } from '../harness/local-workers.ts';
 import type { ProcessKubelet } from '../harness/process-kubelet.ts';
-import { expectExactlyOnce } from '../harness/wordcount-reference.ts';
 
 /** A short backoff so the tests see restarts quickly. */
 const RESTART_POLICY = {
@@ -40,13 +39,12 @@ describe('failure recovery (operator + real workers)', () => {
   let jobs: Jobs;
   let kubelet: ProcessKubelet;
   let operator: InProcessOperator;
-  let expected: string[];
 
   let fixture: WordcountFixture | undefined;
 
   beforeAll(async () => {
     fixture = await startWordcountFixture('coordination-rec', 11);
-    ({ env, jobs, kubelet, expected } = fixture);
+    ({ env, jobs, kubelet } = fixture);
     operator = await startFixtureOperator(fixture);
   });
 
@@ -86,17 +84,9 @@ describe('failure recovery (operator + real workers)', () => {
       before.status!.checkpoints!.lastCompleted!.id,
     );
 
-    const finished: StreamJob = await waitFor(
-      'the bounded job finished',
-      async () => {
-        const j = await jobs.get('wc');
-        return j.status?.phase === 'Finished' && j;
-      },
-      120_000,
-    );
+    const finished = await waitFinished(fixture!, 'wc');
     expect(finished.status!.attempt).toBe(2);
-    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out/');
-    expectExactlyOnce(out, expected);
+    await expectCorpusCountedOnce(fixture!, 'out/');
     const events = await eventsAbout(env.kubeConfig, env.namespace, 'wc');
     expect(events.some((ev) => ev.reason === 'WorkerFailed' && ev.type === 'Warning')).toBe(true);
   });
@@ -127,13 +117,8 @@ describe('failure recovery (operator + real workers)', () => {
     );
     expect(restarted.status).toMatchObject({ attemptReason: 'WorkerFailed' });
     expect(restarted.status!.restoredFrom!.kind).toBe('checkpoint');
-    await waitFor(
-      'the bounded job finished',
-      async () => (await jobs.get('wcdel')).status?.phase === 'Finished',
-      120_000,
-    );
-    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out-del/');
-    expectExactlyOnce(out, expected);
+    await waitFinished(fixture!, 'wcdel');
+    await expectCorpusCountedOnce(fixture!, 'out-del/');
   });
 
   it('replaces the attempt when the only worker pod is deleted (parallelism 1); the output is exactly once', async () => {
@@ -166,12 +151,7 @@ describe('failure recovery (operator + real workers)', () => {
     );
     expect(restarted.status).toMatchObject({ attemptReason: 'WorkerFailed', restarts: 1 });
     expect(restarted.status!.restoredFrom!.kind).toBe('checkpoint');
-    await waitFor(
-      'the bounded job finished',
-      async () => (await jobs.get('wcone')).status?.phase === 'Finished',
-      120_000,
-    );
-    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out-one/');
-    expectExactlyOnce(out, expected);
+    await waitFinished(fixture!, 'wcone');
+    await expectCorpusCountedOnce(fixture!, 'out-one/');
   });
 });

@@ -21,7 +21,8 @@ import {
 import { setupTestEnv, removeBucket, type TestEnv } from '../harness/env.ts';
 import { startMinio, type MinioServer } from '../harness/minio-server.ts';
 import { stopServer } from '../harness/process.ts';
-import { ProcessKubelet } from '../harness/process-kubelet.ts';
+import { startProcessKubelet } from '../harness/coordination-fixture.ts';
+import type { ProcessKubelet } from '../harness/process-kubelet.ts';
 import { Client as MinioClient } from 'minio';
 
 jest.setTimeout(150_000);
@@ -52,13 +53,7 @@ describe('storage outage (operator + real workers + own MinIO)', () => {
       namespace: env.namespace,
       body: { metadata: { name: SECRET }, stringData: { accessKey, secretKey } },
     });
-    kubelet = new ProcessKubelet({
-      kubeConfig: env.kubeConfig,
-      state: env.state,
-      namespace: env.namespace,
-      logDir: join(env.state.workDir, `workers-${env.namespace}`),
-    });
-    kubelet.start();
+    kubelet = startProcessKubelet(env);
     operator = await startInProcessOperator({
       kubeConfig: env.kubeConfig,
       namespace: env.namespace,

@@ -5,7 +5,6 @@
  * restores that savepoint at parallelism 3. The committed output must equal the reference count.
  */
 import { jest } from '@jest/globals';
-import type { StreamJob } from '../../api/src/streamjob.ts';
 import {
   type Jobs,
   eventsAbout,
@@ -14,14 +13,14 @@ import {
 } from '../../operator/src/testing/integration.ts';
 import {
   corpusWordcountJob,
+  expectCorpusCountedOnce,
   startFixtureOperator,
   startWordcountFixture,
   stopWordcountFixture,
+  waitFinished,
   type WordcountFixture,
 } from '../harness/coordination-fixture.ts';
 import type { TestEnv } from '../harness/env.ts';
-import { readCommittedOutput } from '../harness/local-workers.ts';
-import { expectExactlyOnce } from '../harness/wordcount-reference.ts';
 
 jest.setTimeout(150_000);
 
@@ -29,13 +28,12 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
   let env: TestEnv;
   let jobs: Jobs;
   let operator: InProcessOperator;
-  let expected: string[];
 
   let fixture: WordcountFixture | undefined;
 
   beforeAll(async () => {
     fixture = await startWordcountFixture('coordination-upg', 13);
-    ({ env, jobs, expected } = fixture);
+    ({ env, jobs } = fixture);
     operator = await startFixtureOperator(fixture);
   });
 
@@ -79,17 +77,9 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
       60_000,
     );
 
-    const finished: StreamJob = await waitFor(
-      'the bounded job finished at parallelism 3',
-      async () => {
-        const j = await jobs.get('wc');
-        return j.status?.phase === 'Finished' && j;
-      },
-      120_000,
-    );
+    const finished = await waitFinished(fixture!, 'wc');
     expect(finished.status).toMatchObject({ attempt: 2, workers: { total: 3 } });
-    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out/');
-    expectExactlyOnce(out, expected);
+    await expectCorpusCountedOnce(fixture!, 'out/');
     const events = await eventsAbout(env.kubeConfig, env.namespace, 'wc');
     expect(events.some((ev) => ev.reason === 'UpgradeStarted')).toBe(true);
     expect(events.some((ev) => ev.reason === 'SavepointCompleted')).toBe(true);
@@ -132,13 +122,8 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
     );
     expect(resumed.status).toMatchObject({ attempt: 2, attemptReason: 'Resumed' });
     expect(resumed.status!.restoredFrom).toEqual({ kind: 'savepoint', id: sp.id, path: sp.path });
-    await waitFor(
-      'the resumed job finished',
-      async () => (await jobs.get('wc2')).status?.phase === 'Finished',
-      120_000,
-    );
-    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out2/');
-    expectExactlyOnce(out, expected);
+    await waitFinished(fixture!, 'wc2');
+    await expectCorpusCountedOnce(fixture!, 'out2/');
   });
 
   it('rolls a new version that does not become Running back to the last stable spec from its savepoint', async () => {
@@ -201,20 +186,12 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
     // .spec is left as the user wrote it; status says it is not what runs.
     expect(rolledBack.spec.job.entry).toBe('no-such-job');
 
-    const done: StreamJob = await waitFor(
-      'the rolled-back job finished',
-      async () => {
-        const j = await jobs.get('wc3');
-        return j.status?.phase === 'Finished' && j;
-      },
-      120_000,
-    );
+    const done = await waitFinished(fixture!, 'wc3');
     expect(done.status!.conditions!.find((c) => c.type === 'Degraded')).toMatchObject({
       status: 'True',
       reason: 'UpgradeRolledBack',
     });
-    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out3/');
-    expectExactlyOnce(out, expected);
+    await expectCorpusCountedOnce(fixture!, 'out3/');
     const events = await eventsAbout(env.kubeConfig, env.namespace, 'wc3');
     expect(events.find((ev) => ev.reason === 'UpgradeRolledBack')).toMatchObject({ type: 'Warning' });
 
@@ -263,14 +240,7 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
     expect(stopping.status!.attempt).toBe(1);
     await jobs.mergePatch('wc4', { spec: { parallelism: 2 } });
 
-    const finished: StreamJob = await waitFor(
-      'the job finished on the reverted spec',
-      async () => {
-        const j = await jobs.get('wc4');
-        return j.status?.phase === 'Finished' && j;
-      },
-      120_000,
-    );
+    const finished = await waitFinished(fixture!, 'wc4');
     // Attempt 2 runs the spec of attempt 1 again, restored from the savepoint.
     expect(finished.status).toMatchObject({
       attempt: 2,
@@ -279,8 +249,7 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
       restoredFrom: { kind: 'savepoint', id: finished.status!.savepoints!.last!.id },
     });
     expect(finished.status!.upgrade).toBeUndefined();
-    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out4/');
-    expectExactlyOnce(out, expected);
+    await expectCorpusCountedOnce(fixture!, 'out4/');
   });
 
   it('a spec changed and at once changed back: the job goes on with it, exactly once', async () => {
@@ -299,17 +268,9 @@ describe('upgrade through a savepoint (operator + real workers)', () => {
     // held the attempt (the upgrade is cancelled, or restarts from its savepoint if under way).
     await jobs.mergePatch('wc5', { spec: { parallelism: 3 } });
     await jobs.mergePatch('wc5', { spec: { parallelism: 2 } });
-    const finished: StreamJob = await waitFor(
-      'the job finished',
-      async () => {
-        const j = await jobs.get('wc5');
-        return j.status?.phase === 'Finished' && j;
-      },
-      120_000,
-    );
+    const finished = await waitFinished(fixture!, 'wc5');
     expect(finished.status).toMatchObject({ workers: { total: 2 } });
     expect(finished.status!.upgrade).toBeUndefined();
-    const out = await readCommittedOutput<{ word: string; count: number }>(env.minio, env.bucket, 'out5/');
-    expectExactlyOnce(out, expected);
+    await expectCorpusCountedOnce(fixture!, 'out5/');
   });
 });

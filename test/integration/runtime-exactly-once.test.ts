@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jobPrefix } from '../../api/src/layout.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import { expectFinishedAt } from '../harness/local-job-expect.ts';
 import {
   LocalCoordinator,
   LocalJob,
@@ -145,15 +146,7 @@ describe('runtime: exactly-once wordcount over S3', () => {
 
       const chk = await coord.checkpoint(job);
       expect(chk.metadata.workers.map((a) => a.subtask)).toEqual([0, 1, 2]);
-      // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
-      for (const w of job.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
-      expect(
-        job.workers.map(
-          (w) =>
-            job.logLines(w.index).find((l) => l.msg === 'finished: all input processed and committed')
-              ?.checkpointId,
-        ),
-      ).toEqual(job.workers.map(() => chk.id));
+      await expectFinishedAt(job, chk.id);
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wc3-out/');
       expectExactlyOnce(out, reference);
       // Output came from all three workers (key groups spread over them).
@@ -218,15 +211,7 @@ describe('runtime: exactly-once wordcount over S3', () => {
       expect(restored.reduce((n, s) => n + (s?.restoredEntries ?? 0), 0)).toBeGreaterThan(0);
       await job2.waitSourcesExhausted();
       const final = await coord.checkpoint(job2);
-      // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
-      for (const w of job2.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
-      expect(
-        job2.workers.map(
-          (w) =>
-            job2.logLines(w.index).find((l) => l.msg === 'finished: all input processed and committed')
-              ?.checkpointId,
-        ),
-      ).toEqual(job2.workers.map(() => final.id));
+      await expectFinishedAt(job2, final.id);
 
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wckill-out/');
       expectExactlyOnce(out, reference);
@@ -264,15 +249,7 @@ describe('runtime: exactly-once wordcount over S3', () => {
       expect(running.every((s) => (s?.restoredEntries ?? 0) > 0)).toBe(true);
       await job2.waitSourcesExhausted();
       const final = await coord.checkpoint(job2);
-      // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
-      for (const w of job2.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
-      expect(
-        job2.workers.map(
-          (w) =>
-            job2.logLines(w.index).find((l) => l.msg === 'finished: all input processed and committed')
-              ?.checkpointId,
-        ),
-      ).toEqual(job2.workers.map(() => final.id));
+      await expectFinishedAt(job2, final.id);
       const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wcscale-out/');
       expectExactlyOnce(out, reference);
     },

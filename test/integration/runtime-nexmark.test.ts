@@ -12,6 +12,7 @@ import { jobPrefix } from '../../api/src/layout.ts';
 import { nexmarkConfig, nexmarkEvent } from '../../runtime-image/src/nexmark/generator.ts';
 import type { Bid } from '../../runtime-image/src/nexmark/model.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import { expectFinishedAt } from '../harness/local-job-expect.ts';
 import {
   LocalCoordinator,
   LocalJob,
@@ -143,15 +144,7 @@ describe('runtime: nexmark queries', () => {
         (s) => s.reduce((n, x) => n + (x?.recordsWritten ?? 0), 0) === expected.length,
       );
       const chk = await new LocalCoordinator(env.minio, env.bucket, o.storagePrefix).checkpoint(job);
-      // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
-      for (const w of job.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
-      expect(
-        job.workers.map(
-          (w) =>
-            job.logLines(w.index).find((l) => l.msg === 'finished: all input processed and committed')
-              ?.checkpointId,
-        ),
-      ).toEqual(job.workers.map(() => chk.id));
+      await expectFinishedAt(job, chk.id);
       const out = await readCommittedOutput<object>(env.minio, env.bucket, 'q7/');
       expect(expected.length).toBe(4);
       expect(canonical(out)).toEqual(expected);
@@ -184,15 +177,7 @@ describe('runtime: nexmark queries', () => {
         (s) => partial.length + s.reduce((n, x) => n + (x?.recordsWritten ?? 0), 0) === expected.length,
       );
       const chk = await coord.checkpoint(job2);
-      // Bounded input: the first checkpoint after the end is final; once committed, every worker ends.
-      for (const w of job2.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
-      expect(
-        job2.workers.map(
-          (w) =>
-            job2.logLines(w.index).find((l) => l.msg === 'finished: all input processed and committed')
-              ?.checkpointId,
-        ),
-      ).toEqual(job2.workers.map(() => chk.id));
+      await expectFinishedAt(job2, chk.id);
       const out = await readCommittedOutput<object>(env.minio, env.bucket, 'q5/');
       expect(canonical(out)).toEqual(expected);
     },
