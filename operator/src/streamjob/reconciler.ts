@@ -425,19 +425,17 @@ export class StreamJobReconciler implements Reconciler {
     let workers = observe(await this.#listPods(job));
     // A suspend in upgradeMode=savepoint keeps the workers until their stop-with-savepoint.
     const plan = planPods(workers, (suspended && !suspendHeld(job)) || attempt === 0);
-    // A savepoint-mode upgrade holds the running attempt: no pods are created for it meanwhile
-    // (its workers may be exiting after the stop-with-savepoint).
-    if (upgradeHolding(job)) plan.create = [];
-    // A pod missing from an attempt that has run was deleted: failure recovery replaces the
-    // attempt (checkpoint/failure-recovery.ts attemptHasRun); recreating it would repeat output.
-    if (
-      this.#o.coordinator &&
+    // No pods are created for the attempt while a savepoint-mode upgrade holds it (its workers
+    // may be exiting after the stop-with-savepoint), nor once it has run: a pod missing then was
+    // deleted, and failure recovery replaces the whole attempt (checkpoint/failure-recovery.ts
+    // attemptHasRun); recreating it would repeat committed output.
+    const hasRun =
+      this.#o.coordinator !== undefined &&
       attemptHasRun(
         job.status,
         workers.current.map((w) => w.state),
-      )
-    )
-      plan.create = [];
+      );
+    if (upgradeHolding(job) || hasRun) plan.create = [];
 
     const deleted: string[] = [];
     await mapLimit(plan.delete, POD_WRITE_CONCURRENCY, async ({ name: pod, reason }) => {
