@@ -82,7 +82,8 @@ generate: install ## Regenerate api/src/streamjob.ts from the CRD and refresh th
 	$(MAKE) chart-sync
 
 .PHONY: verify-generate
-verify-generate: install ## Fail when generated files drift from their sources
+verify-generate: install ## Fail when generated files drift from their sources, or a lockfile entry is incomplete
+	node hack/lockfile/lockfile-check.ts
 	node operator/src/codegen/generate-api-types.ts --check
 	diff -r crds charts/sluice/files/crds
 	diff operator/config/rbac/role.yaml charts/sluice/files/rbac/role.yaml

@@ -23,6 +23,7 @@ export default {
         '<rootDir>/operator/src/**/*.test.ts',
         '<rootDir>/runtime-image/src/**/*.test.ts',
         '<rootDir>/bench/**/*.test.ts',
+        '<rootDir>/hack/**/*.test.ts',
       ],
     },
     {
