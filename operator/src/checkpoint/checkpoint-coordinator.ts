@@ -19,31 +19,23 @@
  * written again, a commit annotation behind status is raised again, and a `_metadata` that
  * already exists (412) is read back instead of rewritten.
  */
-import { ProblemError } from '../streamjob/problem.ts';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { Client as MinioClient } from 'minio';
 import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
 import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
 import { ANN_CHECKPOINT_COMMITTED, ANN_CHECKPOINT_REQUEST } from '../../../api/src/protocol.ts';
-import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import { isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';
-import { LABEL_ATTEMPT, selectorString, workerPodName, workerSelector } from '../streamjob/names.ts';
+import { LABEL_ATTEMPT, selectorString, workerSelector } from '../streamjob/names.ts';
 import { NONCE_PATTERN, pendingRequests } from '../streamjob/requests.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
-import { DEGRADED, PROGRESSING, rfc3339, setCondition } from '../streamjob/conditions.ts';
+import type { Problem } from '../streamjob/status.ts';
 import { observeWorker } from '../streamjob/workers.ts';
-import {
-  attemptHasRun,
-  decideRecovery,
-  restoreCandidates,
-  WORKER_FAILED,
-  workerHealth,
-  type WorkerHealth,
-} from './failure-recovery.ts';
+import { Recovery, storedCheckpoints } from './recovery.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
 import { checkpointsToDelete, type StoredCheckpoint } from './retention.ts';
 import {
@@ -93,10 +85,14 @@ export interface CoordinatorStepInput {
   stopWithSavepoint?: boolean;
 }
 
-/** The job as last written, and when to look again (ms; undefined: on the next event). */
+/**
+ * The job as last written, when to look again (ms; undefined: on the next event), and a problem
+ * that keeps the job Failed (recovery.ts) for the core to show as Degraded.
+ */
 export interface CoordinatorStepResult {
   job: StreamJob;
   requeueAfterMs?: number;
+  problem?: Problem;
 }
 
 /** A `minio` client for `endpoint` (http(s)://host:port). */
@@ -115,9 +111,11 @@ function s3Client(endpoint: string, creds: StorageCredentials): MinioClient {
 /** See the module comment. */
 export class CheckpointCoordinator {
   readonly #o: CheckpointCoordinatorOptions;
+  readonly #recovery: Recovery;
 
   constructor(options: CheckpointCoordinatorOptions) {
     this.#o = options;
+    this.#recovery = new Recovery({ ...options, s3: (job, storage) => this.#s3(job, storage) });
   }
 
   /** Lists the pods of the job's current attempt that are not being deleted, in subtask order. */
@@ -190,7 +188,9 @@ export class CheckpointCoordinator {
 
     // No failure restarts while a suspend's stop-with-savepoint runs: the job is stopping anyway.
     const recovered =
-      job.spec.state === 'suspended' ? undefined : await this.#recover(job, storage, pods, subject, ctx);
+      job.spec.state === 'suspended'
+        ? undefined
+        : await this.#recovery.recoverWorkers(job, storage, pods, subject, ctx);
     if (recovered) return recovered;
 
     const states = pods.map((pod) => observeWorker(pod).state);
@@ -371,176 +371,6 @@ export class CheckpointCoordinator {
     }
   }
 
-  /**
-   * Failure recovery: when a worker of the current attempt failed (exited non-zero, or not
-   * ready past spec.restartPolicy.notReadyTimeoutSeconds), start the next attempt restored from
-   * the newest snapshot whose `_metadata` reads back valid, after the restart backoff and within
-   * the budget. Returns undefined when there is nothing to recover.
-   */
-  async #recover(
-    job: StreamJob,
-    storage: EffectiveStorage,
-    pods: V1Pod[],
-    subject: EventSubject,
-    ctx: ReconcileContext,
-  ): Promise<CoordinatorStepResult | undefined> {
-    const now = this.#o.clock.now();
-    const policy = job.spec.restartPolicy;
-    const workers: WorkerHealth[] = pods.map((pod) => workerHealth(pod, now, policy));
-    // Workers missing from an attempt that has run count as failed (failure-recovery.ts attemptHasRun).
-    const p = attemptParallelism(job);
-    if (
-      attemptHasRun(
-        job.status,
-        pods.map((pod) => observeWorker(pod).state),
-      )
-    ) {
-      const present = new Set(pods.map((pod) => observeWorker(pod).index));
-      for (let i = 0; i < p; i++) {
-        if (!present.has(i))
-          workers.push({
-            name: workerPodName(job.metadata!.name!, job.status?.attempt ?? 0, i),
-            failed: true,
-            detail: 'pod deleted',
-          });
-      }
-    }
-    const restarts = job.status?.restarts ?? 0;
-    const started = job.status?.attemptStartedAt;
-    const d = decideRecovery({
-      now,
-      policy,
-      restarts,
-      workers,
-      ...(started ? { attemptStartedAt: Date.parse(started) } : {}),
-    });
-    if (d.action === 'none') return undefined;
-    if (d.action === 'wait') {
-      ctx.log.info({}, d.message);
-      return { job, requeueAfterMs: d.requeueAfterMs };
-    }
-    if (d.action === 'giveUp') {
-      if (job.status?.phase !== 'Failed') {
-        this.#o.events.record(subject, {
-          type: 'Warning',
-          reason: 'RestartBudgetExhausted',
-          action: 'GiveUp',
-          note: d.message,
-        });
-        // Degraded in the same write (the core's status step keeps both while the workers are failed).
-        const conditions = setCondition(
-          job.status?.conditions,
-          { type: DEGRADED, status: 'True', reason: 'WorkerFailed', message: d.message },
-          now,
-        );
-        job = await this.#o.jobs.writeStatus(job, { ...(job.status ?? {}), phase: 'Failed', conditions });
-      }
-      return { job };
-    }
-
-    const restoredFrom = await this.#verifiedRestoreSource(job, storage, subject);
-    const attempt = (job.status?.attempt ?? 0) + 1;
-    let status = job.status ?? {};
-    const inProgress = status.checkpoints?.inProgress;
-    if (inProgress) {
-      status = abortedStatus(
-        status,
-        inProgress,
-        'WorkerFailed',
-        `${inProgress.kind ?? 'checkpoint'} ${inProgress.id} abandoned: ${d.message}`,
-        now,
-      );
-    }
-    const from = restoredFrom
-      ? `restoring ${restoredFrom.kind ?? 'snapshot'} ${restoredFrom.path}`
-      : 'without state (no completed snapshot yet)';
-    const message = `${d.message}: starting attempt ${attempt}, ${from}`;
-    status = {
-      ...status,
-      attempt,
-      attemptStartedAt: rfc3339(now),
-      attemptReason: WORKER_FAILED,
-      restoredFrom,
-      restarts: restarts + 1,
-      phase: 'Restarting',
-      conditions: setCondition(
-        status.conditions,
-        { type: PROGRESSING, status: 'True', reason: 'AttemptStarted', message },
-        now,
-      ),
-    };
-    // Intent first: the core deletes the old attempt's pods and creates the new ones from it.
-    job = await this.#o.jobs.writeStatus(job, status);
-    this.#o.events.record(subject, {
-      type: 'Warning',
-      reason: 'WorkerFailed',
-      action: 'RestartAttempt',
-      note: message,
-    });
-    ctx.log.warn({ attempt, restoredFrom: restoredFrom?.path }, message);
-    return { job, requeueAfterMs: 100 };
-  }
-
-  /**
-   * The newest restore candidate (failure-recovery.ts restoreCandidates) whose `_metadata` reads
-   * back valid; a Warning Event names each one skipped. Undefined when the job has no snapshot.
-   * @throws ProblemError NoRestorableSnapshot (shown as Degraded) when snapshots exist but none is
-   *   readable: restarting without state would lose data
-   */
-  async #verifiedRestoreSource(
-    job: StreamJob,
-    storage: EffectiveStorage,
-    subject: EventSubject,
-  ): Promise<RestoredFrom | undefined> {
-    const s3 = await this.#s3(job, storage);
-    const stored = await this.#storedCheckpoints(storage, s3);
-    const completed = [...stored]
-      .filter(([, e]) => e.complete)
-      .map(([id]) => ({ id, path: checkpointDir(storage.jobPrefix, id) }));
-    const candidates = restoreCandidates(job.status ?? {}, completed);
-    const problems: string[] = [];
-    for (const c of candidates) {
-      try {
-        await readMetadata(s3, storage.bucket, c.path);
-        if (problems.length > 0) {
-          this.#o.events.record(subject, {
-            type: 'Warning',
-            reason: 'RestoreFallback',
-            action: 'ChooseRestoreSource',
-            note: `restoring ${c.kind ?? 'snapshot'} ${c.path} instead: ${problems.join('; ')}`,
-          });
-        }
-        return c;
-      } catch (err) {
-        problems.push((err as Error).message);
-      }
-    }
-    if (candidates.length === 0) return undefined;
-    throw new ProblemError(
-      'NoRestorableSnapshot',
-      `no readable snapshot to restore StreamJob ${job.metadata!.namespace}/${job.metadata!.name} from: ${problems.join('; ')}; restore one into storage or set spec.initialSavepoint and request a restart`,
-    );
-  }
-
-  /** Checkpoint directories in storage: id → object names and whether `_metadata` is present. */
-  async #storedCheckpoints(
-    storage: EffectiveStorage,
-    s3: MinioClient,
-  ): Promise<Map<number, { names: string[]; complete: boolean }>> {
-    const root = `${storage.jobPrefix}/checkpoints/`;
-    const byId = new Map<number, { names: string[]; complete: boolean }>();
-    for await (const obj of s3.listObjectsV2(storage.bucket, root, true)) {
-      const m = /^chk-(\d+)\/(.*)$/.exec((obj.name ?? '').slice(root.length));
-      if (!m) continue;
-      const id = Number(m[1]);
-      const entry = byId.get(id) ?? { names: [], complete: false };
-      entry.names.push(obj.name!);
-      if (m[2] === '_metadata') entry.complete = true;
-      byId.set(id, entry);
-    }
-    return byId;
-  }
-
   /** Deletes checkpoint directories per retention.ts; savepoints are never touched. */
   async #retention(
     job: StreamJob,
@@ -548,7 +378,7 @@ export class CheckpointCoordinator {
     s3: MinioClient,
     ctx: ReconcileContext,
   ): Promise<void> {
-    const byId = await this.#storedCheckpoints(storage, s3);
+    const byId = await storedCheckpoints(storage, s3);
     const stored: StoredCheckpoint[] = [...byId].map(([id, e]) => ({ id, complete: e.complete }));
     const ids = checkpointsToDelete(stored, {
       retained: job.spec.checkpoint.retained,

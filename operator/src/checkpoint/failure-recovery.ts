@@ -9,6 +9,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { RestartPolicySpec, RestoredFrom, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import { restartBudgetExhausted, restartDelayMs } from './restart-backoff.ts';
+import { notRestartableFailure } from './worker-errors.ts';
 
 /** status.attemptReason of an attempt started because a worker failed. */
 export const WORKER_FAILED = 'WorkerFailed';
@@ -22,6 +23,8 @@ export interface WorkerHealth {
   failedAt?: number;
   /** For messages: exit code, reason. */
   detail?: string;
+  /** The container's termination message (`<Error class>: <message>` from the runtime). */
+  terminationMessage?: string;
 }
 
 /**
@@ -57,6 +60,7 @@ export function workerHealth(pod: V1Pod, now: number, policy: RestartPolicySpec)
       failed: true,
       failedAt: term?.finishedAt ? new Date(term.finishedAt).getTime() : undefined,
       detail: w.message,
+      ...(term?.message ? { terminationMessage: term.message } : {}),
     };
   }
   const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
@@ -83,11 +87,14 @@ export type RecoveryDecision =
   | { action: 'none' }
   | { action: 'wait'; requeueAfterMs: number; message: string }
   | { action: 'restart'; message: string }
-  | { action: 'giveUp'; message: string };
+  | { action: 'giveUp'; message: string }
+  | { action: 'fail'; reason: string; message: string };
 
 /**
  * Decides about the current attempt's workers.
  * - No failed worker: none.
+ * - A worker failed with an error a restart cannot fix (worker-errors.ts): fail at once (phase
+ *   Failed with the reason), whatever the budget.
  * - Restart budget spent (status.restarts ≥ maxRestarts): giveUp (phase Failed).
  * - Before the backoff delay since the (latest) failure has passed: wait. A deleted worker has no
  *   failure time; when no failed worker has one, the delay counts from `attemptStartedAt` (ms),
@@ -103,6 +110,8 @@ export function decideRecovery(o: {
 }): RecoveryDecision {
   const failed = o.workers.filter((w) => w.failed);
   if (failed.length === 0) return { action: 'none' };
+  const fatal = notRestartableFailure(failed);
+  if (fatal) return { action: 'fail', ...fatal };
   const what = failed.map((w) => `${w.name}${w.detail ? ` (${w.detail})` : ''}`).join(', ');
   if (restartBudgetExhausted(o.policy, o.restarts)) {
     return {

@@ -172,6 +172,9 @@ export class StreamJobReconciler implements Reconciler {
     let blockedBy: string | undefined;
     let problem: Problem | undefined;
     let coordinatorRequeueMs: number | undefined;
+    // Shown as Degraded but not retried: the job is Failed until its spec changes or a restart
+    // is requested (checkpoint/recovery.ts), and either of those triggers a reconcile.
+    let failedFor: Problem | undefined;
     try {
       if (job.spec.state !== 'suspended' && (job.status?.attempt ?? 0) > 0)
         await this.#ensureChildren(job, storage);
@@ -181,12 +184,13 @@ export class StreamJobReconciler implements Reconciler {
         const step = await this.#o.coordinator.step({ job, storage, subject, ctx });
         job = step.job;
         coordinatorRequeueMs = step.requeueAfterMs;
+        failedFor = step.problem;
       }
     } catch (err) {
       problem = problemOf(err);
       if (!problem) throw err;
     }
-    await this.#finish(original, job, subject, { workers, blockedBy, problem }, ctx);
+    await this.#finish(original, job, subject, { workers, blockedBy, problem: problem ?? failedFor }, ctx);
     if (problem) throw new ProblemError(problem.reason, problem.message);
     if (blockedBy) return requeueAfter(WAIT_FOR_TERMINATION_MS);
     const after = [coordinatorRequeueMs, intent.requeueAfterMs].filter((ms) => ms !== undefined);
