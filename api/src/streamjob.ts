@@ -198,6 +198,27 @@ export interface RestartPolicySpec {
    * Default: `300`. Range: 5..3600.
    */
   notReadyTimeoutSeconds: number;
+  /**
+   * Restart the job from its last completed snapshot when no checkpoint or savepoint completed for this long while it runs (counted from the later of the last completion and the attempt becoming Ready). Must exceed spec.checkpoint.intervalSeconds. Unset: no checkpoint progress check.
+   * Range: 10..604800.
+   */
+  checkpointProgressTimeoutSeconds?: number;
+  /** Failure rate limit: a failure after maxRestarts restarts within the preceding windowSeconds marks the job Failed (reason RestartRateExceeded) instead of restarting it. Unset: only maxRestarts limits restarts. */
+  restartRateLimit?: SpecRestartPolicyRestartRateLimit;
+}
+
+/** Failure rate limit: a failure after maxRestarts restarts within the preceding windowSeconds marks the job Failed (reason RestartRateExceeded) instead of restarting it. Unset: only maxRestarts limits restarts. */
+export interface SpecRestartPolicyRestartRateLimit {
+  /**
+   * Restarts allowed within the window.
+   * Range: 1..100.
+   */
+  maxRestarts: number;
+  /**
+   * Length of the sliding window.
+   * Range: 1..86400.
+   */
+  windowSeconds: number;
 }
 
 /** Object storage for checkpoints and savepoints. Each field unset here comes from the operator's configuration. */
@@ -376,6 +397,11 @@ export interface StreamJobStatus {
    * Range: 0..∞.
    */
   restarts?: number;
+  /**
+   * When the most recent failure restarts happened, oldest first (as many as spec.restartPolicy.restartRateLimit.maxRestarts needs).
+   * At most 100 items.
+   */
+  recentRestarts?: string[];
   /** Worker pods of the current attempt. */
   workers?: WorkersStatus;
   /** Checkpoint bookkeeping of the checkpoint coordinator. */

@@ -187,22 +187,22 @@ describe('failure recovery edge cases (operator + real workers)', () => {
     };
     await jobs.create(manifest);
     const failed = await waitFor(
-      'phase Failed and Degraded=True',
+      'phase Failed and Degraded=True RestartBudgetExhausted',
       async () => {
         const j = await jobs.get('wcbad');
         const degraded = j.status?.conditions?.find((c) => c.type === 'Degraded');
-        return j.status?.phase === 'Failed' && degraded?.status === 'True' && j;
+        return j.status?.phase === 'Failed' && degraded?.reason === 'RestartBudgetExhausted' && j;
       },
       90_000,
     );
     expect(failed.status).toMatchObject({ attempt: 2, restarts: 1 });
     expect(failed.status!.conditions!.find((c) => c.type === 'Degraded')).toMatchObject({
       status: 'True',
-      reason: 'WorkerFailed',
+      reason: 'RestartBudgetExhausted',
     });
     const events = await waitFor('a RestartBudgetExhausted Event', async () => {
       const all = await eventsAbout(env.kubeConfig, env.namespace, 'wcbad');
-      return all.find((e) => e.reason === 'RestartBudgetExhausted');
+      return all.find((e) => e.reason === 'RestartBudgetExhausted' && e.type === 'Warning');
     });
     expect(events.note).toMatch(/restart budget of 1 is spent/);
   });

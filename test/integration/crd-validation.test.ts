@@ -124,6 +124,30 @@ describe('StreamJob CRD on the API server', () => {
       /spec\.restartPolicy\.backoffSeconds: Invalid value: "object": spec\.restartPolicy\.backoffSeconds must not exceed spec\.restartPolicy\.maxBackoffSeconds/,
     ],
     [
+      'progress-window-within-interval',
+      { ...valid(), restartPolicy: { checkpointProgressTimeoutSeconds: 60 } },
+      /spec\.restartPolicy\.checkpointProgressTimeoutSeconds: Invalid value: "object": spec\.restartPolicy\.checkpointProgressTimeoutSeconds must be greater than spec\.checkpoint\.intervalSeconds/,
+    ],
+    [
+      'progress-window-too-short',
+      {
+        ...valid(),
+        checkpoint: { intervalSeconds: 1 },
+        restartPolicy: { checkpointProgressTimeoutSeconds: 5 },
+      },
+      /spec\.restartPolicy\.checkpointProgressTimeoutSeconds: Invalid value: 5: spec\.restartPolicy\.checkpointProgressTimeoutSeconds in body should be greater than or equal to 10/,
+    ],
+    [
+      'rate-limit-without-window',
+      { ...valid(), restartPolicy: { restartRateLimit: { maxRestarts: 3 } } },
+      /spec\.restartPolicy\.restartRateLimit\.windowSeconds: Required value/,
+    ],
+    [
+      'rate-limit-zero-restarts',
+      { ...valid(), restartPolicy: { restartRateLimit: { maxRestarts: 0, windowSeconds: 60 } } },
+      /spec\.restartPolicy\.restartRateLimit\.maxRestarts: Invalid value: 0: spec\.restartPolicy\.restartRateLimit\.maxRestarts in body should be greater than or equal to 1/,
+    ],
+    [
       'endpoint-without-credentials',
       { ...valid(), storage: { endpoint: 'https://s3.example.com' } },
       /spec\.storage\.credentialsSecret: Invalid value: "object": spec\.storage\.credentialsSecret is required when spec\.storage\.endpoint is set/,

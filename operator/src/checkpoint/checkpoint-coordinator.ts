@@ -163,8 +163,25 @@ export class CheckpointCoordinator {
     return s3Client(storage.endpoint, await this.#o.credentials(job, storage));
   }
 
-  /** One coordinator step; see the module comment. */
+  /**
+   * One coordinator step; see the module comment. The checkpoint progress check
+   * (checkpoint-progress.ts) comes first: a job restarted for lack of progress needs nothing
+   * else in this reconcile.
+   */
   async step(input: CoordinatorStepInput): Promise<CoordinatorStepResult> {
+    const { job, storage, subject, ctx } = input;
+    const progress = await this.#recovery.checkProgress(job, storage, subject, ctx);
+    if (progress.restarted) return progress;
+    const r = await this.#step({ ...input, job: progress.job });
+    const after = [r.requeueAfterMs, progress.requeueAfterMs].filter((ms) => ms !== undefined);
+    return {
+      ...r,
+      ...(after.length > 0 ? { requeueAfterMs: Math.min(...after) } : {}),
+      ...(r.problem || progress.problem ? { problem: r.problem ?? progress.problem } : {}),
+    };
+  }
+
+  async #step(input: CoordinatorStepInput): Promise<CoordinatorStepResult> {
     let { job } = input;
     const { storage, subject, ctx } = input;
     const attempt = job.status?.attempt ?? 0;

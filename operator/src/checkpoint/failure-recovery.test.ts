@@ -49,9 +49,35 @@ describe('decideRecovery', () => {
     expect(decideRecovery({ now: T0, policy, restarts: 0, workers: [transient] }).action).toBe('wait');
   });
 
+  it('gives up when the rate limit allows no restart within the window before the failure', () => {
+    const limited = { ...policy, maxRestarts: 10, restartRateLimit: { maxRestarts: 2, windowSeconds: 60 } };
+    const recentRestarts = ['2026-11-23T09:59:10Z', '2026-11-23T09:59:40Z'];
+    const r = decideRecovery({
+      now: T0 + 60_000,
+      policy: limited,
+      restarts: 2,
+      recentRestarts,
+      workers: [bad],
+    });
+    expect(r).toMatchObject({ action: 'giveUp', reason: 'RestartRateExceeded' });
+    expect((r as { message: string }).message).toMatch(
+      /^worker\(s\) wc-1-1 \(exit code 137\) failed after 2 restarts within 60s/,
+    );
+    const older = ['2026-11-23T09:58:00Z', '2026-11-23T09:59:40Z'];
+    expect(
+      decideRecovery({
+        now: T0 + 60_000,
+        policy: limited,
+        restarts: 2,
+        recentRestarts: older,
+        workers: [bad],
+      }).action,
+    ).toBe('restart');
+  });
+
   it('gives up once the budget is spent, saying what to do', () => {
     const r = decideRecovery({ now: T0 + 60_000, policy, restarts: 3, workers: [bad] });
-    expect(r.action).toBe('giveUp');
+    expect(r).toMatchObject({ action: 'giveUp', reason: 'RestartBudgetExhausted' });
     expect((r as { message: string }).message).toMatch(/restart budget of 3 is spent.*sluice.dev\/restart/);
   });
 });

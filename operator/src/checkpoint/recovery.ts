@@ -14,7 +14,7 @@ import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';
-import { DEGRADED, PROGRESSING, rfc3339, setCondition } from '../streamjob/conditions.ts';
+import { PROGRESSING, rfc3339, setCondition } from '../streamjob/conditions.ts';
 import { workerPodName } from '../streamjob/names.ts';
 import { ProblemError } from '../streamjob/problem.ts';
 import type { Problem } from '../streamjob/status.ts';
@@ -29,6 +29,8 @@ import {
   workerHealth,
   type WorkerHealth,
 } from './failure-recovery.ts';
+import { CHECKPOINT_PROGRESS_TIMEOUT, judgeCheckpointProgress } from './checkpoint-progress.ts';
+import { recordRestart, restartRefusal } from './restart-rate.ts';
 import { abortedStatus } from './snapshot-status.ts';
 import { attemptParallelism } from './upgrade.ts';
 
@@ -118,6 +120,7 @@ export class Recovery {
       now,
       policy,
       restarts,
+      recentRestarts: job.status?.recentRestarts,
       workers,
       ...(started ? { attemptStartedAt: Date.parse(started) } : {}),
     });
@@ -126,32 +129,15 @@ export class Recovery {
       ctx.log.info({}, d.message);
       return { job, requeueAfterMs: d.requeueAfterMs };
     }
-    if (d.action === 'fail') {
+    if (d.action === 'fail' || d.action === 'giveUp') {
       // The core keeps phase Failed while the failed workers are there and shows the problem as
-      // Degraded (with its Warning Event); a spec change or a restart request starts a new attempt.
+      // Degraded, with a Warning Event of its reason; a spec change or a restart request starts a
+      // new attempt. The verdict does not change while those workers are there (restart-rate.ts).
       if (job.status?.phase !== 'Failed') {
         job = await this.#o.jobs.writeStatus(job, { ...(job.status ?? {}), phase: 'Failed' });
         ctx.log.warn({ reason: d.reason }, d.message);
       }
       return { job, problem: { reason: d.reason, message: d.message } };
-    }
-    if (d.action === 'giveUp') {
-      if (job.status?.phase !== 'Failed') {
-        this.#o.events.record(subject, {
-          type: 'Warning',
-          reason: 'RestartBudgetExhausted',
-          action: 'GiveUp',
-          note: d.message,
-        });
-        // Degraded in the same write (the core's status step keeps both while the workers are failed).
-        const conditions = setCondition(
-          job.status?.conditions,
-          { type: DEGRADED, status: 'True', reason: WORKER_FAILED, message: d.message },
-          now,
-        );
-        job = await this.#o.jobs.writeStatus(job, { ...(job.status ?? {}), phase: 'Failed', conditions });
-      }
-      return { job };
     }
     return this.restart(job, storage, subject, ctx, {
       attemptReason: WORKER_FAILED,
@@ -161,8 +147,44 @@ export class Recovery {
   }
 
   /**
+   * Checkpoint progress (checkpoint-progress.ts): restarts a running job whose last completed
+   * snapshot is older than spec.restartPolicy.checkpointProgressTimeoutSeconds, within the
+   * restart budget and rate (restart-rate.ts). When they do not allow it, the job runs on and
+   * `problem` says why it was not restarted. `requeueAfterMs`: when the window ends.
+   */
+  async checkProgress(
+    job: StreamJob,
+    storage: EffectiveStorage,
+    subject: EventSubject,
+    ctx: ReconcileContext,
+  ): Promise<RecoveryResult & { restarted: boolean }> {
+    const v = judgeCheckpointProgress(job, this.#o.clock.now());
+    if (v.action === 'none') return { job, restarted: false };
+    if (v.action === 'wait') return { job, requeueAfterMs: v.requeueAfterMs, restarted: false };
+    const policy = job.spec.restartPolicy;
+    const refusal = restartRefusal(
+      policy,
+      job.status?.restarts ?? 0,
+      job.status?.recentRestarts,
+      v.stalledAt,
+      v.message,
+    );
+    if (refusal) {
+      const message = `${refusal.message}; the job is not restarted and runs on without checkpoint progress`;
+      return { job, problem: { reason: refusal.reason, message }, restarted: false };
+    }
+    const r = await this.restart(job, storage, subject, ctx, {
+      attemptReason: CHECKPOINT_PROGRESS_TIMEOUT,
+      eventReason: CHECKPOINT_PROGRESS_TIMEOUT,
+      message: `${v.message}; restart ${(job.status?.restarts ?? 0) + 1} of at most ${policy.maxRestarts}`,
+    });
+    return { ...r, restarted: true };
+  }
+
+  /**
    * Starts the next attempt restored from the newest readable snapshot: `attempt`+1,
-   * `restarts`+1, phase Restarting, a snapshot in progress aborted; Warning Event `eventReason`.
+   * `restarts`+1 (its time in `recentRestarts`), phase Restarting, a snapshot in progress
+   * aborted; Warning Event `eventReason`.
    * @throws ProblemError NoRestorableSnapshot (see {@link verifiedRestoreSource})
    */
   async restart(
@@ -197,6 +219,7 @@ export class Recovery {
       attemptReason: why.attemptReason,
       restoredFrom,
       restarts: (status.restarts ?? 0) + 1,
+      recentRestarts: recordRestart(job.spec.restartPolicy, status.recentRestarts, now),
       phase: 'Restarting',
       conditions: setCondition(
         status.conditions,
