@@ -11,8 +11,9 @@
  *     then annotate `sluice.dev/checkpoint-committed: N` on every worker pod (sinks commit);
  *  3. abort (timeout or a worker's error ack): record the failure, CheckpointsHealthy=False,
  *     Warning Event; the job keeps running;
- *  4. retention: delete completed checkpoint directories beyond spec.checkpoint.retained and
- *     leftovers of aborted ones (never savepoints).
+ *  4. retention (checkpoint-store.ts): delete completed checkpoint directories beyond
+ *     spec.checkpoint.retained restorable ones and leftovers of aborted ones (never savepoints,
+ *     never one a restore may still need).
  *
  * Every step is idempotent and re-derived from status + pods, so an operator that crashes
  * between two writes converges on the next reconcile: a request annotation missing on a pod is
@@ -35,9 +36,9 @@ import type { EffectiveStorage } from '../streamjob/storage.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
 import type { Problem } from '../streamjob/status.ts';
 import { observeWorker } from '../streamjob/workers.ts';
-import { Recovery, storedCheckpoints } from './recovery.ts';
+import { applyRetention } from './checkpoint-store.ts';
+import { Recovery } from './recovery.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
-import { checkpointsToDelete, type StoredCheckpoint } from './retention.ts';
 import {
   abortedStatus,
   ackOf,
@@ -388,23 +389,14 @@ export class CheckpointCoordinator {
     }
   }
 
-  /** Deletes checkpoint directories per retention.ts; savepoints are never touched. */
+  /** Retention (checkpoint-store.ts applyRetention), logged. */
   async #retention(
     job: StreamJob,
     storage: EffectiveStorage,
     s3: MinioClient,
     ctx: ReconcileContext,
   ): Promise<void> {
-    const byId = await storedCheckpoints(storage, s3);
-    const stored: StoredCheckpoint[] = [...byId].map(([id, e]) => ({ id, complete: e.complete }));
-    const ids = checkpointsToDelete(stored, {
-      retained: job.spec.checkpoint.retained,
-      lastCompletedId: job.status?.checkpoints?.lastCompleted?.id,
-      inProgressId: job.status?.checkpoints?.inProgress?.id,
-    });
-    const names = ids.flatMap((id) => byId.get(id)!.names);
-    if (names.length === 0) return;
-    await s3.removeObjects(storage.bucket, names);
-    ctx.log.info({ deleted: ids }, 'deleted checkpoint directories beyond retention');
+    const deleted = await applyRetention(job, storage, s3);
+    if (deleted.length > 0) ctx.log.info({ deleted }, 'deleted checkpoint directories beyond retention');
   }
 }

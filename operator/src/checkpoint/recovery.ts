@@ -31,6 +31,7 @@ import {
 } from './failure-recovery.ts';
 import { CHECKPOINT_PROGRESS_TIMEOUT, judgeCheckpointProgress } from './checkpoint-progress.ts';
 import { recordRestart, restartRefusal } from './restart-rate.ts';
+import { storedCheckpoints } from './checkpoint-store.ts';
 import { abortedStatus } from './snapshot-status.ts';
 import { attemptParallelism } from './upgrade.ts';
 
@@ -49,25 +50,6 @@ export interface RecoveryResult {
   requeueAfterMs?: number;
   /** Why the job is Failed for good (until its spec changes or a restart is requested). */
   problem?: Problem;
-}
-
-/** Checkpoint directories in storage: id → object names and whether `_metadata` is present. */
-export async function storedCheckpoints(
-  storage: EffectiveStorage,
-  s3: MinioClient,
-): Promise<Map<number, { names: string[]; complete: boolean }>> {
-  const root = `${storage.jobPrefix}/checkpoints/`;
-  const byId = new Map<number, { names: string[]; complete: boolean }>();
-  for await (const obj of s3.listObjectsV2(storage.bucket, root, true)) {
-    const m = /^chk-(\d+)\/(.*)$/.exec((obj.name ?? '').slice(root.length));
-    if (!m) continue;
-    const id = Number(m[1]);
-    const entry = byId.get(id) ?? { names: [], complete: false };
-    entry.names.push(obj.name!);
-    if (m[2] === '_metadata') entry.complete = true;
-    byId.set(id, entry);
-  }
-  return byId;
 }
 
 /** See the module comment. */
@@ -203,7 +185,7 @@ export class Recovery {
       status = abortedStatus(
         status,
         inProgress,
-        'WorkerFailed',
+        why.attemptReason === WORKER_FAILED ? 'WorkerFailed' : 'AttemptEnded',
         `${inProgress.kind ?? 'checkpoint'} ${inProgress.id} abandoned: ${why.message}`,
         now,
       );

@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { StreamJobStatus } from '../../../api/src/streamjob.ts';
 import {
+  abandonedForNewAttempt,
   abortedStatus,
   ackOf,
   checkpointRequest,
@@ -163,5 +164,49 @@ describe('status transitions', () => {
       attempt: 2,
       maxParallelism: 128,
     });
+  });
+});
+
+describe('abandonedForNewAttempt', () => {
+  it('aborts the snapshot in progress of the previous attempt, failing a served request', () => {
+    const status: StreamJobStatus = {
+      attempt: 1,
+      checkpoints: {
+        lastCompleted: { id: 2, path: 'p/chk-2' },
+        inProgress: {
+          id: 3,
+          kind: 'savepoint',
+          path: 'p/sp-3-n1',
+          nonce: 'n1',
+          triggeredAt: '2026-11-23T09:59:00Z',
+        },
+        failed: 1,
+      },
+    };
+    const s = abandonedForNewAttempt(status, 2, 'RestartRequested', T0);
+    expect(s.checkpoints).toEqual({
+      lastCompleted: { id: 2, path: 'p/chk-2' },
+      failed: 2,
+      lastFailure: {
+        id: 3,
+        reason: 'AttemptEnded',
+        message:
+          'savepoint 3 abandoned: attempt 2 starts (RestartRequested) and replaces the workers that took it',
+        failedAt: '2026-11-23T10:00:00Z',
+      },
+    });
+    expect(s.lastHandledRequests?.savepoint).toMatchObject({ nonce: 'n1', result: 'Failed' });
+    expect(s.conditions?.find((c) => c.type === 'CheckpointsHealthy')).toMatchObject({
+      status: 'False',
+      reason: 'CheckpointAttemptEnded',
+    });
+  });
+
+  it('leaves a status without a snapshot in progress as it is', () => {
+    const status: StreamJobStatus = {
+      attempt: 1,
+      checkpoints: { lastCompleted: { id: 2, path: 'p/chk-2' } },
+    };
+    expect(abandonedForNewAttempt(status, 2, 'SpecChanged', T0)).toBe(status);
   });
 });

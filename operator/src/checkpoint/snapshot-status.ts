@@ -268,3 +268,29 @@ export function abortedStatus(
   );
   return next;
 }
+
+/**
+ * Status for the start of attempt `attempt` (`reason`: its attemptReason): a snapshot still in
+ * progress was triggered in the previous attempt, whose workers are going away. It is aborted
+ * (reason `AttemptEnded`) so that the new attempt takes fresh ids at once: otherwise its workers
+ * would be handed the old request (the coordinator re-annotates a missing request) and complete
+ * a directory the old workers partly wrote — a worker of the old attempt still running, e.g.
+ * hung, could overwrite its files after the completion. docs/checkpointing.md "Snapshots across
+ * attempts".
+ */
+export function abandonedForNewAttempt(
+  status: StreamJobStatus,
+  attempt: number,
+  reason: string,
+  now: number,
+): StreamJobStatus {
+  const inProgress = status.checkpoints?.inProgress;
+  if (!inProgress) return status;
+  return abortedStatus(
+    status,
+    inProgress,
+    'AttemptEnded',
+    `${inProgress.kind ?? 'checkpoint'} ${inProgress.id} abandoned: attempt ${attempt} starts (${reason}) and replaces the workers that took it`,
+    now,
+  );
+}

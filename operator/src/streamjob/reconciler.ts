@@ -18,6 +18,7 @@
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
 import { attemptHasRun } from '../checkpoint/failure-recovery.ts';
+import { abandonedForNewAttempt } from '../checkpoint/snapshot-status.ts';
 import { judgeVerification, nextStableSpec, verifyingUpgrade } from '../checkpoint/rollback.ts';
 import {
   attemptParallelism,
@@ -331,6 +332,8 @@ export class StreamJobReconciler implements Reconciler {
         if (verifying) status.upgrade = { ...verifying };
       }
       const p = job.spec.parallelism;
+      // The previous attempt's snapshot in progress ends with its workers (snapshot-status.ts).
+      status = abandonedForNewAttempt(status, decision.attempt, decision.reason, now);
       status = {
         ...status,
         attempt: decision.attempt,
