@@ -167,10 +167,31 @@ export interface SavepointSpec {
    */
   timeoutSeconds: number;
   /**
-   * Savepoints listed in status.savepoints.history (objects are never deleted by Sluice).
+   * Savepoints listed in status.savepoints.history. Without spec.savepoint.retention Sluice never deletes a savepoint's objects.
    * Default: `10`. Range: 1..100.
    */
   historyLimit: number;
+  /**
+   * Take a savepoint this often (seconds since the last completed savepoint or periodic trigger). Unset: no periodic savepoints.
+   * Range: 10..2592000.
+   */
+  periodicSeconds?: number;
+  /** Dispose of savepoints listed in status.savepoints.history (their objects first, then the entry) that are older than maxAge or beyond the newest maxCount (and always beyond historyLimit - 1). The last completed savepoint and any a restore or rollback may need are always kept. Unset: no savepoint is ever deleted. */
+  retention?: SpecSavepointRetention;
+}
+
+/** Dispose of savepoints listed in status.savepoints.history (their objects first, then the entry) that are older than maxAge or beyond the newest maxCount (and always beyond historyLimit - 1). The last completed savepoint and any a restore or rollback may need are always kept. Unset: no savepoint is ever deleted. */
+export interface SpecSavepointRetention {
+  /**
+   * Dispose of savepoints older than this, e.g. 90s, 30m, 12h, 7d.
+   * Length: 0..16. Pattern: `^[1-9][0-9]{0,8}(s|m|h|d)$`.
+   */
+  maxAge?: string;
+  /**
+   * Keep at most this many savepoints (the newest).
+   * Range: 1..100.
+   */
+  maxCount?: number;
 }
 
 /**
@@ -559,6 +580,11 @@ export interface CheckpointFailure {
 export interface SavepointsStatus {
   /** The last completed savepoint. */
   last?: CompletedSavepoint;
+  /**
+   * When the last periodic savepoint (spec.savepoint.periodicSeconds) was triggered.
+   * RFC 3339 timestamp.
+   */
+  lastPeriodicTriggeredAt?: string;
   /**
    * Completed savepoints, newest first, at most spec.savepoint.historyLimit.
    * At most 100 items.

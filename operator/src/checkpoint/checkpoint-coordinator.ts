@@ -38,6 +38,8 @@ import type { Problem } from '../streamjob/status.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import { applyRetention } from './checkpoint-store.ts';
 import { Recovery } from './recovery.ts';
+import { isRequestNonce, PERIODIC_SAVEPOINT_NONCE, periodicSavepointDue } from './savepoint-policy.ts';
+import { disposeSavepoints } from './savepoint-store.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
 import {
   abortedStatus,
@@ -109,6 +111,12 @@ function s3Client(endpoint: string, creds: StorageCredentials): MinioClient {
   });
 }
 
+/** For Event notes: whom a snapshot serves (` for request <nonce>`, ` (periodic)`, or nothing). */
+function servedBy(nonce: string | undefined): string {
+  if (isRequestNonce(nonce)) return ` for request ${nonce}`;
+  return nonce === PERIODIC_SAVEPOINT_NONCE ? ' (periodic)' : '';
+}
+
 /** See the module comment. */
 export class CheckpointCoordinator {
   readonly #o: CheckpointCoordinatorOptions;
@@ -173,7 +181,15 @@ export class CheckpointCoordinator {
     const { job, storage, subject, ctx } = input;
     const progress = await this.#recovery.checkProgress(job, storage, subject, ctx);
     if (progress.restarted) return progress;
-    const r = await this.#step({ ...input, job: progress.job });
+    let r = await this.#step({ ...input, job: progress.job });
+    const disposed = await disposeSavepoints(
+      { ...this.#o, s3: () => this.#s3(r.job, storage) },
+      r.job,
+      storage,
+      subject,
+      ctx,
+    );
+    r = { ...r, job: disposed };
     const after = [r.requeueAfterMs, progress.requeueAfterMs].filter((ms) => ms !== undefined);
     return {
       ...r,
@@ -233,6 +249,7 @@ export class CheckpointCoordinator {
       savepointRequest: pending.find((r) => r.kind === 'savepoint')?.nonce,
       checkpointRequest: pending.find((r) => r.kind === 'checkpoint')?.nonce,
       stopWithSavepoint: input.stopWithSavepoint || wantsStopWithSavepoint(job),
+      periodicSavepointDue: periodicSavepointDue(job),
     });
 
     switch (decision.action) {
@@ -290,7 +307,7 @@ export class CheckpointCoordinator {
             type: 'Normal',
             reason: decision.kind === 'savepoint' ? 'SavepointTriggered' : 'CheckpointTriggered',
             action: 'TriggerSnapshot',
-            note: `${decision.kind} ${decision.id} triggered${decision.nonce ? ` for request ${decision.nonce}` : ''}${decision.stop ? ' (stop-with-savepoint)' : ''} at ${path}`,
+            note: `${decision.kind} ${decision.id} triggered${servedBy(decision.nonce)}${decision.stop ? ' (stop-with-savepoint)' : ''} at ${path}`,
           });
         }
         const timeout =
@@ -354,7 +371,7 @@ export class CheckpointCoordinator {
             type: 'Normal',
             reason: kind === 'savepoint' ? 'SavepointCompleted' : 'CheckpointCompleted',
             action: 'CompleteSnapshot',
-            note: `${kind} ${inProgress.id} completed at s3://${storage.bucket}/${dir} (${bytes} bytes)${inProgress.nonce ? ` for request ${inProgress.nonce}` : ''}`,
+            note: `${kind} ${inProgress.id} completed at s3://${storage.bucket}/${dir} (${bytes} bytes)${servedBy(inProgress.nonce)}`,
           });
         }
         this.#o.metrics?.observe(ns, name, job.status);

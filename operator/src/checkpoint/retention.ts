@@ -1,8 +1,8 @@
 /**
  * Which checkpoint directories to delete from storage (docs/checkpointing.md "Retention"). Pure:
  * the caller lists `<job>/checkpoints/chk-N/`, says which of them hold `_metadata` (completed)
- * and which `_metadata` it found unreadable. Savepoints are never considered here: they are kept
- * until the user deletes them.
+ * and which `_metadata` it found unreadable. Savepoints are not considered here (their retention
+ * is spec.savepoint.retention, savepoint-policy.ts).
  */
 
 /** A checkpoint directory found in storage. */

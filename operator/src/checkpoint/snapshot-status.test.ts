@@ -210,3 +210,27 @@ describe('abandonedForNewAttempt', () => {
     expect(abandonedForNewAttempt(status, 2, 'SpecChanged', T0)).toBe(status);
   });
 });
+
+describe('periodic savepoints', () => {
+  it('records the trigger time and no request, and lists the savepoint in history', () => {
+    const base: StreamJobStatus = { attempt: 1, lastHandledRequests: {} };
+    const t = {
+      id: 5,
+      kind: 'savepoint' as const,
+      nonce: '_periodic',
+      path: 'p/sp-5-_periodic',
+      stop: false,
+      now: T0,
+    };
+    const s = triggeredStatus(base, t);
+    expect(s.savepoints?.lastPeriodicTriggeredAt).toBe('2026-11-23T10:00:00Z');
+    expect(s.lastHandledRequests).toEqual({});
+    const done = completedStatus(s, s.checkpoints!.inProgress!, 10, T0 + 1000, 10);
+    expect(done.lastHandledRequests).toEqual({});
+    expect(done.savepoints).toMatchObject({
+      lastPeriodicTriggeredAt: '2026-11-23T10:00:00Z',
+      last: { id: 5, nonce: '_periodic' },
+      history: [{ id: 5, nonce: '_periodic' }],
+    });
+  });
+});
