@@ -21,7 +21,7 @@
  * already exists (412) is read back instead of rewritten.
  */
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { Client as MinioClient } from 'minio';
+import type { Client as MinioClient } from 'minio';
 import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
 import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
 import { ANN_CHECKPOINT_COMMITTED, ANN_CHECKPOINT_REQUEST } from '../../../api/src/protocol.ts';
@@ -37,6 +37,7 @@ import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
 import type { Problem } from '../streamjob/status.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import { applyRetention } from './checkpoint-store.ts';
+import { s3Client, type StorageCredentials } from './s3-client.ts';
 import { Recovery } from './recovery.ts';
 import { isRequestNonce, PERIODIC_SAVEPOINT_NONCE, periodicSavepointDue } from './savepoint-policy.ts';
 import { disposeSavepoints } from './savepoint-store.ts';
@@ -60,12 +61,6 @@ import {
   upgradeStateOf,
   wantsStopWithSavepoint,
 } from './upgrade.ts';
-
-/** S3 access keys for a job's storage. */
-export interface StorageCredentials {
-  accessKey: string;
-  secretKey: string;
-}
 
 /** Dependencies of {@link CheckpointCoordinator}. */
 export interface CheckpointCoordinatorOptions {
@@ -96,19 +91,6 @@ export interface CoordinatorStepResult {
   job: StreamJob;
   requeueAfterMs?: number;
   problem?: Problem;
-}
-
-/** A `minio` client for `endpoint` (http(s)://host:port). */
-function s3Client(endpoint: string, creds: StorageCredentials): MinioClient {
-  const url = new URL(endpoint);
-  const useSSL = url.protocol === 'https:';
-  return new MinioClient({
-    endPoint: url.hostname,
-    port: url.port ? Number(url.port) : useSSL ? 443 : 80,
-    useSSL,
-    accessKey: creds.accessKey,
-    secretKey: creds.secretKey,
-  });
 }
 
 /** For Event notes: whom a snapshot serves (` for request <nonce>`, ` (periodic)`, or nothing). */
@@ -181,18 +163,13 @@ export class CheckpointCoordinator {
     const { job, storage, subject, ctx } = input;
     const progress = await this.#recovery.checkProgress(job, storage, subject, ctx);
     if (progress.restarted) return progress;
-    let r = await this.#step({ ...input, job: progress.job });
-    const disposed = await disposeSavepoints(
-      { ...this.#o, s3: () => this.#s3(r.job, storage) },
-      r.job,
-      storage,
-      subject,
-      ctx,
-    );
-    r = { ...r, job: disposed };
+    const r = await this.#step({ ...input, job: progress.job });
+    const deps = { ...this.#o, s3: () => this.#s3(r.job, storage) };
+    const disposed = await disposeSavepoints(deps, r.job, storage, subject, ctx);
     const after = [r.requeueAfterMs, progress.requeueAfterMs].filter((ms) => ms !== undefined);
     return {
       ...r,
+      job: disposed,
       ...(after.length > 0 ? { requeueAfterMs: Math.min(...after) } : {}),
       ...(r.problem || progress.problem ? { problem: r.problem ?? progress.problem } : {}),
     };
