@@ -133,4 +133,59 @@ describe('snapshots across attempts (operator + real workers)', () => {
     await waitFinished(f!, 'wckeep');
     await expectCorpusCountedOnce(f!, 'wckeep-out/');
   });
+
+  it('counts only checkpoints whose _metadata is valid towards spec.checkpoint.retained', async () => {
+    const { jobs, kubelet } = f!;
+    await jobs.create(
+      corpusWordcountJob('wcread', {
+        output: 'wcread-out/',
+        rate: 15,
+        spec: { checkpoint: { intervalSeconds: 5, timeoutSeconds: 60, retained: 2 } },
+      }),
+    );
+    await waitFor(
+      'three completed checkpoints while Running',
+      async () => {
+        const j = await jobs.get('wcread');
+        return j.status?.phase === 'Running' && (j.status.checkpoints?.lastCompleted?.id ?? 0) >= 3;
+      },
+      60_000,
+    );
+    // Hold the next checkpoint back while the newest completed one is made unreadable.
+    kubelet.kill('wcread-1-1', 'SIGSTOP');
+    const held = await waitFor(
+      'the next checkpoint in progress',
+      async () => {
+        const j = await jobs.get('wcread');
+        return j.status?.checkpoints?.inProgress && j;
+      },
+      30_000,
+    );
+    const newest = held.status!.checkpoints!.lastCompleted!;
+    const older: number[] = [];
+    const root = newest.path.replace(/chk-\d+$/, '');
+    for await (const o of f!.env.minio.listObjectsV2(f!.env.bucket, root, true)) {
+      const m = /chk-(\d+)\/_metadata$/.exec(o.name ?? '');
+      if (m && Number(m[1]) < newest.id) older.push(Number(m[1]));
+    }
+    expect(older.length).toBeGreaterThanOrEqual(1);
+    const previous = Math.max(...older);
+    await f!.env.minio.putObject(f!.env.bucket, metadataKey(newest.path), Buffer.from('not metadata'));
+    kubelet.kill('wcread-1-1', 'SIGCONT');
+    await waitFor(
+      'the held checkpoint completed',
+      async () => ((await jobs.get('wcread')).status?.checkpoints?.lastCompleted?.id ?? 0) > newest.id,
+      30_000,
+    );
+    // retained 2 = the new one and the previous readable one; the unreadable one is deleted.
+    const previousPath = newest.path.replace(/chk-\d+$/, `chk-${previous}`);
+    await waitFor(
+      'the unreadable checkpoint deleted',
+      async () => !(await exists(metadataKey(newest.path))),
+      4000,
+    );
+    expect(await exists(metadataKey(previousPath))).toBe(true);
+    await waitFinished(f!, 'wcread');
+    await expectCorpusCountedOnce(f!, 'wcread-out/');
+  });
 });
