@@ -139,4 +139,58 @@ describe('health-driven restarts (operator + real workers)', () => {
     await new Promise((r) => setTimeout(r, 4000));
     expect((await jobs.get('wcrate')).status).toMatchObject({ phase: 'Failed', attempt: 3, restarts: 2 });
   });
+
+  it('does not restart for lack of progress once the budget is spent, and says so as Degraded', async () => {
+    const { jobs, kubelet } = f!;
+    await jobs.create(
+      corpusWordcountJob('wcnobudget', {
+        output: 'wcnobudget-out/',
+        rate: 15,
+        spec: {
+          checkpoint: { intervalSeconds: 1, timeoutSeconds: 3, retained: 2 },
+          restartPolicy: {
+            maxRestarts: 0,
+            backoffSeconds: 1,
+            maxBackoffSeconds: 10,
+            notReadyTimeoutSeconds: 120,
+            checkpointProgressTimeoutSeconds: 10,
+          },
+        },
+      }),
+    );
+    await waitFor(
+      'a completed checkpoint while Running',
+      async () => {
+        const j = await jobs.get('wcnobudget');
+        return j.status?.phase === 'Running' && (j.status.checkpoints?.lastCompleted?.id ?? 0) >= 1;
+      },
+      60_000,
+    );
+    kubelet.kill('wcnobudget-1-1', 'SIGSTOP');
+    const degraded = await waitFor(
+      'Degraded=True RestartBudgetExhausted',
+      async () => {
+        const j = await jobs.get('wcnobudget');
+        const c = j.status?.conditions?.find((x) => x.type === 'Degraded');
+        return c?.reason === 'RestartBudgetExhausted' && j;
+      },
+      40_000,
+    );
+    expect(degraded.status).toMatchObject({ phase: 'Running', attempt: 1 });
+    expect(degraded.status!.conditions!.find((c) => c.type === 'Degraded')!.message).toMatch(
+      /^no checkpoint or savepoint completed within .*=10s while attempt 1 ran .* and the restart budget of 0 is spent; .*; the job is not restarted and runs on without checkpoint progress$/,
+    );
+    // Progress again: the next checkpoint completes and the job is no longer degraded.
+    kubelet.kill('wcnobudget-1-1', 'SIGCONT');
+    await waitFor(
+      'Degraded=False',
+      async () =>
+        (await jobs.get('wcnobudget')).status?.conditions?.find((c) => c.type === 'Degraded')?.status ===
+        'False',
+      40_000,
+    );
+    const done = await waitFinished(f!, 'wcnobudget');
+    expect(done.status).toMatchObject({ attempt: 1 });
+    await expectCorpusCountedOnce(f!, 'wcnobudget-out/');
+  });
 });
