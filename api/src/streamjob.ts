@@ -167,10 +167,31 @@ export interface SavepointSpec {
    */
   timeoutSeconds: number;
   /**
-   * Savepoints listed in status.savepoints.history (objects are never deleted by Sluice).
+   * Savepoints listed in status.savepoints.history. Without spec.savepoint.retention Sluice never deletes a savepoint's objects.
    * Default: `10`. Range: 1..100.
    */
   historyLimit: number;
+  /**
+   * Take a savepoint this often (seconds since the last completed savepoint or periodic trigger). Unset: no periodic savepoints.
+   * Range: 10..2592000.
+   */
+  periodicSeconds?: number;
+  /** Dispose of savepoints listed in status.savepoints.history (their objects first, then the entry) that are older than maxAge or beyond the newest maxCount (and always beyond historyLimit - 1). The last completed savepoint and any a restore or rollback may need are always kept. Unset: no savepoint is ever deleted. */
+  retention?: SpecSavepointRetention;
+}
+
+/** Dispose of savepoints listed in status.savepoints.history (their objects first, then the entry) that are older than maxAge or beyond the newest maxCount (and always beyond historyLimit - 1). The last completed savepoint and any a restore or rollback may need are always kept. Unset: no savepoint is ever deleted. */
+export interface SpecSavepointRetention {
+  /**
+   * Dispose of savepoints older than this, e.g. 90s, 30m, 12h, 7d.
+   * Length: 0..16. Pattern: `^[1-9][0-9]{0,8}(s|m|h|d)$`.
+   */
+  maxAge?: string;
+  /**
+   * Keep at most this many savepoints (the newest).
+   * Range: 1..100.
+   */
+  maxCount?: number;
 }
 
 /**
@@ -198,6 +219,27 @@ export interface RestartPolicySpec {
    * Default: `300`. Range: 5..3600.
    */
   notReadyTimeoutSeconds: number;
+  /**
+   * Restart the job from its last completed snapshot when no checkpoint or savepoint completed for this long while it runs (counted from the later of the last completion and the attempt becoming Ready). Must exceed spec.checkpoint.intervalSeconds. Unset: no checkpoint progress check.
+   * Range: 10..604800.
+   */
+  checkpointProgressTimeoutSeconds?: number;
+  /** Failure rate limit: a failure after maxRestarts restarts within the preceding windowSeconds marks the job Failed (reason RestartRateExceeded) instead of restarting it. Unset: only maxRestarts limits restarts. */
+  restartRateLimit?: SpecRestartPolicyRestartRateLimit;
+}
+
+/** Failure rate limit: a failure after maxRestarts restarts within the preceding windowSeconds marks the job Failed (reason RestartRateExceeded) instead of restarting it. Unset: only maxRestarts limits restarts. */
+export interface SpecRestartPolicyRestartRateLimit {
+  /**
+   * Restarts allowed within the window.
+   * Range: 1..100.
+   */
+  maxRestarts: number;
+  /**
+   * Length of the sliding window.
+   * Range: 1..86400.
+   */
+  windowSeconds: number;
 }
 
 /** Object storage for checkpoints and savepoints. Each field unset here comes from the operator's configuration. */
@@ -376,6 +418,11 @@ export interface StreamJobStatus {
    * Range: 0..∞.
    */
   restarts?: number;
+  /**
+   * When the most recent failure restarts happened, oldest first (as many as spec.restartPolicy.restartRateLimit.maxRestarts needs).
+   * At most 100 items.
+   */
+  recentRestarts?: string[];
   /** Worker pods of the current attempt. */
   workers?: WorkersStatus;
   /** Checkpoint bookkeeping of the checkpoint coordinator. */
@@ -533,6 +580,11 @@ export interface CheckpointFailure {
 export interface SavepointsStatus {
   /** The last completed savepoint. */
   last?: CompletedSavepoint;
+  /**
+   * When the last periodic savepoint (spec.savepoint.periodicSeconds) was triggered.
+   * RFC 3339 timestamp.
+   */
+  lastPeriodicTriggeredAt?: string;
   /**
    * Completed savepoints, newest first, at most spec.savepoint.historyLimit.
    * At most 100 items.

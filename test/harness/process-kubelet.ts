@@ -8,7 +8,10 @@
  *  - `KUBECONFIG` carries a real token of the pod's ServiceAccount (TokenRequest API), so the
  *    worker's pod control watches and annotates its own pod on the real API server under the
  *    worker RBAC the operator created;
- *  - `SLUICE_HEALTH_PORT` is set so the stand-in can probe `/readyz` for the Ready condition.
+ *  - `SLUICE_HEALTH_PORT` is set so the stand-in can probe `/readyz` for the Ready condition;
+ *  - `SLUICE_TERMINATION_LOG` names an empty file per pod that stands for the container's
+ *    `/dev/termination-log`: what the worker wrote there becomes the terminated container's
+ *    `message` (at most 4096 bytes, as the kubelet reads it).
  *
  * It reports the process through `pods/status`: Running (not ready) once launched, Ready once
  * `/readyz` answers 200, Succeeded/Failed with the container's exit code when it exits. A pod
@@ -16,7 +19,7 @@
  * kubelet does. Pods are discovered by polling (every 100 ms), which is enough for tests.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CoreV1Api,
@@ -34,6 +37,8 @@ import { freePort } from './ports.ts';
 import type { HarnessState } from './state.ts';
 
 const POLL_MS = 100;
+/** The kubelet reads at most this many bytes of a termination message file. */
+const TERMINATION_MESSAGE_MAX_BYTES = 4096;
 const LABEL_JOB = 'sluice.dev/job';
 const LABEL_ATTEMPT = 'sluice.dev/attempt';
 
@@ -201,6 +206,8 @@ export class ProcessKubelet {
     const healthPort = await freePort();
     if (this.#stopped) return;
     const log = createWriteStream(join(this.#o.logDir, `${name}.log`), { flags: 'a' });
+    const terminationLog = join(this.#o.logDir, `${name}.termination-log`);
+    writeFileSync(terminationLog, '');
     const child = spawn(process.execPath, [join(REPO_ROOT, 'runtime-image', 'src', 'main.ts')], {
       cwd: REPO_ROOT,
       env: {
@@ -211,6 +218,7 @@ export class ProcessKubelet {
         [ENV.peers]: peers.join(','),
         [ENV.dataPort]: String(await this.#port(name)),
         [ENV.healthPort]: String(healthPort),
+        SLUICE_TERMINATION_LOG: terminationLog,
         KUBECONFIG: kubeconfig,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -223,11 +231,14 @@ export class ProcessKubelet {
       r.exited = true;
       log.end();
       const exitCode = code ?? (signal === 'SIGKILL' ? 137 : 143);
+      const written = readFileSync(terminationLog)
+        .subarray(0, TERMINATION_MESSAGE_MAX_BYTES)
+        .toString('utf8');
       void this.#report(name, {
         kind: 'terminated',
         exitCode,
         reason: exitCode === 0 ? 'Completed' : 'Error',
-        message: signal ? `killed by ${signal}` : undefined,
+        message: signal ? `killed by ${signal}` : written || undefined,
       });
     });
     await this.#report(name, { kind: 'running', ready: false });

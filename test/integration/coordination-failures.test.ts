@@ -1,7 +1,8 @@
 /**
  * Failure-recovery edge cases on real workers (process kubelet): a restore source whose
  * `_metadata` is corrupt falls back to the previous completed checkpoint still in storage (with
- * a Warning Event), and a job whose workers keep failing stops at phase Failed once
+ * a Warning Event), a job whose entry does not exist is Failed after its first attempt (a restart
+ * cannot fix it), and a job whose workers keep failing stops at phase Failed once
  * spec.restartPolicy.maxRestarts is spent.
  */
 import { jest } from '@jest/globals';
@@ -135,27 +136,73 @@ describe('failure recovery edge cases (operator + real workers)', () => {
     expect((await jobs.get('wcnone')).status?.attempt).toBe(1);
   });
 
-  it('stops at phase Failed once the restart budget is spent', async () => {
-    const manifest = wordcount('wcbad', 1, 1);
+  it('fails after its first attempt, with the runtime message, when the job entry does not exist', async () => {
+    const manifest = wordcount('wcentry', 1, 5);
     manifest.spec.job.entry = 'no-such-job';
     await jobs.create(manifest);
     const failed = await waitFor(
-      'phase Failed and Degraded=True',
+      'phase Failed with Degraded=True JobLoadFailed',
+      async () => {
+        const j = await jobs.get('wcentry');
+        const degraded = j.status?.conditions?.find((c) => c.type === 'Degraded');
+        return j.status?.phase === 'Failed' && degraded?.reason === 'JobLoadFailed' && j;
+      },
+      60_000,
+    );
+    const degraded = failed.status!.conditions!.find((c) => c.type === 'Degraded')!;
+    expect(degraded.status).toBe('True');
+    expect(degraded.message).toMatch(
+      /^worker wcentry-1-\d failed with JobLoadError: job entry "no-such-job" is not a built-in job \(wordcount, /,
+    );
+    const warning = await waitFor('a Warning Event JobLoadFailed', async () => {
+      const all = await eventsAbout(env.kubeConfig, env.namespace, 'wcentry');
+      return all.find((e) => e.reason === 'JobLoadFailed' && e.type === 'Warning');
+    });
+    expect(warning.note).toContain('job entry "no-such-job" is not a built-in job');
+    // Longer than the backoff of 1 s: the job stays Failed in its first attempt, without restarts.
+    await new Promise((r) => setTimeout(r, 4000));
+    const later = await jobs.get('wcentry');
+    expect(later.status).toMatchObject({ phase: 'Failed', attempt: 1 });
+    expect(later.status?.restarts ?? 0).toBe(0);
+
+    // A spec change starts a new attempt.
+    await jobs.jsonPatch('wcentry', [{ op: 'replace', path: '/spec/job/entry', value: 'wordcount' }]);
+    const next = await waitFor(
+      'attempt 2 running',
+      async () => {
+        const j = await jobs.get('wcentry');
+        return j.status?.attempt === 2 && ['Running', 'Finished'].includes(j.status.phase ?? '') && j;
+      },
+      60_000,
+    );
+    expect(next.status?.attemptReason).toBe('SpecChanged');
+  });
+
+  it('stops at phase Failed once the restart budget is spent', async () => {
+    const manifest = wordcount('wcbad', 1, 1);
+    // The input bucket does not exist: an ObjectStoreError, which a later attempt might not hit.
+    manifest.spec.job.config = {
+      input: { s3: { prefix: 'corpus/', bucket: 'no-such-bucket' } },
+      output: { s3: { prefix: 'wcbad-out/' } },
+    };
+    await jobs.create(manifest);
+    const failed = await waitFor(
+      'phase Failed and Degraded=True RestartBudgetExhausted',
       async () => {
         const j = await jobs.get('wcbad');
         const degraded = j.status?.conditions?.find((c) => c.type === 'Degraded');
-        return j.status?.phase === 'Failed' && degraded?.status === 'True' && j;
+        return j.status?.phase === 'Failed' && degraded?.reason === 'RestartBudgetExhausted' && j;
       },
       90_000,
     );
     expect(failed.status).toMatchObject({ attempt: 2, restarts: 1 });
     expect(failed.status!.conditions!.find((c) => c.type === 'Degraded')).toMatchObject({
       status: 'True',
-      reason: 'WorkerFailed',
+      reason: 'RestartBudgetExhausted',
     });
     const events = await waitFor('a RestartBudgetExhausted Event', async () => {
       const all = await eventsAbout(env.kubeConfig, env.namespace, 'wcbad');
-      return all.find((e) => e.reason === 'RestartBudgetExhausted');
+      return all.find((e) => e.reason === 'RestartBudgetExhausted' && e.type === 'Warning');
     });
     expect(events.note).toMatch(/restart budget of 1 is spent/);
   });

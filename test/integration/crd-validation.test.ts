@@ -124,6 +124,45 @@ describe('StreamJob CRD on the API server', () => {
       /spec\.restartPolicy\.backoffSeconds: Invalid value: "object": spec\.restartPolicy\.backoffSeconds must not exceed spec\.restartPolicy\.maxBackoffSeconds/,
     ],
     [
+      'progress-window-within-interval',
+      { ...valid(), restartPolicy: { checkpointProgressTimeoutSeconds: 60 } },
+      /spec\.restartPolicy\.checkpointProgressTimeoutSeconds: Invalid value: "object": spec\.restartPolicy\.checkpointProgressTimeoutSeconds must be greater than spec\.checkpoint\.intervalSeconds/,
+    ],
+    [
+      'progress-window-too-short',
+      {
+        ...valid(),
+        checkpoint: { intervalSeconds: 1 },
+        restartPolicy: { checkpointProgressTimeoutSeconds: 5 },
+      },
+      /spec\.restartPolicy\.checkpointProgressTimeoutSeconds: Invalid value: 5: spec\.restartPolicy\.checkpointProgressTimeoutSeconds in body should be greater than or equal to 10/,
+    ],
+    [
+      'rate-limit-without-window',
+      { ...valid(), restartPolicy: { restartRateLimit: { maxRestarts: 3 } } },
+      /spec\.restartPolicy\.restartRateLimit\.windowSeconds: Required value/,
+    ],
+    [
+      'rate-limit-zero-restarts',
+      { ...valid(), restartPolicy: { restartRateLimit: { maxRestarts: 0, windowSeconds: 60 } } },
+      /spec\.restartPolicy\.restartRateLimit\.maxRestarts: Invalid value: 0: spec\.restartPolicy\.restartRateLimit\.maxRestarts in body should be greater than or equal to 1/,
+    ],
+    [
+      'empty-savepoint-retention',
+      { ...valid(), savepoint: { retention: {} } },
+      /spec\.savepoint\.retention: Invalid value: "object": spec\.savepoint\.retention needs maxAge, maxCount or both/,
+    ],
+    [
+      'savepoint-retention-bad-age',
+      { ...valid(), savepoint: { retention: { maxAge: '1w' } } },
+      /spec\.savepoint\.retention\.maxAge: Invalid value: "1w": spec\.savepoint\.retention\.maxAge in body should match/,
+    ],
+    [
+      'periodic-savepoint-too-often',
+      { ...valid(), savepoint: { periodicSeconds: 5 } },
+      /spec\.savepoint\.periodicSeconds: Invalid value: 5: spec\.savepoint\.periodicSeconds in body should be greater than or equal to 10/,
+    ],
+    [
       'endpoint-without-credentials',
       { ...valid(), storage: { endpoint: 'https://s3.example.com' } },
       /spec\.storage\.credentialsSecret: Invalid value: "object": spec\.storage\.credentialsSecret is required when spec\.storage\.endpoint is set/,

@@ -11,41 +11,37 @@
  *     then annotate `sluice.dev/checkpoint-committed: N` on every worker pod (sinks commit);
  *  3. abort (timeout or a worker's error ack): record the failure, CheckpointsHealthy=False,
  *     Warning Event; the job keeps running;
- *  4. retention: delete completed checkpoint directories beyond spec.checkpoint.retained and
- *     leftovers of aborted ones (never savepoints).
+ *  4. retention (checkpoint-store.ts): delete completed checkpoint directories beyond
+ *     spec.checkpoint.retained restorable ones and leftovers of aborted ones (never savepoints,
+ *     never one a restore may still need).
  *
  * Every step is idempotent and re-derived from status + pods, so an operator that crashes
  * between two writes converges on the next reconcile: a request annotation missing on a pod is
  * written again, a commit annotation behind status is raised again, and a `_metadata` that
  * already exists (412) is read back instead of rewritten.
  */
-import { ProblemError } from '../streamjob/problem.ts';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { Client as MinioClient } from 'minio';
+import type { Client as MinioClient } from 'minio';
 import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
 import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
 import { ANN_CHECKPOINT_COMMITTED, ANN_CHECKPOINT_REQUEST } from '../../../api/src/protocol.ts';
-import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import { isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';
-import { LABEL_ATTEMPT, selectorString, workerPodName, workerSelector } from '../streamjob/names.ts';
+import { LABEL_ATTEMPT, selectorString, workerSelector } from '../streamjob/names.ts';
 import { NONCE_PATTERN, pendingRequests } from '../streamjob/requests.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
-import { DEGRADED, PROGRESSING, rfc3339, setCondition } from '../streamjob/conditions.ts';
+import type { Problem } from '../streamjob/status.ts';
 import { observeWorker } from '../streamjob/workers.ts';
-import {
-  attemptHasRun,
-  decideRecovery,
-  restoreCandidates,
-  WORKER_FAILED,
-  workerHealth,
-  type WorkerHealth,
-} from './failure-recovery.ts';
+import { applyRetention } from './checkpoint-store.ts';
+import { s3Client, type StorageCredentials } from './s3-client.ts';
+import { Recovery } from './recovery.ts';
+import { isRequestNonce, PERIODIC_SAVEPOINT_NONCE, periodicSavepointDue } from './savepoint-policy.ts';
+import { disposeSavepoints } from './savepoint-store.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
-import { checkpointsToDelete, type StoredCheckpoint } from './retention.ts';
 import {
   abortedStatus,
   ackOf,
@@ -65,12 +61,6 @@ import {
   upgradeStateOf,
   wantsStopWithSavepoint,
 } from './upgrade.ts';
-
-/** S3 access keys for a job's storage. */
-export interface StorageCredentials {
-  accessKey: string;
-  secretKey: string;
-}
 
 /** Dependencies of {@link CheckpointCoordinator}. */
 export interface CheckpointCoordinatorOptions {
@@ -93,31 +83,30 @@ export interface CoordinatorStepInput {
   stopWithSavepoint?: boolean;
 }
 
-/** The job as last written, and when to look again (ms; undefined: on the next event). */
+/**
+ * The job as last written, when to look again (ms; undefined: on the next event), and a problem
+ * that keeps the job Failed (recovery.ts) for the core to show as Degraded.
+ */
 export interface CoordinatorStepResult {
   job: StreamJob;
   requeueAfterMs?: number;
+  problem?: Problem;
 }
 
-/** A `minio` client for `endpoint` (http(s)://host:port). */
-function s3Client(endpoint: string, creds: StorageCredentials): MinioClient {
-  const url = new URL(endpoint);
-  const useSSL = url.protocol === 'https:';
-  return new MinioClient({
-    endPoint: url.hostname,
-    port: url.port ? Number(url.port) : useSSL ? 443 : 80,
-    useSSL,
-    accessKey: creds.accessKey,
-    secretKey: creds.secretKey,
-  });
+/** For Event notes: whom a snapshot serves (` for request <nonce>`, ` (periodic)`, or nothing). */
+function servedBy(nonce: string | undefined): string {
+  if (isRequestNonce(nonce)) return ` for request ${nonce}`;
+  return nonce === PERIODIC_SAVEPOINT_NONCE ? ' (periodic)' : '';
 }
 
 /** See the module comment. */
 export class CheckpointCoordinator {
   readonly #o: CheckpointCoordinatorOptions;
+  readonly #recovery: Recovery;
 
   constructor(options: CheckpointCoordinatorOptions) {
     this.#o = options;
+    this.#recovery = new Recovery({ ...options, s3: (job, storage) => this.#s3(job, storage) });
   }
 
   /** Lists the pods of the job's current attempt that are not being deleted, in subtask order. */
@@ -165,8 +154,28 @@ export class CheckpointCoordinator {
     return s3Client(storage.endpoint, await this.#o.credentials(job, storage));
   }
 
-  /** One coordinator step; see the module comment. */
+  /**
+   * One coordinator step; see the module comment. The checkpoint progress check
+   * (checkpoint-progress.ts) comes first: a job restarted for lack of progress needs nothing
+   * else in this reconcile.
+   */
   async step(input: CoordinatorStepInput): Promise<CoordinatorStepResult> {
+    const { job, storage, subject, ctx } = input;
+    const progress = await this.#recovery.checkProgress(job, storage, subject, ctx);
+    if (progress.restarted) return progress;
+    const r = await this.#step({ ...input, job: progress.job });
+    const deps = { ...this.#o, s3: () => this.#s3(r.job, storage) };
+    const disposed = await disposeSavepoints(deps, r.job, storage, subject, ctx);
+    const after = [r.requeueAfterMs, progress.requeueAfterMs].filter((ms) => ms !== undefined);
+    return {
+      ...r,
+      job: disposed,
+      ...(after.length > 0 ? { requeueAfterMs: Math.min(...after) } : {}),
+      ...(r.problem || progress.problem ? { problem: r.problem ?? progress.problem } : {}),
+    };
+  }
+
+  async #step(input: CoordinatorStepInput): Promise<CoordinatorStepResult> {
     let { job } = input;
     const { storage, subject, ctx } = input;
     const attempt = job.status?.attempt ?? 0;
@@ -190,7 +199,9 @@ export class CheckpointCoordinator {
 
     // No failure restarts while a suspend's stop-with-savepoint runs: the job is stopping anyway.
     const recovered =
-      job.spec.state === 'suspended' ? undefined : await this.#recover(job, storage, pods, subject, ctx);
+      job.spec.state === 'suspended'
+        ? undefined
+        : await this.#recovery.recoverWorkers(job, storage, pods, subject, ctx);
     if (recovered) return recovered;
 
     const states = pods.map((pod) => observeWorker(pod).state);
@@ -215,6 +226,7 @@ export class CheckpointCoordinator {
       savepointRequest: pending.find((r) => r.kind === 'savepoint')?.nonce,
       checkpointRequest: pending.find((r) => r.kind === 'checkpoint')?.nonce,
       stopWithSavepoint: input.stopWithSavepoint || wantsStopWithSavepoint(job),
+      periodicSavepointDue: periodicSavepointDue(job),
     });
 
     switch (decision.action) {
@@ -272,7 +284,7 @@ export class CheckpointCoordinator {
             type: 'Normal',
             reason: decision.kind === 'savepoint' ? 'SavepointTriggered' : 'CheckpointTriggered',
             action: 'TriggerSnapshot',
-            note: `${decision.kind} ${decision.id} triggered${decision.nonce ? ` for request ${decision.nonce}` : ''}${decision.stop ? ' (stop-with-savepoint)' : ''} at ${path}`,
+            note: `${decision.kind} ${decision.id} triggered${servedBy(decision.nonce)}${decision.stop ? ' (stop-with-savepoint)' : ''} at ${path}`,
           });
         }
         const timeout =
@@ -336,7 +348,7 @@ export class CheckpointCoordinator {
             type: 'Normal',
             reason: kind === 'savepoint' ? 'SavepointCompleted' : 'CheckpointCompleted',
             action: 'CompleteSnapshot',
-            note: `${kind} ${inProgress.id} completed at s3://${storage.bucket}/${dir} (${bytes} bytes)${inProgress.nonce ? ` for request ${inProgress.nonce}` : ''}`,
+            note: `${kind} ${inProgress.id} completed at s3://${storage.bucket}/${dir} (${bytes} bytes)${servedBy(inProgress.nonce)}`,
           });
         }
         this.#o.metrics?.observe(ns, name, job.status);
@@ -371,193 +383,14 @@ export class CheckpointCoordinator {
     }
   }
 
-  /**
-   * Failure recovery: when a worker of the current attempt failed (exited non-zero, or not
-   * ready past spec.restartPolicy.notReadyTimeoutSeconds), start the next attempt restored from
-   * the newest snapshot whose `_metadata` reads back valid, after the restart backoff and within
-   * the budget. Returns undefined when there is nothing to recover.
-   */
-  async #recover(
-    job: StreamJob,
-    storage: EffectiveStorage,
-    pods: V1Pod[],
-    subject: EventSubject,
-    ctx: ReconcileContext,
-  ): Promise<CoordinatorStepResult | undefined> {
-    const now = this.#o.clock.now();
-    const policy = job.spec.restartPolicy;
-    const workers: WorkerHealth[] = pods.map((pod) => workerHealth(pod, now, policy));
-    // Workers missing from an attempt that has run count as failed (failure-recovery.ts attemptHasRun).
-    const p = attemptParallelism(job);
-    if (
-      attemptHasRun(
-        job.status,
-        pods.map((pod) => observeWorker(pod).state),
-      )
-    ) {
-      const present = new Set(pods.map((pod) => observeWorker(pod).index));
-      for (let i = 0; i < p; i++) {
-        if (!present.has(i))
-          workers.push({
-            name: workerPodName(job.metadata!.name!, job.status?.attempt ?? 0, i),
-            failed: true,
-            detail: 'pod deleted',
-          });
-      }
-    }
-    const restarts = job.status?.restarts ?? 0;
-    const started = job.status?.attemptStartedAt;
-    const d = decideRecovery({
-      now,
-      policy,
-      restarts,
-      workers,
-      ...(started ? { attemptStartedAt: Date.parse(started) } : {}),
-    });
-    if (d.action === 'none') return undefined;
-    if (d.action === 'wait') {
-      ctx.log.info({}, d.message);
-      return { job, requeueAfterMs: d.requeueAfterMs };
-    }
-    if (d.action === 'giveUp') {
-      if (job.status?.phase !== 'Failed') {
-        this.#o.events.record(subject, {
-          type: 'Warning',
-          reason: 'RestartBudgetExhausted',
-          action: 'GiveUp',
-          note: d.message,
-        });
-        // Degraded in the same write (the core's status step keeps both while the workers are failed).
-        const conditions = setCondition(
-          job.status?.conditions,
-          { type: DEGRADED, status: 'True', reason: 'WorkerFailed', message: d.message },
-          now,
-        );
-        job = await this.#o.jobs.writeStatus(job, { ...(job.status ?? {}), phase: 'Failed', conditions });
-      }
-      return { job };
-    }
-
-    const restoredFrom = await this.#verifiedRestoreSource(job, storage, subject);
-    const attempt = (job.status?.attempt ?? 0) + 1;
-    let status = job.status ?? {};
-    const inProgress = status.checkpoints?.inProgress;
-    if (inProgress) {
-      status = abortedStatus(
-        status,
-        inProgress,
-        'WorkerFailed',
-        `${inProgress.kind ?? 'checkpoint'} ${inProgress.id} abandoned: ${d.message}`,
-        now,
-      );
-    }
-    const from = restoredFrom
-      ? `restoring ${restoredFrom.kind ?? 'snapshot'} ${restoredFrom.path}`
-      : 'without state (no completed snapshot yet)';
-    const message = `${d.message}: starting attempt ${attempt}, ${from}`;
-    status = {
-      ...status,
-      attempt,
-      attemptStartedAt: rfc3339(now),
-      attemptReason: WORKER_FAILED,
-      restoredFrom,
-      restarts: restarts + 1,
-      phase: 'Restarting',
-      conditions: setCondition(
-        status.conditions,
-        { type: PROGRESSING, status: 'True', reason: 'AttemptStarted', message },
-        now,
-      ),
-    };
-    // Intent first: the core deletes the old attempt's pods and creates the new ones from it.
-    job = await this.#o.jobs.writeStatus(job, status);
-    this.#o.events.record(subject, {
-      type: 'Warning',
-      reason: 'WorkerFailed',
-      action: 'RestartAttempt',
-      note: message,
-    });
-    ctx.log.warn({ attempt, restoredFrom: restoredFrom?.path }, message);
-    return { job, requeueAfterMs: 100 };
-  }
-
-  /**
-   * The newest restore candidate (failure-recovery.ts restoreCandidates) whose `_metadata` reads
-   * back valid; a Warning Event names each one skipped. Undefined when the job has no snapshot.
-   * @throws ProblemError NoRestorableSnapshot (shown as Degraded) when snapshots exist but none is
-   *   readable: restarting without state would lose data
-   */
-  async #verifiedRestoreSource(
-    job: StreamJob,
-    storage: EffectiveStorage,
-    subject: EventSubject,
-  ): Promise<RestoredFrom | undefined> {
-    const s3 = await this.#s3(job, storage);
-    const stored = await this.#storedCheckpoints(storage, s3);
-    const completed = [...stored]
-      .filter(([, e]) => e.complete)
-      .map(([id]) => ({ id, path: checkpointDir(storage.jobPrefix, id) }));
-    const candidates = restoreCandidates(job.status ?? {}, completed);
-    const problems: string[] = [];
-    for (const c of candidates) {
-      try {
-        await readMetadata(s3, storage.bucket, c.path);
-        if (problems.length > 0) {
-          this.#o.events.record(subject, {
-            type: 'Warning',
-            reason: 'RestoreFallback',
-            action: 'ChooseRestoreSource',
-            note: `restoring ${c.kind ?? 'snapshot'} ${c.path} instead: ${problems.join('; ')}`,
-          });
-        }
-        return c;
-      } catch (err) {
-        problems.push((err as Error).message);
-      }
-    }
-    if (candidates.length === 0) return undefined;
-    throw new ProblemError(
-      'NoRestorableSnapshot',
-      `no readable snapshot to restore StreamJob ${job.metadata!.namespace}/${job.metadata!.name} from: ${problems.join('; ')}; restore one into storage or set spec.initialSavepoint and request a restart`,
-    );
-  }
-
-  /** Checkpoint directories in storage: id → object names and whether `_metadata` is present. */
-  async #storedCheckpoints(
-    storage: EffectiveStorage,
-    s3: MinioClient,
-  ): Promise<Map<number, { names: string[]; complete: boolean }>> {
-    const root = `${storage.jobPrefix}/checkpoints/`;
-    const byId = new Map<number, { names: string[]; complete: boolean }>();
-    for await (const obj of s3.listObjectsV2(storage.bucket, root, true)) {
-      const m = /^chk-(\d+)\/(.*)$/.exec((obj.name ?? '').slice(root.length));
-      if (!m) continue;
-      const id = Number(m[1]);
-      const entry = byId.get(id) ?? { names: [], complete: false };
-      entry.names.push(obj.name!);
-      if (m[2] === '_metadata') entry.complete = true;
-      byId.set(id, entry);
-    }
-    return byId;
-  }
-
-  /** Deletes checkpoint directories per retention.ts; savepoints are never touched. */
+  /** Retention (checkpoint-store.ts applyRetention), logged. */
   async #retention(
     job: StreamJob,
     storage: EffectiveStorage,
     s3: MinioClient,
     ctx: ReconcileContext,
   ): Promise<void> {
-    const byId = await this.#storedCheckpoints(storage, s3);
-    const stored: StoredCheckpoint[] = [...byId].map(([id, e]) => ({ id, complete: e.complete }));
-    const ids = checkpointsToDelete(stored, {
-      retained: job.spec.checkpoint.retained,
-      lastCompletedId: job.status?.checkpoints?.lastCompleted?.id,
-      inProgressId: job.status?.checkpoints?.inProgress?.id,
-    });
-    const names = ids.flatMap((id) => byId.get(id)!.names);
-    if (names.length === 0) return;
-    await s3.removeObjects(storage.bucket, names);
-    ctx.log.info({ deleted: ids }, 'deleted checkpoint directories beyond retention');
+    const deleted = await applyRetention(job, storage, s3);
+    if (deleted.length > 0) ctx.log.info({ deleted }, 'deleted checkpoint directories beyond retention');
   }
 }

@@ -34,9 +34,50 @@ describe('decideRecovery', () => {
     expect(decideRecovery({ ...o, now: T0 + 60_000 }).action).toBe('restart');
   });
 
+  it('fails at once, whatever the budget, when a worker failed with an error a restart cannot fix', () => {
+    const loadError = {
+      ...bad,
+      terminationMessage:
+        'JobLoadError: job entry "nope" is not a built-in job (wordcount) nor a module path',
+    };
+    for (const restarts of [0, 3]) {
+      const r = decideRecovery({ now: T0, policy, restarts, workers: [ok, loadError] });
+      expect(r).toMatchObject({ action: 'fail', reason: 'JobLoadFailed' });
+      expect((r as { message: string }).message).toContain('job entry "nope" is not a built-in job');
+    }
+    const transient = { ...bad, terminationMessage: 'ShuffleError: lost peer' };
+    expect(decideRecovery({ now: T0, policy, restarts: 0, workers: [transient] }).action).toBe('wait');
+  });
+
+  it('gives up when the rate limit allows no restart within the window before the failure', () => {
+    const limited = { ...policy, maxRestarts: 10, restartRateLimit: { maxRestarts: 2, windowSeconds: 60 } };
+    const recentRestarts = ['2026-11-23T09:59:10Z', '2026-11-23T09:59:40Z'];
+    const r = decideRecovery({
+      now: T0 + 60_000,
+      policy: limited,
+      restarts: 2,
+      recentRestarts,
+      workers: [bad],
+    });
+    expect(r).toMatchObject({ action: 'giveUp', reason: 'RestartRateExceeded' });
+    expect((r as { message: string }).message).toMatch(
+      /^worker\(s\) wc-1-1 \(exit code 137\) failed after 2 restarts within 60s/,
+    );
+    const older = ['2026-11-23T09:58:00Z', '2026-11-23T09:59:40Z'];
+    expect(
+      decideRecovery({
+        now: T0 + 60_000,
+        policy: limited,
+        restarts: 2,
+        recentRestarts: older,
+        workers: [bad],
+      }).action,
+    ).toBe('restart');
+  });
+
   it('gives up once the budget is spent, saying what to do', () => {
     const r = decideRecovery({ now: T0 + 60_000, policy, restarts: 3, workers: [bad] });
-    expect(r.action).toBe('giveUp');
+    expect(r).toMatchObject({ action: 'giveUp', reason: 'RestartBudgetExhausted' });
     expect((r as { message: string }).message).toMatch(/restart budget of 3 is spent.*sluice.dev\/restart/);
   });
 });
@@ -116,6 +157,29 @@ describe('workerHealth', () => {
       policy,
     );
     expect(h).toMatchObject({ failed: true, failedAt: T0, detail: expect.stringContaining('exit code 137') });
+    expect(h.terminationMessage).toBeUndefined();
+  });
+
+  it("a Failed pod carries the runtime's termination message", () => {
+    const message = 'JobConfigError: job config output must have "s3" or "log"';
+    const h = workerHealth(
+      pod({
+        phase: 'Failed',
+        containerStatuses: [
+          {
+            name: 'worker',
+            image: 'x',
+            imageID: '',
+            ready: false,
+            restartCount: 0,
+            state: { terminated: { exitCode: 1, message, finishedAt: new Date(T0) } },
+          },
+        ],
+      }),
+      T0,
+      policy,
+    );
+    expect(h).toMatchObject({ failed: true, terminationMessage: message });
   });
 
   it('a worker not ready past notReadyTimeoutSeconds failed when the timeout passed', () => {

@@ -8,7 +8,9 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { RestartPolicySpec, RestoredFrom, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import { observeWorker } from '../streamjob/workers.ts';
-import { restartBudgetExhausted, restartDelayMs } from './restart-backoff.ts';
+import { restartDelayMs } from './restart-backoff.ts';
+import { restartRefusal, type RestartRefusal } from './restart-rate.ts';
+import { notRestartableFailure } from './worker-errors.ts';
 
 /** status.attemptReason of an attempt started because a worker failed. */
 export const WORKER_FAILED = 'WorkerFailed';
@@ -22,6 +24,8 @@ export interface WorkerHealth {
   failedAt?: number;
   /** For messages: exit code, reason. */
   detail?: string;
+  /** The container's termination message (`<Error class>: <message>` from the runtime). */
+  terminationMessage?: string;
 }
 
 /**
@@ -57,6 +61,7 @@ export function workerHealth(pod: V1Pod, now: number, policy: RestartPolicySpec)
       failed: true,
       failedAt: term?.finishedAt ? new Date(term.finishedAt).getTime() : undefined,
       detail: w.message,
+      ...(term?.message ? { terminationMessage: term.message } : {}),
     };
   }
   const ready = pod.status?.conditions?.find((c) => c.type === 'Ready');
@@ -83,12 +88,17 @@ export type RecoveryDecision =
   | { action: 'none' }
   | { action: 'wait'; requeueAfterMs: number; message: string }
   | { action: 'restart'; message: string }
-  | { action: 'giveUp'; message: string };
+  | ({ action: 'giveUp' } & RestartRefusal)
+  | { action: 'fail'; reason: string; message: string };
 
 /**
  * Decides about the current attempt's workers.
  * - No failed worker: none.
- * - Restart budget spent (status.restarts ≥ maxRestarts): giveUp (phase Failed).
+ * - A worker failed with an error a restart cannot fix (worker-errors.ts): fail at once (phase
+ *   Failed with the reason), whatever the budget.
+ * - Restart budget spent (status.restarts ≥ maxRestarts), or restartRateLimit.maxRestarts
+ *   restarts (`recentRestarts`) within the window before the failure: giveUp (phase Failed,
+ *   restart-rate.ts).
  * - Before the backoff delay since the (latest) failure has passed: wait. A deleted worker has no
  *   failure time; when no failed worker has one, the delay counts from `attemptStartedAt` (ms),
  *   so restarts still come at most once per delay.
@@ -98,21 +108,21 @@ export function decideRecovery(o: {
   now: number;
   policy: RestartPolicySpec;
   restarts: number;
+  /** status.recentRestarts */
+  recentRestarts?: readonly string[];
   workers: WorkerHealth[];
   attemptStartedAt?: number;
 }): RecoveryDecision {
   const failed = o.workers.filter((w) => w.failed);
   if (failed.length === 0) return { action: 'none' };
+  const fatal = notRestartableFailure(failed);
+  if (fatal) return { action: 'fail', ...fatal };
   const what = failed.map((w) => `${w.name}${w.detail ? ` (${w.detail})` : ''}`).join(', ');
-  if (restartBudgetExhausted(o.policy, o.restarts)) {
-    return {
-      action: 'giveUp',
-      message: `worker(s) ${what} failed and the restart budget of ${o.policy.maxRestarts} is spent; fix the cause and request a restart (sluice.dev/restart) or raise spec.restartPolicy.maxRestarts`,
-    };
-  }
   // Backoff from the latest known failure time; a deleted worker has none (its peers' exits do).
   const times = failed.map((w) => w.failedAt).filter((t): t is number => t !== undefined);
   const at = times.length > 0 ? Math.max(...times) : (o.attemptStartedAt ?? o.now);
+  const refusal = restartRefusal(o.policy, o.restarts, o.recentRestarts, at, `worker(s) ${what} failed`);
+  if (refusal) return { action: 'giveUp', ...refusal };
   const due = at + restartDelayMs(o.policy, o.restarts);
   if (o.now < due) {
     return {

@@ -85,8 +85,24 @@ describe('judgeVerification', () => {
     );
   });
 
-  it('rolls back at once when the restart budget is spent', () => {
+  it('rolls back at once when the new version is Failed, naming why', () => {
     expect(judgeVerification(upgrading({ phase: 'Failed' }), T0 + 1000).action).toBe('rollback');
+    const failed = upgrading({
+      phase: 'Failed',
+      conditions: [
+        {
+          type: 'Degraded',
+          status: 'True',
+          reason: 'JobLoadFailed',
+          message: 'm',
+          lastTransitionTime: '2026-11-23T10:00:00Z',
+        },
+      ],
+    });
+    const v = judgeVerification(failed, T0 + 1000);
+    expect(v.action === 'rollback' && v.message).toMatch(
+      /^generation \d+ failed \(JobLoadFailed\) before it became Running; rolled back/,
+    );
   });
 
   it('does not roll back over a snapshot the new spec completed (its output is committed)', () => {

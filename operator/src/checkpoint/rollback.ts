@@ -6,7 +6,8 @@
  *  - A savepoint-mode upgrade starts its new attempt from the stop-with-savepoint and moves
  *    `status.upgrade` to stage `Verifying`. The attempt has `spec.upgradeTimeoutSeconds` to
  *    become Running; restarts within that time (failure recovery) keep verifying.
- *  - Past the timeout, or when the restart budget is spent first (phase Failed), the job rolls
+ *  - Past the timeout, or when the new attempt is Failed first (restart budget spent, or an error
+ *    a restart cannot fix: docs/checkpointing.md), the job rolls
  *    back: the next attempt runs `lastStableSpec` restored from the same savepoint, and
  *    `status.rollback` records that `.spec` at that generation is not what runs. Restoring the
  *    savepoint is exactly-once only while the new spec has completed no snapshot of its own
@@ -18,7 +19,7 @@
  * Pure functions; the reconciler applies them.
  */
 import type { RestoredFrom, StatusLastStableSpec, StreamJob } from '../../../api/src/streamjob.ts';
-import { rfc3339 } from '../streamjob/conditions.ts';
+import { DEGRADED, findCondition, rfc3339 } from '../streamjob/conditions.ts';
 import { rolledBack } from '../streamjob/effective-spec.ts';
 import { upgradeStateOf, type UpgradeState } from './upgrade.ts';
 
@@ -100,8 +101,9 @@ export function judgeVerification(job: StreamJob, nowMs: number): VerificationVe
   const elapsedMs = nowMs - Date.parse(u.startedAt);
   const failed = st.phase === 'Failed';
   if (!failed && elapsedMs < timeoutMs) return { action: 'wait', remainingMs: timeoutMs - elapsedMs };
+  const cause = findCondition(st.conditions, DEGRADED)?.reason;
   const why = failed
-    ? `generation ${job.metadata?.generation} failed (restart budget spent) before it became Running`
+    ? `generation ${job.metadata?.generation} failed${cause ? ` (${cause})` : ''} before it became Running`
     : `generation ${job.metadata?.generation} did not become Running within ${timeoutMs / 1000}s (spec.upgradeTimeoutSeconds)`;
   if (!stable) return { action: 'abandon', message: `${why}; there is no stable spec to roll back to` };
   if (snapshotSince(job, u.rollbackFrom)) {

@@ -1,6 +1,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { StreamJobStatus } from '../../../api/src/streamjob.ts';
 import {
+  abandonedForNewAttempt,
   abortedStatus,
   ackOf,
   checkpointRequest,
@@ -162,6 +163,74 @@ describe('status transitions', () => {
       bytes: 12,
       attempt: 2,
       maxParallelism: 128,
+    });
+  });
+});
+
+describe('abandonedForNewAttempt', () => {
+  it('aborts the snapshot in progress of the previous attempt, failing a served request', () => {
+    const status: StreamJobStatus = {
+      attempt: 1,
+      checkpoints: {
+        lastCompleted: { id: 2, path: 'p/chk-2' },
+        inProgress: {
+          id: 3,
+          kind: 'savepoint',
+          path: 'p/sp-3-n1',
+          nonce: 'n1',
+          triggeredAt: '2026-11-23T09:59:00Z',
+        },
+        failed: 1,
+      },
+    };
+    const s = abandonedForNewAttempt(status, 2, 'RestartRequested', T0);
+    expect(s.checkpoints).toEqual({
+      lastCompleted: { id: 2, path: 'p/chk-2' },
+      failed: 2,
+      lastFailure: {
+        id: 3,
+        reason: 'AttemptEnded',
+        message:
+          'savepoint 3 abandoned: attempt 2 starts (RestartRequested) and replaces the workers that took it',
+        failedAt: '2026-11-23T10:00:00Z',
+      },
+    });
+    expect(s.lastHandledRequests?.savepoint).toMatchObject({ nonce: 'n1', result: 'Failed' });
+    expect(s.conditions?.find((c) => c.type === 'CheckpointsHealthy')).toMatchObject({
+      status: 'False',
+      reason: 'CheckpointAttemptEnded',
+    });
+  });
+
+  it('leaves a status without a snapshot in progress as it is', () => {
+    const status: StreamJobStatus = {
+      attempt: 1,
+      checkpoints: { lastCompleted: { id: 2, path: 'p/chk-2' } },
+    };
+    expect(abandonedForNewAttempt(status, 2, 'SpecChanged', T0)).toBe(status);
+  });
+});
+
+describe('periodic savepoints', () => {
+  it('records the trigger time and no request, and lists the savepoint in history', () => {
+    const base: StreamJobStatus = { attempt: 1, lastHandledRequests: {} };
+    const t = {
+      id: 5,
+      kind: 'savepoint' as const,
+      nonce: '_periodic',
+      path: 'p/sp-5-_periodic',
+      stop: false,
+      now: T0,
+    };
+    const s = triggeredStatus(base, t);
+    expect(s.savepoints?.lastPeriodicTriggeredAt).toBe('2026-11-23T10:00:00Z');
+    expect(s.lastHandledRequests).toEqual({});
+    const done = completedStatus(s, s.checkpoints!.inProgress!, 10, T0 + 1000, 10);
+    expect(done.lastHandledRequests).toEqual({});
+    expect(done.savepoints).toMatchObject({
+      lastPeriodicTriggeredAt: '2026-11-23T10:00:00Z',
+      last: { id: 5, nonce: '_periodic' },
+      history: [{ id: 5, nonce: '_periodic' }],
     });
   });
 });

@@ -22,6 +22,7 @@ import type {
   StreamJobStatus,
 } from '../../../api/src/streamjob.ts';
 import { CHECKPOINTS_HEALTHY, rfc3339, setCondition } from '../streamjob/conditions.ts';
+import { isRequestNonce, PERIODIC_SAVEPOINT_NONCE } from './savepoint-policy.ts';
 
 /** Nonce-less savepoint directories (stop-with-savepoint for an upgrade or suspend) use this label. */
 export const OPERATOR_SAVEPOINT_NONCE = 'operator';
@@ -137,7 +138,9 @@ export function triggeredStatus(status: StreamJobStatus, t: TriggerFacts): Strea
       lastTriggered: { id: t.id, kind: t.kind, path: t.path, triggeredAt: at },
     },
   };
-  if (t.nonce !== undefined) {
+  if (t.nonce === PERIODIC_SAVEPOINT_NONCE)
+    next.savepoints = { ...(status.savepoints ?? {}), lastPeriodicTriggeredAt: at };
+  if (isRequestNonce(t.nonce)) {
     const slot = requestSlot(t.kind);
     next.lastHandledRequests = {
       ...(status.lastHandledRequests ?? {}),
@@ -217,10 +220,14 @@ export function completedStatus(
       ...(inProgress.nonce !== undefined ? { nonce: inProgress.nonce } : {}),
     };
     const history = [sp, ...(status.savepoints?.history ?? []).filter((h) => h.id !== sp.id)];
-    next.savepoints = { last: sp, history: history.slice(0, Math.max(1, historyLimit)) };
+    next.savepoints = {
+      ...(status.savepoints ?? {}),
+      last: sp,
+      history: history.slice(0, Math.max(1, historyLimit)),
+    };
   }
   const message = `${kind} ${inProgress.id} completed at ${path} (${bytes} bytes)`;
-  if (inProgress.nonce !== undefined) {
+  if (isRequestNonce(inProgress.nonce)) {
     const slot = requestSlot(kind);
     next.lastHandledRequests = {
       ...(status.lastHandledRequests ?? {}),
@@ -255,7 +262,7 @@ export function abortedStatus(
       lastFailure: { id: inProgress.id, reason, message, failedAt: rfc3339(now) },
     },
   };
-  if (inProgress.nonce !== undefined) {
+  if (isRequestNonce(inProgress.nonce)) {
     next.lastHandledRequests = {
       ...(status.lastHandledRequests ?? {}),
       [requestSlot(inProgress.kind)]: handled(inProgress.nonce, 'Failed', message, now),
@@ -267,4 +274,30 @@ export function abortedStatus(
     now,
   );
   return next;
+}
+
+/**
+ * Status for the start of attempt `attempt` (`reason`: its attemptReason): a snapshot still in
+ * progress was triggered in the previous attempt, whose workers are going away. It is aborted
+ * (reason `AttemptEnded`) so that the new attempt takes fresh ids at once: otherwise its workers
+ * would be handed the old request (the coordinator re-annotates a missing request) and complete
+ * a directory the old workers partly wrote — a worker of the old attempt still running, e.g.
+ * hung, could overwrite its files after the completion. docs/checkpointing.md "Snapshots across
+ * attempts".
+ */
+export function abandonedForNewAttempt(
+  status: StreamJobStatus,
+  attempt: number,
+  reason: string,
+  now: number,
+): StreamJobStatus {
+  const inProgress = status.checkpoints?.inProgress;
+  if (!inProgress) return status;
+  return abortedStatus(
+    status,
+    inProgress,
+    'AttemptEnded',
+    `${inProgress.kind ?? 'checkpoint'} ${inProgress.id} abandoned: attempt ${attempt} starts (${reason}) and replaces the workers that took it`,
+    now,
+  );
 }

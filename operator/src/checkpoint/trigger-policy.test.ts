@@ -156,3 +156,34 @@ describe('initialDelayFraction', () => {
     expect(buckets.size).toBe(10);
   });
 });
+
+describe('periodic savepoints', () => {
+  const recent = { lastTriggered: { id: 4, triggeredAt: iso(T0 - 1000) } };
+
+  it('triggers a periodic savepoint once due, after user requests, before the periodic checkpoint', () => {
+    const due = obs({ checkpoints: { lastTriggered: { id: 4, triggeredAt: iso(T0 - 60_000) } } });
+    expect(decide({ ...due, periodicSavepointDue: T0 })).toEqual({
+      action: 'trigger',
+      id: 5,
+      kind: 'savepoint',
+      nonce: '_periodic',
+      stop: false,
+    });
+    expect(decide({ ...due, periodicSavepointDue: T0, checkpointRequest: 'c1' })).toMatchObject({
+      kind: 'checkpoint',
+      nonce: 'c1',
+    });
+    expect(decide({ ...due, periodicSavepointDue: T0 + 1 })).toMatchObject({
+      kind: 'checkpoint',
+      nonce: undefined,
+    });
+  });
+
+  it('waits for whichever of the periodic savepoint and checkpoint comes first', () => {
+    expect(decide(obs({ checkpoints: recent, periodicSavepointDue: T0 + 5000 }))).toEqual({
+      action: 'wait',
+      requeueAfterMs: 5000,
+    });
+    expect(decide(obs({ checkpoints: recent }))).toEqual({ action: 'wait', requeueAfterMs: 29_000 });
+  });
+});

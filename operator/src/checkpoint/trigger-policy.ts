@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { CheckpointAck, SnapshotKind } from '../../../api/src/protocol.ts';
 import type { CheckpointsStatus, CheckpointSpec, SavepointSpec } from '../../../api/src/streamjob.ts';
+import { PERIODIC_SAVEPOINT_NONCE } from './savepoint-policy.ts';
 
 /** What the coordinator sees in one reconcile. Times are milliseconds since the epoch. */
 export interface CoordinatorObservation {
@@ -34,6 +35,8 @@ export interface CoordinatorObservation {
   checkpointRequest?: string;
   /** The operator itself needs a stop-with-savepoint (upgrade or suspend in savepoint mode). */
   stopWithSavepoint?: boolean;
+  /** When the next periodic savepoint is due (savepoint-policy.ts periodicSavepointDue); none if undefined. */
+  periodicSavepointDue?: number;
 }
 
 /** Why a snapshot in progress is given up. */
@@ -74,9 +77,10 @@ export function nextSnapshotId(checkpoints: CheckpointsStatus | undefined): numb
  * - In progress: a worker's error ack aborts it (WorkerFailed); acks of every subtask complete it;
  *   past `timeoutSeconds` of its kind it is aborted (Timeout); otherwise wait until its deadline.
  * - Nothing in progress and not all workers ready: wait (a pod event reconciles again).
- * - Otherwise trigger, by priority: stop-with-savepoint, user savepoint, user checkpoint, and the
- *   periodic checkpoint once `intervalSeconds` have passed since the last trigger — the first
- *   of the attempt `initialDelayFraction` of that after `scheduleStart`.
+ * - Otherwise trigger, by priority: stop-with-savepoint, user savepoint, user checkpoint, the
+ *   periodic savepoint once due (nonce PERIODIC_SAVEPOINT_NONCE), and the periodic checkpoint
+ *   once `intervalSeconds` have passed since the last trigger — the first of the attempt
+ *   `initialDelayFraction` of that after `scheduleStart`.
  */
 export function decide(o: CoordinatorObservation): CoordinatorDecision {
   const inProgress = o.checkpoints?.inProgress;
@@ -121,6 +125,10 @@ export function decide(o: CoordinatorObservation): CoordinatorDecision {
   if (o.checkpointRequest !== undefined) {
     return { action: 'trigger', id, kind: 'checkpoint', nonce: o.checkpointRequest, stop: false };
   }
+  const savepointDue = o.periodicSavepointDue;
+  if (savepointDue !== undefined && o.now >= savepointDue) {
+    return { action: 'trigger', id, kind: 'savepoint', nonce: PERIODIC_SAVEPOINT_NONCE, stop: false };
+  }
   const intervalMs = o.checkpoint.intervalSeconds * 1000;
   const lastTriggered = o.checkpoints?.lastTriggered?.triggeredAt;
   const last = lastTriggered ? Date.parse(lastTriggered) : 0;
@@ -129,5 +137,5 @@ export function decide(o: CoordinatorObservation): CoordinatorDecision {
       ? last + intervalMs
       : o.scheduleStart + Math.round(intervalMs * (o.initialDelayFraction ?? 1));
   if (o.now >= due) return { action: 'trigger', id, kind: 'checkpoint', nonce: undefined, stop: false };
-  return { action: 'wait', requeueAfterMs: due - o.now };
+  return { action: 'wait', requeueAfterMs: Math.min(due, savepointDue ?? Infinity) - o.now };
 }

@@ -18,6 +18,7 @@
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
 import { attemptHasRun } from '../checkpoint/failure-recovery.ts';
+import { abandonedForNewAttempt } from '../checkpoint/snapshot-status.ts';
 import { judgeVerification, nextStableSpec, verifyingUpgrade } from '../checkpoint/rollback.ts';
 import {
   attemptParallelism,
@@ -172,6 +173,9 @@ export class StreamJobReconciler implements Reconciler {
     let blockedBy: string | undefined;
     let problem: Problem | undefined;
     let coordinatorRequeueMs: number | undefined;
+    // Shown as Degraded but not retried: the job is Failed until its spec changes or a restart
+    // is requested (checkpoint/recovery.ts), and either of those triggers a reconcile.
+    let failedFor: Problem | undefined;
     try {
       if (job.spec.state !== 'suspended' && (job.status?.attempt ?? 0) > 0)
         await this.#ensureChildren(job, storage);
@@ -181,12 +185,13 @@ export class StreamJobReconciler implements Reconciler {
         const step = await this.#o.coordinator.step({ job, storage, subject, ctx });
         job = step.job;
         coordinatorRequeueMs = step.requeueAfterMs;
+        failedFor = step.problem;
       }
     } catch (err) {
       problem = problemOf(err);
       if (!problem) throw err;
     }
-    await this.#finish(original, job, subject, { workers, blockedBy, problem }, ctx);
+    await this.#finish(original, job, subject, { workers, blockedBy, problem: problem ?? failedFor }, ctx);
     if (problem) throw new ProblemError(problem.reason, problem.message);
     if (blockedBy) return requeueAfter(WAIT_FOR_TERMINATION_MS);
     const after = [coordinatorRequeueMs, intent.requeueAfterMs].filter((ms) => ms !== undefined);
@@ -327,6 +332,8 @@ export class StreamJobReconciler implements Reconciler {
         if (verifying) status.upgrade = { ...verifying };
       }
       const p = job.spec.parallelism;
+      // The previous attempt's snapshot in progress ends with its workers (snapshot-status.ts).
+      status = abandonedForNewAttempt(status, decision.attempt, decision.reason, now);
       status = {
         ...status,
         attempt: decision.attempt,

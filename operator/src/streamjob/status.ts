@@ -47,8 +47,13 @@ function describeWorker(w: ObservedWorker): string {
 export function convergingPhase(attemptReason: string | undefined): StreamJobPhase {
   if (attemptReason === 'SpecChanged') return 'Upgrading';
   if (attemptReason === 'RolledBack') return 'RollingBack';
-  // WorkerFailed: written by the checkpoint coordinator's failure recovery.
-  if (attemptReason === 'RestartRequested' || attemptReason === 'WorkerFailed') return 'Restarting';
+  // WorkerFailed, CheckpointProgressTimeout: written by the checkpoint coordinator's recovery.
+  if (
+    attemptReason === 'RestartRequested' ||
+    attemptReason === 'WorkerFailed' ||
+    attemptReason === 'CheckpointProgressTimeout'
+  )
+    return 'Restarting';
   return 'Starting';
 }
 

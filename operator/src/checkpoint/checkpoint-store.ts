@@ -1,0 +1,97 @@
+/**
+ * The job's checkpoint directories in object storage, as the operator sees them: listing
+ * (`<jobPrefix>/checkpoints/chk-N/`), whether each completed (`_metadata` present) and can be
+ * restored (`_metadata` valid), and retention (docs/checkpointing.md "Retention", decisions in
+ * retention.ts).
+ */
+import type { Client as MinioClient } from 'minio';
+import { metadataKey } from '../../../api/src/layout.ts';
+import { parseMetadata } from '../../../api/src/metadata.ts';
+import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { EffectiveStorage } from '../streamjob/storage.ts';
+import { checkpointIdOf, checkpointsToDelete, type StoredCheckpoint } from './retention.ts';
+import { upgradeStateOf } from './upgrade.ts';
+
+/** One checkpoint directory: its object names and whether `_metadata` is present. */
+export interface CheckpointDir {
+  names: string[];
+  complete: boolean;
+}
+
+/** Checkpoint directories in storage by id. */
+export async function storedCheckpoints(
+  storage: EffectiveStorage,
+  s3: MinioClient,
+): Promise<Map<number, CheckpointDir>> {
+  const root = `${storage.jobPrefix}/checkpoints/`;
+  const byId = new Map<number, CheckpointDir>();
+  for await (const obj of s3.listObjectsV2(storage.bucket, root, true)) {
+    const m = /^chk-(\d+)\/(.*)$/.exec((obj.name ?? '').slice(root.length));
+    if (!m) continue;
+    const id = Number(m[1]);
+    const entry = byId.get(id) ?? { names: [], complete: false };
+    entry.names.push(obj.name!);
+    if (m[2] === '_metadata') entry.complete = true;
+    byId.set(id, entry);
+  }
+  return byId;
+}
+
+/**
+ * Whether `<dir>/_metadata` holds valid metadata.
+ * @throws the client's error when storage cannot be read (retention then deletes nothing)
+ */
+async function metadataValid(s3: MinioClient, bucket: string, dir: string): Promise<boolean> {
+  const chunks: Buffer[] = [];
+  for await (const c of await s3.getObject(bucket, metadataKey(dir)))
+    chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c as Uint8Array));
+  try {
+    parseMetadata(Buffer.concat(chunks).toString('utf8'), `s3://${bucket}/${metadataKey(dir)}`);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Checkpoint ids that retention must keep for a restore (retention.ts RetentionPolicy.pinnedIds). */
+export function pinnedCheckpointIds(job: StreamJob, jobPrefix: string): number[] {
+  const st = job.status ?? {};
+  return [st.restoredFrom?.path, upgradeStateOf(job)?.rollbackFrom?.path, st.rollback?.restoredFrom?.path]
+    .map((p) => checkpointIdOf(p, jobPrefix))
+    .filter((id): id is number => id !== undefined);
+}
+
+/**
+ * Deletes checkpoint directories per retention.ts; savepoints are never touched. The completed
+ * ones are read newest first until `spec.checkpoint.retained` valid ones are found, so an
+ * unreadable `_metadata` does not take the place of a restorable checkpoint.
+ * @returns the ids deleted
+ */
+export async function applyRetention(
+  job: StreamJob,
+  storage: EffectiveStorage,
+  s3: MinioClient,
+): Promise<number[]> {
+  const byId = await storedCheckpoints(storage, s3);
+  const retained = job.spec.checkpoint.retained;
+  const stored: StoredCheckpoint[] = [];
+  let readable = 0;
+  for (const [id, e] of [...byId].sort(([a], [b]) => b - a)) {
+    const c: StoredCheckpoint = { id, complete: e.complete };
+    if (e.complete && readable < retained) {
+      const dir = `${storage.jobPrefix}/checkpoints/chk-${id}`;
+      if (await metadataValid(s3, storage.bucket, dir)) readable++;
+      else c.unreadable = true;
+    }
+    stored.push(c);
+  }
+  const ids = checkpointsToDelete(stored, {
+    retained,
+    lastCompletedId: job.status?.checkpoints?.lastCompleted?.id,
+    inProgressId: job.status?.checkpoints?.inProgress?.id,
+    pinnedIds: pinnedCheckpointIds(job, storage.jobPrefix),
+  });
+  const names = ids.flatMap((id) => byId.get(id)!.names);
+  if (names.length > 0) await s3.removeObjects(storage.bucket, names);
+  return ids;
+}

@@ -1,0 +1,73 @@
+/**
+ * Worker failures that a restart cannot fix (docs/checkpointing.md "Errors a restart cannot
+ * fix"). The runtime ends every failure with exit code 1 and writes `<Error class>: <message>` to
+ * its termination message, so it shows in the pod's `containerStatuses[].state.terminated.message`
+ * (docs/runtime.md "Exit codes and errors"). Every attempt of the same spec fails with the same
+ * error when it is one of:
+ *
+ * - `JobLoadError`: `spec.job.entry` is neither a built-in job nor a loadable module;
+ * - `JobConfigError`: `spec.job.config` is invalid for the job;
+ * - `ConfigError`: the worker environment the operator derived from the spec is invalid;
+ * - `RestoreError`: the snapshot cannot be restored by this job (another maxParallelism,
+ *   operator state the job does not have, another key-group hash).
+ *
+ * Everything else (lost peers, storage errors, corrupted snapshots, errors of user code, kills)
+ * may pass on a new attempt and goes through the restart backoff. Pure.
+ */
+
+/** An error as the runtime reported it in a termination message. */
+export interface WorkerError {
+  /** The error class, e.g. `JobLoadError`. */
+  errorClass: string;
+  /** The error's message. */
+  message: string;
+}
+
+/** Condition/Event reason for each error class that a restart cannot fix. */
+export const NOT_RESTARTABLE: Readonly<Record<string, { reason: string; fix: string }>> = {
+  JobLoadError: { reason: 'JobLoadFailed', fix: 'fix spec.job.entry' },
+  JobConfigError: { reason: 'InvalidJobConfig', fix: 'fix spec.job.config' },
+  ConfigError: { reason: 'InvalidWorkerConfig', fix: 'fix the spec' },
+  RestoreError: {
+    reason: 'RestoreRefused',
+    fix: 'restore a compatible snapshot (spec.initialSavepoint) or start a new StreamJob without state',
+  },
+};
+
+/**
+ * Parses a termination message `<Error class>: <message>` (the class an identifier ending in
+ * `Error`). Undefined for anything else: no message, a kubelet's own text such as
+ * `killed by SIGKILL`, or a log tail.
+ */
+export function parseTerminationMessage(text: string | undefined): WorkerError | undefined {
+  const m = /^([A-Za-z_$][\w$]*Error): ([\s\S]*)$/.exec(text?.trim() ?? '');
+  return m ? { errorClass: m[1]!, message: m[2]! } : undefined;
+}
+
+/** A failure that ends the job at once: phase Failed with `reason` (see the module comment). */
+export interface NotRestartableFailure {
+  /** CamelCase condition reason, e.g. JobLoadFailed. */
+  reason: string;
+  /** Names the worker, the runtime's error and message, and what the user can do. */
+  message: string;
+}
+
+/**
+ * The first failed worker whose error a restart cannot fix, as a failure of the job; undefined
+ * when every failure might pass on a new attempt.
+ * @param failed failed workers of the current attempt: pod name and terminated.message
+ */
+export function notRestartableFailure(
+  failed: ReadonlyArray<{ name: string; terminationMessage?: string }>,
+): NotRestartableFailure | undefined {
+  for (const w of failed) {
+    const err = parseTerminationMessage(w.terminationMessage);
+    const known = err && NOT_RESTARTABLE[err.errorClass];
+    if (!err || !known) continue;
+    return {
+      reason: known.reason,
+      message: `worker ${w.name} failed with ${err.errorClass}: ${err.message}; every attempt of this spec would fail the same way, so the job is not restarted: ${known.fix} (or request a restart with sluice.dev/restart once the cause is fixed)`,
+    };
+  }
+  return undefined;
+}
