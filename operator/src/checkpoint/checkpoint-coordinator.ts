@@ -19,6 +19,7 @@
  * written again, a commit annotation behind status is raised again, and a `_metadata` that
  * already exists (412) is read back instead of rewritten.
  */
+import type { NodeHealth } from '../streamjob/node-loss.ts';
 import { ProblemError } from '../streamjob/problem.ts';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import { Client as MinioClient } from 'minio';
@@ -81,6 +82,8 @@ export interface CheckpointCoordinatorOptions {
   /** Reads the credentials the job's workers use (the operator uses the same ones). */
   credentials(job: StreamJob, storage: EffectiveStorage): Promise<StorageCredentials>;
   metrics?: CheckpointMetrics;
+  /** Lost nodes (streamjob/node-watch.ts); a worker on one has failed. Unset: never lost. */
+  nodes?: NodeHealth;
 }
 
 /** What one step needs from the reconcile. */
@@ -386,7 +389,7 @@ export class CheckpointCoordinator {
   ): Promise<CoordinatorStepResult | undefined> {
     const now = this.#o.clock.now();
     const policy = job.spec.restartPolicy;
-    const workers: WorkerHealth[] = pods.map((pod) => workerHealth(pod, now, policy));
+    const workers: WorkerHealth[] = pods.map((pod) => workerHealth(pod, now, policy, this.#o.nodes));
     // Workers missing from an attempt that has run count as failed (failure-recovery.ts attemptHasRun).
     const p = attemptParallelism(job);
     if (
