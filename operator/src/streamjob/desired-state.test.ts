@@ -184,9 +184,13 @@ describe('desiredWorkers', () => {
       },
     ]);
     const own = [{ maxSkew: 2, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }];
-    const withOwn = makeJob({ podTemplate: { topologySpreadConstraints: own } });
+    const withOwn = makeJob({
+      podTemplate: { terminationGracePeriodSeconds: 30, topologySpreadConstraints: own },
+    });
     expect(desiredWorkerPod(ctx({ job: withOwn }), 0, 'abc').spec!.topologySpreadConstraints).toEqual(own);
-    const none = makeJob({ podTemplate: { topologySpreadConstraints: [] } });
+    const none = makeJob({
+      podTemplate: { terminationGracePeriodSeconds: 30, topologySpreadConstraints: [] },
+    });
     expect(desiredWorkerPod(ctx({ job: none }), 0, 'abc').spec!.topologySpreadConstraints).toEqual([]);
   });
 });
