@@ -161,7 +161,10 @@ export class ProcessKubelet {
         live.add(name);
         if (nodes && !pod.spec?.nodeName) {
           const node = nodes.pick(pod, all);
-          if (node) await nodes.bind(this.#o.namespace, name, node).catch(() => undefined);
+          if (node) {
+            await nodes.bind(this.#o.namespace, name, node).catch(() => undefined);
+            pod.spec!.nodeName = node; // the next pick of this poll counts it
+          }
           continue; // launched on a later poll, once bound
         }
         if (!this.#running.has(name) && !pod.status?.phase?.match(/Succeeded|Failed/)) {
