@@ -129,7 +129,16 @@ demo: docker-engine kind-up images deploy ## The main job: kind cluster, images,
 
 .PHONY: e2e
 e2e: install docker-engine kind-up images ## End-to-end tests on the kind cluster: helm install, real worker pods, suspend/resume, GC, lost worker
-	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) $(JEST) --selectProjects e2e --runInBand
+	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) $(JEST) --selectProjects e2e --runInBand --testPathIgnorePatterns 'test/e2e/nodes/'
+
+# A second cluster with two worker nodes, for what needs more than one node (test/e2e/nodes/).
+NODES_CLUSTER ?= sluice-nodes
+
+.PHONY: e2e-nodes
+e2e-nodes: install docker-engine tools-cluster ## End-to-end tests on a 3-node kind cluster $(NODES_CLUSTER): a lost node mid-stream
+	SLUICE_KIND_WORKERS=2 hack/kind-up.sh $(NODES_CLUSTER)
+	SLUICE_KIND_CLUSTER=$(NODES_CLUSTER) hack/images/app-images.sh
+	SLUICE_KIND_CLUSTER=$(NODES_CLUSTER) $(JEST) --selectProjects e2e --runInBand --testPathPatterns 'test/e2e/nodes/'
 
 # --- benchmarks: print figures, assert nothing (docs/benchmarks.md) ---
 .PHONY: bench-runtime

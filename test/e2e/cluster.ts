@@ -169,8 +169,9 @@ async function dockerImageId(image: string): Promise<string> {
  * `helm upgrade --install` of charts/sluice into the system namespace, exactly as
  * hack/deploy.sh does: local images, pull policy Never, the operator image id as a pod
  * annotation (a rebuilt image rolls out). Helm waits for the bucket hook Job.
+ * @param extraValues more `--set-string` values, e.g. `operator.nodeSelector.x=y`
  */
-export async function installChart(): Promise<string> {
+export async function installChart(extraValues: string[] = []): Promise<string> {
   await createRestrictedNamespace(systemNamespace);
   const opId = await dockerImageId(operatorImage);
   const out = await helm([
@@ -186,6 +187,7 @@ export async function installChart(): Promise<string> {
     'minio.image.pullPolicy=Never',
     '--set-string',
     `operator.podAnnotations.sluice\\.dev/image-id=${opId}`,
+    ...extraValues.flatMap((v) => ['--set-string', v]),
     '--timeout',
     '300s',
   ]);
