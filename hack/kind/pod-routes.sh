@@ -7,8 +7,12 @@
 # For every node: its bridge config gets the node's own spec.podCIDR (the controller-manager
 # allocates a /24 of the pod subnet per node), a route to every other node's podCIDR via that
 # node's address on the kind network, and an ACCEPT for those ranges ahead of the node's
-# no-escape REJECT (hack/kind/files/sluice-no-escape.sh). Pods that started on a wrong subnet
-# before this ran (CoreDNS) are deleted so that they come back with a routable address.
+# no-escape REJECT (hack/kind/files/sluice-no-escape.sh), and every node's name in its
+# /etc/hosts: host-network pods (kube-proxy) resolve through the kubelet's resolv.conf, which
+# on this image answers nothing (hack/kind/files/resolv-no-upstream.conf), so a worker's
+# kube-proxy could not find the control plane by name. Pods that started before this ran on a
+# wrong subnet (CoreDNS), and the workers' kube-proxy pods, are deleted so that they come back
+# with a routable address and the new hosts file.
 # Idempotent; run again after node containers restart (their routes and rules are gone then).
 # shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../lib.sh"
@@ -70,6 +74,13 @@ JSON
     done
   done
 done
+
+for n in "${nodes[@]}"; do
+  for m in "${nodes[@]}"; do
+    docker exec "$n" sh -c "grep -qE '[[:space:]]$m\$' /etc/hosts || echo '${ip[$m]} $m' >> /etc/hosts"
+  done
+done
+k -n kube-system delete pod -l k8s-app=kube-proxy --field-selector "spec.nodeName!=$NAME-control-plane" --wait=false >/dev/null
 
 # Pods placed before the configs were right have an address outside their node's podCIDR.
 k get pods -A -o jsonpath='{range .items[?(@.spec.hostNetwork!=true)]}{.metadata.namespace} {.metadata.name} {.spec.nodeName} {.status.podIP}{"\n"}{end}' \
