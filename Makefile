@@ -161,5 +161,11 @@ bench-operator-scale: install tools ## 200 StreamJobs on a real kube-apiserver +
 bench-recovery: install docker-engine kind-up images ## On kind: worker pod deleted, container killed, savepoint upgrade -> bench/results/recovery.json
 	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) node bench/recovery/run.ts $(RECOVERY_ARGS)
 
+.PHONY: bench-node-lost
+bench-node-lost: install docker-engine tools-cluster ## On the 3-node kind cluster of e2e-nodes: a worker node paused -> bench/results/recovery-node-lost.json
+	SLUICE_KIND_WORKERS=2 hack/kind-up.sh $(NODES_CLUSTER)
+	SLUICE_KIND_CLUSTER=$(NODES_CLUSTER) hack/images/app-images.sh
+	SLUICE_KIND_CLUSTER=$(NODES_CLUSTER) node bench/recovery/node-lost.ts $(NODE_LOST_ARGS)
+
 .PHONY: bench
-bench: bench-runtime bench-flink bench-compare bench-operator-scale bench-recovery ## Every benchmark, one after the other
+bench: bench-runtime bench-flink bench-compare bench-operator-scale bench-recovery bench-node-lost ## Every benchmark, one after the other

@@ -322,6 +322,50 @@ export async function mcPut(target: string, body: string): Promise<void> {
   );
 }
 
+/** The label of control-plane nodes (kubeadm). */
+export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+
+/**
+ * Chart values that pin `component` (`operator` or `minio`) to the control-plane node, tolerating
+ * its NoSchedule taint: on a multi-node cluster, the nodes a test loses hold only job workers.
+ */
+export function pinToControlPlane(component: 'operator' | 'minio'): string[] {
+  return [
+    `${component}.nodeSelector.node-role\\.kubernetes\\.io/control-plane=`,
+    `${component}.tolerations[0].key=${CONTROL_PLANE_LABEL}`,
+    `${component}.tolerations[0].operator=Exists`,
+    `${component}.tolerations[0].effect=NoSchedule`,
+  ];
+}
+
+/** Names of the cluster's worker nodes (every node without the control-plane label). */
+export async function workerNodes(): Promise<string[]> {
+  const nodes = await kubectlJson<{
+    items: Array<{ metadata: { name: string; labels?: Record<string, string> } }>;
+  }>(['get', 'nodes']);
+  return nodes.items
+    .filter((n) => !(CONTROL_PLANE_LABEL in (n.metadata.labels ?? {})))
+    .map((n) => n.metadata.name);
+}
+
+/** Waits until node `name` reports Ready=True (e.g. after `docker unpause`). */
+export function waitNodeReady(name: string, timeoutMs: number): Promise<true> {
+  return waitFor(
+    `node ${name} Ready`,
+    async () => {
+      const r = await kubectl([
+        'get',
+        'node',
+        name,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+      ]);
+      return r.stdout.trim() === 'True' ? { done: true, value: true } : { done: false, observed: r.stdout };
+    },
+    timeoutMs,
+  );
+}
+
 /** The kind node's docker container (a single-node cluster: the control plane runs the pods). */
 export const nodeContainer = `${clusterName}-control-plane`;
 

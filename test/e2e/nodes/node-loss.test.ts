@@ -16,10 +16,11 @@ import {
   createRestrictedNamespace,
   installChart,
   kubectl,
-  kubectlJson,
   must,
+  pinToControlPlane,
   requireCluster,
-  waitFor,
+  waitNodeReady,
+  workerNodes,
 } from '../cluster.ts';
 import {
   applyManifest,
@@ -37,9 +38,6 @@ import { type Corpus, uploadCorpus } from '../wordcount-corpus.ts';
 
 jest.setTimeout(900_000);
 
-type Node = { metadata: { name: string; labels?: Record<string, string> } };
-const CONTROL_PLANE = 'node-role.kubernetes.io/control-plane';
-
 const ns = `sluice-e2e-node-${Date.now().toString(36)}`;
 const name = 'wc-node';
 const outputPrefix = `outputs/${ns}/${name}/`;
@@ -49,23 +47,14 @@ let paused: string | undefined;
 
 beforeAll(async () => {
   await requireCluster();
-  const nodes = await kubectlJson<{ items: Node[] }>(['get', 'nodes']);
-  workers = nodes.items
-    .filter((n) => !(CONTROL_PLANE in (n.metadata.labels ?? {})))
-    .map((n) => n.metadata.name);
+  workers = await workerNodes();
   if (workers.length < 2) {
     throw new Error(
       `this test needs a cluster with two worker nodes (found ${workers.length}): run 'make e2e-nodes'`,
     );
   }
   // Keep the operator and the dev MinIO off the node that is lost.
-  const pin = (c: string) => [
-    `${c}.nodeSelector.node-role\\.kubernetes\\.io/control-plane=`,
-    `${c}.tolerations[0].key=${CONTROL_PLANE}`,
-    `${c}.tolerations[0].operator=Exists`,
-    `${c}.tolerations[0].effect=NoSchedule`,
-  ];
-  await installChart([...pin('operator'), ...pin('minio')]);
+  await installChart([...pinToControlPlane('operator'), ...pinToControlPlane('minio')]);
   await createRestrictedNamespace(ns);
   const bucket = await defaultBucket();
   // 8 × 500 lines, 2 objects per worker at 25 lines/s: about 40 s of input.
@@ -116,20 +105,7 @@ describe('a job spread over two worker nodes, one of which is lost', () => {
     // catches up with the deleted pods.
     await must('docker', ['unpause', lost]);
     paused = undefined;
-    await waitFor(
-      `node ${lost} Ready again`,
-      async () => {
-        const r = await kubectl([
-          'get',
-          'node',
-          lost,
-          '-o',
-          'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
-        ]);
-        return r.stdout.trim() === 'True' ? { done: true, value: true } : { done: false, observed: r.stdout };
-      },
-      180_000,
-    );
+    await waitNodeReady(lost, 180_000);
 
     await waitJob(ns, name, 'Finished', (j) => j.status?.phase === 'Finished', 300_000);
     const records = await readCommittedWordcounts(corpus.bucket, outputPrefix);
