@@ -19,8 +19,8 @@
  * Definitions (one host clock: the kind nodes share the kernel):
  *  - resumed: the latest `worker running` log time of the new attempt's workers (state restored,
  *    sink recovered, reading input);
- *  - connected: the StreamJob Ready=True in the new attempt with every worker Ready (readiness
- *    is the runtime's /readyz: running and connected to every peer), polled every 250 ms;
+ *  - connected: the StreamJob Ready=True and every pod of the new attempt Ready (readiness is
+ *    the runtime's /readyz: running and connected to every peer), polled every 250 ms;
  *  - both are measured from the moment just before `docker pause`.
  * Target (printed on the median, never asserted): connected < 60 s. Results: the JSON file.
  */
@@ -47,6 +47,7 @@ import {
   applyManifest,
   condition,
   getJob,
+  isPodReady,
   jobPods,
   summary,
   waitCheckpoint,
@@ -156,19 +157,23 @@ async function oneRun(run: number): Promise<Run> {
   let connected: { at: number; attempt: number; restored?: RestoredFrom };
   try {
     connected = await waitFor(
-      `${name} Ready in an attempt after ${attempt}`,
+      `${name} Ready in an attempt after ${attempt}, every new worker Ready`,
       async () => {
         const j = await getJob(ns, name);
+        const a = j.status?.attempt ?? 0;
+        // The job's status names the new attempt before its pods exist: judge the pods too.
+        const current =
+          a > attempt
+            ? (await jobPods(ns, name)).filter((p) => p.metadata.name.startsWith(`${name}-${a}-`))
+            : [];
         const ok =
-          (j.status?.attempt ?? 0) > attempt &&
-          condition(j, 'Ready')?.status === 'True' &&
-          j.status?.workers?.ready === P;
+          condition(j, 'Ready')?.status === 'True' && current.length === P && current.every(isPodReady);
         return ok
           ? {
               done: true,
               value: {
                 at: Date.now(),
-                attempt: j.status!.attempt!,
+                attempt: a,
                 ...(j.status?.restoredFrom ? { restored: j.status.restoredFrom } : {}),
               },
             }
