@@ -129,7 +129,16 @@ demo: docker-engine kind-up images deploy ## The main job: kind cluster, images,
 
 .PHONY: e2e
 e2e: install docker-engine kind-up images ## End-to-end tests on the kind cluster: helm install, real worker pods, suspend/resume, GC, lost worker
-	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) $(JEST) --selectProjects e2e --runInBand
+	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) $(JEST) --selectProjects e2e --runInBand --testPathIgnorePatterns 'test/e2e/nodes/'
+
+# A second cluster with two worker nodes, for what needs more than one node (test/e2e/nodes/).
+NODES_CLUSTER ?= sluice-nodes
+
+.PHONY: e2e-nodes
+e2e-nodes: install docker-engine tools-cluster ## End-to-end tests on a 3-node kind cluster $(NODES_CLUSTER): a lost node mid-stream
+	SLUICE_KIND_WORKERS=2 hack/kind-up.sh $(NODES_CLUSTER)
+	SLUICE_KIND_CLUSTER=$(NODES_CLUSTER) hack/images/app-images.sh
+	SLUICE_KIND_CLUSTER=$(NODES_CLUSTER) $(JEST) --selectProjects e2e --runInBand --testPathPatterns 'test/e2e/nodes/'
 
 # --- benchmarks: print figures, assert nothing (docs/benchmarks.md) ---
 .PHONY: bench-runtime
@@ -152,5 +161,11 @@ bench-operator-scale: install tools ## 200 StreamJobs on a real kube-apiserver +
 bench-recovery: install docker-engine kind-up images ## On kind: worker pod deleted, container killed, savepoint upgrade -> bench/results/recovery.json
 	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) node bench/recovery/run.ts $(RECOVERY_ARGS)
 
+.PHONY: bench-node-lost
+bench-node-lost: install docker-engine tools-cluster ## On the 3-node kind cluster of e2e-nodes: a worker node paused -> bench/results/recovery-node-lost.json
+	SLUICE_KIND_WORKERS=2 hack/kind-up.sh $(NODES_CLUSTER)
+	SLUICE_KIND_CLUSTER=$(NODES_CLUSTER) hack/images/app-images.sh
+	SLUICE_KIND_CLUSTER=$(NODES_CLUSTER) node bench/recovery/node-lost.ts $(NODE_LOST_ARGS)
+
 .PHONY: bench
-bench: bench-runtime bench-flink bench-compare bench-operator-scale bench-recovery ## Every benchmark, one after the other
+bench: bench-runtime bench-flink bench-compare bench-operator-scale bench-recovery bench-node-lost ## Every benchmark, one after the other

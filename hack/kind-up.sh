@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Starts (or reuses) a single-node kind cluster that works without any container registry.
+# Starts (or reuses) a kind cluster that works without any container registry: one node by
+# default, or a control plane and SLUICE_KIND_WORKERS worker nodes.
 #
 #   hack/kind-up.sh [CLUSTER_NAME]        default name: sluice
+#   SLUICE_KIND_WORKERS=2 hack/kind-up.sh sluice-nodes
 #
 # Steps, each logged with elapsed seconds:
 #   1. a Docker engine (hack/docker-engine.sh: Debian's docker.io, runc wrapper if needed)
@@ -12,7 +14,9 @@
 #      sluice.dev/kind-node image (hack/kind/node-image.sh, cached by input hash)
 #   5. kind create cluster with hack/kind/cluster.yaml; CoreDNS gets no upstream resolver
 #      (cluster names only) unless SLUICE_KIND_DNS_FORWARD=1
-#   6. wait until the node is Ready and CoreDNS runs
+#   6. with worker nodes and the local node image (no kindnet): routed pod networks
+#      (hack/kind/pod-routes.sh: each node's bridge on its own podCIDR, routes to the others)
+#   7. wait until every node is Ready and CoreDNS runs
 # The kubeconfig is written to $SLUICE_CACHE/kind/<name>.kubeconfig (or $SLUICE_KUBECONFIG);
 # the last line printed is the `export KUBECONFIG=...` to use it.
 # shellcheck source=hack/lib.sh
@@ -21,6 +25,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 NAME="${1:-${SLUICE_KIND_CLUSTER:-sluice}}"
 KCFG="${SLUICE_KUBECONFIG:-$SLUICE_CACHE/kind/$NAME.kubeconfig}"
 WAIT="${SLUICE_KIND_WAIT:-300s}"
+WORKERS="${SLUICE_KIND_WORKERS:-0}"
+[[ "$WORKERS" =~ ^[0-9]$ ]] || die "SLUICE_KIND_WORKERS must be 0..9 (got '$WORKERS')"
 KIND="$BIN_DIR/kind"
 KUBECTL="$BIN_DIR/kubectl"
 phase_t0=0
@@ -88,8 +94,18 @@ main() {
     local cfg="$SLUICE_CACHE/kind/$NAME.cluster.yaml" drop='^$'
     [ "$source" = local ] || drop='# local-image'
     [ "${SLUICE_KIND_DNS_FORWARD:-0}" = 1 ] && drop="$drop|# no-upstream-dns"
-    grep -Ev -- "$drop" "$HACK_DIR/kind/cluster.yaml" > "$cfg"
+    grep -Ev -- "$drop" "$HACK_DIR/kind/cluster.yaml" \
+      | awk -v n="$WORKERS" '{print} /^  - role: control-plane$/ {for (i = 0; i < n; i++) print "  - role: worker"}' > "$cfg"
     "$KIND" create cluster --name "$NAME" --image "$image" --config "$cfg" --kubeconfig "$KCFG" >&2
+    phase_done
+  fi
+  local nodes; nodes=$(docker ps -a --filter "label=io.x-k8s.kind.cluster=$NAME" --format '{{.Names}}' | wc -l)
+  if [ "$nodes" -gt 1 ] && docker exec "$(node_container)" test -f /etc/cni/net.d/10-sluice-bridge.conflist; then
+    phase "routed pod networks across $nodes nodes"
+    for c in $(docker ps -a --filter "label=io.x-k8s.kind.cluster=$NAME" --format '{{.Names}}'); do
+      [ "$(docker inspect --format '{{.State.Running}}' "$c")" = true ] || docker start "$c" >/dev/null
+    done
+    "$HACK_DIR/kind/pod-routes.sh" "$NAME" "$KCFG"
     phase_done
   fi
   wait_ready

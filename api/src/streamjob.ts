@@ -291,6 +291,11 @@ export interface WorkerPodTemplate {
   /** Affinity of the worker pods (core/v1 Affinity). */
   affinity?: Record<string, unknown>;
   /**
+   * Topology spread constraints of the worker pods (core/v1 TopologySpreadConstraint). Unset: the workers of an attempt spread over nodes (kubernetes.io/hostname, maxSkew 1, ScheduleAnyway); an empty list turns the default off.
+   * At most 8 items.
+   */
+  topologySpreadConstraints?: Record<string, unknown>[];
+  /**
    * PriorityClass of the worker pods.
    * Length: 0..253.
    */

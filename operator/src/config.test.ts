@@ -76,6 +76,7 @@ describe('loadConfig', () => {
           '--resync-period=10',
           '--log-level=loud',
           '--watch-namespaces=Bad_NS',
+          '--node-loss=evict',
         ],
         {
           ...base,
@@ -86,7 +87,7 @@ describe('loadConfig', () => {
       err = e;
     }
     expect(err).toBeInstanceOf(ConfigError);
-    expect((err as ConfigError).problems).toHaveLength(7);
+    expect((err as ConfigError).problems).toHaveLength(8);
     const problems = (err as ConfigError).problems.join('\n');
     expect(problems).toMatch(/unknown flag --nope/);
     expect(problems).toMatch(/--http-port \/ SLUICE_HTTP_PORT must be an integer in 0..65535 \(got "x"\)/);
@@ -96,6 +97,9 @@ describe('loadConfig', () => {
     );
     expect(problems).toMatch(/--log-level \/ SLUICE_LOG_LEVEL must be one of/);
     expect(problems).toMatch(/"Bad_NS" is not a namespace name/);
+    expect(problems).toMatch(
+      /--node-loss \/ SLUICE_NODE_LOSS must be one of force-delete, detect, off \(got "evict"\)/,
+    );
     expect(problems).toMatch(/--leader-elect \/ SLUICE_LEADER_ELECTION must be true or false \(got "yes"\)/);
   });
 

@@ -10,6 +10,7 @@ import type { ElectionTiming } from './kube/leader-election.ts';
 import { validateTiming } from './kube/leader-election.ts';
 import type { RateLimitOptions } from './kube/rate-limiter.ts';
 import type { WorkerSettings } from './streamjob/desired-state.ts';
+import { NODE_LOSS_POLICIES, type NodeLossPolicy } from './streamjob/node-loss.ts';
 import type { StorageDefaults } from './streamjob/storage.ts';
 
 /** pino's log levels. */
@@ -34,6 +35,8 @@ export interface OperatorConfig {
   shutdownTimeoutMs: number;
   storage: StorageDefaults;
   worker: WorkerSettings;
+  /** Lost-node handling (docs/checkpointing.md "Lost nodes and fencing"). */
+  nodeLoss: { policy: NodeLossPolicy; leaseGraceMs: number };
 }
 
 type Kind = 'string' | 'bool' | 'int' | 'duration' | 'list';
@@ -268,6 +271,23 @@ export const SETTINGS: readonly Setting[] = [
     default: String(DEFAULT_DATA_PORT),
     description: "TCP port of the workers' shuffle listener",
   },
+  {
+    key: 'nodeLoss',
+    flag: '--node-loss',
+    env: 'SLUICE_NODE_LOSS',
+    kind: 'string',
+    default: 'force-delete',
+    description:
+      'lost nodes: force-delete (fail their workers, force-delete old pods there, keep new pods off them), detect (the same without force-deleting) or off (no node watch)',
+  },
+  {
+    key: 'nodeLeaseGrace',
+    flag: '--node-lease-grace',
+    env: 'SLUICE_NODE_LEASE_GRACE',
+    kind: 'duration',
+    default: '20s',
+    description: 'a node whose kubelet heartbeat Lease is older than this is lost (kubelets renew every 10s)',
+  },
 ];
 
 /** Invalid configuration; `problems` lists every bad setting. */
@@ -407,6 +427,11 @@ export function loadConfig(argv: readonly string[], environment: Environment): O
       `--storage-endpoint / SLUICE_STORAGE_ENDPOINT must be http(s)://host[:port] (got ${JSON.stringify(endpoint)})`,
     );
   }
+  const nodeLoss = str('nodeLoss') as NodeLossPolicy;
+  if (!NODE_LOSS_POLICIES.includes(nodeLoss))
+    problems.push(
+      `--node-loss / SLUICE_NODE_LOSS must be one of ${NODE_LOSS_POLICIES.join(', ')} (got ${JSON.stringify(nodeLoss)})`,
+    );
   const retryBase = dur('retryBaseDelay');
   const retryMax = dur('retryMaxDelay');
   if (retryMax < retryBase) problems.push('--retry-max-delay must not be smaller than --retry-base-delay');
@@ -439,6 +464,7 @@ export function loadConfig(argv: readonly string[], environment: Environment): O
       runAsGroup: int('workerRunAsGroup', 0, 2_147_483_647),
       dataPort: int('workerDataPort', 1, 65535),
     },
+    nodeLoss: { policy: nodeLoss, leaseGraceMs: dur('nodeLeaseGrace') },
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return config;

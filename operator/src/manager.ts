@@ -24,6 +24,7 @@ import { startHttpServer, type RunningHttpServer } from './http-server.ts';
 import { ChildObjects } from './streamjob/children.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
 import { CONTROLLER_NAME, LABEL_JOB, MANAGED_PODS_SELECTOR } from './streamjob/names.ts';
+import { NodeWatch } from './streamjob/node-watch.ts';
 import { StreamJobReconciler } from './streamjob/reconciler.ts';
 import { StreamJobClient } from './streamjob/streamjob-client.ts';
 
@@ -84,6 +85,8 @@ export class Manager {
   readonly jobInformers: Informer<StreamJob>[] = [];
   /** Worker pod informers, one per watched namespace (or one cluster-wide). */
   readonly podInformers: Informer<V1Pod>[] = [];
+  /** Nodes and their heartbeat Leases; undefined with `--node-loss=off`. */
+  readonly nodeWatch: NodeWatch | undefined;
   readonly #stopElection = new AbortController();
   #elector: LeaderElector | undefined;
   #election: Promise<void> | undefined;
@@ -107,7 +110,28 @@ export class Manager {
     const jobs = new StreamJobClient(kubeConfig);
     const children = new ChildObjects({ core, rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api) });
     this.checkpointMetrics = new CheckpointMetrics(registry);
+    // Lost nodes (docs/checkpointing.md "Lost nodes and fencing"): a node turning lost makes
+    // every job with a pod on it reconcile at once, since its silent kubelet sends no pod event.
+    this.nodeWatch =
+      config.nodeLoss.policy === 'off'
+        ? undefined
+        : new NodeWatch({
+            kubeConfig,
+            clock,
+            log,
+            leaseGraceMs: config.nodeLoss.leaseGraceMs,
+            onNodeLost: (loss) => {
+              for (const pod of this.podInformers.flatMap((i) => i.list())) {
+                if (pod.spec?.nodeName !== loss.node) continue;
+                const key = owningJobKey(pod);
+                if (key)
+                  this.controller.enqueue(key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1));
+              }
+            },
+            onRestart: (informer) => this.metrics.informerRestarts.inc({ informer }),
+          });
     const coordinator = new CheckpointCoordinator({
+      ...(this.nodeWatch ? { nodes: this.nodeWatch } : {}),
       jobs,
       core,
       events: this.events,
@@ -136,6 +160,8 @@ export class Manager {
       metrics: this.jobMetrics,
       coordinator,
       supportedRequests: new Set(['restart', 'checkpoint', 'savepoint']),
+      ...(this.nodeWatch ? { nodes: this.nodeWatch } : {}),
+      nodeLoss: config.nodeLoss.policy,
     });
     const queue = new WorkQueue({
       clock,
@@ -275,6 +301,7 @@ export class Manager {
   #startControllers(): void {
     this.#leading = true;
     for (const i of [...this.jobInformers, ...this.podInformers]) i.start();
+    this.nodeWatch?.start();
     this.controller.start();
   }
 
@@ -290,6 +317,7 @@ export class Manager {
     log.info({}, 'shutting down');
     if (this.#leading) await this.controller.stop(config.shutdownTimeoutMs);
     await Promise.all([...this.jobInformers, ...this.podInformers].map((i) => i.stop()));
+    await this.nodeWatch?.stop();
     this.#stopElection.abort();
     await this.#election;
     this.#leading = false;

@@ -169,8 +169,9 @@ async function dockerImageId(image: string): Promise<string> {
  * `helm upgrade --install` of charts/sluice into the system namespace, exactly as
  * hack/deploy.sh does: local images, pull policy Never, the operator image id as a pod
  * annotation (a rebuilt image rolls out). Helm waits for the bucket hook Job.
+ * @param extraValues more `--set-string` values, e.g. `operator.nodeSelector.x=y`
  */
-export async function installChart(): Promise<string> {
+export async function installChart(extraValues: string[] = []): Promise<string> {
   await createRestrictedNamespace(systemNamespace);
   const opId = await dockerImageId(operatorImage);
   const out = await helm([
@@ -186,6 +187,7 @@ export async function installChart(): Promise<string> {
     'minio.image.pullPolicy=Never',
     '--set-string',
     `operator.podAnnotations.sluice\\.dev/image-id=${opId}`,
+    ...extraValues.flatMap((v) => ['--set-string', v]),
     '--timeout',
     '300s',
   ]);
@@ -317,6 +319,50 @@ export async function mcPut(target: string, body: string): Promise<void> {
       target,
     ],
     body,
+  );
+}
+
+/** The label of control-plane nodes (kubeadm). */
+export const CONTROL_PLANE_LABEL = 'node-role.kubernetes.io/control-plane';
+
+/**
+ * Chart values that pin `component` (`operator` or `minio`) to the control-plane node, tolerating
+ * its NoSchedule taint: on a multi-node cluster, the nodes a test loses hold only job workers.
+ */
+export function pinToControlPlane(component: 'operator' | 'minio'): string[] {
+  return [
+    `${component}.nodeSelector.node-role\\.kubernetes\\.io/control-plane=`,
+    `${component}.tolerations[0].key=${CONTROL_PLANE_LABEL}`,
+    `${component}.tolerations[0].operator=Exists`,
+    `${component}.tolerations[0].effect=NoSchedule`,
+  ];
+}
+
+/** Names of the cluster's worker nodes (every node without the control-plane label). */
+export async function workerNodes(): Promise<string[]> {
+  const nodes = await kubectlJson<{
+    items: Array<{ metadata: { name: string; labels?: Record<string, string> } }>;
+  }>(['get', 'nodes']);
+  return nodes.items
+    .filter((n) => !(CONTROL_PLANE_LABEL in (n.metadata.labels ?? {})))
+    .map((n) => n.metadata.name);
+}
+
+/** Waits until node `name` reports Ready=True (e.g. after `docker unpause`). */
+export function waitNodeReady(name: string, timeoutMs: number): Promise<true> {
+  return waitFor(
+    `node ${name} Ready`,
+    async () => {
+      const r = await kubectl([
+        'get',
+        'node',
+        name,
+        '-o',
+        'jsonpath={.status.conditions[?(@.type=="Ready")].status}',
+      ]);
+      return r.stdout.trim() === 'True' ? { done: true, value: true } : { done: false, observed: r.stdout };
+    },
+    timeoutMs,
   );
 }
 

@@ -51,6 +51,8 @@ export type Pod = {
     annotations?: Record<string, string>;
   };
   spec: {
+    /** The node the pod is bound to. */
+    nodeName?: string;
     restartPolicy?: string;
     securityContext?: Record<string, unknown>;
     containers: {

@@ -16,6 +16,7 @@ import {
 import { readCommittedOutput } from './local-workers.ts';
 import { setupTestEnv, type TestEnv } from './env.ts';
 import { ProcessKubelet } from './process-kubelet.ts';
+import type { SimulatedNodes } from './simulated-nodes.ts';
 import { corpus, expectExactlyOnce, reference } from './wordcount-reference.ts';
 
 /** Name of the storage credentials Secret the fixture creates in the test namespace. */
@@ -35,7 +36,11 @@ export interface WordcountFixture {
  * 300 lines generated from `seed` under `corpus/`, creates the storage Secret and starts the
  * process kubelet. Stop with {@link stopWordcountFixture}.
  */
-export async function startWordcountFixture(prefix: string, seed: number): Promise<WordcountFixture> {
+export async function startWordcountFixture(
+  prefix: string,
+  seed: number,
+  nodes?: (env: TestEnv) => Promise<SimulatedNodes>,
+): Promise<WordcountFixture> {
   const env = await setupTestEnv(prefix);
   const jobs = new Jobs(env.kubeConfig, env.namespace);
   const texts = corpus(4, 300, seed);
@@ -43,24 +48,35 @@ export async function startWordcountFixture(prefix: string, seed: number): Promi
     await env.minio.putObject(env.bucket, `corpus/${name}`, Buffer.from(text));
   const expected = reference(texts.values());
   await createStorageSecret(env.kubeConfig, env.namespace, STORAGE_SECRET, env.state);
-  return { env, jobs, kubelet: startProcessKubelet(env), expected };
+  return { env, jobs, kubelet: startProcessKubelet(env, nodes ? await nodes(env) : undefined), expected };
 }
 
-/** Starts a process kubelet for the test namespace of `env` (worker logs under its work dir). */
-export function startProcessKubelet(env: TestEnv): ProcessKubelet {
+/**
+ * Starts a process kubelet for the test namespace of `env` (worker logs under its work dir),
+ * binding pods to `nodes` when given.
+ */
+export function startProcessKubelet(env: TestEnv, nodes?: SimulatedNodes): ProcessKubelet {
   const kubelet = new ProcessKubelet({
     kubeConfig: env.kubeConfig,
     state: env.state,
     namespace: env.namespace,
     logDir: join(env.state.workDir, `workers-${env.namespace}`),
+    ...(nodes ? { nodes } : {}),
   });
   kubelet.start();
   return kubelet;
 }
 
-/** Starts the operator in this process, reconciling the fixture's namespace only. */
-export function startFixtureOperator(f: WordcountFixture): Promise<InProcessOperator> {
+/**
+ * Starts the operator in this process, reconciling the fixture's namespace only.
+ * @param extraEnv operator settings (docs/operator.md "Configuration"), e.g. SLUICE_NODE_LEASE_GRACE
+ */
+export function startFixtureOperator(
+  f: WordcountFixture,
+  extraEnv?: Record<string, string>,
+): Promise<InProcessOperator> {
   return startInProcessOperator({
+    ...(extraEnv ? { extraEnv } : {}),
     kubeConfig: f.env.kubeConfig,
     namespace: f.env.namespace,
     bucket: f.env.bucket,

@@ -17,6 +17,12 @@
  * `/readyz` answers 200, Succeeded/Failed with the container's exit code when it exits. A pod
  * that disappears (deleted) or gets a deletionTimestamp has its process sent SIGTERM, as the
  * kubelet does. Pods are discovered by polling (every 100 ms), which is enough for tests.
+ *
+ * With `nodes` (simulated-nodes.ts) it also schedules: each new pod is bound to a node first,
+ * and a deleted pod bound to a node is removed from the API (grace 0) once its process is gone,
+ * as the node's kubelet confirms a deletion. For the pods of a lost node it does nothing at all
+ * — no launch, no status, no deletion — and their processes are frozen (SIGSTOP) until the node
+ * is restored (SIGCONT): a partitioned node whose workers may still run when it comes back.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -34,6 +40,7 @@ import { writeTokenKubeconfig } from '../../operator/src/testing/integration.ts'
 import { podStatusFor, type ContainerReport } from './kubelet-standin.ts';
 import { repoRoot as REPO_ROOT } from './paths.ts';
 import { freePort } from './ports.ts';
+import type { SimulatedNodes } from './simulated-nodes.ts';
 import type { HarnessState } from './state.ts';
 
 const POLL_MS = 100;
@@ -59,6 +66,8 @@ export interface ProcessKubeletOptions {
   namespace: string;
   /** Directory for the workers' logs (`<pod>.log`) and kubeconfigs. */
   logDir: string;
+  /** Nodes to bind pods to; unset: pods stay unscheduled (deleting one removes it at once). */
+  nodes?: SimulatedNodes;
 }
 
 /** See the module comment. */
@@ -99,6 +108,18 @@ export class ProcessKubelet {
     r.child.kill(signal);
   }
 
+  /** Loses `node` (heartbeat stops) and freezes the processes of its pods. */
+  loseNode(node: string, nodeOf: (pod: string) => string | undefined): void {
+    this.#o.nodes!.lose(node);
+    for (const r of this.#running.values()) if (!r.exited && nodeOf(r.pod) === node) r.child.kill('SIGSTOP');
+  }
+
+  /** Restores `node`: its frozen processes run on, and the kubelet acts for its pods again. */
+  restoreNode(node: string, nodeOf: (pod: string) => string | undefined): void {
+    for (const r of this.#running.values()) if (!r.exited && nodeOf(r.pod) === node) r.child.kill('SIGCONT');
+    this.#o.nodes!.restore(node);
+  }
+
   /** Names of pods whose process is running. */
   runningPods(): string[] {
     return [...this.#running.values()].filter((r) => !r.exited).map((r) => r.pod);
@@ -124,12 +145,33 @@ export class ProcessKubelet {
     if (this.#polling || this.#stopped) return;
     this.#polling = true;
     try {
-      const pods = (await this.#core.listNamespacedPod({ namespace: this.#o.namespace })).items;
-      const live = new Set<string>();
+      const all = (await this.#core.listNamespacedPod({ namespace: this.#o.namespace })).items;
+      const nodes = this.#o.nodes;
+      // A lost node's kubelet does nothing for its pods.
+      const pods = all.filter((p) => !nodes?.isLost(p.spec?.nodeName));
+      const frozen = new Set(
+        all.filter((p) => nodes?.isLost(p.spec?.nodeName)).map((p) => p.metadata!.name!),
+      );
+      const live = new Set<string>(frozen);
       for (const pod of pods) {
         const name = pod.metadata!.name!;
-        if (pod.metadata?.deletionTimestamp) continue;
+        if (pod.metadata?.deletionTimestamp) {
+          const r = this.#running.get(name);
+          if (nodes && pod.spec?.nodeName && (!r || r.exited))
+            await this.#core
+              .deleteNamespacedPod({ name, namespace: this.#o.namespace, gracePeriodSeconds: 0 })
+              .catch(() => undefined);
+          continue;
+        }
         live.add(name);
+        if (nodes && !pod.spec?.nodeName) {
+          const node = nodes.pick(pod, all);
+          if (node) {
+            await nodes.bind(this.#o.namespace, name, node).catch(() => undefined);
+            pod.spec!.nodeName = node; // the next pick of this poll counts it
+          }
+          continue; // launched on a later poll, once bound
+        }
         if (!this.#running.has(name) && !pod.status?.phase?.match(/Succeeded|Failed/)) {
           await this.#launch(pod).catch((err: Error) =>
             this.errors.push(`launching ${name}: ${err.message}`),

@@ -70,10 +70,28 @@ describe('helm chart', () => {
     }
   });
 
-  it('renders a ClusterRole for all namespaces and Roles for a namespace list', () => {
+  it('renders a ClusterRole for all namespaces, Roles for a namespace list, and read-only node access unless nodeLoss is off', () => {
     const all = render('sluice-system');
     expect(all.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name)).toEqual([
       'sluice-operator',
+      'sluice-operator-nodes',
+    ]);
+    // Lost-node detection reads Nodes cluster-wide and the kubelets' Leases, nothing else.
+    const nodes = all.find(
+      (o) => o.kind === 'ClusterRole' && o.metadata.name === 'sluice-operator-nodes',
+    ) as unknown as {
+      rules: unknown[];
+    };
+    expect(nodes.rules).toEqual([{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list', 'watch'] }]);
+    const leases = all.find(
+      (o) => o.kind === 'Role' && o.metadata.name === 'sluice-operator-node-leases',
+    ) as unknown as {
+      metadata: { namespace: string };
+      rules: unknown[];
+    };
+    expect(leases.metadata.namespace).toBe('kube-node-lease');
+    expect(leases.rules).toEqual([
+      { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['get', 'list', 'watch'] },
     ]);
     const crd = all.find((o) => o.kind === 'CustomResourceDefinition') as unknown as {
       metadata: { annotations: Record<string, string> };
@@ -81,7 +99,16 @@ describe('helm chart', () => {
     expect(crd.metadata.annotations['helm.sh/resource-policy']).toBe('keep');
 
     const scoped = render('sluice-system', ['operator.watchNamespaces={team-a,team-b}']);
-    expect(scoped.some((o) => o.kind === 'ClusterRole')).toBe(false);
+    expect(scoped.filter((o) => o.kind === 'ClusterRole').map((o) => o.metadata.name)).toEqual([
+      'sluice-operator-nodes',
+    ]);
+    const scopedNoNodes = render('sluice-system', [
+      'operator.watchNamespaces={team-a}',
+      'operator.nodeLoss=off',
+    ]);
+    expect(
+      scopedNoNodes.some((o) => o.kind === 'ClusterRole' || o.metadata.namespace === 'kube-node-lease'),
+    ).toBe(false);
     expect(
       scoped
         .filter((o) => o.kind === 'Role' && o.metadata.name === 'sluice-operator')

@@ -38,6 +38,7 @@ import type { Problem } from '../streamjob/status.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import { applyRetention } from './checkpoint-store.ts';
 import { s3Client, type StorageCredentials } from './s3-client.ts';
+import type { NodeHealth } from '../streamjob/node-loss.ts';
 import { Recovery } from './recovery.ts';
 import { isRequestNonce, PERIODIC_SAVEPOINT_NONCE, periodicSavepointDue } from './savepoint-policy.ts';
 import { disposeSavepoints } from './savepoint-store.ts';
@@ -71,6 +72,8 @@ export interface CheckpointCoordinatorOptions {
   /** Reads the credentials the job's workers use (the operator uses the same ones). */
   credentials(job: StreamJob, storage: EffectiveStorage): Promise<StorageCredentials>;
   metrics?: CheckpointMetrics;
+  /** Lost nodes (streamjob/node-watch.ts); a worker on one has failed. Unset: never lost. */
+  nodes?: NodeHealth;
 }
 
 /** What one step needs from the reconcile. */

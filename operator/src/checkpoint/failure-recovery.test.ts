@@ -1,3 +1,4 @@
+import type { NodeHealth } from '../streamjob/node-loss.ts';
 import type { V1Pod } from '@kubernetes/client-node';
 import { attemptHasRun, decideRecovery, restoreCandidates, workerHealth } from './failure-recovery.ts';
 
@@ -192,5 +193,27 @@ describe('workerHealth', () => {
     });
     const ready = pod({ phase: 'Running', conditions: [readyCond('True', T0)] });
     expect(workerHealth(ready, T0 + 600_000, policy).failed).toBe(false);
+  });
+
+  it('a ready worker on a lost node failed when the loss is dated; on a healthy node it did not', () => {
+    const onNode = (node: string, status: V1Pod['status']): V1Pod => ({
+      ...pod(status),
+      spec: { nodeName: node, containers: [] },
+    });
+    const nodes: NodeHealth = {
+      lost: (n) =>
+        n === 'n2' ? { node: 'n2', since: T0 + 1_000, reason: 'no kubelet heartbeat for 21s' } : undefined,
+      lostNodes: () => ['n2'],
+    };
+    const ready = { phase: 'Running', conditions: [readyCond('True', T0)] };
+    expect(workerHealth(onNode('n2', ready), T0 + 2_000, policy, nodes)).toEqual({
+      name: 'wc-1-0',
+      failed: true,
+      failedAt: T0 + 1_000,
+      detail: 'node n2 lost: no kubelet heartbeat for 21s',
+    });
+    expect(workerHealth(onNode('n1', ready), T0 + 2_000, policy, nodes).failed).toBe(false);
+    // A worker that finished its work before the node went is not a failure.
+    expect(workerHealth(onNode('n2', { phase: 'Succeeded' }), T0 + 2_000, policy, nodes).failed).toBe(false);
   });
 });

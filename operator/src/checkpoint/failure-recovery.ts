@@ -7,6 +7,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { RestartPolicySpec, RestoredFrom, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { NodeHealth } from '../streamjob/node-loss.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import { restartDelayMs } from './restart-backoff.ts';
 import { restartRefusal, type RestartRefusal } from './restart-rate.ts';
@@ -48,12 +49,28 @@ export function attemptHasRun(status: StreamJobStatus | undefined, states: reado
 }
 
 /**
- * How the recovery sees one worker pod at `now` (ms): failed when the pod is Failed (failure time:
- * the container's finishedAt), or when it is starting or stuck with Ready=False for longer than
+ * How the recovery sees one worker pod at `now` (ms): failed when its node is lost (`nodes`;
+ * failure time: when the loss is dated), when the pod is Failed (failure time: the container's
+ * finishedAt), or when it is starting or stuck with Ready=False for longer than
  * `policy.notReadyTimeoutSeconds` (failure time: when that timeout passed).
  */
-export function workerHealth(pod: V1Pod, now: number, policy: RestartPolicySpec): WorkerHealth {
+export function workerHealth(
+  pod: V1Pod,
+  now: number,
+  policy: RestartPolicySpec,
+  nodes?: NodeHealth,
+): WorkerHealth {
   const w = observeWorker(pod);
+  // A worker on a lost node may still run (a partition), but its attempt cannot go on: peers
+  // wait for it. docs/checkpointing.md "Lost nodes and fencing".
+  const loss = w.node !== undefined && w.state !== 'succeeded' ? nodes?.lost(w.node, now) : undefined;
+  if (loss)
+    return {
+      name: w.name,
+      failed: true,
+      failedAt: loss.since,
+      detail: `node ${loss.node} lost: ${loss.reason}`,
+    };
   if (w.state === 'failed') {
     const term = pod.status?.containerStatuses?.map((c) => c.state?.terminated).find((t) => t);
     return {

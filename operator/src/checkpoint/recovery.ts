@@ -14,7 +14,7 @@ import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';
-import { PROGRESSING, rfc3339, setCondition } from '../streamjob/conditions.ts';
+import { attemptStartedConditions, rfc3339 } from '../streamjob/conditions.ts';
 import { workerPodName } from '../streamjob/names.ts';
 import { ProblemError } from '../streamjob/problem.ts';
 import type { Problem } from '../streamjob/status.ts';
@@ -33,6 +33,7 @@ import { CHECKPOINT_PROGRESS_TIMEOUT, judgeCheckpointProgress } from './checkpoi
 import { recordRestart, restartRefusal } from './restart-rate.ts';
 import { storedCheckpoints } from './checkpoint-store.ts';
 import { abortedStatus } from './snapshot-status.ts';
+import type { NodeHealth } from '../streamjob/node-loss.ts';
 import { attemptParallelism } from './upgrade.ts';
 
 /** Dependencies of {@link Recovery}. */
@@ -42,6 +43,8 @@ export interface RecoveryOptions {
   clock: Clock;
   /** An S3 client for the job's storage, with the credentials its workers use. */
   s3(job: StreamJob, storage: EffectiveStorage): Promise<MinioClient>;
+  /** Lost nodes (streamjob/node-watch.ts); a worker on one has failed. Unset: never lost. */
+  nodes?: NodeHealth;
 }
 
 /** What a recovery step did: the job as last written, when to look again, a terminal problem. */
@@ -77,7 +80,7 @@ export class Recovery {
   ): Promise<RecoveryResult | undefined> {
     const now = this.#o.clock.now();
     const policy = job.spec.restartPolicy;
-    const workers: WorkerHealth[] = pods.map((pod) => workerHealth(pod, now, policy));
+    const workers: WorkerHealth[] = pods.map((pod) => workerHealth(pod, now, policy, this.#o.nodes));
     // Workers missing from an attempt that has run count as failed (failure-recovery.ts attemptHasRun).
     const p = attemptParallelism(job);
     if (
@@ -203,11 +206,8 @@ export class Recovery {
       restarts: (status.restarts ?? 0) + 1,
       recentRestarts: recordRestart(job.spec.restartPolicy, status.recentRestarts, now),
       phase: 'Restarting',
-      conditions: setCondition(
-        status.conditions,
-        { type: PROGRESSING, status: 'True', reason: 'AttemptStarted', message },
-        now,
-      ),
+      workers: { ready: 0, total: attemptParallelism(job) },
+      conditions: attemptStartedConditions(status.conditions, attempt, message, now),
     };
     // Intent first: the core deletes the old attempt's pods and creates the new ones from it.
     job = await this.#o.jobs.writeStatus(job, status);

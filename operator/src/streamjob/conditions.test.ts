@@ -1,5 +1,12 @@
 import type { Condition } from '../../../api/src/streamjob.ts';
-import { findCondition, isConditionTrue, rfc3339, setCondition, setConditions } from './conditions.ts';
+import {
+  attemptStartedConditions,
+  findCondition,
+  isConditionTrue,
+  rfc3339,
+  setCondition,
+  setConditions,
+} from './conditions.ts';
 
 const T0 = Date.UTC(2026, 0, 1, 12, 0, 0);
 const T1 = T0 + 90_500;
@@ -80,5 +87,36 @@ describe('conditions', () => {
     expect(isConditionTrue(out, 'CheckpointsHealthy')).toBe(true);
     expect(isConditionTrue(out, 'Ready')).toBe(false);
     expect(isConditionTrue(out, 'Missing')).toBe(false);
+  });
+
+  it("a new attempt's intent turns Ready False and Progressing True, keeping the other conditions", () => {
+    const before: Condition[] = [
+      { type: 'Ready', status: 'True', reason: 'WorkersReady', message: '', lastTransitionTime: rfc3339(T0) },
+      {
+        type: 'Progressing',
+        status: 'False',
+        reason: 'Stable',
+        message: '',
+        lastTransitionTime: rfc3339(T0),
+      },
+      {
+        type: 'CheckpointsHealthy',
+        status: 'True',
+        reason: 'A',
+        message: '',
+        lastTransitionTime: rfc3339(T0),
+      },
+    ];
+    const out = attemptStartedConditions(before, 4, 'worker wc-3-1 failed: starting attempt 4', T1, 7);
+    expect(findCondition(out, 'Ready')).toEqual({
+      type: 'Ready',
+      status: 'False',
+      reason: 'WorkersNotReady',
+      message: 'attempt 4 is starting',
+      lastTransitionTime: rfc3339(T1),
+      observedGeneration: 7,
+    });
+    expect(findCondition(out, 'Progressing')).toMatchObject({ status: 'True', reason: 'AttemptStarted' });
+    expect(findCondition(out, 'CheckpointsHealthy')).toBe(before[2]);
   });
 });

@@ -74,3 +74,33 @@ export function setConditions(
 ): Condition[] {
   return updates.reduce<Condition[]>((acc, u) => setCondition(acc, u, nowMs), [...(conditions ?? [])]);
 }
+
+/**
+ * The conditions written with a new attempt's intent (docs/operator.md "Reconcile", step 4):
+ * Progressing=True `AttemptStarted` with `message`, and Ready=False `WorkersNotReady` — none of
+ * the new attempt's workers exists yet, so the previous attempt's Ready=True must not survive
+ * into a status that already names the new attempt.
+ */
+export function attemptStartedConditions(
+  conditions: readonly Condition[] | undefined,
+  attempt: number,
+  message: string,
+  nowMs: number,
+  observedGeneration?: number,
+): Condition[] {
+  const g = observedGeneration !== undefined ? { observedGeneration } : {};
+  return setConditions(
+    conditions,
+    [
+      { type: PROGRESSING, status: 'True', reason: 'AttemptStarted', message, ...g },
+      {
+        type: READY,
+        status: 'False',
+        reason: 'WorkersNotReady',
+        message: `attempt ${attempt} is starting`,
+        ...g,
+      },
+    ],
+    nowMs,
+  );
+}

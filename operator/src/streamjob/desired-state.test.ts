@@ -166,6 +166,33 @@ describe('desiredWorkers', () => {
     });
     expect(spec.containers[0]!.env!.at(-1)).toEqual({ name: 'LOG_LEVEL', value: 'debug' });
   });
+
+  it("spreads an attempt's workers over nodes by default; the pod template replaces or removes the spread", () => {
+    const spread = desiredWorkerPod(ctx({ attempt: 3 }), 0, 'abc').spec!.topologySpreadConstraints;
+    expect(spread).toEqual([
+      {
+        maxSkew: 1,
+        topologyKey: 'kubernetes.io/hostname',
+        whenUnsatisfiable: 'ScheduleAnyway',
+        labelSelector: {
+          matchLabels: {
+            'sluice.dev/job': 'wc',
+            'app.kubernetes.io/component': 'worker',
+            'sluice.dev/attempt': '3',
+          },
+        },
+      },
+    ]);
+    const own = [{ maxSkew: 2, topologyKey: 'zone', whenUnsatisfiable: 'DoNotSchedule' }];
+    const withOwn = makeJob({
+      podTemplate: { terminationGracePeriodSeconds: 30, topologySpreadConstraints: own },
+    });
+    expect(desiredWorkerPod(ctx({ job: withOwn }), 0, 'abc').spec!.topologySpreadConstraints).toEqual(own);
+    const none = makeJob({
+      podTemplate: { terminationGracePeriodSeconds: 30, topologySpreadConstraints: [] },
+    });
+    expect(desiredWorkerPod(ctx({ job: none }), 0, 'abc').spec!.topologySpreadConstraints).toEqual([]);
+  });
 });
 
 describe('workerEnv', () => {

@@ -26,6 +26,7 @@ import type {
   V1Secret,
   V1Service,
   V1ServiceAccount,
+  V1TopologySpreadConstraint,
 } from '@kubernetes/client-node';
 import { ENV } from '../../../api/src/protocol.ts';
 import {
@@ -298,10 +299,30 @@ export function desiredWorkerPod(ctx: AttemptContext, index: number, specHash: s
       ...(t?.nodeSelector ? { nodeSelector: t.nodeSelector } : {}),
       ...(t?.tolerations ? { tolerations: t.tolerations } : {}),
       ...(t?.affinity ? { affinity: t.affinity } : {}),
+      topologySpreadConstraints:
+        (t?.topologySpreadConstraints as V1TopologySpreadConstraint[] | undefined) ??
+        defaultSpread(name, attempt),
       ...(t?.priorityClassName ? { priorityClassName: t.priorityClassName } : {}),
       ...(t?.imagePullSecrets ? { imagePullSecrets: t.imagePullSecrets } : {}),
     },
   };
+}
+
+/**
+ * The default spread of an attempt's workers over nodes (docs/operator.md, "Worker pods"): at
+ * most one more worker on any node than on another, as a preference (ScheduleAnyway), so that
+ * one lost node takes as few workers as the cluster allows while a small cluster still runs
+ * every worker.
+ */
+export function defaultSpread(job: string, attempt: number): V1TopologySpreadConstraint[] {
+  return [
+    {
+      maxSkew: 1,
+      topologyKey: 'kubernetes.io/hostname',
+      whenUnsatisfiable: 'ScheduleAnyway',
+      labelSelector: { matchLabels: { ...workerSelector(job), [LABEL_ATTEMPT]: String(attempt) } },
+    },
+  ];
 }
 
 /** One pod per subtask index 0..parallelism-1 of the attempt, in index order. */

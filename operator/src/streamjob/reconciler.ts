@@ -43,7 +43,7 @@ import { apiStatus, isAlreadyExists, isForbidden, isNotFound } from '../kube/err
 import type { EventRecorder, EventSpec, EventSubject } from '../kube/events.ts';
 import { decideAttempt, chooseRestoreSource, type AttemptDecision } from './attempt.ts';
 import type { ChildObjects } from './children.ts';
-import { PROGRESSING, rfc3339, setCondition } from './conditions.ts';
+import { attemptStartedConditions, rfc3339 } from './conditions.ts';
 import {
   desiredRole,
   desiredRoleBinding,
@@ -62,6 +62,7 @@ import { convergingPhase, nextStatus, statusEvents, type Problem } from './statu
 import type { StreamJobClient } from './streamjob-client.ts';
 import { rolledBack } from './effective-spec.ts';
 import { resolveStorage, type EffectiveStorage, type StorageDefaults } from './storage.ts';
+import { excludeLostNodes, type NodeHealth, type NodeLossPolicy } from './node-loss.ts';
 import { isControlledBy, observeWorkers, planPods, type WorkersObservation } from './workers.ts';
 
 /** Delay before looking again while pods of a previous attempt terminate, ms. */
@@ -92,6 +93,14 @@ export interface StreamJobReconcilerOptions {
    * `savepoint` in supportedRequests with it.
    */
   coordinator?: CheckpointCoordinator;
+  /**
+   * Lost nodes (node-watch.ts) and what to do with the worker pods on them (`--node-loss`,
+   * docs/checkpointing.md "Lost nodes and fencing"): with `force-delete`, pods of previous
+   * attempts on a lost node are force-deleted (their kubelet never confirms a deletion); with
+   * `force-delete` and `detect`, new pods are kept off lost nodes. Unset: no node is ever lost.
+   */
+  nodes?: NodeHealth;
+  nodeLoss?: NodeLossPolicy;
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first error. */
@@ -348,16 +357,12 @@ export class StreamJobReconciler implements Reconciler {
         ? `restoring ${restore.restoredFrom.kind ?? 'snapshot'} ${restore.restoredFrom.path}`
         : 'without state';
       const message = `starting attempt ${decision.attempt} (${decision.reason}) with ${p} worker(s), ${from}`;
-      status.conditions = setCondition(
+      status.conditions = attemptStartedConditions(
         status.conditions,
-        {
-          type: PROGRESSING,
-          status: 'True',
-          reason: 'AttemptStarted',
-          message,
-          observedGeneration: job.metadata?.generation,
-        },
+        decision.attempt,
+        message,
         now,
+        job.metadata?.generation,
       );
       events.push({ type: 'Normal', reason: 'AttemptStarted', action: 'StartAttempt', note: message });
     }
@@ -410,6 +415,49 @@ export class StreamJobReconciler implements Reconciler {
     return res.items;
   }
 
+  /**
+   * Force-deletes (grace period 0) the pods of previous attempts that sit on lost nodes: their
+   * kubelet cannot confirm a deletion, so they would stay Terminating until the node returns and
+   * block the next attempt (planPods waits for every old pod). A worker that still runs there is
+   * fenced by its attempt number (docs/checkpointing.md "Lost nodes and fencing"). Pods of the
+   * current attempt are left to failure recovery, which replaces the attempt first.
+   * @returns the names deleted
+   */
+  async #forceDeleteOnLostNodes(
+    job: StreamJob,
+    workers: WorkersObservation,
+    lostNodes: readonly string[],
+    subject: EventSubject,
+    ctx: ReconcileContext,
+  ): Promise<Set<string>> {
+    const lost = new Set(lostNodes);
+    const targets = workers.stale.filter((w) => w.node !== undefined && lost.has(w.node));
+    const namespace = job.metadata!.namespace!;
+    const done = new Set<string>();
+    await mapLimit(targets, POD_WRITE_CONCURRENCY, async (w) => {
+      try {
+        await this.#o.core.deleteNamespacedPod({ name: w.name, namespace, gracePeriodSeconds: 0 });
+      } catch (err) {
+        if (!isNotFound(err))
+          throw this.#podProblem('PodDeleteFailed', `force-deleting pod ${namespace}/${w.name}`, err);
+      }
+      done.add(w.name);
+      ctx.log.warn({ pod: w.name, node: w.node }, 'force-deleted worker pod on a lost node');
+    });
+    const byNode = new Map<string, string[]>();
+    for (const w of targets) byNode.set(w.node!, [...(byNode.get(w.node!) ?? []), w.name]);
+    const now = this.#o.clock.now();
+    for (const [node, pods] of byNode) {
+      this.#o.events.record(subject, {
+        type: 'Warning',
+        reason: 'WorkerPodsForceDeleted',
+        action: 'DeletePods',
+        note: `node ${node} is lost (${this.#o.nodes?.lost(node, now)?.reason ?? 'unreachable'}): force-deleted ${pods.sort().join(', ')}; a worker still running there is fenced by its attempt number`,
+      });
+    }
+    return done;
+  }
+
   /** Deletes and creates pods per {@link planPods}; returns the observation after the changes. */
   async #convergePods(
     job: StreamJob,
@@ -444,6 +492,13 @@ export class StreamJobReconciler implements Reconciler {
       );
     if (upgradeHolding(job) || hasRun) plan.create = [];
 
+    const lostNodes = this.#o.nodeLoss === 'off' ? [] : (this.#o.nodes?.lostNodes(this.#o.clock.now()) ?? []);
+    const forced =
+      this.#o.nodeLoss === 'force-delete'
+        ? await this.#forceDeleteOnLostNodes(job, workers, lostNodes, subject, ctx)
+        : new Set<string>();
+    plan.delete = plan.delete.filter((d) => !forced.has(d.name));
+
     const deleted: string[] = [];
     await mapLimit(plan.delete, POD_WRITE_CONCURRENCY, async ({ name: pod, reason }) => {
       try {
@@ -469,6 +524,7 @@ export class StreamJobReconciler implements Reconciler {
     const actx = { job, storage, worker, attempt, restoreFrom: job.status?.restoredFrom?.path };
     await mapLimit(plan.create, POD_WRITE_CONCURRENCY, async (index) => {
       const body = desiredWorkerPod(actx, index, hash);
+      body.spec!.affinity = excludeLostNodes(body.spec!.affinity, lostNodes);
       const pod = body.metadata!.name!;
       try {
         await core.createNamespacedPod({ namespace, body });

@@ -36,6 +36,8 @@ export interface ObservedWorker {
   attempt: number | undefined;
   index: number | undefined;
   specHash: string | undefined;
+  /** The node the pod is bound to (spec.nodeName); undefined while unscheduled. */
+  node?: string;
   state: WorkerState;
   /** CamelCase cause for stuck/failed workers, e.g. ImagePullBackOff, Error, Evicted. */
   reason?: string;
@@ -56,6 +58,7 @@ export function observeWorker(pod: V1Pod): ObservedWorker {
     attempt: intLabel(pod, LABEL_ATTEMPT),
     index: intLabel(pod, LABEL_SUBTASK),
     specHash: pod.metadata?.annotations?.[ANN_SPEC_HASH],
+    ...(pod.spec?.nodeName ? { node: pod.spec.nodeName } : {}),
   };
   if (pod.metadata?.deletionTimestamp) return { ...base, state: 'terminating' };
   const status = pod.status ?? {};
