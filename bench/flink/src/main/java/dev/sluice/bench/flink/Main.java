@@ -21,7 +21,8 @@ import org.apache.flink.runtime.util.EnvironmentInformation;
  * <pre>
  * java ... dev.sluice.bench.flink.Main [--out bench/results/flink-runtime.json]
  *   [--scenarios throughput,latency,checkpoints] [--parallelism 1,2]
- *   [--wordcount-lines 6000000] [--nexmark-events 12000000]
+ *   [--wordcount-lines 6000000] [--nexmark-events 20000000]
+ *   [--nexmark-queries nexmark-q0,nexmark-q1,nexmark-q2,nexmark-q5,nexmark-q7]
  *   [--latency-rate 50000] [--latency-warmup-s 5] [--latency-seconds 20] [--buffer-timeouts 100,5]
  *   [--keys 10000,100000,1000000] [--with-10m false] [--count-records 0 (= keys)] [--checkpoint-repeats 3]
  *   [--backends hashmap,rocksdb] [--snapshot-compression false]
@@ -40,7 +41,9 @@ public final class Main {
     DEFAULTS.put("scenarios", "throughput,latency,checkpoints");
     DEFAULTS.put("parallelism", "1,2");
     DEFAULTS.put("wordcount-lines", "6000000");
-    DEFAULTS.put("nexmark-events", "12000000");
+    // The same defaults as bench/runtime/run.ts (--wordcount-lines, --nexmark-events, --nexmark-queries).
+    DEFAULTS.put("nexmark-events", "20000000");
+    DEFAULTS.put("nexmark-queries", "nexmark-q0,nexmark-q1,nexmark-q2,nexmark-q5,nexmark-q7");
     DEFAULTS.put("latency-rate", "50000");
     DEFAULTS.put("latency-warmup-s", "5");
     DEFAULTS.put("latency-seconds", "20");
@@ -77,10 +80,19 @@ public final class Main {
         System.out.printf("throughput: wordcount, %,d lines, parallelism %d ...%n", lines, p);
         throughput.add(report(ThroughputBench.run("wordcount", (env, n) -> WordcountJob.build(env, corpus, n, 4), p, lines)));
       }
-      for (int p : parallelisms) {
-        System.out.printf("throughput: nexmark-q5, %,d events, parallelism %d ...%n", events, p);
-        throughput.add(report(ThroughputBench.run(
-            "nexmark-q5", (env, n) -> NexmarkQ5Job.build(env, nexmark, n, 4, 10_000, 2_000), p, events)));
+      Map<String, ThroughputBench.Job> queries = new LinkedHashMap<>();
+      queries.put("nexmark-q0", (env, n) -> NexmarkQueries.q0(env, nexmark, n, 4));
+      queries.put("nexmark-q1", (env, n) -> NexmarkQueries.q1(env, nexmark, n, 4));
+      queries.put("nexmark-q2", (env, n) -> NexmarkQueries.q2(env, nexmark, n, 4));
+      queries.put("nexmark-q5", (env, n) -> NexmarkQ5Job.build(env, nexmark, n, 4, 10_000, 2_000));
+      queries.put("nexmark-q7", (env, n) -> NexmarkQ7Job.build(env, nexmark, n, 4, 10_000));
+      for (String q : a.get("nexmark-queries").split(",")) {
+        ThroughputBench.Job job = queries.get(q.trim());
+        if (job == null) throw new IllegalArgumentException("--nexmark-queries: unknown query " + q + "; known: " + queries.keySet());
+        for (int p : parallelisms) {
+          System.out.printf("throughput: %s, %,d events, parallelism %d ...%n", q.trim(), events, p);
+          throughput.add(report(ThroughputBench.run(q.trim(), job, p, events)));
+        }
       }
     }
 
