@@ -85,6 +85,7 @@ generate: install ## Regenerate api/src/streamjob.ts from the CRD and refresh th
 verify-generate: install ## Fail when generated files drift from their sources, or a lockfile entry is incomplete
 	node hack/lockfile/lockfile-check.ts
 	node operator/src/codegen/generate-api-types.ts --check
+	node bench/generate-doc-tables.ts --check
 	diff -r crds charts/sluice/files/crds
 	diff operator/config/rbac/role.yaml charts/sluice/files/rbac/role.yaml
 
@@ -132,6 +133,12 @@ e2e: install docker-engine kind-up images ## End-to-end tests on the kind cluste
 	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) $(JEST) --selectProjects e2e --runInBand
 
 # --- benchmarks: print figures, assert nothing (docs/benchmarks.md) ---
+# One run id for every benchmark of one make invocation: bench/compare.ts pairs only results of one run.
+ifndef BENCH_RUN_ID
+BENCH_RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)-$(shell git rev-parse --short HEAD 2>/dev/null || echo nogit)
+endif
+export BENCH_RUN_ID
+
 .PHONY: bench-runtime
 bench-runtime: install tools ## Runtime benchmark (Sluice side of the Flink comparison) -> bench/results/sluice-runtime.json
 	node bench/runtime/run.ts
@@ -141,8 +148,12 @@ bench-flink: install tools ## Flink 2.3.0 MiniCluster side: same jobs and genera
 	bench/flink/run.sh
 
 .PHONY: bench-compare
-bench-compare: install ## Sluice/Flink table with ratios and the issue's targets, from bench/results
+bench-compare: install ## Sluice/Flink table with ratios and the targets, from bench/results (refuses results of different runs or inputs)
 	node bench/compare.ts
+
+.PHONY: bench-doc-tables
+bench-doc-tables: install ## Regenerate the Sluice/Flink tables of docs/benchmarks.md from the committed results they name
+	node bench/generate-doc-tables.ts
 
 .PHONY: bench-operator-scale
 bench-operator-scale: install tools ## 200 StreamJobs on a real kube-apiserver + etcd, operator as a process -> bench/results/operator-scale.json

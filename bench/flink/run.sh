@@ -8,7 +8,8 @@
 # 2. checks that the Java generators produce the same streams as Sluice's TypeScript ones;
 # 3. starts a private MinIO on a free loopback port (temp dir, generated credentials);
 # 4. runs the scenarios on a Flink MiniCluster, prints a table and writes
-#    bench/results/flink-runtime.json (or --out);
+#    bench/results/flink-runtime.json (or --out) with its provenance (run id from BENCH_RUN_ID,
+#    commit and dirty flag, machine, load, tool versions, every parameter);
 # 5. stops MinIO and removes its temp dir on exit, also on failure or Ctrl-C.
 #
 # Needs: java 17+, mvn, ./bin/node with the npm packages installed and ./bin/minio, ./bin/mc
@@ -43,6 +44,13 @@ done
 for tool in bin/node bin/minio bin/mc; do
   [ -x "$tool" ] || { echo "$tool is missing: run 'make install tools' (or hack/tools.sh node minio mc) first" >&2; exit 1; }
 done
+
+# Provenance of the results file (bench/provenance.ts), read before the build touches anything.
+BENCH_GIT_COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+if [ -z "$(git status --porcelain 2>/dev/null)" ] && [ "$BENCH_GIT_COMMIT" != unknown ]; then BENCH_GIT_DIRTY=false; else BENCH_GIT_DIRTY=true; fi
+BENCH_NODE_VERSION=$(bin/node --version)
+export BENCH_GIT_COMMIT BENCH_GIT_DIRTY BENCH_NODE_VERSION
+say "run ${BENCH_RUN_ID:-(new run id; set BENCH_RUN_ID to compare with a Sluice run)}, commit $BENCH_GIT_COMMIT$([ "$BENCH_GIT_DIRTY" = true ] && echo ' (dirty)')"
 
 say "building bench/flink with Maven (the first build downloads Flink 2.3.0 and its dependencies from Maven Central, ~230 MB)"
 mvn -B -q -f bench/flink/pom.xml package 2>&1 | sed 's/\x1b\[[0-9;]*m//g'

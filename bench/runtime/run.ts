@@ -16,13 +16,13 @@
  *   2. end-to-end latency of wordcount's pipeline at a fixed input rate (latency-job.ts);
  *   3. checkpoint duration and size and restore time of the keyed count job (count-job.ts)
  *      against the number of keys.
- * Writes the results (shared format, compare-report.ts) after every scenario, so an aborted run
- * keeps what it measured. With --merge, the sections of scenarios not run now are kept from the
- * existing --out file (e.g. to re-measure checkpoints alone; loadAverage and date are this run's).
+ * Writes the results (shared format, compare-report.ts) with their provenance (machine, load,
+ * node version, commit, run id, every parameter; collect-provenance.ts) after every scenario, so
+ * an aborted run keeps what it measured. With --merge, the sections of scenarios not run now are
+ * kept from the existing --out file — only when it is of the same run (BENCH_RUN_ID) and commit.
  * Figures are indicative: one machine, possibly shared, one run.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -32,6 +32,7 @@ import {
   type LatencyResult,
   type ThroughputResult,
 } from '../compare-report.ts';
+import { collectProvenance, loadAverage } from '../collect-provenance.ts';
 import {
   QUIET_WORKER_ENV,
   engineVersion,
@@ -97,10 +98,13 @@ const CHECKPOINT_WORKER_ENV = {
   NODE_OPTIONS: `--no-warnings --max-old-space-size=${KEYS.some((k) => k > 2_000_000) ? 12288 : 4096}`,
 };
 
-/** The machine's load average over 1, 5 and 15 min. */
-const load = (): number[] => loadavg().map((x) => Number(x.toFixed(2)));
+const provenance = collectProvenance(values);
 
-const results: EngineResults & { date: string; loadAverage: { start: number[]; end: number[] | null } } = {
+const results: EngineResults & {
+  date: string;
+  loadAverage: { start: number[]; end: number[] | null };
+  provenance: typeof provenance;
+} = {
   engine: 'sluice',
   version: engineVersion(),
   runtime: `node ${process.version}`,
@@ -108,8 +112,9 @@ const results: EngineResults & { date: string; loadAverage: { start: number[]; e
   throughput: [],
   latency: [],
   checkpoints: [],
-  date: new Date().toISOString(),
-  loadAverage: { start: load(), end: null },
+  date: provenance.date,
+  loadAverage: provenance.loadAverage,
+  provenance,
   notes: [
     'Sluice runtime: worker processes started locally (test/harness LocalJob, local control mode), real TCP shuffle between them, snapshots in a private MinIO on loopback; workers and MinIO share the machine.',
     'throughput: input events/s (wordcount: generated lines; Nexmark: generated Nexmark events) read by the sources between 10 % and 90 % of the bounded input (no process start, no tail), summed over the workers and divided by the parallelism. Status sampled every 200 ms. Per worker is not per core: a worker is one Node process whose JavaScript runs on one thread (GC and I/O threads besides); cpuCores = CPU time of all worker processes (user + system from /proc/<pid>/stat; MinIO and the benchmark excluded) ÷ wall time over the same interval, eventsPerCpuSecond = events/s ÷ cpuCores.',
@@ -122,6 +127,13 @@ const results: EngineResults & { date: string; loadAverage: { start: number[]; e
 
 if (values.merge && existsSync(values.out)) {
   const old = parseResults(JSON.parse(readFileSync(values.out, 'utf8')) as unknown, values.out);
+  // One file holds one run: figures of another run would be published under this run's provenance.
+  if (old.provenance?.runId !== provenance.runId || old.provenance.git.commit !== provenance.git.commit) {
+    throw new Error(
+      `--merge: ${values.out} is of run ${old.provenance?.runId ?? '(no provenance)'}, this is run ${provenance.runId} ` +
+        `(commit ${provenance.git.commit}); merge only parts of one run (same BENCH_RUN_ID and commit)`,
+    );
+  }
   if (!only.has('throughput')) results.throughput = old.throughput;
   if (!only.has('latency')) results.latency = old.latency;
   if (!only.has('checkpoints')) results.checkpoints = old.checkpoints;
@@ -270,7 +282,7 @@ async function main(): Promise<void> {
   } finally {
     await env.close();
   }
-  results.loadAverage.end = load();
+  results.loadAverage.end = loadAverage();
   save();
   say(
     `load average (1, 5, 15 min): ${results.loadAverage.start.join(' ')} at start, ${results.loadAverage.end.join(' ')} at end`,

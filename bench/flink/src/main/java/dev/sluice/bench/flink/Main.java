@@ -68,6 +68,7 @@ public final class Main {
 
     List<Double> loadStart = loadAverage();
     String version = EnvironmentInformation.getVersion();
+    Map<String, Object> provenance = Provenance.start(a, version, corpus, nexmark);
     String runtime = System.getProperty("java.runtime.name") + " " + System.getProperty("java.runtime.version");
     System.out.printf("Flink %s on %s, %d cpus; MiniCluster in this JVM (max heap %d MiB); load average %s%n",
         version, runtime, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, loadStart);
@@ -145,6 +146,8 @@ public final class Main {
     load.put("start", loadStart);
     load.put("end", loadEnd);
     out.put("loadAverage", load);
+    Provenance.finish(provenance, loadEnd);
+    out.put("provenance", provenance);
     out.put("notes", Notes.all(a));
     File file = new File(a.get("out"));
     if (file.getParentFile() != null) file.getParentFile().mkdirs();
