@@ -44,8 +44,12 @@ function cpuModel(): string {
  * The provenance of a run starting now; `loadAverage.end` is null until the caller sets it.
  * The run id is `BENCH_RUN_ID` when set (`make bench` sets one for all its parts), else a new one.
  * @param parameters every option of the run, as given or defaulted
+ * @param inputs what the run's input is (default: the runtime benchmark's generator settings)
  */
-export function collectProvenance(parameters: Record<string, string | number | boolean>): Provenance {
+export function collectProvenance(
+  parameters: Record<string, string | number | boolean>,
+  inputs: Record<string, unknown> = benchmarkInputs(),
+): Provenance {
   let commit = 'unknown';
   let dirty = true;
   try {
@@ -65,7 +69,7 @@ export function collectProvenance(parameters: Record<string, string | number | b
     loadAverage: { start: loadAverage(), end: null },
     tools: { node: process.version },
     git: { commit, dirty },
-    inputs: benchmarkInputs(),
+    inputs,
     parameters,
   };
 }
