@@ -81,6 +81,15 @@ export const flink: EngineResults = parseResults(
         events: 1000,
         eventsPerSecondPerWorker: 500_000,
         eventsPerCpuSecond: 500_000,
+        variant: 'object reuse off',
+      },
+      {
+        job: 'nexmark-q5',
+        parallelism: 2,
+        events: 1000,
+        eventsPerSecondPerWorker: 250_000,
+        eventsPerCpuSecond: 250_000,
+        variant: 'object reuse on',
       },
     ],
     latency: [

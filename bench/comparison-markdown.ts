@@ -67,6 +67,7 @@ export function throughputTable(s: Side, f: Side): string {
         any.job,
         String(any.parallelism),
         fmtNum(any.events),
+        variantOf(b) || '—',
         fmtNum(a?.eventsPerSecondPerWorker),
         fmtNum(b?.eventsPerSecondPerWorker),
         fmtRatio(ratio(a?.eventsPerSecondPerWorker, b?.eventsPerSecondPerWorker)),

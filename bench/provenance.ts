@@ -135,7 +135,7 @@ export function pairingProblems(s: EngineResults, f: EngineResults): string[] {
   }
   if (canonical(ps.inputs) !== canonical(pf.inputs))
     out.push(`different inputs: ${canonical(ps.inputs)} (Sluice) ≠ ${canonical(pf.inputs)} (Flink)`);
-  out.push(
+  const rows = new Set([
     ...rowMismatches<ThroughputResult>(
       'throughput',
       s.throughput,
@@ -160,6 +160,7 @@ export function pairingProblems(s: EngineResults, f: EngineResults): string[] {
       (c) => `${c.keys} keys`,
       ['parallelism'],
     ),
-  );
-  return out;
+  ]);
+  // A Flink scenario may have several variant rows: one line per mismatch.
+  return [...out, ...rows];
 }

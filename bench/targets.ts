@@ -5,12 +5,21 @@
  * Issue 15 (docs/benchmarks.md "Targets"):
  * - throughput: on wordcount and on each Nexmark query, Sluice ≥ 1.0× Flink per worker
  *   (eventsPerSecondPerWorker) and per CPU-second (eventsPerCpuSecond) at every parallelism
- *   both engines measured;
+ *   both engines measured, against every Flink variant (object reuse off and on);
  * - scaling: Sluice's total throughput at p=2 ≥ 1.7× its p=1 total, per job;
  * - latency: Sluice's wordcount p99 at 50 000 lines/s < 5 ms.
  * Issue 7, still held: checkpoint and restore of 1M keys < 2 s each (Sluice's own figures).
  */
-import { extra, fmtNum, fmtRatio, pairRows, ratio, tKey, type EngineResults } from './compare-report.ts';
+import {
+  extra,
+  fmtNum,
+  fmtRatio,
+  pairRows,
+  ratio,
+  tKey,
+  variantOf,
+  type EngineResults,
+} from './compare-report.ts';
 
 /** Outcome of one target. */
 export interface TargetOutcome {
@@ -50,7 +59,8 @@ function throughputTargets(s: EngineResults | undefined, f: EngineResults | unde
       ] as const) {
         if (r === undefined) missing = true;
         else {
-          list.push(`p=${st.parallelism} ${fmtRatio(r)}`);
+          const v = variantOf(ft);
+          list.push(`p=${st.parallelism}${v ? ` (${v})` : ''} ${fmtRatio(r)}`);
           if (r < THROUGHPUT_TARGET_RATIO) below = true;
         }
       }

@@ -113,9 +113,38 @@ export function processCpuMs(pid: number): number {
   }
 }
 
+/** Pids of `pid`'s children (all threads' children, /proc/<pid>/task/<tid>/children). */
+function childPids(pid: number): number[] {
+  try {
+    return readdirSync(`/proc/${pid}/task`).flatMap((tid) =>
+      readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number),
+    );
+  } catch {
+    return [];
+  }
+}
+
+/** CPU time of `pid` and all its descendants, ms; NaN when `pid` is unreadable. */
+export function processTreeCpuMs(pid: number): number {
+  let ms = processCpuMs(pid);
+  for (const c of childPids(pid)) {
+    const child = processTreeCpuMs(c);
+    if (Number.isFinite(child)) ms += child;
+  }
+  return ms;
+}
+
+/** CPU time this benchmark process has used (user + system, all threads), ms. */
+const driverCpuMs = (): number => {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+};
+
 /**
  * Polls every worker's status (and CPU time) every `intervalMs` until `done` holds; returns the
- * samples.
+ * samples. CPU is counted over whole process trees, as the Flink side counts its whole JVM
+ * (docs/benchmarks.md): this driver process (its status polling is the counterpart of Flink's
+ * in-JVM poller and JobManager) plus each worker's process tree; MinIO is left out on both sides.
  */
 async function sample(
   job: LocalJob,
@@ -129,7 +158,7 @@ async function sample(
   for (;;) {
     const st = await job.statuses();
     const perWorker = st.map((x) => (x ? counter(x) : 0));
-    const cpuMs = job.workers.map((w) => processCpuMs(w.process.pid));
+    const cpuMs = [driverCpuMs(), ...job.workers.map((w) => processTreeCpuMs(w.process.pid))];
     samples.push({ t: performance.now(), perWorker, ...(cpuMs.every(Number.isFinite) ? { cpuMs } : {}) });
     if (done(perWorker.reduce((a, b) => a + b, 0))) return samples;
     const dead = job.workers.findIndex((_, i) => job.hasExited(i));

@@ -26,6 +26,7 @@ import org.apache.flink.runtime.util.EnvironmentInformation;
  *   [--latency-rate 50000] [--latency-warmup-s 5] [--latency-seconds 20] [--buffer-timeouts 100,5]
  *   [--keys 10000,100000,1000000] [--with-10m false] [--count-records 0 (= keys)] [--checkpoint-repeats 3]
  *   [--backends hashmap,rocksdb] [--snapshot-compression false]
+ *   [--object-reuse false,true] [--warmup-fraction 0.25]
  * </pre>
  *
  * The checkpoint scenarios read the MinIO endpoint, credentials and bucket from
@@ -54,14 +55,16 @@ public final class Main {
     DEFAULTS.put("checkpoint-repeats", "3");
     DEFAULTS.put("backends", "hashmap,rocksdb");
     DEFAULTS.put("snapshot-compression", "false");
-    DEFAULTS.put("object-reuse", "false");
+    DEFAULTS.put("object-reuse", "false,true");
+    DEFAULTS.put("warmup-fraction", "0.25");
     DEFAULTS.put("run-prefix", "flink-bench/run-" + System.currentTimeMillis());
   }
 
   public static void main(String[] argv) throws Exception {
     Map<String, String> a = parse(argv);
     Set<String> scenarios = Set.copyOf(Arrays.asList(a.get("scenarios").split(",")));
-    JobEnv.objectReuse = Boolean.parseBoolean(a.get("object-reuse"));
+    // Throughput runs every job with each object-reuse value; latency and checkpoints use the first.
+    JobEnv.objectReuse = Boolean.parseBoolean(a.get("object-reuse").split(",")[0].trim());
     List<Integer> parallelisms = ints(a.get("parallelism"));
     SyntheticCorpus corpus = SyntheticCorpus.defaults();
     NexmarkGenerator nexmark = new NexmarkGenerator();
@@ -77,9 +80,14 @@ public final class Main {
     if (scenarios.contains("throughput")) {
       long lines = Long.parseLong(a.get("wordcount-lines"));
       long events = Long.parseLong(a.get("nexmark-events"));
+      List<Boolean> reuses = Arrays.stream(a.get("object-reuse").split(",")).map(String::trim).map(Boolean::parseBoolean).toList();
+      double warmup = Double.parseDouble(a.get("warmup-fraction"));
       for (int p : parallelisms) {
-        System.out.printf("throughput: wordcount, %,d lines, parallelism %d ...%n", lines, p);
-        throughput.add(report(ThroughputBench.run("wordcount", (env, n) -> WordcountJob.build(env, corpus, n, 4), p, lines)));
+        for (boolean reuse : reuses) {
+          System.out.printf("throughput: wordcount, %,d lines, parallelism %d, object reuse %s ...%n", lines, p, reuse);
+          throughput.add(report(ThroughputBench.run(
+              "wordcount", (env, n) -> WordcountJob.build(env, corpus, n, 4), p, lines, reuse, Math.round(lines * warmup))));
+        }
       }
       Map<String, ThroughputBench.Job> queries = new LinkedHashMap<>();
       queries.put("nexmark-q0", (env, n) -> NexmarkQueries.q0(env, nexmark, n, 4));
@@ -91,10 +99,13 @@ public final class Main {
         ThroughputBench.Job job = queries.get(q.trim());
         if (job == null) throw new IllegalArgumentException("--nexmark-queries: unknown query " + q + "; known: " + queries.keySet());
         for (int p : parallelisms) {
-          System.out.printf("throughput: %s, %,d events, parallelism %d ...%n", q.trim(), events, p);
-          throughput.add(report(ThroughputBench.run(q.trim(), job, p, events)));
+          for (boolean reuse : reuses) {
+            System.out.printf("throughput: %s, %,d events, parallelism %d, object reuse %s ...%n", q.trim(), events, p, reuse);
+            throughput.add(report(ThroughputBench.run(q.trim(), job, p, events, reuse, Math.round(events * warmup))));
+          }
         }
       }
+      JobEnv.objectReuse = Boolean.parseBoolean(a.get("object-reuse").split(",")[0].trim());
     }
 
     List<Rows.Latency> latency = new ArrayList<>();

@@ -26,7 +26,10 @@ final class Notes {
             + " window's boundary bids joined (inclusive BETWEEN). Output to Flink's DiscardingSink; no checkpoints during throughput and latency runs."
             + " Per worker is not per core: a Flink subtask runs every unchained task in its own thread (wordcount: source→tokenize and count→sink;"
             + " nexmark-q5: three), so even p=1 can keep both cores of this machine busy; cpuCores (JVM CPU s / wall s in the steady interval, GC and"
-            + " the MiniCluster's own threads included) and eventsPerCpuSecond show that.",
+            + " the MiniCluster's own threads included) and eventsPerCpuSecond show that. The JVM is the Flink side's whole process tree"
+            + " (Sluice counts its benchmark driver and its workers' process trees; MinIO is left out on both sides)."
+            + " Every job runs at every parallelism once with object reuse off and once on (variant), each after a discarded warm-up run of"
+            + " the same job in this JVM with warmup-fraction × the events (warmupEvents in the row).",
         "latency: the wordcount pipeline fed at a fixed rate (lines/s over all subtasks; each source subtask takes its partitions' share, token bucket"
             + " as Sluice's, a source out of tokens waits on a timer of ≥ 1 ms); each line carries the wall clock (µs) at which the source generated it,"
             + " right before emitting it, and the keyed count operator (the last before the sink) records now − stamp for each of its words, from "
