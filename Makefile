@@ -147,6 +147,10 @@ bench-runtime: install tools ## Runtime benchmark (Sluice side of the Flink comp
 bench-flink: install tools ## Flink 2.3.0 MiniCluster side: same jobs and generators, checkpoints to a private MinIO -> bench/results/flink-runtime.json
 	bench/flink/run.sh
 
+.PHONY: bench-flink-check
+bench-flink-check: install tools ## Compile bench/flink (Maven) and check its Java generators against the TypeScript ones; measures nothing
+	bench/flink/check.sh
+
 .PHONY: bench-compare
 bench-compare: install ## Sluice/Flink table with ratios and the targets, from bench/results (refuses results of different runs or inputs)
 	node bench/compare.ts

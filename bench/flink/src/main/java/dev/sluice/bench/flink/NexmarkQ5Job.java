@@ -6,8 +6,8 @@ import java.util.List;
 import org.apache.flink.api.common.functions.AggregateFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.SlidingEventTimeWindows;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
@@ -46,8 +46,14 @@ public final class NexmarkQ5Job {
 
   public static void build(
       StreamExecutionEnvironment env, NexmarkGenerator generator, long events, int partitions, long windowMs, long slideMs) {
+    NexmarkQueries.discard(rows(env, generator, events, partitions, windowMs, slideMs));
+  }
+
+  /** The query's rows (the pipeline before the sink). */
+  public static DataStream<AuctionCount> rows(
+      StreamExecutionEnvironment env, NexmarkGenerator generator, long events, int partitions, long windowMs, long slideMs) {
     TypeInformation<AuctionCount> countType = TypeInformation.of(AuctionCount.class);
-    NexmarkQueries.bids(env, generator, events, partitions)
+    return NexmarkQueries.bids(env, generator, events, partitions)
         .keyBy(b -> b.auction, Types.LONG)
         .window(SlidingEventTimeWindows.of(Duration.ofMillis(windowMs), Duration.ofMillis(slideMs)))
         .aggregate(new CountBids(), new WithWindow(), Types.LONG, Types.LONG, countType)
@@ -68,9 +74,7 @@ public final class NexmarkQ5Job {
           }
         })
         .returns(countType)
-        .name("rows")
-        .sinkTo(new DiscardingSink<>())
-        .name("discard");
+        .name("rows");
   }
 
   static final class CountBids implements AggregateFunction<NexmarkEvent.Bid, Long, Long> {

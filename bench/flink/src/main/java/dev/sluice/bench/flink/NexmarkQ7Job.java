@@ -9,9 +9,9 @@ import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
 import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
@@ -52,8 +52,14 @@ public final class NexmarkQ7Job {
 
   public static void build(
       StreamExecutionEnvironment env, NexmarkGenerator generator, long events, int partitions, long windowMs) {
+    NexmarkQueries.discard(rows(env, generator, events, partitions, windowMs));
+  }
+
+  /** The query's rows (the pipeline before the sink). */
+  public static DataStream<Row> rows(
+      StreamExecutionEnvironment env, NexmarkGenerator generator, long events, int partitions, long windowMs) {
     TypeInformation<TopBids> topType = TypeInformation.of(TopBids.class);
-    NexmarkQueries.bids(env, generator, events, partitions)
+    return NexmarkQueries.bids(env, generator, events, partitions)
         .keyBy(b -> b.auction, Types.LONG)
         .window(TumblingEventTimeWindows.of(Duration.ofMillis(windowMs)))
         .aggregate(new PartialTop(windowMs), new WithWindow(), topType, topType, topType)
@@ -65,9 +71,7 @@ public final class NexmarkQ7Job {
         .keyBy(t -> 0, Types.INT)
         .process(new JoinPrevious())
         .returns(TypeInformation.of(Row.class))
-        .uid("join-previous-window")
-        .sinkTo(new DiscardingSink<>())
-        .name("discard");
+        .uid("join-previous-window");
   }
 
   static void addTop(TopBids acc, long price, List<NexmarkEvent.Bid> bids) {

@@ -78,26 +78,22 @@ public final class NexmarkQueries {
         .name("bids");
   }
 
-  public static void q0(StreamExecutionEnvironment env, NexmarkGenerator g, long events, int partitions) {
-    bids(env, g, events, partitions)
+  public static DataStream<BidRow> q0Rows(StreamExecutionEnvironment env, NexmarkGenerator g, long events, int partitions) {
+    return bids(env, g, events, partitions)
         .map(b -> BidRow.of(b, b.price))
         .returns(TypeInformation.of(BidRow.class))
-        .name("q0-project")
-        .sinkTo(new DiscardingSink<>())
-        .name("discard");
+        .name("q0-project");
   }
 
-  public static void q1(StreamExecutionEnvironment env, NexmarkGenerator g, long events, int partitions) {
-    bids(env, g, events, partitions)
+  public static DataStream<BidRow> q1Rows(StreamExecutionEnvironment env, NexmarkGenerator g, long events, int partitions) {
+    return bids(env, g, events, partitions)
         .map(b -> BidRow.of(b, (b.price * 908) / 1000.0))
         .returns(TypeInformation.of(BidRow.class))
-        .name("q1-to-euro")
-        .sinkTo(new DiscardingSink<>())
-        .name("discard");
+        .name("q1-to-euro");
   }
 
-  public static void q2(StreamExecutionEnvironment env, NexmarkGenerator g, long events, int partitions) {
-    bids(env, g, events, partitions)
+  public static DataStream<AuctionPrice> q2Rows(StreamExecutionEnvironment env, NexmarkGenerator g, long events, int partitions) {
+    return bids(env, g, events, partitions)
         .flatMap((NexmarkEvent.Bid b, Collector<AuctionPrice> out) -> {
           if (b.auction % 123 == 0) {
             AuctionPrice r = new AuctionPrice();
@@ -107,8 +103,23 @@ public final class NexmarkQueries {
           }
         })
         .returns(TypeInformation.of(AuctionPrice.class))
-        .name("q2-filter")
-        .sinkTo(new DiscardingSink<>())
-        .name("discard");
+        .name("q2-filter");
+  }
+
+  /** Ends a benchmark pipeline in Flink's DiscardingSink. */
+  static <T> void discard(DataStream<T> rows) {
+    rows.sinkTo(new DiscardingSink<>()).name("discard");
+  }
+
+  public static void q0(StreamExecutionEnvironment env, NexmarkGenerator g, long events, int partitions) {
+    discard(q0Rows(env, g, events, partitions));
+  }
+
+  public static void q1(StreamExecutionEnvironment env, NexmarkGenerator g, long events, int partitions) {
+    discard(q1Rows(env, g, events, partitions));
+  }
+
+  public static void q2(StreamExecutionEnvironment env, NexmarkGenerator g, long events, int partitions) {
+    discard(q2Rows(env, g, events, partitions));
   }
 }
