@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { processCpuMs, processTreeCpuMs } from './lib.ts';
+import { processCpuMs, processTreeCpuMs } from './process-cpu.ts';
 
 describe('processTreeCpuMs', () => {
   it("counts the CPU time of a process's descendants too", async () => {
