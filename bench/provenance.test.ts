@@ -1,6 +1,6 @@
 import { parseResults } from './compare-report.ts';
 import { flink, provenance, sluice } from './compare-fixtures.ts';
-import { pairingProblems, parseProvenance } from './provenance.ts';
+import { mergeRefusal, pairingProblems, parseProvenance } from './provenance.ts';
 
 describe('pairingProblems', () => {
   it('accepts two files of one run, commit, machine and input', () => {
@@ -60,5 +60,18 @@ describe('parseProvenance', () => {
       parseResults({ engine: 'e', version: 'v', runtime: 'r', provenance: { runId: '' } }, 'g.json'),
     ).toThrow('g.json: provenance.runId must be a non-empty string');
     expect(parseProvenance(JSON.parse(JSON.stringify(provenance)), 'f.json')).toEqual(provenance);
+  });
+});
+
+describe('mergeRefusal', () => {
+  it('merges only parts of one run on one commit', () => {
+    expect(mergeRefusal(sluice, 'old.json', provenance)).toBeUndefined();
+    expect(mergeRefusal(sluice, 'old.json', { ...provenance, runId: 'run-2' })).toBe(
+      'old.json is of run run-1 (commit abc123), this is run run-2 (commit abc123); merge only parts of one run (same BENCH_RUN_ID and commit)',
+    );
+    const { provenance: _, ...noProvenance } = sluice;
+    expect(mergeRefusal(noProvenance, 'old.json', provenance)).toMatch(
+      /^old.json is of run \(no provenance\), this is run run-1/,
+    );
   });
 });

@@ -164,3 +164,17 @@ export function pairingProblems(s: EngineResults, f: EngineResults): string[] {
   // A Flink scenario may have several variant rows: one line per mismatch.
   return [...out, ...rows];
 }
+
+/**
+ * Why `old` (an earlier results file) must not be merged into a run with provenance `now`
+ * (bench/runtime/run.ts --merge): a file holds one run, so its parts must share the run id and
+ * the commit. Undefined when it may be merged.
+ */
+export function mergeRefusal(old: EngineResults, oldPath: string, now: Provenance): string | undefined {
+  const p = old.provenance as Provenance | undefined;
+  if (p?.runId === now.runId && p.git.commit === now.git.commit) return undefined;
+  return (
+    `${oldPath} is of run ${p?.runId ?? '(no provenance)'}${p ? ` (commit ${p.git.commit})` : ''}, ` +
+    `this is run ${now.runId} (commit ${now.git.commit}); merge only parts of one run (same BENCH_RUN_ID and commit)`
+  );
+}

@@ -10,7 +10,6 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  canonicalRows,
   q0Reference,
   q1Reference,
   q2Reference,
@@ -19,6 +18,7 @@ import {
 } from '../../test/harness/nexmark-reference.ts';
 import { nexmarkConfig, nexmarkEvent } from '../../runtime-image/src/nexmark/generator.ts';
 import type { Bid } from '../../runtime-image/src/nexmark/model.ts';
+import { rowDifference } from './row-difference.ts';
 
 const [dir, eventsArg] = process.argv.slice(2);
 if (!dir || !eventsArg) {
@@ -43,23 +43,15 @@ const references: Record<string, () => object[]> = {
 
 let failed = false;
 for (const [query, reference] of Object.entries(references)) {
-  const got = canonicalRows(
-    readFileSync(join(dir, `${query}.jsonl`), 'utf8')
-      .split('\n')
-      .filter(Boolean)
-      .map((l) => JSON.parse(l) as object),
-  );
-  const want = canonicalRows(reference());
-  const i = want.findIndex((w, k) => got[k] !== w);
-  if (got.length === want.length && i < 0) {
-    console.log(`${query}: ${got.length} rows equal the reference`);
-    continue;
+  const got = readFileSync(join(dir, `${query}.jsonl`), 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as object);
+  const d = rowDifference(got, reference());
+  if (d === undefined) console.log(`${query}: ${got.length} rows equal the reference`);
+  else {
+    failed = true;
+    console.error(`${query}: ${d}`);
   }
-  failed = true;
-  const at = i < 0 ? want.length : i;
-  console.error(
-    `${query}: Flink gave ${got.length} rows, the reference ${want.length}; first difference at sorted row ${at}: ` +
-      `Flink ${got[at] ?? '(none)'} vs reference ${want[at] ?? '(none)'}`,
-  );
 }
 process.exit(failed ? 1 : 0);

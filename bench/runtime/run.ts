@@ -33,6 +33,7 @@ import {
   type ThroughputResult,
 } from '../compare-report.ts';
 import { collectProvenance, loadAverage } from '../collect-provenance.ts';
+import { mergeRefusal } from '../provenance.ts';
 import {
   QUIET_WORKER_ENV,
   engineVersion,
@@ -128,12 +129,8 @@ const results: EngineResults & {
 if (values.merge && existsSync(values.out)) {
   const old = parseResults(JSON.parse(readFileSync(values.out, 'utf8')) as unknown, values.out);
   // One file holds one run: figures of another run would be published under this run's provenance.
-  if (old.provenance?.runId !== provenance.runId || old.provenance.git.commit !== provenance.git.commit) {
-    throw new Error(
-      `--merge: ${values.out} is of run ${old.provenance?.runId ?? '(no provenance)'}, this is run ${provenance.runId} ` +
-        `(commit ${provenance.git.commit}); merge only parts of one run (same BENCH_RUN_ID and commit)`,
-    );
-  }
+  const refusal = mergeRefusal(old, values.out, provenance);
+  if (refusal) throw new Error(`--merge: ${refusal}`);
   if (!only.has('throughput')) results.throughput = old.throughput;
   if (!only.has('latency')) results.latency = old.latency;
   if (!only.has('checkpoints')) results.checkpoints = old.checkpoints;
