@@ -148,7 +148,7 @@ bench-flink: install tools ## Flink 2.3.0 MiniCluster side: same jobs and genera
 	bench/flink/run.sh
 
 .PHONY: bench-flink-check
-bench-flink-check: install tools ## Compile bench/flink (Maven) and check its Java generators against the TypeScript ones; measures nothing
+bench-flink-check: install tools ## Compile bench/flink, check its generators and its Nexmark queries against the references; measures nothing
 	bench/flink/check.sh
 
 .PHONY: bench-compare
