@@ -85,6 +85,7 @@ generate: install ## Regenerate api/src/streamjob.ts from the CRD and refresh th
 verify-generate: install ## Fail when generated files drift from their sources, or a lockfile entry is incomplete
 	node hack/lockfile/lockfile-check.ts
 	node operator/src/codegen/generate-api-types.ts --check
+	node bench/generate-doc-tables.ts --check
 	diff -r crds charts/sluice/files/crds
 	diff operator/config/rbac/role.yaml charts/sluice/files/rbac/role.yaml
 
@@ -141,6 +142,12 @@ e2e-nodes: install docker-engine tools-cluster ## End-to-end tests on a 3-node k
 	SLUICE_KIND_CLUSTER=$(NODES_CLUSTER) $(JEST) --selectProjects e2e --runInBand --testPathPatterns 'test/e2e/nodes/'
 
 # --- benchmarks: print figures, assert nothing (docs/benchmarks.md) ---
+# One run id for every benchmark of one make invocation: bench/compare.ts pairs only results of one run.
+ifndef BENCH_RUN_ID
+BENCH_RUN_ID := $(shell date -u +%Y%m%dT%H%M%SZ)-$(shell git rev-parse --short HEAD 2>/dev/null || echo nogit)
+endif
+export BENCH_RUN_ID
+
 .PHONY: bench-runtime
 bench-runtime: install tools ## Runtime benchmark (Sluice side of the Flink comparison) -> bench/results/sluice-runtime.json
 	node bench/runtime/run.ts
@@ -149,9 +156,17 @@ bench-runtime: install tools ## Runtime benchmark (Sluice side of the Flink comp
 bench-flink: install tools ## Flink 2.3.0 MiniCluster side: same jobs and generators, checkpoints to a private MinIO -> bench/results/flink-runtime.json
 	bench/flink/run.sh
 
+.PHONY: bench-flink-check
+bench-flink-check: install tools ## Compile bench/flink, check its generators and its Nexmark queries against the references; measures nothing
+	bench/flink/check.sh
+
 .PHONY: bench-compare
-bench-compare: install ## Sluice/Flink table with ratios and the issue's targets, from bench/results
+bench-compare: install ## Sluice/Flink table with ratios and the targets, from bench/results (refuses results of different runs or inputs)
 	node bench/compare.ts
+
+.PHONY: bench-doc-tables
+bench-doc-tables: install ## Regenerate the Sluice/Flink tables of docs/benchmarks.md from the committed results they name
+	node bench/generate-doc-tables.ts
 
 .PHONY: bench-operator-scale
 bench-operator-scale: install tools ## 200 StreamJobs on a real kube-apiserver + etcd, operator as a process -> bench/results/operator-scale.json

@@ -5,13 +5,17 @@
  *                         [--flink bench/results/flink-runtime.json] [--out report.md]
  *
  * Reads whichever of the two results files exist (bench/runtime/run.ts and bench/flink write
- * them), prints throughput, latency and checkpoint tables with Sluice/Flink ratios and the
- * issue's targets as pass/miss lines. Exits 1 only when neither file exists or one is invalid.
+ * them), prints provenance, throughput, latency and checkpoint tables with Sluice/Flink ratios
+ * and the targets as pass/miss lines (targets.ts). Refuses (exit 1, listing why) to compare two
+ * files of different runs, commits, machines or inputs (provenance.ts `pairingProblems`); exits
+ * 1 also when neither file exists or one is invalid.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseResults, renderComparison, type EngineResults } from './compare-report.ts';
+import { parseResults, type EngineResults } from './compare-report.ts';
+import { renderComparison } from './comparison-markdown.ts';
+import { pairingProblems } from './provenance.ts';
 
 const results = resolve(import.meta.dirname, 'results');
 const { values } = parseArgs({
@@ -33,6 +37,14 @@ try {
   if (!s && !f) {
     console.error(
       `no results: neither ${values.sluice} nor ${values.flink} exists (run bench/runtime/run.ts and the Flink benchmark first)`,
+    );
+    process.exit(1);
+  }
+  const problems = s && f ? pairingProblems(s, f) : [];
+  if (problems.length) {
+    console.error(
+      `refusing to compare ${values.sluice} with ${values.flink}:\n- ${problems.join('\n- ')}\n` +
+        'Run both sides in one run (make bench-runtime bench-flink, or the same BENCH_RUN_ID) on the same commit and machine with the same inputs.',
     );
     process.exit(1);
   }

@@ -8,7 +8,8 @@
 # 2. checks that the Java generators produce the same streams as Sluice's TypeScript ones;
 # 3. starts a private MinIO on a free loopback port (temp dir, generated credentials);
 # 4. runs the scenarios on a Flink MiniCluster, prints a table and writes
-#    bench/results/flink-runtime.json (or --out);
+#    bench/results/flink-runtime.json (or --out) with its provenance (run id from BENCH_RUN_ID,
+#    commit and dirty flag, machine, load, tool versions, every parameter);
 # 5. stops MinIO and removes its temp dir on exit, also on failure or Ctrl-C.
 #
 # Needs: java 17+, mvn, ./bin/node with the npm packages installed and ./bin/minio, ./bin/mc
@@ -44,27 +45,23 @@ for tool in bin/node bin/minio bin/mc; do
   [ -x "$tool" ] || { echo "$tool is missing: run 'make install tools' (or hack/tools.sh node minio mc) first" >&2; exit 1; }
 done
 
-say "building bench/flink with Maven (the first build downloads Flink 2.3.0 and its dependencies from Maven Central, ~230 MB)"
-mvn -B -q -f bench/flink/pom.xml package 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
+# Provenance of the results file (bench/provenance.ts), read before the build touches anything.
+BENCH_GIT_COMMIT=$(git rev-parse HEAD 2>/dev/null || echo unknown)
+if [ -z "$(git status --porcelain 2>/dev/null)" ] && [ "$BENCH_GIT_COMMIT" != unknown ]; then BENCH_GIT_DIRTY=false; else BENCH_GIT_DIRTY=true; fi
+BENCH_NODE_VERSION=$(bin/node --version)
+export BENCH_GIT_COMMIT BENCH_GIT_DIRTY BENCH_NODE_VERSION
+say "run ${BENCH_RUN_ID:-(new run id; set BENCH_RUN_ID to compare with a Sluice run)}, commit $BENCH_GIT_COMMIT$([ "$BENCH_GIT_DIRTY" = true ] && echo ' (dirty)')"
+
+# Steps 1 and 2: build, and check the generators (stops here when they differ).
+bench/flink/check.sh
 CP="bench/flink/target/sluice-flink-bench-0.1.0.jar:bench/flink/target/lib/*"
 
-# Flink needs these on Java 17 (its distribution sets the same in env.java.opts.all).
-JAVA_OPTS=(
-  --add-opens=java.base/java.lang=ALL-UNNAMED --add-opens=java.base/java.lang.reflect=ALL-UNNAMED
-  --add-opens=java.base/java.util=ALL-UNNAMED --add-opens=java.base/java.util.concurrent=ALL-UNNAMED
-  --add-opens=java.base/java.util.concurrent.atomic=ALL-UNNAMED --add-opens=java.base/java.io=ALL-UNNAMED
-  --add-opens=java.base/java.net=ALL-UNNAMED --add-opens=java.base/java.nio=ALL-UNNAMED
-  --add-opens=java.base/sun.nio.ch=ALL-UNNAMED --add-opens=java.base/java.time=ALL-UNNAMED
-  --add-opens=java.base/java.text=ALL-UNNAMED --add-exports=java.base/sun.net.util=ALL-UNNAMED
-  -Dbench.log="$WORK/flink.log" -Djava.util.logging.config.file=bench/flink/jul.properties
-  -Daws.java.v1.disableDeprecationAnnouncement=true
-)
+# shellcheck source=bench/flink/java-opts.sh
+source bench/flink/java-opts.sh
+JAVA_OPTS+=(-Dbench.log="$WORK/flink.log")
 HEAP=6g
 for a in "$@"; do [ "$a" = "--with-10m" ] && HEAP=14g; done
 
-say "checking the Java generators against the TypeScript ones (first 100,000 Nexmark events and wordcount lines)"
-bin/node bench/flink/generator-checksum.ts > "$WORK/ts-checksums.json"
-java "${JAVA_OPTS[@]}" -cp "$CP" dev.sluice.bench.flink.GeneratorCheck "$WORK/ts-checksums.json"
 
 say "starting a private MinIO on loopback"
 free_port() { bin/node -e "const s=require('net').createServer().listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }

@@ -42,6 +42,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, release } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { collectProvenance, loadAverage } from '../collect-provenance.ts';
 import { execFileSync } from 'node:child_process';
 import { Jobs, REPO_ROOT } from '../../operator/src/testing/integration.ts';
 import {
@@ -662,6 +663,7 @@ async function main(): Promise<void> {
       .join(' ')}`,
   );
   const loadStart = loadavg();
+  const provenance = collectProvenance(args, { jobs: args.jobs, parallelism: args.parallelism });
   let cluster: BenchCluster | undefined;
   let ctx: Ctx | undefined;
   let sampler: NodeJS.Timeout | undefined;
@@ -878,7 +880,8 @@ async function main(): Promise<void> {
     };
     const out = resolve(args.out);
     mkdirSync(dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(result, null, 2)}\n`);
+    provenance.loadAverage.end = loadAverage();
+    writeFileSync(out, `${JSON.stringify({ ...result, provenance }, null, 2)}\n`);
 
     console.log('');
     printTable(phases);

@@ -47,6 +47,7 @@ import { cpus, loadavg, release as kernelRelease } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
+import { collectProvenance, loadAverage } from '../collect-provenance.ts';
 import {
   containerIdOf,
   createRestrictedNamespace,
@@ -119,6 +120,7 @@ if (!(RUNS >= 1 && P >= 2 && RATE > 0 && INTERVAL >= 1 && BACKOFF >= 0)) {
 const TARGETS = { recoveryMs: 10_000, upgradeDowntimeMs: 15_000 };
 
 const t0 = Date.now();
+const provenance = collectProvenance(args, {});
 const progress = (msg: string) => console.log(`[recovery +${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const secs = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 1000).toFixed(2)} s`);
@@ -616,10 +618,14 @@ async function main(): Promise<void> {
     },
     totalSeconds: Math.round((Date.now() - t0) / 1000),
   };
+  provenance.loadAverage.end = loadAverage();
   mkdirSync(dirname(args.out), { recursive: true });
   // Formatted as the repository's prettier would (make lint checks bench/results/ too).
   const style = (await resolveConfig(args.out)) ?? {};
-  writeFileSync(args.out, await format(JSON.stringify(result), { ...style, parser: 'json' }));
+  writeFileSync(
+    args.out,
+    await format(JSON.stringify({ ...result, provenance }), { ...style, parser: 'json' }),
+  );
   progress(`results written to ${args.out}`);
 }
 

@@ -12,7 +12,7 @@
 import {
   defineJob,
   generatorSource,
-  logSink,
+  discardSink,
   type Source,
   type ValueState,
 } from '../../runtime-image/src/api/index.ts';
@@ -59,5 +59,5 @@ export default defineJob((env, ctx) => {
       },
       { uid: 'count' },
     )
-    .sinkTo(logSink());
+    .sinkTo(discardSink());
 });

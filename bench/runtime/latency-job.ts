@@ -13,7 +13,12 @@
  */
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { defineJob, generatorSource, logSink, type ValueState } from '../../runtime-image/src/api/index.ts';
+import {
+  defineJob,
+  discardSink,
+  generatorSource,
+  type ValueState,
+} from '../../runtime-image/src/api/index.ts';
 import { syntheticLine, words } from '../../runtime-image/src/jobs/wordcount.ts';
 import { LatencyHistogram } from './stats.ts';
 
@@ -93,5 +98,5 @@ export default defineJob((env, ctx) => {
       },
       { uid: 'count', name: 'count' },
     )
-    .sinkTo(logSink());
+    .sinkTo(discardSink());
 });

@@ -17,6 +17,7 @@ import { LocalCoordinator, LocalJob, type LocalJobOptions } from '../../test/har
 import { startMinio, type MinioServer } from '../../test/harness/minio-server.ts';
 import { repoRoot } from '../../test/harness/paths.ts';
 import { stopServer } from '../../test/harness/process.ts';
+import { driverCpuMs, processTreeCpuMs } from './process-cpu.ts';
 import type { LatencyFile, LatencyJobConfig } from './latency-job.ts';
 import { LatencyHistogram, median, steadyRate, type CountSample, type SteadyRate } from './stats.ts';
 
@@ -92,30 +93,16 @@ export function jobOptions(
 }
 
 /**
- * Worker environment of the throughput and latency runs: log level `warn`, so the log sink's
- * per-record `info` call is pino's no-op — the output is discarded at the cost of one call.
+ * Worker environment of the throughput and latency runs: log level `warn` (no progress lines);
+ * the jobs' output goes to the discard sink.
  */
-export const DISCARD_OUTPUT_ENV = { SLUICE_LOG_LEVEL: 'warn' };
-
-/** Clock ticks per second of /proc/<pid>/stat CPU times. */
-let clockTicks: number | undefined;
-
-/** CPU time (user + system) process `pid` has used, ms; NaN when unreadable (not Linux, exited). */
-export function processCpuMs(pid: number): number {
-  try {
-    clockTicks ??= Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(f[11]) + Number(f[12])) * 1000) / clockTicks;
-  } catch {
-    return NaN;
-  }
-}
+export const QUIET_WORKER_ENV = { SLUICE_LOG_LEVEL: 'warn' };
 
 /**
  * Polls every worker's status (and CPU time) every `intervalMs` until `done` holds; returns the
- * samples.
+ * samples. CPU is counted over whole process trees, as the Flink side counts its whole JVM
+ * (docs/benchmarks.md): this driver process (its status polling is the counterpart of Flink's
+ * in-JVM poller and JobManager) plus each worker's process tree; MinIO is left out on both sides.
  */
 async function sample(
   job: LocalJob,
@@ -129,7 +116,7 @@ async function sample(
   for (;;) {
     const st = await job.statuses();
     const perWorker = st.map((x) => (x ? counter(x) : 0));
-    const cpuMs = job.workers.map((w) => processCpuMs(w.process.pid));
+    const cpuMs = [driverCpuMs(), ...job.workers.map((w) => processTreeCpuMs(w.process.pid))];
     samples.push({ t: performance.now(), perWorker, ...(cpuMs.every(Number.isFinite) ? { cpuMs } : {}) });
     if (done(perWorker.reduce((a, b) => a + b, 0))) return samples;
     const dead = job.workers.findIndex((_, i) => job.hasExited(i));
@@ -381,7 +368,7 @@ export async function measureLatency(
       benchJob('latency-job.ts'),
       config,
       o.parallelism,
-      DISCARD_OUTPUT_ENV,
+      QUIET_WORKER_ENV,
     ),
   );
   try {

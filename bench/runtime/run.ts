@@ -2,25 +2,27 @@
  * Runtime benchmark suite, the Sluice side of the comparison with Flink (bench/compare.ts):
  *
  *   node bench/runtime/run.ts [--only throughput,latency,checkpoints] [--out bench/results/sluice-runtime.json]
- *     throughput:  [--parallelism 1,2] [--wordcount-lines 6000000] [--q5-events 20000000]
+ *     throughput:  [--parallelism 1,2] [--wordcount-lines 6000000] [--nexmark-events 20000000]
+ *                  [--nexmark-queries nexmark-q0,nexmark-q1,nexmark-q2,nexmark-q5,nexmark-q7]
  *     latency:     [--latency-rate 50000] [--latency-parallelism 2] [--latency-warmup-s 5] [--latency-seconds 20]
  *     checkpoints: [--keys 10000,100000,1000000] [--with-10m] [--checkpoint-parallelism 2] [--checkpoint-repeats 3]
  *     [--merge] [--keep-logs]
  *
  * Starts a private MinIO and runs real worker processes (local control mode, TCP shuffle):
  *   1. throughput of the built-in `wordcount` (generator input, defaults: 8 words per line over
- *      1000 words) and `nexmark-q5` (generator input, 10 s windows sliding by 2 s) at each
- *      parallelism: steady-state input events/s per worker between 10 % and 90 % of the input;
+ *      1000 words) and the Nexmark queries (generator input, query defaults), output to the
+ *      discard sink, at each parallelism: steady-state input events/s per worker between 10 %
+ *      and 90 % of the input (the same defaults as bench/flink's Main);
  *   2. end-to-end latency of wordcount's pipeline at a fixed input rate (latency-job.ts);
  *   3. checkpoint duration and size and restore time of the keyed count job (count-job.ts)
  *      against the number of keys.
- * Writes the results (shared format, compare-report.ts) after every scenario, so an aborted run
- * keeps what it measured. With --merge, the sections of scenarios not run now are kept from the
- * existing --out file (e.g. to re-measure checkpoints alone; loadAverage and date are this run's).
+ * Writes the results (shared format, compare-report.ts) with their provenance (machine, load,
+ * node version, commit, run id, every parameter; collect-provenance.ts) after every scenario, so
+ * an aborted run keeps what it measured. With --merge, the sections of scenarios not run now are
+ * kept from the existing --out file — only when it is of the same run (BENCH_RUN_ID) and commit.
  * Figures are indicative: one machine, possibly shared, one run.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -30,8 +32,10 @@ import {
   type LatencyResult,
   type ThroughputResult,
 } from '../compare-report.ts';
+import { collectProvenance, loadAverage } from '../collect-provenance.ts';
+import { mergeRefusal } from '../provenance.ts';
 import {
-  DISCARD_OUTPUT_ENV,
+  QUIET_WORKER_ENV,
   engineVersion,
   fmt,
   machineInfo,
@@ -50,7 +54,8 @@ const { values } = parseArgs({
     out: { type: 'string', default: resolve(import.meta.dirname, '..', 'results', 'sluice-runtime.json') },
     parallelism: { type: 'string', default: '1,2' },
     'wordcount-lines': { type: 'string', default: '6000000' },
-    'q5-events': { type: 'string', default: '20000000' },
+    'nexmark-events': { type: 'string', default: '20000000' },
+    'nexmark-queries': { type: 'string', default: 'nexmark-q0,nexmark-q1,nexmark-q2,nexmark-q5,nexmark-q7' },
     'latency-rate': { type: 'string', default: '50000' },
     'latency-parallelism': { type: 'string', default: '2' },
     'latency-warmup-s': { type: 'string', default: '5' },
@@ -77,7 +82,10 @@ for (const s of only)
   if (!['throughput', 'latency', 'checkpoints'].includes(s)) throw new Error(`--only: unknown scenario ${s}`);
 const PARALLELISMS = list('parallelism', values.parallelism);
 const WC_LINES = positive('wordcount-lines', values['wordcount-lines']);
-const Q5_EVENTS = positive('q5-events', values['q5-events']);
+const NEXMARK_EVENTS = positive('nexmark-events', values['nexmark-events']);
+const NEXMARK_QUERIES = values['nexmark-queries'].split(',').map((q) => q.trim());
+for (const q of NEXMARK_QUERIES)
+  if (!/^nexmark-q[01257]$/.test(q)) throw new Error(`--nexmark-queries: unknown query ${q}`);
 const LAT_RATE = positive('latency-rate', values['latency-rate']);
 const LAT_P = positive('latency-parallelism', values['latency-parallelism']);
 const LAT_WARMUP_MS = positive('latency-warmup-s', values['latency-warmup-s']) * 1000;
@@ -91,10 +99,13 @@ const CHECKPOINT_WORKER_ENV = {
   NODE_OPTIONS: `--no-warnings --max-old-space-size=${KEYS.some((k) => k > 2_000_000) ? 12288 : 4096}`,
 };
 
-/** The machine's load average over 1, 5 and 15 min. */
-const load = (): number[] => loadavg().map((x) => Number(x.toFixed(2)));
+const provenance = collectProvenance(values);
 
-const results: EngineResults & { date: string; loadAverage: { start: number[]; end: number[] | null } } = {
+const results: EngineResults & {
+  date: string;
+  loadAverage: { start: number[]; end: number[] | null };
+  provenance: typeof provenance;
+} = {
   engine: 'sluice',
   version: engineVersion(),
   runtime: `node ${process.version}`,
@@ -102,13 +113,14 @@ const results: EngineResults & { date: string; loadAverage: { start: number[]; e
   throughput: [],
   latency: [],
   checkpoints: [],
-  date: new Date().toISOString(),
-  loadAverage: { start: load(), end: null },
+  date: provenance.date,
+  loadAverage: provenance.loadAverage,
+  provenance,
   notes: [
     'Sluice runtime: worker processes started locally (test/harness LocalJob, local control mode), real TCP shuffle between them, snapshots in a private MinIO on loopback; workers and MinIO share the machine.',
-    'throughput: input events/s (wordcount: generated lines; nexmark-q5: generated Nexmark events) read by the sources between 10 % and 90 % of the bounded input (no process start, no tail), summed over the workers and divided by the parallelism. Status sampled every 200 ms. Per worker is not per core: a worker is one Node process whose JavaScript runs on one thread (GC and I/O threads besides); cpuCores = CPU time of all worker processes (user + system from /proc/<pid>/stat; MinIO and the benchmark excluded) ÷ wall time over the same interval, eventsPerCpuSecond = events/s ÷ cpuCores.',
-    'throughput: the real built-in jobs with their default config (wordcount: generator input, 4 partitions, 8 words per line over a vocabulary of 1000, seed 1; nexmark-q5: 4 partitions, 10 s windows sliding by 2 s, generator defaults). Sluice has no discard sink: output goes to the log sink with SLUICE_LOG_LEVEL=warn, so each output record costs one no-op pino call.',
-    'latency: bench/runtime/latency-job.ts — wordcount’s corpus (syntheticLine), tokenizer (words) and keyed count, output discarded as above; each line is stamped with the wall clock (performance.timeOrigin + performance.now(), sub-ms) when the source generates it, carried as the record’s event time, and the count operator records now − stamp for every word. Each worker measures from warmup after its first record for the measured interval; histograms (2 % buckets) are merged.',
+    "throughput: input events/s (wordcount: generated lines; Nexmark: generated Nexmark events) read by the sources between 10 % and 90 % of the bounded input (no process start, no tail), summed over the workers and divided by the parallelism. Status sampled every 200 ms. Per worker is not per core: a worker is one Node process whose JavaScript runs on one thread (GC and I/O threads besides); cpuCores = CPU time (user + system, /proc/<pid>/stat) of whole process trees — this benchmark driver (its status polling is the counterpart of the poller and JobManager inside Flink's JVM) and each worker's process tree; MinIO excluded, as on the Flink side — ÷ wall time over the same interval, eventsPerCpuSecond = events/s ÷ cpuCores. No warm-up run: every run starts fresh worker processes and the steady window (10–90 %) leaves out their start.",
+    "throughput: the real built-in jobs with their default config (wordcount: generator input, 4 partitions, 8 words per line over a vocabulary of 1000, seed 1; Nexmark q0, q1, q2, q5 (HOP 10 s / 2 s), q7 (TUMBLE 10 s) with the queries' semantics, 4 partitions, generator defaults), output to the discard sink (output {discard: {}}, as Flink's DiscardingSink).",
+    'latency: bench/runtime/latency-job.ts — wordcount’s corpus (syntheticLine), tokenizer (words) and keyed count, output to the discard sink; each line is stamped with the wall clock (performance.timeOrigin + performance.now(), sub-ms) when the source generates it, carried as the record’s event time, and the count operator records now − stamp for every word. Each worker measures from warmup after its first record for the measured interval; histograms (2 % buckets) are merged.',
     'checkpoints: bench/runtime/count-job.ts (generator → keyBy → per-key count in value state, no output) filled with exactly `keys` records k0..k(keys−1). durationMs: median over the repeated checkpoints of that state (durationsMs lists them; the first is usually the slowest, cold code) of request → last ack as the coordinator sees it: LocalCoordinator.checkpoint() from the HTTP PUT of the request to every worker until every ack was polled (every 20 ms), _metadata written and the commit delivered (the last two take a few ms) — the definition of the earlier figures in docs/runtime.md. bytes: compressed snapshot files (zstd) of the first checkpoint. restoreMs: median over restores of the first checkpoint of spawning a new attempt of processes → all workers running and connected (includes Node start, job load, snapshot download and decode; freshStartMs: median of as many starts without state, the baseline; restoreMs − freshStartMs is the state part). Heap state backend (a full synchronous snapshot per checkpoint).',
     'Figures of one run on a shared machine: other processes (tests, builds) may have been running.',
   ],
@@ -116,6 +128,9 @@ const results: EngineResults & { date: string; loadAverage: { start: number[]; e
 
 if (values.merge && existsSync(values.out)) {
   const old = parseResults(JSON.parse(readFileSync(values.out, 'utf8')) as unknown, values.out);
+  // One file holds one run: figures of another run would be published under this run's provenance.
+  const refusal = mergeRefusal(old, values.out, provenance);
+  if (refusal) throw new Error(`--merge: ${refusal}`);
   if (!only.has('throughput')) results.throughput = old.throughput;
   if (!only.has('latency')) results.latency = old.latency;
   if (!only.has('checkpoints')) results.checkpoints = old.checkpoints;
@@ -134,14 +149,14 @@ async function throughput(env: BenchEnv): Promise<void> {
       job: 'wordcount',
       unit: 'lines',
       events: WC_LINES,
-      config: (events: number) => ({ input: { generator: { lines: events } }, output: { log: {} } }),
+      config: (events: number) => ({ input: { generator: { lines: events } }, output: { discard: {} } }),
     },
-    {
-      job: 'nexmark-q5',
+    ...NEXMARK_QUERIES.map((job) => ({
+      job,
       unit: 'events',
-      events: Q5_EVENTS,
-      config: (events: number) => ({ events, output: { log: {} } }),
-    },
+      events: NEXMARK_EVENTS,
+      config: (events: number) => ({ events, output: { discard: {} } }),
+    })),
   ];
   for (const j of jobs) {
     for (const p of PARALLELISMS) {
@@ -154,7 +169,7 @@ async function throughput(env: BenchEnv): Promise<void> {
         parallelism: p,
         events,
         counter: (s) => s.recordsRead,
-        workerEnv: DISCARD_OUTPUT_ENV,
+        workerEnv: QUIET_WORKER_ENV,
       });
       const entry: ThroughputResult = {
         job: j.job,
@@ -264,7 +279,7 @@ async function main(): Promise<void> {
   } finally {
     await env.close();
   }
-  results.loadAverage.end = load();
+  results.loadAverage.end = loadAverage();
   save();
   say(
     `load average (1, 5, 15 min): ${results.loadAverage.start.join(' ')} at start, ${results.loadAverage.end.join(' ')} at end`,

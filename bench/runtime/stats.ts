@@ -9,7 +9,10 @@ export interface CountSample {
   t: number;
   /** Counter value of each worker (records, lines or events). */
   perWorker: number[];
-  /** CPU time each worker process has used so far (user + system), ms, when known. */
+  /**
+   * CPU time (user + system) used so far by each counted process tree, ms, when known:
+   * lib.ts counts the benchmark driver and each worker's process tree.
+   */
   cpuMs?: number[];
 }
 
@@ -23,7 +26,7 @@ export interface SteadyRate {
   eventsPerSecond: number;
   /** Rate of each worker, events/s. */
   perWorker: number[];
-  /** CPU used by all workers between the two samples ÷ wall time (cores busy), when known. */
+  /** CPU used by all counted processes between the two samples ÷ wall time (cores busy), when known. */
   cpuCores?: number;
   /** eventsPerSecond ÷ cpuCores: events per CPU-second, when known. */
   eventsPerCpuSecond?: number;

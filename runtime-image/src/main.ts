@@ -16,6 +16,7 @@ import type { ControlChannel } from './control/control.ts';
 import { HealthServer } from './control/health-server.ts';
 import { ObjectStore } from './io/object-store.ts';
 import { loadJob } from './jobs/registry.ts';
+import { MetricsReporter } from './metrics/metrics-reporter.ts';
 import { createLogger } from './log.ts';
 import { Worker } from './runtime/worker.ts';
 
@@ -103,8 +104,18 @@ async function main(): Promise<void> {
       log,
       ...(restored ? { restored } : {}),
     });
+    const metrics = new MetricsReporter({ job: config.jobName, subtask: config.subtask }, () =>
+      worker.taskSamples(),
+    );
+    metrics.start();
     const health =
-      config.healthPort > 0 ? new HealthServer(config.healthPort, () => worker.status()) : undefined;
+      config.healthPort > 0
+        ? new HealthServer(
+            config.healthPort,
+            () => worker.status(),
+            () => metrics.render(),
+          )
+        : undefined;
     await health?.start();
     process.once('SIGTERM', () => {
       log.info('SIGTERM: stopping without a savepoint');

@@ -54,6 +54,8 @@ export interface LocalJobOptions {
   logDir: string;
   /** Extra environment for every worker. */
   env?: Record<string, string>;
+  /** Give every worker a health endpoint on a free loopback port (`LocalWorker.healthUrl`: /readyz, /metrics). */
+  health?: boolean;
 }
 
 /** One worker process. */
@@ -62,6 +64,8 @@ export interface LocalWorker {
   process: ServerProcess;
   controlUrl: string;
   dataPort: number;
+  /** Base URL of the health endpoint (options.health), else undefined. */
+  healthUrl?: string;
   /** Resolves when the process exits. */
   exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
@@ -88,9 +92,11 @@ export class LocalJob {
     mkdirSync(o.logDir, { recursive: true });
     const dataPorts: number[] = [];
     const controlPorts: number[] = [];
+    const healthPorts: number[] = [];
     for (let i = 0; i < o.parallelism; i++) {
       dataPorts.push(await freePort());
       controlPorts.push(await freePort());
+      if (o.health) healthPorts.push(await freePort());
     }
     const peers = dataPorts.map((p) => `127.0.0.1:${p}`).join(',');
     const workers: LocalWorker[] = [];
@@ -116,6 +122,7 @@ export class LocalJob {
         [ENV.allowNonRestoredState]: o.allowNonRestoredState ? 'true' : '',
         [ENV.controlMode]: 'local',
         [ENV.controlPort]: String(controlPorts[i]),
+        ...(o.health ? { [ENV.healthPort]: String(healthPorts[i]) } : {}),
         NODE_OPTIONS: '--no-warnings',
         ...o.env,
       };
@@ -137,6 +144,7 @@ export class LocalJob {
         process: proc,
         controlUrl: `http://127.0.0.1:${controlPorts[i]}`,
         dataPort: dataPorts[i]!,
+        ...(o.health ? { healthUrl: `http://127.0.0.1:${healthPorts[i]}` } : {}),
         exit,
       });
     }

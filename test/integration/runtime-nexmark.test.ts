@@ -1,7 +1,7 @@
 /**
  * The built-in Nexmark queries on local workers (real TCP shuffle, real MinIO), compared with
- * a reference computed here directly from the generator's events: Q7 (highest bid per tumbling
- * window) at parallelism 2, and Q5 (hot items over sliding windows) stopped with a savepoint
+ * the straightforward references of test/harness/nexmark-reference.ts computed from the
+ * generator's events: Q0, Q1, Q2 and Q7 at parallelism 2, and Q5 stopped with a savepoint
  * mid-stream at parallelism 2 and finished at parallelism 3 — window state and watermarks across
  * a rescaled restore.
  */
@@ -12,6 +12,14 @@ import { jobPrefix } from '../../api/src/layout.ts';
 import { nexmarkConfig, nexmarkEvent } from '../../runtime-image/src/nexmark/generator.ts';
 import type { Bid } from '../../runtime-image/src/nexmark/model.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import {
+  canonicalRows,
+  q0Reference,
+  q1Reference,
+  q2Reference,
+  q5Reference,
+  q7Reference,
+} from '../harness/nexmark-reference.ts';
 import { expectFinishedAt } from '../harness/local-job-expect.ts';
 import {
   LocalCoordinator,
@@ -33,64 +41,6 @@ function bids(): Bid[] {
   }
   return out;
 }
-
-/** Q7 reference: per tumbling window, the bid with the highest price (ties: earlier, lower auction, lower bidder). */
-function q7Reference(all: Bid[], windowMs: number): string[] {
-  const best = new Map<number, Bid>();
-  for (const b of all) {
-    const start = b.dateTime - (b.dateTime % windowMs);
-    const cur = best.get(start);
-    const better =
-      !cur ||
-      b.price > cur.price ||
-      (b.price === cur.price &&
-        (b.dateTime < cur.dateTime ||
-          (b.dateTime === cur.dateTime &&
-            (b.auction < cur.auction || (b.auction === cur.auction && b.bidder < cur.bidder)))));
-    if (better) best.set(start, b);
-  }
-  return [...best].map(([start, b]) =>
-    JSON.stringify({
-      windowStart: start,
-      windowEnd: start + windowMs,
-      auction: b.auction,
-      bidder: b.bidder,
-      price: b.price,
-      dateTime: b.dateTime,
-    }),
-  );
-}
-
-/** Q5 reference: per sliding window, the auction with most bids (ties: lower auction id). */
-function q5Reference(all: Bid[], windowMs: number, slideMs: number): string[] {
-  const counts = new Map<number, Map<number, number>>();
-  for (const b of all) {
-    const last = b.dateTime - (b.dateTime % slideMs);
-    for (let start = last; start > b.dateTime - windowMs; start -= slideMs) {
-      let m = counts.get(start);
-      if (!m) counts.set(start, (m = new Map()));
-      m.set(b.auction, (m.get(b.auction) ?? 0) + 1);
-    }
-  }
-  const out: string[] = [];
-  for (const [start, m] of counts) {
-    let bestAuction = -1;
-    let bestCount = -1;
-    for (const [a, n] of m)
-      if (n > bestCount || (n === bestCount && a < bestAuction)) [bestAuction, bestCount] = [a, n];
-    out.push(
-      JSON.stringify({
-        auction: bestAuction,
-        count: bestCount,
-        windowStart: start,
-        windowEnd: start + windowMs,
-      }),
-    );
-  }
-  return out;
-}
-
-const canonical = (records: object[]) => records.map((r) => JSON.stringify(r)).sort();
 
 describe('runtime: nexmark queries', () => {
   let env: TestEnv;
@@ -130,24 +80,51 @@ describe('runtime: nexmark queries', () => {
     };
   }
 
+  /** Runs `entry` at parallelism 2 to the end of the input and returns its committed output. */
+  async function runToEnd(
+    name: string,
+    entry: string,
+    config: object,
+    expectedRows: number,
+  ): Promise<object[]> {
+    const o = options(name, entry, config, 2);
+    const job = await LocalJob.start(o);
+    jobs.push(job);
+    await job.waitRunning();
+    await job.waitSourcesExhausted();
+    await job.waitFor(
+      'all rows written',
+      (s) => s.reduce((n, x) => n + (x?.recordsWritten ?? 0), 0) === expectedRows,
+    );
+    const chk = await new LocalCoordinator(env.minio, env.bucket, o.storagePrefix).checkpoint(job);
+    await expectFinishedAt(job, chk.id);
+    return readCommittedOutput<object>(env.minio, env.bucket, `${name}/`);
+  }
+
   it(
-    'Q7 (highest bid) at parallelism 2 equals the reference',
+    'Q0 (pass-through), Q1 (euro prices) and Q2 (auction % 123 = 0) at parallelism 2 equal the references',
     async () => {
-      const o = options('q7', 'nexmark-q7', { windowMs: 1000 }, 2);
-      const job = await LocalJob.start(o);
-      jobs.push(job);
-      await job.waitRunning();
-      await job.waitSourcesExhausted();
-      const expected = q7Reference(allBids, 1000).sort();
-      await job.waitFor(
-        'all windows fired',
-        (s) => s.reduce((n, x) => n + (x?.recordsWritten ?? 0), 0) === expected.length,
-      );
-      const chk = await new LocalCoordinator(env.minio, env.bucket, o.storagePrefix).checkpoint(job);
-      await expectFinishedAt(job, chk.id);
-      const out = await readCommittedOutput<object>(env.minio, env.bucket, 'q7/');
-      expect(expected.length).toBe(4);
-      expect(canonical(out)).toEqual(expected);
+      for (const [name, entry, reference] of [
+        ['q0', 'nexmark-q0', q0Reference],
+        ['q1', 'nexmark-q1', q1Reference],
+        ['q2', 'nexmark-q2', q2Reference],
+      ] as const) {
+        const expected = canonicalRows(reference(allBids));
+        const out = await runToEnd(name, entry, {}, expected.length);
+        expect(canonicalRows(out)).toEqual(expected);
+      }
+      expect(q2Reference(allBids).length).toBeGreaterThan(10);
+    },
+    LONG,
+  );
+
+  it(
+    'Q7 (highest bids joined back) at parallelism 2 equals the reference',
+    async () => {
+      const expected = canonicalRows(q7Reference(allBids, 1000));
+      const out = await runToEnd('q7', 'nexmark-q7', { windowMs: 1000 }, expected.length);
+      expect(expected.length).toBeGreaterThanOrEqual(4);
+      expect(canonicalRows(out)).toEqual(expected);
     },
     LONG,
   );
@@ -164,7 +141,7 @@ describe('runtime: nexmark queries', () => {
       const sp = await coord.checkpoint(job, { kind: 'savepoint', stop: true });
       for (const w of job.workers) expect((await w.exit).code).toBe(0);
       const partial = await readCommittedOutput<object>(env.minio, env.bucket, 'q5/');
-      const expected = q5Reference(allBids, 2000, 500).sort();
+      const expected = canonicalRows(q5Reference(allBids, 2000, 500));
       expect(partial.length).toBeGreaterThan(0);
       expect(partial.length).toBeLessThan(expected.length);
 
@@ -179,7 +156,7 @@ describe('runtime: nexmark queries', () => {
       const chk = await coord.checkpoint(job2);
       await expectFinishedAt(job2, chk.id);
       const out = await readCommittedOutput<object>(env.minio, env.bucket, 'q5/');
-      expect(canonical(out)).toEqual(expected);
+      expect(canonicalRows(out)).toEqual(expected);
     },
     LONG,
   );

@@ -25,5 +25,6 @@ export { generatorSource, type GeneratorOptions } from '../sources/generator-sou
 export { s3Source, type S3SourceOptions } from '../sources/s3-source.ts';
 export { s3Sink, type S3SinkOptions } from '../sinks/two-phase-sink.ts';
 export { logSink } from '../sinks/log-sink.ts';
+export { discardSink } from '../sinks/discard-sink.ts';
 export { nexmarkSource, type NexmarkSourceOptions } from '../nexmark/source.ts';
 export type { NexmarkEvent, Bid, Auction, Person } from '../nexmark/model.ts';

@@ -30,4 +30,25 @@ describe('health endpoint', () => {
       await h.close();
     }
   });
+
+  it('serves /metrics in Prometheus text format when given a renderer, 404 without', async () => {
+    const h = new HealthServer(
+      0,
+      () => undefined,
+      () => 'm_total 1\n',
+    );
+    const bare = new HealthServer(0, () => undefined);
+    await Promise.all([h.start(), bare.start()]);
+    const portOf = (x: HealthServer) =>
+      (x as unknown as { server: { address(): { port: number } } }).server.address().port;
+    try {
+      const r = await fetch(`http://127.0.0.1:${portOf(h)}/metrics`);
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toMatch(/^text\/plain; version=0\.0\.4/);
+      expect(await r.text()).toBe('m_total 1\n');
+      expect((await fetch(`http://127.0.0.1:${portOf(bare)}/metrics`)).status).toBe(404);
+    } finally {
+      await Promise.all([h.close(), bare.close()]);
+    }
+  });
 });

@@ -1,9 +1,10 @@
 /**
  * The `input` / `output` sections shared by the built-in jobs' config (spec.job.config):
  *
- *   output: { "s3": { "prefix": "out/", "bucket"?: "...", "rollBytes"?: n } } | { "log": {} }
+ *   output: { "s3": { "prefix": "out/", "bucket"?: "...", "rollBytes"?: n } } | { "log": {} } | { "discard": {} }
  */
 import type { JsonValue, Sink } from '../api/types.ts';
+import { discardSink } from '../sinks/discard-sink.ts';
 import { logSink } from '../sinks/log-sink.ts';
 import { s3Sink } from '../sinks/two-phase-sink.ts';
 
@@ -49,5 +50,6 @@ export function sinkFromConfig<T>(output: JsonValue | undefined): Sink<T> {
     return s3Sink<T>({ prefix, ...(bucket ? { bucket } : {}), ...(rollBytes ? { rollBytes } : {}) });
   }
   if (o.log !== undefined) return logSink<T>();
-  throw new JobConfigError('job config output must have "s3" or "log"');
+  if (o.discard !== undefined) return discardSink<T>();
+  throw new JobConfigError('job config output must have "s3", "log" or "discard"');
 }

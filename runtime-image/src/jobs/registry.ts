@@ -9,6 +9,9 @@ import type { JobDefinition } from '../api/stream.ts';
 /** Built-in jobs shipped in the image. */
 export const BUILT_IN_JOBS: Record<string, () => Promise<JobDefinition>> = {
   wordcount: async () => (await import('./wordcount.ts')).default,
+  'nexmark-q0': async () => (await import('./nexmark-q0.ts')).default,
+  'nexmark-q1': async () => (await import('./nexmark-q1.ts')).default,
+  'nexmark-q2': async () => (await import('./nexmark-q2.ts')).default,
   'nexmark-q5': async () => (await import('./nexmark-q5.ts')).default,
   'nexmark-q7': async () => (await import('./nexmark-q7.ts')).default,
 };

@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import type { CheckpointRequest } from '../../../api/src/protocol.ts';
 import { NO_TIMESTAMP, type SourceReader } from '../api/types.ts';
+import { TaskMetrics, type TaskSample } from '../metrics/task-metrics.ts';
 import type { Chain } from './chain.ts';
 import type { SnapshotCollector } from './snapshot-collector.ts';
 import type { StageOutput } from './stage-output.ts';
@@ -37,8 +38,8 @@ export class SourceTask {
   private stopped = false;
   private closed = false;
   private lastWatermark = -Infinity;
-  /** Records read from the source. */
-  recordsRead = 0;
+  /** Counters behind /metrics (metrics/task-metrics.ts); bumped once per poll. */
+  readonly metrics = new TaskMetrics(0);
   /** The source reported its end. */
   exhausted = false;
   /** A stop barrier was injected; no more records will be read. */
@@ -46,6 +47,27 @@ export class SourceTask {
 
   constructor(o: SourceTaskOptions) {
     this.o = o;
+  }
+
+  /** Records read from the source. */
+  get recordsRead(): number {
+    return this.metrics.recordsIn;
+  }
+
+  /** The task's counters now (metrics/task-metrics.ts); the source stage has no keyed state. */
+  sample(): TaskSample {
+    const m = this.metrics;
+    return {
+      stage: 0,
+      recordsIn: m.recordsIn,
+      recordsOut: this.o.output.records,
+      busyMs: m.busyMs,
+      backPressuredMs: m.backPressuredMs,
+      lastAlignmentMs: -1,
+      lastAlignedCheckpoint: -1,
+      checkpointedStateBytes: 0,
+      stateKeys: 0,
+    };
   }
 
   /** Queues barrier `req.id`; it is injected before the next poll. */
@@ -83,6 +105,7 @@ export class SourceTask {
     const { reader, chain, output } = this.o;
     const batch = this.o.batchSize ?? 512;
     const idleMs = this.o.idleMs ?? 5;
+    const metrics = this.metrics;
     while (!this.closed) {
       const req = this.barriers.shift();
       if (req) {
@@ -95,27 +118,37 @@ export class SourceTask {
       }
       const pressure = output.pressure();
       if (pressure) {
+        const tp = performance.now();
         await this.sleep(undefined, pressure);
+        metrics.backPressuredMs += performance.now() - tp;
         continue;
       }
-      const r = await reader.poll(batch);
+      // Busy: the poll's synchronous part and the chain, not the wait for an asynchronous poll.
+      const t0 = performance.now();
+      const polled = reader.poll(batch);
+      const t1 = performance.now();
+      const r = await polled;
+      const t2 = performance.now();
       if (r === 'end') {
         this.exhausted = true;
         this.advanceWatermark();
         output.endOfData();
         output.flush();
+        metrics.busyMs += t1 - t0 + (performance.now() - t2);
         this.o.log.info({ records: this.recordsRead }, 'source reached its end');
         continue;
       }
       if (r === 'idle') {
         this.advanceWatermark();
         output.flush();
+        metrics.busyMs += t1 - t0 + (performance.now() - t2);
         await this.sleep(idleMs);
         continue;
       }
       for (const rec of r) chain.head(rec.value, rec.timestamp ?? NO_TIMESTAMP);
-      this.recordsRead += r.length;
+      metrics.recordsIn += r.length;
       this.advanceWatermark();
+      metrics.busyMs += t1 - t0 + (performance.now() - t2);
       // Let timers, sockets and the control endpoint run between batches.
       await new Promise<void>((res) => setImmediate(res));
     }

@@ -20,7 +20,7 @@ const rec = (key: string, value: number): [number, string, number, number] => [
 ];
 
 /** A stage 1 task that counts per key and writes counts to a recording sink, fed from two channels. */
-function setup() {
+function setup(ready: () => Promise<void> | undefined = () => undefined) {
   const input = new InputGate(1, 2, 100);
   input.attachSender(0, () => undefined);
   input.attachSender(1, () => undefined);
@@ -34,7 +34,7 @@ function setup() {
       return { state: { txn: id, rows: written.length }, durable: Promise.resolve() };
     },
     commit: () => Promise.resolve(),
-    ready: () => undefined,
+    ready,
     close: () => Promise.resolve(),
   };
   const output = sinkOutput(writer);
@@ -152,6 +152,52 @@ describe('StageTask', () => {
     t.send(1, { t: 'end', boundary: 1 });
     await t.settle();
     expect(t.task.watermark).toBe(100);
+    t.task.close();
+    await run;
+  });
+
+  it('counts records in and out, alignment time and checkpointed state per task', async () => {
+    const t = setup();
+    const run = t.task.run();
+    t.begin(1);
+    t.send(0, { t: 'data', boundary: 1, records: [rec('a', 1), rec('b', 1)] });
+    t.send(1, { t: 'data', boundary: 1, records: [rec('a', 1)] });
+    t.send(0, { t: 'barrier', boundary: 1, id: 1, kind: 'checkpoint', stop: false });
+    await t.settle();
+    expect(t.task.sample().lastAlignedCheckpoint).toBe(-1);
+    await new Promise((r) => setTimeout(r, 40));
+    t.send(1, { t: 'barrier', boundary: 1, id: 1, kind: 'checkpoint', stop: false });
+    await t.settle();
+    const s = t.task.sample();
+    expect(s).toMatchObject({
+      stage: 1,
+      recordsIn: 3,
+      recordsOut: 3,
+      lastAlignedCheckpoint: 1,
+      stateKeys: 2,
+    });
+    // First barrier → aligned: at least the 40 ms the second channel's barrier was held back.
+    expect(s.lastAlignmentMs).toBeGreaterThanOrEqual(39);
+    const part = t.parts.find((p) => p.stage === 1)!;
+    const bytes = [...part.keyed.values()].reduce((n, b) => n + b.byteLength, 0);
+    expect(s.checkpointedStateBytes).toBe(bytes);
+    expect(s.busyMs).toBeGreaterThan(0);
+    expect(s.backPressuredMs).toBe(0);
+    t.task.close();
+    await run;
+  });
+
+  it('counts the time spent waiting for a backpressured output as back-pressured, not busy', async () => {
+    let held = true;
+    const t = setup(() =>
+      held ? new Promise<void>((r) => setTimeout(() => ((held = false), r()), 60)) : undefined,
+    );
+    const run = t.task.run();
+    t.send(0, { t: 'data', boundary: 1, records: [rec('a', 1)] });
+    await new Promise((r) => setTimeout(r, 100));
+    const s = t.task.sample();
+    expect(s.backPressuredMs).toBeGreaterThanOrEqual(55);
+    expect(s.busyMs).toBeLessThan(55);
     t.task.close();
     await run;
   });

@@ -13,6 +13,7 @@ import type { Logger } from 'pino';
 import type { SnapshotKind } from '../../../api/src/protocol.ts';
 import { BarrierAligner } from '../core/barrier-aligner.ts';
 import { WatermarkTracker } from '../core/watermarks.ts';
+import { TaskMetrics, type TaskSample } from '../metrics/task-metrics.ts';
 import type { InputGate } from '../shuffle/input-gate.ts';
 import type { KeyedStateBackend } from '../state/state-backend.ts';
 import type { Chain } from './chain.ts';
@@ -40,13 +41,37 @@ export class StageTask {
   private readonly endedChannels = new Set<number>();
   /** Every input channel sent end-of-data. */
   dataEnded = false;
-  /** Records processed. */
-  recordsIn = 0;
+  /** Counters behind /metrics (metrics/task-metrics.ts); bumped once per batch. */
+  readonly metrics: TaskMetrics;
+  /** When the first barrier of the checkpoint being aligned arrived (performance.now() ms). */
+  private alignmentStart = 0;
 
   constructor(o: StageTaskOptions) {
     this.o = o;
     this.aligner = new BarrierAligner(o.input.channels);
     this.watermarks = new WatermarkTracker(o.input.channels);
+    this.metrics = new TaskMetrics(o.stage);
+  }
+
+  /** Records processed. */
+  get recordsIn(): number {
+    return this.metrics.recordsIn;
+  }
+
+  /** The task's counters now (metrics/task-metrics.ts). */
+  sample(): TaskSample {
+    const m = this.metrics;
+    return {
+      stage: m.stage,
+      recordsIn: m.recordsIn,
+      recordsOut: this.o.output.records,
+      busyMs: m.busyMs,
+      backPressuredMs: m.backPressuredMs,
+      lastAlignmentMs: m.lastAlignmentMs,
+      lastAlignedCheckpoint: m.lastAlignedCheckpoint,
+      checkpointedStateBytes: m.checkpointedStateBytes,
+      stateKeys: this.o.backend.entryCount(),
+    };
   }
 
   /** Current watermark (ms). */
@@ -60,6 +85,9 @@ export class StageTask {
     const meta =
       this.barrierMeta?.id === id ? this.barrierMeta : { id, kind: 'checkpoint' as const, stop: false };
     const keyed = backend.snapshot();
+    let bytes = 0;
+    for (const payload of keyed.values()) bytes += payload.byteLength;
+    this.metrics.checkpointedStateBytes = bytes;
     const pre = output.barrier(id, meta.kind, meta.stop);
     const operator = pre ? [{ uid: this.o.sinkUid ?? 'sink', state: pre.state }] : [];
     collector.add(id, {
@@ -80,15 +108,19 @@ export class StageTask {
   async run(): Promise<void> {
     const { input, backend, chain, output, collector } = this.o;
     const blocked = (c: number) => this.aligner.isBlocked(c);
+    const metrics = this.metrics;
     let batches = 0;
     while (!this.closed) {
+      const t0 = performance.now();
       const polled = input.poll(blocked);
       if (!polled) {
         output.flush();
+        metrics.busyMs += performance.now() - t0;
         await input.available();
         continue;
       }
       const { channel, message: m } = polled;
+      let pressure: Promise<void> | undefined;
       switch (m.t) {
         case 'data': {
           const head = chain.head;
@@ -96,14 +128,13 @@ export class StageTask {
             backend.setCurrentKey(key, kg);
             head(value, ts);
           }
-          this.recordsIn += m.records.length;
+          metrics.recordsIn += m.records.length;
           input.release(channel);
-          const pressure = output.pressure();
-          if (pressure) await pressure;
-          if (++batches % 4 === 0) await new Promise<void>((res) => setImmediate(res));
+          pressure = output.pressure();
           break;
         }
         case 'barrier': {
+          const before = this.aligner.aligning;
           const d = this.aligner.onBarrier(channel, m.id);
           if (d.aborted !== undefined) {
             this.o.log.warn(
@@ -113,7 +144,15 @@ export class StageTask {
             collector.abort(d.aborted, `barrier ${m.id} overtook it at stage ${this.o.stage}`);
           }
           this.barrierMeta = { id: m.id, kind: m.kind, stop: m.stop };
-          if (d.aligned !== undefined) this.aligned(d.aligned);
+          if (before !== m.id && (this.aligner.aligning === m.id || d.aligned === m.id)) {
+            this.alignmentStart = t0;
+          }
+          if (d.aligned !== undefined) {
+            // Flink's checkpointAlignmentTime: first barrier of the checkpoint → aligned.
+            metrics.lastAlignmentMs = performance.now() - this.alignmentStart;
+            metrics.lastAlignedCheckpoint = d.aligned;
+            this.aligned(d.aligned);
+          }
           break;
         }
         case 'watermark': {
@@ -135,6 +174,13 @@ export class StageTask {
         default:
           break;
       }
+      metrics.busyMs += performance.now() - t0;
+      if (pressure) {
+        const t1 = performance.now();
+        await pressure;
+        metrics.backPressuredMs += performance.now() - t1;
+      }
+      if (m.t === 'data' && ++batches % 4 === 0) await new Promise<void>((res) => setImmediate(res));
     }
   }
 }

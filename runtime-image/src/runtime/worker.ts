@@ -27,6 +27,7 @@ import { keyGroupRangeFor } from '../core/keygroups.ts';
 import type { ChainOperator } from '../dataflow/operator.ts';
 import { planUids, type JobPlan } from '../dataflow/plan.ts';
 import type { ObjectStore } from '../io/object-store.ts';
+import type { TaskSample } from '../metrics/task-metrics.ts';
 import { ShuffleService, type ShuffleOptions } from '../shuffle/shuffle.ts';
 import { KeyedStateBackend, type TableSnapshot } from '../state/state-backend.ts';
 import { buildChain } from './chain.ts';
@@ -94,6 +95,12 @@ export class Worker {
       restoredFrom: this.d.restored?.path ?? null,
       restoredEntries: this.restoredEntries,
     };
+  }
+
+  /** Counters of the source task and every stage task (metrics/task-metrics.ts); empty before start. */
+  taskSamples(): TaskSample[] {
+    if (!this.sourceTask) return [];
+    return [this.sourceTask.sample(), ...this.stageTasks.map((t) => t.sample())];
   }
 
   /**

@@ -83,8 +83,12 @@ export class ShuffleService {
     return this.inputs[b]!;
   }
 
-  /** Whether every peer connection (both directions) is established. */
+  /**
+   * Whether every peer connection (both directions) is established. A job without keyBy
+   * exchanges nothing and opens no connection, so it is ready at once.
+   */
   get ready(): boolean {
+    if (this.o.boundaries === 0) return true;
     const others = this.o.parallelism - 1;
     return this.accepted.size === others && this.connected.size === others;
   }

@@ -21,10 +21,12 @@ import org.apache.flink.runtime.util.EnvironmentInformation;
  * <pre>
  * java ... dev.sluice.bench.flink.Main [--out bench/results/flink-runtime.json]
  *   [--scenarios throughput,latency,checkpoints] [--parallelism 1,2]
- *   [--wordcount-lines 6000000] [--nexmark-events 12000000]
+ *   [--wordcount-lines 6000000] [--nexmark-events 20000000]
+ *   [--nexmark-queries nexmark-q0,nexmark-q1,nexmark-q2,nexmark-q5,nexmark-q7]
  *   [--latency-rate 50000] [--latency-warmup-s 5] [--latency-seconds 20] [--buffer-timeouts 100,5]
  *   [--keys 10000,100000,1000000] [--with-10m false] [--count-records 0 (= keys)] [--checkpoint-repeats 3]
  *   [--backends hashmap,rocksdb] [--snapshot-compression false]
+ *   [--object-reuse false,true] [--warmup-fraction 0.25]
  * </pre>
  *
  * The checkpoint scenarios read the MinIO endpoint, credentials and bucket from
@@ -40,7 +42,9 @@ public final class Main {
     DEFAULTS.put("scenarios", "throughput,latency,checkpoints");
     DEFAULTS.put("parallelism", "1,2");
     DEFAULTS.put("wordcount-lines", "6000000");
-    DEFAULTS.put("nexmark-events", "12000000");
+    // The same defaults as bench/runtime/run.ts (--wordcount-lines, --nexmark-events, --nexmark-queries).
+    DEFAULTS.put("nexmark-events", "20000000");
+    DEFAULTS.put("nexmark-queries", "nexmark-q0,nexmark-q1,nexmark-q2,nexmark-q5,nexmark-q7");
     DEFAULTS.put("latency-rate", "50000");
     DEFAULTS.put("latency-warmup-s", "5");
     DEFAULTS.put("latency-seconds", "20");
@@ -51,20 +55,23 @@ public final class Main {
     DEFAULTS.put("checkpoint-repeats", "3");
     DEFAULTS.put("backends", "hashmap,rocksdb");
     DEFAULTS.put("snapshot-compression", "false");
-    DEFAULTS.put("object-reuse", "false");
+    DEFAULTS.put("object-reuse", "false,true");
+    DEFAULTS.put("warmup-fraction", "0.25");
     DEFAULTS.put("run-prefix", "flink-bench/run-" + System.currentTimeMillis());
   }
 
   public static void main(String[] argv) throws Exception {
     Map<String, String> a = parse(argv);
     Set<String> scenarios = Set.copyOf(Arrays.asList(a.get("scenarios").split(",")));
-    JobEnv.objectReuse = Boolean.parseBoolean(a.get("object-reuse"));
+    // Throughput runs every job with each object-reuse value; latency and checkpoints use the first.
+    JobEnv.objectReuse = Boolean.parseBoolean(a.get("object-reuse").split(",")[0].trim());
     List<Integer> parallelisms = ints(a.get("parallelism"));
     SyntheticCorpus corpus = SyntheticCorpus.defaults();
     NexmarkGenerator nexmark = new NexmarkGenerator();
 
     List<Double> loadStart = loadAverage();
     String version = EnvironmentInformation.getVersion();
+    Map<String, Object> provenance = Provenance.start(a, version, corpus, nexmark);
     String runtime = System.getProperty("java.runtime.name") + " " + System.getProperty("java.runtime.version");
     System.out.printf("Flink %s on %s, %d cpus; MiniCluster in this JVM (max heap %d MiB); load average %s%n",
         version, runtime, Runtime.getRuntime().availableProcessors(), Runtime.getRuntime().maxMemory() >> 20, loadStart);
@@ -73,15 +80,32 @@ public final class Main {
     if (scenarios.contains("throughput")) {
       long lines = Long.parseLong(a.get("wordcount-lines"));
       long events = Long.parseLong(a.get("nexmark-events"));
+      List<Boolean> reuses = Arrays.stream(a.get("object-reuse").split(",")).map(String::trim).map(Boolean::parseBoolean).toList();
+      double warmup = Double.parseDouble(a.get("warmup-fraction"));
       for (int p : parallelisms) {
-        System.out.printf("throughput: wordcount, %,d lines, parallelism %d ...%n", lines, p);
-        throughput.add(report(ThroughputBench.run("wordcount", (env, n) -> WordcountJob.build(env, corpus, n, 4), p, lines)));
+        for (boolean reuse : reuses) {
+          System.out.printf("throughput: wordcount, %,d lines, parallelism %d, object reuse %s ...%n", lines, p, reuse);
+          throughput.add(report(ThroughputBench.run(
+              "wordcount", (env, n) -> WordcountJob.build(env, corpus, n, 4), p, lines, reuse, Math.round(lines * warmup))));
+        }
       }
-      for (int p : parallelisms) {
-        System.out.printf("throughput: nexmark-q5, %,d events, parallelism %d ...%n", events, p);
-        throughput.add(report(ThroughputBench.run(
-            "nexmark-q5", (env, n) -> NexmarkQ5Job.build(env, nexmark, n, 4, 10_000, 2_000), p, events)));
+      Map<String, ThroughputBench.Job> queries = new LinkedHashMap<>();
+      queries.put("nexmark-q0", (env, n) -> NexmarkQueries.q0(env, nexmark, n, 4));
+      queries.put("nexmark-q1", (env, n) -> NexmarkQueries.q1(env, nexmark, n, 4));
+      queries.put("nexmark-q2", (env, n) -> NexmarkQueries.q2(env, nexmark, n, 4));
+      queries.put("nexmark-q5", (env, n) -> NexmarkQ5Job.build(env, nexmark, n, 4, 10_000, 2_000));
+      queries.put("nexmark-q7", (env, n) -> NexmarkQ7Job.build(env, nexmark, n, 4, 10_000));
+      for (String q : a.get("nexmark-queries").split(",")) {
+        ThroughputBench.Job job = queries.get(q.trim());
+        if (job == null) throw new IllegalArgumentException("--nexmark-queries: unknown query " + q + "; known: " + queries.keySet());
+        for (int p : parallelisms) {
+          for (boolean reuse : reuses) {
+            System.out.printf("throughput: %s, %,d events, parallelism %d, object reuse %s ...%n", q.trim(), events, p, reuse);
+            throughput.add(report(ThroughputBench.run(q.trim(), job, p, events, reuse, Math.round(events * warmup))));
+          }
+        }
       }
+      JobEnv.objectReuse = Boolean.parseBoolean(a.get("object-reuse").split(",")[0].trim());
     }
 
     List<Rows.Latency> latency = new ArrayList<>();
@@ -133,6 +157,8 @@ public final class Main {
     load.put("start", loadStart);
     load.put("end", loadEnd);
     out.put("loadAverage", load);
+    Provenance.finish(provenance, loadEnd);
+    out.put("provenance", provenance);
     out.put("notes", Notes.all(a));
     File file = new File(a.get("out"));
     if (file.getParentFile() != null) file.getParentFile().mkdirs();

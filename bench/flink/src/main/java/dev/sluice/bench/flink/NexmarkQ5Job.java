@@ -1,12 +1,13 @@
 package dev.sluice.bench.flink;
 
 import java.time.Duration;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.api.common.functions.AggregateFunction;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
 import org.apache.flink.streaming.api.functions.windowing.ProcessWindowFunction;
 import org.apache.flink.streaming.api.windowing.assigners.SlidingEventTimeWindows;
 import org.apache.flink.streaming.api.windowing.assigners.TumblingEventTimeWindows;
@@ -14,81 +15,76 @@ import org.apache.flink.streaming.api.windowing.windows.TimeWindow;
 import org.apache.flink.util.Collector;
 
 /**
- * Sluice's built-in {@code nexmark-q5} ("hot items") on Flink: bids → keyBy auction → sliding
- * event-time windows of {@code windowMs} every {@code slideMs} counting bids → keyBy window end →
- * tumbling windows of {@code slideMs} keeping the auction with most bids (ties: lower id) →
- * discarding sink. Event time is the generator's; watermarks are the monotonous-timestamp
- * watermarks (max timestamp − 1), as Sluice's generator source.
+ * Sluice's built-in {@code nexmark-q5} (Nexmark Q5 "hot items", runtime-image/src/nexmark/q5.ts)
+ * on Flink: bids → keyBy auction → sliding event-time windows of {@code windowMs} every
+ * {@code slideMs} counting bids → keyBy window end → tumbling windows of {@code slideMs} keeping
+ * every auction whose count is the window's maximum (all of them on a tie) → discarding sink.
+ * Watermarks are the monotonous-timestamp watermarks (max timestamp − 1), as Sluice's source.
  */
 public final class NexmarkQ5Job {
   private NexmarkQ5Job() {}
 
-  /** Count of bids of one auction in one window. */
+  /** Bids of one auction in one window; also the output row. */
   public static final class AuctionCount {
     public long auction;
-    public long count;
+    public long num;
     public long windowStart;
     public long windowEnd;
 
     public AuctionCount() {}
   }
 
-  /** Nexmark generator as a record generator (event time = the event's dateTime). */
-  static final class Events implements RecordGenerator<NexmarkEvent> {
-    private static final long serialVersionUID = 1L;
-    private final NexmarkGenerator g;
+  /** The maximum count of a window and the auctions that have it. */
+  public static final class Hottest {
+    public long num = -1;
+    public long windowStart;
+    public long windowEnd;
+    public List<Long> auctions = new ArrayList<>();
 
-    Events(NexmarkGenerator g) {
-      this.g = g;
-    }
-
-    @Override
-    public NexmarkEvent generate(long n) {
-      return g.event(n);
-    }
-
-    @Override
-    public long timestamp(long n) {
-      return g.eventTime(n);
-    }
+    public Hottest() {}
   }
 
   public static void build(
       StreamExecutionEnvironment env, NexmarkGenerator generator, long events, int partitions, long windowMs, long slideMs) {
+    NexmarkQueries.discard(rows(env, generator, events, partitions, windowMs, slideMs));
+  }
+
+  /** The query's rows (the pipeline before the sink). */
+  public static DataStream<AuctionCount> rows(
+      StreamExecutionEnvironment env, NexmarkGenerator generator, long events, int partitions, long windowMs, long slideMs) {
     TypeInformation<AuctionCount> countType = TypeInformation.of(AuctionCount.class);
-    env.fromSource(
-            new GeneratorSource<>(events, partitions, 0, false, new Events(generator), TypeInformation.of(NexmarkEvent.class)),
-            WatermarkStrategy.<NexmarkEvent>forMonotonousTimestamps(),
-            "nexmark")
-        .uid("nexmark")
-        .flatMap((NexmarkEvent e, Collector<Long> out) -> {
-          if (e.bid != null) out.collect(e.bid.auction);
-        })
-        .returns(Types.LONG)
-        .name("bid-auctions")
-        .keyBy(a -> a, Types.LONG)
+    return NexmarkQueries.bids(env, generator, events, partitions)
+        .keyBy(b -> b.auction, Types.LONG)
         .window(SlidingEventTimeWindows.of(Duration.ofMillis(windowMs), Duration.ofMillis(slideMs)))
         .aggregate(new CountBids(), new WithWindow(), Types.LONG, Types.LONG, countType)
         .uid("bids-per-auction")
         .keyBy(c -> c.windowEnd, Types.LONG)
-        // Results of window [s, e) carry timestamp e − 1: a tumbling window of slideMs gathers exactly those of one end.
+        // Counts of window [s, e) carry timestamp e − 1: a tumbling window of slideMs gathers exactly those of one end.
         .window(TumblingEventTimeWindows.of(Duration.ofMillis(slideMs)))
-        .aggregate(new Hottest(), countType, countType)
+        .aggregate(new HottestAuctions(), TypeInformation.of(Hottest.class), TypeInformation.of(Hottest.class))
         .uid("hottest-per-window")
-        .filter(c -> c.count > 0)
-        .name("non-empty")
-        .sinkTo(new DiscardingSink<>())
-        .name("discard");
+        .flatMap((Hottest h, Collector<AuctionCount> out) -> {
+          for (long a : h.auctions) {
+            AuctionCount c = new AuctionCount();
+            c.auction = a;
+            c.num = h.num;
+            c.windowStart = h.windowStart;
+            c.windowEnd = h.windowEnd;
+            out.collect(c);
+          }
+        })
+        .returns(countType)
+        .name("rows");
   }
 
-  static final class CountBids implements AggregateFunction<Long, Long, Long> {
+  static final class CountBids implements AggregateFunction<NexmarkEvent.Bid, Long, Long> {
     @Override
     public Long createAccumulator() {
       return 0L;
     }
 
     @Override
-    public Long add(Long auction, Long n) {
+    public Long add(NexmarkEvent.Bid bid, Long n) {
       return n + 1;
     }
 
@@ -108,35 +104,44 @@ public final class NexmarkQ5Job {
     public void process(Long auction, Context ctx, Iterable<Long> counts, Collector<AuctionCount> out) {
       AuctionCount c = new AuctionCount();
       c.auction = auction;
-      c.count = counts.iterator().next();
+      c.num = counts.iterator().next();
       c.windowStart = ctx.window().getStart();
       c.windowEnd = ctx.window().getEnd();
       out.collect(c);
     }
   }
 
-  /** Hotter of two counts: more bids, then lower auction id (Sluice's {@code hotter}). Empty: count 0. */
-  static final class Hottest implements AggregateFunction<AuctionCount, AuctionCount, AuctionCount> {
+  /** Keeps the counts equal to the window's maximum (Sluice's {@code hottestAuctions}). */
+  static final class HottestAuctions implements AggregateFunction<AuctionCount, Hottest, Hottest> {
     @Override
-    public AuctionCount createAccumulator() {
-      return new AuctionCount();
+    public Hottest createAccumulator() {
+      return new Hottest();
     }
 
     @Override
-    public AuctionCount add(AuctionCount c, AuctionCount acc) {
-      if (acc.count == 0) return c;
-      if (acc.count != c.count) return c.count > acc.count ? c : acc;
-      return acc.auction <= c.auction ? acc : c;
-    }
-
-    @Override
-    public AuctionCount getResult(AuctionCount acc) {
+    public Hottest add(AuctionCount c, Hottest acc) {
+      if (c.num > acc.num) {
+        acc.num = c.num;
+        acc.windowStart = c.windowStart;
+        acc.windowEnd = c.windowEnd;
+        acc.auctions = new ArrayList<>();
+        acc.auctions.add(c.auction);
+      } else if (c.num == acc.num) {
+        acc.auctions.add(c.auction);
+      }
       return acc;
     }
 
     @Override
-    public AuctionCount merge(AuctionCount a, AuctionCount b) {
-      return add(b, a);
+    public Hottest getResult(Hottest acc) {
+      return acc;
+    }
+
+    @Override
+    public Hottest merge(Hottest a, Hottest b) {
+      if (a.num != b.num) return a.num > b.num ? a : b;
+      a.auctions.addAll(b.auctions);
+      return a;
     }
   }
 }

@@ -13,11 +13,14 @@ public final class Rows {
    * Steady-state throughput: input events per second per parallel subtask (events/s),
    * {@code events} = input records of the run (wordcount: lines; Nexmark: generated events).
    * Extras: per subtask (events/s), the steady interval and whole run (s), the JVM's busy cores
-   * in the steady interval (CPU s / wall s) and events per CPU second.
+   * in the steady interval (CPU s / wall s) and events per CPU second; the variant
+   * ({@code object reuse on|off}, bench/compare.ts pairs Sluice's row with each), and the events
+   * of the discarded warm-up run of the same job before it (0: none).
    */
   public record Throughput(
       String job, int parallelism, long events, double eventsPerSecondPerWorker,
-      List<Double> perSubtask, double steadySeconds, double wholeRunSeconds, double cpuCores, double eventsPerCpuSecond) {}
+      List<Double> perSubtask, double steadySeconds, double wholeRunSeconds, double cpuCores, double eventsPerCpuSecond,
+      String variant, boolean objectReuse, long warmupEvents) {}
 
   /**
    * End-to-end latency (ms) from a line's emission by the source to the count operator's

@@ -9,10 +9,10 @@ final class Table {
   static void print(List<Rows.Throughput> throughput, List<Rows.Latency> latency, List<Rows.Checkpoint> checkpoints) {
     if (!throughput.isEmpty()) {
       System.out.println("\nthroughput (steady state, events/s per worker)");
-      System.out.printf("  %-12s %3s %14s %16s %10s %16s%n", "job", "p", "events", "events/s/worker", "cpu cores", "events/cpu-s");
+      System.out.printf("  %-12s %3s %-16s %14s %16s %10s %16s%n", "job", "p", "variant", "events", "events/s/worker", "cpu cores", "events/cpu-s");
       for (Rows.Throughput r : throughput) {
-        System.out.printf("  %-12s %3d %,14d %,16.0f %10.2f %,16.0f%n",
-            r.job(), r.parallelism(), r.events(), r.eventsPerSecondPerWorker(), r.cpuCores(), r.eventsPerCpuSecond());
+        System.out.printf("  %-12s %3d %-16s %,14d %,16.0f %10.2f %,16.0f%n",
+            r.job(), r.parallelism(), r.variant(), r.events(), r.eventsPerSecondPerWorker(), r.cpuCores(), r.eventsPerCpuSecond());
       }
     }
     if (!latency.isEmpty()) {

@@ -17,7 +17,9 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * <p>The JVM's CPU time is sampled too: a Flink subtask runs each unchained task in a thread of
  * its own (wordcount: source→tokenize and count→sink; Q5: three), so one "worker" can keep more
  * than one core busy. {@code cpuCores} = CPU seconds / wall seconds of the whole JVM in the
- * steady interval, {@code eventsPerCpuSecond} = events / CPU seconds.
+ * steady interval, {@code eventsPerCpuSecond} = events / CPU seconds. The JVM is the Flink
+ * side's whole process tree (TaskManagers, JobManager and this poller; MinIO runs apart), as
+ * Sluice counts its benchmark driver and its workers' process trees (docs/benchmarks.md).
  */
 public final class ThroughputBench {
   private ThroughputBench() {}
@@ -27,7 +29,23 @@ public final class ThroughputBench {
     void build(StreamExecutionEnvironment env, long records);
   }
 
-  public static Rows.Throughput run(String name, Job job, int parallelism, long records) throws Exception {
+  /**
+   * Runs {@code job} once with {@code warmupRecords} (when > 0) and discards that run — the JIT
+   * compiles the job's code paths in this JVM — then measures a run with {@code records}.
+   * Object reuse ({@code pipeline.object-reuse}) is set for both.
+   */
+  public static Rows.Throughput run(String name, Job job, int parallelism, long records, boolean objectReuse, long warmupRecords)
+      throws Exception {
+    JobEnv.objectReuse = objectReuse;
+    if (warmupRecords > 0) {
+      System.out.printf("  warm-up run (discarded): %,d events%n", warmupRecords);
+      measure(name, job, parallelism, warmupRecords, objectReuse, 0);
+    }
+    return measure(name, job, parallelism, records, objectReuse, warmupRecords);
+  }
+
+  private static Rows.Throughput measure(
+      String name, Job job, int parallelism, long records, boolean objectReuse, long warmupRecords) throws Exception {
     System.gc();
     Probes.reset();
     try (LocalCluster cluster = new LocalCluster(parallelism, null)) {
@@ -66,7 +84,8 @@ public final class ThroughputBench {
       double cpuSecs = (to[1] - from[1]) / 1e9;
       return new Rows.Throughput(
           name, parallelism, records, round(perWorker), perSubtask, round3(secs), round3(wholeRun),
-          Math.round(cpuSecs / secs * 100) / 100.0, round((total(to) - total(from)) / cpuSecs));
+          Math.round(cpuSecs / secs * 100) / 100.0, round((total(to) - total(from)) / cpuSecs),
+          "object reuse " + (objectReuse ? "on" : "off"), objectReuse, warmupRecords);
     }
   }
 

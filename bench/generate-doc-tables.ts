@@ -1,0 +1,48 @@
+/**
+ * Regenerates the Sluice/Flink tables of docs/benchmarks.md from the committed results files
+ * each block names (doc-tables.ts), with the verdict bench/compare.ts prints:
+ *
+ *   node bench/generate-doc-tables.ts [--doc docs/benchmarks.md] [--check]
+ *
+ * --check: exits 1 when the doc differs from what would be generated (nothing is written).
+ * Exits 1 also when a file is missing or invalid, or when the two files of a block must not be
+ * compared (different runs, commits, machines or inputs).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { parseResults, type EngineResults } from './compare-report.ts';
+import { renderBlock, replaceBlocks } from './doc-tables.ts';
+
+const root = resolve(import.meta.dirname, '..');
+const { values } = parseArgs({
+  options: {
+    doc: { type: 'string', default: resolve(root, 'docs', 'benchmarks.md') },
+    check: { type: 'boolean', default: false },
+  },
+});
+
+function load(path: string): EngineResults {
+  const abs = resolve(root, path);
+  return parseResults(JSON.parse(readFileSync(abs, 'utf8')) as unknown, path);
+}
+
+try {
+  const doc = readFileSync(values.doc, 'utf8');
+  const next = replaceBlocks(doc, (src) => `${renderBlock(src, load(src.sluice), load(src.flink))}\n`);
+  if (values.check) {
+    if (next !== doc) {
+      console.error(
+        `${values.doc} is not what bench/generate-doc-tables.ts generates: run it and commit the result`,
+      );
+      process.exit(1);
+    }
+    console.log(`${values.doc}: generated tables are up to date`);
+  } else if (next !== doc) {
+    writeFileSync(values.doc, next);
+    console.log(`${values.doc}: tables regenerated`);
+  } else console.log(`${values.doc}: tables already up to date`);
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
