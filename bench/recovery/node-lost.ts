@@ -24,9 +24,7 @@
  *  - both are measured from the moment just before `docker pause`.
  * Target (printed on the median, never asserted): connected < 60 s. Results: the JSON file.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, release as kernelRelease, totalmem } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
@@ -56,6 +54,7 @@ import {
   type Pod,
 } from '../../test/e2e/streamjob-helpers.ts';
 import type { RestoredFrom } from '../../api/src/streamjob.ts';
+import { collectProvenance, loadAverage } from '../collect-provenance.ts';
 import { median } from '../runtime/stats.ts';
 
 const { values: args } = parseArgs({
@@ -223,16 +222,10 @@ async function oneRun(run: number): Promise<Run> {
   };
 }
 
-function git(args: string[]): string | undefined {
-  try {
-    return execFileSync('git', args, { encoding: 'utf8' }).trim();
-  } catch {
-    return undefined;
-  }
-}
-
 async function main(): Promise<void> {
-  const loadAvgStart = loadavg();
+  const provenance = collectProvenance(args, {
+    generator: { rate: RATE, partitions: 4, vocabulary: 1000, wordsPerLine: 8, seed: 1 },
+  });
   await requireCluster();
   const workers = await workerNodes();
   if (workers.length < 2)
@@ -260,17 +253,6 @@ async function main(): Promise<void> {
   const result = {
     benchmark: 'recovery-node-lost',
     date: new Date().toISOString(),
-    commit: git(['rev-parse', 'HEAD']),
-    dirty: (git(['status', '--porcelain']) ?? '') !== '',
-    machine: {
-      cpus: cpus().length,
-      cpuModel: cpus()[0]?.model,
-      memoryBytes: totalmem(),
-      kernel: kernelRelease(),
-      node: process.version,
-      loadAvgStart,
-      loadAvgEnd: loadavg(),
-    },
     config: {
       runs: RUNS,
       parallelism: P,
@@ -291,9 +273,13 @@ async function main(): Promise<void> {
     runs,
     totalSeconds: Math.round((Date.now() - t0) / 1000),
   };
+  provenance.loadAverage.end = loadAverage();
   mkdirSync(dirname(args.out), { recursive: true });
   const style = (await resolveConfig(args.out)) ?? {};
-  writeFileSync(args.out, await format(JSON.stringify(result), { ...style, parser: 'json' }));
+  writeFileSync(
+    args.out,
+    await format(JSON.stringify({ ...result, provenance }), { ...style, parser: 'json' }),
+  );
   progress(`results written to ${args.out}`);
 }
 
