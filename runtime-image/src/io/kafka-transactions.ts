@@ -17,6 +17,9 @@ import {
   initProducerIdV5,
   type Broker,
 } from '@platformatic/kafka';
+import { kafkaErrorId } from './kafka-errors.ts';
+
+export { kafkaErrorId } from './kafka-errors.ts';
 
 /** A transaction that was flushed but not ended: enough to commit or abort it from anywhere. */
 export interface PreparedTransaction {
@@ -45,23 +48,6 @@ const RETRIABLE = new Set([
   'NOT_COORDINATOR',
   'REQUEST_TIMED_OUT',
 ]);
-
-/**
- * The protocol error id (`PRODUCER_FENCED`, `INVALID_TXN_STATE`, ...) inside an error thrown by
- * `@platformatic/kafka`, or undefined for errors that carry none (network, timeouts, ours).
- */
-export function kafkaErrorId(err: unknown): string | undefined {
-  if (err === null || typeof err !== 'object') return undefined;
-  const e = err as { apiId?: unknown; errors?: unknown; cause?: unknown };
-  if (typeof e.apiId === 'string') return e.apiId;
-  if (Array.isArray(e.errors)) {
-    for (const inner of e.errors) {
-      const id = kafkaErrorId(inner);
-      if (id) return id;
-    }
-  }
-  return e.cause === undefined ? undefined : kafkaErrorId(e.cause);
-}
 
 /**
  * `host:port` → Broker.
