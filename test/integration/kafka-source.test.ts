@@ -4,13 +4,13 @@
  * exactly-once S3 sink; every assertion is on the committed output against a reference count
  * computed here. Partitions are spread over the subtasks, aborted transactions are skipped
  * (read_committed), a SIGKILLed worker's job resumes from the checkpointed offsets, a
- * stop-with-savepoint at parallelism 2 resumes at 3, and a record that does not parse fails
- * the worker naming topic, partition and offset.
+ * stop-with-savepoint at parallelism 2 resumes at 3, partitions added while running are read,
+ * and a record that does not parse fails the worker naming topic, partition and offset.
  */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Producer, stringSerializers } from '@platformatic/kafka';
+import { Admin, Producer, stringSerializers } from '@platformatic/kafka';
 import { jobPrefix } from '../../api/src/layout.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { startKafkaBroker, type KafkaBroker } from '../harness/kafka-broker.ts';
@@ -191,6 +191,48 @@ describe('Kafka source in real workers', () => {
       const final = await coord.checkpoint(job2);
       await expectFinishedAt(job2, final.id);
       expectExactlyOnce(await readCommittedOutput<Count>(env.minio, env.bucket, 'ksscale-out/'), reference);
+    },
+    LONG,
+  );
+
+  it(
+    'reads partitions added to the topic while the job runs',
+    async () => {
+      await createTopic(broker.bootstrap, 'grow', 1);
+      const before = ['alpha beta', 'beta gamma', 'gamma gamma'];
+      const after = ['delta alpha', 'epsilon', 'delta delta beta'];
+      await produce(broker.bootstrap, 'grow', before, 0);
+      const o = options('ksgrow', { parallelism: 2 });
+      const job = await start({
+        ...o,
+        config: {
+          input: {
+            kafka: {
+              bootstrapServers: [broker.bootstrap],
+              topics: ['grow'],
+              partitionDiscoveryIntervalMs: 300,
+            },
+          },
+          output: { s3: { prefix: 'ksgrow-out/' } },
+        },
+      });
+      const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
+      await job.waitRunning();
+      const written = (n: number) => (s: Array<{ recordsWritten?: number } | null>) =>
+        s.reduce((sum, x) => sum + (x?.recordsWritten ?? 0), 0) === n;
+      await job.waitFor('the first partition counted', written(wordcountReference(before).length));
+
+      const admin = new Admin({ clientId: 'kafka-source-test', bootstrapBrokers: [broker.bootstrap] });
+      await admin.createPartitions({ topics: [{ name: 'grow', count: 3 }] });
+      await admin.close();
+      await produce(broker.bootstrap, 'grow', after.slice(0, 2), 1);
+      await produce(broker.bootstrap, 'grow', after.slice(2), 2);
+      const all = wordcountReference([...before, ...after]);
+      const counted = await job.waitFor('the new partitions counted', written(all.length));
+      expect(counted.reduce((n, s) => n + (s?.splits ?? 0), 0)).toBe(3);
+      const chk = await coord.checkpoint(job);
+      await job.waitFor('commit applied', (st) => st.every((x) => x?.lastCommitted === chk.id));
+      expectExactlyOnce(await readCommittedOutput<Count>(env.minio, env.bucket, 'ksgrow-out/'), all);
     },
     LONG,
   );
