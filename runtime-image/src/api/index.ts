@@ -26,5 +26,6 @@ export { s3Source, type S3SourceOptions } from '../sources/s3-source.ts';
 export { kafkaSource, type KafkaSourceOptions } from '../sources/kafka-source.ts';
 export { s3Sink, type S3SinkOptions } from '../sinks/two-phase-sink.ts';
 export { logSink } from '../sinks/log-sink.ts';
+export { kafkaSink, type KafkaSinkOptions } from '../sinks/kafka-sink.ts';
 export { nexmarkSource, type NexmarkSourceOptions } from '../nexmark/source.ts';
 export type { NexmarkEvent, Bid, Auction, Person } from '../nexmark/model.ts';

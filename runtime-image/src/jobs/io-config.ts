@@ -2,8 +2,11 @@
  * The `input` / `output` sections shared by the built-in jobs' config (spec.job.config):
  *
  *   output: { "s3": { "prefix": "out/", "bucket"?: "...", "rollBytes"?: n } } | { "log": {} }
+ *         | { "kafka": { "bootstrapServers": [...], "topic": "...", "keyField"?, "delivery"?,
+ *                        "transactionalIdPrefix"?, "transactionTimeoutMs"? } }   (JSON records)
  */
 import type { JsonValue, Sink } from '../api/types.ts';
+import { kafkaSink, type KafkaSinkOptions } from '../sinks/kafka-sink.ts';
 import { logSink } from '../sinks/log-sink.ts';
 import { s3Sink } from '../sinks/two-phase-sink.ts';
 
@@ -49,5 +52,17 @@ export function sinkFromConfig<T>(output: JsonValue | undefined): Sink<T> {
     return s3Sink<T>({ prefix, ...(bucket ? { bucket } : {}), ...(rollBytes ? { rollBytes } : {}) });
   }
   if (o.log !== undefined) return logSink<T>();
-  throw new JobConfigError('job config output must have "s3" or "log"');
+  if (o.kafka !== undefined) {
+    const k = obj(o.kafka, 'output.kafka');
+    const keyField = str(k, 'keyField', 'output.kafka');
+    const { keyField: _unused, ...rest } = k;
+    void _unused;
+    // kafkaSink validates the other fields and names the bad one (KafkaSinkConfigError).
+    return kafkaSink<T>({
+      ...(rest as unknown as KafkaSinkOptions<T>),
+      format: 'jsonl',
+      ...(keyField ? { key: (v: T) => String((v as Record<string, unknown>)[keyField]) } : {}),
+    });
+  }
+  throw new JobConfigError('job config output must have "s3", "log" or "kafka"');
 }
