@@ -232,4 +232,53 @@ describe('Kafka sink (exactly-once) in real workers', () => {
     },
     LONG,
   );
+
+  it(
+    'fails at start when transactionTimeoutMs exceeds the broker maximum, naming both',
+    async () => {
+      await createTopic(broker.bootstrap, 'ketimeout-counts', OUT_PARTITIONS);
+      const o = { ...options('ketimeout'), parallelism: 1 };
+      const config = o.config as { output: { kafka: Record<string, unknown> } };
+      // The harness broker keeps Kafka's default transaction.max.timeout.ms, 900 000 ms.
+      config.output.kafka.transactionTimeoutMs = 1_000_000;
+      const job = await start(o);
+      expect((await job.workers[0]!.exit).code).toBe(1);
+      expect(job.fatal(0)).toMatchObject({ event: 'worker-failed', reason: 'KafkaSinkConfigError' });
+      expect(String(job.fatal(0)?.msg)).toContain('refuse transactionTimeoutMs 1000000');
+      expect(String(job.fatal(0)?.msg)).toContain('transaction.max.timeout.ms');
+    },
+    LONG,
+  );
+
+  it(
+    'scale-in 3 → 2 after a SIGKILL: subtask 0 commits and aborts the transactions of the removed subtask too',
+    async () => {
+      await createTopic(broker.bootstrap, 'keshrink-counts', OUT_PARTITIONS);
+      const o = options('keshrink', 60);
+      const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
+      const job = await start(o);
+      await job.waitRunning();
+      await new Promise((r) => setTimeout(r, 600));
+      const restored = await coord.checkpoint(job, { deliverCommit: false });
+      await new Promise((r) => setTimeout(r, 400));
+      await coord.checkpoint(job, { deliverCommit: false });
+      expect((await job.statuses()).some((s) => s && !s.sourceExhausted)).toBe(true);
+      job.kill(2, 'SIGKILL');
+      for (const i of [0, 1]) expect((await job.workers[i]!.exit).code).toBe(1);
+
+      const job2 = await start({
+        ...o,
+        parallelism: 2,
+        attempt: 1,
+        restoreFrom: restored.path,
+        config: options('keshrink').config,
+      });
+      await job2.waitRunning();
+      await job2.waitSourcesExhausted();
+      const final = await coord.checkpoint(job2);
+      await expectFinishedAt(job2, final.id);
+      expectExactlyOnce(await readOutput('keshrink-counts', 'read_committed'), reference);
+    },
+    LONG,
+  );
 });

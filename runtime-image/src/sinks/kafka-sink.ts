@@ -151,8 +151,18 @@ async function openExactlyOnce<T>(
     }
   }
   let aborted = 0;
-  for (const a of plan.abort)
-    aborted += await abortLingering(s as ExactlyOnceSetup<unknown>, a.lineage, a.fromSeq);
+  try {
+    for (const a of plan.abort)
+      aborted += await abortLingering(s as ExactlyOnceSetup<unknown>, a.lineage, a.fromSeq);
+  } catch (err) {
+    if (err instanceof KafkaTransactionError && err.brokerError === 'INVALID_TRANSACTION_TIMEOUT') {
+      throw new KafkaSinkConfigError(
+        `kafkaSink: the brokers at ${s.servers.join(', ')} refuse transactionTimeoutMs ${s.txnTimeout}: it exceeds their transaction.max.timeout.ms; lower it or raise the broker setting`,
+        { cause: err },
+      );
+    }
+    throw err;
+  }
   if (plan.commit.length > 0 || aborted > 0) {
     ctx.log.info({ recommitted: plan.commit.length, aborted }, 'kafka sink recovered transactions');
   }
