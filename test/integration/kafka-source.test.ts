@@ -5,6 +5,7 @@
  * computed here. Partitions are spread over the subtasks, aborted transactions are skipped
  * (read_committed), a SIGKILLed worker's job resumes from the checkpointed offsets, a
  * stop-with-savepoint at parallelism 2 resumes at 3, partitions added while running are read,
+ * reading goes on across a broker restart,
  * and a record that does not parse fails the worker naming topic, partition and offset.
  */
 import { mkdtempSync } from 'node:fs';
@@ -236,6 +237,55 @@ describe('Kafka source in real workers', () => {
       for (const deadline = Date.now() + 60_000; out.length < all.length && Date.now() < deadline;) {
         await new Promise((r) => setTimeout(r, 200));
         out = await readCommittedOutput<Count>(env.minio, env.bucket, 'ksgrow-out/');
+      }
+      expectExactlyOnce(out, all);
+    },
+    LONG,
+  );
+
+  it(
+    'keeps reading across a broker restart (fetches are retried)',
+    async () => {
+      await createTopic(broker.bootstrap, 'restart', 2);
+      const before = ['one two', 'two three'];
+      const after = ['three four', 'four four one'];
+      await produce(broker.bootstrap, 'restart', before.slice(0, 1), 0);
+      await produce(broker.bootstrap, 'restart', before.slice(1), 1);
+      const o = options('ksrestart', { parallelism: 2 });
+      const job = await start({
+        ...o,
+        config: {
+          input: {
+            kafka: {
+              bootstrapServers: [broker.bootstrap],
+              topics: ['restart'],
+            },
+          },
+          output: { s3: { prefix: 'ksrestart-out/' } },
+        },
+      });
+      const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
+      await job.waitRunning();
+      const written = (n: number) => (s: Array<{ recordsWritten?: number } | null>) =>
+        s.reduce((sum, x) => sum + (x?.recordsWritten ?? 0), 0) === n;
+      await job.waitFor('the records before the restart counted', written(wordcountReference(before).length));
+
+      await broker.stop();
+      await new Promise((r) => setTimeout(r, 1500));
+      broker = await startKafkaBroker(broker.dataDir, {
+        port: broker.port,
+        controllerPort: broker.controllerPort,
+      });
+      await produce(broker.bootstrap, 'restart', after.slice(0, 1), 0);
+      await produce(broker.bootstrap, 'restart', after.slice(1), 1);
+      const all = wordcountReference([...before, ...after]);
+      await job.waitFor('the records after the restart counted', written(all.length), 90_000);
+      expect(job.workers.map((w) => job.hasExited(w.index))).toEqual([false, false]);
+      await coord.checkpoint(job);
+      let out: Count[] = [];
+      for (const deadline = Date.now() + 60_000; out.length < all.length && Date.now() < deadline;) {
+        await new Promise((r) => setTimeout(r, 200));
+        out = await readCommittedOutput<Count>(env.minio, env.bucket, 'ksrestart-out/');
       }
       expectExactlyOnce(out, all);
     },
