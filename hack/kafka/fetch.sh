@@ -39,9 +39,10 @@ cat > "$work/pom.xml" <<POM
 POM
 
 log "resolving org.apache.kafka:kafka_2.13:$KAFKA_VERSION and its runtime dependencies with Maven"
-mvn -B -q -Dstyle.color=never -f "$work/pom.xml" \
+mvn -B -q -f "$work/pom.xml" \
   "org.apache.maven.plugins:maven-dependency-plugin:$MAVEN_DEPENDENCY_PLUGIN_VERSION:copy-dependencies" \
-  -DincludeScope=runtime -DoutputDirectory="$out/libs" \
+  -DincludeScope=runtime -DoutputDirectory="$out/libs" 2>&1 \
+  | sed 's/\x1b\[[0-9;]*m//g' >&2 \
   || die "Maven could not fetch Kafka $KAFKA_VERSION (see output above)"
 [ -f "$out/libs/kafka_2.13-$KAFKA_VERSION.jar" ] || die "kafka_2.13-$KAFKA_VERSION.jar missing after the Maven run"
 log "fetched $(ls "$out/libs" | wc -l) jars ($(du -sh "$out/libs" | cut -f1)) into $out/libs"
