@@ -293,6 +293,54 @@ describe('Kafka source in real workers', () => {
   );
 
   it(
+    'with idleTimeoutMs, a partition without records stops holding event-time windows back',
+    async () => {
+      await createTopic(broker.bootstrap, 'ticks', 2);
+      // Only partition 0 gets records (ts 0, 100, …, 5000); partition 1 stays empty.
+      const ticks = Array.from({ length: 51 }, (_, i) => JSON.stringify({ key: 'k', ts: i * 100 }));
+      await produce(broker.bootstrap, 'ticks', ticks, 0);
+      const run = async (name: string, idleTimeoutMs?: number) =>
+        start({
+          ...options(name, { parallelism: 1 }),
+          entry: join(repoRoot, 'test/harness/kafka-window-job.ts'),
+          config: {
+            kafka: {
+              bootstrapServers: [broker.bootstrap],
+              topics: ['ticks'],
+              ...(idleTimeoutMs ? { idleTimeoutMs } : {}),
+            },
+          },
+        });
+      const windows = (job: LocalJob) =>
+        job
+          .logLines(0)
+          .filter((l) => l.msg === 'record')
+          .map((l) => l.record as { window: { start: number; end: number }; value: number })
+          .map((r) => `${r.window.start}-${r.window.end}:${r.value}`);
+
+      const idle = await run('ksidle', 500);
+      await idle.waitRunning();
+      const deadline = Date.now() + 30_000;
+      while (windows(idle).length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+      // Watermark 4999 (max ts 5000 − 1): the windows ending at 1000 … 5000 fire, 10 records each.
+      expect(windows(idle)).toEqual([
+        '0-1000:10',
+        '1000-2000:10',
+        '2000-3000:10',
+        '3000-4000:10',
+        '4000-5000:10',
+      ]);
+
+      // Without idleness the empty partition holds the watermark at −∞: no window fires.
+      const held = await run('ksheld');
+      await held.waitFor('all ticks read', (st) => (st[0]?.recordsRead ?? 0) === ticks.length);
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(windows(held)).toEqual([]);
+    },
+    LONG,
+  );
+
+  it(
     'fails the worker on a record that does not parse, naming topic, partition and offset',
     async () => {
       await createTopic(broker.bootstrap, 'events', 1);

@@ -128,3 +128,28 @@ describe('sourceWatermark', () => {
     expect(sourceWatermark([], false, 0)).toBe(-Infinity);
   });
 });
+
+describe('sourceWatermark with idleness', () => {
+  const a = { ...split('t', 0, 10), maxTs: 500 };
+  const b = { ...split('t', 1, 3), maxTs: 300 };
+  const fresh = split('t', 2, 0);
+  const activity = (m: Record<string, number>) => (id: string) => m[id] ?? 0;
+
+  it('leaves partitions idle for the timeout out of the minimum', () => {
+    const lastActivity = activity({ 't/0': 9_000, 't/1': 1_000, 't/2': 1_000 });
+    expect(sourceWatermark([a, b, fresh], false, 0, { now: 10_000, timeoutMs: 5_000, lastActivity })).toBe(
+      499,
+    );
+    // Not idle yet: the slow partition and the empty one still hold it back.
+    expect(sourceWatermark([a, b, fresh], false, 0, { now: 5_500, timeoutMs: 5_000, lastActivity })).toBe(
+      -Infinity,
+    );
+  });
+
+  it('when every partition is idle, the largest of theirs (never −∞ for ever)', () => {
+    const lastActivity = activity({});
+    expect(sourceWatermark([a, b, fresh], false, 10, { now: 60_000, timeoutMs: 5_000, lastActivity })).toBe(
+      489,
+    );
+  });
+});

@@ -151,17 +151,33 @@ export function splitFinished(s: KafkaPartitionSplit): boolean {
   return s.stopOffset !== null && s.offset >= s.stopOffset;
 }
 
+/** Watermark idleness: partitions without a record for `timeoutMs` stop holding the watermark back. */
+export interface Idleness {
+  /** Wall-clock now, ms. */
+  now: number;
+  timeoutMs: number;
+  /** Wall-clock time of the split's last emitted record (or of its assignment), ms. */
+  lastActivity(splitId: string): number;
+}
+
 /**
  * The source's watermark: min over unfinished owned partitions of `maxTs − maxOutOfOrderness − 1`
- * (−Infinity while a partition has emitted nothing — no idleness handling yet); +Infinity when
- * bounded and every partition is finished.
+ * (−Infinity while a partition has emitted nothing); +Infinity when bounded and every partition
+ * is finished. With `idleness`, partitions idle for its timeout are left out of the minimum
+ * (Flink's `withIdleness`); when every unfinished partition is idle, the watermark is the
+ * largest of theirs, so an idle source does not hold windows downstream back for ever. A
+ * subtask that owns no partition stays at −Infinity (the runtime has no idle marker yet).
  */
 export function sourceWatermark(
   splits: readonly KafkaPartitionSplit[],
   bounded: boolean,
   maxOutOfOrdernessMs: number,
+  idleness?: Idleness,
 ): number {
   const open = splits.filter((s) => !splitFinished(s));
   if (open.length === 0) return bounded ? Infinity : -Infinity;
-  return Math.min(...open.map((s) => s.maxTs - maxOutOfOrdernessMs - 1));
+  const wm = (s: KafkaPartitionSplit) => s.maxTs - maxOutOfOrdernessMs - 1;
+  if (!idleness) return Math.min(...open.map(wm));
+  const active = open.filter((s) => idleness.now - idleness.lastActivity(s.id) < idleness.timeoutMs);
+  return active.length > 0 ? Math.min(...active.map(wm)) : Math.max(...open.map(wm));
 }

@@ -20,6 +20,7 @@ describe('Kafka source options', () => {
       partitionDiscoveryIntervalMs: 30_000,
       clientId: 'sluice',
       rate: Infinity,
+      idleTimeoutMs: undefined,
     });
   });
 
@@ -56,6 +57,7 @@ describe('Kafka source options', () => {
     [{ isolation: 'dirty' }, 'isolation must be "read_committed" or "read_uncommitted"'],
     [{ maxOutOfOrdernessMs: -1 }, 'maxOutOfOrdernessMs must be a number ≥ 0'],
     [{ rate: 0 }, 'rate must be a number > 0, got 0'],
+    [{ idleTimeoutMs: -5 }, 'idleTimeoutMs must be a number > 0, got -5'],
   ])('rejects %j: %s', (over, message) => {
     const opts = { ...base, ...over } as unknown as KafkaSourceOptions;
     expect(() => resolveKafkaSourceOptions(opts)).toThrow(KafkaSourceConfigError);

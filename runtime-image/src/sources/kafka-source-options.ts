@@ -39,6 +39,8 @@ export interface KafkaSourceOptions {
   clientId?: string;
   /** Max records/s of each subtask (default unlimited). */
   rate?: number;
+  /** A partition without records for this many ms no longer holds the watermark back (default: never idle). */
+  idleTimeoutMs?: number;
 }
 
 /** The options after validation, with defaults applied. */
@@ -55,6 +57,8 @@ export interface ResolvedKafkaSourceOptions {
   clientId: string;
   /** Records/s per subtask; Infinity when unlimited. */
   rate: number;
+  /** ms; undefined: partitions are never idle. */
+  idleTimeoutMs: number | undefined;
 }
 
 /** Invalid Kafka source options; the message names the option and what is allowed. */
@@ -167,5 +171,7 @@ export function resolveKafkaSourceOptions(opts: KafkaSourceOptions): ResolvedKaf
     ),
     clientId: opts.clientId ?? 'sluice',
     rate: opts.rate === undefined ? Infinity : positive(opts.rate, 'rate'),
+    idleTimeoutMs:
+      opts.idleTimeoutMs === undefined ? undefined : positive(opts.idleTimeoutMs, 'idleTimeoutMs'),
   };
 }

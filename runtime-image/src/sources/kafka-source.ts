@@ -49,6 +49,8 @@ interface Owned {
   /** Next offset to fetch (≥ split.offset). */
   fetchOffset: bigint;
   buffer: FetchedRecord[];
+  /** Wall-clock ms of the last record emitted (or of the assignment), for watermark idleness. */
+  lastActivity: number;
 }
 
 /** A Kafka source. @throws KafkaSourceConfigError on invalid options (at job definition) */
@@ -141,7 +143,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       new Set(this.owned.keys()),
     );
     for (const s of plan.resumed)
-      this.owned.set(s.id, { split: s, fetchOffset: BigInt(s.offset), buffer: [] });
+      this.owned.set(s.id, { split: s, fetchOffset: BigInt(s.offset), buffer: [], lastActivity: Date.now() });
     if (plan.unstarted.length === 0) return;
     // Partitions new since the snapshot (or discovered while running) start at the earliest offset.
     const starts = await this.startOffsets(plan.unstarted, fresh);
@@ -160,7 +162,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
         stopOffset: stop === undefined ? null : Number(stop),
         maxTs: -Infinity,
       };
-      this.owned.set(id, { split, fetchOffset: offset, buffer: [] });
+      this.owned.set(id, { split, fetchOffset: offset, buffer: [], lastActivity: Date.now() });
     }
   }
 
@@ -256,6 +258,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       const rec = decodeRecord<T>(this.o.format, this.o.timestampField, r.value, r.timestamp, origin);
       p.split.offset = r.offset + 1;
       if (Number.isFinite(rec.timestamp) && rec.timestamp! > p.split.maxTs) p.split.maxTs = rec.timestamp!;
+      p.lastActivity = Date.now();
       out.push(rec);
     }
     for (const p of all)
@@ -343,10 +346,16 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   }
 
   watermark(): number {
+    const timeoutMs = this.o.idleTimeoutMs;
+    const idleness =
+      timeoutMs === undefined
+        ? undefined
+        : { now: Date.now(), timeoutMs, lastActivity: (id: string) => this.owned.get(id)?.lastActivity ?? 0 };
     return sourceWatermark(
       [...this.owned.values()].map((p) => p.split),
       this.o.bounded,
       this.o.maxOutOfOrdernessMs,
+      idleness,
     );
   }
 
