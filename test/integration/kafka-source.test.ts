@@ -341,6 +341,62 @@ describe('Kafka source in real workers', () => {
   );
 
   it(
+    "starts at the latest offset, at a timestamp, or at the group's committed offset",
+    async () => {
+      await createTopic(broker.bootstrap, 'starts', 1);
+      await produce(broker.bootstrap, 'starts', ['"a"', '"b"'], 0);
+      await new Promise((r) => setTimeout(r, 50));
+      const t = Date.now();
+      await new Promise((r) => setTimeout(r, 50));
+      await produce(broker.bootstrap, 'starts', ['"c"', '"d"'], 0);
+      const admin = new Admin({ clientId: 'kafka-source-test', bootstrapBrokers: [broker.bootstrap] });
+      await admin.alterConsumerGroupOffsets({
+        groupId: 'starts-group',
+        topics: [{ name: 'starts', partitionOffsets: [{ partition: 0, offset: 1n }] }],
+      });
+      await admin.close();
+
+      const run = (name: string, startingOffsets: unknown) =>
+        start({
+          ...options(name, { parallelism: 1 }),
+          entry: join(repoRoot, 'test/harness/kafka-jsonl-job.ts'),
+          config: { kafka: { bootstrapServers: [broker.bootstrap], topics: ['starts'], startingOffsets } },
+        });
+      const records = (job: LocalJob) =>
+        job
+          .logLines(0)
+          .filter((l) => l.msg === 'record')
+          .map((l) => l.record);
+      const read = async (job: LocalJob, n: number) => {
+        await job.waitFor(`${n} records read`, (st) => (st[0]?.recordsRead ?? 0) >= n);
+        await new Promise((r) => setTimeout(r, 300));
+        return records(job);
+      };
+
+      const latest = await run('kslatest', 'latest');
+      await latest.waitRunning();
+      await produce(broker.bootstrap, 'starts', ['"e"'], 0);
+      expect(await read(latest, 1)).toEqual(['e']);
+      expect(await read(await run('kstime', { timestamp: t }), 3)).toEqual(['c', 'd', 'e']);
+      expect(await read(await run('kscommitted', { committed: { groupId: 'starts-group' } }), 4)).toEqual([
+        'b',
+        'c',
+        'd',
+        'e',
+      ]);
+      // A group without committed offsets falls back to earliest (the default fallback).
+      expect(await read(await run('ksfallback', { committed: { groupId: 'no-offsets' } }), 5)).toEqual([
+        'a',
+        'b',
+        'c',
+        'd',
+        'e',
+      ]);
+    },
+    LONG,
+  );
+
+  it(
     'fails the worker on a record that does not parse, naming topic, partition and offset',
     async () => {
       await createTopic(broker.bootstrap, 'events', 1);
