@@ -229,8 +229,11 @@ describe('Kafka source in real workers', () => {
       await produce(broker.bootstrap, 'grow', after.slice(0, 2), 1);
       await produce(broker.bootstrap, 'grow', after.slice(2), 2);
       const all = wordcountReference([...before, ...after]);
-      const counted = await job.waitFor('the new partitions counted', written(all.length));
-      expect(counted.reduce((n, s) => n + (s?.splits ?? 0), 0)).toBe(3);
+      // Statuses are published every 100 ms: wait for the split count and the output together.
+      await job.waitFor(
+        'the new partitions assigned and counted',
+        (st) => written(all.length)(st) && st.reduce((n, x) => n + (x?.splits ?? 0), 0) === 3,
+      );
       await coord.checkpoint(job);
       // The S3 sink publishes on the commit notification, after the status shows it: poll.
       let out: Count[] = [];
@@ -392,6 +395,51 @@ describe('Kafka source in real workers', () => {
         'd',
         'e',
       ]);
+    },
+    LONG,
+  );
+
+  it(
+    'reads the topics matching a pattern, also one created while running, and no other',
+    async () => {
+      await createTopic(broker.bootstrap, 'pat-a', 2);
+      await createTopic(broker.bootstrap, 'unmatched-pat-a', 1);
+      await produce(broker.bootstrap, 'pat-a', ['red green'], 0);
+      await produce(broker.bootstrap, 'pat-a', ['green'], 1);
+      await produce(broker.bootstrap, 'unmatched-pat-a', ['never counted'], 0);
+      const o = options('kspattern', { parallelism: 2 });
+      const job = await start({
+        ...o,
+        config: {
+          input: {
+            kafka: {
+              bootstrapServers: [broker.bootstrap],
+              topicPattern: 'pat-.*',
+              partitionDiscoveryIntervalMs: 300,
+            },
+          },
+          output: { s3: { prefix: 'kspattern-out/' } },
+        },
+      });
+      const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
+      await job.waitRunning();
+      const written = (n: number) => (st: Array<{ recordsWritten?: number } | null>) =>
+        st.reduce((sum, x) => sum + (x?.recordsWritten ?? 0), 0) === n;
+      await job.waitFor('pat-a counted', written(3));
+      await createTopic(broker.bootstrap, 'pat-b', 1);
+      await produce(broker.bootstrap, 'pat-b', ['blue red'], 0);
+      const all = wordcountReference(['red green', 'green', 'blue red']);
+      await job.waitFor(
+        'pat-b assigned and counted',
+        (st) => written(all.length)(st) && st.reduce((n, x) => n + (x?.splits ?? 0), 0) === 3,
+      );
+      await coord.checkpoint(job);
+      let out: Count[] = [];
+      for (const deadline = Date.now() + 60_000; out.length < all.length && Date.now() < deadline;) {
+        await new Promise((r) => setTimeout(r, 200));
+        out = await readCommittedOutput<Count>(env.minio, env.bucket, 'kspattern-out/');
+      }
+      expectExactlyOnce(out, all);
     },
     LONG,
   );

@@ -11,6 +11,7 @@ describe('Kafka source options', () => {
     expect(resolveKafkaSourceOptions(base)).toEqual({
       bootstrapServers: ['127.0.0.1:9092'],
       topics: ['lines'],
+      topicPattern: undefined,
       startingOffsets: 'earliest',
       format: 'text',
       timestampField: undefined,
@@ -42,7 +43,9 @@ describe('Kafka source options', () => {
     [{ bootstrapServers: [] }, 'bootstrapServers must name at least one host:port'],
     [{ bootstrapServers: ['kafka'] }, 'bootstrap server "kafka" is not host:port'],
     [{ bootstrapServers: ['kafka:70000'] }, 'bootstrap server "kafka:70000" is not host:port'],
-    [{ topics: [] }, 'topics must list at least one topic'],
+    [{ topics: [] }, 'topics must list at least one topic (or set topicPattern)'],
+    [{ topicPattern: 'a.*' }, 'set either topics or topicPattern, not both'],
+    [{ topics: undefined, topicPattern: '(' }, 'topicPattern "(" is not a regular expression'],
     [{ topics: ['bad topic'] }, 'topic "bad topic" is not a legal Kafka topic name'],
     [{ topics: ['a', 'a'] }, 'topics lists a topic twice'],
     [{ format: 'avro' }, 'format must be "text" or "jsonl", got "avro"'],
@@ -62,5 +65,17 @@ describe('Kafka source options', () => {
     const opts = { ...base, ...over } as unknown as KafkaSourceOptions;
     expect(() => resolveKafkaSourceOptions(opts)).toThrow(KafkaSourceConfigError);
     expect(() => resolveKafkaSourceOptions(opts)).toThrow(`kafkaSource: ${message}`);
+  });
+
+  it('takes a topic pattern instead of topics, matching whole names', () => {
+    const r = resolveKafkaSourceOptions({
+      bootstrapServers: 'k:9092',
+      topicPattern: 'orders-.*',
+      format: 'text',
+    });
+    expect(r.topics).toEqual([]);
+    expect(r.topicPattern?.test('orders-eu')).toBe(true);
+    expect(r.topicPattern?.test('old-orders-eu')).toBe(false);
+    expect(r.topicPattern?.test('orders')).toBe(false);
   });
 });

@@ -16,8 +16,13 @@ export type StartingOffsets =
 export interface KafkaSourceOptions {
   /** `host:port` of one or more brokers (a comma-separated string is accepted too). */
   bootstrapServers: string[] | string;
-  /** Topics to read (all their partitions). */
-  topics: string[];
+  /** Topics to read (all their partitions). Exactly one of `topics` and `topicPattern`. */
+  topics?: string[];
+  /**
+   * Read every topic whose whole name matches this regular expression (JavaScript syntax;
+   * internal topics excluded); topics created later are found by partition discovery.
+   */
+  topicPattern?: string;
   /** Where partitions start on a fresh start (default `earliest`). Restored partitions resume at their snapshot offset. */
   startingOffsets?: StartingOffsets;
   /** `text`: the record value as a UTF-8 string; `jsonl`: the value parsed as one JSON document. */
@@ -46,7 +51,10 @@ export interface KafkaSourceOptions {
 /** The options after validation, with defaults applied. */
 export interface ResolvedKafkaSourceOptions {
   bootstrapServers: string[];
+  /** The listed topics; empty with a pattern. */
   topics: string[];
+  /** The pattern, anchored at both ends; undefined with listed topics. */
+  topicPattern: RegExp | undefined;
   startingOffsets: StartingOffsets;
   format: 'text' | 'jsonl';
   timestampField: string | undefined;
@@ -134,14 +142,29 @@ export function resolveKafkaSourceOptions(opts: KafkaSourceOptions): ResolvedKaf
     if (!m || Number(m[2]) < 1 || Number(m[2]) > 65535)
       fail(`bootstrap server ${JSON.stringify(s)} is not host:port`);
   }
-  if (!Array.isArray(opts.topics) || opts.topics.length === 0) fail('topics must list at least one topic');
-  for (const t of opts.topics) {
+  let topicPattern: RegExp | undefined;
+  if (opts.topicPattern !== undefined) {
+    if (opts.topics !== undefined) fail('set either topics or topicPattern, not both');
+    if (typeof opts.topicPattern !== 'string' || opts.topicPattern.length === 0)
+      fail('topicPattern must be a non-empty string');
+    try {
+      topicPattern = new RegExp(`^(?:${opts.topicPattern})$`);
+    } catch (err) {
+      fail(
+        `topicPattern ${JSON.stringify(opts.topicPattern)} is not a regular expression (${(err as Error).message})`,
+      );
+    }
+  }
+  const topics = opts.topics ?? [];
+  if (!topicPattern && (!Array.isArray(topics) || topics.length === 0)) {
+    fail('topics must list at least one topic (or set topicPattern)');
+  }
+  for (const t of topics) {
     if (typeof t !== 'string' || !TOPIC.test(t) || t === '.' || t === '..') {
       fail(`topic ${JSON.stringify(t)} is not a legal Kafka topic name ([a-zA-Z0-9._-], 1–249 characters)`);
     }
   }
-  if (new Set(opts.topics).size !== opts.topics.length)
-    fail(`topics lists a topic twice: ${opts.topics.join(', ')}`);
+  if (new Set(topics).size !== topics.length) fail(`topics lists a topic twice: ${topics.join(', ')}`);
   if (opts.format !== 'text' && opts.format !== 'jsonl')
     fail(`format must be "text" or "jsonl", got ${JSON.stringify(opts.format)}`);
   if (opts.timestampField !== undefined) {
@@ -157,7 +180,8 @@ export function resolveKafkaSourceOptions(opts: KafkaSourceOptions): ResolvedKaf
   }
   return {
     bootstrapServers,
-    topics: [...opts.topics],
+    topics: [...topics],
+    topicPattern,
     startingOffsets: startingOffsets(opts.startingOffsets),
     format: opts.format,
     timestampField: opts.timestampField,

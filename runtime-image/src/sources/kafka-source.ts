@@ -12,6 +12,7 @@
  * fetch position, skipping transaction markers and aborted records.
  */
 import {
+  Admin,
   Consumer,
   FetchIsolationLevels,
   ListOffsetTimestamps,
@@ -21,6 +22,7 @@ import type { OperatorContext, Source, SourceReader, SourceRecord, SplitState } 
 import { RateLimiter } from '../core/rate-limiter.ts';
 import { kafkaErrorId } from '../io/kafka-errors.ts';
 import { dataRecords, type FetchedRecord } from './kafka-fetch-batches.ts';
+import { listOffsets, startOffsets } from './kafka-offsets.ts';
 import {
   decodeRecord,
   KafkaSourceError,
@@ -73,6 +75,10 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   private readonly consumer: Consumer;
   private readonly owned = new Map<string, Owned>();
   private metadata: ClusterMetadata | undefined;
+  /** The topics read now: the listed ones, or those matching the pattern at the last discovery. */
+  private subscribed: string[];
+  /** Lists topics for `topicPattern`. */
+  private readonly admin: Admin | undefined;
   private lastDiscovery = 0;
   private next = 0;
   private failingSince: number | undefined;
@@ -83,6 +89,13 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     this.ctx = ctx;
     this.restored = restored;
     this.limiter = new RateLimiter(o.rate);
+    this.subscribed = [...o.topics];
+    this.admin = o.topicPattern
+      ? new Admin({
+          clientId: `${o.clientId}-${ctx.jobName}-${ctx.subtask}`,
+          bootstrapBrokers: o.bootstrapServers,
+        })
+      : undefined;
     this.consumer = new Consumer({
       clientId: `${o.clientId}-${ctx.jobName}-${ctx.subtask}`,
       // Required by the client; this reader never joins the group (Fetch requests only).
@@ -92,6 +105,10 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       retries: 3,
       retryDelay: 500,
     });
+  }
+
+  private get offsetsClientId(): string {
+    return `${this.o.clientId}-${this.ctx.jobName}-${this.ctx.subtask}-offsets`;
   }
 
   private get readCommitted(): boolean {
@@ -110,18 +127,30 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     await this.assign(this.restored, this.restored === undefined);
     this.lastDiscovery = Date.now();
     this.ctx.log.info(
-      { topics: this.o.topics, partitions: [...this.owned.keys()], bounded: this.o.bounded },
+      { topics: this.subscribed, partitions: [...this.owned.keys()], bounded: this.o.bounded },
       'kafka source assigned partitions',
     );
   }
 
   private async refreshMetadata(): Promise<ClusterMetadata> {
     let md: ClusterMetadata;
+    const what = this.o.topicPattern
+      ? `topics matching ${this.o.topicPattern}`
+      : `topics ${this.o.topics.join(', ')}`;
     try {
-      md = await this.consumer.metadata({ topics: this.o.topics, forceUpdate: true });
+      if (this.admin && this.o.topicPattern) {
+        const pattern = this.o.topicPattern;
+        this.subscribed = (await this.admin.listTopics({ includeInternals: false }))
+          .filter((t) => pattern.test(t))
+          .sort();
+      }
+      md =
+        this.subscribed.length > 0
+          ? await this.consumer.metadata({ topics: this.subscribed, forceUpdate: true })
+          : { id: '', brokers: new Map(), controllerId: -1, topics: new Map(), lastUpdate: Date.now() };
     } catch (err) {
       throw new KafkaSourceError(
-        `cannot read metadata of topics ${this.o.topics.join(', ')} from ${this.o.bootstrapServers.join(', ')}: ${(err as Error).message}`,
+        `cannot read metadata of ${what} from ${this.o.bootstrapServers.join(', ')}: ${(err as Error).message}`,
         { cause: err },
       );
     }
@@ -134,7 +163,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   }
 
   private async assign(restored: SplitState[] | undefined, fresh: boolean): Promise<void> {
-    const counts = new Map(this.o.topics.map((t) => [t, this.metadata!.topics.get(t)!.partitionsCount]));
+    const counts = new Map(this.subscribed.map((t) => [t, this.metadata!.topics.get(t)!.partitionsCount]));
     const plan = planPartitions(
       counts,
       restored,
@@ -146,9 +175,16 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       this.owned.set(s.id, { split: s, fetchOffset: BigInt(s.offset), buffer: [], lastActivity: Date.now() });
     if (plan.unstarted.length === 0) return;
     // Partitions new since the snapshot (or discovered while running) start at the earliest offset.
-    const starts = await this.startOffsets(plan.unstarted, fresh);
+    const starts = await startOffsets(
+      this.consumer,
+      this.o,
+      this.offsetsClientId,
+      plan.unstarted,
+      fresh,
+      this.isolationLevel,
+    );
     const stops = this.o.bounded
-      ? await this.listOffsets(plan.unstarted, ListOffsetTimestamps.LATEST)
+      ? await listOffsets(this.consumer, plan.unstarted, ListOffsetTimestamps.LATEST, this.isolationLevel)
       : undefined;
     for (const p of plan.unstarted) {
       const id = splitId(p.topic, p.partition);
@@ -164,68 +200,6 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       };
       this.owned.set(id, { split, fetchOffset: offset, buffer: [], lastActivity: Date.now() });
     }
-  }
-
-  private async listOffsets(
-    parts: Array<{ topic: string; partition: number }>,
-    timestamp: bigint,
-  ): Promise<Map<string, bigint>> {
-    const topics = [...new Set(parts.map((p) => p.topic))];
-    const partitions: Record<string, number[]> = {};
-    for (const p of parts) (partitions[p.topic] ??= []).push(p.partition);
-    const found = await this.consumer.listOffsets({
-      topics,
-      partitions,
-      timestamp,
-      isolationLevel: this.isolationLevel,
-    });
-    const out = new Map<string, bigint>();
-    for (const p of parts) {
-      const v = found.get(p.topic)?.[p.partition];
-      if (v !== undefined && v >= 0n) out.set(splitId(p.topic, p.partition), v);
-    }
-    return out;
-  }
-
-  private async startOffsets(
-    parts: Array<{ topic: string; partition: number }>,
-    fresh: boolean,
-  ): Promise<Map<string, bigint>> {
-    const earliest = await this.listOffsets(parts, ListOffsetTimestamps.EARLIEST);
-    const latest = await this.listOffsets(parts, ListOffsetTimestamps.LATEST);
-    const so = this.o.startingOffsets;
-    if (!fresh || so === 'earliest') return earliest;
-    if (so === 'latest') return latest;
-    const out = new Map<string, bigint>();
-    if ('timestamp' in so) {
-      const atTime = await this.listOffsets(parts, BigInt(so.timestamp));
-      for (const p of parts) {
-        const id = splitId(p.topic, p.partition);
-        out.set(id, atTime.get(id) ?? latest.get(id)!);
-      }
-      return out;
-    }
-    const topics = [...new Set(parts.map((p) => p.topic))].map((topic) => ({
-      topic,
-      partitions: parts.filter((p) => p.topic === topic).map((p) => p.partition),
-    }));
-    const reader = new Consumer({
-      clientId: `${this.o.clientId}-${this.ctx.jobName}-${this.ctx.subtask}-offsets`,
-      groupId: so.committed.groupId,
-      bootstrapBrokers: this.o.bootstrapServers,
-    });
-    try {
-      const committed = await reader.listCommittedOffsets({ topics });
-      for (const p of parts) {
-        const id = splitId(p.topic, p.partition);
-        const c = committed.get(p.topic)?.[p.partition];
-        const fallback = so.committed.fallback === 'latest' ? latest.get(id)! : earliest.get(id)!;
-        out.set(id, c !== undefined && c >= 0n ? c : fallback);
-      }
-    } finally {
-      await reader.close();
-    }
-    return out;
   }
 
   async poll(max: number): Promise<SourceRecord<T>[] | 'idle' | 'end'> {
@@ -368,6 +342,6 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   }
 
   async close(): Promise<void> {
-    await this.consumer.close(true);
+    await Promise.allSettled([this.consumer.close(true), this.admin?.close()]);
   }
 }
