@@ -12,11 +12,24 @@ import {
   stringSerializers,
 } from '@platformatic/kafka';
 
-/** Creates `topic` with `partitions` partitions (replication factor 1). */
+/**
+ * Creates `topic` with `partitions` partitions (replication factor 1) and waits until the broker's
+ * metadata lists it with a leader for every partition: CreateTopics returns once the controller
+ * has the topic, and on a loaded machine the broker can answer without it for a while.
+ * @throws Error when the topic is not served within 30 s
+ */
 export async function createTopic(bootstrap: string, topic: string, partitions = 1): Promise<void> {
   const admin = new Admin({ clientId: 'sluice-test-admin', bootstrapBrokers: [bootstrap] });
   try {
     await admin.createTopics({ topics: [topic], partitions, replicas: 1 });
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      const md = await admin.metadata({ topics: [topic], forceUpdate: true }).catch(() => undefined);
+      const t = md?.topics.get(topic);
+      if (t && t.partitionsCount === partitions && t.partitions.every((p) => p.leader >= 0)) return;
+      if (Date.now() > deadline) throw new Error(`topic ${topic} was created but not served after 30 s`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
   } finally {
     await admin.close();
   }
