@@ -146,8 +146,10 @@ timings() {
   printf '%-26s %-44s %s\n' tool version cold-build-seconds
   for d in "$SLUICE_CACHE"/tools/*/; do
     [ -f "$d/.build-seconds" ] || continue
-    local n; n=$(basename "$d")
-    printf '%-26s %-44s %s\n' "${n%%-v*}" "${n#*-v}" "$(cat "$d/.build-seconds")"
+    local n tool; n=$(basename "$d")
+    # <tool>-<version>; versions start with a digit or v<digit> (kube-apiserver-v1.34.4, kafka-4.2.2).
+    tool=$(sed -E 's/-v?[0-9].*$//' <<<"$n")
+    printf '%-26s %-44s %s\n' "$tool" "${n#"$tool"-}" "$(cat "$d/.build-seconds")"
   done
 }
 
