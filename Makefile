@@ -59,6 +59,10 @@ test-operator: install tools ## Operator integration tests (real etcd + kube-api
 test-runtime: install tools ## Runtime integration tests (local worker processes, real MinIO)
 	$(JEST) --selectProjects integration --testPathPatterns 'test/integration/runtime-'
 
+.PHONY: test-kafka
+test-kafka: install tools ## Kafka connector integration tests (real Kafka broker, real worker processes)
+	$(JEST) --selectProjects integration --testPathPatterns 'test/integration/kafka-'
+
 .PHONY: run-operator
 run-operator: install ## Run the operator locally against $$KUBECONFIG
 	node operator/src/main.ts

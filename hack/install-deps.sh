@@ -5,6 +5,8 @@
 #   util-linux  setpriv (servers die with the test run)
 #   golang-go   only when no Go >= 1.24 is on PATH (tools are built from the Go module proxy)
 #   npm         only when npm is missing (Node itself comes from hack/tools.sh)
+#   default-jre-headless  Java >= 17 for the Kafka broker of the integration tests
+#   maven       fetches the Kafka broker's jars from Maven Central (hack/kafka/fetch.sh)
 #   git make ca-certificates
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -17,6 +19,8 @@ command -v make >/dev/null || missing+=(make)
 command -v npm >/dev/null || missing+=(npm)
 [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
 if ! command -v go >/dev/null; then missing+=(golang-go); fi
+command -v java >/dev/null || missing+=(default-jre-headless)
+command -v mvn >/dev/null || missing+=(maven)
 
 if [ ${#missing[@]} -eq 0 ]; then
   log "Debian packages: nothing missing"
@@ -33,3 +37,7 @@ case "$gov" in
   1.2[4-9]*|1.[3-9]*|[2-9].*) ;;
   *) die "Go >= 1.24 is needed to build the pinned tools (found '${gov:-none}'). Install it from https://go.dev/dl or Debian backports." ;;
 esac
+
+javav=$(java -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+[ "${javav%%.*}" -ge 17 ] 2>/dev/null \
+  || die "Java >= 17 is needed for the Kafka broker of the integration tests (found '${javav:-none}'). Install openjdk-17-jre-headless or newer."

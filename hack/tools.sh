@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Builds the pinned tools from the Go module proxy (and Node from the npm registry) into a
-# cache outside the clone, keyed by tool and version, and links them into ./bin.
+# Builds the pinned tools from the Go module proxy (Node from the npm registry, the Kafka broker's
+# jars from Maven Central) into a cache outside the clone, keyed by tool and version, and links
+# them into ./bin.
 #
 #   hack/tools.sh [GROUP|TOOL ...]     groups: test (default), cluster, all
 #
@@ -9,7 +10,7 @@
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 K8S_CMDS=(kube-apiserver kube-controller-manager kube-scheduler kubelet kube-proxy kubeadm kubectl)
-GROUP_TEST=(node npm etcd kube-apiserver kubectl minio mc helm)
+GROUP_TEST=(node npm etcd kube-apiserver kubectl minio mc helm kafka)
 GROUP_CLUSTER=(node npm kind helm kubeadm kubelet kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy etcd coredns minio mc)
 
 version_of() {
@@ -22,8 +23,9 @@ version_of() {
     minio) echo "$MINIO_VERSION" ;;
     mc) echo "$MC_VERSION" ;;
     coredns) echo "$COREDNS_VERSION" ;;
+    kafka) echo "$KAFKA_VERSION" ;;
     kube-*|kubelet|kubeadm|kubectl) echo "$KUBERNETES_VERSION" ;;
-    *) die "unknown tool '$1' (known: node npm etcd kind helm minio mc coredns ${K8S_CMDS[*]})" ;;
+    *) die "unknown tool '$1' (known: node npm etcd kind helm minio mc coredns kafka ${K8S_CMDS[*]})" ;;
   esac
 }
 
@@ -113,6 +115,8 @@ build_into() { # tool version outdir
     minio) go_env; GOBIN="$out" go install "github.com/minio/minio@$version" ;;
     mc) go_env; GOBIN="$out" go install "github.com/minio/mc@$version" ;;
     coredns) go_env; GOBIN="$out" go install "github.com/coredns/coredns@$version" ;;
+    # Jars from Maven Central and a launcher script `kafka` (hack/kafka/fetch.sh).
+    kafka) "$HACK_DIR/kafka/fetch.sh" "$out" ;;
     *) go_env; local d; d=$(k8s_module_dir)
        (cd "$d" && GOFLAGS="$GOFLAGS -mod=mod" go build -ldflags "$(k8s_ldflags)" -o "$out/$tool" "k8s.io/kubernetes/cmd/$tool") ;;
   esac
@@ -142,8 +146,10 @@ timings() {
   printf '%-26s %-44s %s\n' tool version cold-build-seconds
   for d in "$SLUICE_CACHE"/tools/*/; do
     [ -f "$d/.build-seconds" ] || continue
-    local n; n=$(basename "$d")
-    printf '%-26s %-44s %s\n' "${n%%-v*}" "${n#*-v}" "$(cat "$d/.build-seconds")"
+    local n tool; n=$(basename "$d")
+    # <tool>-<version>; versions start with a digit or v<digit> (kube-apiserver-v1.34.4, kafka-4.2.2).
+    tool=$(sed -E 's/-v?[0-9].*$//' <<<"$n")
+    printf '%-26s %-44s %s\n' "$tool" "${n#"$tool"-}" "$(cat "$d/.build-seconds")"
   done
 }
 

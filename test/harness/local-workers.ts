@@ -348,11 +348,13 @@ export class LocalCoordinator {
       completedAt: new Date().toISOString(),
     };
     await writeMetadataOnce(this.minio, this.bucket, path, metadata);
-    await Promise.all(
-      job.workers.map((w) =>
-        http('PUT', `${w.controlUrl}/checkpoint-committed`, String(id)).catch(() => undefined),
-      ),
-    );
+    if (opts.deliverCommit !== false) {
+      await Promise.all(
+        job.workers.map((w) =>
+          http('PUT', `${w.controlUrl}/checkpoint-committed`, String(id)).catch(() => undefined),
+        ),
+      );
+    }
     const done: CompletedSnapshot = { id, kind, path, metadata };
     this.completed.push(done);
     return done;

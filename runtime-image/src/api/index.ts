@@ -23,8 +23,10 @@ export {
 export { tumbling, sliding, type TimeWindow, type WindowSpec } from '../core/windows.ts';
 export { generatorSource, type GeneratorOptions } from '../sources/generator-source.ts';
 export { s3Source, type S3SourceOptions } from '../sources/s3-source.ts';
+export { kafkaSource, type KafkaSourceOptions } from '../sources/kafka-source.ts';
 export { s3Sink, type S3SinkOptions } from '../sinks/two-phase-sink.ts';
 export { logSink } from '../sinks/log-sink.ts';
 export { discardSink } from '../sinks/discard-sink.ts';
+export { kafkaSink, type KafkaSinkOptions } from '../sinks/kafka-sink.ts';
 export { nexmarkSource, type NexmarkSourceOptions } from '../nexmark/source.ts';
 export type { NexmarkEvent, Bid, Auction, Person } from '../nexmark/model.ts';

@@ -2,9 +2,12 @@
  * The `input` / `output` sections shared by the built-in jobs' config (spec.job.config):
  *
  *   output: { "s3": { "prefix": "out/", "bucket"?: "...", "rollBytes"?: n } } | { "log": {} } | { "discard": {} }
+ *         | { "kafka": { "bootstrapServers": [...], "topic": "...", "keyField"?, "delivery"?,
+ *                        "transactionalIdPrefix"?, "transactionTimeoutMs"? } }   (JSON records)
  */
 import type { JsonValue, Sink } from '../api/types.ts';
 import { discardSink } from '../sinks/discard-sink.ts';
+import { kafkaSink, type KafkaSinkOptions } from '../sinks/kafka-sink.ts';
 import { logSink } from '../sinks/log-sink.ts';
 import { s3Sink } from '../sinks/two-phase-sink.ts';
 
@@ -51,5 +54,17 @@ export function sinkFromConfig<T>(output: JsonValue | undefined): Sink<T> {
   }
   if (o.log !== undefined) return logSink<T>();
   if (o.discard !== undefined) return discardSink<T>();
-  throw new JobConfigError('job config output must have "s3", "log" or "discard"');
+  if (o.kafka !== undefined) {
+    const k = obj(o.kafka, 'output.kafka');
+    const keyField = str(k, 'keyField', 'output.kafka');
+    const { keyField: _unused, ...rest } = k;
+    void _unused;
+    // kafkaSink validates the other fields and names the bad one (KafkaSinkConfigError).
+    return kafkaSink<T>({
+      ...(rest as unknown as KafkaSinkOptions<T>),
+      format: 'jsonl',
+      ...(keyField ? { key: (v: T) => String((v as Record<string, unknown>)[keyField]) } : {}),
+    });
+  }
+  throw new JobConfigError('job config output must have "s3", "log", "discard" or "kafka"');
 }

@@ -9,12 +9,15 @@
  *   input:  { "s3": { "prefix": "corpus/", "bucket"?, "rate"? (lines/s per worker) } }
  *         | { "generator": { "lines": n, "partitions"?: 4, "rate"?: lines/s, "vocabulary"?: 1000,
  *                             "wordsPerLine"?: 8, "seed"?: 1 } }
+ *         | { "kafka": { "bootstrapServers": [...], "topics": [...], "startingOffsets"?, "bounded"?,
+ *                         "isolation"? } }   (text records; docs/connectors.md "Source")
  *   output: see io-config.ts
  */
 import { defineJob } from '../api/stream.ts';
 import type { JsonValue, Source, ValueState } from '../api/types.ts';
 import { randomFor } from '../core/prng.ts';
 import { generatorSource } from '../sources/generator-source.ts';
+import { kafkaSource, type KafkaSourceOptions } from '../sources/kafka-source.ts';
 import { s3Source } from '../sources/s3-source.ts';
 import { JobConfigError, num, obj, sinkFromConfig, str } from './io-config.ts';
 
@@ -68,7 +71,12 @@ function sourceFromConfig(input: JsonValue | undefined): Source<string> {
       generate: (n) => ({ value: syntheticLine(seed, n, vocabulary, wordsPerLine) }),
     });
   }
-  throw new JobConfigError('job config input must have "s3" or "generator"');
+  if (i.kafka !== undefined) {
+    const k = obj(i.kafka, 'input.kafka');
+    // kafkaSource validates every field and names the bad one (KafkaSourceConfigError).
+    return kafkaSource<string>({ ...(k as unknown as Omit<KafkaSourceOptions, 'format'>), format: 'text' });
+  }
+  throw new JobConfigError('job config input must have "s3", "generator" or "kafka"');
 }
 
 export default defineJob((env, ctx) => {

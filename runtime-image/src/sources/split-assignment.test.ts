@@ -1,4 +1,4 @@
-import { ownerOfIndexedSplit, ownerOfNamedSplit } from './split-assignment.ts';
+import { ownerOfIndexedSplit, ownerOfNamedSplit, ownerOfTopicPartition } from './split-assignment.ts';
 
 describe('split assignment', () => {
   it('gives every split exactly one owner for every parallelism', () => {
@@ -13,5 +13,27 @@ describe('split assignment', () => {
       const owners = new Set(Array.from({ length: 12 }, (_, k) => ownerOfIndexedSplit(k, p)));
       expect(owners.size).toBe(p);
     }
+  });
+
+  it('spreads the partitions of a Kafka topic evenly, each with one fixed owner', () => {
+    for (const p of [1, 2, 3, 4]) {
+      for (const topic of ['orders', 'clicks', 'lines']) {
+        const counts = new Array<number>(p).fill(0);
+        for (let k = 0; k < 12; k++) {
+          const o = ownerOfTopicPartition(topic, k, p);
+          expect(o).toBe(ownerOfTopicPartition(topic, k, p));
+          counts[o]!++;
+        }
+        // 12 partitions over p subtasks: exactly 12/p each (p divides 12).
+        expect(counts).toEqual(new Array<number>(p).fill(12 / p));
+        // Consecutive partitions go to consecutive subtasks.
+        expect(ownerOfTopicPartition(topic, 1, p)).toBe((ownerOfTopicPartition(topic, 0, p) + 1) % p);
+      }
+    }
+    // The start depends on the topic: not every topic starts at subtask 0.
+    const starts = new Set(
+      ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h'].map((t) => ownerOfTopicPartition(t, 0, 3)),
+    );
+    expect(starts.size).toBeGreaterThan(1);
   });
 });

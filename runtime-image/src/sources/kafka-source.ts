@@ -1,0 +1,347 @@
+/**
+ * Kafka source: reads the partitions of `topics` that this subtask owns (split-assignment.ts
+ * `ownerOfTopicPartition`) with plain Fetch requests — no consumer-group membership, so the
+ * assignment is ours and deterministic, as in Flink's KafkaSource. Offsets live in the snapshot
+ * (kafka-partitions.ts); the group's committed offsets are only read, for `startingOffsets:
+ * {committed}`. See docs/connectors.md "Source".
+ *
+ * One poll: when nothing is buffered, one Fetch per partition leader (waiting up to 100 ms for
+ * data), then up to `max` buffered records, round-robin over partitions. A split's offset
+ * advances past a record only when the record is handed out, so a barrier between two polls
+ * snapshots exactly what was emitted; once a partition's buffer is empty it moves on to the
+ * fetch position, skipping transaction markers and aborted records.
+ */
+import {
+  Admin,
+  Consumer,
+  FetchIsolationLevels,
+  ListOffsetTimestamps,
+  type ClusterMetadata,
+} from '@platformatic/kafka';
+import type { OperatorContext, Source, SourceReader, SourceRecord, SplitState } from '../api/types.ts';
+import { RateLimiter } from '../core/rate-limiter.ts';
+import { kafkaErrorId } from '../io/kafka-errors.ts';
+import { dataRecords, type FetchedRecord } from './kafka-fetch-batches.ts';
+import { listOffsets, startOffsets } from './kafka-offsets.ts';
+import {
+  decodeRecord,
+  KafkaSourceError,
+  planPartitions,
+  sourceWatermark,
+  splitFinished,
+  splitId,
+  type KafkaPartitionSplit,
+} from './kafka-partitions.ts';
+import {
+  resolveKafkaSourceOptions,
+  type KafkaSourceOptions,
+  type ResolvedKafkaSourceOptions,
+} from './kafka-source-options.ts';
+
+export { KafkaSourceError } from './kafka-partitions.ts';
+export { KafkaSourceConfigError, type KafkaSourceOptions } from './kafka-source-options.ts';
+
+/** Broker errors of a partition that no retry fixes. */
+const FATAL_FETCH_ERRORS = new Set(['OFFSET_OUT_OF_RANGE', 'TOPIC_AUTHORIZATION_FAILED', 'CORRUPT_MESSAGE']);
+/** Give up on an unreachable cluster after this long, ms. */
+const UNREACHABLE_AFTER_MS = 60_000;
+
+interface Owned {
+  split: KafkaPartitionSplit;
+  /** Next offset to fetch (≥ split.offset). */
+  fetchOffset: bigint;
+  buffer: FetchedRecord[];
+  /** Wall-clock ms of the last record emitted (or of the assignment), for watermark idleness. */
+  lastActivity: number;
+}
+
+/** A Kafka source. @throws KafkaSourceConfigError on invalid options (at job definition) */
+export function kafkaSource<T = unknown>(options: KafkaSourceOptions): Source<T> {
+  const o = resolveKafkaSourceOptions(options);
+  return {
+    kind: 'kafka',
+    async open(ctx: OperatorContext, restored: SplitState[] | undefined): Promise<SourceReader<T>> {
+      const reader = new KafkaSourceReader<T>(o, ctx, restored);
+      await reader.start();
+      return reader;
+    },
+  };
+}
+
+class KafkaSourceReader<T> implements SourceReader<T> {
+  private readonly o: ResolvedKafkaSourceOptions;
+  private readonly ctx: OperatorContext;
+  private readonly restored: SplitState[] | undefined;
+  private readonly consumer: Consumer;
+  private readonly owned = new Map<string, Owned>();
+  private metadata: ClusterMetadata | undefined;
+  /** The topics read now: the listed ones, or those matching the pattern at the last discovery. */
+  private subscribed: string[];
+  /** Lists topics for `topicPattern`. */
+  private readonly admin: Admin | undefined;
+  private lastDiscovery = 0;
+  private next = 0;
+  private failingSince: number | undefined;
+  private readonly limiter: RateLimiter;
+
+  constructor(o: ResolvedKafkaSourceOptions, ctx: OperatorContext, restored: SplitState[] | undefined) {
+    this.o = o;
+    this.ctx = ctx;
+    this.restored = restored;
+    this.limiter = new RateLimiter(o.rate);
+    this.subscribed = [...o.topics];
+    this.admin = o.topicPattern
+      ? new Admin({
+          clientId: `${o.clientId}-${ctx.jobName}-${ctx.subtask}`,
+          bootstrapBrokers: o.bootstrapServers,
+        })
+      : undefined;
+    this.consumer = new Consumer({
+      clientId: `${o.clientId}-${ctx.jobName}-${ctx.subtask}`,
+      // Required by the client; this reader never joins the group (Fetch requests only).
+      groupId: `${o.clientId}-${ctx.jobName}`,
+      bootstrapBrokers: o.bootstrapServers,
+      isolationLevel: this.isolationLevel,
+      retries: 3,
+      retryDelay: 500,
+    });
+  }
+
+  private get offsetsClientId(): string {
+    return `${this.o.clientId}-${this.ctx.jobName}-${this.ctx.subtask}-offsets`;
+  }
+
+  private get readCommitted(): boolean {
+    return this.o.isolation === 'read_committed';
+  }
+
+  private get isolationLevel(): number {
+    return this.o.isolation === 'read_committed'
+      ? FetchIsolationLevels.READ_COMMITTED
+      : FetchIsolationLevels.READ_UNCOMMITTED;
+  }
+
+  /** Reads metadata, assigns partitions and resolves their starting offsets. */
+  async start(): Promise<void> {
+    await this.refreshMetadata();
+    await this.assign(this.restored, this.restored === undefined);
+    this.lastDiscovery = Date.now();
+    this.ctx.log.info(
+      { topics: this.subscribed, partitions: [...this.owned.keys()], bounded: this.o.bounded },
+      'kafka source assigned partitions',
+    );
+  }
+
+  private async refreshMetadata(): Promise<ClusterMetadata> {
+    let md: ClusterMetadata;
+    const what = this.o.topicPattern
+      ? `topics matching ${this.o.topicPattern}`
+      : `topics ${this.o.topics.join(', ')}`;
+    try {
+      if (this.admin && this.o.topicPattern) {
+        const pattern = this.o.topicPattern;
+        this.subscribed = (await this.admin.listTopics({ includeInternals: false }))
+          .filter((t) => pattern.test(t))
+          .sort();
+      }
+      md =
+        this.subscribed.length > 0
+          ? await this.consumer.metadata({ topics: this.subscribed, forceUpdate: true })
+          : { id: '', brokers: new Map(), controllerId: -1, topics: new Map(), lastUpdate: Date.now() };
+    } catch (err) {
+      throw new KafkaSourceError(
+        `cannot read metadata of ${what} from ${this.o.bootstrapServers.join(', ')}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    for (const t of this.o.topics) {
+      if (!md.topics.has(t))
+        throw new KafkaSourceError(`topic ${t} does not exist on ${this.o.bootstrapServers.join(', ')}`);
+    }
+    this.metadata = md;
+    return md;
+  }
+
+  private async assign(restored: SplitState[] | undefined, fresh: boolean): Promise<void> {
+    const counts = new Map(this.subscribed.map((t) => [t, this.metadata!.topics.get(t)!.partitionsCount]));
+    const plan = planPartitions(
+      counts,
+      restored,
+      this.ctx.subtask,
+      this.ctx.parallelism,
+      new Set(this.owned.keys()),
+    );
+    for (const s of plan.resumed)
+      this.owned.set(s.id, { split: s, fetchOffset: BigInt(s.offset), buffer: [], lastActivity: Date.now() });
+    if (plan.unstarted.length === 0) return;
+    // Partitions new since the snapshot (or discovered while running) start at the earliest offset.
+    const starts = await startOffsets(
+      this.consumer,
+      this.o,
+      this.offsetsClientId,
+      plan.unstarted,
+      fresh,
+      this.isolationLevel,
+    );
+    const stops = this.o.bounded
+      ? await listOffsets(this.consumer, plan.unstarted, ListOffsetTimestamps.LATEST, this.isolationLevel)
+      : undefined;
+    for (const p of plan.unstarted) {
+      const id = splitId(p.topic, p.partition);
+      const offset = starts.get(id)!;
+      const stop = stops?.get(id);
+      const split: KafkaPartitionSplit = {
+        id,
+        topic: p.topic,
+        partition: p.partition,
+        offset: Number(offset),
+        stopOffset: stop === undefined ? null : Number(stop),
+        maxTs: -Infinity,
+      };
+      this.owned.set(id, { split, fetchOffset: offset, buffer: [], lastActivity: Date.now() });
+    }
+  }
+
+  async poll(max: number): Promise<SourceRecord<T>[] | 'idle' | 'end'> {
+    if (
+      !this.o.bounded &&
+      this.o.partitionDiscoveryIntervalMs > 0 &&
+      Date.now() - this.lastDiscovery >= this.o.partitionDiscoveryIntervalMs
+    ) {
+      this.lastDiscovery = Date.now();
+      const before = this.owned.size;
+      await this.refreshMetadata();
+      await this.assign(undefined, false);
+      if (this.owned.size > before)
+        this.ctx.log.info({ partitions: [...this.owned.keys()] }, 'kafka source discovered partitions');
+    }
+    const all = [...this.owned.values()];
+    if (this.o.bounded && all.every((p) => splitFinished(p.split))) return 'end';
+    if (all.every((p) => p.buffer.length === 0)) await this.fetch(all.filter((p) => !splitFinished(p.split)));
+    const out: SourceRecord<T>[] = [];
+    const n = this.limiter.take(max);
+    for (let scanned = 0; out.length < n && scanned < all.length;) {
+      const p = all[this.next++ % all.length]!;
+      const r = p.buffer.shift();
+      if (!r) {
+        scanned++;
+        continue;
+      }
+      scanned = 0;
+      const origin = { topic: p.split.topic, partition: p.split.partition, offset: r.offset };
+      const rec = decodeRecord<T>(this.o.format, this.o.timestampField, r.value, r.timestamp, origin);
+      p.split.offset = r.offset + 1;
+      if (Number.isFinite(rec.timestamp) && rec.timestamp! > p.split.maxTs) p.split.maxTs = rec.timestamp!;
+      p.lastActivity = Date.now();
+      out.push(rec);
+    }
+    for (const p of all)
+      if (p.buffer.length === 0 && Number(p.fetchOffset) > p.split.offset)
+        p.split.offset = Number(p.fetchOffset);
+    if (out.length > 0) return out;
+    return this.o.bounded && all.every((p) => splitFinished(p.split)) ? 'end' : 'idle';
+  }
+
+  /** One Fetch per leader of `parts`; buffers their records. Retries for a while on network errors. */
+  private async fetch(parts: Owned[]): Promise<void> {
+    if (parts.length === 0) return;
+    const md = this.metadata!;
+    const byLeader = new Map<number, Owned[]>();
+    for (const p of parts) {
+      const leader = md.topics.get(p.split.topic)?.partitions[p.split.partition]?.leader ?? -1;
+      byLeader.set(leader, [...(byLeader.get(leader) ?? []), p]);
+    }
+    let refresh = byLeader.has(-1);
+    for (const [node, group] of byLeader) {
+      if (node < 0) continue;
+      try {
+        const res = await this.consumer.fetch({
+          node,
+          topics: [...new Set(group.map((p) => p.split.topic))].map((t) => ({
+            topicId: md.topics.get(t)!.id,
+            partitions: group
+              .filter((p) => p.split.topic === t)
+              .map((p) => ({
+                partition: p.split.partition,
+                fetchOffset: p.fetchOffset,
+                currentLeaderEpoch: md.topics.get(t)!.partitions[p.split.partition]!.leaderEpoch,
+                lastFetchedEpoch: -1,
+                partitionMaxBytes: 1 << 20,
+              })),
+          })),
+          maxWaitTime: 100,
+          minBytes: 1,
+          maxBytes: 4 << 20,
+          isolationLevel: this.isolationLevel,
+        });
+        this.failingSince = undefined;
+        for (const topic of res.responses) {
+          const name = [...md.topics].find(([, t]) => t.id === topic.topicId)?.[0];
+          for (const part of topic.partitions) {
+            const p = name === undefined ? undefined : this.owned.get(splitId(name, part.partitionIndex));
+            if (!p) continue;
+            const stop = p.split.stopOffset === null ? undefined : BigInt(p.split.stopOffset);
+            const got = dataRecords(
+              part.records ?? [],
+              part.abortedTransactions,
+              p.fetchOffset,
+              stop,
+              this.readCommitted,
+            );
+            p.buffer.push(...got.records);
+            p.fetchOffset = got.next;
+          }
+        }
+      } catch (err) {
+        const id = kafkaErrorId(err);
+        if (id !== undefined && FATAL_FETCH_ERRORS.has(id)) {
+          const at = group.map((p) => `${p.split.id}@${p.fetchOffset}`).join(', ');
+          throw new KafkaSourceError(
+            `fetching ${at} from broker ${node} failed with ${id}: ${(err as Error).message}`,
+            { cause: err },
+          );
+        }
+        this.failingSince ??= Date.now();
+        if (Date.now() - this.failingSince > UNREACHABLE_AFTER_MS) {
+          throw new KafkaSourceError(
+            `fetching from ${this.o.bootstrapServers.join(', ')} failed for ${UNREACHABLE_AFTER_MS} ms: ${(err as Error).message}`,
+            { cause: err },
+          );
+        }
+        this.ctx.log.warn({ err: (err as Error).message, node }, 'kafka fetch failed; retrying');
+        refresh = true;
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    }
+    if (refresh)
+      await this.refreshMetadata().catch((err: unknown) =>
+        this.ctx.log.warn({ err: (err as Error).message }, 'kafka metadata refresh failed'),
+      );
+  }
+
+  watermark(): number {
+    const timeoutMs = this.o.idleTimeoutMs;
+    const idleness =
+      timeoutMs === undefined
+        ? undefined
+        : { now: Date.now(), timeoutMs, lastActivity: (id: string) => this.owned.get(id)?.lastActivity ?? 0 };
+    return sourceWatermark(
+      [...this.owned.values()].map((p) => p.split),
+      this.o.bounded,
+      this.o.maxOutOfOrdernessMs,
+      idleness,
+    );
+  }
+
+  snapshot(): SplitState[] {
+    return [...this.owned.values()].map((p) => ({ ...p.split }));
+  }
+
+  splitCount(): number {
+    return this.owned.size;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([this.consumer.close(true), this.admin?.close()]);
+  }
+}
