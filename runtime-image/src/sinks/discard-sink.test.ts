@@ -17,6 +17,6 @@ describe('discard sink', () => {
   });
 
   it('is named in the error for an unknown output', () => {
-    expect(() => sinkFromConfig({ kafka: {} })).toThrow(/"s3", "log" or "discard"/);
+    expect(() => sinkFromConfig({ nope: {} })).toThrow(/"s3", "log", "discard" or "kafka"/);
   });
 });

@@ -12,6 +12,7 @@ describe('kafkaSink options', () => {
 
   it.each([
     [{ bootstrapServers: [] }, 'bootstrapServers must name at least one host:port'],
+    [{ bootstrapServers: undefined }, 'bootstrapServers must name at least one host:port'],
     [{ bootstrapServers: ['kafka'] }, 'bootstrap server "kafka" is not host:port'],
     [{ topic: 'no spaces' }, 'topic "no spaces" is not a legal Kafka topic name'],
     [{ delivery: 'maybe' }, 'delivery must be "exactly-once" or "at-least-once", got "maybe"'],

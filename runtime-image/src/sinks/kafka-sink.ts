@@ -60,7 +60,9 @@ interface OpenTransaction {
  */
 export function kafkaSink<T>(opts: KafkaSinkOptions<T>): Sink<T> {
   const servers = (
-    typeof opts.bootstrapServers === 'string' ? opts.bootstrapServers.split(',') : opts.bootstrapServers
+    typeof opts.bootstrapServers === 'string'
+      ? opts.bootstrapServers.split(',')
+      : (opts.bootstrapServers ?? [])
   )
     .map((s) => s.trim())
     .filter(Boolean);
