@@ -8,6 +8,7 @@
 import type { V1Pod } from '@kubernetes/client-node';
 import type { RestartPolicySpec, RestoredFrom, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import { observeWorker } from '../streamjob/workers.ts';
+import { MAX_ITEM_BYTES, boundText, countedSummary } from '../kube/bounded-text.ts';
 import { restartBudgetExhausted, restartDelayMs } from './restart-backoff.ts';
 
 /** status.attemptReason of an attempt started because a worker failed. */
@@ -103,11 +104,11 @@ export function decideRecovery(o: {
 }): RecoveryDecision {
   const failed = o.workers.filter((w) => w.failed);
   if (failed.length === 0) return { action: 'none' };
-  const what = failed.map((w) => `${w.name}${w.detail ? ` (${w.detail})` : ''}`).join(', ');
+  const what = failedWorkers(failed);
   if (restartBudgetExhausted(o.policy, o.restarts)) {
     return {
       action: 'giveUp',
-      message: `worker(s) ${what} failed and the restart budget of ${o.policy.maxRestarts} is spent; fix the cause and request a restart (sluice.dev/restart) or raise spec.restartPolicy.maxRestarts`,
+      message: `${what} and the restart budget of ${o.policy.maxRestarts} is spent; fix the cause and request a restart (sluice.dev/restart) or raise spec.restartPolicy.maxRestarts`,
     };
   }
   // Backoff from the latest known failure time; a deleted worker has none (its peers' exits do).
@@ -118,13 +119,24 @@ export function decideRecovery(o: {
     return {
       action: 'wait',
       requeueAfterMs: due - o.now,
-      message: `worker(s) ${what} failed; restart ${o.restarts + 1} of at most ${o.policy.maxRestarts} in ${Math.ceil((due - o.now) / 1000)}s`,
+      message: `${what}; restart ${o.restarts + 1} of at most ${o.policy.maxRestarts} in ${Math.ceil((due - o.now) / 1000)}s`,
     };
   }
   return {
     action: 'restart',
-    message: `worker(s) ${what} failed; restart ${o.restarts + 1} of at most ${o.policy.maxRestarts}`,
+    message: `${what}; restart ${o.restarts + 1} of at most ${o.policy.maxRestarts}`,
   };
+}
+
+/**
+ * "worker(s) a-1-0 (exit code 137) failed" for one worker; "37 workers failed: a-1-0 (exit code
+ * 137), … and 34 more" for several — bounded, so the status messages built from it stay under
+ * 4 KiB however large the attempt (docs/operator.md "Status size").
+ */
+function failedWorkers(failed: readonly WorkerHealth[]): string {
+  const item = (w: WorkerHealth) => `${w.name}${w.detail ? ` (${w.detail})` : ''}`;
+  if (failed.length === 1) return `worker(s) ${boundText(item(failed[0]!), MAX_ITEM_BYTES)} failed`;
+  return countedSummary(failed.map(item), 'worker', 'failed');
 }
 
 /**

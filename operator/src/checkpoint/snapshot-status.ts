@@ -6,6 +6,7 @@
  * lastCompleted; lastCompleted before the commit annotation).
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import { boundText } from '../kube/bounded-text.ts';
 import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../../api/src/metadata.ts';
 import {
   ANN_CHECKPOINT_ACK,
@@ -108,7 +109,7 @@ function handled(
   message: string,
   now: number,
 ): HandledRequest {
-  return { nonce, result, message, handledAt: rfc3339(now) };
+  return { nonce, result, message: boundText(message), handledAt: rfc3339(now) };
 }
 
 /** Which lastHandledRequests slot a snapshot kind's nonce lives in. */
@@ -252,7 +253,8 @@ export function abortedStatus(
     checkpoints: {
       ...checkpoints,
       failed: (checkpoints.failed ?? 0) + 1,
-      lastFailure: { id: inProgress.id, reason, message, failedAt: rfc3339(now) },
+      // Bounded like every status message (docs/operator.md "Status size").
+      lastFailure: { id: inProgress.id, reason, message: boundText(message), failedAt: rfc3339(now) },
     },
   };
   if (inProgress.nonce !== undefined) {

@@ -55,11 +55,13 @@ import {
 } from './desired-state.ts';
 import type { JobMetrics } from './job-metrics.ts';
 import { selectorString, workerPodName, workerSelector } from './names.ts';
+import { summarizeList } from '../kube/bounded-text.ts';
 import { ProblemError, problemOf } from './problem.ts';
 import { handledEntry, judgeRequest, pendingRequests, type RequestKind } from './requests.ts';
 import { convergingPhase, nextStatus, statusEvents, type Problem } from './status.ts';
 import type { StreamJobClient } from './streamjob-client.ts';
 import { rolledBack } from './effective-spec.ts';
+import { jobConfigProblem } from './spec-limits.ts';
 import { resolveStorage, type EffectiveStorage, type StorageDefaults } from './storage.ts';
 import { isControlledBy, observeWorkers, planPods, type WorkersObservation } from './workers.ts';
 
@@ -138,6 +140,12 @@ export class StreamJobReconciler implements Reconciler {
     const subject = subjectOf(original);
     const now = clock.now();
 
+    // Fixed by a spec change; nothing is written for a config the pods could not carry.
+    const tooLarge = jobConfigProblem(original);
+    if (tooLarge) {
+      await this.#finish(original, original, subject, { problem: tooLarge }, ctx);
+      return done();
+    }
     const resolved = resolveStorage(original, this.#o.storageDefaults);
     if (!resolved.ok) {
       // Fixed by a spec change (which triggers a reconcile) or an operator restart with new config.
@@ -454,7 +462,7 @@ export class StreamJobReconciler implements Reconciler {
         type: 'Normal',
         reason: 'WorkersDeleted',
         action: 'DeletePods',
-        note: `deleted ${deleted.sort().join(', ')} (${why})`,
+        note: `deleted ${deleted.length} pod(s): ${summarizeList(deleted.sort(byIndex), 8)} (${why})`,
       });
     }
 
@@ -483,7 +491,7 @@ export class StreamJobReconciler implements Reconciler {
         type: 'Normal',
         reason: 'WorkersCreated',
         action: 'CreatePods',
-        note: `created ${created.length} worker pod(s) of attempt ${attempt}: ${created.sort(byIndex).join(', ')}`,
+        note: `created ${created.length} worker pod(s) of attempt ${attempt}: ${summarizeList(created.sort(byIndex), 8)}`,
       });
       ctx.log.info({ attempt, pods: created.length }, 'created worker pods');
     }
