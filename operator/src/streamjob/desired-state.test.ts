@@ -275,6 +275,8 @@ describe('owned objects', () => {
         resourceNames: ['wc-3-0', 'wc-3-1'],
       },
     ]);
+    // resourceNames: [] would grant every pod of the namespace.
+    expect(desiredRole(makeJob(), []).rules).toEqual([]);
     expect(desiredRoleBinding(makeJob())).toMatchObject({
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'wc-worker' },
       subjects: [{ kind: 'ServiceAccount', name: 'wc-worker', namespace: 'ns' }],

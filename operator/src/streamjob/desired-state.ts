@@ -362,6 +362,8 @@ export function desiredServiceAccount(job: StreamJob): V1ServiceAccount {
  * Secrets, no other pods, no create or delete.
  */
 export function desiredRoleRules(podNames: string[]): V1PolicyRule[] {
+  // An empty resourceNames would grant every pod of the namespace: no names, no rule.
+  if (podNames.length === 0) return [];
   return [
     {
       apiGroups: [''],

@@ -6,7 +6,8 @@
  *  2. Handle request annotations and decide whether a new attempt starts (requests.ts,
  *     attempt.ts); persist that intent in status *before* touching pods, with the read
  *     resourceVersion as precondition.
- *  3. Ensure ServiceAccount, Role (confined to the attempt's pod names), RoleBinding, headless
+ *  3. Check that no foreign pod holds one of the attempt's pod names (pod-name-claims.ts), then
+ *     ensure ServiceAccount, Role (confined to the attempt's pod names), RoleBinding, headless
  *     Service and the storage-credentials copy (children.ts).
  *  4. Delete pods of other attempts (or all, when suspended); create the attempt's missing pods
  *     once no pod of another attempt is left (workers.ts).
@@ -54,7 +55,8 @@ import {
   type WorkerSettings,
 } from './desired-state.ts';
 import type { JobMetrics } from './job-metrics.ts';
-import { selectorString, workerPodName, workerSelector } from './names.ts';
+import { selectorString, workerIdentityName, workerPodName, workerSelector } from './names.ts';
+import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
 import { summarizeList } from '../kube/bounded-text.ts';
 import { ProblemError, problemOf } from './problem.ts';
 import { handledEntry, judgeRequest, pendingRequests, type RequestKind } from './requests.ts';
@@ -181,9 +183,14 @@ export class StreamJobReconciler implements Reconciler {
     let problem: Problem | undefined;
     let coordinatorRequeueMs: number | undefined;
     try {
-      if (job.spec.state !== 'suspended' && (job.status?.attempt ?? 0) > 0)
-        await this.#ensureChildren(job, storage);
-      ({ workers, blockedBy } = await this.#convergePods(job, storage, subject, ctx));
+      const pods = await this.#listPods(job);
+      if (job.spec.state !== 'suspended' && (job.status?.attempt ?? 0) > 0) {
+        // Before the Role grants the attempt's pod names or any pod is created (pod-name-claims.ts).
+        const podNames = attemptPodNames(job);
+        await this.#claimPodNames(job, podNames, pods, ctx);
+        await this.#ensureChildren(job, storage, podNames);
+      }
+      ({ workers, blockedBy } = await this.#convergePods(job, pods, storage, subject, ctx));
       if (this.#o.coordinator && !blockedBy) {
         // Checkpoint coordinator: triggers, completes or aborts snapshots (its own status writes).
         const step = await this.#o.coordinator.step({ job, storage, subject, ctx });
@@ -384,15 +391,39 @@ export class StreamJobReconciler implements Reconciler {
     return { status, events, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
   }
 
-  /** Ensures the ServiceAccount, Role, RoleBinding, Service and credentials copy of the current attempt. */
-  async #ensureChildren(job: StreamJob, storage: EffectiveStorage): Promise<void> {
+  /**
+   * Stops the attempt when a pod the job does not control holds one of its pod names: the names
+   * are revoked from an existing worker Role (a foreign pod that appeared since it was written)
+   * and a PodNameConflict problem is thrown before anything is granted or created. Only names no
+   * pod of the job holds yet are looked up, with one list of the namespace's pods.
+   * @param jobPods the job's pods (worker selector)
+   */
+  async #claimPodNames(
+    job: StreamJob,
+    podNames: string[],
+    jobPods: V1Pod[],
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const uid = job.metadata!.uid!;
+    const namespace = job.metadata!.namespace!;
+    const name = job.metadata!.name!;
+    if (unclaimedNames(podNames, jobPods, uid).length === 0) return;
+    const all = (await this.#o.core.listNamespacedPod({ namespace })).items;
+    const foreign = foreignOccupants(podNames, all, uid);
+    if (foreign.length === 0) return;
+    if (await this.#o.children.revokePodNames(namespace, workerIdentityName(name), foreign, { uid }))
+      ctx.log.warn({ pods: foreign.length }, 'revoked foreign pod names from the worker Role');
+    throw new ProblemError(
+      'PodNameConflict',
+      podNameConflictMessage(namespace, name, job.status!.attempt!, foreign),
+    );
+  }
+
+  /** Ensures the ServiceAccount, Role (`podNames`), RoleBinding, Service and credentials copy of the current attempt. */
+  async #ensureChildren(job: StreamJob, storage: EffectiveStorage, podNames: string[]): Promise<void> {
     const { children, worker } = this.#o;
     const name = job.metadata!.name!;
     const owner = { ref: `${job.metadata!.namespace}/${name}`, uid: job.metadata!.uid! };
-    const attempt = job.status!.attempt!;
-    // During a savepoint-mode upgrade the running attempt keeps its parallelism (upgrade.ts).
-    const count = Math.max(job.spec.parallelism, attemptParallelism(job));
-    const podNames = Array.from({ length: count }, (_, i) => workerPodName(name, attempt, i));
     await children.serviceAccount(desiredServiceAccount(job), owner);
     await children.role(desiredRole(job, podNames), owner);
     await children.roleBinding(desiredRoleBinding(job), owner);
@@ -411,9 +442,13 @@ export class StreamJobReconciler implements Reconciler {
     return res.items;
   }
 
-  /** Deletes and creates pods per {@link planPods}; returns the observation after the changes. */
+  /**
+   * Deletes and creates pods per {@link planPods}; returns the observation after the changes.
+   * @param pods the job's pods as listed (worker selector)
+   */
   async #convergePods(
     job: StreamJob,
+    pods: V1Pod[],
     storage: EffectiveStorage,
     subject: EventSubject,
     ctx: ReconcileContext,
@@ -430,7 +465,7 @@ export class StreamJobReconciler implements Reconciler {
         workerPodName(name, attempt, i),
       );
 
-    let workers = observe(await this.#listPods(job));
+    let workers = observe(pods);
     // A suspend in upgradeMode=savepoint keeps the workers until their stop-with-savepoint.
     const plan = planPods(workers, (suspended && !suspendHeld(job)) || attempt === 0);
     // No pods are created for the attempt while a savepoint-mode upgrade holds it (its workers
@@ -479,10 +514,9 @@ export class StreamJobReconciler implements Reconciler {
           throw this.#podProblem('PodCreateFailed', `creating pod ${namespace}/${pod}`, err);
         const occupant = await core.readNamespacedPod({ name: pod, namespace }).catch(() => undefined);
         if (occupant && !isControlledBy(occupant, uid)) {
-          throw new ProblemError(
-            'PodNameConflict',
-            `pod ${namespace}/${pod} exists and is not controlled by StreamJob ${namespace}/${name}; delete it so the operator can create worker ${pod}`,
-          );
+          // Taken since #claimPodNames looked: never leave it granted.
+          await this.#o.children.revokePodNames(namespace, workerIdentityName(name), [pod], { uid });
+          throw new ProblemError('PodNameConflict', podNameConflictMessage(namespace, name, attempt, [pod]));
         }
       }
     });
@@ -539,6 +573,17 @@ export class StreamJobReconciler implements Reconciler {
       );
     }
   }
+}
+
+/**
+ * The pod names of the current attempt the worker Role grants: `spec.parallelism` of them, or
+ * the running attempt's parallelism while a savepoint-mode upgrade holds it (upgrade.ts).
+ */
+function attemptPodNames(job: StreamJob): string[] {
+  const name = job.metadata!.name!;
+  const attempt = job.status!.attempt!;
+  const count = Math.max(job.spec.parallelism, attemptParallelism(job));
+  return Array.from({ length: count }, (_, i) => workerPodName(name, attempt, i));
 }
 
 /** Orders pod names `<job>-<attempt>-<index>` by index. */
