@@ -36,6 +36,11 @@ export interface CheckpointRequest {
   stop?: boolean;
   /** When the coordinator triggered it (RFC 3339). */
   triggeredAt: string;
+  /**
+   * The snapshot's timeout (spec.checkpoint/savepoint.timeoutSeconds): a worker retries its ack
+   * this long before giving up on it (600 s when absent).
+   */
+  timeoutSeconds?: number;
 }
 
 /** A worker's acknowledgement that its part of snapshot `id` is durably uploaded. */

@@ -24,7 +24,11 @@ import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@ku
 import { Client as MinioClient } from 'minio';
 import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
 import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
-import { ANN_CHECKPOINT_COMMITTED, ANN_CHECKPOINT_REQUEST } from '../../../api/src/protocol.ts';
+import {
+  ANN_CHECKPOINT_COMMITTED,
+  ANN_CHECKPOINT_REQUEST,
+  type SnapshotKind,
+} from '../../../api/src/protocol.ts';
 import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
@@ -232,6 +236,7 @@ export class CheckpointCoordinator {
               inProgress.nonce === undefined &&
               wantsStopWithSavepoint(job),
             now: inProgress.triggeredAt ? Date.parse(inProgress.triggeredAt) : now,
+            timeoutSeconds: snapshotTimeoutSeconds(job, inProgress.kind ?? 'checkpoint'),
           });
           await this.#annotate(
             pods,
@@ -255,6 +260,7 @@ export class CheckpointCoordinator {
           path,
           stop: decision.stop,
           now,
+          timeoutSeconds: snapshotTimeoutSeconds(job, decision.kind),
         };
         // Protocol step 1: the id is in status before any worker hears of it.
         job = await jobs.writeStatus(job, triggeredStatus(job.status ?? {}, facts));
@@ -560,4 +566,9 @@ export class CheckpointCoordinator {
     await s3.removeObjects(storage.bucket, names);
     ctx.log.info({ deleted: ids }, 'deleted checkpoint directories beyond retention');
   }
+}
+
+/** spec.savepoint/checkpoint.timeoutSeconds of a snapshot of `kind` (workers retry acks this long). */
+function snapshotTimeoutSeconds(job: StreamJob, kind: SnapshotKind): number {
+  return kind === 'savepoint' ? job.spec.savepoint.timeoutSeconds : job.spec.checkpoint.timeoutSeconds;
 }

@@ -90,6 +90,8 @@ export interface TriggerFacts {
   stop: boolean;
   /** Milliseconds since the epoch. */
   now: number;
+  /** The snapshot's timeout (spec.checkpoint/savepoint.timeoutSeconds); workers retry acks this long. */
+  timeoutSeconds?: number;
 }
 
 /** The request annotation value for a trigger. */
@@ -100,6 +102,7 @@ export function checkpointRequest(t: TriggerFacts): CheckpointRequest {
     path: t.path,
     ...(t.stop ? { stop: true } : {}),
     triggeredAt: rfc3339(t.now),
+    ...(t.timeoutSeconds !== undefined ? { timeoutSeconds: t.timeoutSeconds } : {}),
   };
 }
 
