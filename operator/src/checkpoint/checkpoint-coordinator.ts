@@ -21,7 +21,6 @@
  */
 import { ProblemError } from '../streamjob/problem.ts';
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { Client as MinioClient } from 'minio';
 import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
 import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
 import {
@@ -49,6 +48,7 @@ import {
   type WorkerHealth,
 } from './failure-recovery.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
+import { StorageClient, type StorageCredentials } from './storage-client.ts';
 import { checkpointsToDelete, type StoredCheckpoint } from './retention.ts';
 import {
   abortedStatus,
@@ -70,11 +70,7 @@ import {
   wantsStopWithSavepoint,
 } from './upgrade.ts';
 
-/** S3 access keys for a job's storage. */
-export interface StorageCredentials {
-  accessKey: string;
-  secretKey: string;
-}
+export type { StorageCredentials } from './storage-client.ts';
 
 /** Dependencies of {@link CheckpointCoordinator}. */
 export interface CheckpointCoordinatorOptions {
@@ -85,6 +81,8 @@ export interface CheckpointCoordinatorOptions {
   /** Reads the credentials the job's workers use (the operator uses the same ones). */
   credentials(job: StreamJob, storage: EffectiveStorage): Promise<StorageCredentials>;
   metrics?: CheckpointMetrics;
+  /** Deadline of one S3 call, ms (storage-client.ts); default 10 s. */
+  storageTimeoutMs?: number;
 }
 
 /** What one step needs from the reconcile. */
@@ -101,19 +99,6 @@ export interface CoordinatorStepInput {
 export interface CoordinatorStepResult {
   job: StreamJob;
   requeueAfterMs?: number;
-}
-
-/** A `minio` client for `endpoint` (http(s)://host:port). */
-function s3Client(endpoint: string, creds: StorageCredentials): MinioClient {
-  const url = new URL(endpoint);
-  const useSSL = url.protocol === 'https:';
-  return new MinioClient({
-    endPoint: url.hostname,
-    port: url.port ? Number(url.port) : useSSL ? 443 : 80,
-    useSSL,
-    accessKey: creds.accessKey,
-    secretKey: creds.secretKey,
-  });
 }
 
 /** See the module comment. */
@@ -165,8 +150,14 @@ export class CheckpointCoordinator {
     );
   }
 
-  async #s3(job: StreamJob, storage: EffectiveStorage): Promise<MinioClient> {
-    return s3Client(storage.endpoint, await this.#o.credentials(job, storage));
+  /** The job's storage, every call bounded by the S3 timeout and the reconcile's `signal`. */
+  async #s3(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageClient> {
+    return new StorageClient({
+      endpoint: storage.endpoint,
+      credentials: await this.#o.credentials(job, storage),
+      timeoutMs: this.#o.storageTimeoutMs ?? 10_000,
+      signal,
+    });
   }
 
   /** One coordinator step; see the module comment. */
@@ -291,7 +282,7 @@ export class CheckpointCoordinator {
       case 'complete': {
         const inProgress = job.status!.checkpoints!.inProgress!;
         const dir = inProgress.path!;
-        const s3 = await this.#s3(job, storage);
+        const s3 = await this.#s3(job, storage, ctx.signal);
         const metadata = snapshotMetadata({
           inProgress,
           job: { namespace: ns, name, uid: job.metadata!.uid! },
@@ -365,7 +356,7 @@ export class CheckpointCoordinator {
         ctx.log.warn({ id: decision.id, reason: decision.reason }, decision.message);
         this.#o.metrics?.observe(ns, name, job.status);
         try {
-          await this.#retention(job, storage, await this.#s3(job, storage), ctx);
+          await this.#retention(job, storage, await this.#s3(job, storage, ctx.signal), ctx);
         } catch (err) {
           ctx.log.warn(
             { err: (err as Error).message },
@@ -444,7 +435,7 @@ export class CheckpointCoordinator {
       return { job };
     }
 
-    const restoredFrom = await this.#verifiedRestoreSource(job, storage, subject);
+    const restoredFrom = await this.#verifiedRestoreSource(job, storage, subject, ctx.signal);
     const attempt = (job.status?.attempt ?? 0) + 1;
     let status = job.status ?? {};
     const inProgress = status.checkpoints?.inProgress;
@@ -497,8 +488,9 @@ export class CheckpointCoordinator {
     job: StreamJob,
     storage: EffectiveStorage,
     subject: EventSubject,
+    signal: AbortSignal,
   ): Promise<RestoredFrom | undefined> {
-    const s3 = await this.#s3(job, storage);
+    const s3 = await this.#s3(job, storage, signal);
     const stored = await this.#storedCheckpoints(storage, s3);
     const completed = [...stored]
       .filter(([, e]) => e.complete)
@@ -531,16 +523,16 @@ export class CheckpointCoordinator {
   /** Checkpoint directories in storage: id → object names and whether `_metadata` is present. */
   async #storedCheckpoints(
     storage: EffectiveStorage,
-    s3: MinioClient,
+    s3: StorageClient,
   ): Promise<Map<number, { names: string[]; complete: boolean }>> {
     const root = `${storage.jobPrefix}/checkpoints/`;
     const byId = new Map<number, { names: string[]; complete: boolean }>();
-    for await (const obj of s3.listObjectsV2(storage.bucket, root, true)) {
-      const m = /^chk-(\d+)\/(.*)$/.exec((obj.name ?? '').slice(root.length));
+    for (const name of await s3.listNames(storage.bucket, root)) {
+      const m = /^chk-(\d+)\/(.*)$/.exec(name.slice(root.length));
       if (!m) continue;
       const id = Number(m[1]);
       const entry = byId.get(id) ?? { names: [], complete: false };
-      entry.names.push(obj.name!);
+      entry.names.push(name);
       if (m[2] === '_metadata') entry.complete = true;
       byId.set(id, entry);
     }
@@ -551,7 +543,7 @@ export class CheckpointCoordinator {
   async #retention(
     job: StreamJob,
     storage: EffectiveStorage,
-    s3: MinioClient,
+    s3: StorageClient,
     ctx: ReconcileContext,
   ): Promise<void> {
     const byId = await this.#storedCheckpoints(storage, s3);
