@@ -98,6 +98,11 @@ export const ENV = {
    * the worker runs and is connected to all peers). Unset or 0: no health endpoint.
    */
   healthPort: 'SLUICE_HEALTH_PORT',
+  /**
+   * Per-attempt secret a peer must present in the shuffle handshake (from the Secret
+   * `<job>-shuffle-token`, key `token`); never logged. Unset (local runs): an empty token.
+   */
+  shuffleToken: 'SLUICE_SHUFFLE_TOKEN',
 } as const;
 
 /**

@@ -274,6 +274,16 @@ export class ChildObjects {
     );
   }
 
+  /** Secret `namespace/name` as stored, or undefined when it does not exist. */
+  async readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    try {
+      return await this.#c.core.readNamespacedSecret({ name, namespace });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
+  }
+
   /**
    * The base64 `accessKey` and `secretKey` of Secret `namespace/name` (values are never logged).
    * @throws ProblemError StorageCredentialsMissing when the Secret or a key is missing;

@@ -195,6 +195,7 @@ describe('workerEnv', () => {
       [ENV.restoreFrom]: 'prod/ns/wc/uid/checkpoints/chk-9',
       [ENV.allowNonRestoredState]: 'false',
       [ENV.controlMode]: 'pod',
+      [ENV.shuffleToken]: { secretKeyRef: { name: 'wc-shuffle-token', key: 'token' } },
     });
   });
 

@@ -41,6 +41,7 @@ import {
   LABEL_SUBTASK,
   WORKER_CONTAINER,
   commonLabels,
+  shuffleTokenSecretName,
   workerIdentityName,
   workerPodName,
   workerSelector,
@@ -230,6 +231,11 @@ export function workerEnv(ctx: AttemptContext, index: number): V1EnvVar[] {
     { name: ENV.restoreFrom, value: ctx.restoreFrom ?? '' },
     { name: ENV.allowNonRestoredState, value: String(s.allowNonRestoredState) },
     { name: ENV.controlMode, value: 'pod' },
+    // The attempt's shuffle token (shuffle-token.ts); the Secret is written before the pods.
+    {
+      name: ENV.shuffleToken,
+      valueFrom: { secretKeyRef: { name: shuffleTokenSecretName(name), key: 'token' } },
+    },
   ];
   for (const e of s.podTemplate?.env ?? []) env.push(e as V1EnvVar);
   return env;

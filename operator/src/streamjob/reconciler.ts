@@ -55,7 +55,14 @@ import {
   type WorkerSettings,
 } from './desired-state.ts';
 import type { JobMetrics } from './job-metrics.ts';
-import { selectorString, workerIdentityName, workerPodName, workerSelector } from './names.ts';
+import {
+  selectorString,
+  shuffleTokenSecretName,
+  workerIdentityName,
+  workerPodName,
+  workerSelector,
+} from './names.ts';
+import { attemptToken, desiredShuffleTokenSecret } from './shuffle-token.ts';
 import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
 import { summarizeList } from '../kube/bounded-text.ts';
 import { ProblemError, problemOf } from './problem.ts';
@@ -428,6 +435,11 @@ export class StreamJobReconciler implements Reconciler {
     await children.role(desiredRole(job, podNames), owner);
     await children.roleBinding(desiredRoleBinding(job), owner);
     await children.service(desiredService(job, worker), owner);
+    // The attempt's shuffle token: kept for the attempt, new for the next (shuffle-token.ts).
+    const attempt = job.status!.attempt!;
+    const current = await children.readSecret(job.metadata!.namespace!, shuffleTokenSecretName(name));
+    const token = attemptToken(current, attempt, owner.uid);
+    await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner);
     if (storage.copyFrom) {
       const creds = await children.readCredentials(storage.copyFrom.namespace, storage.copyFrom.name);
       await children.secret(desiredStorageSecret(job, storage.secretName, creds), owner);

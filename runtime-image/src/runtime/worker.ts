@@ -187,6 +187,7 @@ export class Worker {
       parallelism: c.parallelism,
       attempt: c.attempt,
       jobUid: c.jobUid,
+      token: c.shuffleToken,
       peers: c.peers,
       listenPort: c.dataPort,
       boundaries,
