@@ -1,7 +1,8 @@
 /**
  * A loopback TCP proxy in front of a server (the kube-apiserver, MinIO) that a test can take
  * down and bring back on the same port: `outage()` closes the listener and every connection,
- * so clients get ECONNREFUSED exactly as while the server restarts; `restore()` listens again.
+ * so clients get ECONNREFUSED exactly as while the server restarts (or, with `keepOpen`, only
+ * new connections fail); `restore()` listens again.
  * TLS passes through untouched (the server's certificate is for 127.0.0.1; ports are not part
  * of certificate checks).
  */
@@ -34,12 +35,17 @@ export class OutageProxy {
     return u.toString().replace(/\/$/, '');
   }
 
-  /** Refuses connections and drops every open one until {@link restore}. */
-  async outage(): Promise<void> {
+  /**
+   * Refuses new connections until {@link restore}; open ones are dropped too unless `keepOpen`
+   * (a partial outage: established watches keep delivering, every new request is refused).
+   */
+  async outage(opts: { keepOpen?: boolean } = {}): Promise<void> {
     const server = this.#server;
     this.#server = undefined;
-    for (const s of this.#sockets) s.destroy();
-    this.#sockets.clear();
+    if (!opts.keepOpen) {
+      for (const s of this.#sockets) s.destroy();
+      this.#sockets.clear();
+    }
     if (server) await new Promise<void>((r) => server.close(() => r()));
   }
 

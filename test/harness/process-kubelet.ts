@@ -54,6 +54,8 @@ export interface ProcessKubeletOptions {
   namespace: string;
   /** Directory for the workers' logs (`<pod>.log`) and kubeconfigs. */
   logDir: string;
+  /** API server URL the workers use (default the harness's; e.g. an outage-proxy.ts in front of it). */
+  apiServer?: string;
 }
 
 /** See the module comment. */
@@ -193,8 +195,9 @@ export class ProcessKubelet {
       namespace: this.#o.namespace,
       body: { spec: { audiences: [], expirationSeconds: 3600 } },
     });
+    const { state, apiServer } = this.#o;
     const kubeconfig = writeTokenKubeconfig(
-      this.#o.state,
+      apiServer ? { ...state, controlPlane: { ...state.controlPlane, server: apiServer } } : state,
       token.status?.token ?? '',
       join(this.#o.logDir, `kubeconfig-${name}`),
     );
