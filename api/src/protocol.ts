@@ -36,6 +36,11 @@ export interface CheckpointRequest {
   stop?: boolean;
   /** When the coordinator triggered it (RFC 3339). */
   triggeredAt: string;
+  /**
+   * The snapshot's timeout (spec.checkpoint/savepoint.timeoutSeconds): a worker retries its ack
+   * this long before giving up on it (600 s when absent).
+   */
+  timeoutSeconds?: number;
 }
 
 /** A worker's acknowledgement that its part of snapshot `id` is durably uploaded. */
@@ -93,6 +98,11 @@ export const ENV = {
    * the worker runs and is connected to all peers). Unset or 0: no health endpoint.
    */
   healthPort: 'SLUICE_HEALTH_PORT',
+  /**
+   * Per-attempt secret a peer must present in the shuffle handshake (from the Secret
+   * `<job>-shuffle-token`, key `token`); never logged. Unset (local runs): an empty token.
+   */
+  shuffleToken: 'SLUICE_SHUFFLE_TOKEN',
 } as const;
 
 /**

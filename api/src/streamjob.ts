@@ -114,7 +114,10 @@ export interface JobSpec {
    * Length: 1..253. Pattern: `^\S+$`.
    */
   entry: string;
-  /** Free-form configuration handed to the job as JSON (SLUICE_JOB_CONFIG). */
+  /**
+   * Free-form configuration handed to the job as JSON (SLUICE_JOB_CONFIG): at most 64 top-level keys and 16 KiB as JSON (the operator refuses a larger one with Degraded=JobConfigTooLarge).
+   * At most 64 entries.
+   */
   config?: Record<string, unknown>;
 }
 

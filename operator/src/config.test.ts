@@ -20,11 +20,21 @@ describe('loadConfig', () => {
       maxConcurrentReconciles: 4,
       resyncPeriodMs: 600_000,
       retry: { baseDelayMs: 100, maxDelayMs: 300_000, ratePerSecond: 10, burst: 100 },
+      reconcileTimeoutMs: 60_000,
+      storageTimeoutMs: 10_000,
       storage: { prefix: '', credentialsNamespace: 'sluice-system' },
       worker: { runAsUser: 65532, runAsGroup: 65532, dataPort: 7070 },
     });
     expect(c.identity).toMatch(/^host-1_[0-9a-f]{8}$/);
     expect(c.storage.endpoint).toBeUndefined();
+  });
+
+  it('bounds reconciles and S3 calls, the S3 deadline inside the reconcile deadline', () => {
+    const c = loadConfig(['--reconcile-timeout=30s', '--storage-timeout=2s'], { ...base, env: {} });
+    expect(c).toMatchObject({ reconcileTimeoutMs: 30_000, storageTimeoutMs: 2_000 });
+    expect(() =>
+      loadConfig(['--reconcile-timeout=5s', '--storage-timeout=5s'], { ...base, env: {} }),
+    ).toThrow(/--storage-timeout must be shorter than --reconcile-timeout/);
   });
 
   it('reads the environment the Helm chart sets, and flags win over it', () => {

@@ -33,6 +33,10 @@ export interface OperatorConfig {
   resyncPeriodMs: number;
   retry: RateLimitOptions;
   shutdownTimeoutMs: number;
+  /** Deadline of one reconcile, ms: past it the reconcile's signal aborts and its worker moves on. */
+  reconcileTimeoutMs: number;
+  /** Deadline of one S3 call of the operator (and of silence on its connection), ms. */
+  storageTimeoutMs: number;
   storage: StorageDefaults;
   worker: WorkerSettings;
   /** Lost-node handling (docs/checkpointing.md "Lost nodes and fencing"). */
@@ -205,6 +209,22 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'duration',
     default: '20s',
     description: 'how long SIGTERM waits for running reconciles',
+  },
+  {
+    key: 'reconcileTimeout',
+    flag: '--reconcile-timeout',
+    env: 'SLUICE_RECONCILE_TIMEOUT',
+    kind: 'duration',
+    default: '1m',
+    description: 'deadline of one reconcile; past it the reconcile is abandoned and retried with backoff',
+  },
+  {
+    key: 'storageTimeout',
+    flag: '--storage-timeout',
+    env: 'SLUICE_STORAGE_TIMEOUT',
+    kind: 'duration',
+    default: '10s',
+    description: 'deadline of one S3 call of the operator (checkpoint metadata, listing, retention)',
   },
   {
     key: 'storageEndpoint',
@@ -435,6 +455,10 @@ export function loadConfig(argv: readonly string[], environment: Environment): O
   const retryBase = dur('retryBaseDelay');
   const retryMax = dur('retryMaxDelay');
   if (retryMax < retryBase) problems.push('--retry-max-delay must not be smaller than --retry-base-delay');
+  if (dur('reconcileTimeout') < 1000) problems.push('--reconcile-timeout must be at least 1s');
+  if (dur('storageTimeout') < 100) problems.push('--storage-timeout must be at least 100ms');
+  if (dur('storageTimeout') >= dur('reconcileTimeout'))
+    problems.push('--storage-timeout must be shorter than --reconcile-timeout');
 
   const config: OperatorConfig = {
     kubeconfig: str('kubeconfig') || undefined,
@@ -452,6 +476,8 @@ export function loadConfig(argv: readonly string[], environment: Environment): O
       burst: int('retryBurst', 1, 100_000),
     },
     shutdownTimeoutMs: dur('shutdownTimeout'),
+    reconcileTimeoutMs: dur('reconcileTimeout'),
+    storageTimeoutMs: dur('storageTimeout'),
     storage: {
       endpoint: endpoint.replace(/\/$/, '') || undefined,
       bucket: str('storageBucket') || undefined,

@@ -137,6 +137,7 @@ export class Manager {
       events: this.events,
       clock,
       metrics: this.checkpointMetrics,
+      storageTimeoutMs: config.storageTimeoutMs,
       // The operator reads storage with the credentials its workers get: the operator's default
       // Secret it copies, or the job's own Secret.
       // ChildObjects.readCredentials returns the Secret's data as stored (base64, for copying).
@@ -176,6 +177,7 @@ export class Manager {
       metrics: this.metrics,
       log,
       clock,
+      reconcileTimeoutMs: config.reconcileTimeoutMs,
     });
 
     const scopes: Array<string | undefined> = config.namespaces.length > 0 ? config.namespaces : [undefined];

@@ -40,6 +40,8 @@ export interface WorkerConfig {
   controlPort: number;
   /** Health endpoint port (0 = none). */
   healthPort: number;
+  /** Per-attempt shuffle token ('' when unset); a secret, never logged. */
+  shuffleToken: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -153,5 +155,6 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     controlMode,
     controlPort: int(env, ENV.controlPort, 0),
     healthPort: int(env, ENV.healthPort, 0),
+    shuffleToken: env[ENV.shuffleToken] ?? '',
   };
 }

@@ -201,7 +201,7 @@ describe('a bounded wordcount in upgradeMode savepoint', () => {
     const done = await waitJob(ns, name, 'phase Finished', (j) => j.status?.phase === 'Finished', 240_000);
     expect(done.status?.restarts ?? 0).toBe(0);
     const parts = await committedParts(corpus.bucket, outputPrefix);
-    const attempts = new Set(parts.map((k) => /^part-a(\d+)-/.exec(k)?.[1]));
+    const attempts = new Set(parts.map((k) => /^part-.+-a(\d+)-s\d+-/.exec(k)?.[1]));
     expect([...attempts].sort()).toEqual(['1', '2', '3']);
     const records = await readCommittedWordcounts(corpus.bucket, outputPrefix);
     expectExactlyOnce(records, corpus.expected);

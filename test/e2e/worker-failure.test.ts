@@ -167,7 +167,7 @@ describe('a bounded wordcount whose workers are frozen and killed', () => {
     const done = await waitJob(ns, name, 'phase Finished', (j) => j.status?.phase === 'Finished', 240_000);
     expect(done.status?.restarts).toBe(1);
     const parts = await committedParts(corpus.bucket, outputPrefix);
-    const attempts = new Set(parts.map((k) => /^part-a(\d+)-/.exec(k)?.[1]));
+    const attempts = new Set(parts.map((k) => /^part-.+-a(\d+)-s\d+-/.exec(k)?.[1]));
     expect([...attempts].sort()).toEqual(['1', '2']);
     const records = await readCommittedWordcounts(corpus.bucket, outputPrefix);
     expectExactlyOnce(records, corpus.expected);

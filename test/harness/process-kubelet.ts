@@ -68,6 +68,8 @@ export interface ProcessKubeletOptions {
   logDir: string;
   /** Nodes to bind pods to; unset: pods stay unscheduled (deleting one removes it at once). */
   nodes?: SimulatedNodes;
+  /** API server URL the workers use (default the harness's; e.g. an outage-proxy.ts in front of it). */
+  apiServer?: string;
 }
 
 /** See the module comment. */
@@ -240,8 +242,9 @@ export class ProcessKubelet {
       namespace: this.#o.namespace,
       body: { spec: { audiences: [], expirationSeconds: 3600 } },
     });
+    const { state, apiServer } = this.#o;
     const kubeconfig = writeTokenKubeconfig(
-      this.#o.state,
+      apiServer ? { ...state, controlPlane: { ...state.controlPlane, server: apiServer } } : state,
       token.status?.token ?? '',
       join(this.#o.logDir, `kubeconfig-${name}`),
     );

@@ -100,7 +100,7 @@ describe('runtime: pod control', () => {
         await eventually('request 5', () => requests.find((r) => r.id === 5));
         expect(requests).toEqual([req]);
 
-        await control.ack({ id: 5, subtask: 0, bytes: 1234, files: ['state-0.snap'] });
+        await control.ack({ id: 5, subtask: 0, bytes: 1234, files: ['state-0.snap'] }, Date.now() + 30_000);
         const got = await core.readNamespacedPod({ name: pod, namespace: env.namespace });
         expect(JSON.parse(got.metadata!.annotations![ANN_CHECKPOINT_ACK]!)).toEqual({
           id: 5,

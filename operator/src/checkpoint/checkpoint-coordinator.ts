@@ -21,10 +21,13 @@
  * already exists (412) is read back instead of rewritten.
  */
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import type { Client as MinioClient } from 'minio';
 import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
 import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
-import { ANN_CHECKPOINT_COMMITTED, ANN_CHECKPOINT_REQUEST } from '../../../api/src/protocol.ts';
+import {
+  ANN_CHECKPOINT_COMMITTED,
+  ANN_CHECKPOINT_REQUEST,
+  type SnapshotKind,
+} from '../../../api/src/protocol.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
@@ -37,7 +40,7 @@ import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
 import type { Problem } from '../streamjob/status.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import { applyRetention } from './checkpoint-store.ts';
-import { s3Client, type StorageCredentials } from './s3-client.ts';
+import { StorageClient, type StorageCredentials } from './storage-client.ts';
 import type { NodeHealth } from '../streamjob/node-loss.ts';
 import { Recovery } from './recovery.ts';
 import { isRequestNonce, PERIODIC_SAVEPOINT_NONCE, periodicSavepointDue } from './savepoint-policy.ts';
@@ -74,6 +77,8 @@ export interface CheckpointCoordinatorOptions {
   metrics?: CheckpointMetrics;
   /** Lost nodes (streamjob/node-watch.ts); a worker on one has failed. Unset: never lost. */
   nodes?: NodeHealth;
+  /** Deadline of one S3 call, ms (storage-client.ts); default 10 s. */
+  storageTimeoutMs?: number;
 }
 
 /** What one step needs from the reconcile. */
@@ -109,7 +114,10 @@ export class CheckpointCoordinator {
 
   constructor(options: CheckpointCoordinatorOptions) {
     this.#o = options;
-    this.#recovery = new Recovery({ ...options, s3: (job, storage) => this.#s3(job, storage) });
+    this.#recovery = new Recovery({
+      ...options,
+      s3: (job, storage, signal) => this.#s3(job, storage, signal),
+    });
   }
 
   /** Lists the pods of the job's current attempt that are not being deleted, in subtask order. */
@@ -153,8 +161,14 @@ export class CheckpointCoordinator {
     );
   }
 
-  async #s3(job: StreamJob, storage: EffectiveStorage): Promise<MinioClient> {
-    return s3Client(storage.endpoint, await this.#o.credentials(job, storage));
+  /** The job's storage, every call bounded by the S3 timeout and the reconcile's `signal`. */
+  async #s3(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageClient> {
+    return new StorageClient({
+      endpoint: storage.endpoint,
+      credentials: await this.#o.credentials(job, storage),
+      timeoutMs: this.#o.storageTimeoutMs ?? 10_000,
+      signal,
+    });
   }
 
   /**
@@ -167,7 +181,7 @@ export class CheckpointCoordinator {
     const progress = await this.#recovery.checkProgress(job, storage, subject, ctx);
     if (progress.restarted) return progress;
     const r = await this.#step({ ...input, job: progress.job });
-    const deps = { ...this.#o, s3: () => this.#s3(r.job, storage) };
+    const deps = { ...this.#o, s3: () => this.#s3(r.job, storage, ctx.signal) };
     const disposed = await disposeSavepoints(deps, r.job, storage, subject, ctx);
     const after = [r.requeueAfterMs, progress.requeueAfterMs].filter((ms) => ms !== undefined);
     return {
@@ -247,6 +261,7 @@ export class CheckpointCoordinator {
               inProgress.nonce === undefined &&
               wantsStopWithSavepoint(job),
             now: inProgress.triggeredAt ? Date.parse(inProgress.triggeredAt) : now,
+            timeoutSeconds: snapshotTimeoutSeconds(job, inProgress.kind ?? 'checkpoint'),
           });
           await this.#annotate(
             pods,
@@ -270,6 +285,7 @@ export class CheckpointCoordinator {
           path,
           stop: decision.stop,
           now,
+          timeoutSeconds: snapshotTimeoutSeconds(job, decision.kind),
         };
         // Protocol step 1: the id is in status before any worker hears of it.
         job = await jobs.writeStatus(job, triggeredStatus(job.status ?? {}, facts));
@@ -300,7 +316,7 @@ export class CheckpointCoordinator {
       case 'complete': {
         const inProgress = job.status!.checkpoints!.inProgress!;
         const dir = inProgress.path!;
-        const s3 = await this.#s3(job, storage);
+        const s3 = await this.#s3(job, storage, ctx.signal);
         const metadata = snapshotMetadata({
           inProgress,
           job: { namespace: ns, name, uid: job.metadata!.uid! },
@@ -374,7 +390,7 @@ export class CheckpointCoordinator {
         ctx.log.warn({ id: decision.id, reason: decision.reason }, decision.message);
         this.#o.metrics?.observe(ns, name, job.status);
         try {
-          await this.#retention(job, storage, await this.#s3(job, storage), ctx);
+          await this.#retention(job, storage, await this.#s3(job, storage, ctx.signal), ctx);
         } catch (err) {
           ctx.log.warn(
             { err: (err as Error).message },
@@ -390,10 +406,15 @@ export class CheckpointCoordinator {
   async #retention(
     job: StreamJob,
     storage: EffectiveStorage,
-    s3: MinioClient,
+    s3: StorageClient,
     ctx: ReconcileContext,
   ): Promise<void> {
     const deleted = await applyRetention(job, storage, s3);
     if (deleted.length > 0) ctx.log.info({ deleted }, 'deleted checkpoint directories beyond retention');
   }
+}
+
+/** spec.savepoint/checkpoint.timeoutSeconds of a snapshot of `kind` (workers retry acks this long). */
+function snapshotTimeoutSeconds(job: StreamJob, kind: SnapshotKind): number {
+  return kind === 'savepoint' ? job.spec.savepoint.timeoutSeconds : job.spec.checkpoint.timeoutSeconds;
 }

@@ -4,7 +4,7 @@
  * restored (`_metadata` valid), and retention (docs/checkpointing.md "Retention", decisions in
  * retention.ts).
  */
-import type { Client as MinioClient } from 'minio';
+import type { StorageClient } from './storage-client.ts';
 import { metadataKey } from '../../../api/src/layout.ts';
 import { parseMetadata } from '../../../api/src/metadata.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
@@ -21,16 +21,16 @@ export interface CheckpointDir {
 /** Checkpoint directories in storage by id. */
 export async function storedCheckpoints(
   storage: EffectiveStorage,
-  s3: MinioClient,
+  s3: StorageClient,
 ): Promise<Map<number, CheckpointDir>> {
   const root = `${storage.jobPrefix}/checkpoints/`;
   const byId = new Map<number, CheckpointDir>();
-  for await (const obj of s3.listObjectsV2(storage.bucket, root, true)) {
-    const m = /^chk-(\d+)\/(.*)$/.exec((obj.name ?? '').slice(root.length));
+  for (const name of await s3.listNames(storage.bucket, root)) {
+    const m = /^chk-(\d+)\/(.*)$/.exec(name.slice(root.length));
     if (!m) continue;
     const id = Number(m[1]);
     const entry = byId.get(id) ?? { names: [], complete: false };
-    entry.names.push(obj.name!);
+    entry.names.push(name);
     if (m[2] === '_metadata') entry.complete = true;
     byId.set(id, entry);
   }
@@ -41,7 +41,7 @@ export async function storedCheckpoints(
  * Whether `<dir>/_metadata` holds valid metadata.
  * @throws the client's error when storage cannot be read (retention then deletes nothing)
  */
-async function metadataValid(s3: MinioClient, bucket: string, dir: string): Promise<boolean> {
+async function metadataValid(s3: StorageClient, bucket: string, dir: string): Promise<boolean> {
   const chunks: Buffer[] = [];
   for await (const c of await s3.getObject(bucket, metadataKey(dir)))
     chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c as Uint8Array));
@@ -70,7 +70,7 @@ export function pinnedCheckpointIds(job: StreamJob, jobPrefix: string): number[]
 export async function applyRetention(
   job: StreamJob,
   storage: EffectiveStorage,
-  s3: MinioClient,
+  s3: StorageClient,
 ): Promise<number[]> {
   const byId = await storedCheckpoints(storage, s3);
   const retained = job.spec.checkpoint.retained;

@@ -76,6 +76,22 @@ describe('decideRecovery', () => {
     ).toBe('restart');
   });
 
+  it('counts many failed workers instead of listing them, under 4 KiB', () => {
+    const many = Array.from({ length: 37 }, (_, i) => ({
+      name: `a-1-${i}`,
+      failed: true,
+      failedAt: T0,
+      detail: `OOMKilled ${'y'.repeat(4096)}`,
+    }));
+    const r = decideRecovery({ now: T0 + 2000, policy, restarts: 0, workers: many }) as { message: string };
+    expect(r.message).toMatch(
+      /^37 workers failed: a-1-0 \(OOMKilled y+…, a-1-1 .*, … and 34 more; restart 1 of at most 3$/,
+    );
+    expect(Buffer.byteLength(r.message, 'utf8')).toBeLessThan(4096);
+    const gaveUp = decideRecovery({ now: T0, policy, restarts: 3, workers: many }) as { message: string };
+    expect(Buffer.byteLength(gaveUp.message, 'utf8')).toBeLessThan(4096);
+  });
+
   it('gives up once the budget is spent, saying what to do', () => {
     const r = decideRecovery({ now: T0 + 60_000, policy, restarts: 3, workers: [bad] });
     expect(r).toMatchObject({ action: 'giveUp', reason: 'RestartBudgetExhausted' });

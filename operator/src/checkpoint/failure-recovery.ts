@@ -9,6 +9,7 @@ import type { V1Pod } from '@kubernetes/client-node';
 import type { RestartPolicySpec, RestoredFrom, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import type { NodeHealth } from '../streamjob/node-loss.ts';
 import { observeWorker } from '../streamjob/workers.ts';
+import { MAX_ITEM_BYTES, boundText, countedSummary } from '../kube/bounded-text.ts';
 import { restartDelayMs } from './restart-backoff.ts';
 import { restartRefusal, type RestartRefusal } from './restart-rate.ts';
 import { notRestartableFailure } from './worker-errors.ts';
@@ -134,24 +135,35 @@ export function decideRecovery(o: {
   if (failed.length === 0) return { action: 'none' };
   const fatal = notRestartableFailure(failed);
   if (fatal) return { action: 'fail', ...fatal };
-  const what = failed.map((w) => `${w.name}${w.detail ? ` (${w.detail})` : ''}`).join(', ');
+  const what = failedWorkers(failed);
   // Backoff from the latest known failure time; a deleted worker has none (its peers' exits do).
   const times = failed.map((w) => w.failedAt).filter((t): t is number => t !== undefined);
   const at = times.length > 0 ? Math.max(...times) : (o.attemptStartedAt ?? o.now);
-  const refusal = restartRefusal(o.policy, o.restarts, o.recentRestarts, at, `worker(s) ${what} failed`);
+  const refusal = restartRefusal(o.policy, o.restarts, o.recentRestarts, at, what);
   if (refusal) return { action: 'giveUp', ...refusal };
   const due = at + restartDelayMs(o.policy, o.restarts);
   if (o.now < due) {
     return {
       action: 'wait',
       requeueAfterMs: due - o.now,
-      message: `worker(s) ${what} failed; restart ${o.restarts + 1} of at most ${o.policy.maxRestarts} in ${Math.ceil((due - o.now) / 1000)}s`,
+      message: `${what}; restart ${o.restarts + 1} of at most ${o.policy.maxRestarts} in ${Math.ceil((due - o.now) / 1000)}s`,
     };
   }
   return {
     action: 'restart',
-    message: `worker(s) ${what} failed; restart ${o.restarts + 1} of at most ${o.policy.maxRestarts}`,
+    message: `${what}; restart ${o.restarts + 1} of at most ${o.policy.maxRestarts}`,
   };
+}
+
+/**
+ * "worker(s) a-1-0 (exit code 137) failed" for one worker; "37 workers failed: a-1-0 (exit code
+ * 137), … and 34 more" for several — bounded, so the status messages built from it stay under
+ * 4 KiB however large the attempt (docs/operator.md "Status size").
+ */
+function failedWorkers(failed: readonly WorkerHealth[]): string {
+  const item = (w: WorkerHealth) => `${w.name}${w.detail ? ` (${w.detail})` : ''}`;
+  if (failed.length === 1) return `worker(s) ${boundText(item(failed[0]!), MAX_ITEM_BYTES)} failed`;
+  return countedSummary(failed.map(item), 'worker', 'failed');
 }
 
 /**

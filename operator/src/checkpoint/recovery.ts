@@ -7,7 +7,6 @@
  * core then converges the pods to (docs/operator.md "Seams for the checkpoint coordinator").
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { Client as MinioClient } from 'minio';
 import { checkpointDir } from '../../../api/src/layout.ts';
 import { readMetadata } from '../../../api/src/metadata-store.ts';
 import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
@@ -34,6 +33,7 @@ import { recordRestart, restartRefusal } from './restart-rate.ts';
 import { storedCheckpoints } from './checkpoint-store.ts';
 import { abortedStatus } from './snapshot-status.ts';
 import type { NodeHealth } from '../streamjob/node-loss.ts';
+import type { StorageClient } from './storage-client.ts';
 import { attemptParallelism } from './upgrade.ts';
 
 /** Dependencies of {@link Recovery}. */
@@ -42,7 +42,7 @@ export interface RecoveryOptions {
   events: EventRecorder;
   clock: Clock;
   /** An S3 client for the job's storage, with the credentials its workers use. */
-  s3(job: StreamJob, storage: EffectiveStorage): Promise<MinioClient>;
+  s3(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageClient>;
   /** Lost nodes (streamjob/node-watch.ts); a worker on one has failed. Unset: never lost. */
   nodes?: NodeHealth;
 }
@@ -180,7 +180,7 @@ export class Recovery {
     why: { attemptReason: string; eventReason: string; message: string },
   ): Promise<RecoveryResult> {
     const now = this.#o.clock.now();
-    const restoredFrom = await this.verifiedRestoreSource(job, storage, subject);
+    const restoredFrom = await this.verifiedRestoreSource(job, storage, subject, ctx.signal);
     const attempt = (job.status?.attempt ?? 0) + 1;
     let status = job.status ?? {};
     const inProgress = status.checkpoints?.inProgress;
@@ -231,8 +231,9 @@ export class Recovery {
     job: StreamJob,
     storage: EffectiveStorage,
     subject: EventSubject,
+    signal: AbortSignal,
   ): Promise<RestoredFrom | undefined> {
-    const s3 = await this.#o.s3(job, storage);
+    const s3 = await this.#o.s3(job, storage, signal);
     const stored = await storedCheckpoints(storage, s3);
     const completed = [...stored]
       .filter(([, e]) => e.complete)

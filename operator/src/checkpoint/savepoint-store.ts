@@ -5,7 +5,7 @@
  * what is already gone is a no-op): an entry may outlive its data for one retry, the data never
  * outlives its entry.
  */
-import type { Client as MinioClient } from 'minio';
+import type { StorageClient } from './storage-client.ts';
 import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
@@ -16,13 +16,11 @@ import { savepointsToDispose, type Disposal } from './savepoint-policy.ts';
 
 /** Deletes every object under `<path>/` in the job's bucket. @returns the number deleted */
 export async function deleteSnapshotObjects(
-  s3: MinioClient,
+  s3: StorageClient,
   storage: EffectiveStorage,
   path: string,
 ): Promise<number> {
-  const names: string[] = [];
-  for await (const obj of s3.listObjectsV2(storage.bucket, `${path.replace(/\/+$/, '')}/`, true))
-    if (obj.name) names.push(obj.name);
+  const names = await s3.listNames(storage.bucket, `${path.replace(/\/+$/, '')}/`);
   if (names.length > 0) await s3.removeObjects(storage.bucket, names);
   return names.length;
 }
@@ -48,7 +46,7 @@ export function withoutDisposed(job: StreamJob, disposed: readonly Disposal[]): 
  * @returns the job as last written
  */
 export async function disposeSavepoints(
-  deps: { jobs: StreamJobClient; events: EventRecorder; clock: Clock; s3(): Promise<MinioClient> },
+  deps: { jobs: StreamJobClient; events: EventRecorder; clock: Clock; s3(): Promise<StorageClient> },
   job: StreamJob,
   storage: EffectiveStorage,
   subject: EventSubject,

@@ -72,6 +72,8 @@ describe('status transitions', () => {
       stop: true,
       triggeredAt: '2026-11-23T10:00:00Z',
     });
+    // Workers retry their ack until the snapshot's timeout (runtime control/ack-retry.ts).
+    expect(checkpointRequest({ ...t, timeoutSeconds: 90 })).toMatchObject({ id: 3, timeoutSeconds: 90 });
     expect(
       triggeredStatus(base, { ...t, kind: 'checkpoint', nonce: undefined }).lastHandledRequests,
     ).toBeUndefined();

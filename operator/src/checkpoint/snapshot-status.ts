@@ -6,6 +6,7 @@
  * lastCompleted; lastCompleted before the commit annotation).
  */
 import type { V1Pod } from '@kubernetes/client-node';
+import { boundText } from '../kube/bounded-text.ts';
 import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../../api/src/metadata.ts';
 import {
   ANN_CHECKPOINT_ACK,
@@ -90,6 +91,8 @@ export interface TriggerFacts {
   stop: boolean;
   /** Milliseconds since the epoch. */
   now: number;
+  /** The snapshot's timeout (spec.checkpoint/savepoint.timeoutSeconds); workers retry acks this long. */
+  timeoutSeconds?: number;
 }
 
 /** The request annotation value for a trigger. */
@@ -100,6 +103,7 @@ export function checkpointRequest(t: TriggerFacts): CheckpointRequest {
     path: t.path,
     ...(t.stop ? { stop: true } : {}),
     triggeredAt: rfc3339(t.now),
+    ...(t.timeoutSeconds !== undefined ? { timeoutSeconds: t.timeoutSeconds } : {}),
   };
 }
 
@@ -109,7 +113,7 @@ function handled(
   message: string,
   now: number,
 ): HandledRequest {
-  return { nonce, result, message, handledAt: rfc3339(now) };
+  return { nonce, result, message: boundText(message), handledAt: rfc3339(now) };
 }
 
 /** Which lastHandledRequests slot a snapshot kind's nonce lives in. */
@@ -259,7 +263,8 @@ export function abortedStatus(
     checkpoints: {
       ...checkpoints,
       failed: (checkpoints.failed ?? 0) + 1,
-      lastFailure: { id: inProgress.id, reason, message, failedAt: rfc3339(now) },
+      // Bounded like every status message (docs/operator.md "Status size").
+      lastFailure: { id: inProgress.id, reason, message: boundText(message), failedAt: rfc3339(now) },
     },
   };
   if (isRequestNonce(inProgress.nonce)) {

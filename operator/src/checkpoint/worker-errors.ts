@@ -14,6 +14,7 @@
  * Everything else (lost peers, storage errors, corrupted snapshots, errors of user code, kills)
  * may pass on a new attempt and goes through the restart backoff. Pure.
  */
+import { MAX_ITEM_BYTES, boundText } from '../kube/bounded-text.ts';
 
 /** An error as the runtime reported it in a termination message. */
 export interface WorkerError {
@@ -66,7 +67,7 @@ export function notRestartableFailure(
     if (!err || !known) continue;
     return {
       reason: known.reason,
-      message: `worker ${w.name} failed with ${err.errorClass}: ${err.message}; every attempt of this spec would fail the same way, so the job is not restarted: ${known.fix} (or request a restart with sluice.dev/restart once the cause is fixed)`,
+      message: `worker ${w.name} failed with ${err.errorClass}: ${boundText(err.message, MAX_ITEM_BYTES)}; every attempt of this spec would fail the same way, so the job is not restarted: ${known.fix} (or request a restart with sluice.dev/restart once the cause is fixed)`,
     };
   }
   return undefined;

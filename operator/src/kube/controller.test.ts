@@ -5,6 +5,7 @@ import {
   done,
   parseKey,
   requeueAfter,
+  type ReconcileContext,
   type ReconcileRequest,
   type ReconcileResult,
 } from './controller.ts';
@@ -17,7 +18,11 @@ const flush = async (n = 10) => {
   for (let i = 0; i < n; i++) await new Promise((r) => setImmediate(r));
 };
 
-function setup(reconcile: (req: ReconcileRequest) => Promise<ReconcileResult>, concurrency = 2) {
+function setup(
+  reconcile: (req: ReconcileRequest, ctx: ReconcileContext) => Promise<ReconcileResult>,
+  concurrency = 2,
+  reconcileTimeoutMs?: number,
+) {
   const clock = new FakeClock();
   const registry = new Registry();
   const metrics = new RuntimeMetrics(registry);
@@ -34,6 +39,7 @@ function setup(reconcile: (req: ReconcileRequest) => Promise<ReconcileResult>, c
     metrics,
     log: silentLogger,
     clock,
+    ...(reconcileTimeoutMs !== undefined ? { reconcileTimeoutMs } : {}),
   });
   const count = async (result: string) =>
     (await registry.getSingleMetric('controller_runtime_reconcile_total')!.get()).values.find(
@@ -43,6 +49,39 @@ function setup(reconcile: (req: ReconcileRequest) => Promise<ReconcileResult>, c
 }
 
 describe('Controller', () => {
+  it('abandons a reconcile at its deadline, aborting its signal, so the worker serves other keys', async () => {
+    const hung: Array<{ signal: AbortSignal; finish: () => void }> = [];
+    const seen: string[] = [];
+    const { controller, clock, count } = setup(
+      async ({ name }, ctx) => {
+        seen.push(name);
+        if (name === 'stuck') await new Promise<void>((r) => hung.push({ signal: ctx.signal, finish: r }));
+        return done();
+      },
+      1,
+      1000,
+    );
+    controller.start();
+    controller.enqueue('ns', 'stuck');
+    controller.enqueue('ns', 'healthy');
+    await flush();
+    expect(seen).toEqual(['stuck']);
+    clock.advance(1000);
+    await flush();
+    expect(hung[0]!.signal.aborted).toBe(true);
+    expect(await count('error')).toBe(1);
+    // The only worker moved on; the stuck key is not handed out again while its reconcile runs.
+    expect(seen).toEqual(['stuck', 'healthy']);
+    clock.advance(60_000);
+    await flush();
+    expect(seen.filter((n) => n === 'stuck')).toHaveLength(1);
+    hung[0]!.finish();
+    await flush();
+    clock.advance(60_000);
+    await flush();
+    expect(seen.filter((n) => n === 'stuck')).toHaveLength(2);
+  });
+
   it('reconciles queued keys, never the same key twice at once, and again after a change during a run', async () => {
     const running = new Map<string, number>();
     let maxSame = 0;

@@ -31,7 +31,10 @@ export interface ReconcileContext {
   log: Logger;
   /** Random id of this reconcile, also in every log record. */
   reconcileId: string;
-  /** Aborts when the operator shuts down; long waits should honour it. */
+  /**
+   * Aborts at the reconcile's deadline or when the operator shuts down; I/O that can hang (S3
+   * calls, long waits) must honour it.
+   */
   signal: AbortSignal;
 }
 
@@ -51,7 +54,17 @@ export interface ControllerOptions {
   metrics: RuntimeMetrics;
   log: Logger;
   clock: Clock;
+  /**
+   * Deadline of one reconcile, ms (default 60 s). Past it the reconcile's signal aborts, it
+   * counts as failed (retried with backoff) and its worker takes the next key, so one job whose
+   * I/O hangs cannot hold the workers every other job needs. Its key is only handed out again
+   * once the abandoned reconcile has really ended (never two at once).
+   */
+  reconcileTimeoutMs?: number;
 }
+
+/** Default of {@link ControllerOptions.reconcileTimeoutMs}. */
+export const DEFAULT_RECONCILE_TIMEOUT_MS = 60_000;
 
 /** `namespace/name` → request. @throws Error on a key without a slash. */
 export function parseKey(key: string): ReconcileRequest {
@@ -114,15 +127,26 @@ export class Controller {
       // Stop handing out keys once shutdown began, even if some are still queued.
       const key = queue.shuttingDown ? undefined : await queue.get();
       if (key === undefined) return;
-      try {
-        await this.#process(key);
-      } finally {
+      let released = false;
+      const release = () => {
+        if (released) return;
+        released = true;
         queue.done(key);
+      };
+      try {
+        await this.#process(key, release);
+      } catch (err) {
+        release();
+        throw err;
       }
     }
   }
 
-  async #process(key: string): Promise<void> {
+  /**
+   * Reconciles `key`; resolves when the reconcile ended or its deadline passed. `release` is
+   * called once the reconcile has really ended (then the key may be handed out again).
+   */
+  async #process(key: string, release: () => void): Promise<void> {
     const { queue, reconciler, metrics, name: controller, clock } = this.#o;
     let request: ReconcileRequest;
     try {
@@ -130,6 +154,7 @@ export class Controller {
     } catch (err) {
       this.#o.log.error({ controller, key, ...errField(err) }, 'dropping malformed work queue key');
       queue.forget(key);
+      release();
       return;
     }
     const reconcileId = randomUUID();
@@ -141,8 +166,25 @@ export class Controller {
     });
     const started = clock.now();
     metrics.activeWorkers.inc({ controller });
+    const timeoutMs = this.#o.reconcileTimeoutMs ?? DEFAULT_RECONCILE_TIMEOUT_MS;
+    const deadline = new AbortController();
+    const timer = clock.setTimeout(
+      () => deadline.abort(new Error(`reconcile exceeded its deadline of ${timeoutMs} ms`)),
+      timeoutMs,
+    );
+    const signal = AbortSignal.any([this.#stop.signal, deadline.signal]);
     try {
-      const result = await reconciler.reconcile(request, { log, reconcileId, signal: this.#stop.signal });
+      const run = reconciler.reconcile(request, { log, reconcileId, signal });
+      void run.then(release, release).finally(() => clock.clearTimeout(timer));
+      const result = await Promise.race([
+        run,
+        new Promise<never>((_, reject) => {
+          if (deadline.signal.aborted) reject(deadline.signal.reason as Error);
+          deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason as Error), {
+            once: true,
+          });
+        }),
+      ]);
       if (result.kind === 'requeue-after') {
         queue.forget(key);
         queue.addAfter(key, result.afterMs);

@@ -36,7 +36,7 @@ describe('buildEvent', () => {
     expect(e.eventTime.toISOString()).toBe('2026-01-01T00:00:00.000000Z');
   });
 
-  it('truncates notes to the 1 kB the API allows', () => {
+  it('truncates notes to the 1 KiB (UTF-8 bytes) the API allows', () => {
     const e = buildEvent(
       subject,
       { type: 'Normal', reason: 'R', action: 'A', note: 'x'.repeat(5000) },
@@ -44,6 +44,15 @@ describe('buildEvent', () => {
       'i',
       0,
     );
-    expect(e.note!.length).toBe(1024);
+    expect(Buffer.byteLength(e.note!, 'utf8')).toBe(1024);
+    expect(e.note!.endsWith('…')).toBe(true);
+    const wide = buildEvent(
+      subject,
+      { type: 'Normal', reason: 'R', action: 'A', note: 'é'.repeat(1000) },
+      'c',
+      'i',
+      0,
+    );
+    expect(Buffer.byteLength(wide.note!, 'utf8')).toBeLessThanOrEqual(1024);
   });
 });

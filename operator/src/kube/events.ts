@@ -8,6 +8,7 @@ import { EventsV1Api, V1MicroTime, type KubeConfig, type EventsV1Event } from '@
 import type { Clock } from './clock.ts';
 import { apiStatus } from './errors.ts';
 import type { Logger } from './logger.ts';
+import { boundText } from './bounded-text.ts';
 
 /** The object an Event is about. */
 export interface EventSubject {
@@ -29,7 +30,10 @@ export interface EventSpec {
   reason: string;
   /** CamelCase, what the operator did or failed to do, e.g. `CreatePods`. ≤ 128 characters. */
   action: string;
-  /** Human-readable details; truncated to 1 kB as the API requires. */
+  /**
+   * Human-readable details; cut to 1 KiB as the API requires. Lists of workers are summarized
+   * with counts before they get here (bounded-text.ts), so the cut rarely matters.
+   */
   note: string;
 }
 
@@ -49,6 +53,7 @@ export interface KubeEventRecorderOptions {
   log: Logger;
 }
 
+/** The API's limit on `note`, UTF-8 bytes. */
 const MAX_NOTE = 1024;
 
 /** Writes events.k8s.io/v1 Events through the API server. */
@@ -100,7 +105,7 @@ export function buildEvent(
   instance: string,
   nowMs: number,
 ): EventsV1Event {
-  const note = event.note.length > MAX_NOTE ? `${event.note.slice(0, MAX_NOTE - 1)}…` : event.note;
+  const note = boundText(event.note, MAX_NOTE);
   return {
     apiVersion: 'events.k8s.io/v1',
     kind: 'Event',

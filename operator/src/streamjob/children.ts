@@ -196,6 +196,39 @@ export class ChildObjects {
     );
   }
 
+  /**
+   * Removes `podNames` from the rules of the job's existing Role `namespace/name`: a worker pod
+   * name found taken by a foreign pod is never left granted (pod-name-claims.ts). Never creates
+   * the Role; one the job does not control is left alone. @returns whether the Role changed
+   */
+  async revokePodNames(
+    namespace: string,
+    name: string,
+    podNames: readonly string[],
+    owner: { uid: string },
+  ): Promise<boolean> {
+    const rbac = this.#c.rbac;
+    let role: V1Role;
+    try {
+      role = await rbac.readNamespacedRole({ name, namespace });
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    if (!isControlledBy(role, owner.uid)) return false;
+    const drop = new Set(podNames);
+    const granted = (role.rules ?? []).flatMap((r) => r.resourceNames ?? []);
+    if (!granted.some((n) => drop.has(n))) return false;
+    // A rule left without resourceNames would grant every pod: it goes entirely.
+    const rules = (role.rules ?? []).flatMap((r) => {
+      if (!r.resourceNames) return [r];
+      const kept = r.resourceNames.filter((n) => !drop.has(n));
+      return kept.length > 0 ? [{ ...r, resourceNames: kept }] : [];
+    });
+    await rbac.replaceNamespacedRole({ name, namespace, body: { ...role, rules } });
+    return true;
+  }
+
   roleBinding(body: V1RoleBinding, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
     const { name, namespace } = nameOf(body);
     const rbac = this.#c.rbac;
@@ -239,6 +272,16 @@ export class ChildObjects {
       SECRET,
       owner,
     );
+  }
+
+  /** Secret `namespace/name` as stored, or undefined when it does not exist. */
+  async readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    try {
+      return await this.#c.core.readNamespacedSecret({ name, namespace });
+    } catch (err) {
+      if (isNotFound(err)) return undefined;
+      throw err;
+    }
   }
 
   /**

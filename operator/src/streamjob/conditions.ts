@@ -5,6 +5,7 @@
  * Functions return new arrays and never mutate their input.
  */
 import type { Condition, ConditionStatus } from '../../../api/src/streamjob.ts';
+import { boundText } from '../kube/bounded-text.ts';
 
 /** Condition types this operator maintains. */
 export const READY = 'Ready';
@@ -57,7 +58,9 @@ export function setCondition(
     type: update.type,
     status: update.status,
     reason: update.reason,
-    message: update.message,
+    // Bounded (docs/operator.md "Status size"): an oversized message would make the API server
+    // reject every status write of the job.
+    message: boundText(update.message),
     lastTransitionTime: prior && prior.status === update.status ? prior.lastTransitionTime : rfc3339(nowMs),
     ...(update.observedGeneration !== undefined ? { observedGeneration: update.observedGeneration } : {}),
   };

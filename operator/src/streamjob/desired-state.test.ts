@@ -222,6 +222,7 @@ describe('workerEnv', () => {
       [ENV.restoreFrom]: 'prod/ns/wc/uid/checkpoints/chk-9',
       [ENV.allowNonRestoredState]: 'false',
       [ENV.controlMode]: 'pod',
+      [ENV.shuffleToken]: { secretKeyRef: { name: 'wc-shuffle-token', key: 'token' } },
     });
   });
 
@@ -302,6 +303,8 @@ describe('owned objects', () => {
         resourceNames: ['wc-3-0', 'wc-3-1'],
       },
     ]);
+    // resourceNames: [] would grant every pod of the namespace.
+    expect(desiredRole(makeJob(), []).rules).toEqual([]);
     expect(desiredRoleBinding(makeJob())).toMatchObject({
       roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'wc-worker' },
       subjects: [{ kind: 'ServiceAccount', name: 'wc-worker', namespace: 'ns' }],

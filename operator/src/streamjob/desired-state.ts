@@ -42,6 +42,7 @@ import {
   LABEL_SUBTASK,
   WORKER_CONTAINER,
   commonLabels,
+  shuffleTokenSecretName,
   workerIdentityName,
   workerPodName,
   workerSelector,
@@ -231,6 +232,11 @@ export function workerEnv(ctx: AttemptContext, index: number): V1EnvVar[] {
     { name: ENV.restoreFrom, value: ctx.restoreFrom ?? '' },
     { name: ENV.allowNonRestoredState, value: String(s.allowNonRestoredState) },
     { name: ENV.controlMode, value: 'pod' },
+    // The attempt's shuffle token (shuffle-token.ts); the Secret is written before the pods.
+    {
+      name: ENV.shuffleToken,
+      valueFrom: { secretKeyRef: { name: shuffleTokenSecretName(name), key: 'token' } },
+    },
   ];
   for (const e of s.podTemplate?.env ?? []) env.push(e as V1EnvVar);
   return env;
@@ -383,6 +389,8 @@ export function desiredServiceAccount(job: StreamJob): V1ServiceAccount {
  * Secrets, no other pods, no create or delete.
  */
 export function desiredRoleRules(podNames: string[]): V1PolicyRule[] {
+  // An empty resourceNames would grant every pod of the namespace: no names, no rule.
+  if (podNames.length === 0) return [];
   return [
     {
       apiGroups: [''],

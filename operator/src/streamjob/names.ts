@@ -8,6 +8,7 @@
  * | headless Service (pod subdomain) | `<job>-workers` → `<job>-<a>-<i>.<job>-workers.<ns>.svc` |
  * | ServiceAccount, Role, RoleBinding of the workers | `<job>-worker` |
  * | copy of the operator's default storage credentials | `<job>-storage-credentials` |
+ * | the current attempt's shuffle token | `<job>-shuffle-token` |
  *
  * The CRD limits job names to 45-character DNS labels, so every name above is a valid DNS
  * label (≤ 63) for attempts below 10^10 and parallelism ≤ 1024. Pod names are unambiguous:
@@ -52,6 +53,11 @@ export function workerIdentityName(job: string): string {
 /** The job-namespace copy of the operator's default storage credentials. */
 export function storageSecretName(job: string): string {
   return `${job}-storage-credentials`;
+}
+
+/** The Secret with the current attempt's shuffle token (key `token`): `<job>-shuffle-token`. */
+export function shuffleTokenSecretName(job: string): string {
+  return `${job}-shuffle-token`;
 }
 
 /** DNS name of a worker pod inside the cluster: `<pod>.<service>.<namespace>.svc`. */

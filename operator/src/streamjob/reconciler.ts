@@ -6,7 +6,8 @@
  *  2. Handle request annotations and decide whether a new attempt starts (requests.ts,
  *     attempt.ts); persist that intent in status *before* touching pods, with the read
  *     resourceVersion as precondition.
- *  3. Ensure ServiceAccount, Role (confined to the attempt's pod names), RoleBinding, headless
+ *  3. Check that no foreign pod holds one of the attempt's pod names (pod-name-claims.ts), then
+ *     ensure ServiceAccount, Role (confined to the attempt's pod names), RoleBinding, headless
  *     Service and the storage-credentials copy (children.ts).
  *  4. Delete pods of other attempts (or all, when suspended); create the attempt's missing pods
  *     once no pod of another attempt is left (workers.ts).
@@ -55,12 +56,22 @@ import {
   type WorkerSettings,
 } from './desired-state.ts';
 import type { JobMetrics } from './job-metrics.ts';
-import { selectorString, workerPodName, workerSelector } from './names.ts';
+import {
+  selectorString,
+  shuffleTokenSecretName,
+  workerIdentityName,
+  workerPodName,
+  workerSelector,
+} from './names.ts';
+import { attemptToken, desiredShuffleTokenSecret } from './shuffle-token.ts';
+import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
+import { summarizeList } from '../kube/bounded-text.ts';
 import { ProblemError, problemOf } from './problem.ts';
 import { handledEntry, judgeRequest, pendingRequests, type RequestKind } from './requests.ts';
 import { convergingPhase, nextStatus, statusEvents, type Problem } from './status.ts';
 import type { StreamJobClient } from './streamjob-client.ts';
 import { rolledBack } from './effective-spec.ts';
+import { jobConfigProblem } from './spec-limits.ts';
 import { resolveStorage, type EffectiveStorage, type StorageDefaults } from './storage.ts';
 import { excludeLostNodes, type NodeHealth, type NodeLossPolicy } from './node-loss.ts';
 import { isControlledBy, observeWorkers, planPods, type WorkersObservation } from './workers.ts';
@@ -148,6 +159,12 @@ export class StreamJobReconciler implements Reconciler {
     const subject = subjectOf(original);
     const now = clock.now();
 
+    // Fixed by a spec change; nothing is written for a config the pods could not carry.
+    const tooLarge = jobConfigProblem(original);
+    if (tooLarge) {
+      await this.#finish(original, original, subject, { problem: tooLarge }, ctx);
+      return done();
+    }
     const resolved = resolveStorage(original, this.#o.storageDefaults);
     if (!resolved.ok) {
       // Fixed by a spec change (which triggers a reconcile) or an operator restart with new config.
@@ -186,9 +203,14 @@ export class StreamJobReconciler implements Reconciler {
     // is requested (checkpoint/recovery.ts), and either of those triggers a reconcile.
     let failedFor: Problem | undefined;
     try {
-      if (job.spec.state !== 'suspended' && (job.status?.attempt ?? 0) > 0)
-        await this.#ensureChildren(job, storage);
-      ({ workers, blockedBy } = await this.#convergePods(job, storage, subject, ctx));
+      const pods = await this.#listPods(job);
+      if (job.spec.state !== 'suspended' && (job.status?.attempt ?? 0) > 0) {
+        // Before the Role grants the attempt's pod names or any pod is created (pod-name-claims.ts).
+        const podNames = attemptPodNames(job);
+        await this.#claimPodNames(job, podNames, pods, ctx);
+        await this.#ensureChildren(job, storage, podNames);
+      }
+      ({ workers, blockedBy } = await this.#convergePods(job, pods, storage, subject, ctx));
       if (this.#o.coordinator && !blockedBy) {
         // Checkpoint coordinator: triggers, completes or aborts snapshots (its own status writes).
         const step = await this.#o.coordinator.step({ job, storage, subject, ctx });
@@ -388,19 +410,48 @@ export class StreamJobReconciler implements Reconciler {
     return { status, events, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
   }
 
-  /** Ensures the ServiceAccount, Role, RoleBinding, Service and credentials copy of the current attempt. */
-  async #ensureChildren(job: StreamJob, storage: EffectiveStorage): Promise<void> {
+  /**
+   * Stops the attempt when a pod the job does not control holds one of its pod names: the names
+   * are revoked from an existing worker Role (a foreign pod that appeared since it was written)
+   * and a PodNameConflict problem is thrown before anything is granted or created. Only names no
+   * pod of the job holds yet are looked up, with one list of the namespace's pods.
+   * @param jobPods the job's pods (worker selector)
+   */
+  async #claimPodNames(
+    job: StreamJob,
+    podNames: string[],
+    jobPods: V1Pod[],
+    ctx: ReconcileContext,
+  ): Promise<void> {
+    const uid = job.metadata!.uid!;
+    const namespace = job.metadata!.namespace!;
+    const name = job.metadata!.name!;
+    if (unclaimedNames(podNames, jobPods, uid).length === 0) return;
+    const all = (await this.#o.core.listNamespacedPod({ namespace })).items;
+    const foreign = foreignOccupants(podNames, all, uid);
+    if (foreign.length === 0) return;
+    if (await this.#o.children.revokePodNames(namespace, workerIdentityName(name), foreign, { uid }))
+      ctx.log.warn({ pods: foreign.length }, 'revoked foreign pod names from the worker Role');
+    throw new ProblemError(
+      'PodNameConflict',
+      podNameConflictMessage(namespace, name, job.status!.attempt!, foreign),
+    );
+  }
+
+  /** Ensures the ServiceAccount, Role (`podNames`), RoleBinding, Service and credentials copy of the current attempt. */
+  async #ensureChildren(job: StreamJob, storage: EffectiveStorage, podNames: string[]): Promise<void> {
     const { children, worker } = this.#o;
     const name = job.metadata!.name!;
     const owner = { ref: `${job.metadata!.namespace}/${name}`, uid: job.metadata!.uid! };
-    const attempt = job.status!.attempt!;
-    // During a savepoint-mode upgrade the running attempt keeps its parallelism (upgrade.ts).
-    const count = Math.max(job.spec.parallelism, attemptParallelism(job));
-    const podNames = Array.from({ length: count }, (_, i) => workerPodName(name, attempt, i));
     await children.serviceAccount(desiredServiceAccount(job), owner);
     await children.role(desiredRole(job, podNames), owner);
     await children.roleBinding(desiredRoleBinding(job), owner);
     await children.service(desiredService(job, worker), owner);
+    // The attempt's shuffle token: kept for the attempt, new for the next (shuffle-token.ts).
+    const attempt = job.status!.attempt!;
+    const current = await children.readSecret(job.metadata!.namespace!, shuffleTokenSecretName(name));
+    const token = attemptToken(current, attempt, owner.uid);
+    await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner);
     if (storage.copyFrom) {
       const creds = await children.readCredentials(storage.copyFrom.namespace, storage.copyFrom.name);
       await children.secret(desiredStorageSecret(job, storage.secretName, creds), owner);
@@ -458,9 +509,13 @@ export class StreamJobReconciler implements Reconciler {
     return done;
   }
 
-  /** Deletes and creates pods per {@link planPods}; returns the observation after the changes. */
+  /**
+   * Deletes and creates pods per {@link planPods}; returns the observation after the changes.
+   * @param pods the job's pods as listed (worker selector)
+   */
   async #convergePods(
     job: StreamJob,
+    pods: V1Pod[],
     storage: EffectiveStorage,
     subject: EventSubject,
     ctx: ReconcileContext,
@@ -477,7 +532,7 @@ export class StreamJobReconciler implements Reconciler {
         workerPodName(name, attempt, i),
       );
 
-    let workers = observe(await this.#listPods(job));
+    let workers = observe(pods);
     // A suspend in upgradeMode=savepoint keeps the workers until their stop-with-savepoint.
     const plan = planPods(workers, (suspended && !suspendHeld(job)) || attempt === 0);
     // No pods are created for the attempt while a savepoint-mode upgrade holds it (its workers
@@ -516,7 +571,7 @@ export class StreamJobReconciler implements Reconciler {
         type: 'Normal',
         reason: 'WorkersDeleted',
         action: 'DeletePods',
-        note: `deleted ${deleted.sort().join(', ')} (${why})`,
+        note: `deleted ${deleted.length} pod(s): ${summarizeList(deleted.sort(byIndex), 8)} (${why})`,
       });
     }
 
@@ -534,10 +589,9 @@ export class StreamJobReconciler implements Reconciler {
           throw this.#podProblem('PodCreateFailed', `creating pod ${namespace}/${pod}`, err);
         const occupant = await core.readNamespacedPod({ name: pod, namespace }).catch(() => undefined);
         if (occupant && !isControlledBy(occupant, uid)) {
-          throw new ProblemError(
-            'PodNameConflict',
-            `pod ${namespace}/${pod} exists and is not controlled by StreamJob ${namespace}/${name}; delete it so the operator can create worker ${pod}`,
-          );
+          // Taken since #claimPodNames looked: never leave it granted.
+          await this.#o.children.revokePodNames(namespace, workerIdentityName(name), [pod], { uid });
+          throw new ProblemError('PodNameConflict', podNameConflictMessage(namespace, name, attempt, [pod]));
         }
       }
     });
@@ -546,7 +600,7 @@ export class StreamJobReconciler implements Reconciler {
         type: 'Normal',
         reason: 'WorkersCreated',
         action: 'CreatePods',
-        note: `created ${created.length} worker pod(s) of attempt ${attempt}: ${created.sort(byIndex).join(', ')}`,
+        note: `created ${created.length} worker pod(s) of attempt ${attempt}: ${summarizeList(created.sort(byIndex), 8)}`,
       });
       ctx.log.info({ attempt, pods: created.length }, 'created worker pods');
     }
@@ -594,6 +648,17 @@ export class StreamJobReconciler implements Reconciler {
       );
     }
   }
+}
+
+/**
+ * The pod names of the current attempt the worker Role grants: `spec.parallelism` of them, or
+ * the running attempt's parallelism while a savepoint-mode upgrade holds it (upgrade.ts).
+ */
+function attemptPodNames(job: StreamJob): string[] {
+  const name = job.metadata!.name!;
+  const attempt = job.status!.attempt!;
+  const count = Math.max(job.spec.parallelism, attemptParallelism(job));
+  return Array.from({ length: count }, (_, i) => workerPodName(name, attempt, i));
 }
 
 /** Orders pod names `<job>-<attempt>-<index>` by index. */

@@ -104,6 +104,23 @@ describe('nextStatus', () => {
     });
   });
 
+  it('summarizes many failed workers with a count, under 4 KiB, however long their messages', () => {
+    const pods = Array.from({ length: 300 }, (_, i) => {
+      const p = makePod(1, i, 'failed');
+      p.status!.containerStatuses![0]!.state!.terminated!.message = 'x'.repeat(4096);
+      return p;
+    });
+    const workers = observeWorkers(pods, JOB_UID, 1, 300, 'h1', (i) => `wc-1-${i}`);
+    const s = nextStatus({ job: makeJob({ parallelism: 300 }, attempt1), nowMs: NOW, workers });
+    const msg = cond(s, 'Degraded')!.message;
+    expect(cond(s, 'Degraded')).toMatchObject({ status: 'True', reason: 'WorkerFailed' });
+    expect(msg).toMatch(
+      /^300 workers failed: wc-1-0: OOMKilled \(exit code 137: x+…, wc-1-1: .*, … and 297 more$/,
+    );
+    expect(Buffer.byteLength(msg, 'utf8')).toBeLessThan(4096);
+    for (const c of s.conditions!) expect(Buffer.byteLength(c.message, 'utf8')).toBeLessThan(4096);
+  });
+
   it('puts a problem into Degraded and stops Progressing', () => {
     const s = nextStatus({
       job: makeJob({}, attempt1),

@@ -18,6 +18,7 @@ import {
 import { upgradeHolding } from '../checkpoint/upgrade.ts';
 import { rolledBack } from './effective-spec.ts';
 import type { ObservedWorker, WorkersObservation } from './workers.ts';
+import { MAX_ITEM_BYTES, boundText, countedSummary } from '../kube/bounded-text.ts';
 
 /** A reason the job cannot progress that the user (or an administrator) must fix. */
 export interface Problem {
@@ -39,8 +40,18 @@ export interface StatusInput {
   problem?: Problem;
 }
 
-function describeWorker(w: ObservedWorker): string {
-  return `worker ${w.name}: ${w.reason ?? w.state}${w.message && w.message !== w.reason ? ` (${w.message})` : ''}`;
+function workerItem(w: ObservedWorker): string {
+  return `${w.name}: ${w.reason ?? w.state}${w.message && w.message !== w.reason ? ` (${w.message})` : ''}`;
+}
+
+/**
+ * One worker as "worker <name>: <reason> (<detail>)"; several as a counted summary
+ * ("37 workers failed: a-1-0: OOMKilled (exit code 137), … and 34 more"), so the message stays
+ * under 4 KiB however many workers there are (kube/bounded-text.ts).
+ */
+export function describeWorkers(workers: readonly ObservedWorker[], verb: string): string {
+  if (workers.length === 1) return boundText(`worker ${boundText(workerItem(workers[0]!), MAX_ITEM_BYTES)}`);
+  return countedSummary(workers.map(workerItem), 'worker', verb);
 }
 
 /** Phase while the attempt is not fully ready, by why the attempt was started (status.attemptReason). */
@@ -141,9 +152,9 @@ export function nextStatus(input: StatusInput): StreamJobStatus {
   let degradedC: ConditionUpdate;
   if (problem) degradedC = cond(DEGRADED, 'True', problem.reason, problem.message);
   else if (failed.length > 0) {
-    degradedC = cond(DEGRADED, 'True', 'WorkerFailed', failed.map(describeWorker).join('; '));
+    degradedC = cond(DEGRADED, 'True', 'WorkerFailed', describeWorkers(failed, 'failed'));
   } else if (stuck.length > 0) {
-    degradedC = cond(DEGRADED, 'True', 'WorkerNotStarting', stuck.map(describeWorker).join('; '));
+    degradedC = cond(DEGRADED, 'True', 'WorkerNotStarting', describeWorkers(stuck, 'cannot start'));
   } else if (rolledBack(job)) {
     // Not a fault of the running attempt, but .spec is not what runs until it changes again.
     degradedC = cond(DEGRADED, 'True', 'UpgradeRolledBack', prev.rollback!.message);

@@ -23,6 +23,8 @@ export interface JobContext {
   /** spec.job.config (parsed SLUICE_JOB_CONFIG; `{}` when unset). */
   config: JsonValue;
   jobName: string;
+  /** The StreamJob's uid (SLUICE_JOB_UID; the job name when unset, e.g. in local mode). */
+  jobUid: string;
   subtask: number;
   parallelism: number;
   maxParallelism: number;

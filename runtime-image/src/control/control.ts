@@ -43,8 +43,12 @@ export interface WorkerStatus {
 export interface ControlChannel {
   /** Starts delivering requests and commits to `handlers`. @throws Error when it cannot start */
   start(handlers: ControlHandlers): Promise<void>;
-  /** Publishes an ack (success or `error`). @throws Error when it cannot be published */
-  ack(ack: CheckpointAck): Promise<void>;
+  /**
+   * Publishes an ack (success or `error`), retrying until `deadlineMs` (epoch ms; pod mode,
+   * control/ack-retry.ts). Resolves without publishing when a newer ack superseded it.
+   * @throws Error when it could not be published by the deadline
+   */
+  ack(ack: CheckpointAck, deadlineMs: number): Promise<void>;
   /** Publishes status (local mode serves it; pod mode ignores it). */
   setStatus(status: WorkerStatus): void;
   close(): Promise<void>;
@@ -74,6 +78,9 @@ export function parseCheckpointRequest(text: string, source: string): Checkpoint
     path: r.path.replace(/\/+$/, ''),
     stop: r.stop === true,
     triggeredAt: typeof r.triggeredAt === 'string' ? r.triggeredAt : new Date().toISOString(),
+    ...(Number.isInteger(r.timeoutSeconds) && (r.timeoutSeconds as number) > 0
+      ? { timeoutSeconds: r.timeoutSeconds }
+      : {}),
   };
 }
 

@@ -12,7 +12,10 @@
 import {
   CoreV1Api,
   PatchStrategy,
+  Observable,
   Watch,
+  type RequestContext,
+  type ResponseContext,
   setHeaderOptions,
   type KubeConfig,
   type V1Pod,
@@ -24,6 +27,7 @@ import {
   ANN_CHECKPOINT_REQUEST,
   type CheckpointAck,
 } from '../../../api/src/protocol.ts';
+import { retryUntil } from './ack-retry.ts';
 import {
   parseCheckpointRequest,
   parseCommitted,
@@ -31,6 +35,20 @@ import {
   type ControlHandlers,
   type WorkerStatus,
 } from './control.ts';
+
+/** Time one ack patch may take before it is abandoned and retried, ms. */
+export const ACK_PATCH_TIMEOUT_MS = 10_000;
+
+/** client-node request options that abort a request after `ms`. */
+function timeoutMiddleware(ms: number) {
+  return {
+    pre: (ctx: RequestContext) => {
+      ctx.setSignal(AbortSignal.timeout(ms));
+      return new Observable(Promise.resolve(ctx));
+    },
+    post: (res: ResponseContext) => new Observable(Promise.resolve(res)),
+  };
+}
 
 export class PodControl implements ControlChannel {
   private readonly kc: KubeConfig;
@@ -41,6 +59,8 @@ export class PodControl implements ControlChannel {
   private abort: AbortController | undefined;
   private closed = false;
   private lastSeen = { request: '', committed: '' };
+  /** Id of the newest ack being published; older ones stop retrying. */
+  private latestAckId = -1;
 
   /**
    * @param kc credentials (in cluster: `kc.loadFromCluster()`)
@@ -141,27 +161,41 @@ export class PodControl implements ControlChannel {
     });
   }
 
-  /** Merge-patches the ack annotation onto the pod, retrying 5 times with backoff. */
-  async ack(ack: CheckpointAck): Promise<void> {
+  /**
+   * Merge-patches the ack annotation onto the pod, retrying with backoff until `deadlineMs`
+   * (ack-retry.ts) — an API server restart or outage shorter than the checkpoint's timeout
+   * loses nothing. Each patch is abandoned after {@link ACK_PATCH_TIMEOUT_MS} (a hung
+   * connection must not stall the retries). Stops quietly when a newer ack started meanwhile.
+   */
+  async ack(ack: CheckpointAck, deadlineMs: number): Promise<void> {
+    this.latestAckId = Math.max(this.latestAckId, ack.id);
     const body = { metadata: { annotations: { [ANN_CHECKPOINT_ACK]: JSON.stringify(ack) } } };
-    for (let i = 0; ; i++) {
-      try {
-        await this.core.patchNamespacedPod(
-          { name: this.name, namespace: this.namespace, body },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-        );
-        return;
-      } catch (err) {
-        if (i >= 4) {
-          throw new Error(
-            `cannot annotate own pod ${this.namespace}/${this.name} with the ack of checkpoint ${ack.id}: ${(err as Error).message}`,
-            {
-              cause: err,
-            },
-          );
-        }
-        await new Promise((r) => setTimeout(r, 200 * 2 ** i));
-      }
+    try {
+      await retryUntil(
+        () =>
+          this.core
+            .patchNamespacedPod(
+              { name: this.name, namespace: this.namespace, body },
+              setHeaderOptions('Content-Type', PatchStrategy.MergePatch, {
+                middleware: [timeoutMiddleware(ACK_PATCH_TIMEOUT_MS)],
+              }),
+            )
+            .then(() => undefined),
+        deadlineMs,
+        {
+          superseded: () => this.latestAckId > ack.id,
+          onRetry: (err, delayMs) =>
+            this.log.warn(
+              { checkpointId: ack.id, err: (err as Error).message, retryInMs: delayMs },
+              'ack not accepted; retrying until the checkpoint times out',
+            ),
+        },
+      );
+    } catch (err) {
+      throw new Error(
+        `cannot annotate own pod ${this.namespace}/${this.name} with the ack of checkpoint ${ack.id} before its timeout: ${(err as Error).message}`,
+        { cause: err },
+      );
     }
   }
 

@@ -22,6 +22,7 @@ import type { JobContext, OperatorContext, SinkWriter, SourceReader, SplitState 
 import { RestoreError, type RestoredState } from '../checkpoint/restore.ts';
 import { writeWorkerSnapshot } from '../checkpoint/snapshot-writer.ts';
 import type { WorkerConfig } from '../config.ts';
+import { DEFAULT_ACK_TIMEOUT_MS } from '../control/ack-retry.ts';
 import type { ControlChannel, WorkerStatus } from '../control/control.ts';
 import { keyGroupRangeFor } from '../core/keygroups.ts';
 import type { ChainOperator } from '../dataflow/operator.ts';
@@ -152,6 +153,7 @@ export class Worker {
     const ctx: JobContext = {
       config: c.jobConfig,
       jobName: c.jobName,
+      jobUid: c.jobUid,
       subtask: c.subtask,
       parallelism: c.parallelism,
       maxParallelism: c.maxParallelism,
@@ -192,6 +194,7 @@ export class Worker {
       parallelism: c.parallelism,
       attempt: c.attempt,
       jobUid: c.jobUid,
+      token: c.shuffleToken,
       peers: c.peers,
       listenPort: c.dataPort,
       boundaries,
@@ -212,7 +215,9 @@ export class Worker {
       plan.stages.length,
       (req, parts) => this.finishSnapshot(req, parts, range),
       (req, reason) =>
-        this.publishAck({ id: req.id, subtask: c.subtask, bytes: 0, files: [], error: reason }),
+        this.publishAck({ id: req.id, subtask: c.subtask, bytes: 0, files: [], error: reason }, req).then(
+          () => undefined,
+        ),
       (err) => this.fail(err),
     );
 
@@ -364,9 +369,9 @@ export class Worker {
       this.d.log.error({ checkpointId: req.id, err: (err as Error).message }, 'checkpoint failed');
       ack = { id: req.id, subtask: c.subtask, bytes: 0, files: [], error: (err as Error).message };
     }
-    await this.publishAck(ack);
+    const published = await this.publishAck(ack, req);
     this.requestedAt.delete(req.id);
-    if (!ack.error) {
+    if (published && !ack.error) {
       this.d.log.info(
         {
           checkpointId: req.id,
@@ -393,11 +398,28 @@ export class Worker {
     }
   }
 
-  private async publishAck(ack: CheckpointAck): Promise<void> {
-    if (this.lastAck && ack.id < this.lastAck.id) return;
-    await this.d.control.ack(ack);
+  /**
+   * Publishes `ack`, retrying until `req`'s timeout (control/ack-retry.ts). An ack that cannot be
+   * published in time fails only its checkpoint (the coordinator aborts it at its timeout), never
+   * the worker: an API server outage must not kill jobs. @returns whether it was published
+   */
+  private async publishAck(ack: CheckpointAck, req: CheckpointRequest): Promise<boolean> {
+    if (this.lastAck && ack.id < this.lastAck.id) return false;
+    const timeoutMs = req.timeoutSeconds !== undefined ? req.timeoutSeconds * 1000 : DEFAULT_ACK_TIMEOUT_MS;
+    const requested = this.requestedAt.get(req.id);
+    const elapsedMs = requested !== undefined ? performance.now() - requested : 0;
+    try {
+      await this.d.control.ack(ack, Date.now() + timeoutMs - elapsedMs);
+    } catch (err) {
+      this.d.log.error(
+        { checkpointId: ack.id, err: (err as Error).message },
+        'ack not published before the checkpoint timed out; the checkpoint fails, the worker keeps running',
+      );
+      return false;
+    }
     this.lastAck = ack;
     this.publishStatus();
+    return true;
   }
 
   private onCommitted(id: number): void {

@@ -1,7 +1,7 @@
 import { FrameDecoder, FrameError, encodeFrame, type WireMessage } from './frames.ts';
 
 const messages: WireMessage[] = [
-  { t: 'hello', version: 1, from: 2, attempt: 3, parallelism: 4, job: 'uid-1' },
+  { t: 'hello', version: 2, from: 2, attempt: 3, parallelism: 4, job: 'uid-1', token: 's3cr3t' },
   {
     t: 'data',
     boundary: 1,

@@ -6,7 +6,7 @@
  * barriers, watermarks and end markers; the accepting worker sends credits back on the same
  * connection. `boundary` is the index of the receiving stage (1 for the first keyBy).
  *
- *   hello     [0, protocolVersion, from, attempt, parallelism, jobUid]
+ *   hello     [0, protocolVersion, from, attempt, parallelism, jobUid, token]
  *   data      [1, boundary, [[keyGroup, key, value, timestamp], ...]]
  *   barrier   [2, boundary, checkpointId, kind, stop]
  *   watermark [3, boundary, watermarkMs]
@@ -17,7 +17,7 @@ import { Decoder, Encoder } from '@msgpack/msgpack';
 import type { SnapshotKind } from '../../../api/src/protocol.ts';
 
 /** Version of the shuffle protocol; peers of another version are refused. */
-export const SHUFFLE_PROTOCOL_VERSION = 1;
+export const SHUFFLE_PROTOCOL_VERSION = 2;
 
 /** Largest accepted frame (bytes); larger ones mean a corrupt stream. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
@@ -26,7 +26,16 @@ export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 export type ShuffleRecord = [keyGroup: number, key: string, value: unknown, timestamp: number];
 
 export type WireMessage =
-  | { t: 'hello'; version: number; from: number; attempt: number; parallelism: number; job: string }
+  | {
+      t: 'hello';
+      version: number;
+      from: number;
+      attempt: number;
+      parallelism: number;
+      job: string;
+      /** The attempt's shuffle token (SLUICE_SHUFFLE_TOKEN). */
+      token: string;
+    }
   | { t: 'data'; boundary: number; records: ShuffleRecord[] }
   | { t: 'barrier'; boundary: number; id: number; kind: SnapshotKind; stop: boolean }
   | { t: 'watermark'; boundary: number; watermark: number }
@@ -39,7 +48,7 @@ const decoder = new Decoder();
 function toArray(m: WireMessage): unknown[] {
   switch (m.t) {
     case 'hello':
-      return [0, m.version, m.from, m.attempt, m.parallelism, m.job];
+      return [0, m.version, m.from, m.attempt, m.parallelism, m.job, m.token];
     case 'data':
       return [1, m.boundary, m.records];
     case 'barrier':
@@ -60,7 +69,7 @@ export class FrameError extends Error {
 
 function fromArray(a: unknown): WireMessage {
   if (!Array.isArray(a)) throw new FrameError('frame body is not an array');
-  const [type, x, y, z, w, v] = a as [number, number, unknown, unknown, unknown, unknown];
+  const [type, x, y, z, w, v, u] = a as [number, number, unknown, unknown, unknown, unknown, unknown];
   switch (type) {
     case 0:
       return {
@@ -70,6 +79,7 @@ function fromArray(a: unknown): WireMessage {
         attempt: z as number,
         parallelism: w as number,
         job: v as string,
+        token: typeof u === 'string' ? u : '',
       };
     case 1:
       if (!Array.isArray(y)) throw new FrameError('data frame without a record array');

@@ -5,13 +5,15 @@
  * Every worker listens on its data port and dials every other worker once; a connection
  * i → j carries i's data, barriers and watermarks for all boundaries towards j, and j's credits
  * back to i. The dialer introduces itself with `hello` (protocol version, subtask, attempt,
- * parallelism, job uid); the acceptor refuses connections of another job, attempt or
- * parallelism (a zombie of a previous attempt must not inject records). Records a worker
+ * parallelism, job uid, the attempt's shuffle token); the acceptor refuses connections of
+ * another job, attempt or parallelism (a zombie of a previous attempt must not inject records)
+ * and any without the token (anything else that can reach the port; docs/security.md). Records a worker
  * sends to itself go through an in-memory link with the same flow control.
  *
  * A connection lost after it was established fails the worker (its attempt cannot continue
  * consistently), unless the worker is stopping. Dialing retries until `connectTimeoutMs`.
  */
+import { createHash, timingSafeEqual } from 'node:crypto';
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import type { Logger } from 'pino';
 import { FrameDecoder, SHUFFLE_PROTOCOL_VERSION, encodeFrame, type WireMessage } from './frames.ts';
@@ -25,6 +27,11 @@ export interface ShuffleOptions {
   attempt: number;
   /** Identifies the job (its uid); peers of another job are refused. */
   jobUid: string;
+  /**
+   * The attempt's shuffle token (a secret the operator generates per attempt); peers that do
+   * not present it are refused. '' (local runs) is a token like any other.
+   */
+  token: string;
   /** `host:port` of every worker, in subtask order (this worker's entry is its own address). */
   peers: string[];
   /** Port to listen on (0: any free port, for tests). */
@@ -41,6 +48,12 @@ export interface ShuffleOptions {
   log: Logger;
   /** Called once when the shuffle can no longer work (connection lost, protocol error). */
   onFatal: (err: Error) => void;
+}
+
+/** Whether `a` and `b` are equal, in time independent of where they differ. */
+function sameToken(a: string, b: string): boolean {
+  const h = (t: string) => createHash('sha256').update(t, 'utf8').digest();
+  return timingSafeEqual(h(a), h(b));
 }
 
 /** The shuffle failed (names the peer). */
@@ -179,7 +192,7 @@ export class ShuffleService {
 
   /** A connection this worker dialed to worker j: send hello, then data; receive credits. */
   private outbound(j: number, addr: string, socket: Socket): void {
-    const { subtask, attempt, parallelism, jobUid } = this.o;
+    const { subtask, attempt, parallelism, jobUid, token } = this.o;
     socket.write(
       encodeFrame({
         t: 'hello',
@@ -188,6 +201,7 @@ export class ShuffleService {
         attempt,
         parallelism,
         job: jobUid,
+        token,
       }),
     );
     const link: Link = { send: (m) => socket.write(encodeFrame(m)) };
@@ -266,6 +280,8 @@ export class ShuffleService {
     if (m.t !== 'hello') return refuse(`first message is ${m.t}, not hello`);
     if (m.version !== SHUFFLE_PROTOCOL_VERSION) return refuse(`protocol version ${m.version}`);
     if (m.job !== o.jobUid) return refuse(`job ${m.job}`);
+    // Checked before anything else about the attempt is revealed; the token itself is never logged.
+    if (!sameToken(m.token, o.token)) return refuse('wrong shuffle token');
     if (m.attempt !== o.attempt) return refuse(`attempt ${m.attempt}, this worker runs attempt ${o.attempt}`);
     if (m.parallelism !== o.parallelism) return refuse(`parallelism ${m.parallelism}`);
     if (!Number.isInteger(m.from) || m.from < 0 || m.from >= o.parallelism || m.from === o.subtask) {

@@ -11,12 +11,13 @@
  *                temporary object deleted. Committing is idempotent.
  *
  * On restore, subtask 0 re-commits every transaction the snapshot lists as pending (all old
- * subtasks' states are given to it) and deletes the temporary part files of earlier attempts
- * that no snapshot references — output of the failed attempt after the checkpoint is discarded,
- * and the replay produces it again.
+ * subtasks' states are given to it) and deletes the temporary part files of this job's earlier
+ * attempts — output of the failed attempt after the checkpoint is discarded, and the replay
+ * produces it again. Part files of other jobs writing under the same prefix are never touched.
  *
- * Part file names: `part-a<attempt>-s<subtask>-<run>-<seq>.<ext>`; `run` is random per process
- * so names never collide even if an attempt number were reused.
+ * Part file names: `part-<job uid>-a<attempt>-s<subtask>-<run>-<seq>.<ext>`; the job uid keeps
+ * jobs that share an output prefix apart (docs/runtime.md), `run` is random per process so names
+ * never collide even if an attempt number were reused.
  */
 import { randomBytes } from 'node:crypto';
 import type { ObjectStore } from '../io/object-store.ts';
@@ -57,10 +58,25 @@ export function finalKey(prefix: string, name: string): string {
   return `${prefix}${name}`;
 }
 
-/** Attempt number encoded in a part file name, or undefined for foreign names. */
-export function attemptOfPart(name: string): number | undefined {
-  const m = /^part-a(\d+)-s\d+-/.exec(name);
-  return m ? Number(m[1]) : undefined;
+/** Name of part file `seq` of subtask `subtask` in attempt `attempt` of job `jobUid`, process run `run`. */
+export function partName(
+  jobUid: string,
+  attempt: number,
+  subtask: number,
+  run: string,
+  seq: number,
+  ext: string,
+): string {
+  return `part-${jobUid}-a${attempt}-s${subtask}-${run}-${String(seq).padStart(6, '0')}.${ext}`;
+}
+
+/**
+ * Job uid and attempt encoded in a part file name, or undefined for names not of this form
+ * (another writer's files, or part files named before the uid was part of the name).
+ */
+export function parsePartName(name: string): { jobUid: string; attempt: number } | undefined {
+  const m = /^part-(.+)-a(\d+)-s\d+-[0-9a-f]+-\d+\.\w+$/.exec(name);
+  return m ? { jobUid: m[1]!, attempt: Number(m[2]) } : undefined;
 }
 
 /**
@@ -115,7 +131,7 @@ export function s3Sink<T>(opts: S3SinkOptions): Sink<T> {
 
       const roll = () => {
         if (chunks.length === 0) return;
-        const name = `part-a${ctx.attempt}-s${ctx.subtask}-${run}-${String(seq++).padStart(6, '0')}.${ext}`;
+        const name = partName(ctx.jobUid, ctx.attempt, ctx.subtask, run, seq++, ext);
         const body = Buffer.from(chunks.join(''), 'utf8');
         chunks = [];
         bytes = 0;
@@ -184,7 +200,8 @@ export function s3Sink<T>(opts: S3SinkOptions): Sink<T> {
 
 /**
  * Restore-time recovery (subtask 0 only): commit everything the snapshot lists as pending, then
- * delete temporary part files of earlier attempts.
+ * delete temporary part files of this job's earlier attempts (never another job's: jobs may
+ * share an output prefix).
  */
 async function recover(
   ctx: OperatorContext,
@@ -200,8 +217,8 @@ async function recover(
     }
   }
   const stale = (await store.list(`${prefix}_tmp/`)).filter((o) => {
-    const a = attemptOfPart(o.key.slice(prefix.length + '_tmp/'.length));
-    return a !== undefined && a < ctx.attempt;
+    const part = parsePartName(o.key.slice(prefix.length + '_tmp/'.length));
+    return part !== undefined && part.jobUid === ctx.jobUid && part.attempt < ctx.attempt;
   });
   await store.remove(stale.map((o) => o.key));
   if (committed > 0 || stale.length > 0) {

@@ -7,6 +7,7 @@ function ctx(subtask: number, parallelism: number): OperatorContext {
   return {
     config: {},
     jobName: 't',
+    jobUid: 't',
     subtask,
     parallelism,
     maxParallelism: 128,

@@ -1,0 +1,147 @@
+/**
+ * The operator's S3 client for a job's storage, with every call bounded (docs/operator.md
+ * "Timeouts"). A job's storage endpoint is chosen by whoever writes the StreamJob: one that
+ * accepts connections and never answers must not hold a reconcile worker — and with it every
+ * other tenant's checkpoints — for longer than {@link StorageClientOptions.timeoutMs}. Two
+ * bounds apply to every call:
+ *  - silence: a socket without traffic for `timeoutMs` is destroyed (the `minio` client's
+ *    transport), which ends the call, reads of a response body included;
+ *  - deadline: the call is abandoned with an error after `timeoutMs`, or as soon as the
+ *    reconcile's signal aborts (its deadline or operator shutdown).
+ */
+import * as http from 'node:http';
+import * as https from 'node:https';
+import { Client as MinioClient } from 'minio';
+import type { MetadataObjectClient } from '../../../api/src/metadata-store.ts';
+
+/** S3 access keys for a job's storage. */
+export interface StorageCredentials {
+  accessKey: string;
+  secretKey: string;
+}
+
+/** Options of {@link StorageClient}. */
+export interface StorageClientOptions {
+  /** http(s)://host[:port] */
+  endpoint: string;
+  credentials: StorageCredentials;
+  /** Deadline of one call and longest silence on its connection, ms. */
+  timeoutMs: number;
+  /** Aborts every call in flight (the reconcile's deadline or shutdown). */
+  signal: AbortSignal;
+}
+
+type Transport = Pick<typeof http, 'request'>;
+
+/** `base` whose requests are destroyed after `idleMs` without traffic. */
+function silenceBoundTransport(
+  base: typeof http | typeof https,
+  idleMs: number,
+  endpoint: string,
+): Transport {
+  return {
+    request: ((...args: Parameters<typeof http.request>) => {
+      const req = (base.request as (...a: Parameters<typeof http.request>) => http.ClientRequest)(...args);
+      req.setTimeout(idleMs, () =>
+        req.destroy(new Error(`S3 endpoint ${endpoint} sent nothing for ${idleMs} ms`)),
+      );
+      return req;
+    }) as typeof http.request,
+  };
+}
+
+/**
+ * Resolves or rejects like `op`, but rejects once `signal` aborts; a late outcome of `op` is
+ * dropped (never an unhandled rejection).
+ */
+export function abortable<T>(op: Promise<T>, signal: AbortSignal, what: string): Promise<T> {
+  op.catch(() => undefined);
+  if (signal.aborted) return Promise.reject(new Error(`${what} abandoned: ${reasonOf(signal)}`));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Error(`${what} abandoned: ${reasonOf(signal)}`));
+    signal.addEventListener('abort', onAbort, { once: true });
+    op.then(
+      (v) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(v);
+      },
+      (e: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(e instanceof Error ? e : new Error(String(e)));
+      },
+    );
+  });
+}
+
+function reasonOf(signal: AbortSignal): string {
+  const r: unknown = signal.reason;
+  return r instanceof Error ? r.message : String(r ?? 'aborted');
+}
+
+/** See the module comment. Implements what api/src/metadata-store.ts needs. */
+export class StorageClient implements MetadataObjectClient {
+  readonly #client: MinioClient;
+  readonly #o: StorageClientOptions;
+
+  constructor(o: StorageClientOptions) {
+    this.#o = o;
+    const url = new URL(o.endpoint);
+    const useSSL = url.protocol === 'https:';
+    this.#client = new MinioClient({
+      endPoint: url.hostname,
+      port: url.port ? Number(url.port) : useSSL ? 443 : 80,
+      useSSL,
+      accessKey: o.credentials.accessKey,
+      secretKey: o.credentials.secretKey,
+      transport: silenceBoundTransport(useSSL ? https : http, o.timeoutMs, o.endpoint),
+    });
+  }
+
+  /** Runs one call under the deadline and the reconcile's signal. */
+  #bounded<T>(what: string, call: () => Promise<T>): Promise<T> {
+    const ms = this.#o.timeoutMs;
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(new Error(`no answer within ${ms} ms`)), ms);
+    timer.unref();
+    const signal = AbortSignal.any([this.#o.signal, deadline.signal]);
+    const full = `${what} on ${this.#o.endpoint}`;
+    if (signal.aborted) {
+      clearTimeout(timer);
+      return Promise.reject(new Error(`${full} abandoned: ${reasonOf(signal)}`));
+    }
+    return abortable(call(), signal, full).finally(() => clearTimeout(timer));
+  }
+
+  putObject(bucket: string, name: string, data: Buffer, size: number, meta: Record<string, string>) {
+    return this.#bounded(`PUT s3://${bucket}/${name}`, () =>
+      this.#client.putObject(bucket, name, data, size, meta),
+    );
+  }
+
+  /** The whole object, read within the deadline (as a one-chunk iterable). */
+  getObject(bucket: string, name: string): Promise<AsyncIterable<unknown>> {
+    return this.#bounded(`GET s3://${bucket}/${name}`, async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of await this.#client.getObject(bucket, name))
+        chunks.push(Buffer.from(c as Uint8Array));
+      return [Buffer.concat(chunks)] as unknown as AsyncIterable<unknown>;
+    });
+  }
+
+  /** Names of every object under `prefix`. */
+  listNames(bucket: string, prefix: string): Promise<string[]> {
+    return this.#bounded(`LIST s3://${bucket}/${prefix}`, async () => {
+      const names: string[] = [];
+      for await (const o of this.#client.listObjectsV2(bucket, prefix, true)) {
+        if ((o as { name?: string }).name) names.push((o as { name: string }).name);
+      }
+      return names;
+    });
+  }
+
+  removeObjects(bucket: string, names: string[]): Promise<void> {
+    return this.#bounded(`DELETE ${names.length} object(s) in s3://${bucket}`, async () => {
+      await this.#client.removeObjects(bucket, names);
+    });
+  }
+}
