@@ -128,7 +128,7 @@ describe('health-driven restarts (operator + real workers)', () => {
     expect(failed.status!.recentRestarts).toHaveLength(2);
     const degraded = failed.status!.conditions!.find((c) => c.type === 'Degraded')!;
     expect(degraded.message).toMatch(
-      /^worker\(s\) wcrate-3-\d .* failed after 2 restarts within 600s \(spec\.restartPolicy\.restartRateLimit allows 2\)/,
+      /^(worker\(s\) wcrate-3-\d .* failed|\d+ workers failed: wcrate-3-\d .*) after 2 restarts within 600s \(spec\.restartPolicy\.restartRateLimit allows 2\)/,
     );
     const event = await waitFor('a Warning Event RestartRateExceeded', async () => {
       const all = await eventsAbout(f!.env.kubeConfig, f!.env.namespace, 'wcrate');

@@ -95,7 +95,8 @@ describe('status size (in-process operator, real API server)', () => {
       500,
     );
     const degraded = job.status!.conditions!.find((c) => c.type === 'Degraded')!;
-    expect(degraded.reason).toBe('WorkerFailed');
+    // The budget (maxRestarts) is spent at once: the Degraded reason says so (docs/checkpointing.md).
+    expect(degraded.reason).toBe('RestartBudgetExhausted');
     expect(degraded.message).toMatch(
       /^300 workers failed: big-1-\d+(: Error)? \(exit code 137: worker \d+: java/,
     );
