@@ -36,7 +36,6 @@ import {
   must,
   pinToControlPlane,
   requireCluster,
-  runtimeImage,
   waitFor,
   waitNodeReady,
   workerNodes,
@@ -55,6 +54,7 @@ import {
 } from '../../test/e2e/streamjob-helpers.ts';
 import type { RestoredFrom } from '../../api/src/streamjob.ts';
 import { collectProvenance, loadAverage } from '../collect-provenance.ts';
+import { generatorWordcount } from './generator-job.ts';
 import { median } from '../runtime/stats.ts';
 
 const { values: args } = parseArgs({
@@ -100,28 +100,7 @@ interface Run {
   problem?: string;
 }
 
-function manifest(): Record<string, unknown> {
-  return {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'StreamJob',
-    metadata: { name },
-    spec: {
-      image: runtimeImage,
-      job: {
-        entry: 'wordcount',
-        config: {
-          input: { generator: { rate: RATE, partitions: 4, vocabulary: 1000, wordsPerLine: 8, seed: 1 } },
-          output: { s3: { prefix: `outputs/${ns}/${name}/` } },
-        },
-      },
-      parallelism: P,
-      maxParallelism: 128,
-      checkpoint: { intervalSeconds: INTERVAL, timeoutSeconds: 60, retained: 2 },
-      // No restartPolicy: the defaults, as a user runs the job.
-      podTemplate: { resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } } },
-    },
-  };
-}
+const manifest = () => generatorWordcount({ ns, name, rate: RATE, parallelism: P, intervalS: INTERVAL });
 
 /** The latest `worker running` log time of `pods` (every worker restored and reading). */
 async function resumedAt(pods: Pod[]): Promise<number> {

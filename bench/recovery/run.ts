@@ -57,7 +57,6 @@ import {
   kubectlLines,
   kubectlOk,
   requireCluster,
-  runtimeImage,
   waitFor,
 } from '../../test/e2e/cluster.ts';
 import {
@@ -74,6 +73,7 @@ import {
   type Job,
   type Pod,
 } from '../../test/e2e/streamjob-helpers.ts';
+import { generatorWordcount } from './generator-job.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -128,36 +128,22 @@ const secs = (ms: number | undefined) => (ms === undefined ? '–' : `${(ms / 10
 const ns = `sluice-bench-recovery-${Date.now().toString(36)}`;
 const name = 'recovery';
 
-function manifest(): Record<string, unknown> {
-  return {
-    apiVersion: 'sluice.dev/v1alpha1',
-    kind: 'StreamJob',
-    metadata: { name },
+const manifest = () =>
+  generatorWordcount({
+    ns,
+    name,
+    rate: RATE,
+    parallelism: P,
+    intervalS: INTERVAL,
     spec: {
-      image: runtimeImage,
-      job: {
-        entry: 'wordcount',
-        config: {
-          // No `lines`: an unbounded generator at RATE lines/s for the whole job.
-          input: { generator: { rate: RATE, partitions: 4, vocabulary: 1000, wordsPerLine: 8, seed: 1 } },
-          output: { s3: { prefix: `outputs/${ns}/${name}/` } },
-        },
-      },
-      parallelism: P,
-      maxParallelism: 128,
       upgradeMode: 'savepoint',
-      checkpoint: { intervalSeconds: INTERVAL, timeoutSeconds: 60, retained: 2 },
       restartPolicy: {
         maxRestarts: 10_000,
         backoffSeconds: BACKOFF,
         maxBackoffSeconds: Math.max(1, BACKOFF),
       },
-      podTemplate: {
-        resources: { requests: { cpu: '100m', memory: '128Mi' }, limits: { memory: '256Mi' } },
-      },
     },
-  };
-}
+  });
 
 /** When the workers of `pods` started running (state restored, source reading). */
 interface Flow {
