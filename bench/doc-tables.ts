@@ -19,9 +19,6 @@ export interface BlockSource {
   flink: string;
 }
 
-const OPEN = /<!-- bench-tables ([^>]*?)\s*-->\n/g;
-const CLOSE = '<!-- /bench-tables -->';
-
 /** Parses `key=value` pairs of an opening marker. @throws Error naming the marker when sluice or flink is missing */
 function parseSource(attrs: string): BlockSource {
   const kv = new Map(
@@ -38,22 +35,32 @@ function parseSource(attrs: string): BlockSource {
 }
 
 /**
- * Replaces the inside of every block by `render(source)`.
+ * Replaces the inside of every block `<!-- <name> attrs -->` … `<!-- /<name> -->` by
+ * `render(attrs)`.
+ * @throws Error on a block without its closing marker, or from `render`
+ */
+export function replaceMarkedBlocks(doc: string, name: string, render: (attrs: string) => string): string {
+  const open = new RegExp(`<!-- ${name} ([^>]*?)\\s*-->\\n`, 'g');
+  const close = `<!-- /${name} -->`;
+  let out = '';
+  let from = 0;
+  for (let m = open.exec(doc); m; m = open.exec(doc)) {
+    const bodyStart = m.index + m[0].length;
+    const end = doc.indexOf(close, bodyStart);
+    if (end < 0) throw new Error(`${name} block "${m[1]}" has no closing ${close}`);
+    out += doc.slice(from, bodyStart) + render(m[1]!);
+    from = end;
+    open.lastIndex = end;
+  }
+  return out + doc.slice(from);
+}
+
+/**
+ * Replaces the inside of every bench-tables block by `render(source)`.
  * @throws Error on a block without its closing marker, or from `render`
  */
 export function replaceBlocks(doc: string, render: (source: BlockSource) => string): string {
-  let out = '';
-  let from = 0;
-  OPEN.lastIndex = 0;
-  for (let m = OPEN.exec(doc); m; m = OPEN.exec(doc)) {
-    const bodyStart = m.index + m[0].length;
-    const close = doc.indexOf(CLOSE, bodyStart);
-    if (close < 0) throw new Error(`bench-tables block "${m[1]}" has no closing ${CLOSE}`);
-    out += doc.slice(from, bodyStart) + render(parseSource(m[1]!));
-    from = close;
-    OPEN.lastIndex = close;
-  }
-  return out + doc.slice(from);
+  return replaceMarkedBlocks(doc, 'bench-tables', (attrs) => render(parseSource(attrs)));
 }
 
 /** The sources of every block, in order. */

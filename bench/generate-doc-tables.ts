@@ -1,6 +1,7 @@
 /**
  * Regenerates the Sluice/Flink tables of docs/benchmarks.md from the committed results files
- * each block names (doc-tables.ts), with the verdict bench/compare.ts prints:
+ * each block names (doc-tables.ts), with the verdict bench/compare.ts prints, and the lost-node
+ * recovery table (recovery/node-lost-table.ts) with the verdict node-lost.ts printed:
  *
  *   node bench/generate-doc-tables.ts [--doc docs/benchmarks.md] [--check]
  *
@@ -11,8 +12,10 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { format, resolveConfig } from 'prettier';
 import { parseResults, type EngineResults } from './compare-report.ts';
-import { renderBlock, replaceBlocks } from './doc-tables.ts';
+import { renderBlock, replaceBlocks, replaceMarkedBlocks } from './doc-tables.ts';
+import { renderNodeLostBlock, type NodeLostResults } from './recovery/node-lost-table.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -29,7 +32,17 @@ function load(path: string): EngineResults {
 
 try {
   const doc = readFileSync(values.doc, 'utf8');
-  const next = replaceBlocks(doc, (src) => `${renderBlock(src, load(src.sluice), load(src.flink))}\n`);
+  const tables = replaceBlocks(doc, (src) => `${renderBlock(src, load(src.sluice), load(src.flink))}\n`);
+  const generated = replaceMarkedBlocks(tables, 'bench-node-lost', (attrs) => {
+    const file = /^file=(\S+)$/.exec(attrs)?.[1];
+    if (!file) throw new Error(`bench-node-lost marker "${attrs}" must name file=<results file>`);
+    return renderNodeLostBlock(
+      file,
+      JSON.parse(readFileSync(resolve(root, file), 'utf8')) as NodeLostResults,
+    );
+  });
+  // Formatted as `make lint` formats the doc (table alignment), so --check compares like with like.
+  const next = await format(generated, { ...((await resolveConfig(values.doc)) ?? {}), parser: 'markdown' });
   if (values.check) {
     if (next !== doc) {
       console.error(
