@@ -8,6 +8,7 @@ import { hostname } from 'node:os';
 import { KubeConfig } from '@kubernetes/client-node';
 import { pino } from 'pino';
 import { Registry, collectDefaultMetrics } from 'prom-client';
+import { CrashPoints } from './checkpoint/crash-points.ts';
 import { ConfigError, helpText, loadConfig, type OperatorConfig } from './config.ts';
 import { systemClock } from './kube/clock.ts';
 import { errField } from './kube/logger.ts';
@@ -31,7 +32,9 @@ if (argv.includes('--help') || argv.includes('-h')) {
 }
 
 let config: OperatorConfig;
+let crashPoints: CrashPoints;
 try {
+  crashPoints = CrashPoints.fromEnv(process.env);
   config = loadConfig(argv, {
     env: process.env,
     hostname: hostname(),
@@ -72,6 +75,7 @@ const manager = new Manager({
   log,
   registry,
   clock: systemClock,
+  crashPoints,
   onLeadershipLost: () => {
     // Another replica may be leading already: stop acting at once, like controller-runtime.
     log.fatal({}, 'leader election lost; exiting');

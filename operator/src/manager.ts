@@ -9,6 +9,7 @@ import type { Registry } from 'prom-client';
 import { ANN_CHECKPOINT_ACK } from '../../api/src/protocol.ts';
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import { CheckpointCoordinator } from './checkpoint/checkpoint-coordinator.ts';
+import type { CrashPoints } from './checkpoint/crash-points.ts';
 import { CheckpointMetrics } from './checkpoint/checkpoint-metrics.ts';
 import type { OperatorConfig } from './config.ts';
 import type { Clock } from './kube/clock.ts';
@@ -37,6 +38,8 @@ export interface ManagerOptions {
   clock: Clock;
   /** Called when leadership is lost (the process should exit: another replica leads now). */
   onLeadershipLost(): void;
+  /** Fault tests' crash points (checkpoint/crash-points.ts); unset: none. */
+  crashPoints?: CrashPoints;
 }
 
 /** The StreamJob that controls `pod` (`namespace/name`), from its controller ownerReference or job label. */
@@ -138,6 +141,7 @@ export class Manager {
       clock,
       metrics: this.checkpointMetrics,
       storageTimeoutMs: config.storageTimeoutMs,
+      ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
       // The operator reads storage with the credentials its workers get: the operator's default
       // Secret it copies, or the job's own Secret.
       // ChildObjects.readCredentials returns the Secret's data as stored (base64, for copying).

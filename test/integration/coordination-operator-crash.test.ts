@@ -1,15 +1,22 @@
 /**
- * Operator crashes: the operator runs as a real process and is SIGKILLed, then a new operator
- * process takes over.
- * - Mid-checkpoint (id in status, request on the pods, acks arriving): the workers keep running
- *   throughout; the new operator completes the checkpoint from the acks on the pods (or times it
- *   out), goes on checkpointing, and the bounded wordcount finishes in its first attempt.
- * - Mid-upgrade (savepoint mode, the stop-with-savepoint under way): the new operator finishes
- *   the savepoint from the pods' acks and starts the upgraded attempt from it.
+ * Operator crashes at chosen protocol steps: the operator runs as a real process with
+ * SLUICE_CRASH_AFTER set (docs/checkpointing.md "Crash points"), so it SIGKILLs itself right
+ * after the named step; the test asserts the state the crash left, then a new operator process
+ * takes over.
+ * - After each step of a checkpoint (id in status, request annotations, `_metadata`,
+ *   lastCompleted, commit notice, mid-retention): the workers keep running throughout and the
+ *   bounded wordcount finishes in its first attempt.
+ * - After an upgrade's stop-with-savepoint is in status: the new operator finishes the savepoint
+ *   from the pods' acks and starts the upgraded attempt from it.
  * Either way the output is committed exactly once.
  */
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
+import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
+import type { StreamJob } from '../../api/src/streamjob.ts';
+import { metadataKey } from '../../api/src/layout.ts';
+import { committedIdOf, requestIdOf } from '../../operator/src/checkpoint/snapshot-status.ts';
+import { selectorString, workerSelector } from '../../operator/src/streamjob/names.ts';
 import {
   type Jobs,
   isReady,
@@ -30,15 +37,16 @@ import {
 import type { TestEnv } from '../harness/env.ts';
 import { freePort } from '../harness/ports.ts';
 
-jest.setTimeout(150_000);
+jest.setTimeout(180_000);
 
-describe('operator crashes mid-checkpoint and mid-upgrade (operator process + real workers)', () => {
+describe('the operator killed right after each protocol step (operator process + real workers)', () => {
   let env: TestEnv;
   let jobs: Jobs;
+  let core: CoreV1Api;
   let fixture: WordcountFixture | undefined;
   const operators = new Set<OperatorProcess>();
 
-  async function startOperator(identity: string): Promise<OperatorProcess> {
+  async function startOperator(identity: string, crashAfter?: string): Promise<OperatorProcess> {
     const vars = operatorEnv({
       namespace: env.namespace,
       bucket: env.bucket,
@@ -47,6 +55,7 @@ describe('operator crashes mid-checkpoint and mid-upgrade (operator process + re
       httpPort: await freePort(),
       identity,
       leaderElection: false,
+      ...(crashAfter ? { extra: { SLUICE_CRASH_AFTER: crashAfter } } : {}),
     });
     const p = spawnOperator(
       vars,
@@ -59,91 +68,174 @@ describe('operator crashes mid-checkpoint and mid-upgrade (operator process + re
     return p;
   }
 
+  /** Waits until `p` has killed itself at its crash point. */
+  async function crashed(p: OperatorProcess, what: string): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const exit = await Promise.race([
+      p.exited,
+      new Promise((resolve) => (timer = setTimeout(() => resolve('still running'), 90_000))),
+    ]);
+    clearTimeout(timer);
+    expect({ what, exit, log: p.logFile }).toEqual({ what, exit: 'SIGKILL', log: p.logFile });
+  }
+
+  async function workerPods(name: string): Promise<V1Pod[]> {
+    const res = await core.listNamespacedPod({
+      namespace: env.namespace,
+      labelSelector: selectorString(workerSelector(name)),
+    });
+    return res.items;
+  }
+
+  /** Object names under `dir/`. */
+  async function objectsUnder(dir: string): Promise<string[]> {
+    const names: string[] = [];
+    for await (const o of env.minio.listObjectsV2(env.bucket, `${dir}/`, true)) names.push(o.name ?? '');
+    return names;
+  }
+
+  /** After the crash the workers go on; the job finishes in attempt 1, output exactly once. */
+  async function expectConverges(name: string, output: string): Promise<StreamJob> {
+    await startOperator(`${name}-after`);
+    const finished = await waitFinished(fixture!, name);
+    expect(finished.status).toMatchObject({ attempt: 1 });
+    expect(finished.status!.restarts ?? 0).toBe(0);
+    await expectCorpusCountedOnce(fixture!, output);
+    return finished;
+  }
+
   beforeAll(async () => {
     fixture = await startWordcountFixture('coordination-crash', 17);
     ({ env, jobs } = fixture);
+    core = env.kubeConfig.makeApiClient(CoreV1Api);
   });
 
-  afterAll(async () => {
+  // One operator at a time: each case ends with its operators (all watch the namespace) gone.
+  afterEach(async () => {
     for (const p of operators) {
       p.child.kill('SIGKILL');
       await p.exited;
     }
+  });
+
+  afterAll(async () => {
     await stopWordcountFixture(fixture);
   });
 
-  it('converges after the operator is killed while a checkpoint is in progress', async () => {
-    const first = await startOperator('op-1');
-    const manifest = corpusWordcountJob('wc', { output: 'out/' });
-    await jobs.create(manifest);
-
-    const inFlight = await waitFor(
-      'a checkpoint in progress after one completed',
-      async () => {
-        const j = await jobs.get('wc');
-        const c = j.status?.checkpoints;
-        return (c?.lastCompleted?.id ?? 0) >= 1 && c?.inProgress !== undefined && c.inProgress.id;
+  /**
+   * Each step of the second checkpoint (the first one's output is committed by then), and what
+   * the crash must have left: `check(job, pods, id)` with `id` the checkpoint in progress at the
+   * crash.
+   */
+  const checkpointSteps: {
+    step: string;
+    left: string;
+    check(job: StreamJob, pods: V1Pod[], id: number): Promise<void>;
+  }[] = [
+    {
+      step: 'id-in-status',
+      left: 'the id in status, no worker asked yet',
+      async check(job, pods, id) {
+        expect(job.status!.checkpoints!.inProgress!.id).toBe(id);
+        for (const pod of pods) expect(requestIdOf(pod) ?? 0).toBeLessThan(id);
       },
-      60_000,
-      20,
-    );
-    first.child.kill('SIGKILL');
-    await first.exited;
-
-    await startOperator('op-2');
-    const after = await waitFor(
-      'the in-flight checkpoint resolved by the new operator',
-      async () => {
-        const c = (await jobs.get('wc')).status?.checkpoints;
-        return (c?.lastCompleted?.id ?? 0) >= inFlight && c;
+    },
+    {
+      step: 'request-annotated',
+      left: 'every worker asked, nothing completed',
+      async check(job, pods, id) {
+        expect(job.status!.checkpoints!.inProgress!.id).toBe(id);
+        for (const pod of pods) expect(requestIdOf(pod)).toBe(id);
       },
-      60_000,
-    );
-    expect(after.lastCompleted!.id).toBeGreaterThanOrEqual(inFlight);
+    },
+    {
+      step: 'metadata-written',
+      left: '_metadata in storage, status still in progress',
+      async check(job, _pods, id) {
+        const c = job.status!.checkpoints!;
+        expect(c.inProgress!.id).toBe(id);
+        expect(c.lastCompleted?.id ?? 0).toBeLessThan(id);
+        expect(await objectsUnder(c.inProgress!.path!)).toContain(metadataKey(c.inProgress!.path!));
+      },
+    },
+    {
+      step: 'completed-in-status',
+      left: 'lastCompleted written, no worker told to commit',
+      async check(job, pods, id) {
+        expect(job.status!.checkpoints!.lastCompleted!.id).toBe(id);
+        expect(job.status!.checkpoints!.inProgress).toBeUndefined();
+        for (const pod of pods) expect(committedIdOf(pod) ?? 0).toBeLessThan(id);
+      },
+    },
+    {
+      step: 'commit-annotated',
+      left: 'every worker told to commit, retention not run',
+      async check(job, pods, id) {
+        expect(job.status!.checkpoints!.lastCompleted!.id).toBe(id);
+        for (const pod of pods) expect(committedIdOf(pod)).toBe(id);
+      },
+    },
+  ];
 
-    const finished = await waitFinished(fixture!, 'wc');
-    // The workers never noticed the operator change: no restart was needed.
-    expect(finished.status).toMatchObject({ attempt: 1 });
-    expect(finished.status!.restarts ?? 0).toBe(0);
-    await expectCorpusCountedOnce(fixture!, 'out/');
+  it.each(checkpointSteps)('converges after a crash right after $step ($left)', async ({ step, check }) => {
+    const name = `crash-${step}`;
+    const output = `out-${step}/`;
+    const op = await startOperator(name, `${step}/checkpoint#2`);
+    await jobs.create(corpusWordcountJob(name, { output }));
+    await crashed(op, step);
+    const job = await jobs.get(name);
+    const id = job.status!.checkpoints!.inProgress?.id ?? job.status!.checkpoints!.lastCompleted!.id;
+    await check(job, await workerPods(name), id);
+    await expectConverges(name, output);
   });
 
-  it('converges after the operator is killed during an upgrade stop-with-savepoint', async () => {
-    const first = await startOperator('op-3');
-    const manifest = corpusWordcountJob('wc2', { output: 'out2/', spec: { upgradeMode: 'savepoint' } });
-    await jobs.create(manifest);
-    await waitFor(
-      'attempt 1 running',
-      async () => (await jobs.get('wc2')).status?.phase === 'Running',
-      60_000,
-    );
+  it('converges after a crash in the middle of retention (a _metadata deleted, not its files)', async () => {
+    const name = 'crash-retention';
+    const output = 'out-retention/';
+    // retained 2: the third completed checkpoint's retention deletes chk-1 (or the lowest).
+    const op = await startOperator(name, 'retention-metadata-deleted');
+    await jobs.create(corpusWordcountJob(name, { output }));
+    await crashed(op, 'retention-metadata-deleted');
+    const job = await jobs.get(name);
+    const root = job.status!.checkpoints!.lastCompleted!.path.replace(/chk-\d+$/, '');
+    const dirs = new Map<string, string[]>();
+    for (const n of await objectsUnder(root.replace(/\/$/, ''))) {
+      const dir = n.slice(0, n.lastIndexOf('/'));
+      dirs.set(dir, [...(dirs.get(dir) ?? []), n]);
+    }
+    const halfDeleted = [...dirs].filter(([dir, names]) => !names.includes(metadataKey(dir)));
+    expect(halfDeleted.map(([, names]) => names.length > 0)).toEqual([true]);
+    const [[halfDir]] = halfDeleted as [[string, string[]]];
 
-    await jobs.mergePatch('wc2', { spec: { parallelism: 3 } });
-    const stopping = await waitFor(
-      'the stop-with-savepoint under way',
-      async () => {
-        const j = await jobs.get('wc2');
-        const p = j.status?.checkpoints?.inProgress;
-        return (
-          j.status?.upgrade?.stage === 'Savepointing' && p?.kind === 'savepoint' && p.nonce === undefined && j
-        );
-      },
-      30_000,
-      20,
-    );
-    first.child.kill('SIGKILL');
-    await first.exited;
+    await expectConverges(name, output);
+    // The half-deleted directory was never restored from and went at a later retention.
+    expect(await objectsUnder(halfDir)).toEqual([]);
+  });
 
-    await startOperator('op-4');
-    const finished = await waitFinished(fixture!, 'wc2');
-    const savepointId = stopping.status!.checkpoints!.inProgress!.id;
+  it('converges after a crash right after an upgrade stop-with-savepoint is in status', async () => {
+    const name = 'crash-upgrade';
+    const output = 'out-upgrade/';
+    const op = await startOperator(name, 'id-in-status/savepoint');
+    await jobs.create(corpusWordcountJob(name, { output, spec: { upgradeMode: 'savepoint' } }));
+    await waitFor('attempt 1 running', async () => (await jobs.get(name)).status?.phase === 'Running', 60_000);
+
+    await jobs.mergePatch(name, { spec: { parallelism: 3 } });
+    await crashed(op, 'the stop-with-savepoint trigger');
+    const stopping = await jobs.get(name);
+    expect(stopping.status!.upgrade?.stage).toBe('Savepointing');
+    const savepoint = stopping.status!.checkpoints!.inProgress!;
+    expect(savepoint).toMatchObject({ kind: 'savepoint' });
+    expect(savepoint.nonce).toBeUndefined();
+
+    await startOperator(`${name}-after`);
+    const finished = await waitFinished(fixture!, name);
     expect(finished.status).toMatchObject({
       attempt: 2,
       attemptReason: 'SpecChanged',
       workers: { total: 3 },
-      restoredFrom: { kind: 'savepoint', id: savepointId },
+      restoredFrom: { kind: 'savepoint', id: savepoint.id },
     });
     expect(finished.status!.restarts ?? 0).toBe(0);
-    await expectCorpusCountedOnce(fixture!, 'out2/');
+    await expectCorpusCountedOnce(fixture!, output);
   });
 });

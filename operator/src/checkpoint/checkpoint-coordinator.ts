@@ -46,6 +46,7 @@ import { Recovery } from './recovery.ts';
 import { isRequestNonce, PERIODIC_SAVEPOINT_NONCE, periodicSavepointDue } from './savepoint-policy.ts';
 import { disposeSavepoints } from './savepoint-store.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
+import { CrashPoints } from './crash-points.ts';
 import {
   abortedStatus,
   ackOf,
@@ -79,6 +80,8 @@ export interface CheckpointCoordinatorOptions {
   nodes?: NodeHealth;
   /** Deadline of one S3 call, ms (storage-client.ts); default 10 s. */
   storageTimeoutMs?: number;
+  /** Fault tests' crash points (crash-points.ts); unset: none. */
+  crashPoints?: CrashPoints;
 }
 
 /** What one step needs from the reconcile. */
@@ -112,8 +115,11 @@ export class CheckpointCoordinator {
   readonly #o: CheckpointCoordinatorOptions;
   readonly #recovery: Recovery;
 
+  readonly #crash: CrashPoints;
+
   constructor(options: CheckpointCoordinatorOptions) {
     this.#o = options;
+    this.#crash = options.crashPoints ?? new CrashPoints(undefined);
     this.#recovery = new Recovery({
       ...options,
       s3: (job, storage, signal) => this.#s3(job, storage, signal),
@@ -289,11 +295,13 @@ export class CheckpointCoordinator {
         };
         // Protocol step 1: the id is in status before any worker hears of it.
         job = await jobs.writeStatus(job, triggeredStatus(job.status ?? {}, facts));
+        this.#crash.passed('id-in-status', decision.kind, decision.id);
         await this.#annotate(
           pods,
           { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(checkpointRequest(facts)) },
           () => true,
         );
+        this.#crash.passed('request-annotated', decision.kind, decision.id);
         ctx.log.info(
           { id: decision.id, kind: decision.kind, nonce: decision.nonce, path },
           'triggered snapshot',
@@ -328,6 +336,7 @@ export class CheckpointCoordinator {
         let bytes = metadata.bytes;
         try {
           await writeMetadataOnce(s3, storage.bucket, dir, metadata);
+          this.#crash.passed('metadata-written', inProgress.kind ?? 'checkpoint', inProgress.id);
         } catch (err) {
           if (!(err instanceof MetadataExistsError)) {
             // Storage unavailable: retried by the controller until the snapshot's timeout aborts it.
@@ -354,13 +363,15 @@ export class CheckpointCoordinator {
           `savepoint ${inProgress.id} taken at ${dir}`,
         );
         if (up) completed.upgrade = { ...up };
+        const kind = inProgress.kind ?? 'checkpoint';
         job = await jobs.writeStatus(job, completed);
+        this.#crash.passed('completed-in-status', kind, inProgress.id);
         await this.#annotate(
           pods,
           { [ANN_CHECKPOINT_COMMITTED]: String(inProgress.id) },
           (pod) => (committedIdOf(pod) ?? 0) < inProgress.id,
         );
-        const kind = inProgress.kind ?? 'checkpoint';
+        this.#crash.passed('commit-annotated', kind, inProgress.id);
         ctx.log.info({ id: inProgress.id, kind, bytes, path: dir }, 'completed snapshot');
         if (kind === 'savepoint' || inProgress.nonce !== undefined) {
           events.record(subject, {
@@ -409,7 +420,9 @@ export class CheckpointCoordinator {
     s3: StorageClient,
     ctx: ReconcileContext,
   ): Promise<void> {
-    const deleted = await applyRetention(job, storage, s3);
+    const deleted = await applyRetention(job, storage, s3, (id) =>
+      this.#crash.passed('retention-metadata-deleted', 'checkpoint', id),
+    );
     if (deleted.length > 0) ctx.log.info({ deleted }, 'deleted checkpoint directories beyond retention');
   }
 }

@@ -64,13 +64,15 @@ export function pinnedCheckpointIds(job: StreamJob, jobPrefix: string): number[]
 /**
  * Deletes checkpoint directories per retention.ts; savepoints are never touched. The completed
  * ones are read newest first until `spec.checkpoint.retained` valid ones are found, so an
- * unreadable `_metadata` does not take the place of a restorable checkpoint.
+ * unreadable `_metadata` does not take the place of a restorable checkpoint. Each directory's
+ * `_metadata` is deleted before its other files (`onMetadataDeleted(id)` is called in between).
  * @returns the ids deleted
  */
 export async function applyRetention(
   job: StreamJob,
   storage: EffectiveStorage,
   s3: StorageClient,
+  onMetadataDeleted?: (id: number) => void,
 ): Promise<number[]> {
   const byId = await storedCheckpoints(storage, s3);
   const retained = job.spec.checkpoint.retained;
@@ -91,7 +93,17 @@ export async function applyRetention(
     inProgressId: job.status?.checkpoints?.inProgress?.id,
     pinnedIds: pinnedCheckpointIds(job, storage.jobPrefix),
   });
-  const names = ids.flatMap((id) => byId.get(id)!.names);
-  if (names.length > 0) await s3.removeObjects(storage.bucket, names);
+  // `_metadata` first: a directory half-deleted by a crash is then incomplete, never restored,
+  // and deleted by the next retention like an aborted checkpoint's leftovers.
+  for (const id of ids) {
+    const { names, complete } = byId.get(id)!;
+    const dir = `${storage.jobPrefix}/checkpoints/chk-${id}`;
+    if (complete) {
+      await s3.removeObjects(storage.bucket, [metadataKey(dir)]);
+      onMetadataDeleted?.(id);
+    }
+    const files = names.filter((n) => n !== metadataKey(dir));
+    if (files.length > 0) await s3.removeObjects(storage.bucket, files);
+  }
   return ids;
 }
