@@ -39,6 +39,8 @@ export interface OperatorConfig {
   storageTimeoutMs: number;
   storage: StorageDefaults;
   worker: WorkerSettings;
+  /** Write each job's worker NetworkPolicy (streamjob/network-policy.ts). */
+  workerNetworkPolicy: boolean;
   /** Lost-node handling (docs/checkpointing.md "Lost nodes and fencing"). */
   nodeLoss: { policy: NodeLossPolicy; leaseGraceMs: number };
 }
@@ -292,6 +294,15 @@ export const SETTINGS: readonly Setting[] = [
     description: "TCP port of the workers' shuffle listener",
   },
   {
+    key: 'workerNetworkPolicy',
+    flag: '--worker-network-policy',
+    env: 'SLUICE_WORKER_NETWORK_POLICY',
+    kind: 'bool',
+    default: 'true',
+    description:
+      "write a NetworkPolicy per job that admits the workers' data port only from the same job's workers (needs an enforcing network plugin)",
+  },
+  {
     key: 'nodeLoss',
     flag: '--node-loss',
     env: 'SLUICE_NODE_LOSS',
@@ -490,6 +501,7 @@ export function loadConfig(argv: readonly string[], environment: Environment): O
       runAsGroup: int('workerRunAsGroup', 0, 2_147_483_647),
       dataPort: int('workerDataPort', 1, 65535),
     },
+    workerNetworkPolicy: bool('workerNetworkPolicy'),
     nodeLoss: { policy: nodeLoss, leaseGraceMs: dur('nodeLeaseGrace') },
   };
   if (problems.length > 0) throw new ConfigError(problems);

@@ -4,7 +4,13 @@
  * and the StreamJob controller; it serves health, readiness and metrics; and it shuts down in
  * order on request. Clients are built from one injected KubeConfig.
  */
-import { CoreV1Api, RbacAuthorizationV1Api, type KubeConfig, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  NetworkingV1Api,
+  RbacAuthorizationV1Api,
+  type KubeConfig,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
 import { ANN_CHECKPOINT_ACK } from '../../api/src/protocol.ts';
 import type { StreamJob } from '../../api/src/streamjob.ts';
@@ -111,7 +117,11 @@ export class Manager {
     });
     const core = kubeConfig.makeApiClient(CoreV1Api);
     const jobs = new StreamJobClient(kubeConfig);
-    const children = new ChildObjects({ core, rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api) });
+    const children = new ChildObjects({
+      core,
+      rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api),
+      networking: kubeConfig.makeApiClient(NetworkingV1Api),
+    });
     this.checkpointMetrics = new CheckpointMetrics(registry);
     // Lost nodes (docs/checkpointing.md "Lost nodes and fencing"): a node turning lost makes
     // every job with a pod on it reconcile at once, since its silent kubelet sends no pod event.
@@ -167,6 +177,7 @@ export class Manager {
       supportedRequests: new Set(['restart', 'checkpoint', 'savepoint']),
       ...(this.nodeWatch ? { nodes: this.nodeWatch } : {}),
       nodeLoss: config.nodeLoss.policy,
+      workerNetworkPolicy: config.workerNetworkPolicy,
     });
     const queue = new WorkQueue({
       clock,

@@ -6,7 +6,7 @@
  */
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { CoreV1Api, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
+import { CoreV1Api, NetworkingV1Api, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
 import { ENV } from '../../api/src/protocol.ts';
 import { jobPrefix } from '../../api/src/layout.ts';
 import type { Condition, StreamJob } from '../../api/src/streamjob.ts';
@@ -178,6 +178,24 @@ describe('operator reconcile (in-process, real API server)', () => {
     expect(svc.spec!.ports).toEqual([
       expect.objectContaining({ name: 'data', port: 7070, targetPort: 7070 }),
     ]);
+
+    // The data port admits only this job's workers; the health port (readiness, metrics) is open.
+    const policy = await env.kubeConfig
+      .makeApiClient(NetworkingV1Api)
+      .readNamespacedNetworkPolicy({ name: 'wordcount-workers', namespace: env.namespace });
+    expect(policy.metadata!.ownerReferences).toEqual([owner]);
+    const workers = {
+      matchLabels: { 'sluice.dev/job': 'wordcount', 'app.kubernetes.io/component': 'worker' },
+    };
+    expect(policy.spec).toMatchObject({
+      podSelector: workers,
+      policyTypes: ['Ingress'],
+      ingress: [
+        { _from: [{ podSelector: workers }], ports: [{ port: 7070, protocol: 'TCP' }] },
+        { ports: [{ port: 7071, protocol: 'TCP' }] },
+      ],
+    });
+    expect(policy.spec!.ingress![1]!._from).toBeUndefined();
 
     const sa = await core.readNamespacedServiceAccount({
       name: 'wordcount-worker',

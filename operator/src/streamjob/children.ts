@@ -1,6 +1,7 @@
 /**
  * Creates or updates the objects a StreamJob owns besides its pods — ServiceAccount, Role,
- * RoleBinding, headless Service, and the copy of the default storage credentials — so that the
+ * RoleBinding, headless Service, worker NetworkPolicy, and the copy of the default storage
+ * credentials — so that the
  * fields the operator manages match the desired object. Objects of the same name that the job
  * does not control are never taken over: that is a {@link ProblemError} (OwnershipConflict)
  * for the user to resolve.
@@ -8,7 +9,9 @@
 import type {
   CoreV1Api,
   KubernetesObject,
+  NetworkingV1Api,
   RbacAuthorizationV1Api,
+  V1NetworkPolicy,
   V1Role,
   V1RoleBinding,
   V1Secret,
@@ -146,6 +149,12 @@ const SERVICE: KindRules<V1Service> = {
   }),
 };
 
+const NETWORK_POLICY: KindRules<V1NetworkPolicy> = {
+  kind: 'NetworkPolicy',
+  managed: (o) => ({ spec: o.spec }),
+  merge: (e, d) => ({ ...e, spec: d.spec }),
+};
+
 const SECRET: KindRules<V1Secret> = {
   kind: 'Secret',
   managed: (o) => ({ data: o.data ?? {} }),
@@ -156,6 +165,7 @@ const SECRET: KindRules<V1Secret> = {
 export interface ChildClients {
   core: CoreV1Api;
   rbac: RbacAuthorizationV1Api;
+  networking: NetworkingV1Api;
 }
 
 /** Ensures objects owned by one StreamJob; see the module comment. */
@@ -255,6 +265,21 @@ export class ChildObjects {
         replace: (b) => core.replaceNamespacedService({ name, namespace, body: b }),
       },
       SERVICE,
+      owner,
+    );
+  }
+
+  networkPolicy(body: V1NetworkPolicy, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+    const { name, namespace } = nameOf(body);
+    const net = this.#c.networking;
+    return ensureOwned(
+      body,
+      {
+        read: () => net.readNamespacedNetworkPolicy({ name, namespace }),
+        create: (b) => net.createNamespacedNetworkPolicy({ namespace, body: b }),
+        replace: (b) => net.replaceNamespacedNetworkPolicy({ name, namespace, body: b }),
+      },
+      NETWORK_POLICY,
       owner,
     );
   }

@@ -63,6 +63,7 @@ import {
   workerPodName,
   workerSelector,
 } from './names.ts';
+import { desiredNetworkPolicy } from './network-policy.ts';
 import { attemptToken, desiredShuffleTokenSecret } from './shuffle-token.ts';
 import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
 import { summarizeList } from '../kube/bounded-text.ts';
@@ -112,6 +113,11 @@ export interface StreamJobReconcilerOptions {
    */
   nodes?: NodeHealth;
   nodeLoss?: NodeLossPolicy;
+  /**
+   * Write the job's worker NetworkPolicy (network-policy.ts, `--worker-network-policy`);
+   * false or unset: none is written (one written before is left to its owner's deletion).
+   */
+  workerNetworkPolicy?: boolean;
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first error. */
@@ -438,7 +444,10 @@ export class StreamJobReconciler implements Reconciler {
     );
   }
 
-  /** Ensures the ServiceAccount, Role (`podNames`), RoleBinding, Service and credentials copy of the current attempt. */
+  /**
+   * Ensures the ServiceAccount, Role (`podNames`), RoleBinding, Service, NetworkPolicy (when
+   * enabled), shuffle token and credentials copy of the current attempt.
+   */
   async #ensureChildren(job: StreamJob, storage: EffectiveStorage, podNames: string[]): Promise<void> {
     const { children, worker } = this.#o;
     const name = job.metadata!.name!;
@@ -447,6 +456,7 @@ export class StreamJobReconciler implements Reconciler {
     await children.role(desiredRole(job, podNames), owner);
     await children.roleBinding(desiredRoleBinding(job), owner);
     await children.service(desiredService(job, worker), owner);
+    if (this.#o.workerNetworkPolicy) await children.networkPolicy(desiredNetworkPolicy(job, worker), owner);
     // The attempt's shuffle token: kept for the attempt, new for the next (shuffle-token.ts).
     const attempt = job.status!.attempt!;
     const current = await children.readSecret(job.metadata!.namespace!, shuffleTokenSecretName(name));
