@@ -3,8 +3,9 @@
  * "Network"): the shuffle (data) port accepts connections only from the same job's worker pods
  * (any attempt); the health port (/readyz, /livez, /metrics: no job data) stays open so that
  * probes, the API server's pod proxy and metrics scrapers reach it; nothing else is allowed in.
- * It only takes effect where the cluster's network plugin enforces NetworkPolicy (kindnet does
- * since kind v0.24; Calico and Cilium do). Workers' egress (storage, peers, Kafka) is not limited.
+ * It only takes effect where the cluster's network plugin enforces NetworkPolicy (Calico, Cilium
+ * and recent kindnet do; the bridge CNI of this project's test kind clusters does not, see
+ * docs/security.md). Workers' egress (storage, peers, Kafka) is not limited.
  */
 import type { V1NetworkPolicy } from '@kubernetes/client-node';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
