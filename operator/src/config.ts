@@ -35,6 +35,8 @@ export interface OperatorConfig {
   shutdownTimeoutMs: number;
   /** Deadline of one reconcile, ms: past it the reconcile's signal aborts and its worker moves on. */
   reconcileTimeoutMs: number;
+  /** Deadline of one Kubernetes API request (not watches), ms (kube/request-timeout.ts). */
+  apiTimeoutMs: number;
   /** Deadline of one S3 call of the operator (and of silence on its connection), ms. */
   storageTimeoutMs: number;
   storage: StorageDefaults;
@@ -219,6 +221,14 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'duration',
     default: '1m',
     description: 'deadline of one reconcile; past it the reconcile is abandoned and retried with backoff',
+  },
+  {
+    key: 'apiTimeout',
+    flag: '--api-timeout',
+    env: 'SLUICE_API_TIMEOUT',
+    kind: 'duration',
+    default: '30s',
+    description: 'deadline of one Kubernetes API request of the operator (watches excepted)',
   },
   {
     key: 'storageTimeout',
@@ -488,6 +498,7 @@ export function loadConfig(argv: readonly string[], environment: Environment): O
     },
     shutdownTimeoutMs: dur('shutdownTimeout'),
     reconcileTimeoutMs: dur('reconcileTimeout'),
+    apiTimeoutMs: dur('apiTimeout'),
     storageTimeoutMs: dur('storageTimeout'),
     storage: {
       endpoint: endpoint.replace(/\/$/, '') || undefined,

@@ -13,6 +13,7 @@ import { ConfigError, helpText, loadConfig, type OperatorConfig } from './config
 import { systemClock } from './kube/clock.ts';
 import { errField } from './kube/logger.ts';
 import { Manager } from './manager.ts';
+import { boundRequests } from './kube/request-timeout.ts';
 import { shareConnections } from './kube/shared-connections.ts';
 
 function inClusterNamespace(): string | undefined {
@@ -58,6 +59,7 @@ try {
   else kubeConfig.loadFromDefault();
   if (!kubeConfig.getCurrentCluster()) throw new Error('no current cluster in the kubeconfig');
   shareConnections(kubeConfig);
+  boundRequests(kubeConfig, config.apiTimeoutMs);
 } catch (err) {
   log.fatal(
     { ...errField(err) },

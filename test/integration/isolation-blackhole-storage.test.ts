@@ -7,7 +7,6 @@
  * namespace run real workers (process kubelet) on the harness MinIO: their checkpoints must
  * keep completing every second or so. (Three healthy jobs, not fifty: the machine is shared.)
  */
-import { createServer, type Server, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -27,29 +26,18 @@ import {
 } from '../harness/coordination-fixture.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { KubeletStandIn } from '../harness/kubelet-standin.ts';
+import { blackHole, type BlackHole } from '../harness/black-hole.ts';
 
 jest.setTimeout(240_000);
 
 const HEALTHY = ['h1', 'h2', 'h3'];
 const BLACK_HOLES = ['bh1', 'bh2', 'bh3', 'bh4'];
 
-/** A loopback listener that accepts connections and never sends a byte. */
-async function blackHole(): Promise<{ server: Server; url: string; sockets: Set<Socket> }> {
-  const sockets = new Set<Socket>();
-  const server = createServer((s) => {
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return { server, url: `http://127.0.0.1:${(server.address() as { port: number }).port}`, sockets };
-}
-
 describe('a black-hole storage endpoint beside healthy jobs (in-process operator)', () => {
   let f: WordcountFixture;
   let other: TestEnv;
   let operator: InProcessOperator;
-  let hole: Awaited<ReturnType<typeof blackHole>>;
+  let hole: BlackHole;
 
   beforeAll(async () => {
     f = await startWordcountFixture('isolation-blackhole', 31);
@@ -74,8 +62,7 @@ describe('a black-hole storage endpoint beside healthy jobs (in-process operator
   afterAll(async () => {
     await stopWordcountFixture(f, operator);
     await other?.cleanup();
-    for (const s of hole?.sockets ?? []) s.destroy();
-    hole?.server.close();
+    await hole?.close();
   });
 
   it("keeps completing the healthy jobs' checkpoints while four jobs' storage never answers", async () => {
