@@ -88,6 +88,8 @@ export interface StreamJobSpec {
    * Length: 0..1024. Pattern: `^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?$`.
    */
   initialSavepoint?: string;
+  /** Start from the snapshot a StreamJobSnapshot in this namespace recorded (its status.path) when the job has no state yet. The job waits while the snapshot is Pending or InProgress. Not together with initialSavepoint. */
+  initialSavepointRef?: SnapshotReference;
   /**
    * Allow restoring a snapshot whose state does not all map to the job's operators.
    * Default: `false`.
@@ -243,6 +245,15 @@ export interface SpecRestartPolicyRestartRateLimit {
    * Range: 1..86400.
    */
   windowSeconds: number;
+}
+
+/** Start from the snapshot a StreamJobSnapshot in this namespace recorded (its status.path) when the job has no state yet. The job waits while the snapshot is Pending or InProgress. Not together with initialSavepoint. */
+export interface SnapshotReference {
+  /**
+   * Name of the StreamJobSnapshot.
+   * Length: 1..253.
+   */
+  name: string;
 }
 
 /** Object storage for checkpoints and savepoints. Each field unset here comes from the operator's configuration. */
@@ -648,10 +659,26 @@ export interface StatusRollbackRestoredFrom {
 
 /** The last handled value of each request annotation (sluice.dev/savepoint, sluice.dev/checkpoint, sluice.dev/restart) and what became of it. */
 export interface HandledRequests {
-  savepoint?: HandledRequest;
-  checkpoint?: HandledRequest;
+  savepoint?: HandledSnapshotRequest;
+  checkpoint?: HandledSnapshotRequest;
   restart?: HandledRequest;
 }
+
+export interface HandledSnapshotRequest {
+  nonce: string;
+  result: RequestResult;
+  message?: string;
+  /** RFC 3339 timestamp. */
+  handledAt?: string;
+  /** Id of the snapshot that serves the request (set from Accepted on). */
+  id?: number;
+  /** Object-key prefix of that snapshot's directory. */
+  path?: string;
+}
+
+/** Every value of {@link RequestResult}. */
+export const REQUEST_RESULTS = ['Accepted', 'Rejected', 'Completed', 'Failed'] as const;
+export type RequestResult = (typeof REQUEST_RESULTS)[number];
 
 export interface HandledRequest {
   nonce: string;
@@ -660,7 +687,3 @@ export interface HandledRequest {
   /** RFC 3339 timestamp. */
   handledAt?: string;
 }
-
-/** Every value of {@link RequestResult}. */
-export const REQUEST_RESULTS = ['Accepted', 'Rejected', 'Completed', 'Failed'] as const;
-export type RequestResult = (typeof REQUEST_RESULTS)[number];

@@ -19,6 +19,7 @@ import {
 import type {
   CompletedSavepoint,
   HandledRequest,
+  HandledSnapshotRequest,
   InProgressSnapshot,
   StreamJobStatus,
 } from '../../../api/src/streamjob.ts';
@@ -112,8 +113,15 @@ function handled(
   result: HandledRequest['result'],
   message: string,
   now: number,
-): HandledRequest {
-  return { nonce, result, message: boundText(message), handledAt: rfc3339(now) };
+  snapshot?: { id: number; path?: string | undefined },
+): HandledSnapshotRequest {
+  return {
+    nonce,
+    result,
+    message: boundText(message),
+    handledAt: rfc3339(now),
+    ...(snapshot ? { id: snapshot.id, ...(snapshot.path ? { path: snapshot.path } : {}) } : {}),
+  };
 }
 
 /** Which lastHandledRequests slot a snapshot kind's nonce lives in. */
@@ -153,6 +161,7 @@ export function triggeredStatus(status: StreamJobStatus, t: TriggerFacts): Strea
         'Accepted',
         `${t.kind} ${t.id} triggered for ${slot} request ${t.nonce}`,
         t.now,
+        { id: t.id, path: t.path },
       ),
     };
   }
@@ -235,7 +244,7 @@ export function completedStatus(
     const slot = requestSlot(kind);
     next.lastHandledRequests = {
       ...(status.lastHandledRequests ?? {}),
-      [slot]: handled(inProgress.nonce, 'Completed', message, now),
+      [slot]: handled(inProgress.nonce, 'Completed', message, now, inProgress),
     };
   }
   next.conditions = setCondition(
@@ -270,7 +279,7 @@ export function abortedStatus(
   if (isRequestNonce(inProgress.nonce)) {
     next.lastHandledRequests = {
       ...(status.lastHandledRequests ?? {}),
-      [requestSlot(inProgress.kind)]: handled(inProgress.nonce, 'Failed', message, now),
+      [requestSlot(inProgress.kind)]: handled(inProgress.nonce, 'Failed', message, now, inProgress),
     };
   }
   next.conditions = setCondition(

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { TYPES_PATH, renderApiTypesFromRepo } from './api-types.ts';
+import { API_TYPES_TARGETS, renderApiTypesFromRepo } from './api-types.ts';
 import { generateDeclarations, type SchemaNode } from './crd-to-ts.ts';
 
 describe('generateDeclarations', () => {
@@ -76,10 +76,13 @@ describe('generateDeclarations', () => {
   });
 });
 
-describe('api/src/streamjob.ts', () => {
-  it('is what the generator makes of crds/sluice.dev_streamjobs.yaml (run generate-api-types.ts when this fails)', async () => {
-    const generated = await renderApiTypesFromRepo();
-    const current = readFileSync(TYPES_PATH, 'utf8');
-    expect(current).toBe(generated);
-  });
-});
+describe.each(API_TYPES_TARGETS.map((t) => ({ ...t, file: t.typesPath.replace(/.*\/api\//, 'api/') })))(
+  '$file',
+  (target) => {
+    it('is what the generator makes of its CRD (run generate-api-types.ts when this fails)', async () => {
+      const generated = await renderApiTypesFromRepo(target);
+      const current = readFileSync(target.typesPath, 'utf8');
+      expect(current).toBe(generated);
+    });
+  },
+);

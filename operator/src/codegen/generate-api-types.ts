@@ -1,33 +1,37 @@
 /**
- * Regenerates api/src/streamjob.ts from the StreamJob CRD.
+ * Regenerates the API types from the CRDs (api-types.ts API_TYPES_TARGETS: api/src/streamjob.ts,
+ * api/src/streamjobsnapshot.ts).
  *
- *   node operator/src/codegen/generate-api-types.ts          # write the file
- *   node operator/src/codegen/generate-api-types.ts --check  # exit 1 when the file is stale
+ *   node operator/src/codegen/generate-api-types.ts          # write the files
+ *   node operator/src/codegen/generate-api-types.ts --check  # exit 1 when a file is stale
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { relative } from 'node:path';
-import { REPO_ROOT, TYPES_PATH, renderApiTypesFromRepo } from './api-types.ts';
+import { API_TYPES_TARGETS, REPO_ROOT, renderApiTypesFromRepo } from './api-types.ts';
 
 const check = process.argv.includes('--check');
-const generated = await renderApiTypesFromRepo();
-const target = relative(REPO_ROOT, TYPES_PATH);
-let current = '';
-try {
-  current = readFileSync(TYPES_PATH, 'utf8');
-} catch {
-  // absent: treated as stale
-}
-if (check) {
-  if (current !== generated) {
-    process.stderr.write(
-      `${target} is out of date with crds/; run: node operator/src/codegen/generate-api-types.ts\n`,
-    );
-    process.exit(1);
+let stale = false;
+for (const t of API_TYPES_TARGETS) {
+  const generated = await renderApiTypesFromRepo(t);
+  const target = relative(REPO_ROOT, t.typesPath);
+  let current = '';
+  try {
+    current = readFileSync(t.typesPath, 'utf8');
+  } catch {
+    // absent: treated as stale
   }
-  process.stdout.write(`${target} is up to date\n`);
-} else if (current !== generated) {
-  writeFileSync(TYPES_PATH, generated);
-  process.stdout.write(`wrote ${target}\n`);
-} else {
-  process.stdout.write(`${target} unchanged\n`);
+  if (check) {
+    if (current !== generated) {
+      process.stderr.write(
+        `${target} is out of date with crds/; run: node operator/src/codegen/generate-api-types.ts\n`,
+      );
+      stale = true;
+    } else process.stdout.write(`${target} is up to date\n`);
+  } else if (current !== generated) {
+    writeFileSync(t.typesPath, generated);
+    process.stdout.write(`wrote ${target}\n`);
+  } else {
+    process.stdout.write(`${target} unchanged\n`);
+  }
 }
+if (stale) process.exit(1);
