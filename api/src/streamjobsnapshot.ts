@@ -18,7 +18,7 @@ export const STREAMJOBSNAPSHOT_KIND = 'StreamJobSnapshot';
 /** Resource name in URLs: /apis/<group>/<version>/namespaces/<ns>/<plural>. */
 export const STREAMJOBSNAPSHOT_PLURAL = 'streamjobsnapshots';
 
-/** One savepoint or checkpoint of a StreamJob. Creating one (without alreadyExists) triggers a snapshot of the named job; its status reports the id, path, size and result. The operator also records the savepoints it takes for annotations, periodic savepoints and upgrades as objects with alreadyExists true. A StreamJob starts from one with spec.initialSavepointRef. */
+/** One savepoint or checkpoint of a StreamJob. Creating one (without alreadyExists) triggers a snapshot of the named job; its status reports the id, path, size and result. The operator also records the savepoints it takes for annotations, periodic savepoints, upgrades and suspends as objects with alreadyExists true. A StreamJob starts from one with spec.initialSavepointRef. */
 export interface StreamJobSnapshot {
   apiVersion?: string;
   kind?: string;
@@ -67,7 +67,7 @@ export interface StreamJobSnapshotStatus {
   observedGeneration?: number;
   /** Pending (not triggered yet), InProgress, Completed (id, path, bytes set) or Failed (reason and message set). */
   phase?: SnapshotPhase;
-  /** Who took the snapshot: Requested (this object), Annotation (a sluice.dev/savepoint request), Periodic (spec.savepoint.periodicSeconds) or Upgrade (a stop-with-savepoint). */
+  /** Who took the snapshot: Requested (this object), Annotation (a sluice.dev/savepoint request), Periodic (spec.savepoint.periodicSeconds) or StopWithSavepoint (a savepoint-mode upgrade or suspend). */
   origin?: SnapshotOrigin;
   /**
    * The request nonce this object triggered the snapshot with.
@@ -110,6 +110,6 @@ export const SNAPSHOT_PHASES = ['Pending', 'InProgress', 'Completed', 'Failed'] 
 export type SnapshotPhase = (typeof SNAPSHOT_PHASES)[number];
 
 /** Every value of {@link SnapshotOrigin}. */
-export const SNAPSHOT_ORIGINS = ['Requested', 'Annotation', 'Periodic', 'Upgrade'] as const;
-/** Who took the snapshot: Requested (this object), Annotation (a sluice.dev/savepoint request), Periodic (spec.savepoint.periodicSeconds) or Upgrade (a stop-with-savepoint). */
+export const SNAPSHOT_ORIGINS = ['Requested', 'Annotation', 'Periodic', 'StopWithSavepoint'] as const;
+/** Who took the snapshot: Requested (this object), Annotation (a sluice.dev/savepoint request), Periodic (spec.savepoint.periodicSeconds) or StopWithSavepoint (a savepoint-mode upgrade or suspend). */
 export type SnapshotOrigin = (typeof SNAPSHOT_ORIGINS)[number];

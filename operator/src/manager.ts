@@ -28,7 +28,11 @@ import { RuntimeMetrics } from './kube/metrics.ts';
 import { defaultControllerRateLimiter } from './kube/rate-limiter.ts';
 import { WorkQueue } from './kube/workqueue.ts';
 import { startHttpServer, type RunningHttpServer } from './http-server.ts';
+import { StreamJobSnapshotClient } from './snapshot/snapshot-client.ts';
+import { OperatorSnapshotStorage } from './snapshot/snapshot-storage.ts';
+import { SnapshotControllers } from './snapshot/snapshot-controllers.ts';
 import { ChildObjects } from './streamjob/children.ts';
+import type { EffectiveStorage } from './streamjob/storage.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
 import { CONTROLLER_NAME, LABEL_JOB, MANAGED_PODS_SELECTOR } from './streamjob/names.ts';
 import { NodeWatch } from './streamjob/node-watch.ts';
@@ -96,6 +100,8 @@ export class Manager {
   readonly podInformers: Informer<V1Pod>[] = [];
   /** Nodes and their heartbeat Leases; undefined with `--node-loss=off`. */
   readonly nodeWatch: NodeWatch | undefined;
+  /** StreamJobSnapshot informers and controllers (snapshot/snapshot-controllers.ts). */
+  readonly snapshotControllers: SnapshotControllers;
   readonly #stopElection = new AbortController();
   #elector: LeaderElector | undefined;
   #election: Promise<void> | undefined;
@@ -143,6 +149,41 @@ export class Manager {
             },
             onRestart: (informer) => this.metrics.informerRestarts.inc({ informer }),
           });
+    // The operator reads storage with the credentials its workers get: the operator's default
+    // Secret it copies, or the job's own Secret.
+    // ChildObjects.readCredentials returns the Secret's data as stored (base64, for copying).
+    const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
+    const credentialsOf = async (namespace: string, name: string) => {
+      const b64 = await children.readCredentials(namespace, name);
+      return { accessKey: decode(b64.accessKey), secretKey: decode(b64.secretKey) };
+    };
+    const jobCredentials = (job: StreamJob, storage: EffectiveStorage) =>
+      credentialsOf(
+        storage.copyFrom?.namespace ?? job.metadata!.namespace!,
+        storage.copyFrom?.name ?? storage.secretName,
+      );
+    const scopes: Array<string | undefined> = config.namespaces.length > 0 ? config.namespaces : [undefined];
+    this.snapshotControllers = new SnapshotControllers({
+      kubeConfig,
+      jobs,
+      scopes,
+      storage: new OperatorSnapshotStorage({
+        defaults: config.storage,
+        credentials: jobCredentials,
+        defaultCredentials: () =>
+          credentialsOf(config.storage.credentialsNamespace, config.storage.credentialsSecret ?? ''),
+        timeoutMs: config.storageTimeoutMs,
+      }),
+      storageDefaults: config.storage,
+      events: this.events,
+      clock,
+      log,
+      metrics: this.metrics,
+      retry: config.retry,
+      concurrency: config.maxConcurrentReconciles,
+      resyncPeriodMs: config.resyncPeriodMs,
+      reconcileTimeoutMs: config.reconcileTimeoutMs,
+    });
     const coordinator = new CheckpointCoordinator({
       ...(this.nodeWatch ? { nodes: this.nodeWatch } : {}),
       jobs,
@@ -152,17 +193,8 @@ export class Manager {
       metrics: this.checkpointMetrics,
       storageTimeoutMs: config.storageTimeoutMs,
       ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
-      // The operator reads storage with the credentials its workers get: the operator's default
-      // Secret it copies, or the job's own Secret.
-      // ChildObjects.readCredentials returns the Secret's data as stored (base64, for copying).
-      credentials: async (job, storage) => {
-        const b64 = await children.readCredentials(
-          storage.copyFrom?.namespace ?? job.metadata!.namespace!,
-          storage.copyFrom?.name ?? storage.secretName,
-        );
-        const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
-        return { accessKey: decode(b64.accessKey), secretKey: decode(b64.secretKey) };
-      },
+      credentials: jobCredentials,
+      onSavepointsDisposed: (job, ids) => this.snapshotControllers.recordReconciler.deleteRecords(job, ids),
     });
     const reconciler = new StreamJobReconciler({
       jobs,
@@ -178,6 +210,7 @@ export class Manager {
       ...(this.nodeWatch ? { nodes: this.nodeWatch } : {}),
       nodeLoss: config.nodeLoss.policy,
       workerNetworkPolicy: config.workerNetworkPolicy,
+      snapshots: new StreamJobSnapshotClient(kubeConfig),
     });
     const queue = new WorkQueue({
       clock,
@@ -195,7 +228,6 @@ export class Manager {
       reconcileTimeoutMs: config.reconcileTimeoutMs,
     });
 
-    const scopes: Array<string | undefined> = config.namespaces.length > 0 ? config.namespaces : [undefined];
     for (const ns of scopes) {
       const jobInformer = new Informer<StreamJob>({
         name: `streamjobs${ns ? `/${ns}` : ''}`,
@@ -208,9 +240,13 @@ export class Manager {
       const enqueueJob = (j: StreamJob) =>
         this.controller.enqueue(j.metadata?.namespace ?? '', j.metadata?.name ?? '');
       jobInformer.addHandlers({
-        onAdd: enqueueJob,
+        onAdd: (j) => {
+          enqueueJob(j);
+          this.snapshotControllers.onJob(undefined, j);
+        },
         onUpdate: (a, b) => {
           if (jobChangeMatters(a, b)) enqueueJob(b);
+          this.snapshotControllers.onJob(a, b);
         },
         onDelete: enqueueJob,
       });
@@ -275,7 +311,11 @@ export class Manager {
         shutdown: () => (this.#stopping ? 'shutting down' : undefined),
         informers: () => {
           if (!this.#leading) return undefined; // a standby is ready to take over
-          const pending = [...this.jobInformers, ...this.podInformers].filter((i) => !i.hasSynced()).length;
+          const pending = [
+            ...this.jobInformers,
+            ...this.podInformers,
+            ...this.snapshotControllers.informers,
+          ].filter((i) => !i.hasSynced()).length;
           return pending > 0 ? `${pending} informer(s) not synced yet` : undefined;
         },
       },
@@ -319,6 +359,7 @@ export class Manager {
     this.#leading = true;
     for (const i of [...this.jobInformers, ...this.podInformers]) i.start();
     this.nodeWatch?.start();
+    this.snapshotControllers.start();
     this.controller.start();
   }
 
@@ -332,7 +373,12 @@ export class Manager {
     this.#stopping = true;
     const { log, config } = this.#o;
     log.info({}, 'shutting down');
-    if (this.#leading) await this.controller.stop(config.shutdownTimeoutMs);
+    if (this.#leading) {
+      await Promise.all([
+        this.controller.stop(config.shutdownTimeoutMs),
+        this.snapshotControllers.stop(config.shutdownTimeoutMs),
+      ]);
+    }
     await Promise.all([...this.jobInformers, ...this.podInformers].map((i) => i.stop()));
     await this.nodeWatch?.stop();
     this.#stopElection.abort();

@@ -82,6 +82,8 @@ export interface CheckpointCoordinatorOptions {
   storageTimeoutMs?: number;
   /** Fault tests' crash points (crash-points.ts); unset: none. */
   crashPoints?: CrashPoints;
+  /** Deletes the StreamJobSnapshot records of savepoints retention disposed of (snapshot/). */
+  onSavepointsDisposed?(job: StreamJob, ids: number[]): Promise<void>;
 }
 
 /** What one step needs from the reconcile. */

@@ -41,12 +41,21 @@ export function withoutDisposed(job: StreamJob, disposed: readonly Disposal[]): 
 /**
  * Savepoint retention: disposes of what savepoint-policy.ts `savepointsToDispose` names — the
  * objects first, then the history entries (one status write with the resourceVersion
- * precondition), with a Normal Event `SavepointsDisposed`. A storage error is logged and retried
+ * precondition), with a Normal Event `SavepointsDisposed`, then their StreamJobSnapshot records
+ * (`onSavepointsDisposed`; one left by a failure there names data that is gone and says so in
+ * docs/snapshots.md). A storage error is logged and retried
  * on the next step.
  * @returns the job as last written
  */
 export async function disposeSavepoints(
-  deps: { jobs: StreamJobClient; events: EventRecorder; clock: Clock; s3(): Promise<StorageClient> },
+  deps: {
+    jobs: StreamJobClient;
+    events: EventRecorder;
+    clock: Clock;
+    s3(): Promise<StorageClient>;
+    /** Called after the history entries went: the records of those savepoints go last. */
+    onSavepointsDisposed?(job: StreamJob, ids: number[]): Promise<void>;
+  },
   job: StreamJob,
   storage: EffectiveStorage,
   subject: EventSubject,
@@ -70,5 +79,13 @@ export async function disposeSavepoints(
     note: `deleted savepoint(s) ${what} per spec.savepoint.retention`,
   });
   ctx.log.info({ disposed: disposals.map((d) => d.id) }, 'disposed of savepoints');
+  try {
+    await deps.onSavepointsDisposed?.(
+      written,
+      disposals.map((d) => d.id),
+    );
+  } catch (err) {
+    ctx.log.warn({ err: (err as Error).message }, 'deleting the records of disposed savepoints failed');
+  }
   return written;
 }

@@ -63,6 +63,13 @@ import {
   workerPodName,
   workerSelector,
 } from './names.ts';
+import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
+import {
+  INITIAL_SAVEPOINT_REF_POLL_MS,
+  needsInitialSavepointRef,
+  resolveInitialSavepointRef,
+  withInitialSavepoint,
+} from '../snapshot/initial-savepoint-ref.ts';
 import { desiredNetworkPolicy } from './network-policy.ts';
 import { attemptToken, desiredShuffleTokenSecret } from './shuffle-token.ts';
 import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
@@ -118,6 +125,8 @@ export interface StreamJobReconcilerOptions {
    * false or unset: none is written (one written before is left to its owner's deletion).
    */
   workerNetworkPolicy?: boolean;
+  /** Reads StreamJobSnapshots for spec.initialSavepointRef (snapshot/initial-savepoint-ref.ts). */
+  snapshots?: { get(namespace: string, name: string): Promise<StreamJobSnapshot | undefined> };
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first error. */
@@ -155,7 +164,7 @@ export class StreamJobReconciler implements Reconciler {
 
   async reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { jobs, clock } = this.#o;
-    const original = await jobs.get(req.namespace, req.name);
+    let original = await jobs.get(req.namespace, req.name);
     if (!original) {
       this.#o.metrics?.forget(req.namespace, req.name);
       ctx.log.debug({}, 'StreamJob is gone; its objects are garbage-collected through their ownerReferences');
@@ -170,6 +179,22 @@ export class StreamJobReconciler implements Reconciler {
     if (tooLarge) {
       await this.#finish(original, original, subject, { problem: tooLarge }, ctx);
       return done();
+    }
+    // spec.initialSavepointRef: a job that has not started yet starts from the snapshot object's path.
+    if (needsInitialSavepointRef(original) && this.#o.snapshots) {
+      const ref = original.spec.initialSavepointRef!.name;
+      const r = resolveInitialSavepointRef(original, await this.#o.snapshots.get(req.namespace, ref));
+      if (!r.ok) {
+        await this.#finish(
+          original,
+          original,
+          subject,
+          { problem: { reason: r.reason, message: r.message } },
+          ctx,
+        );
+        return r.wait ? requeueAfter(INITIAL_SAVEPOINT_REF_POLL_MS) : done();
+      }
+      original = withInitialSavepoint(original, r.initialSavepoint);
     }
     const resolved = resolveStorage(original, this.#o.storageDefaults);
     if (!resolved.ok) {

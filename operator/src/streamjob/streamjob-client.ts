@@ -68,6 +68,31 @@ export class StreamJobClient {
   }
 
   /**
+   * Merge-patches `metadata` of the job (annotations, finalizers; never its spec) with `job`'s
+   * resourceVersion as precondition.
+   * @returns the job as written
+   * @throws ApiException 409 when the job changed since `job` was read; 404 when it is gone.
+   */
+  async patchMetadata(
+    job: StreamJob,
+    metadata: { annotations?: Record<string, string | null>; finalizers?: string[] },
+  ): Promise<StreamJob> {
+    return withEffectiveSpec(
+      (await this.#api.patchNamespacedCustomObject(
+        {
+          group: STREAMJOB_GROUP,
+          version: STREAMJOB_VERSION,
+          plural: STREAMJOB_PLURAL,
+          namespace: job.metadata?.namespace ?? '',
+          name: job.metadata?.name ?? '',
+          body: { metadata: { resourceVersion: job.metadata?.resourceVersion, ...metadata } },
+        },
+        setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+      )) as StreamJob,
+    );
+  }
+
+  /**
    * Makes the job's status `next`: sends the merge patch from `job.status` to `next` (nothing
    * when equal) with `job`'s resourceVersion as precondition.
    * @returns the job as written (or `job` itself when nothing changed)
