@@ -1,4 +1,4 @@
-import { parsePartName, partName } from './two-phase-sink.ts';
+import { ownPart, parsePartName, partName } from './two-phase-sink.ts';
 
 describe('part file names', () => {
   const uid = '0c3e5a6e-7a26-4a5f-9d3e-3f1c2f6a9b10';
@@ -19,5 +19,14 @@ describe('part file names', () => {
   it('do not parse part files of other writers or of the format without a uid', () => {
     expect(parsePartName('part-a0-s1-a1b2c3-000001.jsonl')).toBeUndefined();
     expect(parsePartName('report.csv')).toBeUndefined();
+  });
+});
+
+describe('ownPart', () => {
+  it("is this job's part files and legacy names without a uid, never another job's", () => {
+    const name = (uid: string) => partName(uid, 1, 0, 'abc123', 0, 'jsonl');
+    expect(ownPart(name('uid-a'), 'uid-a')).toBe(true);
+    expect(ownPart(name('uid-b'), 'uid-a')).toBe(false);
+    expect(ownPart('part-0-000001.jsonl', 'uid-a')).toBe(true);
   });
 });

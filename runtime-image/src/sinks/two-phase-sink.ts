@@ -11,7 +11,9 @@
  *                temporary object deleted. Committing is idempotent.
  *
  * On restore, subtask 0 re-commits every transaction the snapshot lists as pending (all old
- * subtasks' states are given to it) and deletes the temporary part files of this job's earlier
+ * subtasks' states are given to it; each under the prefix it was written to, and only this job's
+ * part files — a snapshot of another job lists output that job commits itself) and deletes the
+ * temporary part files of this job's earlier
  * attempts — output of the failed attempt after the checkpoint is discarded, and the replay
  * produces it again. Part files of other jobs writing under the same prefix are never touched.
  *
@@ -46,6 +48,12 @@ export interface S3SinkState {
   subtask: number;
   attempt: number;
   pending: PendingTransaction[];
+  /**
+   * The output prefix the pending part files were written under (absent in snapshots taken
+   * before it was recorded: the current prefix is assumed). A restore commits them there, even
+   * when the restoring job writes elsewhere (a spec change of the prefix).
+   */
+  prefix?: string;
 }
 
 /** Key of the temporary (in-progress / pending) part file `name`. */
@@ -164,6 +172,7 @@ export function s3Sink<T>(opts: S3SinkOptions): Sink<T> {
           const state: S3SinkState = {
             subtask: ctx.subtask,
             attempt: ctx.attempt,
+            prefix,
             pending: pending.map((t) => ({ checkpointId: t.checkpointId, files: [...t.files] })),
           };
           // Every upload in flight belongs to this or an earlier transaction.
@@ -199,9 +208,20 @@ export function s3Sink<T>(opts: S3SinkOptions): Sink<T> {
 }
 
 /**
- * Restore-time recovery (subtask 0 only): commit everything the snapshot lists as pending, then
- * delete temporary part files of this job's earlier attempts (never another job's: jobs may
- * share an output prefix).
+ * Whether part file `name` is this job's to commit: named with its uid, or with no uid at all
+ * (named before uids were part of names). A snapshot of another job (a StreamJob started from
+ * its savepoint) lists that job's pending output, which that job commits itself.
+ */
+export function ownPart(name: string, jobUid: string): boolean {
+  const part = parsePartName(name);
+  return part === undefined || part.jobUid === jobUid;
+}
+
+/**
+ * Restore-time recovery (subtask 0 only): commit everything the snapshot lists as pending —
+ * under the prefix it was written to, and only this job's part files (ownPart) — then delete
+ * temporary part files of this job's earlier attempts (never another job's: jobs may share an
+ * output prefix).
  */
 async function recover(
   ctx: OperatorContext,
@@ -210,11 +230,18 @@ async function recover(
   states: S3SinkState[],
 ): Promise<void> {
   let committed = 0;
+  let foreign = 0;
   for (const s of states) {
+    const at = s.prefix ?? prefix;
     for (const txn of s.pending ?? []) {
-      await inBatches(txn.files, 8, (f) => commitPart(store, prefix, f, txn.checkpointId));
-      committed += txn.files.length;
+      const own = txn.files.filter((f) => ownPart(f, ctx.jobUid));
+      foreign += txn.files.length - own.length;
+      await inBatches(own, 8, (f) => commitPart(store, at, f, txn.checkpointId));
+      committed += own.length;
     }
+  }
+  if (foreign > 0) {
+    ctx.log.info({ foreign }, "restored another job's snapshot: its pending output is that job's to commit");
   }
   const stale = (await store.list(`${prefix}_tmp/`)).filter((o) => {
     const part = parsePartName(o.key.slice(prefix.length + '_tmp/'.length));
