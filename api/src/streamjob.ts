@@ -91,6 +91,11 @@ export interface StreamJobSpec {
   /** Start from the snapshot a StreamJobSnapshot in this namespace recorded (its status.path) when the job has no state yet. The job waits while the snapshot is Pending or InProgress. Not together with initialSavepoint. */
   initialSavepointRef?: SnapshotReference;
   /**
+   * What deleting the StreamJob does with its state (a finalizer does it, bounded in time): keep (leave checkpoints and savepoints in storage), savepoint (take a final stop-with-savepoint before the workers go, recorded as a StreamJobSnapshot that outlives the job), or delete (delete the job's checkpoints and the savepoints no StreamJobSnapshot with disposeOnDelete false records).
+   * Default: `"keep"`.
+   */
+  onDelete: OnDeletePolicy;
+  /**
    * Allow restoring a snapshot whose state does not all map to the job's operators.
    * Default: `false`.
    */
@@ -255,6 +260,14 @@ export interface SnapshotReference {
    */
   name: string;
 }
+
+/** Every value of {@link OnDeletePolicy}. */
+export const ON_DELETE_POLICIES = ['keep', 'savepoint', 'delete'] as const;
+/**
+ * What deleting the StreamJob does with its state (a finalizer does it, bounded in time): keep (leave checkpoints and savepoints in storage), savepoint (take a final stop-with-savepoint before the workers go, recorded as a StreamJobSnapshot that outlives the job), or delete (delete the job's checkpoints and the savepoints no StreamJobSnapshot with disposeOnDelete false records).
+ * Default: `"keep"`.
+ */
+export type OnDeletePolicy = (typeof ON_DELETE_POLICIES)[number];
 
 /** Object storage for checkpoints and savepoints. Each field unset here comes from the operator's configuration. */
 export interface StorageSpec {

@@ -32,7 +32,10 @@ import { StreamJobSnapshotClient } from './snapshot/snapshot-client.ts';
 import { OperatorSnapshotStorage } from './snapshot/snapshot-storage.ts';
 import { SnapshotControllers } from './snapshot/snapshot-controllers.ts';
 import { ChildObjects } from './streamjob/children.ts';
-import type { EffectiveStorage } from './streamjob/storage.ts';
+import { keptSavepointDirs } from './streamjob/on-delete.ts';
+import { resolveStorage, type EffectiveStorage } from './streamjob/storage.ts';
+import { deleteJobData } from './checkpoint/job-data-store.ts';
+import { StorageClient } from './checkpoint/storage-client.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
 import { CONTROLLER_NAME, LABEL_JOB, MANAGED_PODS_SELECTOR } from './streamjob/names.ts';
 import { NodeWatch } from './streamjob/node-watch.ts';
@@ -211,6 +214,22 @@ export class Manager {
       nodeLoss: config.nodeLoss.policy,
       workerNetworkPolicy: config.workerNetworkPolicy,
       snapshots: new StreamJobSnapshotClient(kubeConfig),
+      onDelete: {
+        recordSavepoints: (job, ctx) => this.snapshotControllers.recordReconciler.recordJob(job, ctx),
+        deleteData: async (job, ctx) => {
+          const resolved = resolveStorage(job, config.storage);
+          if (!resolved.ok) throw new Error(resolved.message);
+          const storage = resolved.storage;
+          const s3 = new StorageClient({
+            endpoint: storage.endpoint,
+            credentials: await jobCredentials(job, storage),
+            timeoutMs: config.storageTimeoutMs,
+            signal: ctx.signal,
+          });
+          const kept = keptSavepointDirs(job, this.snapshotControllers.cached(job.metadata!.namespace!));
+          return deleteJobData(s3, storage, kept);
+        },
+      },
     });
     const queue = new WorkQueue({
       clock,

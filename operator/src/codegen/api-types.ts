@@ -26,6 +26,7 @@ const STREAMJOB_NAMES: Record<string, string> = {
   'spec.storage': 'StorageSpec',
   'spec.storage.credentialsSecret': 'SecretReference',
   'spec.initialSavepointRef': 'SnapshotReference',
+  'spec.onDelete': 'OnDeletePolicy',
   'spec.podTemplate': 'WorkerPodTemplate',
   'spec.podTemplate.metadata': 'WorkerPodMetadata',
   'spec.podTemplate.resources': 'WorkerResources',

@@ -38,7 +38,17 @@ export class SnapshotRecordReconciler implements Reconciler {
 
   async reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult> {
     const job = await this.#o.jobs.get(req.namespace, req.name);
-    if (!job?.status?.savepoints?.history?.length) return done();
+    if (job) await this.recordJob(job, ctx);
+    return done();
+  }
+
+  /**
+   * Creates the missing records of `job`'s savepoint history (also called by the onDelete
+   * finalizer, so a final savepoint is recorded before the job goes).
+   */
+  async recordJob(job: StreamJob, ctx: ReconcileContext): Promise<void> {
+    if (!job.status?.savepoints?.history?.length) return;
+    const req = { namespace: job.metadata!.namespace!, name: job.metadata!.name! };
     const storage = resolveStorage(job, this.#o.storageDefaults);
     const bucket = storage.ok ? storage.storage.bucket : undefined;
     for (const r of missingRecords(job, this.#o.cached(req.namespace), bucket)) {
@@ -59,7 +69,6 @@ export class SnapshotRecordReconciler implements Reconciler {
         'recorded a savepoint as a StreamJobSnapshot',
       );
     }
-    return done();
   }
 
   /** Deletes the records of `job`'s savepoints `ids` (their data and history entries are gone). */

@@ -30,6 +30,7 @@ export function defaultSpec(): StreamJobSpec {
       notReadyTimeoutSeconds: 300,
     },
     allowNonRestoredState: false,
+    onDelete: 'keep',
   };
 }
 
