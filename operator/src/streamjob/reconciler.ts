@@ -71,15 +71,8 @@ import {
   withInitialSavepoint,
 } from '../snapshot/initial-savepoint-ref.ts';
 import { desiredNetworkPolicy } from './network-policy.ts';
-import {
-  deletionBoundMs,
-  finalizersNeedUpdate,
-  finalSavepointTaken,
-  ON_DELETE_FINALIZER,
-  stoppingView,
-  wantedFinalizers,
-  workersStopped,
-} from './on-delete.ts';
+import { finalizersNeedUpdate, ON_DELETE_FINALIZER, wantedFinalizers } from './on-delete.ts';
+import { finalizeDeletion, type OnDeleteHooks } from './on-delete-finalizer.ts';
 import { attemptToken, desiredShuffleTokenSecret } from './shuffle-token.ts';
 import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
 import { summarizeList } from '../kube/bounded-text.ts';
@@ -138,12 +131,7 @@ export interface StreamJobReconcilerOptions {
    * The onDelete finalizer's I/O (on-delete.ts); unset: no finalizer is ever added. Both throw
    * on storage or API errors (retried within the bound).
    */
-  onDelete?: {
-    /** Records the job's savepoints as StreamJobSnapshots (snapshot-record-reconciler.ts). */
-    recordSavepoints(job: StreamJob, ctx: ReconcileContext): Promise<void>;
-    /** Deletes the job's checkpoints and unrecorded savepoints; returns the number of objects deleted. */
-    deleteData(job: StreamJob, ctx: ReconcileContext): Promise<number>;
-  };
+  onDelete?: OnDeleteHooks;
   /** Reads StreamJobSnapshots for spec.initialSavepointRef (snapshot/initial-savepoint-ref.ts). */
   snapshots?: { get(namespace: string, name: string): Promise<StreamJobSnapshot | undefined> };
 }
@@ -182,7 +170,7 @@ export class StreamJobReconciler implements Reconciler {
   }
 
   async reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const { jobs, clock } = this.#o;
+    const { jobs } = this.#o;
     let original = await jobs.get(req.namespace, req.name);
     if (!original) {
       this.#o.metrics?.forget(req.namespace, req.name);
@@ -199,56 +187,14 @@ export class StreamJobReconciler implements Reconciler {
     return this.#reconcileJob(original, ctx);
   }
 
-  /**
-   * The onDelete finalizer (on-delete.ts): stop the workers as the policy says, then keep or
-   * delete the data, record savepoints, and let the job go — within deletionBoundMs.
-   */
-  async #finalize(job: StreamJob, ctx: ReconcileContext): Promise<ReconcileResult> {
-    const hooks = this.#o.onDelete!;
-    const subject = subjectOf(job);
-    const deletedAt = new Date(job.metadata!.deletionTimestamp as Date | string).getTime();
-    const elapsed = this.#o.clock.now() - deletedAt;
-    const withinBound = elapsed < deletionBoundMs(job);
-    if (!workersStopped(job) && withinBound) {
-      const r = await this.#reconcileJob(stoppingView(job), ctx);
-      return requeueAfter(r.kind === 'requeue-after' ? Math.min(r.afterMs, 2000) : 1000);
-    }
-    if (job.spec.onDelete === 'savepoint') {
-      if ((job.status?.attempt ?? 0) > 0 && !finalSavepointTaken(job)) {
-        this.#o.events.record(subject, {
-          type: 'Warning',
-          reason: 'FinalSavepointMissing',
-          action: 'Delete',
-          note: `no final savepoint was taken before deletion (phase ${job.status?.phase ?? 'none'}${withinBound ? '' : `, gave up after ${Math.round(elapsed / 1000)} s`}); the last checkpoint and savepoint stay in storage`,
-        });
-      }
-      await hooks.recordSavepoints(job, ctx);
-    } else {
-      try {
-        const deleted = await hooks.deleteData(job, ctx);
-        this.#o.events.record(subject, {
-          type: 'Normal',
-          reason: 'JobDataDeleted',
-          action: 'Delete',
-          note: `deleted ${deleted} checkpoint and savepoint object(s) (spec.onDelete: delete)`,
-        });
-      } catch (err) {
-        if (withinBound) {
-          ctx.log.warn({ err: (err as Error).message }, 'deleting the job data failed; retrying');
-          return requeueAfter(5000);
-        }
-        this.#o.events.record(subject, {
-          type: 'Warning',
-          reason: 'JobDataLeft',
-          action: 'Delete',
-          note: `gave up deleting the job's checkpoints and savepoints after ${Math.round(elapsed / 1000)} s: ${(err as Error).message}; they stay in storage`,
-        });
-      }
-    }
-    const finalizers = (job.metadata!.finalizers ?? []).filter((f) => f !== ON_DELETE_FINALIZER);
-    await this.#o.jobs.patchMetadata(job, { finalizers });
-    ctx.log.info({ onDelete: job.spec.onDelete }, 'onDelete finalizer done');
-    return done();
+  /** The onDelete finalizer (on-delete-finalizer.ts), stopping the workers through #reconcileJob. */
+  #finalize(job: StreamJob, ctx: ReconcileContext): Promise<ReconcileResult> {
+    return finalizeDeletion(
+      { ...this.#o, hooks: this.#o.onDelete!, subject: subjectOf(job) },
+      job,
+      ctx,
+      (view) => this.#reconcileJob(view, ctx),
+    );
   }
 
   /** Steps 1–5 of the module comment for a job that is not being deleted (or its stopping view). */
