@@ -1,0 +1,199 @@
+/**
+ * Failure recovery never falls back past committed output unless the job opts in
+ * (docs/checkpointing.md "Failure recovery", operator/src/checkpoint/restore-fallback.ts), on
+ * real workers (process kubelet) and real MinIO. A worker is SIGKILLed, and once every worker of
+ * attempt 1 has failed the newest checkpoint's `_metadata` is overwritten with garbage:
+ *
+ *  - by default the job is Failed with Degraded=True RestoreFallbackRefused and a Warning Event
+ *    naming the unreadable and the older readable checkpoint and the opt-in; it stays in attempt 1.
+ *    With the `_metadata` put back, a restart request restores the newest checkpoint and the
+ *    output counts the corpus exactly once;
+ *  - with spec.recovery.allowReplayedOutput the job restores an older checkpoint (Warning Event
+ *    RestoreFallback) and finishes, and the output of the replayed interval is published twice.
+ */
+import { jest } from '@jest/globals';
+import { CoreV1Api } from '@kubernetes/client-node';
+import { metadataKey } from '../../api/src/layout.ts';
+import type { StreamJob } from '../../api/src/streamjob.ts';
+import { eventsAbout, waitFor, type InProcessOperator } from '../../operator/src/testing/integration.ts';
+import {
+  corpusWordcountJob,
+  expectCorpusCountedOnce,
+  startFixtureOperator,
+  startWordcountFixture,
+  stopWordcountFixture,
+  waitFinished,
+  type WordcountFixture,
+} from '../harness/coordination-fixture.ts';
+import { readCommittedOutput } from '../harness/local-workers.ts';
+
+jest.setTimeout(180_000);
+
+describe('failure recovery does not fall back past committed output (operator + real workers)', () => {
+  let f: WordcountFixture;
+  let core: CoreV1Api;
+  let operator: InProcessOperator;
+
+  beforeAll(async () => {
+    f = await startWordcountFixture('coordination-fallback', 23);
+    core = f.env.kubeConfig.makeApiClient(CoreV1Api);
+    operator = await startFixtureOperator(f);
+  });
+
+  afterAll(() => stopWordcountFixture(f, operator));
+
+  function wordcount(name: string, allowReplayedOutput?: boolean) {
+    return corpusWordcountJob(name, {
+      output: `${name}-out/`,
+      spec: {
+        restartPolicy: {
+          maxRestarts: 3,
+          backoffSeconds: 1,
+          maxBackoffSeconds: 10,
+          notReadyTimeoutSeconds: 120,
+        },
+        checkpoint: { intervalSeconds: 1, timeoutSeconds: 30, retained: 3 },
+        ...(allowReplayedOutput !== undefined ? { recovery: { allowReplayedOutput } } : {}),
+      },
+    });
+  }
+
+  const podPhases = async (job: string) =>
+    (
+      await core.listNamespacedPod({ namespace: f.env.namespace, labelSelector: `sluice.dev/job=${job}` })
+    ).items.map((p) => p.status?.phase);
+
+  /**
+   * Runs `name` to three completed checkpoints, SIGKILLs worker 1 and waits until every worker of
+   * attempt 1 failed (no checkpoint completes after that); returns the job then.
+   */
+  async function killAfterThreeCheckpoints(name: string): Promise<StreamJob> {
+    await waitFor(
+      'three completed checkpoints',
+      async () => ((await f.jobs.get(name)).status?.checkpoints?.lastCompleted?.id ?? 0) >= 3,
+      60_000,
+    );
+    f.kubelet.kill(`${name}-1-1`, 'SIGKILL');
+    await waitFor(
+      'both workers failed',
+      async () => (await podPhases(name)).every((p) => p === 'Failed'),
+      30_000,
+    );
+    return f.jobs.get(name);
+  }
+
+  /** The completed checkpoint ids in storage, newest first. */
+  async function storedCompleted(newestPath: string): Promise<number[]> {
+    const dir = newestPath.replace(/chk-\d+$/, '');
+    const ids: number[] = [];
+    for await (const o of f.env.minio.listObjectsV2(f.env.bucket, dir, true)) {
+      const m = /chk-(\d+)\/_metadata$/.exec(o.name ?? '');
+      if (m) ids.push(Number(m[1]));
+    }
+    return ids.sort((a, b) => b - a);
+  }
+
+  async function readObject(key: string): Promise<Buffer> {
+    const chunks: Buffer[] = [];
+    for await (const c of await f.env.minio.getObject(f.env.bucket, key))
+      chunks.push(Buffer.from(c as Uint8Array));
+    return Buffer.concat(chunks);
+  }
+
+  it('refuses by default: Failed with RestoreFallbackRefused; repaired and restarted, the output is exactly once', async () => {
+    await f.jobs.create(wordcount('fbno'));
+    const killed = await killAfterThreeCheckpoints('fbno');
+    const newest = killed.status!.checkpoints!.lastCompleted!;
+    const older = (await storedCompleted(newest.path)).filter((id) => id < newest.id)[0]!;
+    expect(older).toBeDefined();
+    const key = metadataKey(newest.path);
+    const original = await readObject(key);
+    await f.env.minio.putObject(f.env.bucket, key, Buffer.from('{"not":"metadata"'));
+
+    const failed = await waitFor(
+      'phase Failed with Degraded=True RestoreFallbackRefused',
+      async () => {
+        const j = await f.jobs.get('fbno');
+        const degraded = j.status?.conditions?.find((c) => c.type === 'Degraded');
+        return j.status?.phase === 'Failed' && degraded?.reason === 'RestoreFallbackRefused' && j;
+      },
+      60_000,
+    );
+    const degraded = failed.status!.conditions!.find((c) => c.type === 'Degraded')!;
+    expect(degraded.status).toBe('True');
+    expect(degraded.message).toContain(
+      `checkpoint ${newest.id} (${newest.path}) cannot be restored: snapshot metadata s3://${f.env.bucket}/${key} is not valid JSON`,
+    );
+    expect(degraded.message).toContain(`The older checkpoint ${older} (`);
+    expect(degraded.message).toContain('publish their output twice');
+    expect(degraded.message).toContain('spec.recovery.allowReplayedOutput: true');
+    const warning = await waitFor('a Warning Event RestoreFallbackRefused', async () =>
+      (await eventsAbout(f.env.kubeConfig, f.env.namespace, 'fbno')).find(
+        (e) => e.reason === 'RestoreFallbackRefused' && e.type === 'Warning',
+      ),
+    );
+    expect(warning.note).toContain(`checkpoint ${newest.id} (${newest.path}) cannot be restored`);
+    expect(warning.note).toContain(`checkpoint ${older} (`);
+    const events = await eventsAbout(f.env.kubeConfig, f.env.namespace, 'fbno');
+    expect(events.some((e) => e.reason === 'RestoreFallback')).toBe(false);
+    // Longer than the backoff: no restart from the older checkpoint happens.
+    await new Promise((r) => setTimeout(r, 4000));
+    const later = await f.jobs.get('fbno');
+    expect(later.status).toMatchObject({ phase: 'Failed', attempt: 1 });
+    expect(later.status?.restarts ?? 0).toBe(0);
+
+    // The way out the message names: the newest snapshot readable again, then a restart request.
+    await f.env.minio.putObject(f.env.bucket, key, original);
+    await f.jobs.annotate('fbno', 'sluice.dev/restart', 'r1');
+    const done = await waitFinished(f, 'fbno');
+    // From the repaired checkpoint (or a newer one, when a reconcile saw the repair before the
+    // request and restarted from it: every reconcile looks again).
+    expect(done.status?.restoredFrom?.kind).toBe('checkpoint');
+    expect(done.status?.restoredFrom?.id).toBeGreaterThanOrEqual(newest.id);
+    await expectCorpusCountedOnce(f, 'fbno-out/');
+  });
+
+  it('with spec.recovery.allowReplayedOutput restores an older checkpoint and publishes the replayed output twice', async () => {
+    await f.jobs.create(wordcount('fbyes', true));
+    const killed = await killAfterThreeCheckpoints('fbyes');
+    const newest = killed.status!.checkpoints!.lastCompleted!;
+    const ids = await storedCompleted(newest.path);
+    expect(ids[0]).toBe(newest.id);
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    // The two newest unreadable: the one restored is older than a checkpoint whose output was
+    // committed a checkpoint interval before the kill, so the replay publishes it again.
+    for (const id of ids.slice(0, 2)) {
+      await f.env.minio.putObject(
+        f.env.bucket,
+        metadataKey(newest.path.replace(/chk-\d+$/, `chk-${id}`)),
+        Buffer.from('garbage'),
+      );
+    }
+
+    const done = await waitFinished(f, 'fbyes');
+    expect(done.status?.attempt).toBe(2);
+    expect(done.status?.restoredFrom).toMatchObject({ kind: 'checkpoint', id: ids[2] });
+    const fallback = (await eventsAbout(f.env.kubeConfig, f.env.namespace, 'fbyes')).find(
+      (e) => e.reason === 'RestoreFallback' && e.type === 'Warning',
+    );
+    expect(fallback?.note).toContain(`${newest.path}/_metadata is not valid JSON`);
+    expect(fallback?.note).toContain(
+      'allowReplayedOutput is true: the output committed after it is published again',
+    );
+
+    const out = await readCommittedOutput<{ word: string; count: number }>(
+      f.env.minio,
+      f.env.bucket,
+      'fbyes-out/',
+    );
+    const tally = (xs: string[]) =>
+      xs.reduce((m, x) => m.set(x, (m.get(x) ?? 0) + 1), new Map<string, number>());
+    const actual = tally(out.map((r) => `${r.word} ${r.count}`));
+    const expected = tally(f.expected);
+    // Nothing lost, nothing invented — but records published twice.
+    expect([...expected].filter(([k, n]) => (actual.get(k) ?? 0) < n)).toEqual([]);
+    expect([...actual.keys()].filter((k) => !expected.has(k))).toEqual([]);
+    expect(out.length).toBeGreaterThan(f.expected.length);
+    await expect(expectCorpusCountedOnce(f, 'fbyes-out/')).rejects.toThrow();
+  });
+});
