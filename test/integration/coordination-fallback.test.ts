@@ -10,7 +10,10 @@
  *    output counts the corpus exactly once;
  *  - once spec.recovery.allowReplayedOutput is set on such a Failed job it restores an older
  *    checkpoint (Warning Event RestoreFallback) and finishes, and the output of the replayed
- *    interval is published twice.
+ *    interval is published twice;
+ *  - a checkpoint-progress restart (a SIGSTOPped worker) that would fall back past committed
+ *    output is refused too: the job runs on Degraded, and finishes exactly once in attempt 1 once
+ *    the worker runs again.
  */
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
@@ -213,5 +216,56 @@ describe('failure recovery does not fall back past committed output (operator + 
     expect([...actual.keys()].filter((k) => !expected.has(k))).toEqual([]);
     expect(out.length).toBeGreaterThan(f.expected.length);
     await expect(expectCorpusCountedOnce(f, 'fbyes-out/')).rejects.toThrow();
+  });
+  it('refuses a progress restart past committed output: the job runs on, Degraded, and finishes exactly once', async () => {
+    const manifest = corpusWordcountJob('fbhang', {
+      output: 'fbhang-out/',
+      // 1200 lines at 2 × 15 lines/s: about 40 s of input.
+      rate: 15,
+      spec: {
+        checkpoint: { intervalSeconds: 1, timeoutSeconds: 3, retained: 3 },
+        restartPolicy: {
+          maxRestarts: 3,
+          backoffSeconds: 1,
+          maxBackoffSeconds: 10,
+          notReadyTimeoutSeconds: 120,
+          checkpointProgressTimeoutSeconds: 10,
+        },
+      },
+    });
+    await f.jobs.create(manifest);
+    await waitFor(
+      'three completed checkpoints while Running',
+      async () => {
+        const j = await f.jobs.get('fbhang');
+        return j.status?.phase === 'Running' && (j.status.checkpoints?.lastCompleted?.id ?? 0) >= 3 && j;
+      },
+      60_000,
+    );
+    // A hung worker: Ready, but it acks nothing any more; then the newest checkpoint unreadable.
+    f.kubelet.kill('fbhang-1-1', 'SIGSTOP');
+    await new Promise((r) => setTimeout(r, 2000));
+    const newest = (await f.jobs.get('fbhang')).status!.checkpoints!.lastCompleted!;
+    await f.env.minio.putObject(f.env.bucket, metadataKey(newest.path), Buffer.from('garbage'));
+
+    const degraded = await waitFor(
+      'Degraded=True RestoreFallbackRefused',
+      async () =>
+        (await f.jobs.get('fbhang')).status?.conditions?.find(
+          (c) => c.type === 'Degraded' && c.status === 'True' && c.reason === 'RestoreFallbackRefused',
+        ),
+      60_000,
+    );
+    expect(degraded.message).toMatch(/^no checkpoint or savepoint completed within /);
+    expect(degraded.message).toContain(`checkpoint ${newest.id} (${newest.path}) cannot be restored`);
+    expect(degraded.message).toMatch(/the job runs on without checkpoint progress$/);
+    expect((await f.jobs.get('fbhang')).status).toMatchObject({ phase: 'Running', attempt: 1 });
+
+    // Once the worker runs again checkpoints complete, and attempt 1 finishes the input.
+    f.kubelet.kill('fbhang-1-1', 'SIGCONT');
+    const done = await waitFinished(f, 'fbhang');
+    expect(done.status).toMatchObject({ attempt: 1 });
+    expect(done.status?.restarts ?? 0).toBe(0);
+    await expectCorpusCountedOnce(f, 'fbhang-out/');
   });
 });
