@@ -53,9 +53,11 @@ describe('failure recovery does not fall back past committed output (operator + 
       output: `${name}-out/`,
       rate: 30,
       spec: {
+        // A backoff of 4 s after the last worker failed leaves the test time to make the newest
+        // checkpoint unreadable before the recovery reads it.
         restartPolicy: {
           maxRestarts: 3,
-          backoffSeconds: 1,
+          backoffSeconds: 4,
           maxBackoffSeconds: 10,
           notReadyTimeoutSeconds: 120,
         },
@@ -143,7 +145,7 @@ describe('failure recovery does not fall back past committed output (operator + 
     const events = await eventsAbout(f.env.kubeConfig, f.env.namespace, 'fbno');
     expect(events.some((e) => e.reason === 'RestoreFallback')).toBe(false);
     // Longer than the backoff: no restart from the older checkpoint happens.
-    await new Promise((r) => setTimeout(r, 4000));
+    await new Promise((r) => setTimeout(r, 6000));
     const later = await f.jobs.get('fbno');
     expect(later.status).toMatchObject({ phase: 'Failed', attempt: 1 });
     expect(later.status?.restarts ?? 0).toBe(0);
