@@ -83,6 +83,8 @@ export interface StreamJobSpec {
    * Default: `{}`.
    */
   restartPolicy: RestartPolicySpec;
+  /** What failure recovery may do to restore a job (docs/checkpointing.md "Failure recovery"). */
+  recovery?: SpecRecovery;
   /**
    * Start from this savepoint (s3://bucket/.../sp-N-nonce) when the job has no state yet.
    * Length: 0..1024. Pattern: `^s3://[a-z0-9][a-z0-9.-]{1,61}[a-z0-9](/\S*)?$`.
@@ -250,6 +252,15 @@ export interface SpecRestartPolicyRestartRateLimit {
    * Range: 1..86400.
    */
   windowSeconds: number;
+}
+
+/** What failure recovery may do to restore a job (docs/checkpointing.md "Failure recovery"). */
+export interface SpecRecovery {
+  /**
+   * Allow failure recovery to fall back to a snapshot older than the newest completed one when that one's _metadata cannot be read. The sinks already committed the output of every completed snapshot, so the records after the older snapshot are processed again and their output is published twice. false (default): such a fallback is refused and the job is Failed (reason RestoreFallbackRefused) until the newest snapshot is readable again or this is set to true.
+   * Default: `false`.
+   */
+  allowReplayedOutput: boolean;
 }
 
 /** Start from the snapshot a StreamJobSnapshot in this namespace recorded (its status.path) when the job has no state yet. The job waits while the snapshot is Pending or InProgress. Not together with initialSavepoint. */

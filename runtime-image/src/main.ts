@@ -71,7 +71,16 @@ async function main(): Promise<void> {
   // Anything escaping the worker's own error handling still ends in one JSON fatal line.
   process.on('uncaughtException', (err) => die(log, err, 'run'));
   process.on('unhandledRejection', (err) => die(log, err, 'run'));
-  const storeFor = (bucket: string) => ObjectStore.fromConfig({ ...config.storage, bucket });
+  const storeFor = (bucket: string) =>
+    ObjectStore.fromConfig({
+      ...config.storage,
+      bucket,
+      onRetry: (r) =>
+        log.warn(
+          { call: r.what, attempt: r.attempt, delayMs: r.delayMs, err: (r.error as Error)?.message },
+          'storage call failed; retrying',
+        ),
+    });
   const store = storeFor(config.storage.bucket);
 
   let stage = 'load-job';

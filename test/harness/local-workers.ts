@@ -291,7 +291,14 @@ export class LocalCoordinator {
    */
   async checkpoint(
     job: LocalJob,
-    opts: { kind?: SnapshotKind; stop?: boolean; timeoutMs?: number; deliverCommit?: boolean } = {},
+    opts: {
+      kind?: SnapshotKind;
+      stop?: boolean;
+      timeoutMs?: number;
+      deliverCommit?: boolean;
+      /** The request's timeoutSeconds (workers retry acks and snapshot uploads this long). */
+      timeoutSeconds?: number;
+    } = {},
   ): Promise<CompletedSnapshot> {
     const kind = opts.kind ?? 'checkpoint';
     const id = this.nextId++;
@@ -300,7 +307,14 @@ export class LocalCoordinator {
         ? savepointDir(this.prefix, id, randomBytes(3).toString('hex'))
         : checkpointDir(this.prefix, id);
     const triggeredAt = new Date().toISOString();
-    const request: CheckpointRequest = { id, kind, path, triggeredAt, ...(opts.stop ? { stop: true } : {}) };
+    const request: CheckpointRequest = {
+      id,
+      kind,
+      path,
+      triggeredAt,
+      ...(opts.stop ? { stop: true } : {}),
+      ...(opts.timeoutSeconds !== undefined ? { timeoutSeconds: opts.timeoutSeconds } : {}),
+    };
     await Promise.all(
       job.workers.map(async (w) => {
         const r = await http('PUT', `${w.controlUrl}/checkpoint-request`, JSON.stringify(request));

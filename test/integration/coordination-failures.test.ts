@@ -1,14 +1,12 @@
 /**
- * Failure-recovery edge cases on real workers (process kubelet): a restore source whose
- * `_metadata` is corrupt falls back to the previous completed checkpoint still in storage (with
- * a Warning Event), a job whose entry does not exist is Failed after its first attempt (a restart
- * cannot fix it), and a job whose workers keep failing stops at phase Failed once
- * spec.restartPolicy.maxRestarts is spent.
+ * Failure-recovery edge cases on real workers (process kubelet): no readable snapshot at all is
+ * Degraded without a restart, a job whose entry does not exist is Failed after its first attempt
+ * (a restart cannot fix it), and a job whose workers keep failing stops at phase Failed once
+ * spec.restartPolicy.maxRestarts is spent. The fallback to an older checkpoint when the newest
+ * `_metadata` is corrupt is in coordination-fallback.test.ts.
  */
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { metadataKey } from '../../api/src/layout.ts';
-import type { StreamJob } from '../../api/src/streamjob.ts';
 import {
   type Jobs,
   eventsAbout,
@@ -60,45 +58,6 @@ describe('failure recovery edge cases (operator + real workers)', () => {
     (
       await core.listNamespacedPod({ namespace: env.namespace, labelSelector: `sluice.dev/job=${job}` })
     ).items.map((p) => p.status?.phase);
-
-  it('falls back to the previous completed checkpoint when the newest _metadata is corrupt', async () => {
-    await jobs.create(wordcount('wcfb', 4, 3));
-    await waitFor(
-      'three completed checkpoints',
-      async () => ((await jobs.get('wcfb')).status?.checkpoints?.lastCompleted?.id ?? 0) >= 3,
-      60_000,
-    );
-    kubelet.kill('wcfb-1-1', 'SIGKILL');
-    // Once every worker of attempt 1 has failed no checkpoint can complete any more.
-    await waitFor(
-      'both workers failed',
-      async () => (await podPhases('wcfb')).every((p) => p === 'Failed'),
-      30_000,
-    );
-    const newest = (await jobs.get('wcfb')).status!.checkpoints!.lastCompleted!;
-    await env.minio.putObject(env.bucket, metadataKey(newest.path), Buffer.from('{"not":"metadata"'));
-
-    const restarted: StreamJob = await waitFor(
-      'attempt 2',
-      async () => {
-        const j = await jobs.get('wcfb');
-        return (j.status?.attempt ?? 0) >= 2 && j;
-      },
-      60_000,
-    );
-    expect(restarted.status!.restoredFrom!.kind).toBe('checkpoint');
-    expect(restarted.status!.restoredFrom!.id).toBeLessThan(newest.id);
-    const events = await waitFor('a RestoreFallback Event', async () => {
-      const all = await eventsAbout(env.kubeConfig, env.namespace, 'wcfb');
-      return all.find((e) => e.reason === 'RestoreFallback' && e.type === 'Warning');
-    });
-    expect(events.note).toContain(`${newest.path}/_metadata is not valid JSON`);
-    await waitFor(
-      'attempt 2 running',
-      async () => (await jobs.get('wcfb')).status?.phase === 'Running',
-      60_000,
-    );
-  });
 
   it('refuses to restart without state when no checkpoint is readable, and says so as Degraded', async () => {
     await jobs.create(wordcount('wcnone', 1, 5));

@@ -35,6 +35,14 @@ import { abortedStatus } from './snapshot-status.ts';
 import type { NodeHealth } from '../streamjob/node-loss.ts';
 import type { StorageClient } from './storage-client.ts';
 import { attemptParallelism } from './upgrade.ts';
+import {
+  describeSnapshot,
+  judgeRestoreFallback,
+  RESTORE_FALLBACK_REFUSED,
+  storageDidNotAnswer,
+  type SkippedSource,
+} from './restore-fallback.ts';
+import { boundText } from '../kube/bounded-text.ts';
 
 /** Dependencies of {@link Recovery}. */
 export interface RecoveryOptions {
@@ -124,11 +132,29 @@ export class Recovery {
       }
       return { job, problem: { reason: d.reason, message: d.message } };
     }
-    return this.restart(job, storage, subject, ctx, {
-      attemptReason: WORKER_FAILED,
-      eventReason: WORKER_FAILED,
-      message: d.message,
-    });
+    try {
+      return await this.restart(job, storage, subject, ctx, {
+        attemptReason: WORKER_FAILED,
+        eventReason: WORKER_FAILED,
+        message: d.message,
+      });
+    } catch (err) {
+      // Only a snapshot that would publish committed output twice is left (restore-fallback.ts):
+      // Failed like a failure a restart cannot fix, until the snapshot is readable again (any
+      // later reconcile looks again), a restart is requested, or the job opts in.
+      if (!(err instanceof ProblemError) || err.reason !== RESTORE_FALLBACK_REFUSED) throw err;
+      if (job.status?.phase !== 'Failed') {
+        job = await this.#o.jobs.writeStatus(job, { ...(job.status ?? {}), phase: 'Failed' });
+        ctx.log.warn({ reason: err.reason }, err.message);
+      }
+      return {
+        job,
+        problem: {
+          reason: err.reason,
+          message: boundText(`not restarted after a worker failure: ${err.message}`),
+        },
+      };
+    }
   }
 
   /**
@@ -158,12 +184,19 @@ export class Recovery {
       const message = `${refusal.message}; the job is not restarted and runs on without checkpoint progress`;
       return { job, problem: { reason: refusal.reason, message }, restarted: false };
     }
-    const r = await this.restart(job, storage, subject, ctx, {
-      attemptReason: CHECKPOINT_PROGRESS_TIMEOUT,
-      eventReason: CHECKPOINT_PROGRESS_TIMEOUT,
-      message: `${v.message}; restart ${(job.status?.restarts ?? 0) + 1} of at most ${policy.maxRestarts}`,
-    });
-    return { ...r, restarted: true };
+    try {
+      const r = await this.restart(job, storage, subject, ctx, {
+        attemptReason: CHECKPOINT_PROGRESS_TIMEOUT,
+        eventReason: CHECKPOINT_PROGRESS_TIMEOUT,
+        message: `${v.message}; restart ${(job.status?.restarts ?? 0) + 1} of at most ${policy.maxRestarts}`,
+      });
+      return { ...r, restarted: true };
+    } catch (err) {
+      // Its workers are up: the job runs on without a restart, Degraded with the refusal.
+      if (!(err instanceof ProblemError) || err.reason !== RESTORE_FALLBACK_REFUSED) throw err;
+      const message = `${v.message}; ${err.message}; the job runs on without checkpoint progress`;
+      return { job, problem: { reason: err.reason, message: boundText(message) }, restarted: false };
+    }
   }
 
   /**
@@ -223,9 +256,15 @@ export class Recovery {
 
   /**
    * The newest restore candidate (failure-recovery.ts restoreCandidates) whose `_metadata` reads
-   * back valid; a Warning Event names each one skipped. Undefined when the job has no snapshot.
+   * back valid; a Warning Event `RestoreFallback` names each one skipped. Undefined when the job
+   * has no snapshot. A candidate older than the newest committed snapshot is taken only with
+   * spec.recovery.allowReplayedOutput (restore-fallback.ts).
    * @throws ProblemError NoRestorableSnapshot (shown as Degraded) when snapshots exist but none is
    *   readable: restarting without state would lose data
+   * @throws ProblemError RestoreFallbackRefused when the only readable candidate would publish
+   *   committed output twice and the job did not opt in
+   * @throws Error (retried by the reconciler) when such a fallback is refused but a newer
+   *   candidate was skipped because the storage did not answer: it may be readable on retry
    */
   async verifiedRestoreSource(
     job: StreamJob,
@@ -239,27 +278,48 @@ export class Recovery {
       .filter(([, e]) => e.complete)
       .map(([id]) => ({ id, path: checkpointDir(storage.jobPrefix, id) }));
     const candidates = restoreCandidates(job.status ?? {}, completed);
-    const problems: string[] = [];
+    const skipped: SkippedSource[] = [];
+    const errors: unknown[] = [];
     for (const c of candidates) {
       try {
         await readMetadata(s3, storage.bucket, c.path);
-        if (problems.length > 0) {
-          this.#o.events.record(subject, {
-            type: 'Warning',
-            reason: 'RestoreFallback',
-            action: 'ChooseRestoreSource',
-            note: `restoring ${c.kind ?? 'snapshot'} ${c.path} instead: ${problems.join('; ')}`,
-          });
-        }
-        return c;
       } catch (err) {
-        problems.push((err as Error).message);
+        skipped.push({ source: c, problem: (err as Error).message });
+        errors.push(err);
+        continue;
       }
+      if (skipped.length === 0) return c;
+      const verdict = judgeRestoreFallback({
+        status: job.status,
+        chosen: c,
+        skipped,
+        allowReplayedOutput: job.spec.recovery?.allowReplayedOutput === true,
+      });
+      if (verdict.action === 'refuse') {
+        if (errors.some(storageDidNotAnswer)) {
+          throw new Error(
+            `not restarting yet: ${skipped.map((s) => s.problem).join('; ')}; the older ${describeSnapshot(c)} would publish committed output twice`,
+          );
+        }
+        throw new ProblemError(RESTORE_FALLBACK_REFUSED, boundText(verdict.message));
+      }
+      this.#o.events.record(subject, {
+        type: 'Warning',
+        reason: 'RestoreFallback',
+        action: 'ChooseRestoreSource',
+        note: boundText(
+          `restoring ${c.kind ?? 'snapshot'} ${c.path} instead: ${skipped.map((s) => s.problem).join('; ')}` +
+            (verdict.replaysOutput
+              ? '; spec.recovery.allowReplayedOutput is true: the output committed after it is published again'
+              : ''),
+        ),
+      });
+      return c;
     }
     if (candidates.length === 0) return undefined;
     throw new ProblemError(
       'NoRestorableSnapshot',
-      `no readable snapshot to restore StreamJob ${job.metadata!.namespace}/${job.metadata!.name} from: ${problems.join('; ')}; restore one into storage or set spec.initialSavepoint and request a restart`,
+      `no readable snapshot to restore StreamJob ${job.metadata!.namespace}/${job.metadata!.name} from: ${skipped.map((s) => s.problem).join('; ')}; restore one into storage or set spec.initialSavepoint and request a restart`,
     );
   }
 }

@@ -10,6 +10,7 @@ import { readMetadata } from '../../../api/src/metadata-store.ts';
 import type { SnapshotMetadata } from '../../../api/src/metadata.ts';
 import { KEY_GROUP_HASH, intersect, keyGroupRangeFor, rangeSize } from '../core/keygroups.ts';
 import type { ObjectStore } from '../io/object-store.ts';
+import { DEFAULT_STORAGE_RETRY_MS, retryStorageCall } from '../io/storage-retry.ts';
 import type { TableSnapshot } from '../state/state-backend.ts';
 import { SnapshotCorruptedError, openSnapshotFile, readSections } from './snapshot-codec.ts';
 
@@ -42,7 +43,9 @@ export async function loadRestoredState(
   me: { subtask: number; parallelism: number; maxParallelism: number },
 ): Promise<RestoredState> {
   const dir = path.replace(/\/+$/, '');
-  const metadata = await readMetadata(store.client, store.bucket, dir);
+  const metadata = await retryStorageCall(() => readMetadata(store.client, store.bucket, dir), {
+    deadlineMs: Date.now() + DEFAULT_STORAGE_RETRY_MS,
+  });
   if (metadata.maxParallelism !== me.maxParallelism) {
     throw new RestoreError(
       `cannot restore ${store.url(dir)}: it was taken with maxParallelism ${metadata.maxParallelism}, this job has ${me.maxParallelism}; maxParallelism cannot change once a job has state`,

@@ -9,6 +9,7 @@
 import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
 import { workerStateFile } from '../../../api/src/layout.ts';
 import { KEY_GROUP_HASH, type KeyGroupRange } from '../core/keygroups.ts';
+import { DEFAULT_ACK_TIMEOUT_MS } from '../control/ack-retry.ts';
 import type { ObjectStore } from '../io/object-store.ts';
 import type { SnapshotPart } from '../runtime/snapshot-collector.ts';
 import { encodePayload, encodeSnapshotFile, keyedSectionName, type SectionInput } from './snapshot-codec.ts';
@@ -40,9 +41,12 @@ export function sectionsOf(parts: SnapshotPart[]): SectionInput[] {
 }
 
 /**
- * Encodes and uploads the snapshot file.
+ * Encodes and uploads the snapshot file. The upload is retried across transient storage errors
+ * until the checkpoint's timeout (`req.timeoutSeconds`, 600 s when absent) from the call: past
+ * it the coordinator has aborted the checkpoint anyway (docs/runtime.md "Storage retries").
  * @returns the ack (bytes = file size)
- * @throws Error when a part's data did not become durable, or the upload failed (names the object)
+ * @throws Error when a part's data did not become durable, or the upload failed (an
+ *   ObjectStoreError naming the object and the attempts made)
  */
 export async function writeWorkerSnapshot(
   store: ObjectStore,
@@ -50,6 +54,7 @@ export async function writeWorkerSnapshot(
   me: WriterIdentity,
   parts: SnapshotPart[],
 ): Promise<CheckpointAck> {
+  const deadlineMs = Date.now() + (req.timeoutSeconds ?? DEFAULT_ACK_TIMEOUT_MS / 1000) * 1000;
   await Promise.all(parts.map((p) => p.durable));
   const file = await encodeSnapshotFile(
     {
@@ -63,6 +68,11 @@ export async function writeWorkerSnapshot(
     sectionsOf(parts),
   );
   const name = workerStateFile(me.subtask);
-  await store.put(`${req.path}/${name}`, file, { 'Content-Type': 'application/octet-stream' });
+  await store.put(
+    `${req.path}/${name}`,
+    file,
+    { 'Content-Type': 'application/octet-stream' },
+    { deadlineMs },
+  );
   return { id: req.id, subtask: me.subtask, bytes: file.length, files: [name] };
 }

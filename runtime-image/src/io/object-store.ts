@@ -1,10 +1,13 @@
 /**
  * The object-storage operations the runtime needs, on one bucket, over the `minio` client
  * (S3 API). Every error names the object as `s3://<bucket>/<key>` so that logs and status
- * conditions say which object failed.
+ * conditions say which object failed. Every call is retried across transient failures
+ * (storage-retry.ts; docs/runtime.md "Storage retries") until its deadline: the store's
+ * `retryMs` from the call's start, or the caller's `deadlineMs`.
  */
 import { Client as MinioClient } from 'minio';
 import type { Readable } from 'node:stream';
+import { DEFAULT_STORAGE_RETRY_MS, StorageRetryError, withStorageRetry } from './storage-retry.ts';
 
 /** Connection settings (from the SLUICE_STORAGE_* environment). */
 export interface ObjectStoreConfig {
@@ -15,6 +18,27 @@ export interface ObjectStoreConfig {
   secretKey: string;
   /** Region for signing; MinIO accepts the default. */
   region?: string;
+  /** How long a call is retried across transient errors when it has no deadline of its own, ms (default 60 s). */
+  retryMs?: number;
+  /** Told about every retry (for a log line). */
+  onRetry?: (r: StorageRetryEvent) => void;
+}
+
+/** A failed attempt that will be retried. */
+export interface StorageRetryEvent {
+  /** e.g. `PUT s3://bucket/key` */
+  what: string;
+  /** The attempt that failed, 1-based. */
+  attempt: number;
+  /** Wait before the next attempt, ms. */
+  delayMs: number;
+  error: unknown;
+}
+
+/** Per-call retry bound. */
+export interface CallOptions {
+  /** Epoch ms after which the call is not retried any more (default: now + the store's retryMs). */
+  deadlineMs?: number;
 }
 
 /** One listed object. */
@@ -24,18 +48,32 @@ export interface ObjectInfo {
   size: number;
 }
 
-/** An object-store failure, naming the object. */
+/**
+ * An object-store failure, naming the object; after retries (a {@link StorageRetryError} as
+ * `cause`) the message says how many attempts were made. `code` is the last error's S3 or
+ * network code.
+ */
 export class ObjectStoreError extends Error {
   readonly object: string;
   readonly code: string | undefined;
+  /** Attempts made (1 when the first error was not transient). */
+  readonly attempts: number;
   constructor(op: string, object: string, cause: unknown) {
-    const code = (cause as { code?: string } | undefined)?.code;
-    super(`${op} ${object} failed: ${code ? `${code}: ` : ''}${(cause as Error)?.message ?? String(cause)}`, {
-      cause,
-    });
+    const retried = cause instanceof StorageRetryError ? cause : undefined;
+    const last = retried ? retried.last : cause;
+    const code = (last as { code?: string } | undefined)?.code;
+    const tries =
+      retried && retried.attempts > 1
+        ? ` after ${retried.attempts} attempts${retried.deadlineReached ? ' (retry deadline passed)' : ''}`
+        : '';
+    super(
+      `${op} ${object} failed${tries}: ${code ? `${code}: ` : ''}${(last as Error)?.message ?? String(last)}`,
+      { cause: last },
+    );
     this.name = 'ObjectStoreError';
     this.object = object;
     this.code = code;
+    this.attempts = retried?.attempts ?? 1;
   }
 }
 
@@ -49,10 +87,26 @@ async function readAll(stream: Readable): Promise<Buffer> {
 export class ObjectStore {
   readonly bucket: string;
   readonly client: MinioClient;
+  readonly #retryMs: number;
+  readonly #onRetry: ((r: StorageRetryEvent) => void) | undefined;
 
-  constructor(client: MinioClient, bucket: string) {
+  constructor(
+    client: MinioClient,
+    bucket: string,
+    retry: { retryMs?: number; onRetry?: (r: StorageRetryEvent) => void } = {},
+  ) {
     this.client = client;
     this.bucket = bucket;
+    this.#retryMs = retry.retryMs ?? DEFAULT_STORAGE_RETRY_MS;
+    this.#onRetry = retry.onRetry;
+  }
+
+  /** `call` retried across transient errors until the deadline (see the module comment). */
+  #retried<T>(what: string, call: () => Promise<T>, o: CallOptions = {}): Promise<T> {
+    return withStorageRetry(call, {
+      deadlineMs: o.deadlineMs ?? Date.now() + this.#retryMs,
+      onRetry: (error, attempt, delayMs) => this.#onRetry?.({ what, attempt, delayMs, error }),
+    });
   }
 
   /**
@@ -81,7 +135,10 @@ export class ObjectStore {
       secretKey: c.secretKey,
       ...(c.region ? { region: c.region } : {}),
     });
-    return new ObjectStore(client, c.bucket);
+    return new ObjectStore(client, c.bucket, {
+      ...(c.retryMs !== undefined ? { retryMs: c.retryMs } : {}),
+      ...(c.onRetry ? { onRetry: c.onRetry } : {}),
+    });
   }
 
   /** `s3://bucket/key`, for messages. */
@@ -95,9 +152,18 @@ export class ObjectStore {
    * @param headers e.g. `{ 'If-None-Match': '*' }` or Content-Type
    * @throws ObjectStoreError naming the object
    */
-  async put(key: string, body: Buffer, headers: Record<string, string> = {}): Promise<void> {
+  async put(
+    key: string,
+    body: Buffer,
+    headers: Record<string, string> = {},
+    o: CallOptions = {},
+  ): Promise<void> {
     try {
-      await this.client.putObject(this.bucket, key, body, body.length, headers);
+      await this.#retried(
+        `PUT ${this.url(key)}`,
+        () => this.client.putObject(this.bucket, key, body, body.length, headers),
+        o,
+      );
     } catch (err) {
       throw new ObjectStoreError('PUT', this.url(key), err);
     }
@@ -106,7 +172,9 @@ export class ObjectStore {
   /** Reads a whole object. @throws ObjectStoreError (code NoSuchKey when absent). */
   async get(key: string): Promise<Buffer> {
     try {
-      return await readAll(await this.client.getObject(this.bucket, key));
+      return await this.#retried(`GET ${this.url(key)}`, async () =>
+        readAll(await this.client.getObject(this.bucket, key)),
+      );
     } catch (err) {
       throw new ObjectStoreError('GET', this.url(key), err);
     }
@@ -116,18 +184,25 @@ export class ObjectStore {
   async getRange(key: string, offset: number, length: number): Promise<Buffer> {
     if (length === 0) return Buffer.alloc(0);
     try {
-      return await readAll(await this.client.getPartialObject(this.bucket, key, offset, length));
+      return await this.#retried(`GET ${this.url(key)}`, async () =>
+        readAll(await this.client.getPartialObject(this.bucket, key, offset, length)),
+      );
     } catch (err) {
       throw new ObjectStoreError(`GET (bytes ${offset}+${length})`, this.url(key), err);
     }
   }
 
-  /** A stream of the object from byte `offset` to its end. @throws ObjectStoreError */
+  /**
+   * A stream of the object from byte `offset` to its end. Opening it is retried; a read error of
+   * the stream is the caller's (s3-source.ts reopens at its position). @throws ObjectStoreError
+   */
   async stream(key: string, offset: number): Promise<Readable> {
     try {
-      return offset > 0
-        ? await this.client.getPartialObject(this.bucket, key, offset)
-        : await this.client.getObject(this.bucket, key);
+      return await this.#retried(`GET ${this.url(key)}`, () =>
+        offset > 0
+          ? this.client.getPartialObject(this.bucket, key, offset)
+          : this.client.getObject(this.bucket, key),
+      );
     } catch (err) {
       throw new ObjectStoreError(`GET (from byte ${offset})`, this.url(key), err);
     }
@@ -136,9 +211,10 @@ export class ObjectStore {
   /** Size in bytes, or undefined when the object does not exist. @throws ObjectStoreError on other errors */
   async size(key: string): Promise<number | undefined> {
     try {
-      return (await this.client.statObject(this.bucket, key)).size;
+      return (await this.#retried(`HEAD ${this.url(key)}`, () => this.client.statObject(this.bucket, key)))
+        .size;
     } catch (err) {
-      const code = (err as { code?: string }).code;
+      const code = ((err instanceof StorageRetryError ? err.last : err) as { code?: string }).code;
       if (code === 'NotFound' || code === 'NoSuchKey') return undefined;
       throw new ObjectStoreError('HEAD', this.url(key), err);
     }
@@ -146,12 +222,17 @@ export class ObjectStore {
 
   /** All objects under `prefix` (recursive), in key order. @throws ObjectStoreError */
   async list(prefix: string): Promise<ObjectInfo[]> {
-    const out: ObjectInfo[] = [];
+    let out: ObjectInfo[];
     try {
-      for await (const o of this.client.listObjectsV2(this.bucket, prefix, true)) {
-        const item = o as { name?: string; size?: number };
-        if (item.name) out.push({ key: item.name, size: item.size ?? 0 });
-      }
+      // A listing that fails part-way is started again from the beginning.
+      out = await this.#retried(`LIST ${this.url(prefix)}`, async () => {
+        const found: ObjectInfo[] = [];
+        for await (const o of this.client.listObjectsV2(this.bucket, prefix, true)) {
+          const item = o as { name?: string; size?: number };
+          if (item.name) found.push({ key: item.name, size: item.size ?? 0 });
+        }
+        return found;
+      });
     } catch (err) {
       throw new ObjectStoreError('LIST', this.url(prefix), err);
     }
@@ -161,7 +242,9 @@ export class ObjectStore {
   /** Server-side copy `from` → `to` within the bucket. @throws ObjectStoreError naming the source */
   async copy(from: string, to: string): Promise<void> {
     try {
-      await this.client.copyObject(this.bucket, to, `/${this.bucket}/${from}`);
+      await this.#retried(`COPY ${this.url(from)}`, () =>
+        this.client.copyObject(this.bucket, to, `/${this.bucket}/${from}`),
+      );
     } catch (err) {
       throw new ObjectStoreError(`COPY to ${this.url(to)} from`, this.url(from), err);
     }
@@ -172,7 +255,9 @@ export class ObjectStore {
     if (keys.length === 0) return;
     let results;
     try {
-      results = await this.client.removeObjects(this.bucket, keys);
+      results = await this.#retried(`DELETE ${this.url(keys[0]!)}`, () =>
+        this.client.removeObjects(this.bucket, keys),
+      );
     } catch (err) {
       throw new ObjectStoreError('DELETE', this.url(keys[0]!), err);
     }

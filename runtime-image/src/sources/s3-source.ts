@@ -15,7 +15,13 @@
  */
 import type { Readable } from 'node:stream';
 import { RateLimiter } from '../core/rate-limiter.ts';
-import type { ObjectStore } from '../io/object-store.ts';
+import { ObjectStoreError, type ObjectStore } from '../io/object-store.ts';
+import {
+  DEFAULT_STORAGE_RETRY_MS,
+  isTransientStorageError,
+  StorageRetryError,
+  storageRetryDelayMs,
+} from '../io/storage-retry.ts';
 import {
   NO_TIMESTAMP,
   type OperatorContext,
@@ -70,7 +76,9 @@ class ObjectLines {
   /** Lines ready with their byte length including LF. */
   private ready: Array<[string, number]> = [];
   private eof = false;
+  /** Failed reads in a row, and when the first of them failed (epoch ms). */
   private retries = 0;
+  private failingSince: number | undefined;
 
   constructor(store: ObjectStore, split: S3Split) {
     this.store = store;
@@ -109,14 +117,26 @@ class ObjectLines {
     try {
       r = await this.iter.next();
     } catch (err) {
-      // Reopen from where we are on a transient read error.
+      // Reopen from where we are after a transient read error, with the backoff and bound of the
+      // storage retries (io/storage-retry.ts); a successful read ends the streak.
       this.stream?.destroy();
       this.stream = undefined;
       this.iter = undefined;
-      if (++this.retries > 5) throw err;
-      await new Promise((res) => setTimeout(res, 100 * this.retries));
+      const now = Date.now();
+      this.failingSince ??= now;
+      const transient = isTransientStorageError(err);
+      if (!transient || now - this.failingSince >= DEFAULT_STORAGE_RETRY_MS) {
+        throw new ObjectStoreError(
+          `GET (from byte ${this.readPosition()})`,
+          this.store.url(this.split.id),
+          new StorageRetryError(err, this.retries + 1, transient),
+        );
+      }
+      await new Promise((res) => setTimeout(res, storageRetryDelayMs(this.retries++)));
       return;
     }
+    this.retries = 0;
+    this.failingSince = undefined;
     if (r.done) {
       this.eof = true;
       if (this.carry.length > 0) {
