@@ -6,6 +6,7 @@
  * Sections: `op/<uid>` (operator state: source splits, sink transactions) and
  * `kg/<g>/<stage>` (keyed state of key group g from stage `stage`).
  */
+import { createHash } from 'node:crypto';
 import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
 import { workerStateFile } from '../../../api/src/layout.ts';
 import { KEY_GROUP_HASH, type KeyGroupRange } from '../core/keygroups.ts';
@@ -41,7 +42,8 @@ export function sectionsOf(parts: SnapshotPart[]): SectionInput[] {
 
 /**
  * Encodes and uploads the snapshot file.
- * @returns the ack (bytes = file size)
+ * @returns the ack: bytes = file size; the file with its size and sha256, and the key groups it
+ *   holds, which the coordinator copies into `_metadata` (docs/checkpointing.md)
  * @throws Error when a part's data did not become durable, or the upload failed (names the object)
  */
 export async function writeWorkerSnapshot(
@@ -64,5 +66,12 @@ export async function writeWorkerSnapshot(
   );
   const name = workerStateFile(me.subtask);
   await store.put(`${req.path}/${name}`, file, { 'Content-Type': 'application/octet-stream' });
-  return { id: req.id, subtask: me.subtask, bytes: file.length, files: [name] };
+  const sha256 = createHash('sha256').update(file).digest('hex');
+  return {
+    id: req.id,
+    subtask: me.subtask,
+    bytes: file.length,
+    files: [{ key: name, bytes: file.length, sha256 }],
+    keyGroupRange: { start: me.keyGroupRange.start, end: me.keyGroupRange.end },
+  };
 }
