@@ -17,7 +17,8 @@ const SHA256_HEX = /^[0-9a-f]{64}$/;
  */
 export function metadataCoverageProblem(metadata: SnapshotMetadata, source: string): string | undefined {
   const maxP = metadata.maxParallelism;
-  if (!Number.isInteger(maxP) || maxP < 1) return `${source}: maxParallelism ${maxP} is not a positive integer`;
+  if (!Number.isInteger(maxP) || maxP < 1)
+    return `${source}: maxParallelism ${maxP} is not a positive integer`;
   // coveredBy[g]: the subtask whose range holds key group g (-1: none yet).
   const coveredBy = new Int32Array(maxP).fill(-1);
   for (let i = 0; i < metadata.workers.length; i++) {
@@ -31,7 +32,8 @@ export function metadataCoverageProblem(metadata: SnapshotMetadata, source: stri
       return `${source}: subtask ${i}'s key groups ${r.start}..${r.end} are outside 0..${maxP - 1}`;
     }
     for (let g = r.start; g <= r.end; g++) {
-      if (coveredBy[g]! >= 0) return `${source}: key group ${g} is claimed by subtasks ${coveredBy[g]} and ${i}`;
+      if (coveredBy[g]! >= 0)
+        return `${source}: key group ${g} is claimed by subtasks ${coveredBy[g]} and ${i}`;
       coveredBy[g] = i;
     }
     const problem = fileListProblem(ack.files, i, source);

@@ -86,7 +86,9 @@ export function metadataMacProblem(
 export function snapshotKeyBytes(text: string, what: string): Buffer {
   const key = Buffer.from(text, 'utf8');
   if (key.length < MIN_SNAPSHOT_KEY_BYTES) {
-    throw new RangeError(`${what} is ${key.length} bytes long; a snapshot key needs at least ${MIN_SNAPSHOT_KEY_BYTES}`);
+    throw new RangeError(
+      `${what} is ${key.length} bytes long; a snapshot key needs at least ${MIN_SNAPSHOT_KEY_BYTES}`,
+    );
   }
   return key;
 }

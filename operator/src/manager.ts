@@ -24,7 +24,13 @@ import { WorkQueue } from './kube/workqueue.ts';
 import { startHttpServer, type RunningHttpServer } from './http-server.ts';
 import { ChildObjects } from './streamjob/children.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
-import { CONTROLLER_NAME, LABEL_JOB, MANAGED_PODS_SELECTOR } from './streamjob/names.ts';
+import {
+  CONTROLLER_NAME,
+  LABEL_JOB,
+  MANAGED_PODS_SELECTOR,
+  snapshotKeySecretName,
+} from './streamjob/names.ts';
+import { snapshotKeyFromSecret } from './streamjob/snapshot-key.ts';
 import { NodeWatch } from './streamjob/node-watch.ts';
 import { StreamJobReconciler } from './streamjob/reconciler.ts';
 import { StreamJobClient } from './streamjob/streamjob-client.ts';
@@ -153,6 +159,12 @@ export class Manager {
         const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
         return { accessKey: decode(b64.accessKey), secretKey: decode(b64.secretKey) };
       },
+      // The job's snapshot key, which the reconcile created before any pod (snapshot-key.ts).
+      snapshotKey: async (job) =>
+        snapshotKeyFromSecret(
+          await children.readSecret(job.metadata!.namespace!, snapshotKeySecretName(job.metadata!.name!)),
+          job,
+        ),
     });
     const reconciler = new StreamJobReconciler({
       jobs,

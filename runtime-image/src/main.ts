@@ -101,7 +101,7 @@ async function main(): Promise<void> {
         log.info(
           { restoreFrom: restored.path },
           config.snapshotKey
-            ? 'snapshot is not under the job prefix (e.g. another job\'s savepoint): its _metadata MAC was not checked, its files were'
+            ? "snapshot is not under the job prefix (e.g. another job's savepoint): its _metadata MAC was not checked, its files were"
             : 'no snapshot key (SLUICE_SNAPSHOT_KEY unset): _metadata MAC not checked, its files were',
         );
       }

@@ -7,8 +7,10 @@
  * core then converges the pods to (docs/operator.md "Seams for the checkpoint coordinator").
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { checkpointDir } from '../../../api/src/layout.ts';
+import { checkpointDir, isUnderJobPrefix, metadataKey } from '../../../api/src/layout.ts';
+import { metadataCoverageProblem } from '../../../api/src/metadata-coverage.ts';
 import { readMetadata } from '../../../api/src/metadata-store.ts';
+import { metadataMacProblem } from '../../../api/src/snapshot-mac.ts';
 import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
@@ -43,6 +45,8 @@ export interface RecoveryOptions {
   clock: Clock;
   /** An S3 client for the job's storage, with the credentials its workers use. */
   s3(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageClient>;
+  /** The job's snapshot key (streamjob/snapshot-key.ts). @throws ProblemError SnapshotKeyMissing */
+  snapshotKey(job: StreamJob): Promise<Buffer>;
   /** Lost nodes (streamjob/node-watch.ts); a worker on one has failed. Unset: never lost. */
   nodes?: NodeHealth;
 }
@@ -223,7 +227,9 @@ export class Recovery {
 
   /**
    * The newest restore candidate (failure-recovery.ts restoreCandidates) whose `_metadata` reads
-   * back valid; a Warning Event names each one skipped. Undefined when the job has no snapshot.
+   * back valid — with the job's MAC when it is under the job's prefix, and covering every key
+   * group with listed files (metadata-coverage.ts); a Warning Event names each one skipped (for
+   * a forged one: "MAC does not match"). Undefined when the job has no snapshot.
    * @throws ProblemError NoRestorableSnapshot (shown as Degraded) when snapshots exist but none is
    *   readable: restarting without state would lose data
    */
@@ -240,9 +246,19 @@ export class Recovery {
       .map(([id]) => ({ id, path: checkpointDir(storage.jobPrefix, id) }));
     const candidates = restoreCandidates(job.status ?? {}, completed);
     const problems: string[] = [];
+    let key: Buffer | undefined;
     for (const c of candidates) {
       try {
-        await readMetadata(s3, storage.bucket, c.path);
+        const metadata = await readMetadata(s3, storage.bucket, c.path);
+        // The job's own snapshots must carry its MAC; others (spec.initialSavepoint of another
+        // job) are only checked for completeness here (docs/security.md "Snapshot integrity").
+        const source = `s3://${storage.bucket}/${metadataKey(c.path)}`;
+        const own = isUnderJobPrefix(storage.jobPrefix, c.path);
+        if (own) key ??= await this.#o.snapshotKey(job);
+        const problem =
+          (own ? metadataMacProblem(metadata, key!, source) : undefined) ??
+          metadataCoverageProblem(metadata, source);
+        if (problem) throw new Error(problem);
         if (problems.length > 0) {
           this.#o.events.record(subject, {
             type: 'Warning',

@@ -150,7 +150,10 @@ async function readListedFile(
     content = await store.get(key);
   } catch (err) {
     if (err instanceof ObjectStoreError && (err.code === 'NoSuchKey' || err.code === 'NotFound')) {
-      throw new SnapshotCorruptedError(url, `subtask ${subtask}'s state file, listed in _metadata, does not exist`);
+      throw new SnapshotCorruptedError(
+        url,
+        `subtask ${subtask}'s state file, listed in _metadata, does not exist`,
+      );
     }
     throw err;
   }
