@@ -438,8 +438,12 @@ export class CheckpointCoordinator {
     s3: StorageClient,
     ctx: ReconcileContext,
   ): Promise<void> {
-    const deleted = await applyRetention(job, storage, s3, (id) =>
-      this.#crash.passed('retention-metadata-deleted', 'checkpoint', id),
+    const deleted = await applyRetention(
+      job,
+      storage,
+      s3,
+      () => this.#o.snapshotKey(job),
+      (id) => this.#crash.passed('retention-metadata-deleted', 'checkpoint', id),
     );
     if (deleted.length > 0) ctx.log.info({ deleted }, 'deleted checkpoint directories beyond retention');
   }

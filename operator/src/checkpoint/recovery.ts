@@ -7,10 +7,8 @@
  * core then converges the pods to (docs/operator.md "Seams for the checkpoint coordinator").
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { checkpointDir, isUnderJobPrefix, metadataKey } from '../../../api/src/layout.ts';
-import { metadataCoverageProblem } from '../../../api/src/metadata-coverage.ts';
+import { checkpointDir } from '../../../api/src/layout.ts';
 import { readMetadata } from '../../../api/src/metadata-store.ts';
-import { metadataMacProblem } from '../../../api/src/snapshot-mac.ts';
 import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
@@ -34,6 +32,7 @@ import { CHECKPOINT_PROGRESS_TIMEOUT, judgeCheckpointProgress } from './checkpoi
 import { recordRestart, restartRefusal } from './restart-rate.ts';
 import { storedCheckpoints } from './checkpoint-store.ts';
 import { abortedStatus } from './snapshot-status.ts';
+import { unrestorableReason } from './restorable-metadata.ts';
 import type { NodeHealth } from '../streamjob/node-loss.ts';
 import type { StorageClient } from './storage-client.ts';
 import { attemptParallelism } from './upgrade.ts';
@@ -247,17 +246,14 @@ export class Recovery {
     const candidates = restoreCandidates(job.status ?? {}, completed);
     const problems: string[] = [];
     let key: Buffer | undefined;
+    const jobKey = async () => (key ??= await this.#o.snapshotKey(job));
     for (const c of candidates) {
       try {
         const metadata = await readMetadata(s3, storage.bucket, c.path);
         // The job's own snapshots must carry its MAC; others (spec.initialSavepoint of another
         // job) are only checked for completeness here (docs/security.md "Snapshot integrity").
-        const source = `s3://${storage.bucket}/${metadataKey(c.path)}`;
-        const own = isUnderJobPrefix(storage.jobPrefix, c.path);
-        if (own) key ??= await this.#o.snapshotKey(job);
-        const problem =
-          (own ? metadataMacProblem(metadata, key!, source) : undefined) ??
-          metadataCoverageProblem(metadata, source);
+        const where = { bucket: storage.bucket, dir: c.path, jobPrefix: storage.jobPrefix };
+        const problem = await unrestorableReason(metadata, where, jobKey);
         if (problem) throw new Error(problem);
         if (problems.length > 0) {
           this.#o.events.record(subject, {
