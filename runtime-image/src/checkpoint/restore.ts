@@ -109,6 +109,18 @@ export async function loadRestoredState(
           'header',
         );
       }
+      const listed = ack.keyGroupRange!;
+      if (
+        h.subtask !== ack.subtask ||
+        h.keyGroupRange.start !== listed.start ||
+        h.keyGroupRange.end !== listed.end
+      ) {
+        throw new SnapshotCorruptedError(
+          url,
+          `header (subtask ${h.subtask}, key groups ${h.keyGroupRange.start}..${h.keyGroupRange.end}) does not match _metadata (subtask ${ack.subtask}, key groups ${listed.start}..${listed.end})`,
+          'header',
+        );
+      }
       const overlap = intersect(mine, h.keyGroupRange);
       const sections = await readSections(
         read,
