@@ -363,6 +363,7 @@ export class CheckpointCoordinator {
           if (forged) {
             throw new Error(
               `not adopting the existing _metadata of ${inProgress.kind ?? 'checkpoint'} ${inProgress.id} of StreamJob ${ns}/${name}: ${forged}`,
+              { cause: err },
             );
           }
           bytes = existing.bytes;
