@@ -255,6 +255,50 @@ describe('runtime: restore errors', () => {
   );
 
   it(
+    "restores another job's snapshot without its MAC but still checks its files (spec.initialSavepoint)",
+    async () => {
+      // Another job (other uid, so other prefix, and another key): the snapshot is foreign.
+      const other = {
+        ...base,
+        uid: 'uid-2',
+        storagePrefix: jobPrefix('sluice', 'local', 'wcgen', 'uid-2'),
+        snapshotKey: 'another-job-key-'.padEnd(48, 'x'),
+      };
+      const job = await LocalJob.start({ ...other, attempt: 1, restoreFrom: snapshot.path });
+      jobs.push(job);
+      await job.waitRunning();
+      expect(job.logLines(0).find((l) => l.msg === 'snapshot loaded')).toMatchObject({
+        authenticated: false,
+      });
+      await job.stop();
+
+      // Its files are checked all the same.
+      const key = `${snapshot.path}/state-1.snap`;
+      const original = await getObject(env, key);
+      const altered = Buffer.from(original);
+      altered[altered.length - 1]! ^= 0x01;
+      await env.minio.putObject(env.bucket, key, altered);
+      try {
+        const again = await LocalJob.start({
+          ...other,
+          parallelism: 1,
+          attempt: 2,
+          restoreFrom: snapshot.path,
+        });
+        jobs.push(again);
+        expect((await again.workers[0]!.exit).code).toBe(1);
+        expect(again.fatal(0)).toMatchObject({
+          reason: 'SnapshotCorruptedError',
+          object: `s3://${env.bucket}/${key}`,
+        });
+      } finally {
+        await env.minio.putObject(env.bucket, key, original);
+      }
+    },
+    LONG,
+  );
+
+  it(
     'restores cleanly from the intact snapshot',
     async () => {
       const job = await LocalJob.start({ ...base, attempt: 5, restoreFrom: snapshot.path });
