@@ -33,3 +33,13 @@ export function metadataKey(snapshotDir: string): string {
 export function workerStateFile(subtask: number): string {
   return `state-${subtask}.snap`;
 }
+
+/**
+ * Whether snapshot directory `snapshotDir` (an object key in the job's bucket) lies under the
+ * job's own prefix `jobKeyPrefix` — a snapshot the job wrote itself, whose `_metadata` must carry
+ * the job's MAC (docs/security.md "Snapshot integrity").
+ */
+export function isUnderJobPrefix(jobKeyPrefix: string, snapshotDir: string): boolean {
+  const prefix = jobKeyPrefix.replace(/\/+$/, '');
+  return prefix !== '' && snapshotDir.replace(/^\/+/, '').startsWith(`${prefix}/`);
+}

@@ -1,12 +1,18 @@
 /**
  * `_metadata`: the small JSON document the coordinator writes last into a snapshot directory
  * with `If-None-Match: *`. Its presence is what makes a checkpoint or savepoint complete; a
- * restore reads it first to find each worker's files.
+ * restore reads it first to find each worker's files, checks that they cover every key group
+ * (metadata-coverage.ts) and that it is authentic (snapshot-mac.ts). Format:
+ * docs/checkpointing.md "The `_metadata` document".
  */
 import type { CheckpointAck, SnapshotKind } from './protocol.ts';
 
-/** Version of the `_metadata` document format. Bump on incompatible change. */
-export const METADATA_FORMAT_VERSION = 1;
+/**
+ * Version of the `_metadata` document format. Bump on incompatible change. 2: every file is
+ * listed with its size and sha256, every subtask with its key-group range, and the document
+ * carries a MAC. Version 1 documents are refused (docs/checkpointing.md).
+ */
+export const METADATA_FORMAT_VERSION = 2;
 
 /** Contents of `_metadata` (JSON). */
 export interface SnapshotMetadata {
@@ -25,6 +31,11 @@ export interface SnapshotMetadata {
   bytes: number;
   triggeredAt: string;
   completedAt: string;
+  /**
+   * HMAC-SHA256 (lowercase hex) of the document without this field under the job's snapshot
+   * key (snapshot-mac.ts). Absent only when written without a key (local runs).
+   */
+  mac?: string;
 }
 
 /**
@@ -40,8 +51,12 @@ export function parseMetadata(text: string, source: string): SnapshotMetadata {
   }
   const m = doc as Partial<SnapshotMetadata>;
   if (m.formatVersion !== METADATA_FORMAT_VERSION) {
+    const why =
+      m.formatVersion === 1
+        ? ' (written before snapshots were authenticated: its files have no sizes or hashes and it has no MAC)'
+        : '';
     throw new Error(
-      `snapshot metadata ${source} has format version ${m.formatVersion}, expected ${METADATA_FORMAT_VERSION}`,
+      `snapshot metadata ${source} has format version ${m.formatVersion}, expected ${METADATA_FORMAT_VERSION}${why}`,
     );
   }
   if (typeof m.id !== 'number' || typeof m.maxParallelism !== 'number' || !Array.isArray(m.workers)) {
@@ -51,6 +66,9 @@ export function parseMetadata(text: string, source: string): SnapshotMetadata {
     throw new Error(
       `snapshot metadata ${source} lists ${m.workers.length} workers for parallelism ${m.parallelism}`,
     );
+  }
+  if (m.mac !== undefined && (typeof m.mac !== 'string' || !/^[0-9a-f]{64}$/.test(m.mac))) {
+    throw new Error(`snapshot metadata ${source} has a mac that is not 64 lowercase hex digits`);
   }
   return m as SnapshotMetadata;
 }

@@ -43,6 +43,25 @@ export interface CheckpointRequest {
   timeoutSeconds?: number;
 }
 
+/**
+ * One state file a worker wrote for a snapshot, as listed in its ack and in `_metadata`
+ * (docs/checkpointing.md "The `_metadata` document"); a restore checks the file against it.
+ */
+export interface SnapshotFileEntry {
+  /** Object key relative to the snapshot directory, e.g. `state-0.snap` (no `/`). */
+  key: string;
+  /** Size of the object, bytes. */
+  bytes: number;
+  /** sha256 of the whole object, lowercase hex (64 characters). */
+  sha256: string;
+}
+
+/** A contiguous range of key groups, both ends inclusive; empty when `end` < `start`. */
+export interface KeyGroupSpan {
+  start: number;
+  end: number;
+}
+
 /** A worker's acknowledgement that its part of snapshot `id` is durably uploaded. */
 export interface CheckpointAck {
   id: number;
@@ -50,8 +69,10 @@ export interface CheckpointAck {
   subtask: number;
   /** Total bytes this worker uploaded for the snapshot. */
   bytes: number;
-  /** Object keys (relative to the snapshot path) this worker wrote. */
-  files: string[];
+  /** The state files this worker wrote (empty in an error ack). */
+  files: SnapshotFileEntry[];
+  /** The key groups whose state this worker's files hold (absent in an error ack). */
+  keyGroupRange?: KeyGroupSpan;
   /** Set instead of a successful ack when the worker could not take the snapshot. */
   error?: string;
 }
@@ -103,6 +124,12 @@ export const ENV = {
    * `<job>-shuffle-token`, key `token`); never logged. Unset (local runs): an empty token.
    */
   shuffleToken: 'SLUICE_SHUFFLE_TOKEN',
+  /**
+   * The job's snapshot key (from the Secret `<job>-snapshot-key`, key `key`): the HMAC-SHA256
+   * key of `_metadata` (docs/security.md "Snapshot integrity"); never logged. Unset (local
+   * runs): `_metadata` MACs are not checked.
+   */
+  snapshotKey: 'SLUICE_SNAPSHOT_KEY',
 } as const;
 
 /**

@@ -37,7 +37,13 @@ import { resolveStorage, type EffectiveStorage } from './streamjob/storage.ts';
 import { deleteJobData } from './checkpoint/job-data-store.ts';
 import { StorageClient } from './checkpoint/storage-client.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
-import { CONTROLLER_NAME, LABEL_JOB, MANAGED_PODS_SELECTOR } from './streamjob/names.ts';
+import {
+  CONTROLLER_NAME,
+  LABEL_JOB,
+  MANAGED_PODS_SELECTOR,
+  snapshotKeySecretName,
+} from './streamjob/names.ts';
+import { snapshotKeyFromSecret } from './streamjob/snapshot-key.ts';
 import { NodeWatch } from './streamjob/node-watch.ts';
 import { StreamJobReconciler } from './streamjob/reconciler.ts';
 import { StreamJobClient } from './streamjob/streamjob-client.ts';
@@ -198,6 +204,12 @@ export class Manager {
       ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
       credentials: jobCredentials,
       onSavepointsDisposed: (job, ids) => this.snapshotControllers.recordReconciler.deleteRecords(job, ids),
+      // The job's snapshot key, which the reconcile created before any pod (snapshot-key.ts).
+      snapshotKey: async (job) =>
+        snapshotKeyFromSecret(
+          await children.readSecret(job.metadata!.namespace!, snapshotKeySecretName(job.metadata!.name!)),
+          job,
+        ),
     });
     const reconciler = new StreamJobReconciler({
       jobs,

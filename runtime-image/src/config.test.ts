@@ -59,6 +59,12 @@ describe('readWorkerConfig', () => {
     );
   });
 
+  it('reads the snapshot key as bytes, absent when unset', () => {
+    const key = 'f'.repeat(64);
+    expect(readWorkerConfig({ ...base, SLUICE_SNAPSHOT_KEY: key }).snapshotKey).toEqual(Buffer.from(key));
+    expect(readWorkerConfig(base).snapshotKey).toBeUndefined();
+  });
+
   it.each([
     [{ SLUICE_SUBTASK_INDEX: '3' }, /SLUICE_SUBTASK_INDEX=3 must be below SLUICE_PARALLELISM=3/],
     [{ SLUICE_PARALLELISM: 'x' }, /SLUICE_PARALLELISM="x" is not an integer/],
@@ -67,6 +73,10 @@ describe('readWorkerConfig', () => {
     [{ SLUICE_PEERS: 'a:1' }, /SLUICE_PEERS must list 3 host:port entries/],
     [{ SLUICE_CONTROL_MODE: 'http' }, /SLUICE_CONTROL_MODE must be pod or local/],
     [{ SLUICE_STORAGE_BUCKET: '' }, /SLUICE_STORAGE_BUCKET is required/],
+    [
+      { SLUICE_SNAPSHOT_KEY: 'too-short' },
+      /SLUICE_SNAPSHOT_KEY is 9 bytes long; a snapshot key needs at least 32/,
+    ],
   ])('rejects %j', (override, message) => {
     expect(() => readWorkerConfig({ ...base, ...override })).toThrow(ConfigError);
     expect(() => readWorkerConfig({ ...base, ...override })).toThrow(message);

@@ -4,6 +4,7 @@
  * throws a ConfigError naming the variable.
  */
 import { DEFAULT_DATA_PORT, ENV, workerPeerHost, workerPodName } from '../../api/src/protocol.ts';
+import { snapshotKeyBytes } from '../../api/src/snapshot-mac.ts';
 import type { JsonValue } from './api/types.ts';
 import { checkParallelism } from './core/keygroups.ts';
 
@@ -42,6 +43,11 @@ export interface WorkerConfig {
   healthPort: number;
   /** Per-attempt shuffle token ('' when unset); a secret, never logged. */
   shuffleToken: string;
+  /**
+   * The job's snapshot key (SLUICE_SNAPSHOT_KEY as UTF-8 bytes), verifying the MAC of the job's
+   * own `_metadata` on restore; undefined when unset (local runs). A secret, never logged.
+   */
+  snapshotKey: Buffer | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -156,5 +162,16 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     controlPort: int(env, ENV.controlPort, 0),
     healthPort: int(env, ENV.healthPort, 0),
     shuffleToken: env[ENV.shuffleToken] ?? '',
+    snapshotKey: snapshotKeyOf(env),
   };
+}
+
+function snapshotKeyOf(env: Env): Buffer | undefined {
+  const v = env[ENV.snapshotKey];
+  if (v === undefined || v === '') return undefined;
+  try {
+    return snapshotKeyBytes(v, ENV.snapshotKey);
+  } catch (err) {
+    throw new ConfigError((err as Error).message);
+  }
 }

@@ -90,17 +90,30 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const from = config.restoreFrom;
     const restored = from
-      ? await loadRestoredState(from.bucket ? storeFor(from.bucket) : store, from.path, config)
+      ? await loadRestoredState(from.bucket ? storeFor(from.bucket) : store, from.path, config, {
+          jobBucket: config.storage.bucket,
+          jobPrefix: config.storage.prefix,
+          snapshotKey: config.snapshotKey,
+        })
       : undefined;
     if (restored) {
       log.info(
         {
           restoreFrom: restored.path,
           bytesRead: restored.bytesRead,
+          authenticated: restored.authenticated,
           durationMs: Math.round(performance.now() - t0),
         },
         'snapshot loaded',
       );
+      if (!restored.authenticated) {
+        log.info(
+          { restoreFrom: restored.path },
+          config.snapshotKey
+            ? "snapshot is not under the job prefix (e.g. another job's savepoint): its _metadata MAC was not checked, its files were"
+            : 'no snapshot key (SLUICE_SNAPSHOT_KEY unset): _metadata MAC not checked, its files were',
+        );
+      }
     }
     stage = 'run';
     const control = await controlFor(config, log);

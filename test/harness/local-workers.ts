@@ -19,6 +19,7 @@ import type { Client as MinioClient } from 'minio';
 import { checkpointDir, savepointDir } from '../../api/src/layout.ts';
 import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../api/src/metadata.ts';
 import { writeMetadataOnce } from '../../api/src/metadata-store.ts';
+import { signMetadata } from '../../api/src/snapshot-mac.ts';
 import {
   ENV,
   type CheckpointAck,
@@ -56,6 +57,12 @@ export interface LocalJobOptions {
   env?: Record<string, string>;
   /** Give every worker a health endpoint on a free loopback port (`LocalWorker.healthUrl`: /readyz, /metrics). */
   health?: boolean;
+  /**
+   * The job's snapshot key (SLUICE_SNAPSHOT_KEY, ≥ 32 bytes): workers verify the MAC of the
+   * job's own `_metadata` with it, and LocalCoordinator signs the `_metadata` it writes for this
+   * job with it. Unset: unsigned, unchecked (docs/security.md "Snapshot integrity").
+   */
+  snapshotKey?: string;
 }
 
 /** One worker process. */
@@ -123,6 +130,7 @@ export class LocalJob {
         [ENV.controlMode]: 'local',
         [ENV.controlPort]: String(controlPorts[i]),
         ...(o.health ? { [ENV.healthPort]: String(healthPorts[i]) } : {}),
+        ...(o.snapshotKey ? { [ENV.snapshotKey]: o.snapshotKey } : {}),
         NODE_OPTIONS: '--no-warnings',
         ...o.env,
       };
@@ -266,7 +274,10 @@ export interface CompletedSnapshot {
   metadata: SnapshotMetadata;
 }
 
-/** Plays the operator's checkpoint coordinator for local workers (ids are monotonic across attempts). */
+/**
+ * Plays the operator's checkpoint coordinator for local workers (ids are monotonic across
+ * attempts); signs `_metadata` with the job's `snapshotKey` when it has one.
+ */
 export class LocalCoordinator {
   private readonly minio: MinioClient;
   private readonly bucket: string;
@@ -361,7 +372,9 @@ export class LocalCoordinator {
       triggeredAt,
       completedAt: new Date().toISOString(),
     };
-    await writeMetadataOnce(this.minio, this.bucket, path, metadata);
+    const key = job.options.snapshotKey;
+    const written = key ? signMetadata(metadata, Buffer.from(key, 'utf8')) : metadata;
+    await writeMetadataOnce(this.minio, this.bucket, path, written);
     if (opts.deliverCommit !== false) {
       await Promise.all(
         job.workers.map((w) =>
@@ -369,7 +382,7 @@ export class LocalCoordinator {
         ),
       );
     }
-    const done: CompletedSnapshot = { id, kind, path, metadata };
+    const done: CompletedSnapshot = { id, kind, path, metadata: written };
     this.completed.push(done);
     return done;
   }

@@ -112,7 +112,15 @@ describe('runtime: checkpoint acks across an API server outage', () => {
         const t0 = Date.now();
         let settled: 'ok' | Error | undefined;
         const acked = control
-          .ack({ id: 1, subtask: 0, bytes: 10, files: ['state-0.snap'] }, Date.now() + 600_000)
+          .ack(
+            {
+              id: 1,
+              subtask: 0,
+              bytes: 10,
+              files: [{ key: 'state-0.snap', bytes: 10, sha256: '0'.repeat(64) }],
+            },
+            Date.now() + 600_000,
+          )
           .then(
             () => (settled = 'ok'),
             (e: Error) => (settled = e),

@@ -100,13 +100,21 @@ describe('runtime: pod control', () => {
         await eventually('request 5', () => requests.find((r) => r.id === 5));
         expect(requests).toEqual([req]);
 
-        await control.ack({ id: 5, subtask: 0, bytes: 1234, files: ['state-0.snap'] }, Date.now() + 30_000);
+        await control.ack(
+          {
+            id: 5,
+            subtask: 0,
+            bytes: 1234,
+            files: [{ key: 'state-0.snap', bytes: 1234, sha256: '0'.repeat(64) }],
+          },
+          Date.now() + 30_000,
+        );
         const got = await core.readNamespacedPod({ name: pod, namespace: env.namespace });
         expect(JSON.parse(got.metadata!.annotations![ANN_CHECKPOINT_ACK]!)).toEqual({
           id: 5,
           subtask: 0,
           bytes: 1234,
-          files: ['state-0.snap'],
+          files: [{ key: 'state-0.snap', bytes: 1234, sha256: '0'.repeat(64) }],
         });
         // Our own ack patch (a MODIFIED event) does not re-deliver the unchanged request.
         await annotate({ [ANN_CHECKPOINT_COMMITTED]: '5' });

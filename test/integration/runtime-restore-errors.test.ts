@@ -1,9 +1,12 @@
 /**
  * Restore failures of the worker runtime are clear: a corrupted snapshot (checksum mismatch)
  * stops the worker that reads it with a JSON fatal line naming the object and the section; a
- * directory without `_metadata` is refused as incomplete. Workers are local processes on a
- * real MinIO.
+ * directory without `_metadata` is refused as incomplete; a `_metadata` altered after the
+ * coordinator signed it is refused naming its MAC, and a state file it lists that is gone is
+ * refused naming the file and its subtask (docs/runtime.md "Restore"). Workers are local
+ * processes on a real MinIO; the job has a snapshot key, with which the local coordinator signs.
  */
+import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -47,6 +50,7 @@ describe('runtime: restore errors', () => {
       bucket: env.bucket,
       storagePrefix: jobPrefix('sluice', 'local', 'wcgen', 'uid-1'),
       logDir: mkdtempSync(join(tmpdir(), 'sluice-restore-')),
+      snapshotKey: 'restore-errors-test-key-'.padEnd(48, 'k'),
     };
     const job = await LocalJob.start(base);
     jobs.push(job);
@@ -133,6 +137,93 @@ describe('runtime: restore errors', () => {
   );
 
   it(
+    'refuses a _metadata changed after it was signed, naming its MAC',
+    async () => {
+      // The forger's move: replace subtask 0's state file and make _metadata list its size
+      // and hash, keeping the MAC the coordinator wrote (the forger has no key).
+      const metaKey = `${snapshot.path}/_metadata`;
+      const stateKey = `${snapshot.path}/state-0.snap`;
+      const originalMeta = await getObject(env, metaKey);
+      const originalState = await getObject(env, stateKey);
+      const forgedState = Buffer.concat([originalState, Buffer.from('appended')]);
+      const forged = JSON.parse(originalMeta.toString('utf8')) as typeof snapshot.metadata;
+      expect(forged.mac).toMatch(/^[0-9a-f]{64}$/);
+      forged.workers[0]!.files[0] = {
+        key: 'state-0.snap',
+        bytes: forgedState.length,
+        sha256: createHash('sha256').update(forgedState).digest('hex'),
+      };
+      await env.minio.putObject(env.bucket, stateKey, forgedState);
+      await env.minio.putObject(env.bucket, metaKey, Buffer.from(JSON.stringify(forged)));
+      try {
+        const job = await LocalJob.start({ ...base, attempt: 6, restoreFrom: snapshot.path });
+        jobs.push(job);
+        for (const w of job.workers) {
+          expect((await w.exit).code).toBe(1);
+          expect(job.fatal(w.index)).toMatchObject({ stage: 'restore', reason: 'RestoreError' });
+          expect(String(job.fatal(w.index)?.msg)).toBe(
+            `cannot restore s3://${env.bucket}/${snapshot.path}: s3://${env.bucket}/${metaKey}: MAC does not match ` +
+              '(the document was altered or forged, or signed with another key)',
+          );
+        }
+      } finally {
+        await env.minio.putObject(env.bucket, stateKey, originalState);
+        await env.minio.putObject(env.bucket, metaKey, originalMeta);
+      }
+    },
+    LONG,
+  );
+
+  it(
+    'refuses a snapshot whose state file is gone, naming the file and its subtask',
+    async () => {
+      const key = `${snapshot.path}/state-1.snap`;
+      const original = await getObject(env, key);
+      await env.minio.removeObject(env.bucket, key);
+      try {
+        const job = await LocalJob.start({ ...base, attempt: 7, restoreFrom: snapshot.path });
+        jobs.push(job);
+        for (const w of job.workers) {
+          expect((await w.exit).code).toBe(1);
+          expect(job.fatal(w.index)).toMatchObject({
+            stage: 'restore',
+            reason: 'SnapshotCorruptedError',
+            object: `s3://${env.bucket}/${key}`,
+          });
+          expect(String(job.fatal(w.index)?.msg)).toBe(
+            `snapshot object s3://${env.bucket}/${key} is corrupted: subtask 1's state file, listed in _metadata, ` +
+              'does not exist; restore from another checkpoint or savepoint',
+          );
+        }
+      } finally {
+        await env.minio.putObject(env.bucket, key, original);
+      }
+    },
+    LONG,
+  );
+
+  it(
+    'refuses a state file of another size than _metadata lists, naming the file and its subtask',
+    async () => {
+      const key = `${snapshot.path}/state-0.snap`;
+      const original = await getObject(env, key);
+      await env.minio.putObject(env.bucket, key, original.subarray(0, original.length - 1));
+      try {
+        const job = await LocalJob.start({ ...base, parallelism: 1, attempt: 8, restoreFrom: snapshot.path });
+        jobs.push(job);
+        expect((await job.workers[0]!.exit).code).toBe(1);
+        expect(String(job.fatal(0)?.msg)).toBe(
+          `snapshot object s3://${env.bucket}/${key} is corrupted: subtask 0's state file is ${original.length - 1} bytes, ` +
+            `_metadata lists ${original.length}; restore from another checkpoint or savepoint`,
+        );
+      } finally {
+        await env.minio.putObject(env.bucket, key, original);
+      }
+    },
+    LONG,
+  );
+
+  it(
     'refuses a directory without _metadata as an incomplete snapshot',
     async () => {
       const missing = `${base.storagePrefix}/checkpoints/chk-99`;
@@ -164,12 +255,58 @@ describe('runtime: restore errors', () => {
   );
 
   it(
+    "restores another job's snapshot without its MAC but still checks its files (spec.initialSavepoint)",
+    async () => {
+      // Another job (other uid, so other prefix, and another key): the snapshot is foreign.
+      const other = {
+        ...base,
+        uid: 'uid-2',
+        storagePrefix: jobPrefix('sluice', 'local', 'wcgen', 'uid-2'),
+        snapshotKey: 'another-job-key-'.padEnd(48, 'x'),
+      };
+      const job = await LocalJob.start({ ...other, attempt: 1, restoreFrom: snapshot.path });
+      jobs.push(job);
+      await job.waitRunning();
+      expect(job.logLines(0).find((l) => l.msg === 'snapshot loaded')).toMatchObject({
+        authenticated: false,
+      });
+      await job.stop();
+
+      // Its files are checked all the same.
+      const key = `${snapshot.path}/state-1.snap`;
+      const original = await getObject(env, key);
+      const altered = Buffer.from(original);
+      altered[altered.length - 1]! ^= 0x01;
+      await env.minio.putObject(env.bucket, key, altered);
+      try {
+        const again = await LocalJob.start({
+          ...other,
+          parallelism: 1,
+          attempt: 2,
+          restoreFrom: snapshot.path,
+        });
+        jobs.push(again);
+        expect((await again.workers[0]!.exit).code).toBe(1);
+        expect(again.fatal(0)).toMatchObject({
+          reason: 'SnapshotCorruptedError',
+          object: `s3://${env.bucket}/${key}`,
+        });
+      } finally {
+        await env.minio.putObject(env.bucket, key, original);
+      }
+    },
+    LONG,
+  );
+
+  it(
     'restores cleanly from the intact snapshot',
     async () => {
       const job = await LocalJob.start({ ...base, attempt: 5, restoreFrom: snapshot.path });
       jobs.push(job);
       const s = await job.waitRunning();
       expect(s.every((x) => x?.restoredFrom === snapshot.path && x.restoredEntries > 0)).toBe(true);
+      // The job's own snapshot, and the worker has the key: the MAC was checked.
+      expect(job.logLines(0).find((l) => l.msg === 'snapshot loaded')).toMatchObject({ authenticated: true });
     },
     LONG,
   );

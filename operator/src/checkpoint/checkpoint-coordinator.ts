@@ -21,8 +21,9 @@
  * already exists (412) is read back instead of rewritten.
  */
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
+import { checkpointDir, metadataKey, savepointDir } from '../../../api/src/layout.ts';
 import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
+import { metadataMacProblem, signMetadata } from '../../../api/src/snapshot-mac.ts';
 import {
   ANN_CHECKPOINT_COMMITTED,
   ANN_CHECKPOINT_REQUEST,
@@ -75,6 +76,11 @@ export interface CheckpointCoordinatorOptions {
   clock: Clock;
   /** Reads the credentials the job's workers use (the operator uses the same ones). */
   credentials(job: StreamJob, storage: EffectiveStorage): Promise<StorageCredentials>;
+  /**
+   * Reads the job's snapshot key (Secret `<job>-snapshot-key`, streamjob/snapshot-key.ts), which
+   * signs `_metadata`. @throws ProblemError SnapshotKeyMissing
+   */
+  snapshotKey(job: StreamJob): Promise<Buffer>;
   metrics?: CheckpointMetrics;
   /** Lost nodes (streamjob/node-watch.ts); a worker on one has failed. Unset: never lost. */
   nodes?: NodeHealth;
@@ -327,14 +333,18 @@ export class CheckpointCoordinator {
         const inProgress = job.status!.checkpoints!.inProgress!;
         const dir = inProgress.path!;
         const s3 = await this.#s3(job, storage, ctx.signal);
-        const metadata = snapshotMetadata({
-          inProgress,
-          job: { namespace: ns, name, uid: job.metadata!.uid! },
-          maxParallelism: job.spec.maxParallelism,
-          attempt,
-          acks: decision.acks,
-          now,
-        });
+        const key = await this.#o.snapshotKey(job);
+        const metadata = signMetadata(
+          snapshotMetadata({
+            inProgress,
+            job: { namespace: ns, name, uid: job.metadata!.uid! },
+            maxParallelism: job.spec.maxParallelism,
+            attempt,
+            acks: decision.acks,
+            now,
+          }),
+          key,
+        );
         let bytes = metadata.bytes;
         try {
           await writeMetadataOnce(s3, storage.bucket, dir, metadata);
@@ -347,8 +357,17 @@ export class CheckpointCoordinator {
               { cause: err },
             );
           }
-          // A previous operator (or leader) completed it before crashing: adopt what it wrote.
+          // A previous operator (or leader) completed it before crashing: adopt what it wrote —
+          // only when it carries the job's MAC; one written by anybody else is never completed
+          // (the snapshot times out and is aborted; docs/security.md "Snapshot integrity").
           const existing = await readMetadata(s3, storage.bucket, dir);
+          const forged = metadataMacProblem(existing, key, `s3://${storage.bucket}/${metadataKey(dir)}`);
+          if (forged) {
+            throw new Error(
+              `not adopting the existing _metadata of ${inProgress.kind ?? 'checkpoint'} ${inProgress.id} of StreamJob ${ns}/${name}: ${forged}`,
+              { cause: err },
+            );
+          }
           bytes = existing.bytes;
         }
         const completed = completedStatus(
@@ -422,8 +441,12 @@ export class CheckpointCoordinator {
     s3: StorageClient,
     ctx: ReconcileContext,
   ): Promise<void> {
-    const deleted = await applyRetention(job, storage, s3, (id) =>
-      this.#crash.passed('retention-metadata-deleted', 'checkpoint', id),
+    const deleted = await applyRetention(
+      job,
+      storage,
+      s3,
+      () => this.#o.snapshotKey(job),
+      (id) => this.#crash.passed('retention-metadata-deleted', 'checkpoint', id),
     );
     if (deleted.length > 0) ctx.log.info({ deleted }, 'deleted checkpoint directories beyond retention');
   }

@@ -1,14 +1,15 @@
 /**
  * The job's checkpoint directories in object storage, as the operator sees them: listing
  * (`<jobPrefix>/checkpoints/chk-N/`), whether each completed (`_metadata` present) and can be
- * restored (`_metadata` valid), and retention (docs/checkpointing.md "Retention", decisions in
+ * restored (`_metadata` valid, with the job's MAC and complete), and retention (docs/checkpointing.md "Retention", decisions in
  * retention.ts).
  */
 import type { StorageClient } from './storage-client.ts';
 import { metadataKey } from '../../../api/src/layout.ts';
-import { parseMetadata } from '../../../api/src/metadata.ts';
+import { parseMetadata, type SnapshotMetadata } from '../../../api/src/metadata.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
+import { unrestorableReason } from './restorable-metadata.ts';
 import { checkpointIdOf, checkpointsToDelete, type StoredCheckpoint } from './retention.ts';
 import { upgradeStateOf } from './upgrade.ts';
 
@@ -38,19 +39,30 @@ export async function storedCheckpoints(
 }
 
 /**
- * Whether `<dir>/_metadata` holds valid metadata.
+ * Whether `<dir>/_metadata` holds valid metadata that may be restored: it parses, carries the
+ * job's MAC and covers every key group (restorable-metadata.ts).
  * @throws the client's error when storage cannot be read (retention then deletes nothing)
  */
-async function metadataValid(s3: StorageClient, bucket: string, dir: string): Promise<boolean> {
+async function metadataValid(
+  s3: StorageClient,
+  storage: EffectiveStorage,
+  dir: string,
+  key: () => Promise<Buffer>,
+): Promise<boolean> {
   const chunks: Buffer[] = [];
-  for await (const c of await s3.getObject(bucket, metadataKey(dir)))
+  for await (const c of await s3.getObject(storage.bucket, metadataKey(dir)))
     chunks.push(typeof c === 'string' ? Buffer.from(c) : Buffer.from(c as Uint8Array));
+  let metadata: SnapshotMetadata;
   try {
-    parseMetadata(Buffer.concat(chunks).toString('utf8'), `s3://${bucket}/${metadataKey(dir)}`);
-    return true;
+    metadata = parseMetadata(
+      Buffer.concat(chunks).toString('utf8'),
+      `s3://${storage.bucket}/${metadataKey(dir)}`,
+    );
   } catch {
     return false;
   }
+  const where = { bucket: storage.bucket, dir, jobPrefix: storage.jobPrefix };
+  return (await unrestorableReason(metadata, where, key)) === undefined;
 }
 
 /** Checkpoint ids that retention must keep for a restore (retention.ts RetentionPolicy.pinnedIds). */
@@ -66,12 +78,14 @@ export function pinnedCheckpointIds(job: StreamJob, jobPrefix: string): number[]
  * ones are read newest first until `spec.checkpoint.retained` valid ones are found, so an
  * unreadable `_metadata` does not take the place of a restorable checkpoint. Each directory's
  * `_metadata` is deleted before its other files (`onMetadataDeleted(id)` is called in between).
+ * @param key the job's snapshot key (a forged `_metadata` is not restorable)
  * @returns the ids deleted
  */
 export async function applyRetention(
   job: StreamJob,
   storage: EffectiveStorage,
   s3: StorageClient,
+  key: () => Promise<Buffer>,
   onMetadataDeleted?: (id: number) => void,
 ): Promise<number[]> {
   const byId = await storedCheckpoints(storage, s3);
@@ -82,7 +96,7 @@ export async function applyRetention(
     const c: StoredCheckpoint = { id, complete: e.complete };
     if (e.complete && readable < retained) {
       const dir = `${storage.jobPrefix}/checkpoints/chk-${id}`;
-      if (await metadataValid(s3, storage.bucket, dir)) readable++;
+      if (await metadataValid(s3, storage, dir, key)) readable++;
       else c.unreadable = true;
     }
     stored.push(c);

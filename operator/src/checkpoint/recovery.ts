@@ -32,6 +32,7 @@ import { CHECKPOINT_PROGRESS_TIMEOUT, judgeCheckpointProgress } from './checkpoi
 import { recordRestart, restartRefusal } from './restart-rate.ts';
 import { storedCheckpoints } from './checkpoint-store.ts';
 import { abortedStatus } from './snapshot-status.ts';
+import { unrestorableReason } from './restorable-metadata.ts';
 import type { NodeHealth } from '../streamjob/node-loss.ts';
 import type { StorageClient } from './storage-client.ts';
 import { attemptParallelism } from './upgrade.ts';
@@ -51,6 +52,8 @@ export interface RecoveryOptions {
   clock: Clock;
   /** An S3 client for the job's storage, with the credentials its workers use. */
   s3(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageClient>;
+  /** The job's snapshot key (streamjob/snapshot-key.ts). @throws ProblemError SnapshotKeyMissing */
+  snapshotKey(job: StreamJob): Promise<Buffer>;
   /** Lost nodes (streamjob/node-watch.ts); a worker on one has failed. Unset: never lost. */
   nodes?: NodeHealth;
 }
@@ -256,8 +259,10 @@ export class Recovery {
 
   /**
    * The newest restore candidate (failure-recovery.ts restoreCandidates) whose `_metadata` reads
-   * back valid; a Warning Event `RestoreFallback` names each one skipped. Undefined when the job
-   * has no snapshot. A candidate older than the newest committed snapshot is taken only with
+   * back valid — with the job's MAC when it is under the job's prefix, and covering every key
+   * group with listed files (metadata-coverage.ts); a Warning Event `RestoreFallback` names each
+   * one skipped (for a forged one: "MAC does not match"). Undefined when the job has no snapshot.
+   * A candidate older than the newest committed snapshot is taken only with
    * spec.recovery.allowReplayedOutput (restore-fallback.ts).
    * @throws ProblemError NoRestorableSnapshot (shown as Degraded) when snapshots exist but none is
    *   readable: restarting without state would lose data
@@ -280,9 +285,16 @@ export class Recovery {
     const candidates = restoreCandidates(job.status ?? {}, completed);
     const skipped: SkippedSource[] = [];
     const errors: unknown[] = [];
+    let key: Buffer | undefined;
+    const jobKey = async () => (key ??= await this.#o.snapshotKey(job));
     for (const c of candidates) {
       try {
-        await readMetadata(s3, storage.bucket, c.path);
+        const metadata = await readMetadata(s3, storage.bucket, c.path);
+        // The job's own snapshots must carry its MAC; others (spec.initialSavepoint of another
+        // job) are only checked for completeness here (docs/security.md "Snapshot integrity").
+        const where = { bucket: storage.bucket, dir: c.path, jobPrefix: storage.jobPrefix };
+        const problem = await unrestorableReason(metadata, where, jobKey);
+        if (problem) throw new Error(problem);
       } catch (err) {
         skipped.push({ source: c, problem: (err as Error).message });
         errors.push(err);

@@ -19,8 +19,24 @@ const pod = (annotations: Record<string, string>): V1Pod => ({ metadata: { name:
 describe('reading worker pods', () => {
   it('parses acks, requests and commits, ignoring malformed values', () => {
     expect(
-      ackOf(pod({ 'sluice.dev/checkpoint-ack': '{"id":3,"subtask":1,"bytes":10,"files":["state-1.snap"]}' })),
-    ).toEqual({ id: 3, subtask: 1, bytes: 10, files: ['state-1.snap'] });
+      ackOf(
+        pod({
+          'sluice.dev/checkpoint-ack': JSON.stringify({
+            id: 3,
+            subtask: 1,
+            bytes: 10,
+            files: [{ key: 'state-1.snap', bytes: 10, sha256: 'b'.repeat(64) }, 'old-format.snap'],
+            keyGroupRange: { start: 64, end: 127 },
+          }),
+        }),
+      ),
+    ).toEqual({
+      id: 3,
+      subtask: 1,
+      bytes: 10,
+      files: [{ key: 'state-1.snap', bytes: 10, sha256: 'b'.repeat(64) }],
+      keyGroupRange: { start: 64, end: 127 },
+    });
     expect(ackOf(pod({ 'sluice.dev/checkpoint-ack': '{"id":3,"subtask":0,"error":"disk"}' }))).toMatchObject({
       error: 'disk',
       bytes: 0,
@@ -153,13 +169,13 @@ describe('status transitions', () => {
       maxParallelism: 128,
       attempt: 2,
       acks: [
-        { id: 3, subtask: 0, bytes: 5, files: ['state-0.snap'] },
-        { id: 3, subtask: 1, bytes: 7, files: ['state-1.snap'] },
+        { id: 3, subtask: 0, bytes: 5, files: [{ key: 'state-0.snap', bytes: 5, sha256: 'a'.repeat(64) }] },
+        { id: 3, subtask: 1, bytes: 7, files: [{ key: 'state-1.snap', bytes: 7, sha256: 'b'.repeat(64) }] },
       ],
       now: T0 + 1000,
     });
     expect(m).toMatchObject({
-      formatVersion: 1,
+      formatVersion: 2,
       id: 3,
       parallelism: 2,
       bytes: 12,

@@ -14,6 +14,8 @@ import {
   ANN_CHECKPOINT_REQUEST,
   type CheckpointAck,
   type CheckpointRequest,
+  type KeyGroupSpan,
+  type SnapshotFileEntry,
   type SnapshotKind,
 } from '../../../api/src/protocol.ts';
 import type {
@@ -44,12 +46,30 @@ export function ackOf(pod: V1Pod): CheckpointAck | undefined {
       id: a.id,
       subtask: a.subtask,
       bytes: typeof a.bytes === 'number' ? a.bytes : 0,
-      files: Array.isArray(a.files) ? a.files.filter((f): f is string => typeof f === 'string') : [],
+      files: Array.isArray(a.files) ? a.files.filter(isFileEntry) : [],
+      ...(isKeyGroupSpan(a.keyGroupRange) ? { keyGroupRange: a.keyGroupRange } : {}),
       ...(typeof a.error === 'string' ? { error: a.error } : {}),
     };
   } catch {
     return undefined;
   }
+}
+
+/** A well-typed file entry of an ack (its values are checked on restore: metadata-coverage.ts). */
+function isFileEntry(f: unknown): f is SnapshotFileEntry {
+  const e = f as Partial<SnapshotFileEntry> | null;
+  return (
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.key === 'string' &&
+    typeof e.bytes === 'number' &&
+    typeof e.sha256 === 'string'
+  );
+}
+
+function isKeyGroupSpan(r: unknown): r is KeyGroupSpan {
+  const k = r as Partial<KeyGroupSpan> | null;
+  return typeof k === 'object' && k !== null && typeof k.start === 'number' && typeof k.end === 'number';
 }
 
 /** Id of the CheckpointRequest annotated on `pod`, if any. */

@@ -27,7 +27,7 @@ const ack = (id: number, subtask: number, extra: Partial<CheckpointAck> = {}): C
   id,
   subtask,
   bytes: 100,
-  files: [`subtask-${subtask}.snap`],
+  files: [{ key: `subtask-${subtask}.snap`, bytes: 100, sha256: '0'.repeat(64) }],
   ...extra,
 });
 

@@ -223,6 +223,7 @@ describe('workerEnv', () => {
       [ENV.allowNonRestoredState]: 'false',
       [ENV.controlMode]: 'pod',
       [ENV.shuffleToken]: { secretKeyRef: { name: 'wc-shuffle-token', key: 'token' } },
+      [ENV.snapshotKey]: { secretKeyRef: { name: 'wc-snapshot-key', key: 'key' } },
     });
   });
 

@@ -43,6 +43,7 @@ import {
   WORKER_CONTAINER,
   commonLabels,
   shuffleTokenSecretName,
+  snapshotKeySecretName,
   workerIdentityName,
   workerPodName,
   workerSelector,
@@ -236,6 +237,11 @@ export function workerEnv(ctx: AttemptContext, index: number): V1EnvVar[] {
     {
       name: ENV.shuffleToken,
       valueFrom: { secretKeyRef: { name: shuffleTokenSecretName(name), key: 'token' } },
+    },
+    // The job's snapshot key (snapshot-key.ts): verifies `_metadata` on restore.
+    {
+      name: ENV.snapshotKey,
+      valueFrom: { secretKeyRef: { name: snapshotKeySecretName(name), key: 'key' } },
     },
   ];
   for (const e of s.podTemplate?.env ?? []) env.push(e as V1EnvVar);

@@ -9,6 +9,7 @@
  * | ServiceAccount, Role, RoleBinding of the workers | `<job>-worker` |
  * | copy of the operator's default storage credentials | `<job>-storage-credentials` |
  * | the current attempt's shuffle token | `<job>-shuffle-token` |
+ * | the job's snapshot key (signs `_metadata`) | `<job>-snapshot-key` |
  *
  * The CRD limits job names to 45-character DNS labels, so every name above is a valid DNS
  * label (≤ 63) for attempts below 10^10 and parallelism ≤ 1024. Pod names are unambiguous:
@@ -58,6 +59,11 @@ export function storageSecretName(job: string): string {
 /** The Secret with the current attempt's shuffle token (key `token`): `<job>-shuffle-token`. */
 export function shuffleTokenSecretName(job: string): string {
   return `${job}-shuffle-token`;
+}
+
+/** The Secret with the job's snapshot key (key `key`), kept for the job's life: `<job>-snapshot-key`. */
+export function snapshotKeySecretName(job: string): string {
+  return `${job}-snapshot-key`;
 }
 
 /** DNS name of a worker pod inside the cluster: `<pod>.<service>.<namespace>.svc`. */

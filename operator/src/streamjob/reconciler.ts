@@ -59,6 +59,7 @@ import type { JobMetrics } from './job-metrics.ts';
 import {
   selectorString,
   shuffleTokenSecretName,
+  snapshotKeySecretName,
   workerIdentityName,
   workerPodName,
   workerSelector,
@@ -74,6 +75,7 @@ import { desiredNetworkPolicy } from './network-policy.ts';
 import { finalizersNeedUpdate, ON_DELETE_FINALIZER, wantedFinalizers } from './on-delete.ts';
 import { finalizeDeletion, type OnDeleteHooks } from './on-delete-finalizer.ts';
 import { attemptToken, desiredShuffleTokenSecret } from './shuffle-token.ts';
+import { desiredSnapshotKeySecret, jobSnapshotKey } from './snapshot-key.ts';
 import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
 import { summarizeList } from '../kube/bounded-text.ts';
 import { ProblemError, problemOf } from './problem.ts';
@@ -518,6 +520,9 @@ export class StreamJobReconciler implements Reconciler {
     const current = await children.readSecret(job.metadata!.namespace!, shuffleTokenSecretName(name));
     const token = attemptToken(current, attempt, owner.uid);
     await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner);
+    // The job's snapshot key: created once, kept across attempts (snapshot-key.ts).
+    const key = await children.readSecret(job.metadata!.namespace!, snapshotKeySecretName(name));
+    await children.secret(desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid)), owner);
     if (storage.copyFrom) {
       const creds = await children.readCredentials(storage.copyFrom.namespace, storage.copyFrom.name);
       await children.secret(desiredStorageSecret(job, storage.secretName, creds), owner);

@@ -6,6 +6,7 @@
  * Sections: `op/<uid>` (operator state: source splits, sink transactions) and
  * `kg/<g>/<stage>` (keyed state of key group g from stage `stage`).
  */
+import { createHash } from 'node:crypto';
 import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
 import { workerStateFile } from '../../../api/src/layout.ts';
 import { KEY_GROUP_HASH, type KeyGroupRange } from '../core/keygroups.ts';
@@ -44,7 +45,8 @@ export function sectionsOf(parts: SnapshotPart[]): SectionInput[] {
  * Encodes and uploads the snapshot file. The upload is retried across transient storage errors
  * until the checkpoint's timeout (`req.timeoutSeconds`, 600 s when absent) from the call: past
  * it the coordinator has aborted the checkpoint anyway (docs/runtime.md "Storage retries").
- * @returns the ack (bytes = file size)
+ * @returns the ack: bytes = file size; the file with its size and sha256, and the key groups it
+ *   holds, which the coordinator copies into `_metadata` (docs/checkpointing.md)
  * @throws Error when a part's data did not become durable, or the upload failed (an
  *   ObjectStoreError naming the object and the attempts made)
  */
@@ -74,5 +76,12 @@ export async function writeWorkerSnapshot(
     { 'Content-Type': 'application/octet-stream' },
     { deadlineMs },
   );
-  return { id: req.id, subtask: me.subtask, bytes: file.length, files: [name] };
+  const sha256 = createHash('sha256').update(file).digest('hex');
+  return {
+    id: req.id,
+    subtask: me.subtask,
+    bytes: file.length,
+    files: [{ key: name, bytes: file.length, sha256 }],
+    keyGroupRange: { start: me.keyGroupRange.start, end: me.keyGroupRange.end },
+  };
 }
