@@ -147,8 +147,8 @@ export class Manager {
       // ChildObjects.readCredentials returns the Secret's data as stored (base64, for copying).
       credentials: async (job, storage) => {
         const b64 = await children.readCredentials(
-          storage.copyFrom?.namespace ?? job.metadata!.namespace!,
-          storage.copyFrom?.name ?? storage.secretName,
+          storage.mintFrom?.namespace ?? job.metadata!.namespace!,
+          storage.mintFrom?.name ?? storage.secretName,
         );
         const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
         return { accessKey: decode(b64.accessKey), secretKey: decode(b64.secretKey) };

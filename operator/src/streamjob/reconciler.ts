@@ -452,8 +452,8 @@ export class StreamJobReconciler implements Reconciler {
     const current = await children.readSecret(job.metadata!.namespace!, shuffleTokenSecretName(name));
     const token = attemptToken(current, attempt, owner.uid);
     await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner);
-    if (storage.copyFrom) {
-      const creds = await children.readCredentials(storage.copyFrom.namespace, storage.copyFrom.name);
+    if (storage.mintFrom) {
+      const creds = await children.readCredentials(storage.mintFrom.namespace, storage.mintFrom.name);
       await children.secret(desiredStorageSecret(job, storage.secretName, creds), owner);
     }
   }
