@@ -86,6 +86,8 @@ export const ENV = {
   /** From the credentials Secret (keys accessKey / secretKey); never logged. */
   storageAccessKey: 'SLUICE_STORAGE_ACCESS_KEY',
   storageSecretKey: 'SLUICE_STORAGE_SECRET_KEY',
+  /** STS session token of the job's minted credentials (docs/security.md); empty or unset for plain keys. */
+  storageSessionToken: 'SLUICE_STORAGE_SESSION_TOKEN',
   /** Snapshot directory to restore from (object-key prefix of chk-N or sp-N-nonce); empty for a fresh start. */
   restoreFrom: 'SLUICE_RESTORE_FROM',
   allowNonRestoredState: 'SLUICE_ALLOW_NON_RESTORED_STATE',

@@ -23,6 +23,7 @@ import { defaultControllerRateLimiter } from './kube/rate-limiter.ts';
 import { WorkQueue } from './kube/workqueue.ts';
 import { startHttpServer, type RunningHttpServer } from './http-server.ts';
 import { ChildObjects } from './streamjob/children.ts';
+import { JobCredentials } from './streamjob/job-credentials.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
 import { CONTROLLER_NAME, LABEL_JOB, MANAGED_PODS_SELECTOR } from './streamjob/names.ts';
 import { NodeWatch } from './streamjob/node-watch.ts';
@@ -133,6 +134,13 @@ export class Manager {
             },
             onRestart: (informer) => this.metrics.informerRestarts.inc({ informer }),
           });
+    const credentials = new JobCredentials({
+      children,
+      core,
+      clock,
+      durationSeconds: Math.round(config.storageCredentialsDurationMs / 1000),
+      timeoutMs: config.storageTimeoutMs,
+    });
     const coordinator = new CheckpointCoordinator({
       ...(this.nodeWatch ? { nodes: this.nodeWatch } : {}),
       jobs,
@@ -142,17 +150,9 @@ export class Manager {
       metrics: this.checkpointMetrics,
       storageTimeoutMs: config.storageTimeoutMs,
       ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
-      // The operator reads storage with the credentials its workers get: the operator's default
-      // Secret it copies, or the job's own Secret.
-      // ChildObjects.readCredentials returns the Secret's data as stored (base64, for copying).
-      credentials: async (job, storage) => {
-        const b64 = await children.readCredentials(
-          storage.mintFrom?.namespace ?? job.metadata!.namespace!,
-          storage.mintFrom?.name ?? storage.secretName,
-        );
-        const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
-        return { accessKey: decode(b64.accessKey), secretKey: decode(b64.secretKey) };
-      },
+      // Acting for a job, the operator uses that job's credentials, never its own default keys
+      // (docs/security.md "Per-job storage credentials").
+      credentials: (job, storage, signal) => credentials.forJob(job, storage, signal),
     });
     const reconciler = new StreamJobReconciler({
       jobs,
@@ -161,6 +161,7 @@ export class Manager {
       events: this.events,
       clock,
       storageDefaults: config.storage,
+      credentials,
       worker: config.worker,
       metrics: this.jobMetrics,
       coordinator,

@@ -199,7 +199,7 @@ export class ProcessKubelet {
     for (const v of vars) {
       if (v.value !== undefined) out[v.name] = v.value;
       else if (v.valueFrom?.secretKeyRef) {
-        const { name, key } = v.valueFrom.secretKeyRef;
+        const { name, key, optional } = v.valueFrom.secretKeyRef;
         let data = secrets.get(name!);
         if (!data) {
           const s = await this.#core.readNamespacedSecret({ name: name!, namespace: this.#o.namespace });
@@ -207,6 +207,8 @@ export class ProcessKubelet {
           secrets.set(name!, data);
         }
         const b64 = data[key];
+        // As the kubelet: an optional key that is missing leaves the variable unset.
+        if (b64 === undefined && optional) continue;
         if (b64 === undefined) throw new Error(`Secret ${this.#o.namespace}/${name} has no key ${key}`);
         out[v.name] = Buffer.from(b64, 'base64').toString('utf8');
       } else if (v.valueFrom?.fieldRef) {

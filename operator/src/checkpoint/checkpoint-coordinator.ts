@@ -73,8 +73,11 @@ export interface CheckpointCoordinatorOptions {
   core: CoreV1Api;
   events: EventRecorder;
   clock: Clock;
-  /** Reads the credentials the job's workers use (the operator uses the same ones). */
-  credentials(job: StreamJob, storage: EffectiveStorage): Promise<StorageCredentials>;
+  /**
+   * The credentials the job's workers use (the operator uses the same ones, so acting for one
+   * job it cannot touch another's data: docs/security.md); `signal` bounds any STS call.
+   */
+  credentials(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageCredentials>;
   metrics?: CheckpointMetrics;
   /** Lost nodes (streamjob/node-watch.ts); a worker on one has failed. Unset: never lost. */
   nodes?: NodeHealth;
@@ -171,7 +174,7 @@ export class CheckpointCoordinator {
   async #s3(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageClient> {
     return new StorageClient({
       endpoint: storage.endpoint,
-      credentials: await this.#o.credentials(job, storage),
+      credentials: await this.#o.credentials(job, storage, signal),
       timeoutMs: this.#o.storageTimeoutMs ?? 10_000,
       signal,
     });

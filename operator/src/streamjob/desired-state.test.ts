@@ -219,6 +219,9 @@ describe('workerEnv', () => {
       [ENV.storagePrefix]: `prod/ns/wc/${JOB_UID}`,
       [ENV.storageAccessKey]: { secretKeyRef: { name: 'wc-storage-credentials', key: 'accessKey' } },
       [ENV.storageSecretKey]: { secretKeyRef: { name: 'wc-storage-credentials', key: 'secretKey' } },
+      [ENV.storageSessionToken]: {
+        secretKeyRef: { name: 'wc-storage-credentials', key: 'sessionToken', optional: true },
+      },
       [ENV.restoreFrom]: 'prod/ns/wc/uid/checkpoints/chk-9',
       [ENV.allowNonRestoredState]: 'false',
       [ENV.controlMode]: 'pod',

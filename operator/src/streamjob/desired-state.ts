@@ -229,6 +229,11 @@ export function workerEnv(ctx: AttemptContext, index: number): V1EnvVar[] {
     { name: ENV.storagePrefix, value: storage.jobPrefix },
     { name: ENV.storageAccessKey, valueFrom: secretRef('accessKey') },
     { name: ENV.storageSecretKey, valueFrom: secretRef('secretKey') },
+    // Minted credentials have one; a job's own Secret may not (docs/security.md).
+    {
+      name: ENV.storageSessionToken,
+      valueFrom: { secretKeyRef: { name: storage.secretName, key: 'sessionToken', optional: true } },
+    },
     { name: ENV.restoreFrom, value: ctx.restoreFrom ?? '' },
     { name: ENV.allowNonRestoredState, value: String(s.allowNonRestoredState) },
     { name: ENV.controlMode, value: 'pod' },
@@ -435,13 +440,14 @@ export function desiredRoleBinding(job: StreamJob): V1RoleBinding {
 }
 
 /**
- * The job-namespace copy of the operator's default storage credentials (keys accessKey and
- * secretKey only), owned by the job. `data` values are base64 as in the source Secret.
+ * The job's minted storage credentials Secret, owned by the job (job-credentials.ts: keys
+ * accessKey, secretKey, sessionToken, expiration, issuedAt, policySha256). `data` values are
+ * base64, as the API stores them.
  */
 export function desiredStorageSecret(
   job: StreamJob,
   secretName: string,
-  data: { accessKey: string; secretKey: string },
+  data: Record<string, string>,
 ): V1Secret {
   const { name, namespace } = meta(job);
   return {
@@ -454,6 +460,6 @@ export function desiredStorageSecret(
       labels: commonLabels(name),
       ownerReferences: [ownerReference(job)],
     },
-    data: { accessKey: data.accessKey, secretKey: data.secretKey },
+    data: { ...data },
   };
 }

@@ -13,6 +13,8 @@ export interface ObjectStoreConfig {
   bucket: string;
   accessKey: string;
   secretKey: string;
+  /** STS session token of temporary credentials (sent as X-Amz-Security-Token); unset for plain keys. */
+  sessionToken?: string;
   /** Region for signing; MinIO accepts the default. */
   region?: string;
 }
@@ -79,6 +81,7 @@ export class ObjectStore {
       useSSL,
       accessKey: c.accessKey,
       secretKey: c.secretKey,
+      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
       ...(c.region ? { region: c.region } : {}),
     });
     return new ObjectStore(client, c.bucket);
