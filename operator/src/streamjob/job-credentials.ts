@@ -48,7 +48,8 @@ export interface JobCredentialsOptions {
   timeoutMs: number;
 }
 
-const decode = (v: string | undefined) => (v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8'));
+const decode = (v: string | undefined) =>
+  v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
 const encode = (v: string) => Buffer.from(v, 'utf8').toString('base64');
 
 /** See the module comment. */
@@ -66,14 +67,22 @@ export class JobCredentials {
    *   StorageCredentialsMissing / Forbidden when a Secret cannot be read,
    *   StorageCredentialsMintFailed when STS refuses or fails
    */
-  async forJob(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<JobStorageCredentials> {
+  async forJob(
+    job: StreamJob,
+    storage: EffectiveStorage,
+    signal: AbortSignal,
+  ): Promise<JobStorageCredentials> {
     const namespace = job.metadata!.namespace!;
     const { children } = this.#o;
     if (!storage.mintFrom) {
       const own = await children.readCredentials(namespace, storage.secretName);
       const secret = await children.readSecret(namespace, storage.secretName);
       const token = decode(secret?.data?.[SESSION_KEYS.sessionToken]);
-      return { accessKey: decode(own.accessKey)!, secretKey: decode(own.secretKey)!, ...(token ? { sessionToken: token } : {}) };
+      return {
+        accessKey: decode(own.accessKey)!,
+        secretKey: decode(own.secretKey)!,
+        ...(token ? { sessionToken: token } : {}),
+      };
     }
     const document = sessionPolicy(await this.#checkedAccess(job, storage));
     const policy = JSON.stringify(document);
@@ -135,7 +144,10 @@ export class JobCredentials {
     }
     for (const p of [...access.readWrite, ...access.readOnly]) {
       const place = placePrefix(p, storage, namespace);
-      if (place.kind === 'foreign' || (place.kind === 'maybeForeign' && (await this.#namespaceExists(place.namespace))))
+      if (
+        place.kind === 'foreign' ||
+        (place.kind === 'maybeForeign' && (await this.#namespaceExists(place.namespace)))
+      )
         throw new ProblemError('ForeignStoragePrefix', foreignPrefixMessage(p, namespace, place.namespace));
     }
     return access;
@@ -166,14 +178,22 @@ function halfLife(issued: number, expires: number): number {
 }
 
 /** The minted credentials in `secret` if they are the job's, of policy `digest` and before half-life. */
-function usable(secret: V1Secret | undefined, job: StreamJob, digest: string, now: number): JobStorageCredentials | undefined {
+function usable(
+  secret: V1Secret | undefined,
+  job: StreamJob,
+  digest: string,
+  now: number,
+): JobStorageCredentials | undefined {
   const d = secret?.data ?? {};
   const owned = secret?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === job.metadata!.uid);
   if (!owned || decode(d[SESSION_KEYS.policy]) !== digest) return undefined;
   const issued = Date.parse(decode(d[SESSION_KEYS.issuedAt]) ?? '');
   const expires = Date.parse(decode(d[SESSION_KEYS.expiration]) ?? '');
-  const [accessKey, secretKey, sessionToken] = [d.accessKey, d.secretKey, d[SESSION_KEYS.sessionToken]].map(decode);
-  if (!accessKey || !secretKey || !sessionToken || Number.isNaN(issued) || Number.isNaN(expires)) return undefined;
+  const [accessKey, secretKey, sessionToken] = [d.accessKey, d.secretKey, d[SESSION_KEYS.sessionToken]].map(
+    decode,
+  );
+  if (!accessKey || !secretKey || !sessionToken || Number.isNaN(issued) || Number.isNaN(expires))
+    return undefined;
   const renewAt = halfLife(issued, expires);
   if (now >= renewAt) return undefined;
   return { accessKey, secretKey, sessionToken, renewAt };

@@ -36,14 +36,22 @@ describe('sessionPolicy', () => {
           Resource: ['arn:aws:s3:::texts'],
           Condition: { StringLike: { 's3:prefix': ['corpus/*'] } },
         },
-        { Effect: 'Allow', Action: ['s3:GetBucketLocation'], Resource: ['arn:aws:s3:::b', 'arn:aws:s3:::texts'] },
+        {
+          Effect: 'Allow',
+          Action: ['s3:GetBucketLocation'],
+          Resource: ['arn:aws:s3:::b', 'arn:aws:s3:::texts'],
+        },
       ],
     });
   });
 
   it('has no read-only statement when nothing is read only', () => {
     const policy = sessionPolicy({ readWrite: [{ bucket: 'b', prefix: 'j/', source: 'job' }], readOnly: [] });
-    expect(policy.Statement.map((s) => s.Action[0])).toEqual(['s3:GetObject', 's3:ListBucket', 's3:GetBucketLocation']);
+    expect(policy.Statement.map((s) => s.Action[0])).toEqual([
+      's3:GetObject',
+      's3:ListBucket',
+      's3:GetBucketLocation',
+    ]);
   });
 });
 

@@ -8,7 +8,10 @@ describe('storageAccess', () => {
     const job = makeJob({
       job: {
         entry: 'wordcount',
-        config: { input: { s3: { prefix: 'corpus/', bucket: 'texts' } }, output: { s3: { prefix: 'prod/ns/out/' } } },
+        config: {
+          input: { s3: { prefix: 'corpus/', bucket: 'texts' } },
+          output: { s3: { prefix: 'prod/ns/out/' } },
+        },
       },
       initialSavepoint: 's3://sluice/prod/ns/old/uid/savepoints/sp-3-a/',
     });
@@ -25,7 +28,9 @@ describe('storageAccess', () => {
   });
 
   it('grants only the job prefix when the config declares no S3 prefixes', () => {
-    const job = makeJob({ job: { entry: 'wordcount', config: { input: { generator: {} }, output: { log: {} } } } });
+    const job = makeJob({
+      job: { entry: 'wordcount', config: { input: { generator: {} }, output: { log: {} } } },
+    });
     expect(storageAccess(job, STORAGE)).toEqual({
       readWrite: [{ bucket: 'sluice', prefix: `prod/ns/wc/${JOB_UID}/`, source: 'the job key prefix' }],
       readOnly: [],
@@ -41,7 +46,9 @@ describe('placePrefix', () => {
       namespace: 'tenant-a',
     });
     expect(placePrefix(at('corpus/'), STORAGE, 'ns')).toEqual({ kind: 'outside' });
-    expect(placePrefix(at('prod/tenant-a/'), { ...STORAGE, bucket: 'other' }, 'ns')).toEqual({ kind: 'outside' });
+    expect(placePrefix(at('prod/tenant-a/'), { ...STORAGE, bucket: 'other' }, 'ns')).toEqual({
+      kind: 'outside',
+    });
   });
 
   it('refuses prefixes that span several namespaces', () => {

@@ -27,11 +27,17 @@ export interface StorageAccess {
 type Json = unknown;
 
 function field(o: Json, key: string): Json {
-  return o !== null && typeof o === 'object' && !Array.isArray(o) ? (o as Record<string, Json>)[key] : undefined;
+  return o !== null && typeof o === 'object' && !Array.isArray(o)
+    ? (o as Record<string, Json>)[key]
+    : undefined;
 }
 
 /** `section.s3.{prefix,bucket}` of a job config (the convention of runtime-image/src/jobs/io-config.ts). */
-function declaredS3(config: Json, section: 'input' | 'output', storage: EffectiveStorage): S3Prefix | undefined {
+function declaredS3(
+  config: Json,
+  section: 'input' | 'output',
+  storage: EffectiveStorage,
+): S3Prefix | undefined {
   const s3 = field(field(config, section), 's3');
   const prefix = field(s3, 'prefix');
   if (typeof prefix !== 'string') return undefined;
@@ -105,7 +111,9 @@ export function placePrefix(p: S3Prefix, storage: EffectiveStorage, namespace: s
  * field, the prefix and the namespace it reaches into.
  */
 export function foreignPrefixMessage(p: S3Prefix, namespace: string, other: string | undefined): string {
-  const whose = other ? `namespace ${other}'s part of the bucket` : 'the part of the bucket of other namespaces';
+  const whose = other
+    ? `namespace ${other}'s part of the bucket`
+    : 'the part of the bucket of other namespaces';
   return (
     `${p.source} s3://${p.bucket}/${p.prefix} reaches into ${whose}; a job of namespace ${namespace} ` +
     `may only name keys under its own namespace's prefix or outside the jobs' area (docs/security.md)`

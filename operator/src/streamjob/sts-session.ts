@@ -47,7 +47,12 @@ interface AssumeRoleAnswer {
   ErrorResponse?: { Error?: { Code?: string; Message?: string } };
   AssumeRoleResponse?: {
     AssumeRoleResult?: {
-      Credentials?: { AccessKeyId?: string; SecretAccessKey?: string; SessionToken?: string; Expiration?: string };
+      Credentials?: {
+        AccessKeyId?: string;
+        SecretAccessKey?: string;
+        SessionToken?: string;
+        Expiration?: string;
+      };
     };
   };
 }
@@ -69,9 +74,15 @@ export async function assumeRole(o: AssumeRoleOptions): Promise<SessionCredentia
   const deadline = AbortSignal.any([o.signal, AbortSignal.timeout(o.timeoutMs)]);
   let answer: AssumeRoleAnswer;
   try {
-    answer = (await abortable(provider.performRequest(), deadline, `STS AssumeRole on ${o.endpoint}`)) as AssumeRoleAnswer;
+    answer = (await abortable(
+      provider.performRequest(),
+      deadline,
+      `STS AssumeRole on ${o.endpoint}`,
+    )) as AssumeRoleAnswer;
   } catch (err) {
-    throw new StsError(`STS AssumeRole on ${o.endpoint} failed: ${(err as Error).message}`, undefined, { cause: err });
+    throw new StsError(`STS AssumeRole on ${o.endpoint} failed: ${(err as Error).message}`, undefined, {
+      cause: err,
+    });
   }
   const error = answer.ErrorResponse?.Error;
   if (answer.ErrorResponse) {
@@ -82,7 +93,13 @@ export async function assumeRole(o: AssumeRoleOptions): Promise<SessionCredentia
   }
   const c = answer.AssumeRoleResponse?.AssumeRoleResult?.Credentials;
   const expiration = c?.Expiration ? new Date(c.Expiration) : undefined;
-  if (!c?.AccessKeyId || !c.SecretAccessKey || !c.SessionToken || !expiration || Number.isNaN(expiration.getTime()))
+  if (
+    !c?.AccessKeyId ||
+    !c.SecretAccessKey ||
+    !c.SessionToken ||
+    !expiration ||
+    Number.isNaN(expiration.getTime())
+  )
     throw new StsError(`STS AssumeRole on ${o.endpoint} answered without complete credentials`);
   return {
     accessKey: c.AccessKeyId,
