@@ -36,6 +36,8 @@ export interface WorkerConfig {
     accessKey: string;
     secretKey: string;
     sessionToken?: string;
+    /** Mounted credentials Secret, re-read when its files change (io/credential-files.ts). */
+    credentialsDir?: string;
   };
   /**
    * Snapshot directory to restore from, or undefined. Given as an object-key prefix in the job's
@@ -158,6 +160,7 @@ export function readWorkerConfig(env: Env): WorkerConfig {
       accessKey: req(env, ENV.storageAccessKey),
       secretKey: req(env, ENV.storageSecretKey),
       ...(env[ENV.storageSessionToken] ? { sessionToken: env[ENV.storageSessionToken] } : {}),
+      ...(env[ENV.storageCredentialsDir] ? { credentialsDir: env[ENV.storageCredentialsDir] } : {}),
     },
     restoreFrom,
     allowNonRestoredState: /^(1|true|yes)$/i.test(env[ENV.allowNonRestoredState] ?? ''),

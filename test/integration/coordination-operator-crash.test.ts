@@ -217,7 +217,11 @@ describe('the operator killed right after each protocol step (operator process +
     const output = 'out-upgrade/';
     const op = await startOperator(name, 'id-in-status/savepoint');
     await jobs.create(corpusWordcountJob(name, { output, spec: { upgradeMode: 'savepoint' } }));
-    await waitFor('attempt 1 running', async () => (await jobs.get(name)).status?.phase === 'Running', 60_000);
+    await waitFor(
+      'attempt 1 running',
+      async () => (await jobs.get(name)).status?.phase === 'Running',
+      60_000,
+    );
 
     await jobs.mergePatch(name, { spec: { parallelism: 3 } });
     await crashed(op, 'the stop-with-savepoint trigger');

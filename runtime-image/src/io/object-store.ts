@@ -3,8 +3,9 @@
  * (S3 API). Every error names the object as `s3://<bucket>/<key>` so that logs and status
  * conditions say which object failed.
  */
-import { Client as MinioClient } from 'minio';
+import { Client as MinioClient, type ClientOptions } from 'minio';
 import type { Readable } from 'node:stream';
+import { FileCredentialProvider } from './credential-files.ts';
 
 /** Connection settings (from the SLUICE_STORAGE_* environment). */
 export interface ObjectStoreConfig {
@@ -15,6 +16,11 @@ export interface ObjectStoreConfig {
   secretKey: string;
   /** STS session token of temporary credentials (sent as X-Amz-Security-Token); unset for plain keys. */
   sessionToken?: string;
+  /**
+   * Mounted credentials Secret directory: the keys are re-read from its files when they change
+   * (credential-files.ts); the fields above are used until then.
+   */
+  credentialsDir?: string;
   /** Region for signing; MinIO accepts the default. */
   region?: string;
 }
@@ -82,6 +88,16 @@ export class ObjectStore {
       accessKey: c.accessKey,
       secretKey: c.secretKey,
       ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+      ...(c.credentialsDir
+        ? {
+            // The ESM build's provider class; the package's typings name the CommonJS one.
+            credentialsProvider: new FileCredentialProvider(c.credentialsDir, {
+              accessKey: c.accessKey,
+              secretKey: c.secretKey,
+              ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+            }) as unknown as ClientOptions['credentialsProvider'],
+          }
+        : {}),
       ...(c.region ? { region: c.region } : {}),
     });
     return new ObjectStore(client, c.bucket);
