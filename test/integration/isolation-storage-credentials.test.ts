@@ -21,6 +21,7 @@ import {
   waitFor,
   type InProcessOperator,
 } from '../../operator/src/testing/integration.ts';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   corpusWordcountJob,
@@ -226,5 +227,65 @@ describe('per-job storage credentials between tenants (operator + real workers +
     expect(forge.status?.conditions?.find((c) => c.type === 'Degraded')?.message).toContain(
       'spec.job.config.output.s3.prefix',
     );
+  });
+  it('renews credentials at half-life while the attempt keeps running and checkpointing', async () => {
+    const nsA = tenants[0]!;
+    const jobs = new Jobs(env!.kubeConfig, nsA);
+    const secretName = 'renew-storage-credentials';
+    const manifest = corpusWordcountJob('renew', { output: `${nsA}/renew-out/` });
+    manifest.spec.job = {
+      entry: 'wordcount',
+      config: { input: { generator: { lines: 1_000_000, rate: 50, partitions: 2 } }, output: { log: {} } },
+    };
+    await jobs.create(manifest);
+    const completed = async () => (await jobs.get('renew')).status?.checkpoints?.lastCompleted?.id ?? 0;
+    await waitFor('renew checkpointing', async () => (await completed()) >= 2, 90_000);
+    const before = await jobs.get('renew');
+    const podsOf = async () =>
+      (await core.listNamespacedPod({ namespace: nsA, labelSelector: 'sluice.dev/job=renew' })).items
+        .map((p) => `${p.metadata!.name}/${p.metadata!.uid}`)
+        .sort();
+    const pods = await podsOf();
+    const read = async () => (await core.readNamespacedSecret({ namespace: nsA, name: secretName })).data!;
+    const minted = await read();
+    const text = (b64: string | undefined) => Buffer.from(b64 ?? '', 'base64').toString('utf8');
+    const projected = (pod: string) =>
+      readFileSync(
+        join(env!.state.workDir, `workers-${nsA}`, 'volumes', pod, 'storage-credentials', 'accessKey'),
+        'utf8',
+      );
+    expect(projected('renew-1-0')).toBe(text(minted.accessKey));
+
+    // Issued a day ago: past half-life, so the next reconcile mints new credentials.
+    const dayAgo = new Date(Date.now() - 24 * 3600_000).toISOString();
+    await core.replaceNamespacedSecret({
+      namespace: nsA,
+      name: secretName,
+      body: {
+        ...(await core.readNamespacedSecret({ namespace: nsA, name: secretName })),
+        data: { ...minted, issuedAt: Buffer.from(dayAgo).toString('base64') },
+      },
+    });
+    const renewed = await waitFor(
+      'renewed credentials',
+      async () => {
+        const d = await read();
+        return d.accessKey !== minted.accessKey && d;
+      },
+      30_000,
+    );
+    expect(Date.parse(text(renewed.issuedAt))).toBeGreaterThan(Date.now() - 60_000);
+    expect(Date.parse(text(renewed.expiration))).toBeGreaterThan(Date.now() + 6 * 3600_000);
+    // The running pods' mounted Secret shows the new keys (the runtime re-reads them:
+    // runtime-credential-renewal), and checkpoints go on in the same attempt, same pods.
+    await waitFor(
+      'projected renewal',
+      async () => projected('renew-1-0') === text(renewed.accessKey),
+      10_000,
+    );
+    const last = await completed();
+    await waitFor('checkpoints after the renewal', async () => (await completed()) >= last + 2, 60_000);
+    expect((await jobs.get('renew')).status?.attempt).toBe(before.status?.attempt);
+    expect(await podsOf()).toEqual(pods);
   });
 });
