@@ -88,7 +88,12 @@ export class JobCredentials {
     const policy = JSON.stringify(document);
     const digest = policyDigest(document);
     const now = this.#o.clock.now();
-    const current = usable(await children.readSecret(namespace, storage.secretName), job, digest, now);
+    const current = currentMinted(
+      await children.readSecret(namespace, storage.secretName),
+      job.metadata!.uid!,
+      digest,
+      now,
+    );
     if (current) return current;
 
     const root = await children.readCredentials(storage.mintFrom.namespace, storage.mintFrom.name);
@@ -172,20 +177,25 @@ export class JobCredentials {
   }
 }
 
-/** The midpoint of [issued, expires], epoch ms. */
-function halfLife(issued: number, expires: number): number {
+/** The midpoint of [issued, expires], epoch ms: when minted credentials are renewed. */
+export function halfLife(issued: number, expires: number): number {
   return issued + (expires - issued) / 2;
 }
 
-/** The minted credentials in `secret` if they are the job's, of policy `digest` and before half-life. */
-function usable(
+/**
+ * The minted credentials stored in `secret`, if they can still be used at `now` (epoch ms):
+ * the Secret is controlled by the job `jobUid`, was minted for the policy `digest`, holds
+ * every key, and half its lifetime (issuedAt → expiration) has not passed. Undefined otherwise:
+ * mint new ones.
+ */
+export function currentMinted(
   secret: V1Secret | undefined,
-  job: StreamJob,
+  jobUid: string,
   digest: string,
   now: number,
 ): JobStorageCredentials | undefined {
   const d = secret?.data ?? {};
-  const owned = secret?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === job.metadata!.uid);
+  const owned = secret?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === jobUid);
   if (!owned || decode(d[SESSION_KEYS.policy]) !== digest) return undefined;
   const issued = Date.parse(decode(d[SESSION_KEYS.issuedAt]) ?? '');
   const expires = Date.parse(decode(d[SESSION_KEYS.expiration]) ?? '');
