@@ -107,6 +107,14 @@ export const ENV = {
   /** From the credentials Secret (keys accessKey / secretKey); never logged. */
   storageAccessKey: 'SLUICE_STORAGE_ACCESS_KEY',
   storageSecretKey: 'SLUICE_STORAGE_SECRET_KEY',
+  /** STS session token of the job's minted credentials (docs/security.md); empty or unset for plain keys. */
+  storageSessionToken: 'SLUICE_STORAGE_SESSION_TOKEN',
+  /**
+   * Directory of the mounted credentials Secret (files accessKey, secretKey, sessionToken); the
+   * runtime re-reads them when they change (renewed credentials, docs/security.md). Unset: the
+   * environment's keys only.
+   */
+  storageCredentialsDir: 'SLUICE_STORAGE_CREDENTIALS_DIR',
   /** Snapshot directory to restore from (object-key prefix of chk-N or sp-N-nonce); empty for a fresh start. */
   restoreFrom: 'SLUICE_RESTORE_FROM',
   allowNonRestoredState: 'SLUICE_ALLOW_NON_RESTORED_STATE',

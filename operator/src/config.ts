@@ -39,6 +39,8 @@ export interface OperatorConfig {
   apiTimeoutMs: number;
   /** Deadline of one S3 call of the operator (and of silence on its connection), ms. */
   storageTimeoutMs: number;
+  /** Lifetime of minted per-job storage credentials, ms (≥ 15 min; docs/security.md). */
+  storageCredentialsDurationMs: number;
   storage: StorageDefaults;
   worker: WorkerSettings;
   /** Write each job's worker NetworkPolicy (streamjob/network-policy.ts). */
@@ -269,7 +271,15 @@ export const SETTINGS: readonly Setting[] = [
     kind: 'string',
     default: '',
     description:
-      'Secret (keys accessKey, secretKey) copied into the namespace of jobs without spec.storage.credentialsSecret',
+      'Secret (keys accessKey, secretKey) with which the operator mints per-job STS credentials for jobs without spec.storage.credentialsSecret',
+  },
+  {
+    key: 'storageCredentialsDuration',
+    flag: '--storage-credentials-duration',
+    env: 'SLUICE_STORAGE_CREDENTIALS_DURATION',
+    kind: 'duration',
+    default: '12h',
+    description: 'lifetime of minted per-job storage credentials (at least 15m); renewed at half-life',
   },
   {
     key: 'storageSecretNamespace',
@@ -478,6 +488,9 @@ export function loadConfig(argv: readonly string[], environment: Environment): O
   if (retryMax < retryBase) problems.push('--retry-max-delay must not be smaller than --retry-base-delay');
   if (dur('reconcileTimeout') < 1000) problems.push('--reconcile-timeout must be at least 1s');
   if (dur('storageTimeout') < 100) problems.push('--storage-timeout must be at least 100ms');
+  // STS (AWS and MinIO) accepts DurationSeconds from 900.
+  if (dur('storageCredentialsDuration') < 900_000)
+    problems.push('--storage-credentials-duration must be at least 15m (STS accepts 900 s and up)');
   if (dur('storageTimeout') >= dur('reconcileTimeout'))
     problems.push('--storage-timeout must be shorter than --reconcile-timeout');
 
@@ -500,6 +513,7 @@ export function loadConfig(argv: readonly string[], environment: Environment): O
     reconcileTimeoutMs: dur('reconcileTimeout'),
     apiTimeoutMs: dur('apiTimeout'),
     storageTimeoutMs: dur('storageTimeout'),
+    storageCredentialsDurationMs: dur('storageCredentialsDuration'),
     storage: {
       endpoint: endpoint.replace(/\/$/, '') || undefined,
       bucket: str('storageBucket') || undefined,

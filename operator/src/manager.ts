@@ -36,6 +36,7 @@ import { keptSavepointDirs } from './streamjob/on-delete.ts';
 import { resolveStorage, type EffectiveStorage } from './streamjob/storage.ts';
 import { deleteJobData } from './checkpoint/job-data-store.ts';
 import { StorageClient } from './checkpoint/storage-client.ts';
+import { JobCredentials } from './streamjob/job-credentials.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
 import {
   CONTROLLER_NAME,
@@ -158,19 +159,18 @@ export class Manager {
             },
             onRestart: (informer) => this.metrics.informerRestarts.inc({ informer }),
           });
-    // The operator reads storage with the credentials its workers get: the operator's default
-    // Secret it copies, or the job's own Secret.
-    // ChildObjects.readCredentials returns the Secret's data as stored (base64, for copying).
+    const credentials = new JobCredentials({
+      children,
+      core,
+      clock,
+      durationSeconds: Math.round(config.storageCredentialsDurationMs / 1000),
+      timeoutMs: config.storageTimeoutMs,
+    });
+    // Acting for a job, the operator uses that job's credentials, never its own default keys
+    // (docs/security.md "Per-job storage credentials").
+    const jobCredentials = (job: StreamJob, storage: EffectiveStorage, signal: AbortSignal) =>
+      credentials.forJob(job, storage, signal);
     const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
-    const credentialsOf = async (namespace: string, name: string) => {
-      const b64 = await children.readCredentials(namespace, name);
-      return { accessKey: decode(b64.accessKey), secretKey: decode(b64.secretKey) };
-    };
-    const jobCredentials = (job: StreamJob, storage: EffectiveStorage) =>
-      credentialsOf(
-        storage.copyFrom?.namespace ?? job.metadata!.namespace!,
-        storage.copyFrom?.name ?? storage.secretName,
-      );
     const scopes: Array<string | undefined> = config.namespaces.length > 0 ? config.namespaces : [undefined];
     this.snapshotControllers = new SnapshotControllers({
       kubeConfig,
@@ -179,8 +179,14 @@ export class Manager {
       storage: new OperatorSnapshotStorage({
         defaults: config.storage,
         credentials: jobCredentials,
-        defaultCredentials: () =>
-          credentialsOf(config.storage.credentialsNamespace, config.storage.credentialsSecret ?? ''),
+        // Only for a deleted job's snapshot in the default bucket (snapshot-storage.ts).
+        defaultCredentials: async () => {
+          const b64 = await children.readCredentials(
+            config.storage.credentialsNamespace,
+            config.storage.credentialsSecret ?? '',
+          );
+          return { accessKey: decode(b64.accessKey), secretKey: decode(b64.secretKey) };
+        },
         timeoutMs: config.storageTimeoutMs,
       }),
       storageDefaults: config.storage,
@@ -218,6 +224,7 @@ export class Manager {
       events: this.events,
       clock,
       storageDefaults: config.storage,
+      credentials,
       worker: config.worker,
       metrics: this.jobMetrics,
       coordinator,
@@ -234,7 +241,7 @@ export class Manager {
           const storage = resolved.storage;
           const s3 = new StorageClient({
             endpoint: storage.endpoint,
-            credentials: await jobCredentials(job, storage),
+            credentials: await jobCredentials(job, storage, ctx.signal),
             timeoutMs: config.storageTimeoutMs,
             signal: ctx.signal,
           });

@@ -29,7 +29,17 @@ export interface WorkerConfig {
   /** `host:port` of every worker in subtask order. */
   peers: string[];
   dataPort: number;
-  storage: { endpoint: string; bucket: string; prefix: string; accessKey: string; secretKey: string };
+  /** Object storage; `sessionToken` is set with STS credentials (docs/security.md "Per-job storage credentials"). */
+  storage: {
+    endpoint: string;
+    bucket: string;
+    prefix: string;
+    accessKey: string;
+    secretKey: string;
+    sessionToken?: string;
+    /** Mounted credentials Secret, re-read when its files change (io/credential-files.ts). */
+    credentialsDir?: string;
+  };
   /**
    * Snapshot directory to restore from, or undefined. Given as an object-key prefix in the job's
    * bucket, or as `s3://<bucket>/<prefix>` (e.g. a savepoint in another bucket).
@@ -155,6 +165,8 @@ export function readWorkerConfig(env: Env): WorkerConfig {
       prefix: (env[ENV.storagePrefix] ?? '').replace(/\/+$/, ''),
       accessKey: req(env, ENV.storageAccessKey),
       secretKey: req(env, ENV.storageSecretKey),
+      ...(env[ENV.storageSessionToken] ? { sessionToken: env[ENV.storageSessionToken] } : {}),
+      ...(env[ENV.storageCredentialsDir] ? { credentialsDir: env[ENV.storageCredentialsDir] } : {}),
     },
     restoreFrom,
     allowNonRestoredState: /^(1|true|yes)$/i.test(env[ENV.allowNonRestoredState] ?? ''),

@@ -11,7 +11,10 @@
  *  - `SLUICE_HEALTH_PORT` is set so the stand-in can probe `/readyz` for the Ready condition;
  *  - `SLUICE_TERMINATION_LOG` names an empty file per pod that stands for the container's
  *    `/dev/termination-log`: what the worker wrote there becomes the terminated container's
- *    `message` (at most 4096 bytes, as the kubelet reads it).
+ *    `message` (at most 4096 bytes, as the kubelet reads it);
+ *  - a mounted Secret volume is a directory under `logDir` (secret-volume.ts) refreshed from the
+ *    Secret about every second while the pod runs, as the kubelet's periodic sync does; an
+ *    environment value under the volume's mount path is rewritten to that directory.
  *
  * It reports the process through `pods/status`: Running (not ready) once launched, Ready once
  * `/readyz` answers 200, Succeeded/Failed with the container's exit code when it exits. A pod
@@ -40,6 +43,7 @@ import { writeTokenKubeconfig } from '../../operator/src/testing/integration.ts'
 import { podStatusFor, type ContainerReport } from './kubelet-standin.ts';
 import { repoRoot as REPO_ROOT } from './paths.ts';
 import { freePort } from './ports.ts';
+import { SecretVolume } from './secret-volume.ts';
 import type { SimulatedNodes } from './simulated-nodes.ts';
 import type { HarnessState } from './state.ts';
 
@@ -57,7 +61,12 @@ interface Running {
   healthPort: number;
   ready: boolean;
   exited: boolean;
+  /** The pod's mounted Secret volumes. */
+  volumes: SecretVolume[];
 }
+
+/** How often mounted Secret volumes are refreshed, ms. */
+const SECRET_SYNC_MS = 1000;
 
 /** Options of {@link ProcessKubelet}. */
 export interface ProcessKubeletOptions {
@@ -82,6 +91,7 @@ export class ProcessKubelet {
   #timer: NodeJS.Timeout | undefined;
   #polling = false;
   #stopped = false;
+  #secretsSyncedAt = 0;
   /** Errors while launching (reported by {@link errors}; tests may assert it stays empty). */
   readonly errors: string[] = [];
 
@@ -183,6 +193,11 @@ export class ProcessKubelet {
       for (const r of this.#running.values()) {
         if (!live.has(r.pod) && !r.exited) r.child.kill('SIGTERM');
       }
+      if (Date.now() - this.#secretsSyncedAt >= SECRET_SYNC_MS) {
+        this.#secretsSyncedAt = Date.now();
+        for (const r of this.#running.values())
+          if (!r.exited) for (const v of r.volumes) await v.sync().catch(() => undefined);
+      }
       await Promise.all(
         [...this.#running.values()].filter((r) => !r.exited && !r.ready).map((r) => this.#probe(r)),
       );
@@ -199,7 +214,7 @@ export class ProcessKubelet {
     for (const v of vars) {
       if (v.value !== undefined) out[v.name] = v.value;
       else if (v.valueFrom?.secretKeyRef) {
-        const { name, key } = v.valueFrom.secretKeyRef;
+        const { name, key, optional } = v.valueFrom.secretKeyRef;
         let data = secrets.get(name!);
         if (!data) {
           const s = await this.#core.readNamespacedSecret({ name: name!, namespace: this.#o.namespace });
@@ -207,6 +222,8 @@ export class ProcessKubelet {
           secrets.set(name!, data);
         }
         const b64 = data[key];
+        // As the kubelet: an optional key that is missing leaves the variable unset.
+        if (b64 === undefined && optional) continue;
         if (b64 === undefined) throw new Error(`Secret ${this.#o.namespace}/${name} has no key ${key}`);
         out[v.name] = Buffer.from(b64, 'base64').toString('utf8');
       } else if (v.valueFrom?.fieldRef) {
@@ -230,6 +247,22 @@ export class ProcessKubelet {
     const name = pod.metadata!.name!;
     const container = pod.spec!.containers[0]!;
     const env = await this.#envOf(pod, container.env ?? []);
+    const volumes: SecretVolume[] = [];
+    for (const m of container.volumeMounts ?? []) {
+      const secret = pod.spec!.volumes?.find((v) => v.name === m.name)?.secret;
+      if (!secret?.secretName) continue;
+      const volume = new SecretVolume(
+        this.#core,
+        this.#o.namespace,
+        secret.secretName,
+        join(this.#o.logDir, 'volumes', name, m.name),
+      );
+      await volume.sync();
+      volumes.push(volume);
+      for (const [k, v] of Object.entries(env))
+        if (v === m.mountPath || v.startsWith(`${m.mountPath}/`))
+          env[k] = volume.dir + v.slice(m.mountPath.length);
+    }
     const job = pod.metadata!.labels![LABEL_JOB]!;
     const attempt = Number(pod.metadata!.labels![LABEL_ATTEMPT]);
     const parallelism = Number(env[ENV.parallelism]);
@@ -270,7 +303,7 @@ export class ProcessKubelet {
     });
     child.stdout!.pipe(log, { end: false });
     child.stderr!.pipe(log, { end: false });
-    const r: Running = { pod: name, child, healthPort, ready: false, exited: false };
+    const r: Running = { pod: name, child, healthPort, ready: false, exited: false, volumes };
     this.#running.set(name, r);
     child.once('exit', (code, signal) => {
       r.exited = true;

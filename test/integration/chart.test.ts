@@ -117,6 +117,23 @@ describe('helm chart', () => {
     ).toEqual(['team-a', 'team-b']);
   });
 
+  it('passes the per-job storage credentials lifetime to the operator (docs/operator.md)', () => {
+    type Deployment = {
+      kind: string;
+      spec: { template: { spec: { containers: Array<{ env?: Array<{ name: string; value?: string }> }> } } };
+    };
+    const durationOf = (sets: string[]) =>
+      (render('sluice-system', sets) as unknown as Deployment[])
+        .filter((o) => o.kind === 'Deployment')
+        .flatMap((d) => d.spec.template.spec.containers.flatMap((c) => c.env ?? []))
+        .find((e) => e.name === 'SLUICE_STORAGE_CREDENTIALS_DURATION')?.value;
+    expect(durationOf([])).toBe('12h');
+    expect(durationOf(['storage.credentialsDuration=2h'])).toBe('2h');
+    expect(helmError(['template', 'x', chart, '--set', 'storage.credentialsDuration=soon'])).toMatch(
+      /credentialsDuration/,
+    );
+  });
+
   it('rejects invalid values with a readable message', () => {
     expect(helmError(['template', 'x', chart, '--set', 'operator.replicas=0'])).toMatch(
       /operator\/replicas.*minimum: got 0, want 1/,

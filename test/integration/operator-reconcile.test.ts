@@ -228,13 +228,23 @@ describe('operator reconcile (in-process, real API server)', () => {
       { kind: 'ServiceAccount', name: 'wordcount-worker', namespace: env.namespace },
     ]);
 
-    const copy = await core.readNamespacedSecret({
+    // The job's credentials are minted for it (STS), never a copy of the operator's keys.
+    const minted = await core.readNamespacedSecret({
       name: 'wordcount-storage-credentials',
       namespace: env.namespace,
     });
     const source = await core.readNamespacedSecret({ name: SECRET, namespace: env.namespace });
-    expect(copy.metadata!.ownerReferences).toEqual([owner]);
-    expect(copy.data).toEqual(source.data);
+    expect(minted.metadata!.ownerReferences).toEqual([owner]);
+    expect(Object.keys(minted.data ?? {}).sort()).toEqual([
+      'accessKey',
+      'expiration',
+      'issuedAt',
+      'policySha256',
+      'secretKey',
+      'sessionToken',
+    ]);
+    expect(minted.data!.accessKey).not.toEqual(source.data!.accessKey);
+    expect(minted.data!.secretKey).not.toEqual(source.data!.secretKey);
 
     // The intent write (attempt 1) comes first; the observed status after it has Degraded too.
     const job = await waitFor('status of attempt 1', async () => {

@@ -74,8 +74,11 @@ export interface CheckpointCoordinatorOptions {
   core: CoreV1Api;
   events: EventRecorder;
   clock: Clock;
-  /** Reads the credentials the job's workers use (the operator uses the same ones). */
-  credentials(job: StreamJob, storage: EffectiveStorage): Promise<StorageCredentials>;
+  /**
+   * The credentials the job's workers use (the operator uses the same ones, so acting for one
+   * job it cannot touch another's data: docs/security.md); `signal` bounds any STS call.
+   */
+  credentials(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageCredentials>;
   /**
    * Reads the job's snapshot key (Secret `<job>-snapshot-key`, streamjob/snapshot-key.ts), which
    * signs `_metadata`. @throws ProblemError SnapshotKeyMissing
@@ -179,7 +182,7 @@ export class CheckpointCoordinator {
   async #s3(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageClient> {
     return new StorageClient({
       endpoint: storage.endpoint,
-      credentials: await this.#o.credentials(job, storage),
+      credentials: await this.#o.credentials(job, storage, signal),
       timeoutMs: this.#o.storageTimeoutMs ?? 10_000,
       signal,
     });

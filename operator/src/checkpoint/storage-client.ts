@@ -18,6 +18,8 @@ import type { MetadataObjectClient } from '../../../api/src/metadata-store.ts';
 export interface StorageCredentials {
   accessKey: string;
   secretKey: string;
+  /** STS session token of minted per-job credentials (docs/security.md); unset for plain keys. */
+  sessionToken?: string;
 }
 
 /** Options of {@link StorageClient}. */
@@ -93,6 +95,7 @@ export class StorageClient implements MetadataObjectClient {
       useSSL,
       accessKey: o.credentials.accessKey,
       secretKey: o.credentials.secretKey,
+      ...(o.credentials.sessionToken ? { sessionToken: o.credentials.sessionToken } : {}),
       transport: silenceBoundTransport(useSSL ? https : http, o.timeoutMs, o.endpoint),
     });
   }

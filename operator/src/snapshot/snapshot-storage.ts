@@ -36,7 +36,7 @@ export function parseSnapshotUrl(url: string): { bucket: string; dir: string } {
 export interface OperatorSnapshotStorageOptions {
   defaults: StorageDefaults;
   /** The credentials the job's workers use (the operator uses the same ones for the job). */
-  credentials(job: StreamJob, storage: EffectiveStorage): Promise<StorageCredentials>;
+  credentials(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageCredentials>;
   /** The operator's default credentials. */
   defaultCredentials(): Promise<StorageCredentials>;
   /** Deadline of one S3 call, ms. */
@@ -70,7 +70,7 @@ export class OperatorSnapshotStorage implements SnapshotStorage {
     }
     let client: StorageClient;
     if (own) {
-      client = this.#client(own.endpoint, await this.#o.credentials(job!, own), signal);
+      client = this.#client(own.endpoint, await this.#o.credentials(job!, own, signal), signal);
     } else if (
       this.#o.defaults.endpoint &&
       this.#o.defaults.bucket === bucket &&

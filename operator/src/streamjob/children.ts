@@ -1,6 +1,6 @@
 /**
  * Creates or updates the objects a StreamJob owns besides its pods — ServiceAccount, Role,
- * RoleBinding, headless Service, worker NetworkPolicy, and the copy of the default storage
+ * RoleBinding, headless Service, worker NetworkPolicy, and the job's minted storage
  * credentials — so that the
  * fields the operator manages match the desired object. Objects of the same name that the job
  * does not control are never taken over: that is a {@link ProblemError} (OwnershipConflict)

@@ -86,8 +86,15 @@ describe('desiredWorkers', () => {
       runAsNonRoot: true,
       capabilities: { drop: ['ALL'] },
     });
-    expect(c.volumeMounts).toEqual([{ name: 'tmp', mountPath: '/tmp' }]);
-    expect(spec.volumes).toEqual([{ name: 'tmp', emptyDir: {} }]);
+    // Writable: only /tmp. The credentials Secret is mounted read-only (renewals reach running workers).
+    expect(c.volumeMounts).toEqual([
+      { name: 'tmp', mountPath: '/tmp' },
+      { name: 'storage-credentials', mountPath: '/var/run/sluice/storage-credentials', readOnly: true },
+    ]);
+    expect(spec.volumes).toEqual([
+      { name: 'tmp', emptyDir: {} },
+      { name: 'storage-credentials', secret: { secretName: 'wc-storage-credentials' } },
+    ]);
     expect(spec.hostNetwork).toBeUndefined();
   });
 
@@ -219,6 +226,10 @@ describe('workerEnv', () => {
       [ENV.storagePrefix]: `prod/ns/wc/${JOB_UID}`,
       [ENV.storageAccessKey]: { secretKeyRef: { name: 'wc-storage-credentials', key: 'accessKey' } },
       [ENV.storageSecretKey]: { secretKeyRef: { name: 'wc-storage-credentials', key: 'secretKey' } },
+      [ENV.storageSessionToken]: {
+        secretKeyRef: { name: 'wc-storage-credentials', key: 'sessionToken', optional: true },
+      },
+      [ENV.storageCredentialsDir]: '/var/run/sluice/storage-credentials',
       [ENV.restoreFrom]: 'prod/ns/wc/uid/checkpoints/chk-9',
       [ENV.allowNonRestoredState]: 'false',
       [ENV.controlMode]: 'pod',

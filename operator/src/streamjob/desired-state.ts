@@ -69,6 +69,10 @@ export interface WorkerSettings {
 
 /** Default port of the worker health endpoint (next to the default data port 7070). */
 export const DEFAULT_WORKER_HEALTH_PORT = 7071;
+/** Volume of the storage credentials Secret in worker pods. */
+export const STORAGE_CREDENTIALS_VOLUME = 'storage-credentials';
+/** Where worker containers see it (SLUICE_STORAGE_CREDENTIALS_DIR). */
+export const STORAGE_CREDENTIALS_MOUNT = '/var/run/sluice/storage-credentials';
 /** Name of the container port of the worker health endpoint. */
 export const HEALTH_PORT_NAME = 'health';
 
@@ -230,6 +234,13 @@ export function workerEnv(ctx: AttemptContext, index: number): V1EnvVar[] {
     { name: ENV.storagePrefix, value: storage.jobPrefix },
     { name: ENV.storageAccessKey, valueFrom: secretRef('accessKey') },
     { name: ENV.storageSecretKey, valueFrom: secretRef('secretKey') },
+    // Minted credentials have one; a job's own Secret may not (docs/security.md).
+    {
+      name: ENV.storageSessionToken,
+      valueFrom: { secretKeyRef: { name: storage.secretName, key: 'sessionToken', optional: true } },
+    },
+    // Renewed credentials reach running workers through the mounted Secret (docs/security.md).
+    { name: ENV.storageCredentialsDir, value: STORAGE_CREDENTIALS_MOUNT },
     { name: ENV.restoreFrom, value: ctx.restoreFrom ?? '' },
     { name: ENV.allowNonRestoredState, value: String(s.allowNonRestoredState) },
     { name: ENV.controlMode, value: 'pod' },
@@ -304,10 +315,20 @@ export function desiredWorkerPod(ctx: AttemptContext, index: number, specHash: s
             runAsNonRoot: true,
             capabilities: { drop: ['ALL'] },
           },
-          volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+          volumeMounts: [
+            { name: 'tmp', mountPath: '/tmp' },
+            { name: STORAGE_CREDENTIALS_VOLUME, mountPath: STORAGE_CREDENTIALS_MOUNT, readOnly: true },
+          ],
         },
       ],
-      volumes: [{ name: 'tmp', emptyDir: {} }],
+      volumes: [
+        { name: 'tmp', emptyDir: {} },
+        {
+          name: STORAGE_CREDENTIALS_VOLUME,
+          // Every key: a job's own Secret may have no sessionToken.
+          secret: { secretName: ctx.storage.secretName },
+        },
+      ],
       ...(t?.nodeSelector ? { nodeSelector: t.nodeSelector } : {}),
       ...(t?.tolerations ? { tolerations: t.tolerations } : {}),
       ...(t?.affinity ? { affinity: t.affinity } : {}),
@@ -441,13 +462,14 @@ export function desiredRoleBinding(job: StreamJob): V1RoleBinding {
 }
 
 /**
- * The job-namespace copy of the operator's default storage credentials (keys accessKey and
- * secretKey only), owned by the job. `data` values are base64 as in the source Secret.
+ * The job's minted storage credentials Secret, owned by the job (job-credentials.ts: keys
+ * accessKey, secretKey, sessionToken, expiration, issuedAt, policySha256). `data` values are
+ * base64, as the API stores them.
  */
 export function desiredStorageSecret(
   job: StreamJob,
   secretName: string,
-  data: { accessKey: string; secretKey: string },
+  data: Record<string, string>,
 ): V1Secret {
   const { name, namespace } = meta(job);
   return {
@@ -460,6 +482,6 @@ export function desiredStorageSecret(
       labels: commonLabels(name),
       ownerReferences: [ownerReference(job)],
     },
-    data: { accessKey: data.accessKey, secretKey: data.secretKey },
+    data: { ...data },
   };
 }

@@ -7,7 +7,7 @@
  * | worker pod of subtask i in attempt a | `<job>-<a>-<i>` (also its hostname) |
  * | headless Service (pod subdomain) | `<job>-workers` → `<job>-<a>-<i>.<job>-workers.<ns>.svc` |
  * | ServiceAccount, Role, RoleBinding of the workers | `<job>-worker` |
- * | copy of the operator's default storage credentials | `<job>-storage-credentials` |
+ * | the job's minted storage credentials (job-credentials.ts) | `<job>-storage-credentials` |
  * | the current attempt's shuffle token | `<job>-shuffle-token` |
  * | the job's snapshot key (signs `_metadata`) | `<job>-snapshot-key` |
  *
@@ -51,7 +51,7 @@ export function workerIdentityName(job: string): string {
   return `${job}-worker`;
 }
 
-/** The job-namespace copy of the operator's default storage credentials. */
+/** The job's minted storage credentials Secret (job-credentials.ts). */
 export function storageSecretName(job: string): string {
   return `${job}-storage-credentials`;
 }

@@ -8,7 +8,7 @@
  *     resourceVersion as precondition.
  *  3. Check that no foreign pod holds one of the attempt's pod names (pod-name-claims.ts), then
  *     ensure ServiceAccount, Role (confined to the attempt's pod names), RoleBinding, headless
- *     Service and the storage-credentials copy (children.ts).
+ *     Service and the job's storage credentials, minted per job (job-credentials.ts).
  *  4. Delete pods of other attempts (or all, when suspended); create the attempt's missing pods
  *     once no pod of another attempt is left (workers.ts).
  *  5. Write the next status (status.ts) and record Events for transitions.
@@ -44,13 +44,13 @@ import { apiStatus, isAlreadyExists, isForbidden, isNotFound } from '../kube/err
 import type { EventRecorder, EventSpec, EventSubject } from '../kube/events.ts';
 import { decideAttempt, chooseRestoreSource, type AttemptDecision } from './attempt.ts';
 import type { ChildObjects } from './children.ts';
+import type { JobCredentials } from './job-credentials.ts';
 import { attemptStartedConditions, rfc3339 } from './conditions.ts';
 import {
   desiredRole,
   desiredRoleBinding,
   desiredService,
   desiredServiceAccount,
-  desiredStorageSecret,
   desiredWorkerPod,
   workerSpecHash,
   type WorkerSettings,
@@ -101,6 +101,8 @@ export interface StreamJobReconcilerOptions {
   events: EventRecorder;
   clock: Clock;
   storageDefaults: StorageDefaults;
+  /** The jobs' storage credentials: minted per job and renewed at half-life (job-credentials.ts). */
+  credentials: JobCredentials;
   worker: WorkerSettings;
   metrics?: JobMetrics;
   /**
@@ -263,6 +265,7 @@ export class StreamJobReconciler implements Reconciler {
     let blockedBy: string | undefined;
     let problem: Problem | undefined;
     let coordinatorRequeueMs: number | undefined;
+    let renewCredentialsMs: number | undefined;
     // Shown as Degraded but not retried: the job is Failed until its spec changes or a restart
     // is requested (checkpoint/recovery.ts), and either of those triggers a reconcile.
     let failedFor: Problem | undefined;
@@ -272,7 +275,9 @@ export class StreamJobReconciler implements Reconciler {
         // Before the Role grants the attempt's pod names or any pod is created (pod-name-claims.ts).
         const podNames = attemptPodNames(job);
         await this.#claimPodNames(job, podNames, pods, ctx);
-        await this.#ensureChildren(job, storage, podNames);
+        const renewAt = await this.#ensureChildren(job, storage, podNames, ctx);
+        // Minted credentials are renewed at half-life by a reconcile then (docs/security.md).
+        if (renewAt !== undefined) renewCredentialsMs = Math.max(0, renewAt - clock.now());
       }
       ({ workers, blockedBy } = await this.#convergePods(job, pods, storage, subject, ctx));
       if (this.#o.coordinator && !blockedBy) {
@@ -289,7 +294,9 @@ export class StreamJobReconciler implements Reconciler {
     await this.#finish(original, job, subject, { workers, blockedBy, problem: problem ?? failedFor }, ctx);
     if (problem) throw new ProblemError(problem.reason, problem.message);
     if (blockedBy) return requeueAfter(WAIT_FOR_TERMINATION_MS);
-    const after = [coordinatorRequeueMs, intent.requeueAfterMs].filter((ms) => ms !== undefined);
+    const after = [coordinatorRequeueMs, intent.requeueAfterMs, renewCredentialsMs].filter(
+      (ms) => ms !== undefined,
+    );
     return after.length > 0 ? requeueAfter(Math.max(100, Math.min(...after))) : done();
   }
 
@@ -504,9 +511,16 @@ export class StreamJobReconciler implements Reconciler {
 
   /**
    * Ensures the ServiceAccount, Role (`podNames`), RoleBinding, Service, NetworkPolicy (when
-   * enabled), shuffle token and credentials copy of the current attempt.
+   * enabled), shuffle token, snapshot key and storage credentials (minted or renewed:
+   * job-credentials.ts) of the current attempt.
+   * @returns when minted credentials are due for renewal (epoch ms), undefined for a job's own Secret
    */
-  async #ensureChildren(job: StreamJob, storage: EffectiveStorage, podNames: string[]): Promise<void> {
+  async #ensureChildren(
+    job: StreamJob,
+    storage: EffectiveStorage,
+    podNames: string[],
+    ctx: ReconcileContext,
+  ): Promise<number | undefined> {
     const { children, worker } = this.#o;
     const name = job.metadata!.name!;
     const owner = { ref: `${job.metadata!.namespace}/${name}`, uid: job.metadata!.uid! };
@@ -523,10 +537,7 @@ export class StreamJobReconciler implements Reconciler {
     // The job's snapshot key: created once, kept across attempts (snapshot-key.ts).
     const key = await children.readSecret(job.metadata!.namespace!, snapshotKeySecretName(name));
     await children.secret(desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid)), owner);
-    if (storage.copyFrom) {
-      const creds = await children.readCredentials(storage.copyFrom.namespace, storage.copyFrom.name);
-      await children.secret(desiredStorageSecret(job, storage.secretName, creds), owner);
-    }
+    return (await this.#o.credentials.forJob(job, storage, ctx.signal)).renewAt;
   }
 
   async #listPods(job: StreamJob): Promise<V1Pod[]> {

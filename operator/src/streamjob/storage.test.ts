@@ -19,7 +19,7 @@ describe('resolveStorage', () => {
         prefix: 'prod/',
         jobPrefix: `prod/ns/wc/${JOB_UID}`,
         secretName: 'wc-storage-credentials',
-        copyFrom: { namespace: 'sluice-system', name: 'sluice-storage-credentials' },
+        mintFrom: { namespace: 'sluice-system', name: 'sluice-storage-credentials' },
       },
     });
   });

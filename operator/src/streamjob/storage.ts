@@ -13,7 +13,10 @@ export interface StorageDefaults {
   bucket?: string;
   /** Key prefix ('' for none). */
   prefix: string;
-  /** Secret (keys accessKey, secretKey) in `credentialsNamespace` that jobs without their own get a copy of. */
+  /**
+   * Secret (keys accessKey, secretKey) in `credentialsNamespace`: the operator's own keys, from
+   * which it mints per-job STS credentials for jobs without their own (job-credentials.ts).
+   */
   credentialsSecret?: string;
   credentialsNamespace: string;
 }
@@ -28,10 +31,11 @@ export interface EffectiveStorage {
   /** Secret in the job's namespace the workers read their credentials from. */
   secretName: string;
   /**
-   * When the secret is the operator's default: the source the operator copies into
-   * `secretName` (owned by the job). Undefined when the job names its own Secret.
+   * When the job has no Secret of its own: the operator's default credentials, with which it
+   * mints the job's scoped STS credentials into `secretName` (owned by the job; docs/security.md
+   * "Per-job storage credentials"). Undefined when the job names its own Secret.
    */
-  copyFrom?: { namespace: string; name: string };
+  mintFrom?: { namespace: string; name: string };
 }
 
 /** Result of {@link resolveStorage}: the storage, or why there is none (a user-fixable message). */
@@ -69,7 +73,7 @@ export function resolveStorage(job: StreamJob, defaults: StorageDefaults): Stora
     secretName: s.credentialsSecret?.name ?? storageSecretName(name),
   };
   if (!s.credentialsSecret) {
-    storage.copyFrom = { namespace: defaults.credentialsNamespace, name: defaults.credentialsSecret! };
+    storage.mintFrom = { namespace: defaults.credentialsNamespace, name: defaults.credentialsSecret! };
   }
   return { ok: true, storage };
 }

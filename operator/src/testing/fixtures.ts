@@ -56,7 +56,7 @@ export const STORAGE: EffectiveStorage = {
   prefix: 'prod',
   jobPrefix: `prod/ns/wc/${JOB_UID}`,
   secretName: 'wc-storage-credentials',
-  copyFrom: { namespace: 'sluice-system', name: 'sluice-storage-credentials' },
+  mintFrom: { namespace: 'sluice-system', name: 'sluice-storage-credentials' },
 };
 
 /** Operator worker settings used by the tests. */

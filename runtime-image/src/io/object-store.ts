@@ -5,9 +5,10 @@
  * (storage-retry.ts; docs/runtime.md "Storage retries") until its deadline: the store's
  * `retryMs` from the call's start, or the caller's `deadlineMs`.
  */
-import { Client as MinioClient } from 'minio';
+import { Client as MinioClient, type ClientOptions } from 'minio';
 import type { Readable } from 'node:stream';
 import { DEFAULT_STORAGE_RETRY_MS, StorageRetryError, withStorageRetry } from './storage-retry.ts';
+import { FileCredentialProvider } from './credential-files.ts';
 
 /** Connection settings (from the SLUICE_STORAGE_* environment). */
 export interface ObjectStoreConfig {
@@ -16,6 +17,13 @@ export interface ObjectStoreConfig {
   bucket: string;
   accessKey: string;
   secretKey: string;
+  /** STS session token of temporary credentials (sent as X-Amz-Security-Token); unset for plain keys. */
+  sessionToken?: string;
+  /**
+   * Mounted credentials Secret directory: the keys are re-read from its files when they change
+   * (credential-files.ts); the fields above are used until then.
+   */
+  credentialsDir?: string;
   /** Region for signing; MinIO accepts the default. */
   region?: string;
   /** How long a call is retried across transient errors when it has no deadline of its own, ms (default 60 s). */
@@ -133,6 +141,17 @@ export class ObjectStore {
       useSSL,
       accessKey: c.accessKey,
       secretKey: c.secretKey,
+      ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+      ...(c.credentialsDir
+        ? {
+            // The ESM build's provider class; the package's typings name the CommonJS one.
+            credentialsProvider: new FileCredentialProvider(c.credentialsDir, {
+              accessKey: c.accessKey,
+              secretKey: c.secretKey,
+              ...(c.sessionToken ? { sessionToken: c.sessionToken } : {}),
+            }) as unknown as ClientOptions['credentialsProvider'],
+          }
+        : {}),
       ...(c.region ? { region: c.region } : {}),
     });
     return new ObjectStore(client, c.bucket, {

@@ -1,0 +1,210 @@
+/**
+ * The storage credentials of one job, for its workers and for the operator acting for it
+ * (docs/security.md "Per-job storage credentials"):
+ *  - a job naming its own Secret (`spec.storage.credentialsSecret`) uses that Secret's keys;
+ *  - any other job gets STS credentials the operator mints with its default keys and a session
+ *    policy of exactly the job's prefixes (storage-access.ts, session-policy.ts), stored in the
+ *    Secret `<job>-storage-credentials` of its namespace (owned by the job), and renewed at
+ *    half-life or when the policy changes. A declared prefix in another namespace's part of the
+ *    bucket is refused (ProblemError `ForeignStoragePrefix`) and nothing is minted.
+ */
+import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
+import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StorageCredentials } from '../checkpoint/storage-client.ts';
+import type { Clock } from '../kube/clock.ts';
+import { apiStatus, isForbidden, isNotFound } from '../kube/errors.ts';
+import type { ChildObjects } from './children.ts';
+import { desiredStorageSecret } from './desired-state.ts';
+import { ProblemError } from './problem.ts';
+import { policyDigest, sessionPolicy, wildcardPrefix } from './session-policy.ts';
+import { foreignPrefixMessage, placePrefix, storageAccess } from './storage-access.ts';
+import type { EffectiveStorage } from './storage.ts';
+import { assumeRole, StsError } from './sts-session.ts';
+
+/** Keys of the minted Secret's data (besides accessKey and secretKey). */
+export const SESSION_KEYS = {
+  sessionToken: 'sessionToken',
+  /** RFC 3339 time the credentials expire. */
+  expiration: 'expiration',
+  /** RFC 3339 time they were minted. */
+  issuedAt: 'issuedAt',
+  /** policyDigest of the session policy they were minted with. */
+  policy: 'policySha256',
+} as const;
+
+/** A job's credentials; `renewAt` (epoch ms) when they are minted ones. Values are secrets. */
+export interface JobStorageCredentials extends StorageCredentials {
+  renewAt?: number;
+}
+
+/** Dependencies and settings of {@link JobCredentials}. */
+export interface JobCredentialsOptions {
+  children: ChildObjects;
+  core: CoreV1Api;
+  clock: Clock;
+  /** Lifetime of minted credentials, s (operator setting `--storage-credentials-duration`). */
+  durationSeconds: number;
+  /** Deadline of the STS call, ms. */
+  timeoutMs: number;
+}
+
+const decode = (v: string | undefined) =>
+  v === undefined ? undefined : Buffer.from(v, 'base64').toString('utf8');
+const encode = (v: string) => Buffer.from(v, 'utf8').toString('base64');
+
+/** See the module comment. */
+export class JobCredentials {
+  readonly #o: JobCredentialsOptions;
+
+  constructor(o: JobCredentialsOptions) {
+    this.#o = o;
+  }
+
+  /**
+   * The credentials of `job`, minting (and writing the job's Secret) when there are none yet,
+   * when they are past half their lifetime, or when the job's prefixes changed.
+   * @throws ProblemError ForeignStoragePrefix / InvalidStoragePrefix for a refused prefix,
+   *   StorageCredentialsMissing / Forbidden when a Secret cannot be read,
+   *   StorageCredentialsMintFailed when STS refuses or fails
+   */
+  async forJob(
+    job: StreamJob,
+    storage: EffectiveStorage,
+    signal: AbortSignal,
+  ): Promise<JobStorageCredentials> {
+    const namespace = job.metadata!.namespace!;
+    const { children } = this.#o;
+    if (!storage.mintFrom) {
+      const own = await children.readCredentials(namespace, storage.secretName);
+      const secret = await children.readSecret(namespace, storage.secretName);
+      const token = decode(secret?.data?.[SESSION_KEYS.sessionToken]);
+      return {
+        accessKey: decode(own.accessKey)!,
+        secretKey: decode(own.secretKey)!,
+        ...(token ? { sessionToken: token } : {}),
+      };
+    }
+    const document = sessionPolicy(await this.#checkedAccess(job, storage));
+    const policy = JSON.stringify(document);
+    const digest = policyDigest(document);
+    const now = this.#o.clock.now();
+    const current = currentMinted(
+      await children.readSecret(namespace, storage.secretName),
+      job.metadata!.uid!,
+      digest,
+      now,
+    );
+    if (current) return current;
+
+    const root = await children.readCredentials(storage.mintFrom.namespace, storage.mintFrom.name);
+    let minted;
+    try {
+      minted = await assumeRole({
+        endpoint: storage.endpoint,
+        credentials: { accessKey: decode(root.accessKey)!, secretKey: decode(root.secretKey)! },
+        policy,
+        durationSeconds: this.#o.durationSeconds,
+        timeoutMs: this.#o.timeoutMs,
+        signal,
+      });
+    } catch (err) {
+      if (!(err instanceof StsError)) throw err;
+      throw new ProblemError(
+        'StorageCredentialsMintFailed',
+        `minting storage credentials for StreamJob ${namespace}/${job.metadata!.name}: ${err.message}; ` +
+          `the operator's default storage keys must be allowed STS AssumeRole (docs/security.md)`,
+        { cause: err },
+      );
+    }
+    const data = {
+      accessKey: encode(minted.accessKey),
+      secretKey: encode(minted.secretKey),
+      [SESSION_KEYS.sessionToken]: encode(minted.sessionToken),
+      [SESSION_KEYS.expiration]: encode(minted.expiration.toISOString()),
+      [SESSION_KEYS.issuedAt]: encode(new Date(now).toISOString()),
+      [SESSION_KEYS.policy]: encode(digest),
+    };
+    await children.secret(desiredStorageSecret(job, storage.secretName, data), {
+      ref: `${namespace}/${job.metadata!.name}`,
+      uid: job.metadata!.uid!,
+    });
+    return {
+      accessKey: minted.accessKey,
+      secretKey: minted.secretKey,
+      sessionToken: minted.sessionToken,
+      renewAt: halfLife(now, minted.expiration.getTime()),
+    };
+  }
+
+  /** The job's prefixes, after refusing wildcards and other namespaces' areas. */
+  async #checkedAccess(job: StreamJob, storage: EffectiveStorage) {
+    const namespace = job.metadata!.namespace!;
+    const access = storageAccess(job, storage);
+    const wild = wildcardPrefix(access);
+    if (wild) {
+      throw new ProblemError(
+        'InvalidStoragePrefix',
+        `${wild.source} ${JSON.stringify(wild.prefix)} contains *, ? or $, which storage policies read as patterns; name a plain key prefix`,
+      );
+    }
+    for (const p of [...access.readWrite, ...access.readOnly]) {
+      const place = placePrefix(p, storage, namespace);
+      if (
+        place.kind === 'foreign' ||
+        (place.kind === 'maybeForeign' && (await this.#namespaceExists(place.namespace)))
+      )
+        throw new ProblemError('ForeignStoragePrefix', foreignPrefixMessage(p, namespace, place.namespace));
+    }
+    return access;
+  }
+
+  /** Whether namespace `name` exists (with an empty storage prefix, its keys are `<name>/...`). */
+  async #namespaceExists(name: string): Promise<boolean> {
+    try {
+      await this.#o.core.readNamespace({ name });
+      return true;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      if (isForbidden(err)) {
+        throw new ProblemError(
+          'Forbidden',
+          `the operator may not read namespace ${name} (${apiStatus(err).message}), which it needs to tell whether ` +
+            `prefix ${name}/ is another namespace's data with an empty storage prefix; set a storage prefix or grant get on namespaces (docs/security.md)`,
+        );
+      }
+      throw err;
+    }
+  }
+}
+
+/** The midpoint of [issued, expires], epoch ms: when minted credentials are renewed. */
+export function halfLife(issued: number, expires: number): number {
+  return issued + (expires - issued) / 2;
+}
+
+/**
+ * The minted credentials stored in `secret`, if they can still be used at `now` (epoch ms):
+ * the Secret is controlled by the job `jobUid`, was minted for the policy `digest`, holds
+ * every key, and half its lifetime (issuedAt → expiration) has not passed. Undefined otherwise:
+ * mint new ones.
+ */
+export function currentMinted(
+  secret: V1Secret | undefined,
+  jobUid: string,
+  digest: string,
+  now: number,
+): JobStorageCredentials | undefined {
+  const d = secret?.data ?? {};
+  const owned = secret?.metadata?.ownerReferences?.some((r) => r.controller && r.uid === jobUid);
+  if (!owned || decode(d[SESSION_KEYS.policy]) !== digest) return undefined;
+  const issued = Date.parse(decode(d[SESSION_KEYS.issuedAt]) ?? '');
+  const expires = Date.parse(decode(d[SESSION_KEYS.expiration]) ?? '');
+  const [accessKey, secretKey, sessionToken] = [d.accessKey, d.secretKey, d[SESSION_KEYS.sessionToken]].map(
+    decode,
+  );
+  if (!accessKey || !secretKey || !sessionToken || Number.isNaN(issued) || Number.isNaN(expires))
+    return undefined;
+  const renewAt = halfLife(issued, expires);
+  if (now >= renewAt) return undefined;
+  return { accessKey, secretKey, sessionToken, renewAt };
+}
