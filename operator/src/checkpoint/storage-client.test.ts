@@ -1,4 +1,5 @@
 import { createServer, type Server, type Socket } from 'node:net';
+import { EndpointBreaker } from './endpoint-breaker.ts';
 import { StorageClient, abortable } from './storage-client.ts';
 
 describe('abortable', () => {
@@ -40,7 +41,14 @@ describe('StorageClient against an endpoint that accepts and never answers', () 
   });
 
   const client = (signal = new AbortController().signal) =>
-    new StorageClient({ endpoint, credentials: { accessKey: 'a', secretKey: 'b' }, timeoutMs: 300, signal });
+    new StorageClient({
+      endpoint,
+      credentials: { accessKey: 'a', secretKey: 'b' },
+      timeoutMs: 300,
+      signal,
+      // Each call its own breaker: this test is about every call's deadline.
+      breaker: new EndpointBreaker(),
+    });
 
   it('gives up on every kind of call after the timeout, naming the call and the endpoint', async () => {
     const t0 = Date.now();
@@ -55,6 +63,26 @@ describe('StorageClient against an endpoint that accepts and never answers', () 
       /^DELETE 1 object\(s\) in s3:\/\/bucket on /,
     );
     expect(Date.now() - t0).toBeLessThan(4 * 300 + 1500);
+  });
+
+  it('refuses further calls to an endpoint that let one run past its deadline, at once', async () => {
+    const breaker = new EndpointBreaker();
+    const c = (signal = new AbortController().signal) =>
+      new StorageClient({
+        endpoint,
+        credentials: { accessKey: 'a', secretKey: 'b' },
+        timeoutMs: 300,
+        signal,
+        breaker,
+      });
+    await expect(c().listNames('bucket', 'p/')).rejects.toThrow(/abandoned: no answer within 300 ms$/);
+    const t0 = Date.now();
+    await expect(c().getObject('bucket', 'k')).rejects.toThrow(
+      new RegExp(
+        `^GET s3://bucket/k on ${endpoint} not attempted: ${endpoint} let a call run past its deadline`,
+      ),
+    );
+    expect(Date.now() - t0).toBeLessThan(100);
   });
 
   it("gives up as soon as the reconcile's signal aborts", async () => {

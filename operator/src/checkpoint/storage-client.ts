@@ -13,6 +13,7 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { Client as MinioClient } from 'minio';
 import type { MetadataObjectClient } from '../../../api/src/metadata-store.ts';
+import { sharedEndpointBreaker, type EndpointBreaker } from './endpoint-breaker.ts';
 
 /** S3 access keys for a job's storage. */
 export interface StorageCredentials {
@@ -31,6 +32,8 @@ export interface StorageClientOptions {
   timeoutMs: number;
   /** Aborts every call in flight (the reconcile's deadline or shutdown). */
   signal: AbortSignal;
+  /** Per-endpoint circuit breaker (endpoint-breaker.ts); default: the process-wide one. */
+  breaker?: EndpointBreaker;
 }
 
 type Transport = Pick<typeof http, 'request'>;
@@ -100,19 +103,45 @@ export class StorageClient implements MetadataObjectClient {
     });
   }
 
-  /** Runs one call under the deadline and the reconcile's signal. */
+  /**
+   * Runs one call under the deadline and the reconcile's signal, through the endpoint's circuit
+   * breaker: refused at once (EndpointUnavailableError) while the endpoint is cooling down after
+   * a call that ran into its deadline.
+   */
   #bounded<T>(what: string, call: () => Promise<T>): Promise<T> {
     const ms = this.#o.timeoutMs;
+    const full = `${what} on ${this.#o.endpoint}`;
+    let report: ReturnType<EndpointBreaker['admit']>;
+    try {
+      report = (this.#o.breaker ?? sharedEndpointBreaker).admit(this.#o.endpoint, full);
+    } catch (err) {
+      return Promise.reject(err as Error);
+    }
     const deadline = new AbortController();
     const timer = setTimeout(() => deadline.abort(new Error(`no answer within ${ms} ms`)), ms);
     timer.unref();
     const signal = AbortSignal.any([this.#o.signal, deadline.signal]);
-    const full = `${what} on ${this.#o.endpoint}`;
     if (signal.aborted) {
       clearTimeout(timer);
+      report('abandoned');
       return Promise.reject(new Error(`${full} abandoned: ${reasonOf(signal)}`));
     }
-    return abortable(call(), signal, full).finally(() => clearTimeout(timer));
+    return abortable(call(), signal, full).then(
+      (v) => {
+        clearTimeout(timer);
+        report('answered');
+        return v;
+      },
+      (err: unknown) => {
+        clearTimeout(timer);
+        // Silence on the socket (the transport's bound) counts like the deadline.
+        const silent = err instanceof Error && /sent nothing for/.test(err.message);
+        report(
+          deadline.signal.aborted || silent ? 'timeout' : this.#o.signal.aborted ? 'abandoned' : 'answered',
+        );
+        throw err;
+      },
+    );
   }
 
   putObject(bucket: string, name: string, data: Buffer, size: number, meta: Record<string, string>) {
