@@ -61,6 +61,7 @@ describe('StreamJob CRD on the API server', () => {
         notReadyTimeoutSeconds: 300,
       },
       allowNonRestoredState: false,
+      onDelete: 'keep',
     });
   });
 
@@ -70,6 +71,16 @@ describe('StreamJob CRD on the API server', () => {
       'short-upgrade-timeout',
       { ...valid(), upgradeTimeoutSeconds: 2 },
       /^422: .*spec\.upgradeTimeoutSeconds: Invalid value: 2: spec\.upgradeTimeoutSeconds in body should be greater than or equal to 10/,
+    ],
+    [
+      'two-initial-savepoints',
+      { ...valid(), initialSavepoint: 's3://sluice/a/sp-1-x', initialSavepointRef: { name: 'snap' } },
+      /spec\.initialSavepointRef: Invalid value: "object": set spec\.initialSavepoint or spec\.initialSavepointRef, not both/,
+    ],
+    [
+      'unknown-on-delete',
+      { ...valid(), onDelete: 'wipe' },
+      /spec\.onDelete: Unsupported value: "wipe": supported values: "keep", "savepoint", "delete"/,
     ],
     [
       'negative-parallelism',
@@ -299,10 +310,12 @@ describe('StreamJob CRD on the API server', () => {
       'sluice-runtime:1.2',
     ]);
 
-    // The `sluice` category lists StreamJobs too.
+    // The `sluice` category lists StreamJobs too (two kinds in it: names carry their type).
     const byCategory = rows(kubectl('get', 'sluice'));
     expect(byCategory[0]![0]).toBe('NAME');
-    expect(byCategory.map((r) => r[0])).toEqual(expect.arrayContaining(['columns', 'defaults']));
+    expect(byCategory.map((r) => r[0])).toEqual(
+      expect.arrayContaining(['streamjob.sluice.dev/columns', 'streamjob.sluice.dev/defaults']),
+    );
     const explain = kubectl('explain', 'sj.spec.maxParallelism');
     expect(explain).toMatch(/Number of key groups the keyed state is partitioned into/);
   });
