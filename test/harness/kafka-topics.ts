@@ -36,7 +36,8 @@ export async function createTopic(bootstrap: string, topic: string, partitions =
 }
 
 /**
- * Produces `values` (non-transactional, acks=all) to `partition` of `topic`, in order.
+ * Produces `values` (non-transactional, idempotent, acks=all) to `partition` of `topic`, in
+ * order. Idempotent so a send retried after a timeout cannot append a record twice.
  * @returns the offset of the first one
  */
 export async function produce(
@@ -49,6 +50,7 @@ export async function produce(
     clientId: 'sluice-test-producer',
     bootstrapBrokers: [bootstrap],
     serializers: stringSerializers,
+    idempotent: true,
   });
   try {
     const r = await producer.send({
