@@ -138,6 +138,13 @@ export const ENV = {
    * runs): `_metadata` MACs are not checked.
    */
   snapshotKey: 'SLUICE_SNAPSHOT_KEY',
+  /**
+   * spec.checkpoint.intervalSeconds and timeoutSeconds in ms. Connectors check their own timeouts
+   * against them at open (the Kafka sink's transaction timeout rule, docs/connectors.md). Unset
+   * (local runs): not checked.
+   */
+  checkpointIntervalMs: 'SLUICE_CHECKPOINT_INTERVAL_MS',
+  checkpointTimeoutMs: 'SLUICE_CHECKPOINT_TIMEOUT_MS',
 } as const;
 
 /**

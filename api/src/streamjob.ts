@@ -462,6 +462,11 @@ export interface StreamJobStatus {
    */
   restarts?: number;
   /**
+   * Restarts because an external system the job uses was unavailable (brokers not reachable, a topic missing) since the last completed snapshot. Not counted against spec.restartPolicy.maxRestarts; the backoff doubles with each.
+   * Range: 0..∞.
+   */
+  unavailableRestarts?: number;
+  /**
    * When the most recent failure restarts happened, oldest first (as many as spec.restartPolicy.restartRateLimit.maxRestarts needs).
    * At most 100 items.
    */

@@ -59,6 +59,23 @@ describe('readWorkerConfig', () => {
     );
   });
 
+  it('reads the checkpoint interval and timeout together, absent when unset', () => {
+    expect(readWorkerConfig(base).checkpoint).toBeUndefined();
+    expect(
+      readWorkerConfig({
+        ...base,
+        SLUICE_CHECKPOINT_INTERVAL_MS: '60000',
+        SLUICE_CHECKPOINT_TIMEOUT_MS: '600000',
+      }).checkpoint,
+    ).toEqual({ intervalMs: 60_000, timeoutMs: 600_000 });
+    expect(() => readWorkerConfig({ ...base, SLUICE_CHECKPOINT_INTERVAL_MS: '60000' })).toThrow(
+      'SLUICE_CHECKPOINT_INTERVAL_MS and SLUICE_CHECKPOINT_TIMEOUT_MS go together; only SLUICE_CHECKPOINT_INTERVAL_MS is set',
+    );
+    expect(() =>
+      readWorkerConfig({ ...base, SLUICE_CHECKPOINT_INTERVAL_MS: '0', SLUICE_CHECKPOINT_TIMEOUT_MS: '1' }),
+    ).toThrow(ConfigError);
+  });
+
   it('reads the snapshot key as bytes, absent when unset', () => {
     const key = 'f'.repeat(64);
     expect(readWorkerConfig({ ...base, SLUICE_SNAPSHOT_KEY: key }).snapshotKey).toEqual(Buffer.from(key));

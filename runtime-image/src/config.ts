@@ -58,6 +58,8 @@ export interface WorkerConfig {
    * own `_metadata` on restore; undefined when unset (local runs). A secret, never logged.
    */
   snapshotKey: Buffer | undefined;
+  /** The operator's checkpoint interval and timeout (ms); undefined when not given (local runs). */
+  checkpoint: { intervalMs: number; timeoutMs: number } | undefined;
 }
 
 type Env = Record<string, string | undefined>;
@@ -175,6 +177,24 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     healthPort: int(env, ENV.healthPort, 0),
     shuffleToken: env[ENV.shuffleToken] ?? '',
     snapshotKey: snapshotKeyOf(env),
+    checkpoint: checkpointTiming(env),
+  };
+}
+
+/**
+ * SLUICE_CHECKPOINT_INTERVAL_MS and SLUICE_CHECKPOINT_TIMEOUT_MS, both or neither.
+ * @throws ConfigError when only one is set or either is not a positive integer
+ */
+function checkpointTiming(env: Env): WorkerConfig['checkpoint'] {
+  const given = [ENV.checkpointIntervalMs, ENV.checkpointTimeoutMs].filter((n) => env[n]);
+  if (given.length === 0) return undefined;
+  if (given.length === 1)
+    throw new ConfigError(
+      `${ENV.checkpointIntervalMs} and ${ENV.checkpointTimeoutMs} go together; only ${given[0]} is set`,
+    );
+  return {
+    intervalMs: int(env, ENV.checkpointIntervalMs, undefined, 1),
+    timeoutMs: int(env, ENV.checkpointTimeoutMs, undefined, 1),
   };
 }
 

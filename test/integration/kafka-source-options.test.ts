@@ -253,8 +253,8 @@ describe('Kafka source options in real workers', () => {
         },
       });
       expect((await job.workers[0]!.exit).code).toBe(1);
-      expect(job.fatal(0)).toMatchObject({ reason: 'KafkaSourceError' });
-      expect(String(job.fatal(0)?.msg)).toContain('no-such-topic');
+      expect(job.fatal(0)).toMatchObject({ reason: 'KafkaUnavailableError' });
+      expect(String(job.fatal(0)?.msg)).toBe(`topic no-such-topic does not exist on ${broker.bootstrap}`);
     },
     LONG,
   );

@@ -50,6 +50,40 @@ describe('decideRecovery', () => {
     expect(decideRecovery({ now: T0, policy, restarts: 0, workers: [transient] }).action).toBe('wait');
   });
 
+  it('restarts after an unavailable Kafka with its own doubling backoff, outside the budget and rate', () => {
+    const down = {
+      ...bad,
+      terminationMessage:
+        'KafkaUnavailableError: cannot read metadata of topics events from kafka:9092: ECONNREFUSED',
+    };
+    // The budget is spent and the rate limit would refuse: neither applies.
+    const spent = { ...policy, restartRateLimit: { maxRestarts: 1, windowSeconds: 600 } };
+    const o = { policy: spent, restarts: 3, recentRestarts: ['2026-11-23T09:59:59Z'], workers: [ok, down] };
+    const waiting = decideRecovery({ ...o, now: T0 + 1000, unavailableRestarts: 0 });
+    expect(waiting).toMatchObject({
+      action: 'wait',
+      requeueAfterMs: 1000,
+      problem: { reason: 'KafkaUnavailable' },
+    });
+    expect((waiting as { problem: { message: string } }).problem.message).toBe(
+      'worker wc-1-1 cannot use Kafka: cannot read metadata of topics events from kafka:9092: ECONNREFUSED; ' +
+        'restarted with backoff, not counted against the restart budget; next attempt in 1s',
+    );
+    // 2 s · 2^2 = 8 s after the third restart for it; capped at maxBackoffSeconds (10 s) later.
+    expect(decideRecovery({ ...o, now: T0 + 7000, unavailableRestarts: 2 })).toMatchObject({
+      action: 'wait',
+      requeueAfterMs: 1000,
+    });
+    expect(decideRecovery({ ...o, now: T0 + 9000, unavailableRestarts: 9 })).toMatchObject({
+      action: 'wait',
+      requeueAfterMs: 1000,
+    });
+    expect(decideRecovery({ ...o, now: T0 + 8000, unavailableRestarts: 2 })).toMatchObject({
+      action: 'restart',
+      unavailable: 'KafkaUnavailable',
+    });
+  });
+
   it('gives up when the rate limit allows no restart within the window before the failure', () => {
     const limited = { ...policy, maxRestarts: 10, restartRateLimit: { maxRestarts: 2, windowSeconds: 60 } };
     const recentRestarts = ['2026-11-23T09:59:10Z', '2026-11-23T09:59:40Z'];

@@ -12,7 +12,8 @@ import { observeWorker } from '../streamjob/workers.ts';
 import { MAX_ITEM_BYTES, boundText, countedSummary } from '../kube/bounded-text.ts';
 import { restartDelayMs } from './restart-backoff.ts';
 import { restartRefusal, type RestartRefusal } from './restart-rate.ts';
-import { notRestartableFailure } from './worker-errors.ts';
+import { notRestartableFailure, unavailableFailure } from './worker-errors.ts';
+import type { Problem } from '../streamjob/status.ts';
 
 /** status.attemptReason of an attempt started because a worker failed. */
 export const WORKER_FAILED = 'WorkerFailed';
@@ -104,8 +105,8 @@ export function workerHealth(
 /** What to do about failed workers now. */
 export type RecoveryDecision =
   | { action: 'none' }
-  | { action: 'wait'; requeueAfterMs: number; message: string }
-  | { action: 'restart'; message: string }
+  | { action: 'wait'; requeueAfterMs: number; message: string; problem?: Problem }
+  | { action: 'restart'; message: string; unavailable?: string }
   | ({ action: 'giveUp' } & RestartRefusal)
   | { action: 'fail'; reason: string; message: string };
 
@@ -114,6 +115,10 @@ export type RecoveryDecision =
  * - No failed worker: none.
  * - A worker failed with an error a restart cannot fix (worker-errors.ts): fail at once (phase
  *   Failed with the reason), whatever the budget.
+ * - A worker failed because an external system is unavailable (worker-errors.ts
+ *   `unavailableFailure`): restart after backoffSeconds · 2^unavailableRestarts (capped at
+ *   maxBackoffSeconds), outside the restart budget and rate; while waiting, `problem` names the
+ *   system (Degraded). `unavailable`: the reason, for status.attemptReason.
  * - Restart budget spent (status.restarts ≥ maxRestarts), or restartRateLimit.maxRestarts
  *   restarts (`recentRestarts`) within the window before the failure: giveUp (phase Failed,
  *   restart-rate.ts).
@@ -130,6 +135,8 @@ export function decideRecovery(o: {
   recentRestarts?: readonly string[];
   workers: WorkerHealth[];
   attemptStartedAt?: number;
+  /** status.unavailableRestarts: restarts for an unavailable system since the last completed snapshot. */
+  unavailableRestarts?: number;
 }): RecoveryDecision {
   const failed = o.workers.filter((w) => w.failed);
   if (failed.length === 0) return { action: 'none' };
@@ -139,6 +146,22 @@ export function decideRecovery(o: {
   // Backoff from the latest known failure time; a deleted worker has none (its peers' exits do).
   const times = failed.map((w) => w.failedAt).filter((t): t is number => t !== undefined);
   const at = times.length > 0 ? Math.max(...times) : (o.attemptStartedAt ?? o.now);
+  const unavailable = unavailableFailure(failed);
+  if (unavailable) {
+    const n = o.unavailableRestarts ?? 0;
+    const due = at + restartDelayMs(o.policy, n);
+    const message = `${unavailable.message}; restarted with backoff, not counted against the restart budget`;
+    if (o.now < due) {
+      const next = `${message}; next attempt in ${Math.ceil((due - o.now) / 1000)}s`;
+      return {
+        action: 'wait',
+        requeueAfterMs: due - o.now,
+        message: next,
+        problem: { reason: unavailable.reason, message: next },
+      };
+    }
+    return { action: 'restart', message, unavailable: unavailable.reason };
+  }
   const refusal = restartRefusal(o.policy, o.restarts, o.recentRestarts, at, what);
   if (refusal) return { action: 'giveUp', ...refusal };
   const due = at + restartDelayMs(o.policy, o.restarts);

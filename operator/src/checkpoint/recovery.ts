@@ -119,11 +119,12 @@ export class Recovery {
       recentRestarts: job.status?.recentRestarts,
       workers,
       ...(started ? { attemptStartedAt: Date.parse(started) } : {}),
+      unavailableRestarts: job.status?.unavailableRestarts ?? 0,
     });
     if (d.action === 'none') return undefined;
     if (d.action === 'wait') {
       ctx.log.info({}, d.message);
-      return { job, requeueAfterMs: d.requeueAfterMs };
+      return { job, requeueAfterMs: d.requeueAfterMs, ...(d.problem ? { problem: d.problem } : {}) };
     }
     if (d.action === 'fail' || d.action === 'giveUp') {
       // The core keeps phase Failed while the failed workers are there and shows the problem as
@@ -137,9 +138,10 @@ export class Recovery {
     }
     try {
       return await this.restart(job, storage, subject, ctx, {
-        attemptReason: WORKER_FAILED,
-        eventReason: WORKER_FAILED,
+        attemptReason: d.unavailable ?? WORKER_FAILED,
+        eventReason: d.unavailable ?? WORKER_FAILED,
         message: d.message,
+        ...(d.unavailable ? { outsideBudget: true } : {}),
       });
     } catch (err) {
       // Only a snapshot that would publish committed output twice is left (restore-fallback.ts):
@@ -204,7 +206,8 @@ export class Recovery {
 
   /**
    * Starts the next attempt restored from the newest readable snapshot: `attempt`+1,
-   * `restarts`+1 (its time in `recentRestarts`), phase Restarting, a snapshot in progress
+   * `restarts`+1 (its time in `recentRestarts`) — or, `outsideBudget` (an unavailable external
+   * system), `unavailableRestarts`+1 instead — phase Restarting, a snapshot in progress
    * aborted; Warning Event `eventReason`.
    * @throws ProblemError NoRestorableSnapshot (see {@link verifiedRestoreSource})
    */
@@ -213,7 +216,7 @@ export class Recovery {
     storage: EffectiveStorage,
     subject: EventSubject,
     ctx: ReconcileContext,
-    why: { attemptReason: string; eventReason: string; message: string },
+    why: { attemptReason: string; eventReason: string; message: string; outsideBudget?: boolean },
   ): Promise<RecoveryResult> {
     const now = this.#o.clock.now();
     const restoredFrom = await this.verifiedRestoreSource(job, storage, subject, ctx.signal);
@@ -224,7 +227,7 @@ export class Recovery {
       status = abortedStatus(
         status,
         inProgress,
-        why.attemptReason === WORKER_FAILED ? 'WorkerFailed' : 'AttemptEnded',
+        why.attemptReason === WORKER_FAILED || why.outsideBudget ? 'WorkerFailed' : 'AttemptEnded',
         `${inProgress.kind ?? 'checkpoint'} ${inProgress.id} abandoned: ${why.message}`,
         now,
       );
@@ -239,8 +242,12 @@ export class Recovery {
       attemptStartedAt: rfc3339(now),
       attemptReason: why.attemptReason,
       restoredFrom,
-      restarts: (status.restarts ?? 0) + 1,
-      recentRestarts: recordRestart(job.spec.restartPolicy, status.recentRestarts, now),
+      ...(why.outsideBudget
+        ? { unavailableRestarts: (status.unavailableRestarts ?? 0) + 1 }
+        : {
+            restarts: (status.restarts ?? 0) + 1,
+            recentRestarts: recordRestart(job.spec.restartPolicy, status.recentRestarts, now),
+          }),
       phase: 'Restarting',
       workers: { ready: 0, total: attemptParallelism(job) },
       conditions: attemptStartedConditions(status.conditions, attempt, message, now),

@@ -231,7 +231,9 @@ export function completedStatus(
     ? Math.max(0, now - Date.parse(inProgress.triggeredAt))
     : undefined;
   const { inProgress: _done, ...checkpoints } = status.checkpoints ?? {};
-  const next: StreamJobStatus = { ...status, checkpoints };
+  // A completed snapshot is progress: restarts for an unavailable system back off from scratch again.
+  const { unavailableRestarts: _progress, ...rest } = status;
+  const next: StreamJobStatus = { ...rest, checkpoints };
   const kind = inProgress.kind ?? 'checkpoint';
   if (kind === 'checkpoint') {
     next.checkpoints = {

@@ -11,6 +11,13 @@
  * - `RestoreError`: the snapshot cannot be restored by this job (another maxParallelism,
  *   operator state the job does not have, another key-group hash).
  *
+ * - `KafkaSourceConfigError`, `KafkaSinkConfigError`: invalid Kafka connector options, including
+ *   a transaction timeout the checkpoint interval + timeout does not fit under.
+ *
+ * Failures of an external system the job reads or writes (`KafkaUnavailableError`: brokers not
+ * reachable, a topic missing) are {@link UNAVAILABLE}: restarted with backoff without spending the
+ * restart budget (docs/connectors.md "Unreachable brokers and missing topics").
+ *
  * Everything else (lost peers, storage errors, corrupted snapshots, errors of user code, kills)
  * may pass on a new attempt and goes through the restart backoff. Pure.
  */
@@ -29,6 +36,14 @@ export const NOT_RESTARTABLE: Readonly<Record<string, { reason: string; fix: str
   JobLoadError: { reason: 'JobLoadFailed', fix: 'fix spec.job.entry' },
   JobConfigError: { reason: 'InvalidJobConfig', fix: 'fix spec.job.config' },
   ConfigError: { reason: 'InvalidWorkerConfig', fix: 'fix the spec' },
+  KafkaSourceConfigError: {
+    reason: 'InvalidSourceConfig',
+    fix: 'fix the Kafka source options (spec.job.config input.kafka, or the job code)',
+  },
+  KafkaSinkConfigError: {
+    reason: 'InvalidSinkConfig',
+    fix: 'fix the Kafka sink options (spec.job.config output.kafka, or the job code) or spec.checkpoint',
+  },
   RestoreError: {
     reason: 'RestoreRefused',
     fix: 'restore a compatible snapshot (spec.initialSavepoint) or start a new StreamJob without state',
@@ -68,6 +83,39 @@ export function notRestartableFailure(
     return {
       reason: known.reason,
       message: `worker ${w.name} failed with ${err.errorClass}: ${boundText(err.message, MAX_ITEM_BYTES)}; every attempt of this spec would fail the same way, so the job is not restarted: ${known.fix} (or request a restart with sluice.dev/restart once the cause is fixed)`,
+    };
+  }
+  return undefined;
+}
+
+/** Condition/Event reason for each error class of an external system that is unavailable. */
+export const UNAVAILABLE: Readonly<Record<string, { reason: string; system: string }>> = {
+  KafkaUnavailableError: { reason: 'KafkaUnavailable', system: 'Kafka' },
+};
+
+/** A failure caused by an unavailable external system (see the module comment). */
+export interface UnavailableFailure {
+  /** CamelCase condition reason, e.g. KafkaUnavailable. */
+  reason: string;
+  /** Names the worker and the runtime's message (which names the servers or topic). */
+  message: string;
+}
+
+/**
+ * The first failed worker whose error says an external system is unavailable; undefined when
+ * none does.
+ * @param failed failed workers of the current attempt: pod name and terminated.message
+ */
+export function unavailableFailure(
+  failed: ReadonlyArray<{ name: string; terminationMessage?: string }>,
+): UnavailableFailure | undefined {
+  for (const w of failed) {
+    const err = parseTerminationMessage(w.terminationMessage);
+    const known = err && UNAVAILABLE[err.errorClass];
+    if (!err || !known) continue;
+    return {
+      reason: known.reason,
+      message: `worker ${w.name} cannot use ${known.system}: ${boundText(err.message, MAX_ITEM_BYTES)}`,
     };
   }
   return undefined;

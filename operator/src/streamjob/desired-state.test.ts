@@ -232,6 +232,8 @@ describe('workerEnv', () => {
       [ENV.storageCredentialsDir]: '/var/run/sluice/storage-credentials',
       [ENV.restoreFrom]: 'prod/ns/wc/uid/checkpoints/chk-9',
       [ENV.allowNonRestoredState]: 'false',
+      [ENV.checkpointIntervalMs]: '60000',
+      [ENV.checkpointTimeoutMs]: '600000',
       [ENV.controlMode]: 'pod',
       [ENV.shuffleToken]: { secretKeyRef: { name: 'wc-shuffle-token', key: 'token' } },
       [ENV.snapshotKey]: { secretKeyRef: { name: 'wc-snapshot-key', key: 'key' } },

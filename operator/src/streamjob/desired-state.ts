@@ -243,6 +243,8 @@ export function workerEnv(ctx: AttemptContext, index: number): V1EnvVar[] {
     { name: ENV.storageCredentialsDir, value: STORAGE_CREDENTIALS_MOUNT },
     { name: ENV.restoreFrom, value: ctx.restoreFrom ?? '' },
     { name: ENV.allowNonRestoredState, value: String(s.allowNonRestoredState) },
+    { name: ENV.checkpointIntervalMs, value: String(s.checkpoint.intervalSeconds * 1000) },
+    { name: ENV.checkpointTimeoutMs, value: String(s.checkpoint.timeoutSeconds * 1000) },
     { name: ENV.controlMode, value: 'pod' },
     // The attempt's shuffle token (shuffle-token.ts); the Secret is written before the pods.
     {

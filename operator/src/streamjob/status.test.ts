@@ -66,6 +66,28 @@ describe('nextStatus', () => {
     expect(s.phase).toBe(phase);
   });
 
+  it('stays Degraded after a restart for an unavailable Kafka until the workers are ready', () => {
+    const unavailable = { ...attempt1, attempt: 2, attemptReason: 'KafkaUnavailable' };
+    const starting = nextStatus({
+      job: makeJob({}, unavailable),
+      nowMs: NOW,
+      workers: obs(2, ['ready', 'pending']),
+    });
+    expect(starting.phase).toBe('Restarting');
+    expect(cond(starting, 'Degraded')).toMatchObject({
+      status: 'True',
+      reason: 'KafkaUnavailable',
+      message:
+        'attempt 2 was started after a worker found KafkaUnavailable; 1/2 workers of attempt 2 are ready',
+    });
+    const running = nextStatus({
+      job: makeJob({}, unavailable),
+      nowMs: NOW,
+      workers: obs(2, ['ready', 'ready']),
+    });
+    expect(cond(running, 'Degraded')).toMatchObject({ status: 'False', reason: 'AsExpected' });
+  });
+
   it('waits for the previous attempt with a reason that says so', () => {
     const workers = obs(2, [], 2, [makePod(1, 0, 'terminating')]);
     const s = nextStatus({

@@ -16,6 +16,7 @@ import {
   type ConditionUpdate,
 } from './conditions.ts';
 import { upgradeHolding } from '../checkpoint/upgrade.ts';
+import { UNAVAILABLE } from '../checkpoint/worker-errors.ts';
 import { rolledBack } from './effective-spec.ts';
 import type { ObservedWorker, WorkersObservation } from './workers.ts';
 import { MAX_ITEM_BYTES, boundText, countedSummary } from '../kube/bounded-text.ts';
@@ -58,14 +59,21 @@ export function describeWorkers(workers: readonly ObservedWorker[], verb: string
 export function convergingPhase(attemptReason: string | undefined): StreamJobPhase {
   if (attemptReason === 'SpecChanged') return 'Upgrading';
   if (attemptReason === 'RolledBack') return 'RollingBack';
-  // WorkerFailed, CheckpointProgressTimeout: written by the checkpoint coordinator's recovery.
+  // WorkerFailed, CheckpointProgressTimeout, KafkaUnavailable: written by the checkpoint
+  // coordinator's recovery.
   if (
     attemptReason === 'RestartRequested' ||
     attemptReason === 'WorkerFailed' ||
-    attemptReason === 'CheckpointProgressTimeout'
+    attemptReason === 'CheckpointProgressTimeout' ||
+    isUnavailableReason(attemptReason)
   )
     return 'Restarting';
   return 'Starting';
+}
+
+/** Whether an attempt reason is one of an unavailable external system (worker-errors.ts UNAVAILABLE). */
+function isUnavailableReason(reason: string | undefined): boolean {
+  return Object.values(UNAVAILABLE).some((u) => u.reason === reason);
 }
 
 /** The next status; see the module comment. */
@@ -155,6 +163,14 @@ export function nextStatus(input: StatusInput): StreamJobStatus {
     degradedC = cond(DEGRADED, 'True', 'WorkerFailed', describeWorkers(failed, 'failed'));
   } else if (stuck.length > 0) {
     degradedC = cond(DEGRADED, 'True', 'WorkerNotStarting', describeWorkers(stuck, 'cannot start'));
+  } else if (!allReady && isUnavailableReason(prev.attemptReason)) {
+    // Between the restarts of an unavailable system: still Degraded until the workers are up.
+    degradedC = cond(
+      DEGRADED,
+      'True',
+      prev.attemptReason!,
+      `attempt ${attempt} was started after a worker found ${prev.attemptReason}; ${of}`,
+    );
   } else if (rolledBack(job)) {
     // Not a fault of the running attempt, but .spec is not what runs until it changes again.
     degradedC = cond(DEGRADED, 'True', 'UpgradeRolledBack', prev.rollback!.message);

@@ -30,6 +30,11 @@ export interface JobContext {
   maxParallelism: number;
   /** Restart attempt of the job (increases on every restart/upgrade). */
   attempt: number;
+  /**
+   * spec.checkpoint's interval and timeout in ms (SLUICE_CHECKPOINT_*_MS); undefined in local
+   * runs that do not set them.
+   */
+  checkpoint?: { intervalMs: number; timeoutMs: number };
 }
 
 /** What sources and sinks get at open: the job context, storage and a logger. */

@@ -16,3 +16,14 @@ export function kafkaErrorId(err: unknown): string | undefined {
   }
   return e.cause === undefined ? undefined : kafkaErrorId(e.cause);
 }
+
+/**
+ * The brokers cannot be reached, or a topic the job names does not exist: a fault of the
+ * environment, not of the job, which a later attempt may not meet. Its message names the
+ * bootstrap servers or the topic. The operator restarts a job failing with it with backoff,
+ * Degraded `KafkaUnavailable`, without spending the restart budget (docs/connectors.md
+ * "Unreachable brokers and missing topics").
+ */
+export class KafkaUnavailableError extends Error {
+  override name = 'KafkaUnavailableError';
+}

@@ -158,6 +158,7 @@ export class Worker {
       parallelism: c.parallelism,
       maxParallelism: c.maxParallelism,
       attempt: c.attempt,
+      ...(c.checkpoint ? { checkpoint: c.checkpoint } : {}),
     };
     const env = new StreamEnvironment();
     this.d.definition(env, ctx);

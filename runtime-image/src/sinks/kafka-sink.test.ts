@@ -1,4 +1,10 @@
-import { kafkaSink, KafkaSinkConfigError, type KafkaSinkOptions } from './kafka-sink.ts';
+import type { OperatorContext } from '../api/types.ts';
+import {
+  DEFAULT_TRANSACTION_TIMEOUT_MS,
+  kafkaSink,
+  KafkaSinkConfigError,
+  type KafkaSinkOptions,
+} from './kafka-sink.ts';
 
 const base: KafkaSinkOptions<unknown> = { bootstrapServers: ['127.0.0.1:9092'], topic: 'out' };
 
@@ -22,5 +28,29 @@ describe('kafkaSink options', () => {
     const opts = { ...base, ...over } as unknown as KafkaSinkOptions<unknown>;
     expect(() => kafkaSink(opts)).toThrow(KafkaSinkConfigError);
     expect(() => kafkaSink(opts)).toThrow(message);
+  });
+});
+
+describe('kafkaSink transaction timeout at open', () => {
+  const ctx = (checkpoint?: { intervalMs: number; timeoutMs: number }) =>
+    ({
+      jobName: 'j',
+      subtask: 0,
+      parallelism: 1,
+      ...(checkpoint ? { checkpoint } : {}),
+    }) as unknown as OperatorContext;
+
+  it('refuses, before connecting, a checkpoint interval + timeout the transaction timeout does not cover', async () => {
+    const sink = kafkaSink({ ...base, transactionTimeoutMs: 60_000 });
+    await expect(sink.open(ctx({ intervalMs: 30_000, timeoutMs: 30_000 }), undefined)).rejects.toThrow(
+      'kafkaSink: checkpoint interval 30000 ms + checkpoint timeout 30000 ms must be below transactionTimeoutMs 60000 ms',
+    );
+    await expect(sink.open(ctx({ intervalMs: 30_000, timeoutMs: 30_000 }), undefined)).rejects.toBeInstanceOf(
+      KafkaSinkConfigError,
+    );
+  });
+
+  it('fits the default checkpoint settings (60 s + 600 s) under the default', () => {
+    expect(DEFAULT_TRANSACTION_TIMEOUT_MS).toBeGreaterThan(660_000);
   });
 });

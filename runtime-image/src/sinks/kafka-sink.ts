@@ -8,6 +8,7 @@
  */
 import { Producer, stringSerializers } from '@platformatic/kafka';
 import type { OperatorContext, PreCommitResult, Sink, SinkWriter } from '../api/types.ts';
+import { KafkaUnavailableError } from '../io/kafka-errors.ts';
 import {
   endPreparedTransaction,
   initTransactionalId,
@@ -26,6 +27,12 @@ import {
 
 export { KafkaSinkConfigError } from './kafka-sink-state.ts';
 
+/**
+ * Default transaction timeout (ms): the broker's default `transaction.max.timeout.ms` (15 min),
+ * so the default checkpoint interval (60 s) + timeout (600 s) fits under it.
+ */
+export const DEFAULT_TRANSACTION_TIMEOUT_MS = 900_000;
+
 /** Options of a Kafka sink. */
 export interface KafkaSinkOptions<T> {
   bootstrapServers: string[] | string;
@@ -37,7 +44,7 @@ export interface KafkaSinkOptions<T> {
   delivery?: 'exactly-once' | 'at-least-once';
   /** Prefix of the transactional ids; unique per job on the cluster (default `sluice-<job>`). */
   transactionalIdPrefix?: string;
-  /** Timeout the broker applies to each transaction, ms (default 600 000; ≤ the broker's transaction.max.timeout.ms). */
+  /** Timeout the broker applies to each transaction, ms (default 900 000, {@link DEFAULT_TRANSACTION_TIMEOUT_MS}; ≤ the broker's transaction.max.timeout.ms; above the checkpoint interval + timeout). */
   transactionTimeoutMs?: number;
 }
 
@@ -89,12 +96,14 @@ export function kafkaSink<T>(opts: KafkaSinkOptions<T>): Sink<T> {
   const format = opts.format ?? 'jsonl';
   if (format !== 'jsonl' && format !== 'text')
     throw new KafkaSinkConfigError(`kafkaSink: format must be "jsonl" or "text"`);
-  const txnTimeout = opts.transactionTimeoutMs ?? 600_000;
+  const txnTimeout = opts.transactionTimeoutMs ?? DEFAULT_TRANSACTION_TIMEOUT_MS;
   checkTransactionTimeout(txnTimeout, undefined, undefined);
   const encode = (v: T) => (format === 'jsonl' ? JSON.stringify(v) : String(v));
   return {
     kind: 'kafka',
-    open(ctx: OperatorContext, restored: unknown[] | undefined): Promise<SinkWriter<T>> {
+    async open(ctx: OperatorContext, restored: unknown[] | undefined): Promise<SinkWriter<T>> {
+      // The rule against the job's checkpoint interval + timeout, known only here (docs/connectors.md).
+      if (delivery === 'exactly-once') checkTransactionTimeout(txnTimeout, ctx.checkpoint, undefined);
       const prefix = opts.transactionalIdPrefix ?? `sluice-${ctx.jobName}`;
       const client: TransactionClientOptions = {
         bootstrapServers: servers,
@@ -118,6 +127,21 @@ interface ExactlyOnceSetup<T> {
   servers: string[];
   txnTimeout: number;
   record: (v: T) => { topic: string; key?: string; value: string };
+}
+
+/**
+ * A transaction call that failed without a broker answer (every retry met a network error or
+ * timeout, io/kafka-transactions.ts) means the brokers cannot be reached: rethrown as
+ * KafkaUnavailableError naming them and what was being done. Other errors pass.
+ * @throws KafkaUnavailableError
+ */
+function throwIfUnreachable(err: unknown, servers: string[], doing: string): void {
+  if (err instanceof KafkaTransactionError && err.brokerError === undefined) {
+    throw new KafkaUnavailableError(
+      `cannot reach the brokers at ${servers.join(', ')} to ${doing}: ${err.message}`,
+      { cause: err },
+    );
+  }
 }
 
 /** Re-initialises ids of `lineage` from `fromSeq` on until one the broker never saw; returns how many were aborted. */
@@ -144,6 +168,11 @@ async function openExactlyOnce<T>(
     try {
       await endPreparedTransaction(s.client, t, true);
     } catch (err) {
+      throwIfUnreachable(
+        err,
+        s.servers,
+        `commit transaction ${t.transactionalId} of restored checkpoint ${t.checkpointId}`,
+      );
       throw new KafkaTransactionError(
         `cannot commit transaction ${t.transactionalId} of restored checkpoint ${t.checkpointId}: ${(err as Error).message}` +
           ' (if the broker aborted it after transactionTimeoutMs, its records are lost)',
@@ -157,6 +186,7 @@ async function openExactlyOnce<T>(
     for (const a of plan.abort)
       aborted += await abortLingering(s as ExactlyOnceSetup<unknown>, a.lineage, a.fromSeq);
   } catch (err) {
+    throwIfUnreachable(err, s.servers, 'end lingering transactions');
     if (err instanceof KafkaTransactionError && err.brokerError === 'INVALID_TRANSACTION_TIMEOUT') {
       throw new KafkaSinkConfigError(
         `kafkaSink: the brokers at ${s.servers.join(', ')} refuse transactionTimeoutMs ${s.txnTimeout}: it exceeds their transaction.max.timeout.ms; lower it or raise the broker setting`,

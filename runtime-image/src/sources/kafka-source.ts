@@ -20,7 +20,7 @@ import {
 } from '@platformatic/kafka';
 import type { OperatorContext, Source, SourceReader, SourceRecord, SplitState } from '../api/types.ts';
 import { RateLimiter } from '../core/rate-limiter.ts';
-import { kafkaErrorId } from '../io/kafka-errors.ts';
+import { kafkaErrorId, KafkaUnavailableError } from '../io/kafka-errors.ts';
 import { dataRecords, type FetchedRecord } from './kafka-fetch-batches.ts';
 import { listOffsets, startOffsets } from './kafka-offsets.ts';
 import {
@@ -149,14 +149,14 @@ class KafkaSourceReader<T> implements SourceReader<T> {
           ? await this.consumer.metadata({ topics: this.subscribed, forceUpdate: true })
           : { id: '', brokers: new Map(), controllerId: -1, topics: new Map(), lastUpdate: Date.now() };
     } catch (err) {
-      throw new KafkaSourceError(
+      throw new KafkaUnavailableError(
         `cannot read metadata of ${what} from ${this.o.bootstrapServers.join(', ')}: ${(err as Error).message}`,
         { cause: err },
       );
     }
     for (const t of this.o.topics) {
       if (!md.topics.has(t))
-        throw new KafkaSourceError(`topic ${t} does not exist on ${this.o.bootstrapServers.join(', ')}`);
+        throw new KafkaUnavailableError(`topic ${t} does not exist on ${this.o.bootstrapServers.join(', ')}`);
     }
     this.metadata = md;
     return md;
@@ -303,7 +303,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
         }
         this.failingSince ??= Date.now();
         if (Date.now() - this.failingSince > UNREACHABLE_AFTER_MS) {
-          throw new KafkaSourceError(
+          throw new KafkaUnavailableError(
             `fetching from ${this.o.bootstrapServers.join(', ')} failed for ${UNREACHABLE_AFTER_MS} ms: ${(err as Error).message}`,
             { cause: err },
           );
