@@ -81,6 +81,7 @@ describe('Kafka faults (operator + real workers + real broker)', () => {
       ),
     );
     // The broker answers the metadata request for a missing topic with UNKNOWN_TOPIC_OR_PARTITION.
+    expect(warning.note).toContain(`topic late-lines does not exist on ${broker.bootstrap}`);
     expect(warning.note).toMatch(
       /^worker kmissing-\d-\d cannot use Kafka: .*late-lines.*; restarted with backoff, not counted against the restart budget/,
     );

@@ -149,6 +149,15 @@ class KafkaSourceReader<T> implements SourceReader<T> {
           ? await this.consumer.metadata({ topics: this.subscribed, forceUpdate: true })
           : { id: '', brokers: new Map(), controllerId: -1, topics: new Map(), lastUpdate: Date.now() };
     } catch (err) {
+      // The client answers UNKNOWN_TOPIC_OR_PARTITION with its own error `Unknown topic <name>.`,
+      // without the protocol error (pinned by kafka-source-options.test.ts).
+      const unknown = /^Unknown topic (.+)\.$/.exec((err as Error).message ?? '');
+      if (unknown) {
+        throw new KafkaUnavailableError(
+          `topic ${unknown[1]} does not exist on ${this.o.bootstrapServers.join(', ')}`,
+          { cause: err },
+        );
+      }
       throw new KafkaUnavailableError(
         `cannot read metadata of ${what} from ${this.o.bootstrapServers.join(', ')}: ${(err as Error).message}`,
         { cause: err },
