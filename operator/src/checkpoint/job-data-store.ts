@@ -3,7 +3,7 @@
  * decides what; this lists and deletes).
  */
 import type { EffectiveStorage } from '../streamjob/storage.ts';
-import { objectsToDelete } from '../streamjob/on-delete.ts';
+import { deletedOnDelete } from '../streamjob/on-delete.ts';
 import type { StorageClient } from './storage-client.ts';
 
 /**
@@ -17,8 +17,7 @@ export async function deleteJobData(
   storage: EffectiveStorage,
   kept: readonly string[],
 ): Promise<number> {
-  const names = await s3.listNames(storage.bucket, `${storage.jobPrefix}/`);
-  const doomed = objectsToDelete(storage.jobPrefix, names, kept);
-  if (doomed.length > 0) await s3.removeObjects(storage.bucket, doomed);
-  return doomed.length;
+  return s3.deleteUnder(storage.bucket, `${storage.jobPrefix}/`, (name) =>
+    deletedOnDelete(storage.jobPrefix, name, kept),
+  );
 }

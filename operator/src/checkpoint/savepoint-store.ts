@@ -20,9 +20,7 @@ export async function deleteSnapshotObjects(
   storage: EffectiveStorage,
   path: string,
 ): Promise<number> {
-  const names = await s3.listNames(storage.bucket, `${path.replace(/\/+$/, '')}/`);
-  if (names.length > 0) await s3.removeObjects(storage.bucket, names);
-  return names.length;
+  return s3.deleteUnder(storage.bucket, `${path.replace(/\/+$/, '')}/`);
 }
 
 /** status with the disposed savepoints' history entries removed. */

@@ -176,4 +176,16 @@ export class StorageClient implements MetadataObjectClient {
       await this.#client.removeObjects(bucket, names);
     });
   }
+
+  /**
+   * Deletes every object under `prefix` that `select` keeps (default: all). One LIST and one
+   * multi-object DELETE, each within the deadline; deleting again after a failure is harmless.
+   * @returns the number of objects deleted
+   * @throws the call's error (nothing or part deleted)
+   */
+  async deleteUnder(bucket: string, prefix: string, select?: (name: string) => boolean): Promise<number> {
+    const names = (await this.listNames(bucket, prefix)).filter((n) => !select || select(n));
+    if (names.length > 0) await this.removeObjects(bucket, names);
+    return names.length;
+  }
 }

@@ -12,6 +12,7 @@ import { jobPrefix } from '../../../api/src/layout.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
 import { StorageClient, type StorageCredentials } from '../checkpoint/storage-client.ts';
+import { parseS3Url } from '../streamjob/attempt.ts';
 import { resolveStorage, type EffectiveStorage, type StorageDefaults } from '../streamjob/storage.ts';
 
 /** Deletes a snapshot object's data. */
@@ -25,11 +26,11 @@ export interface SnapshotStorage {
   deleteSnapshot(snap: StreamJobSnapshot, job: StreamJob | undefined, signal: AbortSignal): Promise<number>;
 }
 
-/** Splits `s3://<bucket>/<dir>`. @throws Error for anything else */
+/** Splits `s3://<bucket>/<dir>` (streamjob/attempt.ts parseS3Url). @throws Error for anything else */
 export function parseSnapshotUrl(url: string): { bucket: string; dir: string } {
-  const m = /^s3:\/\/([^/]+)\/(.+?)\/*$/.exec(url);
-  if (!m) throw new Error(`snapshot path ${JSON.stringify(url)} is not s3://<bucket>/<directory>`);
-  return { bucket: m[1]!, dir: m[2]! };
+  const parsed = parseS3Url(url);
+  if (!parsed?.key) throw new Error(`snapshot path ${JSON.stringify(url)} is not s3://<bucket>/<directory>`);
+  return { bucket: parsed.bucket, dir: parsed.key };
 }
 
 /** Options of {@link OperatorSnapshotStorage}. */
@@ -82,9 +83,7 @@ export class OperatorSnapshotStorage implements SnapshotStorage {
         `no credentials for s3://${bucket}: StreamJob ${ns}/${snap.spec.jobName} that took the snapshot is gone and the bucket is not the operator's default`,
       );
     }
-    const names = await client.listNames(bucket, `${dir}/`);
-    if (names.length > 0) await client.removeObjects(bucket, names);
-    return names.length;
+    return client.deleteUnder(bucket, `${dir}/`);
   }
 
   #client(endpoint: string, credentials: StorageCredentials, signal: AbortSignal): StorageClient {

@@ -6,7 +6,7 @@ import {
   finalSavepointTaken,
   finalizersNeedUpdate,
   keptSavepointDirs,
-  objectsToDelete,
+  deletedOnDelete,
   stoppingView,
   wantedFinalizers,
   workersStopped,
@@ -72,7 +72,7 @@ describe('spec.onDelete', () => {
       'p/ns/wc/u1/savepoints/sp-5-y/_metadata',
       'p/ns/wc/u1/other/file',
     ];
-    expect(objectsToDelete('p/ns/wc/u1', names, kept)).toEqual([
+    expect(names.filter((n) => deletedOnDelete('p/ns/wc/u1', n, kept))).toEqual([
       'p/ns/wc/u1/checkpoints/chk-4/_metadata',
       'p/ns/wc/u1/savepoints/sp-5-y/_metadata',
     ]);

@@ -93,15 +93,10 @@ export function keptSavepointDirs(job: StreamJob, snapshots: readonly StreamJobS
 }
 
 /**
- * Object names to delete under the `delete` policy: everything under the job's checkpoints and
- * savepoints except what {@link keptSavepointDirs} keeps.
- * @param names object names under `<jobPrefix>/`
+ * Whether the `delete` policy deletes object `name` (a name under `<jobPrefix>/`): everything
+ * under the job's checkpoints and savepoints except what {@link keptSavepointDirs} keeps.
  */
-export function objectsToDelete(
-  jobPrefix: string,
-  names: readonly string[],
-  kept: readonly string[],
-): string[] {
+export function deletedOnDelete(jobPrefix: string, name: string, kept: readonly string[]): boolean {
   const areas = [`${jobPrefix}/checkpoints/`, `${jobPrefix}/savepoints/`];
-  return names.filter((n) => areas.some((a) => n.startsWith(a)) && !kept.some((k) => n.startsWith(`${k}/`)));
+  return areas.some((a) => name.startsWith(a)) && !kept.some((k) => name.startsWith(`${k}/`));
 }
