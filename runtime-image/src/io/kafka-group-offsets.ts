@@ -7,12 +7,21 @@
  *
  * `@platformatic/kafka`'s Consumer commits with its own generation and member id (and joins the
  * group on a generation error), so this speaks the raw protocol: FindCoordinator (key type
- * GROUP) → OffsetCommit v9 on the coordinator. One attempt: a failed commit is reported to the
- * caller, which logs it; the next checkpoint commits newer offsets anyway.
+ * GROUP) → OffsetCommit v9 on the coordinator, retrying coordinator and network errors for a
+ * while; any other failure is reported to the caller, which logs it (the next checkpoint
+ * commits newer offsets anyway).
  */
 import { Connection, FindCoordinatorKeyTypes, findCoordinatorV6, offsetCommitV9 } from '@platformatic/kafka';
 import { kafkaErrorId } from './kafka-errors.ts';
 import { parseBroker } from './kafka-transactions.ts';
+
+/** Broker errors after which the same request succeeds later (coordinator starting, moving or busy). */
+const RETRIABLE = new Set([
+  'COORDINATOR_NOT_AVAILABLE',
+  'COORDINATOR_LOAD_IN_PROGRESS',
+  'NOT_COORDINATOR',
+  'REQUEST_TIMED_OUT',
+]);
 
 /** One partition's committed offset: the next offset to read. */
 export interface CommittedOffset {
@@ -36,6 +45,9 @@ export class KafkaGroupCommitError extends Error {
  * Commits `offsets` to group `groupId` as a standalone (non-member) consumer.
  * @param bootstrapServers `host:port` list; the first that answers finds the coordinator
  * @param timeoutMs connect and request timeout of each connection, ms
+ * @param retryForMs coordinator errors (`COORDINATOR_NOT_AVAILABLE` while the offsets topic is
+ *   created, `COORDINATOR_LOAD_IN_PROGRESS`, `NOT_COORDINATOR`, `REQUEST_TIMED_OUT`) and network
+ *   errors are retried with backoff (100 ms doubling to 2 s) for this long, ms
  * @throws KafkaGroupCommitError naming the group and the broker's error (e.g. the group has
  *   active members, which own its offsets; a broker unreachable; authorization)
  */
@@ -45,6 +57,7 @@ export async function commitGroupOffsets(
   groupId: string,
   offsets: readonly CommittedOffset[],
   timeoutMs = 10_000,
+  retryForMs = 30_000,
 ): Promise<void> {
   if (offsets.length === 0) return;
   const topics = new Map<
@@ -61,46 +74,39 @@ export async function commitGroupOffsets(
       committedMetadata: null,
     });
   }
-  const conns: Connection[] = [];
-  const open = async (host: string, port: number) => {
-    const c = new Connection(clientId, { connectTimeout: timeoutMs, requestTimeout: timeoutMs });
-    conns.push(c);
-    await c.connect(host, port);
-    return c;
-  };
+  const deadline = Date.now() + retryForMs;
+  let delay = 100;
   let lastErr: unknown;
-  try {
-    for (const address of bootstrapServers) {
+  for (let attempt = 0; ; attempt++) {
+    const address = bootstrapServers[attempt % bootstrapServers.length]!;
+    const conns: Connection[] = [];
+    const open = async (host: string, port: number) => {
+      const c = new Connection(clientId, { connectTimeout: timeoutMs, requestTimeout: timeoutMs });
+      conns.push(c);
+      await c.connect(host, port);
+      return c;
+    };
+    try {
       const boot = parseBroker(address);
-      let coordinator: { host: string; port: number };
-      try {
-        const found = await findCoordinatorV6.api.async(
-          await open(boot.host, boot.port),
-          FindCoordinatorKeyTypes.GROUP,
-          [groupId],
-        );
-        coordinator = found.coordinators[0]!;
-      } catch (err) {
-        lastErr = err;
-        continue;
-      }
-      try {
-        await offsetCommitV9.api.async(
-          await open(coordinator.host, coordinator.port),
-          groupId,
-          -1,
-          '',
-          null,
-          [...topics.values()],
-        );
-        return;
-      } catch (err) {
-        lastErr = err;
-        break;
-      }
+      const found = await findCoordinatorV6.api.async(
+        await open(boot.host, boot.port),
+        FindCoordinatorKeyTypes.GROUP,
+        [groupId],
+      );
+      const co = found.coordinators[0]!;
+      await offsetCommitV9.api.async(await open(co.host, co.port), groupId, -1, '', null, [
+        ...topics.values(),
+      ]);
+      return;
+    } catch (err) {
+      lastErr = err;
+      const id = kafkaErrorId(err);
+      if ((id !== undefined && !RETRIABLE.has(id)) || Date.now() + delay > deadline) break;
+    } finally {
+      await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
     }
-  } finally {
-    await Promise.all(conns.map((c) => c.close().catch(() => undefined)));
+    await new Promise((r) => setTimeout(r, delay));
+    delay = Math.min(delay * 2, 2000);
   }
   const id = kafkaErrorId(lastErr);
   throw new KafkaGroupCommitError(
