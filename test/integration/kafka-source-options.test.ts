@@ -484,6 +484,69 @@ describe('Kafka source options in real workers', () => {
   );
 
   it(
+    'writes the dead letters since the restored checkpoint again (at-least-once into the dead-letter topic)',
+    async () => {
+      await createTopic(broker.bootstrap, 'dlq-re-in', 1);
+      await createTopic(broker.bootstrap, 'dlq-re-out', 1);
+      await produce(broker.bootstrap, 'dlq-re-in', ['{"n":1}', 'bad one', '{"n":2}'], 0);
+      const o: LocalJobOptions = {
+        ...options('ksdlqre', { parallelism: 1 }),
+        health: true,
+        entry: join(repoRoot, 'test/harness/kafka-jsonl-job.ts'),
+        config: {
+          kafka: {
+            bootstrapServers: [broker.bootstrap],
+            topics: ['dlq-re-in'],
+            deadLetterTopic: 'dlq-re-out',
+          },
+        },
+      };
+      const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
+      const deadLetters = async (job: LocalJob) =>
+        (await scrape(job.workers[0]!.healthUrl!)).get(
+          'sluice_kafka_source_dead_letter_records_total{topic="dlq-re-in",partition="0"}',
+        );
+      const waitDeadLetters = async (job: LocalJob, want: number) => {
+        for (const deadline = Date.now() + 30_000; Date.now() < deadline;) {
+          if ((await deadLetters(job).catch(() => undefined)) === want) return;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        throw new Error(`dead-letter counter never reached ${want}`);
+      };
+      const first = await start(o);
+      await first.waitRunning();
+      await first.waitFor('2 records read', (st) => (st[0]?.recordsRead ?? 0) === 2);
+      await waitDeadLetters(first, 1);
+      // Checkpoint 1 holds offset 3: 'bad one' (offset 1) is before it.
+      const chk = await coord.checkpoint(first);
+      await produce(broker.bootstrap, 'dlq-re-in', ['bad two', '{"n":3}'], 0);
+      await first.waitFor('3 records read', (st) => (st[0]?.recordsRead ?? 0) === 3);
+      await waitDeadLetters(first, 2);
+      first.kill(0, 'SIGKILL');
+      await first.workers[0]!.exit;
+
+      const restored = await start({ ...o, attempt: 1, restoreFrom: chk.path });
+      await restored.waitRunning();
+      await restored.waitFor('1 record read again', (st) => (st[0]?.recordsRead ?? 0) === 1);
+      await waitDeadLetters(restored, 1);
+      const letters = await readPartitionRecords(broker.bootstrap, 'dlq-re-out');
+      // 'bad two' (offset 3), after the checkpoint, is written again by the restored attempt.
+      expect(letters.map((l) => `${l.headers['sluice.source.offset']}:${l.value}`)).toEqual([
+        '1:bad one',
+        '3:bad two',
+        '3:bad two',
+      ]);
+      expect(
+        restored
+          .logLines(0)
+          .filter((l) => l.msg === 'record')
+          .map((l) => (l.record as { n: number }).n),
+      ).toEqual([3]);
+    },
+    LONG,
+  );
+
+  it(
     'fails the worker when a dead letter cannot be written, or the dead-letter topic does not exist',
     async () => {
       await createTopic(broker.bootstrap, 'dlq-big-in', 1);

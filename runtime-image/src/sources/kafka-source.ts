@@ -142,7 +142,8 @@ class KafkaSourceReader<T> implements SourceReader<T> {
           // A fresh registration (the client's default 0/0 is refused once the broker knows it).
           producerId: -1n,
           producerEpoch: -1,
-          retries: 5,
+          // Retriable errors (a broker restarting) for about 10 s, then the worker fails.
+          retries: 20,
           retryDelay: 500,
         })
       : undefined;
@@ -505,7 +506,11 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     return this.owned.size;
   }
 
+  /** Closes the clients; a group commit in flight gets up to 5 s to finish (it never throws). */
   async close(): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.commitChain, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
     await Promise.allSettled([this.consumer.close(true), this.admin?.close(), this.dlqProducer?.close()]);
   }
 }
