@@ -389,7 +389,7 @@ describe('Kafka source options in real workers', () => {
       await produceKeyed(
         broker.bootstrap,
         'dlq-in',
-        [{ value: '{"n":3}' }, { key: 'b3', value: '[1,' }, { value: '{"n":4}' }],
+        [{ value: '{"n":3}' }, { key: 'b3', value: 'secret-payload' }, { value: '{"n":4}' }],
         1,
       );
       const job = await start({
@@ -460,7 +460,7 @@ describe('Kafka source options in real workers', () => {
         },
         {
           key: 'b3',
-          value: '[1,',
+          value: 'secret-payload',
           headers: {
             'sluice.source.topic': 'dlq-in',
             'sluice.source.partition': '1',
@@ -471,14 +471,13 @@ describe('Kafka source options in real workers', () => {
           },
         },
       ]);
-      // Each one logged with its origin, never its payload.
+      // Each one logged with its origin and reason, never its payload (JSON.parse quotes it in its message).
       const logged = job.logLines(0).filter((l) => String(l.msg).includes('dead-letter topic'));
-      expect(logged.map((l) => `${l.level} ${l.topic}/${l.partition}@${l.offset}`).sort()).toEqual([
-        'warn dlq-in/0@1',
-        'warn dlq-in/0@3',
-        'warn dlq-in/1@1',
-      ]);
-      expect(JSON.stringify(logged)).not.toContain('{not json');
+      expect(
+        logged.map((l) => `${l.level} ${l.topic}/${l.partition}@${l.offset} ${l.reason}`).sort(),
+      ).toEqual(['warn dlq-in/0@1 not-json', 'warn dlq-in/0@3 tombstone', 'warn dlq-in/1@1 not-json']);
+      expect(letters[2]!.headers['sluice.error']).toContain('secret-payload');
+      expect(JSON.stringify(job.logLines(0))).not.toMatch(/not json|secret-payload/);
     },
     LONG,
   );

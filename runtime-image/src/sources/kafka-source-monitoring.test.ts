@@ -85,6 +85,16 @@ describe('PendingGroupCommits', () => {
     expect(p.size).toBe(0);
   });
 
+  it('keeps at most `limit` snapshots, dropping the oldest', () => {
+    const p = new PendingGroupCommits(2);
+    p.add(1, [split('a', 0, 1)]);
+    p.add(2, [split('a', 0, 2)]);
+    p.add(3, [split('a', 0, 3)]);
+    expect(p.size).toBe(2);
+    expect(p.take(1)).toBeUndefined();
+    expect(p.take(3)?.offsets).toEqual([{ topic: 'a', partition: 0, offset: 3 }]);
+  });
+
   it('copies the offsets: a split advancing after the barrier does not change what is committed', () => {
     const p = new PendingGroupCommits();
     const s = split('a', 0, 10);

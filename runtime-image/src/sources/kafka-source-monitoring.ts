@@ -109,9 +109,16 @@ export interface GroupOffset {
  */
 export class PendingGroupCommits {
   private readonly pending = new Map<number, GroupOffset[]>();
+  private readonly limit: number;
+
+  /** @param limit snapshots kept at most (the oldest is dropped): notifications that never come must not grow memory */
+  constructor(limit = 64) {
+    this.limit = limit;
+  }
 
   /** Remembers the split states of the snapshot of checkpoint `checkpointId`. */
   add(checkpointId: number, splits: readonly KafkaPartitionSplit[]): void {
+    if (this.pending.size >= this.limit) this.pending.delete(Math.min(...this.pending.keys()));
     this.pending.set(
       checkpointId,
       splits.map((s) => ({ topic: s.topic, partition: s.partition, offset: s.offset })),

@@ -49,6 +49,7 @@ import {
   splitFinished,
   splitId,
   type KafkaPartitionSplit,
+  type UnparsableReason,
 } from './kafka-partitions.ts';
 import {
   resolveKafkaSourceOptions,
@@ -287,7 +288,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     if (this.o.bounded && all.every((p) => splitFinished(p.split))) return 'end';
     if (all.every((p) => p.buffer.length === 0)) await this.fetch(all.filter((p) => !splitFinished(p.split)));
     const out: SourceRecord<T>[] = [];
-    const dead: Array<{ letter: DeadLetter; owned: Owned; offset: number; error: string }> = [];
+    const dead: Array<{ letter: DeadLetter; owned: Owned; offset: number; reason: UnparsableReason }> = [];
     const n = this.limiter.take(max);
     for (let scanned = 0; out.length < n && scanned < all.length;) {
       const p = all[this.next++ % all.length]!;
@@ -302,9 +303,10 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       try {
         rec = decodeRecord<T>(this.o.format, this.o.timestampField, r.value, r.timestamp, origin);
       } catch (err) {
-        if (!(err instanceof KafkaSourceError) || this.o.deadLetterTopic === undefined) throw err;
+        if (!(err instanceof KafkaSourceError) || !err.unparsable || this.o.deadLetterTopic === undefined)
+          throw err;
         const letter = deadLetterRecord(this.o.deadLetterTopic, origin, r.key, r.value, err.message);
-        dead.push({ letter, owned: p, offset: r.offset, error: err.message });
+        dead.push({ letter, owned: p, offset: r.offset, reason: err.unparsable });
         p.split.offset = r.offset + 1;
         p.lastActivity = Date.now();
         continue;
@@ -329,7 +331,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
    *   dead letter could not be written
    */
   private async writeDeadLetters(
-    dead: Array<{ letter: DeadLetter; owned: Owned; offset: number; error: string }>,
+    dead: Array<{ letter: DeadLetter; owned: Owned; offset: number; reason: UnparsableReason }>,
   ): Promise<void> {
     for (const d of dead) {
       this.ctx.log.warn(
@@ -338,7 +340,8 @@ class KafkaSourceReader<T> implements SourceReader<T> {
           partition: d.owned.split.partition,
           offset: d.offset,
           deadLetterTopic: this.o.deadLetterTopic,
-          err: d.error,
+          // Not the error message: JSON.parse quotes the value in it.
+          reason: d.reason,
         },
         'kafka record does not parse; writing it to the dead-letter topic',
       );
