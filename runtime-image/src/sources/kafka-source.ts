@@ -143,9 +143,11 @@ class KafkaSourceReader<T> implements SourceReader<T> {
           // A fresh registration (the client's default 0/0 is refused once the broker knows it).
           producerId: -1n,
           producerEpoch: -1,
-          // Retriable errors (a broker restarting) for about 10 s, then the worker fails.
-          retries: 20,
-          retryDelay: 500,
+          // Retriable errors (a broker restarting) for about 10 s, up to about a minute when the
+          // requests time out (5 s each), then the worker fails.
+          timeout: 5000,
+          retries: 10,
+          retryDelay: 1000,
         })
       : undefined;
   }
@@ -351,9 +353,10 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     } catch (err) {
       const first = dead[0]!;
       const more = dead.length > 1 ? ` (and ${dead.length - 1} more)` : '';
+      const id = kafkaErrorId(err);
       throw new KafkaSourceError(
         `topic ${first.owned.split.topic} partition ${first.owned.split.partition} offset ${first.offset}${more}: ` +
-          `writing the dead letter to topic ${this.o.deadLetterTopic} failed: ${(err as Error).message}`,
+          `writing the dead letter to topic ${this.o.deadLetterTopic} failed${id ? ` with ${id}` : ''}: ${(err as Error).message}`,
         { cause: err },
       );
     }
