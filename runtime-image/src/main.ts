@@ -126,8 +126,11 @@ async function main(): Promise<void> {
       log,
       ...(restored ? { restored } : {}),
     });
-    const metrics = new MetricsReporter({ job: config.jobName, subtask: config.subtask }, () =>
-      worker.taskSamples(),
+    const metrics = new MetricsReporter(
+      { job: config.jobName, subtask: config.subtask },
+      () => worker.taskSamples(),
+      undefined,
+      () => worker.sourceMetricFamilies(),
     );
     metrics.start();
     const health =

@@ -11,6 +11,7 @@
 import type { Logger } from 'pino';
 import type { ObjectStore } from '../io/object-store.ts';
 import type { TimeWindow } from '../core/windows.ts';
+import type { MetricFamily } from '../metrics/prometheus-text.ts';
 
 /** JSON value (spec.job.config). */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };
@@ -73,8 +74,19 @@ export interface SourceReader<T> {
    * −Infinity when unknown; +Infinity after the end.
    */
   watermark(): number;
-  /** States of the owned splits at this moment (called at a checkpoint barrier). */
-  snapshot(): SplitState[];
+  /**
+   * States of the owned splits at this moment (called at the barrier of checkpoint
+   * `checkpointId`; undefined outside a checkpoint).
+   */
+  snapshot(checkpointId?: number): SplitState[];
+  /**
+   * Optional: checkpoint `checkpointId` is complete (its commit notification; ids only grow,
+   * some may be skipped). For side effects that must follow a completed checkpoint and must
+   * not fail the job (e.g. committing offsets for monitoring); the promise never rejects.
+   */
+  notifyCheckpointComplete?(checkpointId: number): Promise<void>;
+  /** Optional: the reader's own metric families for the worker's `/metrics` (e.g. consumer lag). */
+  metricFamilies?(): MetricFamily[];
   /** Number of owned splits (for status). */
   splitCount(): number;
   close(): Promise<void>;

@@ -10,7 +10,8 @@
  *         | { "generator": { "lines": n, "partitions"?: 4, "rate"?: lines/s, "vocabulary"?: 1000,
  *                             "wordsPerLine"?: 8, "seed"?: 1 } }
  *         | { "kafka": { "bootstrapServers": [...], "topics": [...], "startingOffsets"?, "bounded"?,
- *                         "isolation"? } }   (text records; docs/connectors.md "Source")
+ *                         "isolation"?, "groupId"?, "deadLetterTopic"?, ... } }
+ *             (text records; every kafkaSource option but `format`; docs/connectors.md "Source")
  *   output: see io-config.ts
  */
 import { defineJob } from '../api/stream.ts';

@@ -3,7 +3,7 @@
  * Prometheus text of `/metrics` on demand (served by control/health-server.ts).
  */
 import { MeterWindow, type Snapshot } from './meter-window.ts';
-import { renderPrometheus } from './prometheus-text.ts';
+import { renderPrometheus, type MetricFamily } from './prometheus-text.ts';
 import type { TaskSample } from './task-metrics.ts';
 import { workerMetricFamilies, type WorkerLabels } from './worker-metrics.ts';
 
@@ -11,15 +11,24 @@ export class MetricsReporter {
   private readonly labels: WorkerLabels;
   private readonly samples: () => TaskSample[];
   private readonly window: MeterWindow;
+  private readonly extra: () => MetricFamily[];
   private timer: NodeJS.Timeout | undefined;
 
   /**
    * @param samples reads every task's counters (empty before the tasks exist)
    * @param windowSize samples kept for rates (one per `intervalMs`)
+   * @param extra further families rendered after the task families at each scrape (the source
+   *   reader's, e.g. Kafka consumer lag); their labels are their own
    */
-  constructor(labels: WorkerLabels, samples: () => TaskSample[], windowSize = 5) {
+  constructor(
+    labels: WorkerLabels,
+    samples: () => TaskSample[],
+    windowSize = 5,
+    extra: () => MetricFamily[] = () => [],
+  ) {
     this.labels = labels;
     this.samples = samples;
+    this.extra = extra;
     this.window = new MeterWindow(windowSize);
   }
 
@@ -40,6 +49,9 @@ export class MetricsReporter {
 
   /** The exposition text now. */
   render(): string {
-    return renderPrometheus(workerMetricFamilies(this.labels, this.snapshot(), this.window));
+    return renderPrometheus([
+      ...workerMetricFamilies(this.labels, this.snapshot(), this.window),
+      ...this.extra(),
+    ]);
   }
 }

@@ -163,7 +163,7 @@ export class SourceTask {
   }
 
   private snapshotAndForward(req: CheckpointRequest): void {
-    const splits = this.o.reader.snapshot();
+    const splits = this.o.reader.snapshot(req.id);
     const operator: Array<{ uid: string; state: unknown }> = [{ uid: this.o.sourceUid, state: splits }];
     // Forwards the barrier, or pre-commits when the sink sits in this stage (a job without keyBy).
     const pre = this.o.output.barrier(req.id, req.kind, req.stop === true);

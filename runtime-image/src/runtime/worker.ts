@@ -29,6 +29,7 @@ import type { ChainOperator } from '../dataflow/operator.ts';
 import { planUids, type JobPlan } from '../dataflow/plan.ts';
 import type { ObjectStore } from '../io/object-store.ts';
 import type { TaskSample } from '../metrics/task-metrics.ts';
+import type { MetricFamily } from '../metrics/prometheus-text.ts';
 import { ShuffleService, type ShuffleOptions } from '../shuffle/shuffle.ts';
 import { KeyedStateBackend, type TableSnapshot } from '../state/state-backend.ts';
 import { buildChain } from './chain.ts';
@@ -99,6 +100,11 @@ export class Worker {
   }
 
   /** Counters of the source task and every stage task (metrics/task-metrics.ts); empty before start. */
+  /** The source reader's own metric families (e.g. Kafka consumer lag); empty before it is open. */
+  sourceMetricFamilies(): MetricFamily[] {
+    return this.reader?.metricFamilies?.() ?? [];
+  }
+
   taskSamples(): TaskSample[] {
     if (!this.sourceTask) return [];
     return [this.sourceTask.sample(), ...this.stageTasks.map((t) => t.sample())];
@@ -427,6 +433,15 @@ export class Worker {
     if (this.settled || (this.lastCommitted !== null && id <= this.lastCommitted) || !this.writer) return;
     this.lastCommitted = id;
     const writer = this.writer;
+    // The source's follow-up (Kafka group offsets) runs beside the sink commit and never fails the job.
+    void this.reader
+      ?.notifyCheckpointComplete?.(id)
+      .catch((err: unknown) =>
+        this.d.log.warn(
+          { checkpointId: id, err: (err as Error).message },
+          'source commit notification failed',
+        ),
+      );
     this.commitChain = this.commitChain
       .then(() => writer.commit(id))
       .then(() => {

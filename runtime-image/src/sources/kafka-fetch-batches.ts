@@ -31,9 +31,10 @@ export interface AbortedTransaction {
   firstOffset: bigint;
 }
 
-/** A data record: its offset, value and Kafka timestamp (ms). */
+/** A data record: its offset, key, value and Kafka timestamp (ms). */
 export interface FetchedRecord {
   offset: number;
+  key: Buffer | null;
   value: Buffer | null;
   timestamp: number;
 }
@@ -84,6 +85,7 @@ export function dataRecords(
       if (stopOffset !== undefined && offset >= stopOffset) break;
       records.push({
         offset: Number(offset),
+        key: r.key,
         value: r.value,
         timestamp: Number(b.firstTimestamp + r.timestampDelta),
       });

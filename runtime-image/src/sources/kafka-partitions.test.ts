@@ -106,6 +106,22 @@ describe('decodeRecord', () => {
       'topic lines partition 3 offset 42: the record has no value (a tombstone)',
     );
   });
+
+  it('says why a record does not parse without its content (for the dead-letter log line)', () => {
+    const reason = (f: () => unknown) => {
+      try {
+        f();
+      } catch (err) {
+        return (err as KafkaSourceError).unparsable;
+      }
+      return 'parsed';
+    };
+    expect(reason(() => decodeRecord('jsonl', undefined, Buffer.from('{oops'), 0, at))).toBe('not-json');
+    expect(reason(() => decodeRecord('jsonl', 'ts', Buffer.from('{"ts":"soon"}'), 0, at))).toBe(
+      'bad-timestamp',
+    );
+    expect(reason(() => decodeRecord('text', undefined, null, 0, at))).toBe('tombstone');
+  });
 });
 
 describe('sourceWatermark', () => {

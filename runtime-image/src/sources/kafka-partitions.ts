@@ -24,9 +24,22 @@ export interface KafkaPartitionSplit extends SplitState {
   maxTs: number;
 }
 
-/** A record that cannot become a stream record; names topic, partition and offset. */
+/** Why a record does not parse (decodeRecord), without any of its content: safe to log. */
+export type UnparsableReason = 'tombstone' | 'not-json' | 'bad-timestamp';
+
+/**
+ * A failure of the Kafka source; for a record that cannot become a stream record the message
+ * names topic, partition and offset (and may quote part of the value), and `unparsable` says
+ * why without quoting it.
+ */
 export class KafkaSourceError extends Error {
   override name = 'KafkaSourceError';
+  /** Set for a record that does not parse (decodeRecord); undefined for other failures. */
+  readonly unparsable: UnparsableReason | undefined;
+  constructor(message: string, options?: { cause?: unknown; unparsable?: UnparsableReason }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.unparsable = options?.unparsable;
+  }
 }
 
 /** The split id of a topic partition. */
@@ -122,7 +135,10 @@ export function decodeRecord<T>(
   kafkaTimestamp: number,
   origin: RecordOrigin,
 ): SourceRecord<T> {
-  if (value === null) throw new KafkaSourceError(`${where(origin)}: the record has no value (a tombstone)`);
+  if (value === null)
+    throw new KafkaSourceError(`${where(origin)}: the record has no value (a tombstone)`, {
+      unparsable: 'tombstone',
+    });
   const text = value.toString('utf8');
   const ts = Number.isFinite(kafkaTimestamp) && kafkaTimestamp >= 0 ? kafkaTimestamp : NO_TIMESTAMP;
   if (format === 'text') return { value: text as T, timestamp: ts };
@@ -130,7 +146,9 @@ export function decodeRecord<T>(
   try {
     parsed = JSON.parse(text);
   } catch (err) {
-    throw new KafkaSourceError(`${where(origin)}: the value is not JSON (${(err as Error).message})`);
+    throw new KafkaSourceError(`${where(origin)}: the value is not JSON (${(err as Error).message})`, {
+      unparsable: 'not-json',
+    });
   }
   if (timestampField === undefined) return { value: parsed as T, timestamp: ts };
   const field =
@@ -141,6 +159,7 @@ export function decodeRecord<T>(
   if (!Number.isFinite(eventTime)) {
     throw new KafkaSourceError(
       `${where(origin)}: field ${timestampField} is not a timestamp (${JSON.stringify(field)})`,
+      { unparsable: 'bad-timestamp' },
     );
   }
   return { value: parsed as T, timestamp: eventTime };

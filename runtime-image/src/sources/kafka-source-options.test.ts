@@ -22,7 +22,24 @@ describe('Kafka source options', () => {
       clientId: 'sluice',
       rate: Infinity,
       idleTimeoutMs: undefined,
+      groupId: undefined,
+      deadLetterTopic: undefined,
     });
+  });
+
+  it('takes a group id and a dead-letter topic, refusing bad ones', () => {
+    const r = resolveKafkaSourceOptions({ ...base, groupId: 'monitor', deadLetterTopic: 'lines.dlq' });
+    expect(r).toMatchObject({ groupId: 'monitor', deadLetterTopic: 'lines.dlq' });
+    const bad = (o: Partial<KafkaSourceOptions>, msg: RegExp) =>
+      expect(() => resolveKafkaSourceOptions({ ...base, ...o })).toThrow(msg);
+    bad({ groupId: '' }, /^kafkaSource: groupId must be a non-empty string/);
+    bad({ deadLetterTopic: 'no/slash' }, /deadLetterTopic "no\/slash" is not a legal Kafka topic name/);
+    bad({ deadLetterTopic: 'lines' }, /deadLetterTopic lines is also a topic the source reads/);
+    bad(
+      { topics: undefined, topicPattern: 'lines.*', deadLetterTopic: 'lines-dlq' },
+      /deadLetterTopic lines-dlq matches topicPattern/,
+    );
+    expect(() => resolveKafkaSourceOptions({ ...base, groupId: '' })).toThrow(KafkaSourceConfigError);
   });
 
   it('accepts a comma-separated server list and every starting position', () => {

@@ -46,6 +46,17 @@ export interface KafkaSourceOptions {
   rate?: number;
   /** A partition without records for this many ms no longer holds the watermark back (default: never idle). */
   idleTimeoutMs?: number;
+  /**
+   * Consumer group to which the offsets of every completed checkpoint are committed, for
+   * monitoring only (never read back for recovery). Default: none, nothing is committed.
+   */
+  groupId?: string;
+  /**
+   * Topic (must exist) to which records that do not parse are written, with headers naming
+   * their source topic, partition, offset and the error, instead of failing the worker.
+   * Default: none, such a record fails the worker.
+   */
+  deadLetterTopic?: string;
 }
 
 /** The options after validation, with defaults applied. */
@@ -67,6 +78,10 @@ export interface ResolvedKafkaSourceOptions {
   rate: number;
   /** ms; undefined: partitions are never idle. */
   idleTimeoutMs: number | undefined;
+  /** Group the completed checkpoints' offsets are committed to; undefined: none. */
+  groupId: string | undefined;
+  /** Dead-letter topic; undefined: a record that does not parse fails the worker. */
+  deadLetterTopic: string | undefined;
 }
 
 /** Invalid Kafka source options; the message names the option and what is allowed. */
@@ -178,6 +193,19 @@ export function resolveKafkaSourceOptions(opts: KafkaSourceOptions): ResolvedKaf
   if (isolation !== 'read_committed' && isolation !== 'read_uncommitted') {
     fail(`isolation must be "read_committed" or "read_uncommitted", got ${JSON.stringify(isolation)}`);
   }
+  if (opts.groupId !== undefined && (typeof opts.groupId !== 'string' || opts.groupId.length === 0))
+    fail(`groupId must be a non-empty string, got ${JSON.stringify(opts.groupId)}`);
+  const dlq = opts.deadLetterTopic;
+  if (dlq !== undefined) {
+    if (typeof dlq !== 'string' || !TOPIC.test(dlq) || dlq === '.' || dlq === '..') {
+      fail(
+        `deadLetterTopic ${JSON.stringify(dlq)} is not a legal Kafka topic name ([a-zA-Z0-9._-], 1–249 characters)`,
+      );
+    }
+    if (topics.includes(dlq)) fail(`deadLetterTopic ${dlq} is also a topic the source reads`);
+    if (topicPattern?.test(dlq))
+      fail(`deadLetterTopic ${dlq} matches topicPattern, the source would read it`);
+  }
   return {
     bootstrapServers,
     topics: [...topics],
@@ -197,5 +225,7 @@ export function resolveKafkaSourceOptions(opts: KafkaSourceOptions): ResolvedKaf
     rate: opts.rate === undefined ? Infinity : positive(opts.rate, 'rate'),
     idleTimeoutMs:
       opts.idleTimeoutMs === undefined ? undefined : positive(opts.idleTimeoutMs, 'idleTimeoutMs'),
+    groupId: opts.groupId,
+    deadLetterTopic: dlq,
   };
 }

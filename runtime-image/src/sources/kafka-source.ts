@@ -10,19 +10,37 @@
  * advances past a record only when the record is handed out, so a barrier between two polls
  * snapshots exactly what was emitted; once a partition's buffer is empty it moves on to the
  * fetch position, skipping transaction markers and aborted records.
+ *
+ * Monitoring (kafka-source-monitoring.ts): each Fetch response's high watermark / last stable
+ * offset gives the partition's lag gauge; with `groupId`, the offsets of a checkpoint's
+ * snapshot are committed to the group when the checkpoint is complete. With
+ * `deadLetterTopic`, a record that does not parse is written there (acks=all, idempotent) and
+ * the poll that met it returns only after the write is acknowledged, so its offset can never
+ * be in a snapshot before its dead letter is durable.
  */
 import {
   Admin,
   Consumer,
   FetchIsolationLevels,
   ListOffsetTimestamps,
+  Producer,
   type ClusterMetadata,
 } from '@platformatic/kafka';
 import type { OperatorContext, Source, SourceReader, SourceRecord, SplitState } from '../api/types.ts';
 import { RateLimiter } from '../core/rate-limiter.ts';
 import { kafkaErrorId, KafkaUnavailableError } from '../io/kafka-errors.ts';
+import { commitGroupOffsets } from '../io/kafka-group-offsets.ts';
+import type { MetricFamily } from '../metrics/prometheus-text.ts';
 import { dataRecords, type FetchedRecord } from './kafka-fetch-batches.ts';
 import { listOffsets, startOffsets } from './kafka-offsets.ts';
+import {
+  deadLetterRecord,
+  fetchEndOffset,
+  kafkaSourceMetricFamilies,
+  partitionLag,
+  PendingGroupCommits,
+  type DeadLetter,
+} from './kafka-source-monitoring.ts';
 import {
   decodeRecord,
   KafkaSourceError,
@@ -31,6 +49,7 @@ import {
   splitFinished,
   splitId,
   type KafkaPartitionSplit,
+  type UnparsableReason,
 } from './kafka-partitions.ts';
 import {
   resolveKafkaSourceOptions,
@@ -53,6 +72,10 @@ interface Owned {
   buffer: FetchedRecord[];
   /** Wall-clock ms of the last record emitted (or of the assignment), for watermark idleness. */
   lastActivity: number;
+  /** End offset (LSO / high watermark) of the last Fetch response for the partition; undefined before. */
+  endOffset: bigint | undefined;
+  /** Dead letters written for this partition (acknowledged). */
+  deadLetters: number;
 }
 
 /** A Kafka source. @throws KafkaSourceConfigError on invalid options (at job definition) */
@@ -83,6 +106,12 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   private next = 0;
   private failingSince: number | undefined;
   private readonly limiter: RateLimiter;
+  /** Writes dead letters; only with `deadLetterTopic`. */
+  private readonly dlqProducer: Producer | undefined;
+  /** Offsets of snapshots waiting for their checkpoint's completion (only with `groupId`). */
+  private readonly pendingCommits = new PendingGroupCommits();
+  /** Group commits run one after another. */
+  private commitChain: Promise<void> = Promise.resolve();
 
   constructor(o: ResolvedKafkaSourceOptions, ctx: OperatorContext, restored: SplitState[] | undefined) {
     this.o = o;
@@ -105,6 +134,22 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       retries: 3,
       retryDelay: 500,
     });
+    this.dlqProducer = o.deadLetterTopic
+      ? new Producer({
+          clientId: `${o.clientId}-${ctx.jobName}-${ctx.subtask}-dlq`,
+          bootstrapBrokers: o.bootstrapServers,
+          idempotent: true,
+          acks: -1,
+          // A fresh registration (the client's default 0/0 is refused once the broker knows it).
+          producerId: -1n,
+          producerEpoch: -1,
+          // Retriable errors (a broker restarting) for about 10 s, up to about a minute when the
+          // requests time out (5 s each), then the worker fails.
+          timeout: 5000,
+          retries: 10,
+          retryDelay: 1000,
+        })
+      : undefined;
   }
 
   private get offsetsClientId(): string {
@@ -124,6 +169,18 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   /** Reads metadata, assigns partitions and resolves their starting offsets. */
   async start(): Promise<void> {
     await this.refreshMetadata();
+    const dlq = this.o.deadLetterTopic;
+    if (dlq !== undefined) {
+      // A dead-letter topic that does not exist fails the worker before any record is read.
+      const found = await this.consumer
+        .metadata({ topics: [dlq], forceUpdate: true })
+        .then((md) => md.topics.has(dlq))
+        .catch(() => false);
+      if (!found)
+        throw new KafkaUnavailableError(
+          `dead-letter topic ${dlq} does not exist on ${this.o.bootstrapServers.join(', ')}`,
+        );
+    }
     await this.assign(this.restored, this.restored === undefined);
     this.lastDiscovery = Date.now();
     this.ctx.log.info(
@@ -181,7 +238,14 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       new Set(this.owned.keys()),
     );
     for (const s of plan.resumed)
-      this.owned.set(s.id, { split: s, fetchOffset: BigInt(s.offset), buffer: [], lastActivity: Date.now() });
+      this.owned.set(s.id, {
+        split: s,
+        fetchOffset: BigInt(s.offset),
+        buffer: [],
+        lastActivity: Date.now(),
+        endOffset: undefined,
+        deadLetters: 0,
+      });
     if (plan.unstarted.length === 0) return;
     // Partitions new since the snapshot (or discovered while running) start at the earliest offset.
     const starts = await startOffsets(
@@ -207,7 +271,14 @@ class KafkaSourceReader<T> implements SourceReader<T> {
         stopOffset: stop === undefined ? null : Number(stop),
         maxTs: -Infinity,
       };
-      this.owned.set(id, { split, fetchOffset: offset, buffer: [], lastActivity: Date.now() });
+      this.owned.set(id, {
+        split,
+        fetchOffset: offset,
+        buffer: [],
+        lastActivity: Date.now(),
+        endOffset: undefined,
+        deadLetters: 0,
+      });
     }
   }
 
@@ -228,6 +299,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     if (this.o.bounded && all.every((p) => splitFinished(p.split))) return 'end';
     if (all.every((p) => p.buffer.length === 0)) await this.fetch(all.filter((p) => !splitFinished(p.split)));
     const out: SourceRecord<T>[] = [];
+    const dead: Array<{ letter: DeadLetter; owned: Owned; offset: number; reason: UnparsableReason }> = [];
     const n = this.limiter.take(max);
     for (let scanned = 0; out.length < n && scanned < all.length;) {
       const p = all[this.next++ % all.length]!;
@@ -238,17 +310,66 @@ class KafkaSourceReader<T> implements SourceReader<T> {
       }
       scanned = 0;
       const origin = { topic: p.split.topic, partition: p.split.partition, offset: r.offset };
-      const rec = decodeRecord<T>(this.o.format, this.o.timestampField, r.value, r.timestamp, origin);
+      let rec: SourceRecord<T>;
+      try {
+        rec = decodeRecord<T>(this.o.format, this.o.timestampField, r.value, r.timestamp, origin);
+      } catch (err) {
+        if (!(err instanceof KafkaSourceError) || !err.unparsable || this.o.deadLetterTopic === undefined)
+          throw err;
+        const letter = deadLetterRecord(this.o.deadLetterTopic, origin, r.key, r.value, err.message);
+        dead.push({ letter, owned: p, offset: r.offset, reason: err.unparsable });
+        p.split.offset = r.offset + 1;
+        p.lastActivity = Date.now();
+        continue;
+      }
       p.split.offset = r.offset + 1;
       if (Number.isFinite(rec.timestamp) && rec.timestamp! > p.split.maxTs) p.split.maxTs = rec.timestamp!;
       p.lastActivity = Date.now();
       out.push(rec);
     }
+    // Before this poll returns (so before any barrier can snapshot the advanced offsets).
+    if (dead.length > 0) await this.writeDeadLetters(dead);
     for (const p of all)
       if (p.buffer.length === 0 && Number(p.fetchOffset) > p.split.offset)
         p.split.offset = Number(p.fetchOffset);
     if (out.length > 0) return out;
     return this.o.bounded && all.every((p) => splitFinished(p.split)) ? 'end' : 'idle';
+  }
+
+  /**
+   * Writes the dead letters of one poll and waits for their acknowledgement (acks=all).
+   * @throws KafkaSourceError naming the topic, partition and offset of the first record whose
+   *   dead letter could not be written
+   */
+  private async writeDeadLetters(
+    dead: Array<{ letter: DeadLetter; owned: Owned; offset: number; reason: UnparsableReason }>,
+  ): Promise<void> {
+    for (const d of dead) {
+      this.ctx.log.warn(
+        {
+          topic: d.owned.split.topic,
+          partition: d.owned.split.partition,
+          offset: d.offset,
+          deadLetterTopic: this.o.deadLetterTopic,
+          // Not the error message: JSON.parse quotes the value in it.
+          reason: d.reason,
+        },
+        'kafka record does not parse; writing it to the dead-letter topic',
+      );
+    }
+    try {
+      await this.dlqProducer!.send({ messages: dead.map((d) => d.letter), acks: -1 });
+    } catch (err) {
+      const first = dead[0]!;
+      const more = dead.length > 1 ? ` (and ${dead.length - 1} more)` : '';
+      const id = kafkaErrorId(err);
+      throw new KafkaSourceError(
+        `topic ${first.owned.split.topic} partition ${first.owned.split.partition} offset ${first.offset}${more}: ` +
+          `writing the dead letter to topic ${this.o.deadLetterTopic} failed${id ? ` with ${id}` : ''}: ${(err as Error).message}`,
+        { cause: err },
+      );
+    }
+    for (const d of dead) d.owned.deadLetters++;
   }
 
   /** One Fetch per leader of `parts`; buffers their records. Retries for a while on network errors. */
@@ -299,6 +420,8 @@ class KafkaSourceReader<T> implements SourceReader<T> {
             );
             p.buffer.push(...got.records);
             p.fetchOffset = got.next;
+            if (!part.errorCode)
+              p.endOffset = fetchEndOffset(this.readCommitted, part.highWatermark, part.lastStableOffset);
           }
         }
       } catch (err) {
@@ -342,15 +465,67 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     );
   }
 
-  snapshot(): SplitState[] {
-    return [...this.owned.values()].map((p) => ({ ...p.split }));
+  snapshot(checkpointId?: number): SplitState[] {
+    const splits = [...this.owned.values()].map((p) => ({ ...p.split }));
+    if (this.o.groupId !== undefined && checkpointId !== undefined)
+      this.pendingCommits.add(checkpointId, splits);
+    return splits;
+  }
+
+  /**
+   * Checkpoint `checkpointId` is complete: with `groupId`, commits the offsets of the newest
+   * snapshot ≤ it to the group (standalone commit, io/kafka-group-offsets.ts). Never throws: a
+   * failed commit is logged at warn (monitoring only; the next checkpoint commits again).
+   */
+  notifyCheckpointComplete(checkpointId: number): Promise<void> {
+    const groupId = this.o.groupId;
+    if (groupId === undefined) return Promise.resolve();
+    const taken = this.pendingCommits.take(checkpointId);
+    if (!taken || taken.offsets.length === 0) return this.commitChain;
+    this.commitChain = this.commitChain.then(async () => {
+      try {
+        await commitGroupOffsets(
+          this.o.bootstrapServers,
+          `${this.offsetsClientId}-commit`,
+          groupId,
+          taken.offsets,
+        );
+        this.ctx.log.debug(
+          { checkpointId: taken.checkpointId, groupId, partitions: taken.offsets.length },
+          'kafka source committed offsets to the group',
+        );
+      } catch (err) {
+        this.ctx.log.warn(
+          { checkpointId: taken.checkpointId, groupId, err: (err as Error).message },
+          'kafka source could not commit offsets to the group (monitoring only; the job goes on)',
+        );
+      }
+    });
+    return this.commitChain;
+  }
+
+  /** Lag gauge and dead-letter counter per owned partition (kafka-source-monitoring.ts). */
+  metricFamilies(): MetricFamily[] {
+    return kafkaSourceMetricFamilies(
+      [...this.owned.values()].map((p) => ({
+        topic: p.split.topic,
+        partition: p.split.partition,
+        lag: partitionLag(p.endOffset, p.split.offset, p.split.stopOffset),
+        deadLetters: p.deadLetters,
+      })),
+      this.o.deadLetterTopic !== undefined,
+    );
   }
 
   splitCount(): number {
     return this.owned.size;
   }
 
+  /** Closes the clients; a group commit in flight gets up to 5 s to finish (it never throws). */
   async close(): Promise<void> {
-    await Promise.allSettled([this.consumer.close(true), this.admin?.close()]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([this.commitChain, new Promise((r) => (timer = setTimeout(r, 5000)))]);
+    clearTimeout(timer);
+    await Promise.allSettled([this.consumer.close(true), this.admin?.close(), this.dlqProducer?.close()]);
   }
 }
