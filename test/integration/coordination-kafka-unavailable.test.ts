@@ -5,20 +5,25 @@
  *   Event, restarts with backoff that leave the restart budget alone; once the topic exists the
  *   job runs, and its first completed checkpoint resets the backoff;
  * - a sink transaction timeout the checkpoint interval + timeout does not fit under: Failed
- *   `InvalidSinkConfig` after the first attempt, without restarts.
+ *   `InvalidSinkConfig` after the first attempt, without restarts;
+ * - the broker stopped for longer than the checkpoint timeout while an exactly-once job writes
+ *   to it, then restarted on the same data: checkpoints fail visibly, the job recovers and its
+ *   output, read with read_committed, counts the corpus exactly once.
  */
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { eventsAbout, waitFor, type InProcessOperator } from '../../operator/src/testing/integration.ts';
+import { expectExactlyOnce } from '../harness/wordcount-reference.ts';
 import {
   corpusWordcountJob,
+  waitFinished,
   startFixtureOperator,
   startWordcountFixture,
   stopWordcountFixture,
   type WordcountFixture,
 } from '../harness/coordination-fixture.ts';
 import { startKafkaBroker, type KafkaBroker } from '../harness/kafka-broker.ts';
-import { createTopic, produce } from '../harness/kafka-topics.ts';
+import { createTopic, produce, readPartition } from '../harness/kafka-topics.ts';
 
 jest.setTimeout(180_000);
 
@@ -142,5 +147,56 @@ describe('Kafka faults (operator + real workers + real broker)', () => {
     );
     expect(failed.j.status).toMatchObject({ attempt: 1 });
     expect(failed.j.status?.restarts ?? 0).toBe(0);
+  });
+
+  it('rides out a broker restart during checkpoints: failed checkpoints, recovery, output exactly once', async () => {
+    const f = fixture!;
+    await createTopic(broker.bootstrap, 'restart-counts', 2);
+    const manifest = corpusWordcountJob('krestart', {
+      output: 'unused/',
+      rate: 30,
+      spec: {
+        restartPolicy: {
+          maxRestarts: 10,
+          backoffSeconds: 1,
+          maxBackoffSeconds: 2,
+          notReadyTimeoutSeconds: 120,
+        },
+        checkpoint: { intervalSeconds: 1, timeoutSeconds: 5, retained: 2 },
+      },
+    });
+    manifest.spec.job.config = {
+      ...(manifest.spec.job.config as Record<string, unknown>),
+      output: { kafka: { bootstrapServers: [broker.bootstrap], topic: 'restart-counts', keyField: 'word' } },
+    };
+    await f.jobs.create(manifest);
+    await waitFor(
+      'two completed checkpoints',
+      async () => ((await f.jobs.get('krestart')).status?.checkpoints?.lastCompleted?.id ?? 0) >= 2,
+      60_000,
+    );
+    const { port, controllerPort, dataDir } = broker;
+    await broker.stop();
+    const down = await waitFor(
+      'a failed checkpoint or a restart while the broker is down',
+      async () => {
+        const s = (await f.jobs.get('krestart')).status;
+        return ((s?.checkpoints?.failed ?? 0) > 0 || (s?.attempt ?? 1) > 1) && s;
+      },
+      60_000,
+    );
+    broker = await startKafkaBroker(dataDir, { port, controllerPort });
+    const done = await waitFinished(f, 'krestart', 150_000);
+    process.stderr.write(
+      `[krestart] while down: ${down.checkpoints?.failed ?? 0} failed checkpoint(s), attempt ${down.attempt}` +
+        ` (${down.checkpoints?.lastFailure?.message ?? down.attemptReason}); finished in attempt ${done.status?.attempt}\n`,
+    );
+
+    const records: Array<{ word: string; count: number }> = [];
+    for (const p of [0, 1]) {
+      for (const v of await readPartition(broker.bootstrap, 'restart-counts', 'read_committed', p))
+        records.push(JSON.parse(v) as { word: string; count: number });
+    }
+    expectExactlyOnce(records, f.expected);
   });
 });
