@@ -3,9 +3,9 @@
  * server on every call and converges the world to the job's spec.
  *
  *  1. Resolve storage and the worker-spec hash (desired-state.ts).
- *  2. Handle request annotations and decide whether a new attempt starts (requests.ts,
- *     attempt.ts); persist that intent in status *before* touching pods, with the read
- *     resourceVersion as precondition.
+ *  2. Handle request annotations and decide whether a new attempt starts (attempt-intent.ts,
+ *     pure, over requests.ts and attempt.ts); persist that intent in status *before* touching
+ *     pods, with the read resourceVersion as precondition.
  *  3. Check that no foreign pod holds one of the attempt's pod names (pod-name-claims.ts), then
  *     ensure ServiceAccount, Role (confined to the attempt's pod names), RoleBinding, headless
  *     Service and the job's storage credentials, minted per job (job-credentials.ts).
@@ -19,18 +19,8 @@
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
 import { attemptHasRun } from '../checkpoint/failure-recovery.ts';
-import { abandonedForNewAttempt } from '../checkpoint/snapshot-status.ts';
-import { judgeVerification, nextStableSpec, verifyingUpgrade } from '../checkpoint/rollback.ts';
-import {
-  attemptParallelism,
-  gateSuspend,
-  gateUpgrade,
-  revertedUpgrade,
-  suspendHeld,
-  upgradeHolding,
-  type UpgradeGate,
-} from '../checkpoint/upgrade.ts';
-import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import { attemptParallelism, suspendHeld, upgradeHolding } from '../checkpoint/upgrade.ts';
+import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import {
   done,
@@ -41,11 +31,9 @@ import {
   type Reconciler,
 } from '../kube/controller.ts';
 import { apiStatus, isAlreadyExists, isForbidden, isNotFound } from '../kube/errors.ts';
-import type { EventRecorder, EventSpec, EventSubject } from '../kube/events.ts';
-import { decideAttempt, chooseRestoreSource, type AttemptDecision } from './attempt.ts';
+import type { EventRecorder, EventSubject } from '../kube/events.ts';
 import type { ChildObjects } from './children.ts';
 import type { JobCredentials } from './job-credentials.ts';
-import { attemptStartedConditions, rfc3339 } from './conditions.ts';
 import {
   desiredRole,
   desiredRoleBinding,
@@ -79,10 +67,10 @@ import { desiredSnapshotKeySecret, jobSnapshotKey } from './snapshot-key.ts';
 import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
 import { summarizeList } from '../kube/bounded-text.ts';
 import { ProblemError, problemOf } from './problem.ts';
-import { handledEntry, judgeRequest, pendingRequests, type RequestKind } from './requests.ts';
-import { convergingPhase, nextStatus, statusEvents, type Problem } from './status.ts';
+import type { RequestKind } from './requests.ts';
+import { nextStatus, statusEvents, type Problem } from './status.ts';
+import { attemptIntent } from './attempt-intent.ts';
 import type { StreamJobClient } from './streamjob-client.ts';
-import { rolledBack } from './effective-spec.ts';
 import { jobConfigProblem } from './spec-limits.ts';
 import { resolveStorage, type EffectiveStorage, type StorageDefaults } from './storage.ts';
 import { excludeLostNodes, type NodeHealth, type NodeLossPolicy } from './node-loss.ts';
@@ -246,12 +234,20 @@ export class StreamJobReconciler implements Reconciler {
     const storage = resolved.storage;
     const specHash = workerSpecHash(original, storage, this.#o.worker);
 
-    const intent = this.#intent(original, storage, specHash, now, subject, ctx);
+    const intent = attemptIntent(original, {
+      storage,
+      specHash,
+      now,
+      supported: this.#supported,
+      coordinated: this.#o.coordinator !== undefined,
+    });
     if ('problem' in intent) {
       await this.#finish(original, original, subject, { problem: intent.problem }, ctx);
       return done();
     }
     let job = original;
+    for (const h of intent.handled)
+      ctx.log.info({ request: h.kind, nonce: h.nonce, result: h.result, subject: subject.name }, h.message);
     if (intent.status) {
       job = await jobs.writeStatus(job, intent.status);
       for (const e of intent.events) this.#o.events.record(subject, e);
@@ -298,187 +294,6 @@ export class StreamJobReconciler implements Reconciler {
       (ms) => ms !== undefined,
     );
     return after.length > 0 ? requeueAfter(Math.max(100, Math.min(...after))) : done();
-  }
-
-  /**
-   * The status to persist before any pod changes — handled requests, a new attempt, the
-   * upgrade's progress (upgrade.ts, rollback.ts) and the last stable spec — with the Events that
-   * go with it; `status` undefined when there is nothing to record. `requeueAfterMs`: when an
-   * upgrade's verification times out.
-   */
-  #intent(
-    job: StreamJob,
-    storage: EffectiveStorage,
-    specHash: string,
-    now: number,
-    subject: EventSubject,
-    ctx: ReconcileContext,
-  ): { status?: StreamJobStatus; events: EventSpec[]; requeueAfterMs?: number } | { problem: Problem } {
-    const suspended = job.spec.state === 'suspended';
-    const verdicts = pendingRequests(job).map((r) => ({
-      req: r,
-      verdict: judgeRequest(r, { suspended, supported: this.#supported }),
-    }));
-    // Accepted checkpoint/savepoint requests stay pending for the coordinator.
-    const toRecord = verdicts.filter((v) => v.verdict.result === 'Rejected' || v.req.kind === 'restart');
-    const restartRequested = toRecord.some(
-      (v) => v.req.kind === 'restart' && v.verdict.result === 'Accepted',
-    );
-    let decision: AttemptDecision = decideAttempt(job, specHash, restartRequested);
-    const events: EventSpec[] = [];
-    let status: StreamJobStatus = { ...(job.status ?? {}) };
-    let requeueAfterMs: number | undefined;
-    let upgradeChanged = false;
-    let gate: UpgradeGate | undefined;
-    if (this.#o.coordinator) {
-      // A rollback applies to one generation of the spec; the next one upgrades from it.
-      if (status.rollback && !rolledBack(job)) delete status.rollback;
-      // The attempt that runs the last stable spec again after a rollback (checkpoint/rollback.ts).
-      if (decision.start && decision.reason === 'SpecChanged' && rolledBack(job))
-        decision = { ...decision, reason: 'RolledBack' };
-      // An upgrade whose new attempt is being verified: done, still waiting, or rolled back.
-      const verdict = judgeVerification(job, now);
-      if (verdict.action === 'wait') requeueAfterMs = verdict.remainingMs;
-      else if (verdict.action !== 'none') {
-        delete status.upgrade;
-        upgradeChanged = true;
-        if (verdict.action === 'rollback') {
-          const stable = job.status!.lastStableSpec!;
-          status.rollback = {
-            generation: job.metadata!.generation!,
-            toGeneration: stable.generation,
-            restoredFrom: verdict.restoredFrom,
-            rolledBackAt: rfc3339(now),
-            message: verdict.message,
-          };
-          // The next reconcile sees lastStableSpec as the spec and starts its attempt (RolledBack).
-          requeueAfterMs = 0;
-        }
-        events.push({
-          type: verdict.action === 'complete' ? 'Normal' : 'Warning',
-          reason: {
-            complete: 'UpgradeCompleted',
-            abandon: 'UpgradeNotRolledBack',
-            rollback: 'UpgradeRolledBack',
-          }[verdict.action],
-          action: 'VerifyUpgrade',
-          note: verdict.message,
-        });
-      }
-      // upgradeMode=savepoint (checkpoint/upgrade.ts): a SpecChanged attempt, or deleting the
-      // workers of a suspended job, waits for the coordinator's stop-with-savepoint of the running
-      // attempt; progress is in status.upgrade.
-      const reverted = decision.start ? undefined : revertedUpgrade(job, specHash);
-      if (reverted?.action === 'cancel') {
-        gate = { hold: false, upgrade: undefined };
-        events.push({
-          type: 'Normal',
-          reason: 'UpgradeCancelled',
-          action: 'StopWithSavepoint',
-          note: `the spec is again the one attempt ${job.status?.attempt} runs; the upgrade is cancelled before its stop-with-savepoint began`,
-        });
-      } else if (reverted?.action === 'retarget') {
-        // The running attempt is stopping with a savepoint: the next attempt of the spec as it is
-        // now starts from it once it is taken.
-        gate = reverted.start
-          ? { hold: false, upgrade: undefined }
-          : { hold: true, upgrade: reverted.upgrade };
-        if (reverted.start)
-          decision = { start: true, attempt: (job.status?.attempt ?? 0) + 1, reason: 'SpecChanged' };
-      } else if (verdict.action === 'none' || verdict.action === 'wait') {
-        gate = decision.start ? gateUpgrade(job, decision.reason, specHash, now) : gateSuspend(job, now);
-      }
-      if (gate) {
-        if (gate.hold) decision = { start: false };
-        upgradeChanged = JSON.stringify(gate.upgrade) !== JSON.stringify(job.status?.upgrade);
-      }
-      const stable = nextStableSpec(job, specHash);
-      if (stable) {
-        status.lastStableSpec = stable;
-        upgradeChanged = true;
-      }
-    }
-    if (
-      !decision.start &&
-      toRecord.length === 0 &&
-      !upgradeChanged &&
-      status.rollback === job.status?.rollback
-    )
-      return { events: [], ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
-
-    if (upgradeChanged && gate) {
-      if (gate.upgrade) {
-        status.upgrade = { ...gate.upgrade };
-        if (gate.upgrade.stage === 'Savepointing' && job.status?.upgrade === undefined) {
-          const suspend = gate.upgrade.kind === 'suspend';
-          events.push({
-            type: 'Normal',
-            reason: suspend ? 'SuspendStarted' : 'UpgradeStarted',
-            action: 'StopWithSavepoint',
-            note: suspend
-              ? `suspending (upgradeMode=savepoint): taking a stop-with-savepoint of attempt ${job.status?.attempt} before deleting its workers`
-              : `spec changed (upgradeMode=savepoint): taking a stop-with-savepoint of attempt ${job.status?.attempt} before starting the next attempt from it`,
-          });
-        }
-      } else delete status.upgrade;
-    }
-    if (decision.start) {
-      const restore: ReturnType<typeof chooseRestoreSource> =
-        decision.reason === 'RolledBack' && status.rollback
-          ? { ok: true, restoredFrom: status.rollback.restoredFrom }
-          : chooseRestoreSource(job, storage, decision.reason);
-      if (!restore.ok) return { problem: { reason: 'InvalidRestoreSource', message: restore.message } };
-      // A savepoint-mode upgrade's new attempt is verified: Running in time, or rolled back.
-      if (decision.reason === 'SpecChanged' && this.#o.coordinator) {
-        const verifying = verifyingUpgrade(job, specHash, restore.restoredFrom, now);
-        if (verifying) status.upgrade = { ...verifying };
-      }
-      const p = job.spec.parallelism;
-      // The previous attempt's snapshot in progress ends with its workers (snapshot-status.ts).
-      status = abandonedForNewAttempt(status, decision.attempt, decision.reason, now);
-      status = {
-        ...status,
-        attempt: decision.attempt,
-        attemptSpecHash: specHash,
-        attemptStartedAt: rfc3339(now),
-        attemptReason: decision.reason,
-        restoredFrom: restore.restoredFrom,
-        phase: convergingPhase(decision.reason),
-        workers: { ready: 0, total: p },
-      };
-      const from = restore.restoredFrom
-        ? `restoring ${restore.restoredFrom.kind ?? 'snapshot'} ${restore.restoredFrom.path}`
-        : 'without state';
-      const message = `starting attempt ${decision.attempt} (${decision.reason}) with ${p} worker(s), ${from}`;
-      status.conditions = attemptStartedConditions(
-        status.conditions,
-        decision.attempt,
-        message,
-        now,
-        job.metadata?.generation,
-      );
-      events.push({ type: 'Normal', reason: 'AttemptStarted', action: 'StartAttempt', note: message });
-    }
-    const handled = { ...(status.lastHandledRequests ?? {}) };
-    for (const { req, verdict } of toRecord) {
-      const v =
-        req.kind === 'restart' && verdict.result === 'Accepted' && decision.start
-          ? { ...verdict, message: `${verdict.message}: restarting as attempt ${decision.attempt}` }
-          : verdict;
-      handled[req.kind] = handledEntry(req, v, rfc3339(now));
-      events.push({
-        type: v.result === 'Accepted' ? 'Normal' : 'Warning',
-        reason: v.result === 'Accepted' ? 'RequestAccepted' : 'RequestRejected',
-        action: `Handle${req.kind[0]!.toUpperCase()}${req.kind.slice(1)}Request`,
-        note: v.message,
-      });
-      ctx.log.info(
-        { request: req.kind, nonce: req.nonce, result: v.result, subject: subject.name },
-        v.message,
-      );
-    }
-    status.lastHandledRequests = handled;
-    return { status, events, ...(requeueAfterMs !== undefined ? { requeueAfterMs } : {}) };
   }
 
   /**
