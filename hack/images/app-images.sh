@@ -264,6 +264,8 @@ build_jre() {
 # build_kafka: sluice-kafka:dev from the jars of the tool `kafka` (hack/kafka/fetch.sh, the
 # broker the integration tests run) on the JRE image.
 build_kafka() {
+  # hack/kafka/fetch.sh resolves the jars with Maven on a JRE of this machine.
+  if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then "$HACK_DIR/install-deps.sh" >&2; fi
   "$HACK_DIR/tools.sh" kafka >&2
   local libs hash base_id
   libs="$(dirname "$(readlink -f "$BIN_DIR/kafka")")/libs"

@@ -48,7 +48,7 @@ export class InClusterError extends Error {
 const repoRoot = join(fileURLToPath(new URL('.', import.meta.url)), '..', '..');
 
 // The program each pod runs (node --input-type=module -e), argv: command, bootstrap, topic, n.
-// It prints exactly one line starting with RESULT and a JSON document.
+// It prints one line per record read (RECORD <json>) and last a line RESULT <json>.
 const podProgram = String.raw`
 import { Admin, Consumer, FetchIsolationLevels, stringDeserializers } from '@platformatic/kafka';
 const [cmd, bootstrap, topic, n] = process.argv.slice(1);
@@ -97,7 +97,9 @@ async function read(limit) {
       } finally { clearInterval(idle); await stream.close().catch(() => {}); }
     }
     const all = [...got.values()].sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
-    return { total: all.length, lastStableOffsets: lso.map(String), records: limit > 0 ? all.slice(0, limit) : all };
+    // One line per record: a container runtime splits long log lines.
+    for (const r of limit > 0 ? all.slice(0, limit) : all) console.log('RECORD ' + JSON.stringify(r));
+    return { total: all.length, lastStableOffsets: lso.map(String) };
   } finally { await consumer.close(true); }
 }
 const result = cmd === 'create-topic' ? await createTopic(Number(n) || 1) : await read(Number(n) || 0);
@@ -113,7 +115,8 @@ function kubectl(o: InClusterOptions, args: string[], input?: string): Promise<s
       ['--kubeconfig', o.kubeconfig, '-n', o.namespace, ...args],
       { maxBuffer: 256 << 20 },
       (err, stdout, stderr) => {
-        if (err) reject(new InClusterError(`kubectl ${args.slice(0, 3).join(' ')}: ${stderr || err.message}`));
+        if (err)
+          reject(new InClusterError(`kubectl ${args.slice(0, 3).join(' ')}: ${stderr || err.message}`));
         else resolve(stdout);
       },
     );
@@ -126,7 +129,10 @@ function kubectl(o: InClusterOptions, args: string[], input?: string): Promise<s
  * document of its RESULT line. The pod is deleted afterwards, also on failure.
  * @throws InClusterError when the pod fails or does not finish within `timeoutMs`
  */
-async function runPod<T>(o: InClusterOptions, args: string[]): Promise<T> {
+async function runPod<T>(
+  o: InClusterOptions,
+  args: string[],
+): Promise<{ result: T; records: TopicRecord[] }> {
   const name = `sluice-kafka-${args[0]}-${randomBytes(3).toString('hex')}`;
   const pod = {
     apiVersion: 'v1',
@@ -166,9 +172,15 @@ async function runPod<T>(o: InClusterOptions, args: string[]): Promise<T> {
     const log = await kubectl(o, ['logs', name]).catch((e: Error) => e.message);
     const line = log.split('\n').find((l) => l.startsWith('RESULT '));
     if (phase !== 'Succeeded' || !line) {
-      throw new InClusterError(`pod ${o.namespace}/${name} ended ${phase || 'not at all'}:\n${log.split('\n').slice(-15).join('\n')}`);
+      throw new InClusterError(
+        `pod ${o.namespace}/${name} ended ${phase || 'not at all'}:\n${log.split('\n').slice(-15).join('\n')}`,
+      );
     }
-    return JSON.parse(line.slice('RESULT '.length)) as T;
+    const records = log
+      .split('\n')
+      .filter((l) => l.startsWith('RECORD '))
+      .map((l) => JSON.parse(l.slice('RECORD '.length)) as TopicRecord);
+    return { result: JSON.parse(line.slice('RESULT '.length)) as T, records };
   } finally {
     await kubectl(o, ['delete', 'pod', name, '--wait=false', '--ignore-not-found']).catch(() => undefined);
   }
@@ -182,7 +194,7 @@ async function runPod<T>(o: InClusterOptions, args: string[]): Promise<T> {
  */
 export async function createTopic(o: InClusterOptions, topic: string, partitions: number): Promise<number> {
   const r = await runPod<{ partitions: number }>(o, ['create-topic', o.bootstrap, topic, String(partitions)]);
-  return r.partitions;
+  return r.result.partitions;
 }
 
 /**
@@ -197,7 +209,18 @@ export async function readTopic(
   topic: string,
   limit = 0,
 ): Promise<{ total: number; lastStableOffsets: string[]; records: TopicRecord[] }> {
-  return runPod(o, ['read', o.bootstrap, topic, String(limit)]);
+  const r = await runPod<{ total: number; lastStableOffsets: string[] }>(o, [
+    'read',
+    o.bootstrap,
+    topic,
+    String(limit),
+  ]);
+  if (r.records.length !== (limit > 0 ? Math.min(limit, r.result.total) : r.result.total)) {
+    throw new InClusterError(
+      `reading ${topic}: the pod printed ${r.records.length} records of ${r.result.total}`,
+    );
+  }
+  return { ...r.result, records: r.records };
 }
 
 async function main(): Promise<void> {
@@ -233,7 +256,9 @@ async function main(): Promise<void> {
       `(${r.records.length} of ${r.total} committed records shown; last stable offsets per partition: ${r.lastStableOffsets.join(', ')})`,
     );
   } else {
-    throw new Error('usage: in-cluster.ts create-topic|read --kubeconfig F --namespace NS --bootstrap B --topic T');
+    throw new Error(
+      'usage: in-cluster.ts create-topic|read --kubeconfig F --namespace NS --bootstrap B --topic T',
+    );
   }
 }
 
