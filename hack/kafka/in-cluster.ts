@@ -53,6 +53,7 @@ const podProgram = String.raw`
 import { Admin, Consumer, FetchIsolationLevels, stringDeserializers } from '@platformatic/kafka';
 const [cmd, bootstrap, topic, n] = process.argv.slice(1);
 const brokers = [bootstrap];
+const out = [];
 async function createTopic(partitions) {
   const admin = new Admin({ clientId: 'sluice-in-cluster', bootstrapBrokers: brokers });
   try {
@@ -98,13 +99,15 @@ async function read(limit) {
     }
     const all = [...got.values()].sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
     // One line per record: a container runtime splits long log lines.
-    for (const r of limit > 0 ? all.slice(0, limit) : all) console.log('RECORD ' + JSON.stringify(r));
+    for (const r of limit > 0 ? all.slice(0, limit) : all) out.push('RECORD ' + JSON.stringify(r));
     return { total: all.length, lastStableOffsets: lso.map(String) };
   } finally { await consumer.close(true); }
 }
 const result = cmd === 'create-topic' ? await createTopic(Number(n) || 1) : await read(Number(n) || 0);
-console.log('RESULT ' + JSON.stringify(result));
-process.exit(0);
+out.push('RESULT ' + JSON.stringify(result));
+// Exit only once stdout is flushed: a container's stdout is a pipe, and process.exit() drops
+// what the pipe did not take yet (long reads arrived cut off).
+process.stdout.write(out.join('\n') + '\n', () => process.exit(0));
 `;
 
 function kubectl(o: InClusterOptions, args: string[], input?: string): Promise<string> {
