@@ -134,9 +134,11 @@ demo: docker-engine kind-up images ## The main job: kind cluster, images, chart 
 	SLUICE_KAFKA=1 hack/deploy.sh $(KIND_CLUSTER)
 	hack/demo.sh $(KIND_CLUSTER)
 
+# E2E: a path pattern selecting test files, e.g. make e2e E2E='test/e2e/(kafka-pipeline|install)'
+E2E ?= test/e2e/
 .PHONY: e2e
-e2e: install docker-engine kind-up images ## End-to-end tests on the kind cluster: helm install, real worker pods, suspend/resume, GC, lost worker
-	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) $(JEST) --selectProjects e2e --runInBand --testPathIgnorePatterns 'test/e2e/nodes/'
+e2e: install docker-engine kind-up images ## End-to-end tests on the kind cluster: helm install, real worker pods, suspend/resume, GC, lost worker, Kafka pipeline (E2E=<path pattern> selects)
+	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) $(JEST) --selectProjects e2e --runInBand --testPathPatterns '$(E2E)' --testPathIgnorePatterns 'test/e2e/nodes/'
 
 # A second cluster with two worker nodes, for what needs more than one node (test/e2e/nodes/).
 NODES_CLUSTER ?= sluice-nodes

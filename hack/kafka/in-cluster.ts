@@ -73,6 +73,8 @@ async function createTopic(partitions) {
 async function read(limit) {
   const consumer = new Consumer({ clientId: 'sluice-in-cluster', groupId: 'sluice-in-cluster-' + Date.now() + '-' + Math.random(),
     bootstrapBrokers: brokers, deserializers: stringDeserializers, maxWaitTime: 200,
+    // Small fetches: the client's default (50 MB) decoded at once exceeds the pod's heap.
+    maxBytes: 1_048_576, maxBytesPerPartition: 524_288,
     isolationLevel: FetchIsolationLevels.READ_COMMITTED });
   try {
     // Last stable offset per partition: every record a read_committed reader can see lies below.
@@ -80,9 +82,12 @@ async function read(limit) {
     const first = (await consumer.listOffsets({ topics: [topic], timestamp: -2n })).get(topic) ?? [];
     const got = new Map();
     const seen = lso.map((_, p) => (first[p] ?? 0n) - 1n);
+    const kept = lso.map(() => 0);
     // Done when every partition reached its LSO (the last record may be followed by one
-    // transaction marker), or after 5 s without a record (aborted records and markers at the end).
-    const done = () => lso.every((o, p) => seen[p] >= o - 2n);
+    // transaction marker) or, with a limit, holds that many records; or after 5 s without a
+    // record (aborted records and markers at the end). With a limit only the first records of
+    // each partition are kept (memory: a demo topic grows without bound).
+    const done = () => lso.every((o, p) => seen[p] >= o - 2n || (limit > 0 && kept[p] >= limit));
     if (!done()) {
       const stream = await consumer.consume({ topics: [topic], mode: 'earliest', autocommit: false });
       let last = Date.now();
@@ -91,7 +96,11 @@ async function read(limit) {
         for await (const m of stream) {
           last = Date.now();
           // A group consumer in mode earliest starts over after a rebalance: key by offset.
-          got.set(m.partition + '/' + m.offset, { partition: m.partition, offset: String(m.offset), key: m.key ?? null, value: m.value ?? null });
+          const id = m.partition + '/' + m.offset;
+          if (!got.has(id) && (limit === 0 || kept[m.partition] < limit)) {
+            got.set(id, { partition: m.partition, offset: String(m.offset), key: m.key ?? null, value: m.value ?? null });
+            kept[m.partition]++;
+          }
           if (m.offset > seen[m.partition]) seen[m.partition] = m.offset;
           if (done()) break;
         }
@@ -100,7 +109,7 @@ async function read(limit) {
     const all = [...got.values()].sort((a, b) => a.partition - b.partition || (BigInt(a.offset) < BigInt(b.offset) ? -1 : 1));
     // One line per record: a container runtime splits long log lines.
     for (const r of limit > 0 ? all.slice(0, limit) : all) out.push('RECORD ' + JSON.stringify(r));
-    return { total: all.length, lastStableOffsets: lso.map(String) };
+    return { total: limit > 0 ? null : all.length, lastStableOffsets: lso.map(String) };
   } finally { await consumer.close(true); }
 }
 const result = cmd === 'create-topic' ? await createTopic(Number(n) || 1) : await read(Number(n) || 0);
@@ -152,7 +161,7 @@ async function runPod<T>(
           imagePullPolicy: 'Never',
           workingDir: '/app',
           command: ['node', '--input-type=module', '-e', podProgram, ...args],
-          resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '256Mi' } },
+          resources: { requests: { cpu: '50m', memory: '64Mi' }, limits: { memory: '384Mi' } },
           securityContext: {
             allowPrivilegeEscalation: false,
             readOnlyRootFilesystem: true,
@@ -175,8 +184,16 @@ async function runPod<T>(
     const log = await kubectl(o, ['logs', name]).catch((e: Error) => e.message);
     const line = log.split('\n').find((l) => l.startsWith('RESULT '));
     if (phase !== 'Succeeded' || !line) {
+      // The container's own end (e.g. OOMKilled, exit code) says more than an empty log.
+      const ended = await kubectl(o, [
+        'get',
+        'pod',
+        name,
+        '-o',
+        'jsonpath={.status.containerStatuses[0].state.terminated.reason} (exit {.status.containerStatuses[0].state.terminated.exitCode})',
+      ]).catch(() => '');
       throw new InClusterError(
-        `pod ${o.namespace}/${name} ended ${phase || 'not at all'}:\n${log.split('\n').slice(-15).join('\n')}`,
+        `pod ${o.namespace}/${name} ended ${phase || 'not at all'} ${ended}:\n${log.split('\n').slice(-15).join('\n')}`,
       );
     }
     const records = log
@@ -204,21 +221,23 @@ export async function createTopic(o: InClusterOptions, topic: string, partitions
  * Every record of `topic` a read_committed consumer sees, in (partition, offset) order: reads
  * from the earliest offset up to each partition's last stable offset at the start (records of
  * open transactions are not included; those of aborted ones are skipped by the broker), or until
- * 5 s pass without a record. `limit` > 0 returns only the first `limit` records (`total` counts all).
+ * 5 s pass without a record. `total` is the number of records read. `limit` > 0 returns only
+ * the first `limit` records, reading no more than `limit` per partition (a growing topic need not
+ * fit in the pod's memory); `total` is then null (not counted).
  * @throws InClusterError when the pod fails or times out
  */
 export async function readTopic(
   o: InClusterOptions,
   topic: string,
   limit = 0,
-): Promise<{ total: number; lastStableOffsets: string[]; records: TopicRecord[] }> {
-  const r = await runPod<{ total: number; lastStableOffsets: string[] }>(o, [
+): Promise<{ total: number | null; lastStableOffsets: string[]; records: TopicRecord[] }> {
+  const r = await runPod<{ total: number | null; lastStableOffsets: string[] }>(o, [
     'read',
     o.bootstrap,
     topic,
     String(limit),
   ]);
-  if (r.records.length !== (limit > 0 ? Math.min(limit, r.result.total) : r.result.total)) {
+  if (limit === 0 && r.records.length !== r.result.total) {
     throw new InClusterError(
       `reading ${topic}: the pod printed ${r.records.length} records of ${r.result.total}`,
     );
@@ -256,7 +275,8 @@ async function main(): Promise<void> {
     const r = await readTopic(o, values.topic, Number(values.limit));
     for (const rec of r.records) console.log(JSON.stringify(rec));
     console.log(
-      `(${r.records.length} of ${r.total} committed records shown; last stable offsets per partition: ${r.lastStableOffsets.join(', ')})`,
+      `(${r.records.length} ${r.total === null ? '' : `of ${r.total} `}committed records shown; ` +
+        `last stable offsets per partition: ${r.lastStableOffsets.join(', ')})`,
     );
   } else {
     throw new Error(
