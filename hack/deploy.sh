@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs (or upgrades) the Sluice Helm chart into the kind cluster with the locally built
-# images and waits until the operator and the chart's dev MinIO are ready.
+# images and waits until the operator and the chart's dev MinIO (and dev Kafka) are ready.
 #
 #   hack/deploy.sh [CLUSTER_NAME]        default: $SLUICE_KIND_CLUSTER or sluice
 #
