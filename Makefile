@@ -99,6 +99,7 @@ helm-lint: tools ## helm lint the chart
 
 # --- kind cluster (no registry needed; see docs/cluster.md) ---
 KIND_CLUSTER ?= sluice
+KAFKA ?= 0
 
 .PHONY: docker-engine
 docker-engine: ## Install and start a Docker engine when none answers (runc wrapper when CAP_SYS_RESOURCE is missing)
@@ -121,20 +122,23 @@ kind-smoke: kind-up ## Prove the cluster runs real pods: DNS, service traffic, c
 	hack/kind/smoke.sh $(KIND_CLUSTER)
 
 .PHONY: images
-images: ## Build the operator, runtime and dev MinIO images without a registry (cached) and load them into the kind cluster if it runs
+images: ## Build the operator, runtime, dev MinIO and dev Kafka images without a registry (cached) and load them into the kind cluster if it runs
 	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) hack/images/app-images.sh
 
 .PHONY: deploy
-deploy: images ## Helm-install Sluice (operator + dev MinIO) into sluice-system of the kind cluster with the local images; wait until ready
-	hack/deploy.sh $(KIND_CLUSTER)
+deploy: images ## Helm-install Sluice (operator + dev MinIO; KAFKA=1: + dev Kafka) into sluice-system of the kind cluster with the local images; wait until ready
+	SLUICE_KAFKA=$(KAFKA) hack/deploy.sh $(KIND_CLUSTER)
 
 .PHONY: demo
-demo: docker-engine kind-up images deploy ## The main job: kind cluster, images, chart, the example StreamJobs Ready (prints status, pods, checkpoint)
+demo: docker-engine kind-up images ## The main job: kind cluster, images, chart with the dev Kafka, the example StreamJobs Ready (prints status, pods, checkpoint, Kafka output)
+	SLUICE_KAFKA=1 hack/deploy.sh $(KIND_CLUSTER)
 	hack/demo.sh $(KIND_CLUSTER)
 
+# E2E: a path pattern selecting test files, e.g. make e2e E2E='test/e2e/(kafka-pipeline|install)'
+E2E ?= test/e2e/
 .PHONY: e2e
-e2e: install docker-engine kind-up images ## End-to-end tests on the kind cluster: helm install, real worker pods, suspend/resume, GC, lost worker
-	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) $(JEST) --selectProjects e2e --runInBand --testPathIgnorePatterns 'test/e2e/nodes/'
+e2e: install docker-engine kind-up images ## End-to-end tests on the kind cluster: helm install, real worker pods, suspend/resume, GC, lost worker, Kafka pipeline (E2E=<path pattern> selects)
+	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) $(JEST) --selectProjects e2e --runInBand --testPathPatterns '$(E2E)' --testPathIgnorePatterns 'test/e2e/nodes/'
 
 # A second cluster with two worker nodes, for what needs more than one node (test/e2e/nodes/).
 NODES_CLUSTER ?= sluice-nodes

@@ -13,12 +13,22 @@
 #   3. waits (up to $SLUICE_DEMO_TIMEOUT s, default 300) for Ready=True on both
 #   4. prints `kubectl get sj`, the wordcount job's status, its worker pods, and the first
 #      progress line of its workers (records read/processed/written)
-#   5. verifies the main job (hack/demo-verify.ts): the demo fails (exit 1, with the reason)
+#   2b. when the chart's dev Kafka broker runs (Service $RELEASE-kafka in $SLUICE_NAMESPACE:
+#      `make demo` deploys it with SLUICE_KAFKA=1; SLUICE_DEMO_KAFKA=0 skips this), the Kafka
+#      pipeline: topics wordcount-lines (4 partitions) and wordcount-counts (2) created from a
+#      pod (hack/kafka/in-cluster.ts), then examples/kafka-wordcount-load.yaml (generator →
+#      wordcount-lines) and examples/kafka-wordcount.yaml (wordcount-lines → wordcount →
+#      wordcount-counts, exactly once), their bootstrap servers set to the broker's Service
+#  5. verifies the main job (hack/demo-verify.ts): the demo fails (exit 1, with the reason)
 #      unless a checkpoint completes (status.checkpoints.lastCompleted) within
 #      $SLUICE_DEMO_CHECKPOINT_WAIT s (default 2 × the checkpoint interval + 30) and the records
 #      its workers read (their /metrics, through the API server's pod proxy) grow within
 #      $SLUICE_DEMO_PROGRESS_WAIT s (default 90); then lists the checkpoint's objects in the dev
 #      MinIO.
+#   6. with Kafka: the same verification of kafka-wordcount (a checkpoint, records read growing;
+#      a failure fails the demo), the first records of wordcount-counts as a read_committed
+#      consumer sees them (the demo fails when none are committed), and the consumer lag the
+#      workers export (sluice_kafka_source_lag_records on /metrics, when the runtime has it)
 # Re-running is harmless: apply is idempotent and running jobs are left alone.
 # shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -34,6 +44,12 @@ k() { "$BIN_DIR/kubectl" --kubeconfig "$KCFG" "$@"; }
 kn() { k -n "$NS" "$@"; }
 jobs=(wordcount nexmark-q5)
 main_job=wordcount
+KAFKA_SVC="$RELEASE-kafka"
+KAFKA_BOOTSTRAP="$KAFKA_SVC.$SYSTEM_NS.svc:9092"
+kafka=""    # 1 when the dev broker runs (main)
+kafka_job=kafka-wordcount
+in_cluster() { "$BIN_DIR/node" "$ROOT_DIR/hack/kafka/in-cluster.ts" "$1" --kubeconfig "$KCFG" --namespace "$NS" \
+  --bootstrap "$KAFKA_BOOTSTRAP" "${@:2}"; }
 indent() { sed 's/^/      | /' >&2; }
 # jp JOB JSONPATH: a field of the job, empty when absent (kubectl fails on a missing nested key).
 jp() { kn get sj "$1" -o jsonpath="$2" 2>/dev/null || true; }
@@ -54,6 +70,26 @@ apply_examples() {
     log "== kubectl apply -n $NS -f examples/nexmark-q5.yaml"
     kn apply -f "$ROOT_DIR/examples/nexmark-q5.yaml" 2>&1 | indent
   fi
+  [ -n "$kafka" ] && apply_kafka
+  return 0
+}
+
+# apply_kafka: the topics (from a pod: the broker's advertised name resolves in the cluster
+# only), then the two Kafka examples with the broker's address of this release.
+apply_kafka() {
+  log "== Kafka pipeline on the dev broker $KAFKA_BOOTSTRAP"
+  log "   topics (auto-creation is off: the source fails on a missing topic)"
+  in_cluster create-topic --topic wordcount-lines --partitions 4 2>&1 | indent
+  in_cluster create-topic --topic wordcount-counts --partitions 2 2>&1 | indent
+  local b="[\"$KAFKA_BOOTSTRAP\"]"
+  log "== kubectl apply -n $NS examples/kafka-wordcount-load.yaml (generator → topic wordcount-lines)"
+  k patch --local -f "$ROOT_DIR/examples/kafka-wordcount-load.yaml" --type merge -o yaml \
+    -p "{\"spec\":{\"job\":{\"config\":{\"output\":{\"kafka\":{\"bootstrapServers\":$b}}}}}}" \
+    | kn apply -f - 2>&1 | indent
+  log "== kubectl apply -n $NS examples/kafka-wordcount.yaml (wordcount-lines → wordcount → wordcount-counts, exactly once)"
+  k patch --local -f "$ROOT_DIR/examples/kafka-wordcount.yaml" --type merge -o yaml \
+    -p "{\"spec\":{\"job\":{\"config\":{\"input\":{\"kafka\":{\"bootstrapServers\":$b}},\"output\":{\"kafka\":{\"bootstrapServers\":$b}}}}}}" \
+    | kn apply -f - 2>&1 | indent
 }
 
 # ready JOB: "True" when the job's Ready condition is True for its current generation.
@@ -149,14 +185,54 @@ checkpoint() {
   fi
 }
 
+# show_kafka: verify the Kafka reading job like the main one, then its committed output and lag.
+show_kafka() {
+  local interval wait progress
+  interval=$(jp "$kafka_job" '{.spec.checkpoint.intervalSeconds}')
+  wait="${SLUICE_DEMO_CHECKPOINT_WAIT:-$(( ${interval:-60} * 2 + 30 ))}"
+  progress="${SLUICE_DEMO_PROGRESS_WAIT:-90}"
+  log "== verifying $kafka_job: a completed checkpoint within ${wait}s, records read growing within ${progress}s"
+  "$BIN_DIR/node" "$ROOT_DIR/hack/demo-verify.ts" --kubeconfig "$KCFG" --namespace "$NS" --job "$kafka_job" \
+    --checkpoint-timeout "$wait" --progress-timeout "$progress" \
+    || die "the Kafka job $kafka_job does not work (see the FAILED line above)"
+  log "== committed output of $kafka_job: topic wordcount-counts as a read_committed consumer sees it (first 5)"
+  local out t0
+  t0=$(date +%s)
+  while :; do
+    out=$(in_cluster read --topic wordcount-counts --limit 5) || die "cannot read topic wordcount-counts"
+    grep -q '^{' <<<"$out" && break
+    [ $(( $(date +%s) - t0 )) -lt 60 ] || { echo "$out"; die "no committed record in wordcount-counts within 60 s of a completed checkpoint"; }
+    log "   nothing committed yet; again in 10 s"
+    sleep 10
+  done
+  echo "$out"
+  log "== consumer lag of $kafka_job (sluice_kafka_source_lag_records on the workers' /metrics)"
+  local attempt pod port metrics lag any=""
+  attempt=$(jp "$kafka_job" '{.status.attempt}')
+  for pod in $(kn get pods -l "sluice.dev/job=$kafka_job" -o name | sed 's#^pod/##' | grep -- "-$attempt-"); do
+    port=$(kn get pod "$pod" -o jsonpath='{.spec.containers[0].ports[?(@.name=="health")].containerPort}')
+    metrics=$(k get --raw "/api/v1/namespaces/$NS/pods/$pod:$port/proxy/metrics" 2>/dev/null || true)
+    lag=$(grep '^sluice_kafka_source_lag_records' <<<"$metrics" || true)
+    if [ -n "$lag" ]; then any=1; echo "$pod:"; sed 's/^/  /' <<<"$lag"; fi
+  done
+  [ -n "$any" ] || log "   (the workers do not export sluice_kafka_source_lag_records: this runtime has no lag gauge yet)"
+}
+
 main() {
   [ -f "$KCFG" ] || die "no kubeconfig $KCFG: run make kind-up deploy first"
   k -n "$SYSTEM_NS" get deployment "$RELEASE-operator" >/dev/null 2>&1 \
     || die "Sluice is not deployed in $SYSTEM_NS: run make deploy first"
+  if [ "${SLUICE_DEMO_KAFKA:-1}" != 0 ] && k -n "$SYSTEM_NS" get service "$KAFKA_SVC" >/dev/null 2>&1; then
+    kafka=1
+    jobs+=(kafka-wordcount-load "$kafka_job")
+  else
+    log "no dev Kafka broker (Service $SYSTEM_NS/$KAFKA_SVC): the Kafka pipeline is skipped (make demo deploys it: SLUICE_KAFKA=1 hack/deploy.sh)"
+  fi
   apply_examples
   wait_ready
   show
   checkpoint
+  [ -z "$kafka" ] || show_kafka
   log "done. Try:"
   cat >&2 <<EOF
       export KUBECONFIG=$KCFG
@@ -164,6 +240,7 @@ main() {
       kubectl describe sj -n $NS $main_job
       kubectl logs -n $NS -l sluice.dev/job=$main_job --tail=3
       kubectl patch sj -n $NS $main_job --type merge -p '{"spec":{"state":"suspended"}}'
+      node hack/kafka/in-cluster.ts read --kubeconfig $KCFG --namespace $NS --bootstrap $KAFKA_BOOTSTRAP --topic wordcount-counts --limit 10
       make kind-down            # delete the cluster when done
 EOF
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs (or upgrades) the Sluice Helm chart into the kind cluster with the locally built
-# images and waits until the operator and the chart's dev MinIO are ready.
+# images and waits until the operator and the chart's dev MinIO (and dev Kafka) are ready.
 #
 #   hack/deploy.sh [CLUSTER_NAME]        default: $SLUICE_KIND_CLUSTER or sluice
 #
@@ -14,7 +14,10 @@
 #      image rolls out; a MinIO pod running an older sluice-minio:dev is restarted before the
 #      upgrade (restart_stale_minio). Helm waits for the post-install/upgrade hook Job that
 #      creates the bucket.
-#   4. rollout status of the operator and MinIO Deployments
+#      With SLUICE_KAFKA=1 (make demo sets it) the chart's dev Kafka broker is enabled too
+#      (kafka.enabled, image sluice-kafka:dev, whose id is a pod annotation as for the operator);
+#      Unset or 0: off (values.yaml's default), also when upgrading a release that had it on.
+#   4. rollout status of the operator, MinIO (and Kafka) Deployments
 # Extra arguments for helm: SLUICE_HELM_ARGS (word-split), e.g. "--set operator.logLevel=debug".
 # shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -26,6 +29,8 @@ RELEASE="${SLUICE_RELEASE:-sluice}"
 TIMEOUT="${SLUICE_DEPLOY_TIMEOUT:-300}"
 OPERATOR_IMAGE="${SLUICE_OPERATOR_IMAGE:-sluice-operator:dev}"
 MINIO_IMAGE="${SLUICE_MINIO_IMAGE:-sluice-minio:dev}"
+KAFKA_IMAGE="${SLUICE_KAFKA_IMAGE:-sluice-kafka:dev}"
+KAFKA="${SLUICE_KAFKA:-0}"
 k() { "$BIN_DIR/kubectl" --kubeconfig "$KCFG" "$@"; }
 helm_() { "$BIN_DIR/helm" --kubeconfig "$KCFG" "$@"; }
 step_t0=0
@@ -85,6 +90,14 @@ main() {
     --set operator.image.pullPolicy=Never --set minio.image.pullPolicy=Never
     --set-string "operator.podAnnotations.sluice\.dev/image-id=${op_id:0:12}"
     --timeout "${TIMEOUT}s")
+  if [ "$KAFKA" = 1 ]; then
+    local kafka_id
+    kafka_id=$(docker image inspect --format '{{.Id}}' "$KAFKA_IMAGE") || die "$KAFKA_IMAGE missing: run make images"
+    kafka_id=${kafka_id#sha256:}
+    log "   with the dev Kafka broker (kafka.enabled=true, $KAFKA_IMAGE ${kafka_id:0:12})"
+    args+=(--set kafka.enabled=true --set kafka.image.pullPolicy=Never
+      --set-string "kafka.podAnnotations.sluice\.dev/image-id=${kafka_id:0:12}")
+  fi
   # shellcheck disable=SC2206
   [ -z "${SLUICE_HELM_ARGS:-}" ] || args+=(${SLUICE_HELM_ARGS})
   helm_ "${args[@]}" > "$SLUICE_CACHE/kind/$NAME.helm.log" 2>&1 &
@@ -104,7 +117,7 @@ main() {
   grep -E '^(Release|STATUS|REVISION)' "$SLUICE_CACHE/kind/$NAME.helm.log" | sed 's/^/      | /' >&2 || true
   step_done
 
-  step "waiting for the operator and MinIO Deployments (timeout ${TIMEOUT}s)"
+  step "waiting for the Deployments (operator, MinIO, Kafka) (timeout ${TIMEOUT}s)"
   local d
   for d in $(k -n "$NS" get deployments -l "app.kubernetes.io/instance=$RELEASE" -o name); do
     k -n "$NS" rollout status "$d" --timeout="${TIMEOUT}s" >&2

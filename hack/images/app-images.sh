@@ -19,6 +19,12 @@
 #   sluice-runtime:dev                  runtime-image/Dockerfile   BASE_IMAGE=sluice.dev/node:...
 #   sluice-minio:dev                    minio + mc from hack/tools.sh on the Debian image
 #                                       (hack/images/minio/Dockerfile)
+#   sluice.dev/jre:<suite>-<jre package>  debootstrap minbase + ca-certificates + a headless JRE
+#                                       ($SLUICE_KAFKA_JRE_PACKAGE, default openjdk-17-jre-headless),
+#                                       `docker import`
+#   sluice-kafka:dev                    the Kafka broker jars of hack/kafka/fetch.sh (tool `kafka`
+#                                       of hack/tools.sh) on the JRE image, KRaft single node
+#                                       (hack/images/kafka/Dockerfile, kafka-entrypoint.sh)
 #
 # The app Dockerfiles run `npm ci` in a build stage, so npm in a `docker build` container must
 # reach a registry. Before the first app build a throwaway container of the Node image probes
@@ -47,7 +53,11 @@ NODE_TAG="sluice.dev/node:$NODE_VERSION"
 OPERATOR_TAG="${SLUICE_OPERATOR_IMAGE:-sluice-operator:dev}"
 RUNTIME_TAG="${SLUICE_RUNTIME_IMAGE:-sluice-runtime:dev}"
 MINIO_TAG="${SLUICE_MINIO_IMAGE:-sluice-minio:dev}"
-APP_TAGS=("$OPERATOR_TAG" "$RUNTIME_TAG" "$MINIO_TAG")
+KAFKA_TAG="${SLUICE_KAFKA_IMAGE:-sluice-kafka:dev}"
+# Kafka 4 needs Java >= 17; bookworm's JRE 17 (trixie also has openjdk-21-jre-headless).
+JRE_PACKAGE="${SLUICE_KAFKA_JRE_PACKAGE:-openjdk-17-jre-headless}"
+JRE_TAG="sluice.dev/jre:$DEBIAN_SUITE-$JRE_PACKAGE"
+APP_TAGS=("$OPERATOR_TAG" "$RUNTIME_TAG" "$MINIO_TAG" "$KAFKA_TAG")
 export DOCKER_BUILDKIT=0
 MIRROR_PORT="${SLUICE_NPM_MIRROR_PORT:-47873}"
 NPM_ARGS=()   # docker build arguments that give npm a registry (ensure_npm_access)
@@ -230,6 +240,51 @@ build_minio() {
   step_done "built $MINIO_TAG"
 }
 
+# build_jre: the Debian minbase with a headless JRE, from debootstrap (the Debian packages come
+# from the mirror on the host, as for the Debian image; no apt inside a build container).
+build_jre() {
+  local hash
+  hash=$(inputs_hash "$IMAGES_DIR/lib.sh" "jre-minbase-v1" "$DEBIAN_SUITE" "ca-certificates,$JRE_PACKAGE")
+  if image_is_current "$JRE_TAG" "$hash"; then log "$JRE_TAG is current"; return; fi
+  step "building $JRE_TAG (debootstrap)"
+  local dir="$WORK/jre-minbase-rootfs"
+  debian_rootfs "$dir" "ca-certificates,$JRE_PACKAGE"
+  import_dir "$dir" "$JRE_TAG" "$hash" \
+    --change "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin" \
+    --change 'CMD ["/bin/sh"]'
+  as_root rm -rf "$dir"
+  # In a container, not a chroot: the java launcher finds its libraries through /proc/self/exe.
+  local v
+  v=$(docker run --rm --network none "$JRE_TAG" java -version 2>&1 | sed -n 1p) \
+    || { docker rmi "$JRE_TAG" >/dev/null 2>&1 || true; die "no working java in $JRE_TAG: $v"; }
+  log "   $v"
+  step_done "built $JRE_TAG ($(docker image inspect --format '{{.Size}}' "$JRE_TAG" | awk '{printf "%.0f MB", $1/1e6}'))"
+}
+
+# build_kafka: sluice-kafka:dev from the jars of the tool `kafka` (hack/kafka/fetch.sh, the
+# broker the integration tests run) on the JRE image.
+build_kafka() {
+  # hack/kafka/fetch.sh resolves the jars with Maven on a JRE of this machine.
+  if ! command -v java >/dev/null || ! command -v mvn >/dev/null; then "$HACK_DIR/install-deps.sh" >&2; fi
+  "$HACK_DIR/tools.sh" kafka >&2
+  local libs hash base_id
+  libs="$(dirname "$(readlink -f "$BIN_DIR/kafka")")/libs"
+  [ -f "$libs/kafka_2.13-$KAFKA_VERSION.jar" ] || die "no kafka_2.13-$KAFKA_VERSION.jar in $libs"
+  base_id=$(image_id "$JRE_TAG")
+  hash=$(inputs_hash "$IMAGES_DIR/kafka/Dockerfile" "$IMAGES_DIR/kafka/kafka-entrypoint.sh" "$base_id" "$libs" "$KAFKA_VERSION")
+  if image_is_current "$KAFKA_TAG" "$hash"; then log "$KAFKA_TAG is current"; return; fi
+  step "building $KAFKA_TAG (Kafka $KAFKA_VERSION)"
+  local ctx="$WORK/kafka-context"
+  rm -rf "$ctx" && mkdir -p "$ctx"
+  cp -a "$libs" "$ctx/libs"
+  install -m 0755 "$IMAGES_DIR/kafka/kafka-entrypoint.sh" "$ctx/kafka-entrypoint.sh"
+  docker_build "$KAFKA_TAG" "$hash" "$ctx" "$IMAGES_DIR/kafka/Dockerfile" \
+    --build-arg "JRE_IMAGE=$JRE_TAG" --build-arg "KAFKA_VERSION=$KAFKA_VERSION"
+  rm -rf "$ctx"
+  local v; v=$(docker run --rm --network none --entrypoint java "$KAFKA_TAG" -version 2>&1 | sed -n 1p)
+  step_done "built $KAFKA_TAG ($(docker image inspect --format '{{.Size}}' "$KAFKA_TAG" | awk '{printf "%.0f MB", $1/1e6}'), $v)"
+}
+
 # prune_stage_images: the classic builder keeps each build stage as an untagged image (they
 # carry the Node image's labels). Those the latest builds used stay as build cache; older ones
 # (left by rebuilds after a source change) are removed.
@@ -256,6 +311,8 @@ build_all() {
   build_app "$RUNTIME_TAG" runtime-image/Dockerfile \
     package.json api/src runtime-image/package.json runtime-image/src runtime-image/image-deps
   build_minio
+  build_jre
+  build_kafka
   stop_mirror
   prune_stage_images
   log "images ready in $(( $(date +%s) - t0 ))s"

@@ -21,6 +21,10 @@ export const operatorDeployment = `${release}-operator`;
 export const minioDeployment = `${release}-minio`;
 export const operatorImage = 'sluice-operator:dev';
 export const minioImage = 'sluice-minio:dev';
+export const kafkaImage = 'sluice-kafka:dev';
+export const kafkaDeployment = `${release}-kafka`;
+/** The chart's dev broker as pods see it (its Service, also the advertised listener). */
+export const kafkaBootstrap = `${kafkaDeployment}.${systemNamespace}.svc:9092`;
 export const runtimeImage = 'sluice-runtime:dev';
 
 export type RunResult = { code: number; stdout: string; stderr: string };
@@ -170,10 +174,25 @@ async function dockerImageId(image: string): Promise<string> {
  * hack/deploy.sh does: local images, pull policy Never, the operator image id as a pod
  * annotation (a rebuilt image rolls out). Helm waits for the bucket hook Job.
  * @param extraValues more `--set-string` values, e.g. `operator.nodeSelector.x=y`
+ * @param opts.kafka also the dev Kafka broker (kafka.enabled, as `SLUICE_KAFKA=1 hack/deploy.sh`),
+ *   waiting for its rollout; without it an upgrade removes a broker an earlier install added
  */
-export async function installChart(extraValues: string[] = []): Promise<string> {
+export async function installChart(
+  extraValues: string[] = [],
+  opts: { kafka?: boolean } = {},
+): Promise<string> {
   await createRestrictedNamespace(systemNamespace);
   const opId = await dockerImageId(operatorImage);
+  const kafkaValues = opts.kafka
+    ? [
+        '--set',
+        'kafka.enabled=true',
+        '--set',
+        'kafka.image.pullPolicy=Never',
+        '--set-string',
+        `kafka.podAnnotations.sluice\\.dev/image-id=${await dockerImageId(kafkaImage)}`,
+      ]
+    : [];
   const out = await helm([
     'upgrade',
     '--install',
@@ -187,11 +206,12 @@ export async function installChart(extraValues: string[] = []): Promise<string> 
     'minio.image.pullPolicy=Never',
     '--set-string',
     `operator.podAnnotations.sluice\\.dev/image-id=${opId}`,
+    ...kafkaValues,
     ...extraValues.flatMap((v) => ['--set-string', v]),
     '--timeout',
     '300s',
   ]);
-  for (const d of [operatorDeployment, minioDeployment]) {
+  for (const d of [operatorDeployment, minioDeployment, ...(opts.kafka ? [kafkaDeployment] : [])]) {
     await kubectlOk(['-n', systemNamespace, 'rollout', 'status', `deployment/${d}`, '--timeout=300s']);
   }
   // `rollout status` is done once the new operator pod is Ready — a standby is Ready too — while

@@ -143,8 +143,40 @@ describe('helm chart', () => {
     ).toMatch(/storage\.(endpoint|credentialsSecret) is required when minio.enabled is false/);
   });
 
+  it('renders the dev Kafka broker only with kafka.enabled: Service <release>-kafka on 9092 as its advertised listener, restricted pod', () => {
+    expect(render('sluice-system').filter((o) => o.metadata.name.endsWith('-kafka'))).toEqual([]);
+    const objects = render('sluice-system', ['kafka.enabled=true']) as Array<
+      K8sObject & { spec?: Record<string, unknown> }
+    >;
+    const svc = objects.find((o) => o.kind === 'Service' && o.metadata.name === 'sluice-kafka');
+    expect(svc?.spec).toMatchObject({ ports: [{ name: 'kafka', port: 9092, targetPort: 'kafka' }] });
+    const deploy = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'sluice-kafka');
+    type PodSpec = {
+      securityContext: Record<string, unknown>;
+      containers: Array<{
+        image: string;
+        env: Array<{ name: string; value: string }>;
+        securityContext: Record<string, unknown>;
+        readinessProbe: unknown;
+      }>;
+    };
+    const pod = (deploy?.spec as { template: { spec: PodSpec } }).template.spec;
+    const c = pod.containers[0]!;
+    expect(c.image).toBe('sluice-kafka:dev');
+    expect(c.env).toContainEqual({ name: 'KAFKA_ADVERTISED_HOST', value: 'sluice-kafka.sluice-system.svc' });
+    expect(c.readinessProbe).toMatchObject({ tcpSocket: { port: 'kafka' } });
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532 });
+    expect(c.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+  });
+
   it('renders objects the real API server accepts (server-side dry run)', () => {
-    const objects = render(env.namespace).filter((o) => o.kind !== 'CustomResourceDefinition');
+    const objects = render(env.namespace, ['kafka.enabled=true']).filter(
+      (o) => o.kind !== 'CustomResourceDefinition',
+    );
     const file = join(env.state.workDir, `chart-${env.namespace}.yaml`);
     writeFileSync(file, objects.map((o) => JSON.stringify(o)).join('\n---\n'));
     const out = execFileSync(

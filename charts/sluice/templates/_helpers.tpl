@@ -27,8 +27,17 @@ app.kubernetes.io/instance: {{ .Release.Name }}
 app.kubernetes.io/component: minio
 {{- end -}}
 
+{{- define "sluice.kafkaSelector" -}}
+app.kubernetes.io/name: {{ .Chart.Name }}
+app.kubernetes.io/instance: {{ .Release.Name }}
+app.kubernetes.io/component: kafka
+{{- end -}}
+
 {{- define "sluice.operatorName" -}}{{ include "sluice.fullname" . }}-operator{{- end -}}
 {{- define "sluice.minioName" -}}{{ include "sluice.fullname" . }}-minio{{- end -}}
+{{- define "sluice.kafkaName" -}}{{ include "sluice.fullname" . }}-kafka{{- end -}}
+{{/* The dev broker's bootstrap address, also its advertised listener: <release>-kafka.<namespace>.svc:9092. */}}
+{{- define "sluice.kafkaBootstrap" -}}{{ printf "%s.%s.svc:9092" (include "sluice.kafkaName" .) .Release.Namespace }}{{- end -}}
 
 {{/* The storage endpoint the operator defaults to: the configured one, else the dev MinIO. */}}
 {{- define "sluice.storageEndpoint" -}}

@@ -3,7 +3,8 @@
  *
  *   output: { "s3": { "prefix": "out/", "bucket"?: "...", "rollBytes"?: n } } | { "log": {} } | { "discard": {} }
  *         | { "kafka": { "bootstrapServers": [...], "topic": "...", "keyField"?, "delivery"?,
- *                        "transactionalIdPrefix"?, "transactionTimeoutMs"? } }   (JSON records)
+ *                        "transactionalIdPrefix"?, "transactionTimeoutMs"?,
+ *                        "format"?: "jsonl" (default, records as JSON) | "text" (String(record)) } }
  */
 import type { JsonValue, Sink } from '../api/types.ts';
 import { discardSink } from '../sinks/discard-sink.ts';
@@ -57,12 +58,16 @@ export function sinkFromConfig<T>(output: JsonValue | undefined): Sink<T> {
   if (o.kafka !== undefined) {
     const k = obj(o.kafka, 'output.kafka');
     const keyField = str(k, 'keyField', 'output.kafka');
-    const { keyField: _unused, ...rest } = k;
+    const format = str(k, 'format', 'output.kafka') ?? 'jsonl';
+    if (format !== 'jsonl' && format !== 'text')
+      throw new JobConfigError('job config output.kafka.format must be "jsonl" or "text"');
+    const { keyField: _unused, format: _format, ...rest } = k;
     void _unused;
+    void _format;
     // kafkaSink validates the other fields and names the bad one (KafkaSinkConfigError).
     return kafkaSink<T>({
       ...(rest as unknown as KafkaSinkOptions<T>),
-      format: 'jsonl',
+      format,
       ...(keyField ? { key: (v: T) => String((v as Record<string, unknown>)[keyField]) } : {}),
     });
   }

@@ -9,6 +9,7 @@ import type { JobDefinition } from '../api/stream.ts';
 /** Built-in jobs shipped in the image. */
 export const BUILT_IN_JOBS: Record<string, () => Promise<JobDefinition>> = {
   wordcount: async () => (await import('./wordcount.ts')).default,
+  'wordcount-lines': async () => (await import('./wordcount-lines.ts')).default,
   'nexmark-q0': async () => (await import('./nexmark-q0.ts')).default,
   'nexmark-q1': async () => (await import('./nexmark-q1.ts')).default,
   'nexmark-q2': async () => (await import('./nexmark-q2.ts')).default,

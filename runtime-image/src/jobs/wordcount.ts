@@ -44,7 +44,12 @@ export function syntheticLine(seed: number, n: number, vocabulary: number, words
   return out.join(' ');
 }
 
-function sourceFromConfig(input: JsonValue | undefined): Source<string> {
+/**
+ * The line source described by `input` (the forms in this module's header): s3 text objects,
+ * the synthetic corpus of {@link syntheticLine}, or a Kafka topic of text records.
+ * @throws JobConfigError when `input` has none of them or a field has the wrong type
+ */
+export function lineSourceFromConfig(input: JsonValue | undefined): Source<string> {
   const i = obj(input, 'input');
   if (i.s3 !== undefined) {
     const s3 = obj(i.s3, 'input.s3');
@@ -84,7 +89,7 @@ export default defineJob((env, ctx) => {
   const config = obj(ctx.config, 'config');
   let count: ValueState<number>;
   env
-    .fromSource(sourceFromConfig(config.input))
+    .fromSource(lineSourceFromConfig(config.input))
     .flatMap(words, { name: 'tokenize' })
     .keyBy((w) => w)
     .process<{ word: string; count: number }>(
