@@ -88,7 +88,11 @@ class FlinkProcess {
       list.push(res);
       this.waiters.set(event, list);
       void this.exited.then((code) =>
-        rej(new Error(`Flink (KafkaPipelineBench) exited with ${code} before "${event}"; its log: ${this.logFile}\n${this.stderr}`)),
+        rej(
+          new Error(
+            `Flink (KafkaPipelineBench) exited with ${code} before "${event}"; its log: ${this.logFile}\n${this.stderr}`,
+          ),
+        ),
       );
     });
   }
@@ -107,8 +111,19 @@ class FlinkProcess {
  */
 export async function flinkThroughput(
   s: FlinkSetup,
-  o: { name: string; input: string; output: string; warmupOutput: string; parallelism: number; sampleMs?: number },
-): Promise<{ wallSeconds: number; cpuSeconds: number | null; warmup?: { records: number; seconds: number } }> {
+  o: {
+    name: string;
+    input: string;
+    output: string;
+    warmupOutput: string;
+    parallelism: number;
+    sampleMs?: number;
+  },
+): Promise<{
+  wallSeconds: number;
+  cpuSeconds: number | null;
+  warmup?: { records: number; seconds: number };
+}> {
   const watcher = new OffsetWatcher(s.bootstrap);
   const jvm = new FlinkProcess(
     s,
@@ -136,14 +151,21 @@ export async function flinkThroughput(
       () => undefined,
     );
     while (!finished) {
-      samples.push({ t: performance.now(), stable: await watcher.sum(o.output), cpuMs: processTreeCpuMs(jvm.pid) });
+      samples.push({
+        t: performance.now(),
+        stable: await watcher.sum(o.output),
+        cpuMs: processTreeCpuMs(jvm.pid),
+      });
       if (jvm.child.exitCode !== null) break;
       await new Promise((r) => setTimeout(r, o.sampleMs ?? 100));
     }
     await jvm.next('finished');
     const stable = await watcher.sum(o.output, 'read_committed');
     const end = await watcher.sum(o.output, 'read_uncommitted');
-    if (stable !== end) throw new Error(`${o.output}: Flink's job finished but transactions are open (last stable offset ${stable} < end ${end})`);
+    if (stable !== end)
+      throw new Error(
+        `${o.output}: Flink's job finished but transactions are open (last stable offset ${stable} < end ${end})`,
+      );
     samples.push({ t: performance.now(), stable, cpuMs: processTreeCpuMs(jvm.pid) });
     const m = completion(start, samples, stable);
     const code = await jvm.exited;

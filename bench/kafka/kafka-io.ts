@@ -79,12 +79,17 @@ export class OffsetWatcher {
    * Σ over `topic`'s partitions of the last stable offset (`read_committed`: below every open
    * transaction) or of the high watermark (`read_uncommitted`). Both count transaction markers.
    */
-  async sum(topic: string, isolation: 'read_committed' | 'read_uncommitted' = 'read_committed'): Promise<bigint> {
+  async sum(
+    topic: string,
+    isolation: 'read_committed' | 'read_uncommitted' = 'read_committed',
+  ): Promise<bigint> {
     const o = await this.consumer.listOffsets({
       topics: [topic],
       timestamp: ListOffsetTimestamps.LATEST,
       isolationLevel:
-        isolation === 'read_committed' ? FetchIsolationLevels.READ_COMMITTED : FetchIsolationLevels.READ_UNCOMMITTED,
+        isolation === 'read_committed'
+          ? FetchIsolationLevels.READ_COMMITTED
+          : FetchIsolationLevels.READ_UNCOMMITTED,
     });
     return (o.get(topic) ?? []).reduce((a, b) => a + b, 0n);
   }
@@ -137,7 +142,9 @@ export async function readTopic(bootstrap: string, topic: string, o: ReadOptions
     const idle = Date.now() - lastArrival;
     if (digest.count >= o.expected && idle >= quietMs) stream.destroy();
     else if (digest.count < o.expected && idle >= stallMs) {
-      failure = new Error(`${topic}: ${digest.count} of ${o.expected} records read with read_committed, none for ${stallMs} ms`);
+      failure = new Error(
+        `${topic}: ${digest.count} of ${o.expected} records read with read_committed, none for ${stallMs} ms`,
+      );
       stream.destroy();
     }
   }, 50);
@@ -202,7 +209,8 @@ export async function latencyTraffic(
     expected: count,
     signal: aborter.signal,
     onStarted: () => started(),
-    onRecord: (value, arrived) => histogram.record(arrived - (JSON.parse(value) as { sentAt: number }).sentAt),
+    onRecord: (value, arrived) =>
+      histogram.record(arrived - (JSON.parse(value) as { sentAt: number }).sentAt),
   });
   // A reader that fails before it started must not leave readerStarted pending.
   await Promise.race([readerStarted, reading]);
@@ -218,7 +226,11 @@ export async function latencyTraffic(
         for (; sent < due; sent++) {
           const bid: BidRecord = { ...bidAt(firstBid + sent), sentAt };
           expected.add(canonicalOutput(q1(bid)));
-          messages.push({ topic: inputTopic, partition: partitionOf(sent, partitions), value: JSON.stringify(bid) });
+          messages.push({
+            topic: inputTopic,
+            partition: partitionOf(sent, partitions),
+            value: JSON.stringify(bid),
+          });
         }
         await p.send({ messages, acks: -1 });
       }

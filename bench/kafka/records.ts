@@ -6,7 +6,11 @@
  * output topic holds exactly the expected records.
  */
 import { createHash } from 'node:crypto';
-import { DEFAULT_NEXMARK, nexmarkEvent, type NexmarkConfig } from '../../runtime-image/src/nexmark/generator.ts';
+import {
+  DEFAULT_NEXMARK,
+  nexmarkEvent,
+  type NexmarkConfig,
+} from '../../runtime-image/src/nexmark/generator.ts';
 import { q1Row } from '../../runtime-image/src/nexmark/queries.ts';
 
 /** An input record: a Nexmark bid, plus `sentAt` (produce time, ms since the epoch) in the latency scenario. */
@@ -42,7 +46,10 @@ const BID_OFFSETS_IN_STRIDE = 46;
  */
 export function bidAt(i: number, config: NexmarkConfig = DEFAULT_NEXMARK): BidRecord {
   // Events n with n mod 50 ≥ 4 are bids (generator.ts proportions 1 : 3 : 46).
-  const n = Math.floor(i / BID_OFFSETS_IN_STRIDE) * BID_EVENT_STRIDE + (BID_EVENT_STRIDE - BID_OFFSETS_IN_STRIDE) + (i % BID_OFFSETS_IN_STRIDE);
+  const n =
+    Math.floor(i / BID_OFFSETS_IN_STRIDE) * BID_EVENT_STRIDE +
+    (BID_EVENT_STRIDE - BID_OFFSETS_IN_STRIDE) +
+    (i % BID_OFFSETS_IN_STRIDE);
   const e = nexmarkEvent(config, n);
   if (e.type !== 'bid') throw new Error(`Nexmark event ${n} is a ${e.type}, not a bid`);
   const { auction, bidder, price, channel, url, dateTime } = e.bid;
@@ -66,7 +73,8 @@ export function q1(b: BidRecord): Q1Record {
 export function canonicalOutput(v: unknown): string {
   const o = v as Record<string, unknown>;
   const fields = ['auction', 'bidder', 'price', 'dateTime'].map((k) => {
-    if (typeof o?.[k] !== 'number') throw new Error(`output record without a numeric ${k}: ${JSON.stringify(v)}`);
+    if (typeof o?.[k] !== 'number')
+      throw new Error(`output record without a numeric ${k}: ${JSON.stringify(v)}`);
     return String(o[k]);
   });
   if (o.sentAt !== undefined) fields.push(String(o.sentAt));
@@ -123,6 +131,8 @@ export function outputProblems(what: string, expected: DigestValue, actual: Dige
         `(${actual.count > expected.count ? 'duplicates or extra records' : 'records missing'})`,
     ];
   if (actual.sum !== expected.sum)
-    return [`${what}: ${actual.count} records as expected, but their content differs (digest ${actual.sum} ≠ ${expected.sum})`];
+    return [
+      `${what}: ${actual.count} records as expected, but their content differs (digest ${actual.sum} ≠ ${expected.sum})`,
+    ];
   return [];
 }

@@ -85,7 +85,10 @@ export function completion(
   finalStable: bigint,
 ): { wallSeconds: number; cpuSeconds: number | null } {
   const end = samples.find((s) => s.stable >= finalStable);
-  if (!end) throw new Error(`no sample reached the final last stable offset ${finalStable} (${samples.length} samples)`);
+  if (!end)
+    throw new Error(
+      `no sample reached the final last stable offset ${finalStable} (${samples.length} samples)`,
+    );
   const cpu = end.cpuMs - start.cpuMs;
   return {
     wallSeconds: (end.t - start.t) / 1000,
@@ -138,8 +141,12 @@ export function rowProblems(r: Pick<KafkaResults, 'throughput' | 'latency'>): st
     ['latency', r.latency, ['rate', 'records']],
   ] as const) {
     for (const p of parallelisms(r)) {
-      const s = (rows as Array<ThroughputRow | LatencyRow>).filter((x) => x.engine === 'sluice' && x.parallelism === p);
-      const f = (rows as Array<ThroughputRow | LatencyRow>).filter((x) => x.engine === 'flink' && x.parallelism === p);
+      const s = (rows as Array<ThroughputRow | LatencyRow>).filter(
+        (x) => x.engine === 'sluice' && x.parallelism === p,
+      );
+      const f = (rows as Array<ThroughputRow | LatencyRow>).filter(
+        (x) => x.engine === 'flink' && x.parallelism === p,
+      );
       if (s.length > 1 || f.length > 1) out.push(`${what} p=${p}: more than one row of an engine`);
       if (s[0] && f[0])
         for (const k of fields) {
@@ -166,14 +173,30 @@ export function verdicts(r: Pick<KafkaResults, 'throughput' | 'latency'>): Verdi
     const perWorker = ratioOf(ts?.eventsPerSecondPerWorker, tf?.eventsPerSecondPerWorker);
     const perCpu = ratioOf(ts?.eventsPerCpuSecond, tf?.eventsPerCpuSecond);
     const p99 = ratioOf(lf?.p99Ms, ls?.p99Ms);
-    out.push({ parallelism: p, target: 'events/s per worker: Sluice ≥ 1.0× Flink', ratio: perWorker, verdict: judge(perWorker) });
-    out.push({ parallelism: p, target: 'events per CPU-second: Sluice ≥ 1.0× Flink', ratio: perCpu, verdict: judge(perCpu) });
-    out.push({ parallelism: p, target: 'p99 latency: Sluice ≤ Flink (ratio: Flink/Sluice)', ratio: p99, verdict: judge(p99) });
+    out.push({
+      parallelism: p,
+      target: 'events/s per worker: Sluice ≥ 1.0× Flink',
+      ratio: perWorker,
+      verdict: judge(perWorker),
+    });
+    out.push({
+      parallelism: p,
+      target: 'events per CPU-second: Sluice ≥ 1.0× Flink',
+      ratio: perCpu,
+      verdict: judge(perCpu),
+    });
+    out.push({
+      parallelism: p,
+      target: 'p99 latency: Sluice ≤ Flink (ratio: Flink/Sluice)',
+      ratio: p99,
+      verdict: judge(p99),
+    });
   }
   return out;
 }
 
-const int = (n: number | null | undefined): string => (n == null ? '—' : Math.round(n).toLocaleString('en-US'));
+const int = (n: number | null | undefined): string =>
+  n == null ? '—' : Math.round(n).toLocaleString('en-US');
 const dec = (n: number | null | undefined, d = 1): string => (n == null ? '—' : n.toFixed(d));
 const times = (n: number | null): string => (n === null ? '—' : `${n.toFixed(2)}×`);
 
@@ -199,7 +222,11 @@ export function comparisonLines(r: Pick<KafkaResults, 'throughput' | 'latency' |
     const lf = r.latency.find((x) => x.engine === 'flink' && x.parallelism === p);
     if (ts || tf) {
       out.push(`Throughput, parallelism ${p}, ${int((ts ?? tf)!.records)} records:`, '');
-      const row = (what: string, f: (x: ThroughputRow) => number | null, fmt: (n: number | null) => string) => [
+      const row = (
+        what: string,
+        f: (x: ThroughputRow) => number | null,
+        fmt: (n: number | null) => string,
+      ) => [
         what,
         fmt(ts ? f(ts) : null),
         fmt(tf ? f(tf) : null),
@@ -209,10 +236,18 @@ export function comparisonLines(r: Pick<KafkaResults, 'throughput' | 'latency' |
         ...table(
           ['figure', 'Sluice', 'Flink', 'Sluice/Flink'],
           [
-            row('wall time, s', (x) => x.wallSeconds, (n) => dec(n, 2)),
+            row(
+              'wall time, s',
+              (x) => x.wallSeconds,
+              (n) => dec(n, 2),
+            ),
             row('events/s', (x) => x.eventsPerSecond, int),
             row('events/s per worker', (x) => x.eventsPerSecondPerWorker, int),
-            row('CPU, s', (x) => x.cpuSeconds, (n) => dec(n, 2)),
+            row(
+              'CPU, s',
+              (x) => x.cpuSeconds,
+              (n) => dec(n, 2),
+            ),
             row('events per CPU-second', (x) => x.eventsPerCpuSecond, int),
           ],
         ),
@@ -220,7 +255,10 @@ export function comparisonLines(r: Pick<KafkaResults, 'throughput' | 'latency' |
       );
     }
     if (ls || lf) {
-      out.push(`Latency, parallelism ${p}, ${int((ls ?? lf)!.records)} records at ${int((ls ?? lf)!.rate)} records/s:`, '');
+      out.push(
+        `Latency, parallelism ${p}, ${int((ls ?? lf)!.records)} records at ${int((ls ?? lf)!.rate)} records/s:`,
+        '',
+      );
       const row = (what: string, f: (x: LatencyRow) => number) => [
         what,
         dec(ls ? f(ls) : null),
@@ -230,13 +268,24 @@ export function comparisonLines(r: Pick<KafkaResults, 'throughput' | 'latency' |
       out.push(
         ...table(
           ['latency, ms', 'Sluice', 'Flink', 'Sluice/Flink'],
-          [row('p50', (x) => x.p50Ms), row('p99', (x) => x.p99Ms), row('max', (x) => x.maxMs), row('mean', (x) => x.meanMs)],
+          [
+            row('p50', (x) => x.p50Ms),
+            row('p99', (x) => x.p99Ms),
+            row('max', (x) => x.maxMs),
+            row('mean', (x) => x.meanMs),
+          ],
         ),
         '',
       );
     }
   }
-  out.push(...table(['p', 'target', 'ratio', 'verdict'], r.verdicts.map((v) => [String(v.parallelism), v.target, times(v.ratio), `**${v.verdict}**`]), 2));
+  out.push(
+    ...table(
+      ['p', 'target', 'ratio', 'verdict'],
+      r.verdicts.map((v) => [String(v.parallelism), v.target, times(v.ratio), `**${v.verdict}**`]),
+      2,
+    ),
+  );
   return out;
 }
 

@@ -75,7 +75,8 @@ if (values.help) {
 
 const positive = (k: keyof typeof values): number => {
   const n = Number(values[k]);
-  if (!(Number.isInteger(n) && n > 0)) throw new Error(`--${k} must be a positive integer, got ${String(values[k])}`);
+  if (!(Number.isInteger(n) && n > 0))
+    throw new Error(`--${k} must be a positive integer, got ${String(values[k])}`);
   return n;
 };
 const records = positive('records');
@@ -89,7 +90,8 @@ const parallelisms = values.parallelism.split(',').map(Number);
 if (!parallelisms.every((p) => Number.isInteger(p) && p > 0 && p <= partitions))
   throw new Error(`--parallelism must list integers in 1…${partitions} (the partitions)`);
 const scenarios = new Set(values.scenarios.split(','));
-for (const s of scenarios) if (s !== 'throughput' && s !== 'latency') throw new Error(`unknown scenario ${s}`);
+for (const s of scenarios)
+  if (s !== 'throughput' && s !== 'latency') throw new Error(`unknown scenario ${s}`);
 
 const say = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
@@ -141,21 +143,40 @@ provenance.tools = {
   java: javaVersion,
   flink: pomProperty('flink.version'),
   'flink-connector-kafka': pomProperty('flink.connector.kafka.version'),
-  kafka: /^KAFKA_VERSION=(.+)$/m.exec(readFileSync(join(root, 'hack/versions.env'), 'utf8'))?.[1] ?? 'unknown',
+  kafka:
+    /^KAFKA_VERSION=(.+)$/m.exec(readFileSync(join(root, 'hack/versions.env'), 'utf8'))?.[1] ?? 'unknown',
   '@platformatic/kafka': (
-    JSON.parse(readFileSync(join(root, 'node_modules/@platformatic/kafka/package.json'), 'utf8')) as { version: string }
+    JSON.parse(readFileSync(join(root, 'node_modules/@platformatic/kafka/package.json'), 'utf8')) as {
+      version: string;
+    }
   ).version,
 };
 
-say(`run ${provenance.runId}, commit ${provenance.git.commit.slice(0, 7)}${provenance.git.dirty ? ' (dirty)' : ''}`);
-say(`${fmt(records)} records, ${partitions} partitions, parallelism ${values.parallelism}, checkpoints every ${checkpointIntervalMs} ms`);
+say(
+  `run ${provenance.runId}, commit ${provenance.git.commit.slice(0, 7)}${provenance.git.dirty ? ' (dirty)' : ''}`,
+);
+say(
+  `${fmt(records)} records, ${partitions} partitions, parallelism ${values.parallelism}, checkpoints every ${checkpointIntervalMs} ms`,
+);
 
 if (!values['no-build']) {
   say('building bench/flink with Maven');
-  execFileSync('mvn', ['-B', '-q', ...(process.env.MVN_FLAGS?.split(/\s+/).filter(Boolean) ?? []), '-f', 'bench/flink/pom.xml', '-DskipTests', 'package'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    'mvn',
+    [
+      '-B',
+      '-q',
+      ...(process.env.MVN_FLAGS?.split(/\s+/).filter(Boolean) ?? []),
+      '-f',
+      'bench/flink/pom.xml',
+      '-DskipTests',
+      'package',
+    ],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
 }
 
 let env: BenchEnv | undefined;
@@ -197,7 +218,9 @@ try {
   const input = 'bench-input';
   await createTopic(broker.bootstrap, input, partitions);
   const tl = performance.now();
-  const expected = await loadInput(broker.bootstrap, input, partitions, records, (n) => say(`loading: ${fmt(n)} records`));
+  const expected = await loadInput(broker.bootstrap, input, partitions, records, (n) =>
+    say(`loading: ${fmt(n)} records`),
+  );
   say(`loaded ${fmt(records)} records into ${input} in ${((performance.now() - tl) / 1000).toFixed(1)} s`);
 
   const sluice: SluiceSetup = { env, bootstrap: broker.bootstrap, checkpointIntervalMs };
@@ -218,15 +241,30 @@ try {
     for (const t of [sOut, fOut, fWarm]) await createTopic(broker.bootstrap, t, partitions);
 
     say(`Sluice throughput, p=${p}`);
-    const s = await sluiceThroughput(sluice, { name: `sluice-tp-p${p}`, input, output: sOut, parallelism: p });
+    const s = await sluiceThroughput(sluice, {
+      name: `sluice-tp-p${p}`,
+      input,
+      output: sOut,
+      parallelism: p,
+    });
     throughput.push(throughputRow('sluice', p, records, s, { checkpoints: s.checkpoints }));
-    say(`  ${s.wallSeconds.toFixed(2)} s, ${fmt(records / s.wallSeconds)} events/s, CPU ${s.cpuSeconds?.toFixed(2) ?? '?'} s, ${s.checkpoints} checkpoints`);
+    say(
+      `  ${s.wallSeconds.toFixed(2)} s, ${fmt(records / s.wallSeconds)} events/s, CPU ${s.cpuSeconds?.toFixed(2) ?? '?'} s, ${s.checkpoints} checkpoints`,
+    );
     await verify(`Sluice throughput p=${p}`, sOut, expected);
 
     say(`Flink throughput, p=${p} (warm-up: ${warmupFraction} of the input, discarded)`);
-    const f = await flinkThroughput(flink, { name: `flink-tp-p${p}`, input, output: fOut, warmupOutput: fWarm, parallelism: p });
+    const f = await flinkThroughput(flink, {
+      name: `flink-tp-p${p}`,
+      input,
+      output: fOut,
+      warmupOutput: fWarm,
+      parallelism: p,
+    });
     throughput.push(throughputRow('flink', p, records, f, { ...(f.warmup ? { warmup: f.warmup } : {}) }));
-    say(`  ${f.wallSeconds.toFixed(2)} s, ${fmt(records / f.wallSeconds)} events/s, CPU ${f.cpuSeconds?.toFixed(2) ?? '?'} s (warm-up ${f.warmup?.seconds.toFixed(1) ?? '?'} s)`);
+    say(
+      `  ${f.wallSeconds.toFixed(2)} s, ${fmt(records / f.wallSeconds)} events/s, CPU ${f.cpuSeconds?.toFixed(2) ?? '?'} s (warm-up ${f.warmup?.seconds.toFixed(1) ?? '?'} s)`,
+    );
     await verify(`Flink throughput p=${p}`, fOut, expected);
   }
 
@@ -236,16 +274,34 @@ try {
       const lin = `${engine}-lat-in-p${p}`;
       const lout = `${engine}-lat-out-p${p}`;
       const warm = `${engine}-lat-warmup-out-p${p}`;
-      for (const t of [lin, lout, ...(engine === 'flink' ? [warm] : [])]) await createTopic(broker.bootstrap, t, partitions);
-      say(`${engine === 'sluice' ? 'Sluice' : 'Flink'} latency, p=${p}: ${fmt(latencyRecords)} records at ${fmt(latencyRate)}/s`);
-      const o = { name: `${engine}-lat-p${p}`, input: lin, output: lout, parallelism: p, partitions, records: latencyRecords, rate: latencyRate };
-      const r = engine === 'sluice' ? await sluiceLatency(sluice, o) : await flinkLatency(flink, { ...o, warmupOutput: warm });
+      for (const t of [lin, lout, ...(engine === 'flink' ? [warm] : [])])
+        await createTopic(broker.bootstrap, t, partitions);
+      say(
+        `${engine === 'sluice' ? 'Sluice' : 'Flink'} latency, p=${p}: ${fmt(latencyRecords)} records at ${fmt(latencyRate)}/s`,
+      );
+      const o = {
+        name: `${engine}-lat-p${p}`,
+        input: lin,
+        output: lout,
+        parallelism: p,
+        partitions,
+        records: latencyRecords,
+        rate: latencyRate,
+      };
+      const r =
+        engine === 'sluice'
+          ? await sluiceLatency(sluice, o)
+          : await flinkLatency(flink, { ...o, warmupOutput: warm });
       const problems = outputProblems(`${engine} latency p=${p}`, r.expected.toJSON(), r.digest.toJSON());
       if (problems.length) throw new Error(problems.join('\n'));
-      checks.push(`${engine} latency p=${p}: ${lout} holds exactly the ${fmt(latencyRecords)} records produced (read_committed)`);
+      checks.push(
+        `${engine} latency p=${p}: ${lout} holds exactly the ${fmt(latencyRecords)} records produced (read_committed)`,
+      );
       const row = latencyRow(engine, p, r);
       latency.push(row);
-      say(`  p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms, max ${row.maxMs.toFixed(1)} ms (produced in ${r.produceSeconds.toFixed(1)} s)`);
+      say(
+        `  p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms, max ${row.maxMs.toFixed(1)} ms (produced in ${r.produceSeconds.toFixed(1)} s)`,
+      );
     }
   }
 } catch (err) {
@@ -260,12 +316,18 @@ if (process.exitCode !== 1) {
   provenance.loadAverage.end = loadAverage();
   const problems = rowProblems({ throughput, latency });
   if (problems.length) throw new Error(`rows must not be compared:\n- ${problems.join('\n- ')}`);
-  const results: KafkaResults = { provenance, throughput, latency, checks, verdicts: verdicts({ throughput, latency }) };
+  const results: KafkaResults = {
+    provenance,
+    throughput,
+    latency,
+    checks,
+    verdicts: verdicts({ throughput, latency }),
+  };
   console.log('');
   for (const l of comparisonLines(results)) console.log(l);
   console.log('');
   console.log(
-    'Notes: wall time = job start (Sluice: spawn of the workers; Flink: submission in the warm JVM) → the output\'s ' +
+    "Notes: wall time = job start (Sluice: spawn of the workers; Flink: submission in the warm JVM) → the output's " +
       'last stable offset reached its final value (every record committed), sampled every 100 ms. CPU: Sluice = the ' +
       'worker processes (trees); Flink = its whole JVM (JobManager, TaskManagers, Kafka clients). With exactly-once, ' +
       'latency is bound by the checkpoint interval on both sides (a record is visible once the checkpoint after it commits).',

@@ -119,10 +119,14 @@ export async function sluiceThroughput(
     sampling = false;
     await sampler;
     const bad = exits.findIndex((e) => e.code !== 0);
-    if (bad >= 0) throw new Error(`worker ${bad} exited with ${JSON.stringify(exits[bad])}:\n${job.logTail(bad)}`);
+    if (bad >= 0)
+      throw new Error(`worker ${bad} exited with ${JSON.stringify(exits[bad])}:\n${job.logTail(bad)}`);
     const stable = await watcher.sum(o.output, 'read_committed');
     const end = await watcher.sum(o.output, 'read_uncommitted');
-    if (stable !== end) throw new Error(`${o.output}: the job is done but transactions are open (last stable offset ${stable} < end ${end})`);
+    if (stable !== end)
+      throw new Error(
+        `${o.output}: the job is done but transactions are open (last stable offset ${stable} < end ${end})`,
+      );
     samples.push({ t: performance.now(), stable, cpuMs: cpu() });
     const m = completion({ t: t0, cpuMs: 0 }, samples, stable);
     return { ...m, checkpoints: loop.completed() };
@@ -141,7 +145,15 @@ export async function sluiceThroughput(
  */
 export async function sluiceLatency(
   s: SluiceSetup,
-  o: { name: string; input: string; output: string; parallelism: number; partitions: number; records: number; rate: number },
+  o: {
+    name: string;
+    input: string;
+    output: string;
+    parallelism: number;
+    partitions: number;
+    records: number;
+    rate: number;
+  },
 ): Promise<LatencyReading> {
   const config: Q1JobConfig = {
     bootstrap: s.bootstrap,
