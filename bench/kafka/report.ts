@@ -26,6 +26,8 @@ export interface ThroughputRow {
   eventsPerSecond: number;
   eventsPerSecondPerWorker: number;
   eventsPerCpuSecond: number | null;
+  /** Sluice: spawn of the workers → all running and connected, s (part of wallSeconds). */
+  startSeconds?: number;
   /** Checkpoints completed by the end (Sluice: the driver's count; Flink: not counted, null). */
   checkpoints: number | null;
   /** Flink: the discarded warm-up run in the same JVM (records, s). */
@@ -102,7 +104,11 @@ export function throughputRow(
   parallelism: number,
   records: number,
   m: { wallSeconds: number; cpuSeconds: number | null },
-  extra: { checkpoints?: number | null; warmup?: { records: number; seconds: number } } = {},
+  extra: {
+    checkpoints?: number | null;
+    startSeconds?: number;
+    warmup?: { records: number; seconds: number };
+  } = {},
 ): ThroughputRow {
   const eps = records / m.wallSeconds;
   return {
@@ -114,6 +120,7 @@ export function throughputRow(
     eventsPerSecond: eps,
     eventsPerSecondPerWorker: eps / parallelism,
     eventsPerCpuSecond: m.cpuSeconds && m.cpuSeconds > 0 ? records / m.cpuSeconds : null,
+    ...(extra.startSeconds !== undefined ? { startSeconds: extra.startSeconds } : {}),
     checkpoints: extra.checkpoints ?? null,
     ...(extra.warmup ? { warmup: extra.warmup } : {}),
   };

@@ -247,9 +247,14 @@ try {
       output: sOut,
       parallelism: p,
     });
-    throughput.push(throughputRow('sluice', p, records, s, { checkpoints: s.checkpoints }));
+    throughput.push(
+      throughputRow('sluice', p, records, s, {
+        checkpoints: s.checkpoints,
+        startSeconds: s.startSeconds,
+      }),
+    );
     say(
-      `  ${s.wallSeconds.toFixed(2)} s, ${fmt(records / s.wallSeconds)} events/s, CPU ${s.cpuSeconds?.toFixed(2) ?? '?'} s, ${s.checkpoints} checkpoints`,
+      `  ${s.wallSeconds.toFixed(2)} s, ${fmt(records / s.wallSeconds)} events/s, CPU ${s.cpuSeconds?.toFixed(2) ?? '?'} s, ${s.checkpoints} checkpoints (spawn → running ${s.startSeconds.toFixed(2)} s)`,
     );
     await verify(`Sluice throughput p=${p}`, sOut, expected);
 

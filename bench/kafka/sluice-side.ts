@@ -89,7 +89,7 @@ function cpuReader(job: LocalJob): () => number {
 export async function sluiceThroughput(
   s: SluiceSetup,
   o: { name: string; input: string; output: string; parallelism: number; sampleMs?: number },
-): Promise<{ wallSeconds: number; cpuSeconds: number | null; checkpoints: number }> {
+): Promise<{ wallSeconds: number; cpuSeconds: number | null; checkpoints: number; startSeconds: number }> {
   const config: Q1JobConfig = {
     bootstrap: s.bootstrap,
     input: o.input,
@@ -113,6 +113,7 @@ export async function sluiceThroughput(
   })();
   try {
     await job.waitRunning(120_000);
+    const startSeconds = (performance.now() - t0) / 1000;
     const loop = checkpointLoop(job, coord, s.checkpointIntervalMs);
     const exits = await Promise.all(job.workers.map((w) => w.exit));
     await loop.stop();
@@ -129,7 +130,7 @@ export async function sluiceThroughput(
       );
     samples.push({ t: performance.now(), stable, cpuMs: cpu() });
     const m = completion({ t: t0, cpuMs: 0 }, samples, stable);
-    return { ...m, checkpoints: loop.completed() };
+    return { ...m, checkpoints: loop.completed(), startSeconds };
   } finally {
     sampling = false;
     await sampler.catch(() => undefined);
