@@ -25,7 +25,7 @@
  * Exit 1 when any run fails or an output does not hold exactly the expected records (no results
  * file is written then).
  */
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -96,13 +96,10 @@ for (const s of scenarios)
 const say = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
 
+/** The first group of `re` in what `cmd args` prints (stdout and stderr: `java -version` uses stderr); 'unknown' when it does not run or match. */
 function version(cmd: string, args: string[], re: RegExp): string {
-  try {
-    const out = execFileSync(cmd, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-    return re.exec(out)?.[1] ?? 'unknown';
-  } catch (err) {
-    return re.exec(String((err as { stderr?: string }).stderr ?? ''))?.[1] ?? 'unknown';
-  }
+  const r = spawnSync(cmd, args, { encoding: 'utf8' });
+  return re.exec(`${r.stdout ?? ''}${r.stderr ?? ''}`)?.[1] ?? 'unknown';
 }
 
 function pomProperty(name: string): string {
@@ -132,12 +129,7 @@ const provenance = collectProvenance(parameters, {
     map: 'Nexmark Q1 (price × 0.908)',
   },
 });
-let javaVersion = 'unknown';
-try {
-  javaVersion = version('java', ['-version'], /version "([^"]+)"/);
-} catch {
-  // recorded as unknown
-}
+const javaVersion = version('java', ['-version'], /version "([^"]+)"/);
 provenance.tools = {
   ...provenance.tools,
   java: javaVersion,
