@@ -26,7 +26,7 @@
  * file is written then).
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startKafkaBroker, type KafkaBroker } from '../../test/harness/kafka-broker.ts';
@@ -172,7 +172,8 @@ if (!values['no-build']) {
 }
 
 // The Kafka client Flink's connector brought in (target/lib, copied by the build).
-const flinkKafkaClients = readdirSync(join(root, 'bench/flink/target/lib'), { withFileTypes: true })
+const libDir = join(root, 'bench/flink/target/lib');
+const flinkKafkaClients = (existsSync(libDir) ? readdirSync(libDir, { withFileTypes: true }) : [])
   .map((d) => /^kafka-clients-(.+)\.jar$/.exec(d.name)?.[1])
   .find(Boolean);
 provenance.tools['kafka-clients (Flink)'] = flinkKafkaClients ?? 'unknown';
