@@ -57,6 +57,8 @@ function checkpointLoop(job: LocalJob, coord: LocalCoordinator, intervalMs: numb
       }
     }
   })();
+  // Awaited by stop() or raced by the caller; not an unhandled rejection meanwhile.
+  done.catch(() => undefined);
   return {
     done,
     completed: () => completed,
@@ -115,7 +117,9 @@ export async function sluiceThroughput(
     await job.waitRunning(120_000);
     const startSeconds = (performance.now() - t0) / 1000;
     const loop = checkpointLoop(job, coord, s.checkpointIntervalMs);
-    const exits = await Promise.all(job.workers.map((w) => w.exit));
+    // A failing checkpoint (the loop rejects) ends the wait: the workers would never finish.
+    const allExits = Promise.all(job.workers.map((w) => w.exit));
+    const exits = await Promise.race([allExits, loop.done.then(() => allExits)]);
     await loop.stop();
     sampling = false;
     await sampler;
