@@ -172,6 +172,10 @@ bench-flink-check: install tools ## Compile bench/flink, check its generators an
 bench-compare: install ## Sluice/Flink table with ratios and the targets, from bench/results (refuses results of different runs or inputs)
 	node bench/compare.ts
 
+.PHONY: bench-kafka
+bench-kafka: install tools ## Kafka in and out, exactly once: Sluice and Flink 2.3.0 in one run, same broker/topic/records -> bench/results/kafka.json
+	node bench/kafka/run.ts $(BENCH_KAFKA_ARGS)
+
 .PHONY: bench-doc-tables
 bench-doc-tables: install ## Regenerate the Sluice/Flink tables of docs/benchmarks.md from the committed results they name
 	node bench/generate-doc-tables.ts
@@ -191,4 +195,4 @@ bench-node-lost: install docker-engine tools-cluster ## On the 3-node kind clust
 	SLUICE_KIND_CLUSTER=$(NODES_CLUSTER) node bench/recovery/node-lost.ts $(NODE_LOST_ARGS)
 
 .PHONY: bench
-bench: bench-runtime bench-flink bench-compare bench-operator-scale bench-recovery bench-node-lost ## Every benchmark, one after the other
+bench: bench-runtime bench-flink bench-compare bench-kafka bench-operator-scale bench-recovery bench-node-lost ## Every benchmark, one after the other

@@ -1,7 +1,8 @@
 /**
  * Regenerates the Sluice/Flink tables of docs/benchmarks.md from the committed results files
  * each block names (doc-tables.ts), with the verdict bench/compare.ts prints, and the lost-node
- * recovery table (recovery/node-lost-table.ts) with the verdict node-lost.ts printed:
+ * recovery table (recovery/node-lost-table.ts) with the verdict node-lost.ts printed, and the
+ * Kafka benchmark's tables (kafka/report.ts) with the verdicts bench/kafka/run.ts printed:
  *
  *   node bench/generate-doc-tables.ts [--doc docs/benchmarks.md] [--check]
  *
@@ -15,6 +16,7 @@ import { parseArgs } from 'node:util';
 import { format, resolveConfig } from 'prettier';
 import { parseResults, type EngineResults } from './compare-report.ts';
 import { renderBlock, replaceBlocks, replaceMarkedBlocks } from './doc-tables.ts';
+import { renderKafkaBlock } from './kafka/report.ts';
 import { renderNodeLostBlock, type NodeLostResults } from './recovery/node-lost-table.ts';
 
 const root = resolve(import.meta.dirname, '..');
@@ -33,13 +35,18 @@ function load(path: string): EngineResults {
 try {
   const doc = readFileSync(values.doc, 'utf8');
   const tables = replaceBlocks(doc, (src) => `${renderBlock(src, load(src.sluice), load(src.flink))}\n`);
-  const generated = replaceMarkedBlocks(tables, 'bench-node-lost', (attrs) => {
+  const withNodeLost = replaceMarkedBlocks(tables, 'bench-node-lost', (attrs) => {
     const file = /^file=(\S+)$/.exec(attrs)?.[1];
     if (!file) throw new Error(`bench-node-lost marker "${attrs}" must name file=<results file>`);
     return renderNodeLostBlock(
       file,
       JSON.parse(readFileSync(resolve(root, file), 'utf8')) as NodeLostResults,
     );
+  });
+  const generated = replaceMarkedBlocks(withNodeLost, 'bench-kafka', (attrs) => {
+    const file = /^file=(\S+)$/.exec(attrs)?.[1];
+    if (!file) throw new Error(`bench-kafka marker "${attrs}" must name file=<results file>`);
+    return renderKafkaBlock(file, JSON.parse(readFileSync(resolve(root, file), 'utf8')) as unknown);
   });
   // Formatted as `make lint` formats the doc (table alignment), so --check compares like with like.
   const next = await format(generated, { ...((await resolveConfig(values.doc)) ?? {}), parser: 'markdown' });

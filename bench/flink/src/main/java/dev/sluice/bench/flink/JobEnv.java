@@ -53,6 +53,20 @@ public final class JobEnv {
     return new StreamExecutionEnvironment(c);
   }
 
+  /**
+   * A job with periodic exactly-once checkpoints every {@code intervalMs} into {@code checkpointDir}
+   * (one at a time, no minimum pause: Flink's defaults), heap state backend, checkpoint timeout 10 min.
+   * Used by the Kafka benchmark (KafkaPipelineBench), where the sink commits on each checkpoint.
+   */
+  public static StreamExecutionEnvironment withPeriodicCheckpoints(int parallelism, long intervalMs, String checkpointDir) {
+    Configuration c = base(parallelism, DEFAULT_BUFFER_TIMEOUT_MS);
+    c.set(CheckpointingOptions.CHECKPOINTING_INTERVAL, Duration.ofMillis(intervalMs));
+    c.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofMinutes(10));
+    c.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, checkpointDir);
+    c.set(StateBackendOptions.STATE_BACKEND, "hashmap");
+    return new StreamExecutionEnvironment(c);
+  }
+
   private static Configuration base(int parallelism, long bufferTimeoutMs) {
     Configuration c = new Configuration();
     c.set(CoreOptions.DEFAULT_PARALLELISM, parallelism);
