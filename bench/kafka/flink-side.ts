@@ -103,6 +103,26 @@ class FlinkProcess {
   }
 }
 
+/** The KafkaPipelineBench arguments both scenarios share. */
+function pipelineArgs(
+  s: FlinkSetup,
+  o: { name: string; input: string; output: string; warmupOutput: string; parallelism: number },
+  mode: 'throughput' | 'latency',
+): Record<string, string | number> {
+  return {
+    bootstrap: s.bootstrap,
+    'input-topic': o.input,
+    'output-topic': o.output,
+    'warmup-input-topic': s.warmupInput,
+    'warmup-output-topic': o.warmupOutput,
+    'warmup-fraction': s.warmupFraction,
+    mode,
+    parallelism: o.parallelism,
+    'checkpoint-interval-ms': s.checkpointIntervalMs,
+    'transactional-id-prefix': o.name,
+  };
+}
+
 /**
  * The throughput run on Flink: the JVM starts a MiniCluster with `parallelism` TaskManagers,
  * runs the discarded warm-up job, then the measured bounded job over `input` into `output`
@@ -128,16 +148,7 @@ export async function flinkThroughput(
   const jvm = new FlinkProcess(
     s,
     {
-      bootstrap: s.bootstrap,
-      'input-topic': o.input,
-      'output-topic': o.output,
-      'warmup-input-topic': s.warmupInput,
-      'warmup-output-topic': o.warmupOutput,
-      'warmup-fraction': s.warmupFraction,
-      mode: 'throughput',
-      parallelism: o.parallelism,
-      'checkpoint-interval-ms': s.checkpointIntervalMs,
-      'transactional-id-prefix': o.name,
+      ...pipelineArgs(s, o, 'throughput'),
     },
     o.name,
   );
@@ -199,16 +210,7 @@ export async function flinkLatency(
   const jvm = new FlinkProcess(
     s,
     {
-      bootstrap: s.bootstrap,
-      'input-topic': o.input,
-      'output-topic': o.output,
-      'warmup-input-topic': s.warmupInput,
-      'warmup-output-topic': o.warmupOutput,
-      'warmup-fraction': s.warmupFraction,
-      mode: 'latency',
-      parallelism: o.parallelism,
-      'checkpoint-interval-ms': s.checkpointIntervalMs,
-      'transactional-id-prefix': o.name,
+      ...pipelineArgs(s, o, 'latency'),
     },
     o.name,
   );

@@ -11,18 +11,11 @@ import {
   nexmarkEvent,
   type NexmarkConfig,
 } from '../../runtime-image/src/nexmark/generator.ts';
+import type { Bid } from '../../runtime-image/src/nexmark/model.ts';
 import { q1Row } from '../../runtime-image/src/nexmark/queries.ts';
 
 /** An input record: a Nexmark bid, plus `sentAt` (produce time, ms since the epoch) in the latency scenario. */
-export interface BidRecord {
-  auction: number;
-  bidder: number;
-  /** Cents. */
-  price: number;
-  channel: string;
-  url: string;
-  /** Event time, ms since the epoch. */
-  dateTime: number;
+export interface BidRecord extends Bid {
   sentAt?: number;
 }
 
