@@ -76,14 +76,24 @@ export interface NotRestartableFailure {
 export function notRestartableFailure(
   failed: ReadonlyArray<{ name: string; terminationMessage?: string }>,
 ): NotRestartableFailure | undefined {
+  const f = firstKnown(failed, NOT_RESTARTABLE);
+  return (
+    f && {
+      reason: f.known.reason,
+      message: `worker ${f.name} failed with ${f.err.errorClass}: ${boundText(f.err.message, MAX_ITEM_BYTES)}; every attempt of this spec would fail the same way, so the job is not restarted: ${f.known.fix} (or request a restart with sluice.dev/restart once the cause is fixed)`,
+    }
+  );
+}
+
+/** The first failed worker whose termination message names an error class of `table`. */
+function firstKnown<K>(
+  failed: ReadonlyArray<{ name: string; terminationMessage?: string }>,
+  table: Readonly<Record<string, K>>,
+): { name: string; err: WorkerError; known: K } | undefined {
   for (const w of failed) {
     const err = parseTerminationMessage(w.terminationMessage);
-    const known = err && NOT_RESTARTABLE[err.errorClass];
-    if (!err || !known) continue;
-    return {
-      reason: known.reason,
-      message: `worker ${w.name} failed with ${err.errorClass}: ${boundText(err.message, MAX_ITEM_BYTES)}; every attempt of this spec would fail the same way, so the job is not restarted: ${known.fix} (or request a restart with sluice.dev/restart once the cause is fixed)`,
-    };
+    const known = err && table[err.errorClass];
+    if (err && known) return { name: w.name, err, known };
   }
   return undefined;
 }
@@ -109,14 +119,11 @@ export interface UnavailableFailure {
 export function unavailableFailure(
   failed: ReadonlyArray<{ name: string; terminationMessage?: string }>,
 ): UnavailableFailure | undefined {
-  for (const w of failed) {
-    const err = parseTerminationMessage(w.terminationMessage);
-    const known = err && UNAVAILABLE[err.errorClass];
-    if (!err || !known) continue;
-    return {
-      reason: known.reason,
-      message: `worker ${w.name} cannot use ${known.system}: ${boundText(err.message, MAX_ITEM_BYTES)}`,
-    };
-  }
-  return undefined;
+  const f = firstKnown(failed, UNAVAILABLE);
+  return (
+    f && {
+      reason: f.known.reason,
+      message: `worker ${f.name} cannot use ${f.known.system}: ${boundText(f.err.message, MAX_ITEM_BYTES)}`,
+    }
+  );
 }
