@@ -7,7 +7,9 @@
  * StreamJob status, then writes CheckpointRequest N on every worker pod of the attempt; each
  * worker snapshots under the request's path and writes CheckpointAck N on its own pod; when all
  * workers acked, the coordinator writes `_metadata` (see metadata.ts) and then
- * `sluice.dev/checkpoint-committed: N`, on which sinks commit the transactions of N.
+ * `sluice.dev/checkpoint-committed: N`, on which sinks commit the transactions of N. When every
+ * ack of N was `final` (a bounded job's input all processed), the same write also sets
+ * `sluice.dev/checkpoint-final: N`, on which the workers exit 0.
  */
 
 /** Annotation on a worker pod, written by the operator: the checkpoint the worker must take. JSON of CheckpointRequest. */
@@ -16,6 +18,12 @@ export const ANN_CHECKPOINT_REQUEST = 'sluice.dev/checkpoint-request';
 export const ANN_CHECKPOINT_ACK = 'sluice.dev/checkpoint-ack';
 /** Annotation on a worker pod, written by the operator: the id (decimal) of the last completed checkpoint. */
 export const ANN_CHECKPOINT_COMMITTED = 'sluice.dev/checkpoint-committed';
+/**
+ * Annotation on a worker pod, written by the operator together with the commit notice: the id
+ * (decimal) of a completed checkpoint every worker acked as `final` — the job's last one. A
+ * worker exits 0 once it has committed it (docs/runtime.md "Checkpoint protocol", bounded input).
+ */
+export const ANN_CHECKPOINT_FINAL = 'sluice.dev/checkpoint-final';
 
 /** User-facing annotations on a StreamJob; each value is a nonce echoed in status once handled. */
 export const ANN_REQUEST_SAVEPOINT = 'sluice.dev/savepoint';
@@ -75,6 +83,11 @@ export interface CheckpointAck {
   keyGroupRange?: KeyGroupSpan;
   /** Set instead of a successful ack when the worker could not take the snapshot. */
   error?: string;
+  /**
+   * This worker's part covers all of its input: its bounded sources were exhausted and every
+   * stage had received end-of-data before the barrier. Absent or false otherwise.
+   */
+  final?: boolean;
 }
 
 /** Environment variable names every worker gets (values are strings). */

@@ -295,7 +295,8 @@ export class LocalCoordinator {
 
   /**
    * Takes checkpoint/savepoint N on `job`: writes the request to every worker, waits for all acks
-   * with id N, writes `_metadata` (If-None-Match: *), then tells every worker N is committed —
+   * with id N, writes `_metadata` (If-None-Match: *), then tells every worker N is committed
+   * (and final, when every ack of N was final) —
    * unless `deliverCommit` is false, which simulates a coordinator that completed N but crashed
    * (or lost the workers) before notifying them.
    * @throws Error when a worker acks with an error, exits, or does not ack within `timeoutMs`
@@ -376,10 +377,14 @@ export class LocalCoordinator {
     const written = key ? signMetadata(metadata, Buffer.from(key, 'utf8')) : metadata;
     await writeMetadataOnce(this.minio, this.bucket, path, written);
     if (opts.deliverCommit !== false) {
+      // As the operator does (docs/checkpointing.md "Bounded jobs"): the commit, then — when every
+      // ack was final — the final notice on which the workers exit 0.
+      const final = acks.every((a) => a.final === true);
       await Promise.all(
-        job.workers.map((w) =>
-          http('PUT', `${w.controlUrl}/checkpoint-committed`, String(id)).catch(() => undefined),
-        ),
+        job.workers.map(async (w) => {
+          await http('PUT', `${w.controlUrl}/checkpoint-committed`, String(id)).catch(() => undefined);
+          if (final) await http('PUT', `${w.controlUrl}/checkpoint-final`, String(id)).catch(() => undefined);
+        }),
       );
     }
     const done: CompletedSnapshot = { id, kind, path, metadata: written };

@@ -103,7 +103,11 @@ describe('runtime: checkpoint acks across an API server outage', () => {
     async () => {
       const requests: number[] = [];
       const control = new PodControl(viaProxy, pod, env.namespace, pino({ level: 'silent' }));
-      await control.start({ onCheckpointRequest: (r) => requests.push(r.id), onCommitted: () => undefined });
+      await control.start({
+        onCheckpointRequest: (r) => requests.push(r.id),
+        onCommitted: () => undefined,
+        onFinal: () => undefined,
+      });
       try {
         await annotate({ [ANN_CHECKPOINT_REQUEST]: JSON.stringify(request(1)) });
         await waitFor('request 1', () => requests.includes(1));
@@ -149,7 +153,11 @@ describe('runtime: checkpoint acks across an API server outage', () => {
     "gives up on an ack once its checkpoint's timeout has passed, saying so",
     async () => {
       const control = new PodControl(viaProxy, pod, env.namespace, pino({ level: 'silent' }));
-      await control.start({ onCheckpointRequest: () => undefined, onCommitted: () => undefined });
+      await control.start({
+        onCheckpointRequest: () => undefined,
+        onCommitted: () => undefined,
+        onFinal: () => undefined,
+      });
       try {
         await proxy.outage();
         await expect(

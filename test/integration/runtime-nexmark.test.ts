@@ -119,6 +119,32 @@ describe('runtime: nexmark queries', () => {
   );
 
   it(
+    'Q0 at parallelism 2 over one partition: the worker without input waits for the other, both finish at the first checkpoint final for both',
+    async () => {
+      // No shuffle joins the two workers, so they end their input at different checkpoints.
+      const o = options('q0-uneven', 'nexmark-q0', { partitions: 1, rate: 4000 }, 2);
+      const job = await LocalJob.start(o);
+      jobs.push(job);
+      await job.waitRunning();
+      await job.waitFor('worker 1 (no split) exhausted', (s) => s[1]?.sourceExhausted === true);
+      const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
+      const first = await coord.checkpoint(job);
+      expect(first.metadata.workers.map((a) => a.final === true)).toEqual([false, true]);
+
+      await job.waitSourcesExhausted();
+      const expected = canonicalRows(q0Reference(allBids));
+      await job.waitFor('all rows written', (s) => (s[0]?.recordsWritten ?? 0) === expected.length);
+      // Worker 1 committed checkpoint 1 and is still there to take this one.
+      const last = await coord.checkpoint(job);
+      expect(last.metadata.workers.map((a) => a.final === true)).toEqual([true, true]);
+      await expectFinishedAt(job, last.id);
+      const out = await readCommittedOutput<object>(env.minio, env.bucket, 'q0-uneven/');
+      expect(canonicalRows(out)).toEqual(expected);
+    },
+    LONG,
+  );
+
+  it(
     'Q7 (highest bids joined back) at parallelism 2 equals the reference',
     async () => {
       const expected = canonicalRows(q7Reference(allBids, 1000));

@@ -9,6 +9,7 @@ import pino from 'pino';
 import {
   ANN_CHECKPOINT_ACK,
   ANN_CHECKPOINT_COMMITTED,
+  ANN_CHECKPOINT_FINAL,
   ANN_CHECKPOINT_REQUEST,
   type CheckpointRequest,
 } from '../../api/src/protocol.ts';
@@ -80,10 +81,12 @@ describe('runtime: pod control', () => {
     async () => {
       const requests: CheckpointRequest[] = [];
       const commits: number[] = [];
+      const finals: number[] = [];
       const control = new PodControl(env.kubeConfig, pod, env.namespace, pino({ level: 'silent' }));
       await control.start({
         onCheckpointRequest: (r) => requests.push(r),
         onCommitted: (id) => commits.push(id),
+        onFinal: (id) => finals.push(id),
       });
       try {
         // The annotation present at start is delivered from the initial read.
@@ -121,6 +124,13 @@ describe('runtime: pod control', () => {
         await eventually('commit 5', () => (commits.includes(5) ? true : undefined));
         expect(requests).toHaveLength(1);
         expect(commits).toEqual([4, 5]);
+        expect(finals).toEqual([]);
+        // The final notice (checkpoint 5 was the job's last), delivered once.
+        await annotate({ [ANN_CHECKPOINT_FINAL]: '5' });
+        await eventually('final 5', () => (finals.includes(5) ? true : undefined));
+        await annotate({ [ANN_CHECKPOINT_FINAL]: '5' });
+        expect(commits).toEqual([4, 5]);
+        expect(finals).toEqual([5]);
 
         // A malformed request is ignored (logged), later valid ones still arrive.
         await annotate({ [ANN_CHECKPOINT_REQUEST]: '{"id":"x"}' });
@@ -141,7 +151,11 @@ describe('runtime: pod control', () => {
     async () => {
       const control = new PodControl(env.kubeConfig, 'nope-0-0', env.namespace, pino({ level: 'silent' }));
       await expect(
-        control.start({ onCheckpointRequest: () => undefined, onCommitted: () => undefined }),
+        control.start({
+          onCheckpointRequest: () => undefined,
+          onCommitted: () => undefined,
+          onFinal: () => undefined,
+        }),
       ).rejects.toThrow(new RegExp(`cannot read own pod ${env.namespace}/nope-0-0`));
     },
     LONG,

@@ -52,8 +52,8 @@ import {
   abortedStatus,
   ackOf,
   checkpointRequest,
+  commitNotice,
   committedId,
-  committedIdOf,
   completedStatus,
   OPERATOR_SAVEPOINT_NONCE,
   requestIdOf,
@@ -224,11 +224,8 @@ export class CheckpointCoordinator {
     // Crash recovery: every worker must know the newest committed id (sinks commit on it).
     const committed = committedId(job.status);
     if (committed !== undefined) {
-      await this.#annotate(
-        pods,
-        { [ANN_CHECKPOINT_COMMITTED]: String(committed) },
-        (pod) => (committedIdOf(pod) ?? 0) < committed,
-      );
+      const notice = commitNotice(pods, committed);
+      await this.#annotate(pods, notice.annotations, notice.needs);
     }
 
     // No failure restarts while a suspend's stop-with-savepoint runs: the job is stopping anyway.
@@ -390,11 +387,8 @@ export class CheckpointCoordinator {
         const kind = inProgress.kind ?? 'checkpoint';
         job = await jobs.writeStatus(job, completed);
         this.#crash.passed('completed-in-status', kind, inProgress.id);
-        await this.#annotate(
-          pods,
-          { [ANN_CHECKPOINT_COMMITTED]: String(inProgress.id) },
-          (pod) => (committedIdOf(pod) ?? 0) < inProgress.id,
-        );
+        const notice = commitNotice(pods, inProgress.id);
+        await this.#annotate(pods, notice.annotations, notice.needs);
         this.#crash.passed('commit-annotated', kind, inProgress.id);
         ctx.log.info({ id: inProgress.id, kind, bytes, path: dir }, 'completed snapshot');
         if (kind === 'savepoint' || inProgress.nonce !== undefined) {

@@ -6,6 +6,7 @@ import {
   ackOf,
   checkpointRequest,
   committedId,
+  commitNotice,
   committedIdOf,
   completedStatus,
   requestIdOf,
@@ -49,6 +50,43 @@ describe('reading worker pods', () => {
     expect(requestIdOf(pod({ 'sluice.dev/checkpoint-request': '{' }))).toBeUndefined();
     expect(committedIdOf(pod({ 'sluice.dev/checkpoint-committed': '7' }))).toBe(7);
     expect(committedIdOf(pod({ 'sluice.dev/checkpoint-committed': '-1' }))).toBeUndefined();
+  });
+
+  it('adds the final notice to a commit only when every pod acked the id as final', () => {
+    const ack = (id: number, subtask: number, final?: boolean) =>
+      pod({
+        'sluice.dev/checkpoint-ack': JSON.stringify({
+          id,
+          subtask,
+          bytes: 1,
+          files: [],
+          ...(final ? { final } : {}),
+        }),
+      });
+    expect(ackOf(ack(3, 0, true))?.final).toBe(true);
+    expect(ackOf(ack(3, 0))).not.toHaveProperty('final');
+
+    const partly = commitNotice([ack(3, 0, true), ack(3, 1)], 3);
+    expect(partly.annotations).toEqual({ 'sluice.dev/checkpoint-committed': '3' });
+    const all = commitNotice([ack(3, 0, true), ack(3, 1, true)], 3);
+    expect(all.annotations).toEqual({
+      'sluice.dev/checkpoint-committed': '3',
+      'sluice.dev/checkpoint-final': '3',
+    });
+    // A final ack of an older id does not make a newer commit final.
+    expect(commitNotice([ack(2, 0, true), ack(3, 1, true)], 3).annotations).not.toHaveProperty(
+      'sluice.dev/checkpoint-final',
+    );
+    expect(commitNotice([], 3).annotations).not.toHaveProperty('sluice.dev/checkpoint-final');
+
+    // Pods that have the commit but not the final notice still need the write (an operator that
+    // crashed in between writes it again); pods that have both do not.
+    const committed = pod({ 'sluice.dev/checkpoint-committed': '3' });
+    const notified = pod({ 'sluice.dev/checkpoint-committed': '3', 'sluice.dev/checkpoint-final': '3' });
+    expect(partly.needs(committed)).toBe(false);
+    expect(partly.needs(pod({}))).toBe(true);
+    expect(all.needs(committed)).toBe(true);
+    expect(all.needs(notified)).toBe(false);
   });
 
   it('commits the newest of the last checkpoint and the last savepoint', () => {

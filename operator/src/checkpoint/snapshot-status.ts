@@ -11,6 +11,7 @@ import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../../api/src
 import {
   ANN_CHECKPOINT_ACK,
   ANN_CHECKPOINT_COMMITTED,
+  ANN_CHECKPOINT_FINAL,
   ANN_CHECKPOINT_REQUEST,
   type CheckpointAck,
   type CheckpointRequest,
@@ -49,6 +50,7 @@ export function ackOf(pod: V1Pod): CheckpointAck | undefined {
       files: Array.isArray(a.files) ? a.files.filter(isFileEntry) : [],
       ...(isKeyGroupSpan(a.keyGroupRange) ? { keyGroupRange: a.keyGroupRange } : {}),
       ...(typeof a.error === 'string' ? { error: a.error } : {}),
+      ...(a.final === true ? { final: true } : {}),
     };
   } catch {
     return undefined;
@@ -87,6 +89,34 @@ export function requestIdOf(pod: V1Pod): number | undefined {
 /** Id of the `sluice.dev/checkpoint-committed` annotation on `pod`, if any. */
 export function committedIdOf(pod: V1Pod): number | undefined {
   const raw = pod.metadata?.annotations?.[ANN_CHECKPOINT_COMMITTED];
+  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
+}
+
+/**
+ * The commit notice for completed snapshot `id` on the worker pods of its attempt:
+ * `sluice.dev/checkpoint-committed: id`, plus `sluice.dev/checkpoint-final: id` when every pod's
+ * ack of `id` is final — the job's input is all processed and the workers exit 0 once they have
+ * committed it (docs/checkpointing.md "Bounded jobs"). Derived from the pods' acks, so an
+ * operator that crashed between completing and notifying writes the same notice again.
+ * @returns the annotations, and whether `pod` still lacks them
+ */
+export function commitNotice(
+  pods: V1Pod[],
+  id: number,
+): { annotations: Record<string, string>; needs: (pod: V1Pod) => boolean } {
+  const final = pods.length > 0 && pods.every((p) => ackOf(p)?.id === id && ackOf(p)?.final === true);
+  return {
+    annotations: {
+      [ANN_CHECKPOINT_COMMITTED]: String(id),
+      ...(final ? { [ANN_CHECKPOINT_FINAL]: String(id) } : {}),
+    },
+    needs: (pod) => (committedIdOf(pod) ?? 0) < id || (final && finalIdOf(pod) !== id),
+  };
+}
+
+/** Id of the `sluice.dev/checkpoint-final` annotation on `pod`, if any. */
+export function finalIdOf(pod: V1Pod): number | undefined {
+  const raw = pod.metadata?.annotations?.[ANN_CHECKPOINT_FINAL];
   return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 

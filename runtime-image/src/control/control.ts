@@ -12,6 +12,11 @@ export interface ControlHandlers {
   onCheckpointRequest(request: CheckpointRequest): void;
   /** The id of the last completed checkpoint (`sluice.dev/checkpoint-committed`). */
   onCommitted(checkpointId: number): void;
+  /**
+   * The id of a completed checkpoint every worker acked as final (`sluice.dev/checkpoint-final`):
+   * the job's input is all processed; the worker exits 0 once it has committed that id.
+   */
+  onFinal(checkpointId: number): void;
 }
 
 /** What the worker exposes about itself (local status endpoint, logs). */

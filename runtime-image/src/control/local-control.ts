@@ -5,6 +5,7 @@
  *
  *   PUT /checkpoint-request     body: CheckpointRequest JSON   (= sluice.dev/checkpoint-request)
  *   PUT /checkpoint-committed   body: decimal id               (= sluice.dev/checkpoint-committed)
+ *   PUT /checkpoint-final       body: decimal id               (= sluice.dev/checkpoint-final)
  *   GET /checkpoint-ack         200 CheckpointAck JSON, 404 before the first ack (= sluice.dev/checkpoint-ack)
  *   GET /status                 200 WorkerStatus JSON
  *
@@ -52,6 +53,9 @@ export class LocalControl implements ControlChannel {
             res.writeHead(204).end();
           } else if (req.method === 'PUT' && req.url === '/checkpoint-committed') {
             h.onCommitted(parseCommitted(await body(req), 'PUT /checkpoint-committed'));
+            res.writeHead(204).end();
+          } else if (req.method === 'PUT' && req.url === '/checkpoint-final') {
+            h.onFinal(parseCommitted(await body(req), 'PUT /checkpoint-final'));
             res.writeHead(204).end();
           } else if (req.method === 'GET' && req.url === '/checkpoint-ack') {
             if (!this.lastAck) res.writeHead(404).end();

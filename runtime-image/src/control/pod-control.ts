@@ -24,6 +24,7 @@ import type { Logger } from 'pino';
 import {
   ANN_CHECKPOINT_ACK,
   ANN_CHECKPOINT_COMMITTED,
+  ANN_CHECKPOINT_FINAL,
   ANN_CHECKPOINT_REQUEST,
   type CheckpointAck,
 } from '../../../api/src/protocol.ts';
@@ -58,7 +59,7 @@ export class PodControl implements ControlChannel {
   private readonly log: Logger;
   private abort: AbortController | undefined;
   private closed = false;
-  private lastSeen = { request: '', committed: '' };
+  private lastSeen = { request: '', committed: '', final: '' };
   /** Id of the newest ack being published; older ones stop retrying. */
   private latestAckId = -1;
 
@@ -107,6 +108,15 @@ export class PodControl implements ControlChannel {
         h.onCommitted(parseCommitted(committed, `annotation ${ANN_CHECKPOINT_COMMITTED}`));
       } catch (err) {
         this.log.error({ err: (err as Error).message }, 'ignoring malformed committed annotation');
+      }
+    }
+    const final = ann[ANN_CHECKPOINT_FINAL];
+    if (final && final !== this.lastSeen.final) {
+      this.lastSeen.final = final;
+      try {
+        h.onFinal(parseCommitted(final, `annotation ${ANN_CHECKPOINT_FINAL}`));
+      } catch (err) {
+        this.log.error({ err: (err as Error).message }, 'ignoring malformed final annotation');
       }
     }
   }

@@ -11,9 +11,12 @@
  * the barrier and ends the worker (exit 0) once N is committed.
  *
  * Bounded input: when every source is exhausted, end-of-data travels through all channels; the
- * first checkpoint whose barrier follows it everywhere is final (all workers agree, because a
- * source emits end-of-data and barriers on all its channels at once), and the worker ends
- * (exit 0) once it is committed.
+ * worker's first checkpoint whose barrier follows it everywhere is final for the worker, and its
+ * ack says so (`final`). Workers joined by a shuffle agree on that checkpoint (a source emits
+ * end-of-data and barriers on all its channels at once); workers without one may end their input
+ * at different checkpoints, so a worker that is done keeps answering checkpoints until the
+ * coordinator reports one that every worker acked as final (`onFinal`), and ends (exit 0) once
+ * it has committed it (docs/runtime.md "Checkpoint protocol").
  */
 import type { Logger } from 'pino';
 import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
@@ -65,8 +68,12 @@ export class Worker {
   private lastAck: CheckpointAck | null = null;
   private lastCommitted: number | null = null;
   private stopAfter: number | undefined;
-  /** Id of the final checkpoint (covers all bounded input), once acked. */
-  private finishAfter: number | undefined;
+  /** Id of this worker's first checkpoint that covered all its input, once acked. */
+  private finalFrom: number | undefined;
+  /** Newest checkpoint the coordinator reported final for every worker (`onFinal`). */
+  private jobFinal: number | undefined;
+  /** Newest checkpoint whose commit the sink has finished. */
+  private commitDone: number | undefined;
   private commitChain: Promise<void> = Promise.resolve();
   private readonly requestedAt = new Map<number, number>();
   private restoredEntries = 0;
@@ -308,6 +315,7 @@ export class Worker {
     await this.d.control.start({
       onCheckpointRequest: (req) => this.onRequest(req),
       onCommitted: (id) => this.onCommitted(id),
+      onFinal: (id) => this.onFinal(id),
     });
     this.phase = 'running';
     this.statusTimer = setInterval(() => this.publishStatus(), 100);
@@ -360,6 +368,7 @@ export class Worker {
     const c = this.d.config;
     let ack: CheckpointAck;
     const t0 = this.requestedAt.get(req.id) ?? performance.now();
+    const final = parts.every((p) => p.final);
     try {
       ack = await writeWorkerSnapshot(
         this.d.store,
@@ -372,6 +381,7 @@ export class Worker {
         },
         parts,
       );
+      if (final) ack = { ...ack, final: true };
     } catch (err) {
       this.d.log.error({ checkpointId: req.id, err: (err as Error).message }, 'checkpoint failed');
       ack = { id: req.id, subtask: c.subtask, bytes: 0, files: [], error: (err as Error).message };
@@ -388,15 +398,15 @@ export class Worker {
         },
         'checkpoint acknowledged',
       );
-      const final = parts.every((p) => p.final);
       if (req.stop || final) {
         if (req.stop) this.stopAfter = req.id;
-        else {
-          this.finishAfter ??= req.id;
+        else if (this.finalFrom === undefined) {
+          this.finalFrom = req.id;
           this.d.log.info(
             { checkpointId: req.id },
-            'all input processed; finishing once this checkpoint is committed',
+            'all input processed; finishing once a checkpoint final for every worker is committed',
           );
+          this.maybeFinish();
         }
         this.phase = 'stopping';
         // Peers finishing the same snapshot may now disconnect.
@@ -446,17 +456,33 @@ export class Worker {
       .then(() => writer.commit(id))
       .then(() => {
         this.d.log.debug({ checkpointId: id }, 'checkpoint committed');
+        this.commitDone = id;
         this.publishStatus();
         if (this.stopAfter !== undefined && id >= this.stopAfter) {
           this.d.log.info({ checkpointId: this.stopAfter }, 'stopped with savepoint');
           this.finishStop();
-        } else if (this.finishAfter !== undefined && id >= this.finishAfter) {
-          this.d.log.info({ checkpointId: id }, 'finished: all input processed and committed');
-          this.finishStop();
-        }
+        } else this.maybeFinish();
       })
       .catch((err: unknown) =>
         this.fail(new Error(`committing checkpoint ${id} failed: ${(err as Error).message}`, { cause: err })),
       );
+  }
+
+  private onFinal(id: number): void {
+    if (this.jobFinal !== undefined && id <= this.jobFinal) return;
+    this.jobFinal = id;
+    this.maybeFinish();
+  }
+
+  /**
+   * Ends the worker (exit 0) once a checkpoint that every worker acked as final is committed
+   * here, and this worker's own input was covered by then.
+   */
+  private maybeFinish(): void {
+    const { finalFrom, jobFinal, commitDone } = this;
+    if (finalFrom === undefined || jobFinal === undefined || commitDone === undefined) return;
+    if (jobFinal < finalFrom || commitDone < jobFinal) return;
+    this.d.log.info({ checkpointId: jobFinal }, 'finished: all input processed and committed');
+    this.finishStop();
   }
 }
