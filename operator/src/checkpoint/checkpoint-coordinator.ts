@@ -24,11 +24,7 @@ import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@ku
 import { checkpointDir, metadataKey, savepointDir } from '../../../api/src/layout.ts';
 import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
 import { metadataMacProblem, signMetadata } from '../../../api/src/snapshot-mac.ts';
-import {
-  ANN_CHECKPOINT_COMMITTED,
-  ANN_CHECKPOINT_REQUEST,
-  type SnapshotKind,
-} from '../../../api/src/protocol.ts';
+import { ANN_CHECKPOINT_REQUEST, type SnapshotKind } from '../../../api/src/protocol.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
