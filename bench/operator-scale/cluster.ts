@@ -19,7 +19,7 @@ import {
   operatorIdentity,
   REPO_ROOT,
   waitFor,
-} from '../../operator/src/testing/integration.ts';
+} from '../../test/harness/operator.ts';
 import { startControlPlane, type ControlPlane } from '../../test/harness/control-plane.ts';
 import { installCrds } from '../../test/harness/crds.ts';
 import { setupTestEnv, type TestEnv } from '../../test/harness/env.ts';

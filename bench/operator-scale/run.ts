@@ -44,7 +44,7 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { collectProvenance, loadAverage } from '../collect-provenance.ts';
 import { execFileSync } from 'node:child_process';
-import { Jobs, REPO_ROOT } from '../../operator/src/testing/integration.ts';
+import { Jobs, REPO_ROOT } from '../../test/harness/operator.ts';
 import {
   startBenchCluster,
   startOperator,

@@ -1,6 +1,6 @@
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import { jobChangeMatters, owningJobKey, podChangeMatters } from './manager.ts';
-import { makeJob, makePod } from './testing/fixtures.ts';
+import { makeJob, makePod } from '../../test/harness/operator-fixtures.ts';
 
 describe('manager event mapping', () => {
   it('maps a worker pod to the StreamJob that controls it', () => {

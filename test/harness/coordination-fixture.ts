@@ -12,7 +12,7 @@ import {
   startInProcessOperator,
   waitFor,
   type InProcessOperator,
-} from '../../operator/src/testing/integration.ts';
+} from './operator.ts';
 import { readCommittedOutput } from './local-workers.ts';
 import { setupTestEnv, type TestEnv } from './env.ts';
 import { ProcessKubelet } from './process-kubelet.ts';

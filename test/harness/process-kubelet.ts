@@ -39,7 +39,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import { ENV, workerPodName } from '../../api/src/protocol.ts';
-import { writeTokenKubeconfig } from '../../operator/src/testing/integration.ts';
+import { writeTokenKubeconfig } from './operator.ts';
 import { podStatusFor, type ContainerReport } from './kubelet-standin.ts';
 import { repoRoot as REPO_ROOT } from './paths.ts';
 import { freePort } from './ports.ts';

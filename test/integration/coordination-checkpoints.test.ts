@@ -16,7 +16,7 @@ import {
   metricValue,
   waitFor,
   type InProcessOperator,
-} from '../../operator/src/testing/integration.ts';
+} from '../harness/operator.ts';
 import {
   startFixtureOperator,
   startWordcountFixture,

@@ -7,12 +7,7 @@
  */
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import {
-  type Jobs,
-  eventsAbout,
-  waitFor,
-  type InProcessOperator,
-} from '../../operator/src/testing/integration.ts';
+import { type Jobs, eventsAbout, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,
   startFixtureOperator,

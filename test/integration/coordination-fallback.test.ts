@@ -19,7 +19,7 @@ import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { metadataKey } from '../../api/src/layout.ts';
 import type { StreamJob } from '../../api/src/streamjob.ts';
-import { eventsAbout, waitFor, type InProcessOperator } from '../../operator/src/testing/integration.ts';
+import { eventsAbout, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,
   expectCorpusCountedOnce,

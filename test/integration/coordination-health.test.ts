@@ -8,7 +8,7 @@
  */
 import { jest } from '@jest/globals';
 import type { StreamJob } from '../../api/src/streamjob.ts';
-import { eventsAbout, waitFor, type InProcessOperator } from '../../operator/src/testing/integration.ts';
+import { eventsAbout, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,
   expectCorpusCountedOnce,

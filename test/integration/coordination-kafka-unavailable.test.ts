@@ -12,7 +12,7 @@
  */
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { eventsAbout, waitFor, type InProcessOperator } from '../../operator/src/testing/integration.ts';
+import { eventsAbout, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import { expectExactlyOnce } from '../harness/wordcount-reference.ts';
 import {
   corpusWordcountJob,

@@ -11,7 +11,7 @@
  */
 import { jest } from '@jest/globals';
 import { CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { eventsWith, waitFor, type InProcessOperator } from '../../operator/src/testing/integration.ts';
+import { eventsWith, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,
   expectCorpusCountedOnce,

@@ -24,7 +24,7 @@ import {
   spawnOperator,
   waitFor,
   type OperatorProcess,
-} from '../../operator/src/testing/integration.ts';
+} from '../harness/operator.ts';
 import {
   STORAGE_SECRET,
   corpusWordcountJob,

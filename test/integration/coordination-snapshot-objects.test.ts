@@ -11,7 +11,7 @@ import { metadataKey } from '../../api/src/layout.ts';
 import { ANN_REQUEST_SAVEPOINT } from '../../api/src/protocol.ts';
 import { StreamJobSnapshotClient } from '../../operator/src/snapshot/snapshot-client.ts';
 import { parseSnapshotUrl } from '../../operator/src/snapshot/snapshot-storage.ts';
-import { eventsWith, waitFor, type InProcessOperator } from '../../operator/src/testing/integration.ts';
+import { eventsWith, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   STORAGE_SECRET,
   corpusWordcountJob,

@@ -7,7 +7,7 @@
 import { jest } from '@jest/globals';
 import { ANN_REQUEST_RESTART } from '../../api/src/protocol.ts';
 import { metadataKey } from '../../api/src/layout.ts';
-import { waitFor, type InProcessOperator } from '../../operator/src/testing/integration.ts';
+import { waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,
   expectCorpusCountedOnce,

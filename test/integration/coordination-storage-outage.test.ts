@@ -17,7 +17,7 @@ import {
   startInProcessOperator,
   waitFor,
   type InProcessOperator,
-} from '../../operator/src/testing/integration.ts';
+} from '../harness/operator.ts';
 import { setupTestEnv, removeBucket, type TestEnv } from '../harness/env.ts';
 import { startMinio, type MinioServer } from '../harness/minio-server.ts';
 import { stopServer } from '../harness/process.ts';

@@ -5,12 +5,7 @@
  * restores that savepoint at parallelism 3. The committed output must equal the reference count.
  */
 import { jest } from '@jest/globals';
-import {
-  type Jobs,
-  eventsAbout,
-  waitFor,
-  type InProcessOperator,
-} from '../../operator/src/testing/integration.ts';
+import { type Jobs, eventsAbout, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,
   expectCorpusCountedOnce,

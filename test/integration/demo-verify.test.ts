@@ -14,7 +14,7 @@ import { jobPrefix } from '../../api/src/layout.ts';
 import { STREAMJOB_GROUP, STREAMJOB_PLURAL, STREAMJOB_VERSION } from '../../api/src/streamjob.ts';
 import { streamJobReader, urlRecordsReader } from '../../hack/demo-verify/kube-readers.ts';
 import { verifyJob } from '../../hack/demo-verify/verify-job.ts';
-import { exampleJob } from '../../operator/src/testing/integration.ts';
+import { exampleJob } from '../harness/operator.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { LocalCoordinator, LocalJob } from '../harness/local-workers.ts';
 import { repoRoot } from '../harness/paths.ts';

@@ -14,7 +14,7 @@ import {
   type CheckpointRequest,
 } from '../../api/src/protocol.ts';
 import { PodControl } from '../../runtime-image/src/control/pod-control.ts';
-import { waitFor } from '../../operator/src/testing/integration.ts';
+import { waitFor } from '../harness/operator.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { OutageProxy } from '../harness/outage-proxy.ts';
 

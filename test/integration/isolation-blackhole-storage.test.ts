@@ -22,7 +22,7 @@ import {
   startInProcessOperator,
   waitFor,
   type InProcessOperator,
-} from '../../operator/src/testing/integration.ts';
+} from '../harness/operator.ts';
 import {
   STORAGE_SECRET,
   corpusWordcountJob,

@@ -19,7 +19,7 @@ import {
   tokenKubeConfig,
   waitFor,
   type InProcessOperator,
-} from '../../operator/src/testing/integration.ts';
+} from '../harness/operator.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 
 // The integration project's testTimeout is not applied per project by jest 30; set it here.

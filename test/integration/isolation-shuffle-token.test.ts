@@ -15,7 +15,7 @@ import {
   startInProcessOperator,
   waitFor,
   type InProcessOperator,
-} from '../../operator/src/testing/integration.ts';
+} from '../harness/operator.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { KubeletStandIn } from '../harness/kubelet-standin.ts';
 

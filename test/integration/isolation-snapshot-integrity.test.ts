@@ -14,7 +14,7 @@ import { CoreV1Api } from '@kubernetes/client-node';
 import { metadataCoverageProblem } from '../../api/src/metadata-coverage.ts';
 import { parseMetadata, type SnapshotMetadata } from '../../api/src/metadata.ts';
 import { metadataMacProblem } from '../../api/src/snapshot-mac.ts';
-import { eventsWith, waitFor, type InProcessOperator } from '../../operator/src/testing/integration.ts';
+import { eventsWith, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,
   expectCorpusCountedOnce,

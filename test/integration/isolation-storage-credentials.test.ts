@@ -20,7 +20,7 @@ import {
   startInProcessOperator,
   waitFor,
   type InProcessOperator,
-} from '../../operator/src/testing/integration.ts';
+} from '../harness/operator.ts';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {

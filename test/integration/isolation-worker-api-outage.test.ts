@@ -10,11 +10,7 @@
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import {
-  startInProcessOperator,
-  waitFor,
-  type InProcessOperator,
-} from '../../operator/src/testing/integration.ts';
+import { startInProcessOperator, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   STORAGE_SECRET,
   corpusWordcountJob,

@@ -12,7 +12,7 @@ import {
   startInProcessOperator,
   waitFor,
   type InProcessOperator,
-} from '../../operator/src/testing/integration.ts';
+} from '../harness/operator.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 
 jest.setTimeout(120_000);

@@ -27,7 +27,7 @@ import {
   spawnOperator,
   waitFor,
   type OperatorProcess,
-} from '../../operator/src/testing/integration.ts';
+} from '../harness/operator.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { KubeletStandIn } from '../harness/kubelet-standin.ts';
 import { freePort } from '../harness/ports.ts';

@@ -1,5 +1,5 @@
 import type { StreamJobSpec, StreamJobStatus } from '../../../api/src/streamjob.ts';
-import { defaultSpec, makeJob } from '../testing/fixtures.ts';
+import { defaultSpec, makeJob } from '../../../test/harness/operator-fixtures.ts';
 import { judgeCheckpointProgress } from './checkpoint-progress.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');

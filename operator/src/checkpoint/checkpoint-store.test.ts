@@ -1,4 +1,4 @@
-import { makeJob, STORAGE } from '../testing/fixtures.ts';
+import { makeJob, STORAGE } from '../../../test/harness/operator-fixtures.ts';
 import { pinnedCheckpointIds } from './checkpoint-store.ts';
 
 const chk = (id: number) => `${STORAGE.jobPrefix}/checkpoints/chk-${id}`;

@@ -2,7 +2,7 @@ import type { StreamJobStatus } from '../../../api/src/streamjob.ts';
 import { rolledBack, withEffectiveSpec } from '../streamjob/effective-spec.ts';
 import { nextStatus } from '../streamjob/status.ts';
 import type { WorkersObservation } from '../streamjob/workers.ts';
-import { defaultSpec, makeJob } from '../testing/fixtures.ts';
+import { defaultSpec, makeJob } from '../../../test/harness/operator-fixtures.ts';
 import { judgeVerification, nextStableSpec, verifyingUpgrade } from './rollback.ts';
 import { upgradeHolding, type UpgradeState } from './upgrade.ts';
 

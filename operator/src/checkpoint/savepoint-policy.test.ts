@@ -1,5 +1,5 @@
 import type { CompletedSavepoint, StreamJobStatus } from '../../../api/src/streamjob.ts';
-import { defaultSpec, makeJob, STORAGE } from '../testing/fixtures.ts';
+import { defaultSpec, makeJob, STORAGE } from '../../../test/harness/operator-fixtures.ts';
 import { durationMs, isRequestNonce, periodicSavepointDue, savepointsToDispose } from './savepoint-policy.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');

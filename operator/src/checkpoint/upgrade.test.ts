@@ -1,5 +1,5 @@
 import { nextStatus } from '../streamjob/status.ts';
-import { makeJob } from '../testing/fixtures.ts';
+import { makeJob } from '../../../test/harness/operator-fixtures.ts';
 import {
   attemptParallelism,
   gateSuspend,

@@ -1,5 +1,5 @@
 import { Registry } from 'prom-client';
-import { FakeClock } from '../testing/fake-clock.ts';
+import { FakeClock } from '../../../test/harness/fake-clock.ts';
 import {
   Controller,
   done,

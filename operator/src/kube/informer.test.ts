@@ -1,5 +1,5 @@
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { FakeClock } from '../testing/fake-clock.ts';
+import { FakeClock } from '../../../test/harness/fake-clock.ts';
 import { Informer, type ListResult, type ListWatch, type WatchEvent } from './informer.ts';
 import { silentLogger } from './logger.ts';
 

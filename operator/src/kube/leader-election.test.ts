@@ -1,4 +1,4 @@
-import { FakeClock } from '../testing/fake-clock.ts';
+import { FakeClock } from '../../../test/harness/fake-clock.ts';
 import {
   LeaderElector,
   decide,

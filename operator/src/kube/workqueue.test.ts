@@ -1,4 +1,4 @@
-import { FakeClock } from '../testing/fake-clock.ts';
+import { FakeClock } from '../../../test/harness/fake-clock.ts';
 import { ItemExponentialBackoff } from './rate-limiter.ts';
 import { WorkQueue, type QueueObserver } from './workqueue.ts';
 

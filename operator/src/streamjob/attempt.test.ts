@@ -1,4 +1,4 @@
-import { STORAGE, makeJob } from '../testing/fixtures.ts';
+import { STORAGE, makeJob } from '../../../test/harness/operator-fixtures.ts';
 import { chooseRestoreSource, decideAttempt, parseS3Url } from './attempt.ts';
 
 describe('decideAttempt', () => {

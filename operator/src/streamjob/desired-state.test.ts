@@ -1,5 +1,5 @@
 import { ENV } from '../../../api/src/protocol.ts';
-import { JOB_UID, STORAGE, WORKER, makeJob } from '../testing/fixtures.ts';
+import { JOB_UID, STORAGE, WORKER, makeJob } from '../../../test/harness/operator-fixtures.ts';
 import {
   canonicalJson,
   desiredRole,

@@ -1,5 +1,5 @@
 import type { V1Secret } from '@kubernetes/client-node';
-import { JOB_UID } from '../testing/fixtures.ts';
+import { JOB_UID } from '../../../test/harness/operator-fixtures.ts';
 import { currentMinted, halfLife } from './job-credentials.ts';
 
 const b64 = (v: string) => Buffer.from(v).toString('base64');

@@ -1,6 +1,6 @@
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
-import { defaultSpec } from '../testing/fixtures.ts';
+import { defaultSpec } from '../../../test/harness/operator-fixtures.ts';
 import {
   deletionBoundMs,
   finalSavepointTaken,

@@ -1,4 +1,4 @@
-import { JOB_UID, makePod } from '../testing/fixtures.ts';
+import { JOB_UID, makePod } from '../../../test/harness/operator-fixtures.ts';
 import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
 
 const foreignPod = (name: string) => ({

@@ -1,4 +1,4 @@
-import { makeJob } from '../testing/fixtures.ts';
+import { makeJob } from '../../../test/harness/operator-fixtures.ts';
 import { handledEntry, judgeRequest, pendingRequests } from './requests.ts';
 
 function annotated(annotations: Record<string, string>, handled = {}) {

@@ -1,4 +1,4 @@
-import { JOB_UID, makeJob } from '../testing/fixtures.ts';
+import { JOB_UID, makeJob } from '../../../test/harness/operator-fixtures.ts';
 import { attemptToken, desiredShuffleTokenSecret, freshToken } from './shuffle-token.ts';
 
 describe('shuffle token', () => {

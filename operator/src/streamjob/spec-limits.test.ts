@@ -1,4 +1,4 @@
-import { makeJob } from '../testing/fixtures.ts';
+import { makeJob } from '../../../test/harness/operator-fixtures.ts';
 import { MAX_JOB_CONFIG_BYTES, jobConfigProblem } from './spec-limits.ts';
 
 describe('jobConfigProblem', () => {

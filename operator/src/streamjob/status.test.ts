@@ -1,5 +1,5 @@
 import type { Condition, StreamJobStatus } from '../../../api/src/streamjob.ts';
-import { JOB_UID, makeJob, makePod, type PodShape } from '../testing/fixtures.ts';
+import { JOB_UID, makeJob, makePod, type PodShape } from '../../../test/harness/operator-fixtures.ts';
 import { nextStatus, statusEvents } from './status.ts';
 import { observeWorkers } from './workers.ts';
 

@@ -1,4 +1,4 @@
-import { JOB_UID, STORAGE, makeJob } from '../testing/fixtures.ts';
+import { JOB_UID, STORAGE, makeJob } from '../../../test/harness/operator-fixtures.ts';
 import { foreignPrefixMessage, placePrefix, storageAccess, type S3Prefix } from './storage-access.ts';
 
 const at = (prefix: string, bucket = 'sluice'): S3Prefix => ({ bucket, prefix, source: 'x' });

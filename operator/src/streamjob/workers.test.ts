@@ -1,4 +1,4 @@
-import { JOB_UID, makePod } from '../testing/fixtures.ts';
+import { JOB_UID, makePod } from '../../../test/harness/operator-fixtures.ts';
 import { observeWorker, observeWorkers, planPods } from './workers.ts';
 
 const name = (attempt: number) => (i: number) => `wc-${attempt}-${i}`;

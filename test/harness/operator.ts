@@ -25,11 +25,11 @@ import {
   STREAMJOB_PLURAL,
   STREAMJOB_VERSION,
   type StreamJob,
-} from '../../../api/src/streamjob.ts';
-import type { HarnessState } from '../../../test/harness/state.ts';
-import { loadConfig, type OperatorConfig } from '../config.ts';
-import { systemClock } from '../kube/clock.ts';
-import { Manager } from '../manager.ts';
+} from '../../api/src/streamjob.ts';
+import type { HarnessState } from './state.ts';
+import { loadConfig, type OperatorConfig } from '../../operator/src/config.ts';
+import { systemClock } from '../../operator/src/kube/clock.ts';
+import { Manager } from '../../operator/src/manager.ts';
 
 /** Repository root. */
 export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');

@@ -2,7 +2,7 @@
  * A manually advanced {@link Clock} for unit tests: time moves only through `advance`, which
  * fires due timers in deadline order (timers added by a firing timer fire too if due).
  */
-import type { Clock, TimerHandle } from '../kube/clock.ts';
+import type { Clock, TimerHandle } from '../../operator/src/kube/clock.ts';
 
 interface FakeTimer {
   id: number;

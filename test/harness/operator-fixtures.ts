@@ -3,9 +3,9 @@
  * applied, metadata set) and worker pods in any state.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { StreamJob, StreamJobSpec, StreamJobStatus } from '../../../api/src/streamjob.ts';
-import type { WorkerSettings } from '../streamjob/desired-state.ts';
-import type { EffectiveStorage } from '../streamjob/storage.ts';
+import type { StreamJob, StreamJobSpec, StreamJobStatus } from '../../api/src/streamjob.ts';
+import type { WorkerSettings } from '../../operator/src/streamjob/desired-state.ts';
+import type { EffectiveStorage } from '../../operator/src/streamjob/storage.ts';
 
 /** UID of {@link makeJob}'s job. */
 export const JOB_UID = '0b7d7e4c-7a26-4a5f-9d3e-3f1c2f6a9b10';
