@@ -2,7 +2,7 @@
  * The checkpoint coordinator's I/O shell: one {@link CheckpointCoordinator.step} per reconcile
  * of a running StreamJob. Decisions are pure (trigger-policy.ts `decide`, snapshot-status.ts,
  * retention.ts); this module reads pods and storage and writes, in the protocol's order
- * (docs/checkpointing.md, DESIGN "Checkpoint protocol"):
+ * (docs/checkpointing.md "Protocol (operator ↔ workers)"):
  *
  *  1. trigger: persist id N in status.checkpoints.inProgress/lastTriggered (resourceVersion
  *     precondition), then annotate `sluice.dev/checkpoint-request` on every worker pod;
@@ -20,17 +20,14 @@
  * written again, a commit annotation behind status is raised again, and a `_metadata` that
  * already exists (412) is read back instead of rewritten.
  */
-import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
-import { checkpointDir, metadataKey, savepointDir } from '../../../api/src/layout.ts';
-import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
-import { metadataMacProblem, signMetadata } from '../../../api/src/snapshot-mac.ts';
+import type { CoreV1Api } from '@kubernetes/client-node';
+import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
+import { signMetadata } from '../../../api/src/snapshot-mac.ts';
 import { ANN_CHECKPOINT_REQUEST, type SnapshotKind } from '../../../api/src/protocol.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
-import { isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';
-import { LABEL_ATTEMPT, selectorString, workerSelector } from '../streamjob/names.ts';
 import { NONCE_PATTERN, pendingRequests } from '../streamjob/requests.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
@@ -44,6 +41,8 @@ import { isRequestNonce, PERIODIC_SAVEPOINT_NONCE, periodicSavepointDue } from '
 import { disposeSavepoints } from './savepoint-store.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
 import { CrashPoints } from './crash-points.ts';
+import { writeOrAdoptMetadata } from './metadata-commit.ts';
+import { annotatePods, currentAttemptPods } from './worker-pods.ts';
 import {
   abortedStatus,
   ackOf,
@@ -133,47 +132,6 @@ export class CheckpointCoordinator {
     });
   }
 
-  /** Lists the pods of the job's current attempt that are not being deleted, in subtask order. */
-  async #currentPods(job: StreamJob): Promise<V1Pod[]> {
-    const attempt = String(job.status?.attempt ?? 0);
-    const res = await this.#o.core.listNamespacedPod({
-      namespace: job.metadata!.namespace!,
-      labelSelector: selectorString(workerSelector(job.metadata!.name!)),
-    });
-    return res.items
-      .filter((p) => p.metadata?.labels?.[LABEL_ATTEMPT] === attempt && !p.metadata?.deletionTimestamp)
-      .sort((a, b) => (observeWorker(a).index ?? 0) - (observeWorker(b).index ?? 0));
-  }
-
-  /** Merge-patches `annotations` onto every pod that `needs` it; pods gone meanwhile are skipped. */
-  async #annotate(
-    pods: V1Pod[],
-    annotations: Record<string, string>,
-    needs: (p: V1Pod) => boolean,
-  ): Promise<void> {
-    await Promise.all(
-      pods.filter(needs).map(async (p) => {
-        try {
-          await this.#o.core.patchNamespacedPod(
-            {
-              name: p.metadata!.name!,
-              namespace: p.metadata!.namespace!,
-              body: { metadata: { annotations } },
-            },
-            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-          );
-        } catch (err) {
-          if (!isNotFound(err)) {
-            throw new Error(
-              `annotating worker pod ${p.metadata!.namespace}/${p.metadata!.name} with ${Object.keys(annotations).join(', ')} failed: ${(err as Error).message}`,
-              { cause: err },
-            );
-          }
-        }
-      }),
-    );
-  }
-
   /** The job's storage, every call bounded by the S3 timeout and the reconcile's `signal`. */
   async #s3(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageClient> {
     return new StorageClient({
@@ -214,14 +172,14 @@ export class CheckpointCoordinator {
     const { clock, events, jobs } = this.#o;
     const ns = job.metadata!.namespace!;
     const name = job.metadata!.name!;
-    const pods = await this.#currentPods(job);
+    const pods = await currentAttemptPods(this.#o.core, job);
     const p = attemptParallelism(job);
 
     // Crash recovery: every worker must know the newest committed id (sinks commit on it).
     const committed = committedId(job.status);
     if (committed !== undefined) {
       const notice = commitNotice(pods, committed);
-      await this.#annotate(pods, notice.annotations, notice.needs);
+      await annotatePods(this.#o.core, pods, notice.annotations, notice.needs);
     }
 
     // No failure restarts while a suspend's stop-with-savepoint runs: the job is stopping anyway.
@@ -273,7 +231,8 @@ export class CheckpointCoordinator {
             now: inProgress.triggeredAt ? Date.parse(inProgress.triggeredAt) : now,
             timeoutSeconds: snapshotTimeoutSeconds(job, inProgress.kind ?? 'checkpoint'),
           });
-          await this.#annotate(
+          await annotatePods(
+            this.#o.core,
             pods,
             { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(req) },
             (pod) => (requestIdOf(pod) ?? 0) < inProgress.id,
@@ -300,7 +259,8 @@ export class CheckpointCoordinator {
         // Protocol step 1: the id is in status before any worker hears of it.
         job = await jobs.writeStatus(job, triggeredStatus(job.status ?? {}, facts));
         this.#crash.passed('id-in-status', decision.kind, decision.id);
-        await this.#annotate(
+        await annotatePods(
+          this.#o.core,
           pods,
           { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(checkpointRequest(facts)) },
           () => true,
@@ -341,31 +301,17 @@ export class CheckpointCoordinator {
           }),
           key,
         );
-        let bytes = metadata.bytes;
-        try {
-          await writeMetadataOnce(s3, storage.bucket, dir, metadata);
-          this.#crash.passed('metadata-written', inProgress.kind ?? 'checkpoint', inProgress.id);
-        } catch (err) {
-          if (!(err instanceof MetadataExistsError)) {
-            // Storage unavailable: retried by the controller until the snapshot's timeout aborts it.
-            throw new Error(
-              `writing s3://${storage.bucket}/${dir}/_metadata for ${inProgress.kind ?? 'checkpoint'} ${inProgress.id} of StreamJob ${ns}/${name} failed: ${(err as Error).message}`,
-              { cause: err },
-            );
-          }
-          // A previous operator (or leader) completed it before crashing: adopt what it wrote —
-          // only when it carries the job's MAC; one written by anybody else is never completed
-          // (the snapshot times out and is aborted; docs/security.md "Snapshot integrity").
-          const existing = await readMetadata(s3, storage.bucket, dir);
-          const forged = metadataMacProblem(existing, key, `s3://${storage.bucket}/${metadataKey(dir)}`);
-          if (forged) {
-            throw new Error(
-              `not adopting the existing _metadata of ${inProgress.kind ?? 'checkpoint'} ${inProgress.id} of StreamJob ${ns}/${name}: ${forged}`,
-              { cause: err },
-            );
-          }
-          bytes = existing.bytes;
-        }
+        // Storage unavailable: retried by the controller until the snapshot's timeout aborts it.
+        // A `_metadata` a previous leader wrote before crashing is adopted when it is the job's own.
+        const { bytes, adopted } = await writeOrAdoptMetadata(
+          s3,
+          storage.bucket,
+          dir,
+          metadata,
+          key,
+          `${inProgress.kind ?? 'checkpoint'} ${inProgress.id} of StreamJob ${ns}/${name}`,
+        );
+        if (!adopted) this.#crash.passed('metadata-written', inProgress.kind ?? 'checkpoint', inProgress.id);
         const completed = completedStatus(
           job.status ?? {},
           inProgress,
@@ -384,7 +330,7 @@ export class CheckpointCoordinator {
         job = await jobs.writeStatus(job, completed);
         this.#crash.passed('completed-in-status', kind, inProgress.id);
         const notice = commitNotice(pods, inProgress.id);
-        await this.#annotate(pods, notice.annotations, notice.needs);
+        await annotatePods(this.#o.core, pods, notice.annotations, notice.needs);
         this.#crash.passed('commit-annotated', kind, inProgress.id);
         ctx.log.info({ id: inProgress.id, kind, bytes, path: dir }, 'completed snapshot');
         if (kind === 'savepoint' || inProgress.nonce !== undefined) {

@@ -2,11 +2,7 @@ import { ENV } from '../../../api/src/protocol.ts';
 import { JOB_UID, STORAGE, WORKER, makeJob } from '../../../test/harness/operator-fixtures.ts';
 import {
   canonicalJson,
-  desiredRole,
-  desiredRoleBinding,
   desiredService,
-  desiredServiceAccount,
-  desiredStorageSecret,
   desiredWorkerPod,
   desiredWorkers,
   ownerReference,
@@ -16,7 +12,9 @@ import {
   workerSpecHash,
   type AttemptContext,
 } from './desired-state.ts';
+import { desiredStorageSecret } from './job-credentials.ts';
 import { workerHost } from './names.ts';
+import { desiredRole, desiredRoleBinding, desiredServiceAccount } from './worker-identity.ts';
 
 const ctx = (over: Partial<AttemptContext> = {}): AttemptContext => ({
   job: makeJob(),

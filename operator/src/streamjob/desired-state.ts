@@ -18,14 +18,9 @@ import type {
   V1EnvVar,
   V1OwnerReference,
   V1Pod,
-  V1PolicyRule,
   V1Probe,
   V1ResourceRequirements,
-  V1Role,
-  V1RoleBinding,
-  V1Secret,
   V1Service,
-  V1ServiceAccount,
   V1TopologySpreadConstraint,
 } from '@kubernetes/client-node';
 import { ENV } from '../../../api/src/protocol.ts';
@@ -122,7 +117,8 @@ export interface AttemptContext {
   restoreFrom?: string;
 }
 
-function meta(job: StreamJob): { name: string; namespace: string; uid: string } {
+/** The job's name, namespace and uid. @throws Error when one is missing */
+export function jobMeta(job: StreamJob): { name: string; namespace: string; uid: string } {
   const { name, namespace, uid } = job.metadata ?? {};
   if (!name || !namespace || !uid) {
     throw new Error(`StreamJob ${namespace ?? '?'}/${name ?? '?'} lacks metadata name, namespace or uid`);
@@ -132,7 +128,7 @@ function meta(job: StreamJob): { name: string; namespace: string; uid: string } 
 
 /** The controller ownerReference to `job` that every created object carries (garbage collection, adoption checks). */
 export function ownerReference(job: StreamJob): V1OwnerReference {
-  const { name, uid } = meta(job);
+  const { name, uid } = jobMeta(job);
   return {
     apiVersion: STREAMJOB_API_VERSION,
     kind: STREAMJOB_KIND,
@@ -197,7 +193,7 @@ export function toResourceRequirements(r: WorkerResources): V1ResourceRequiremen
 
 /** Labels of the worker pod of subtask `index` in `attempt`, user labels first (ours win). */
 export function workerPodLabels(job: StreamJob, attempt: number, index: number): Record<string, string> {
-  const { name } = meta(job);
+  const { name } = jobMeta(job);
   return {
     ...(job.spec.podTemplate?.metadata?.labels ?? {}),
     ...commonLabels(name),
@@ -210,7 +206,7 @@ export function workerPodLabels(job: StreamJob, attempt: number, index: number):
 /** The environment of subtask `index` (names from api/src/protocol.ts ENV), then the user's `podTemplate.env`. */
 export function workerEnv(ctx: AttemptContext, index: number): V1EnvVar[] {
   const { job, storage, worker, attempt } = ctx;
-  const { name, namespace, uid } = meta(job);
+  const { name, namespace, uid } = jobMeta(job);
   const s = job.spec;
   const secretRef = (key: string) => ({ secretKeyRef: { name: storage.secretName, key } });
   const fieldRef = (fieldPath: string) => ({ fieldRef: { apiVersion: 'v1', fieldPath } });
@@ -267,7 +263,7 @@ export function workerEnv(ctx: AttemptContext, index: number): V1EnvVar[] {
  */
 export function desiredWorkerPod(ctx: AttemptContext, index: number, specHash: string): V1Pod {
   const { job, worker, attempt } = ctx;
-  const { name, namespace } = meta(job);
+  const { name, namespace } = jobMeta(job);
   const s = job.spec;
   const t = s.podTemplate;
   const podName = workerPodName(name, attempt, index);
@@ -371,7 +367,7 @@ export function desiredWorkers(ctx: AttemptContext, specHash: string): V1Pod[] {
  * other to become ready.
  */
 export function desiredService(job: StreamJob, worker: WorkerSettings): V1Service {
-  const { name, namespace } = meta(job);
+  const { name, namespace } = jobMeta(job);
   return {
     apiVersion: 'v1',
     kind: 'Service',
@@ -387,103 +383,5 @@ export function desiredService(job: StreamJob, worker: WorkerSettings): V1Servic
       selector: workerSelector(name),
       ports: [{ name: DATA_PORT_NAME, port: worker.dataPort, targetPort: worker.dataPort, protocol: 'TCP' }],
     },
-  };
-}
-
-/**
- * The workers' ServiceAccount. Its token is not mounted by default: only the worker pods,
- * which need it, opt in (automountServiceAccountToken on the pod).
- */
-export function desiredServiceAccount(job: StreamJob): V1ServiceAccount {
-  const { name, namespace } = meta(job);
-  return {
-    apiVersion: 'v1',
-    kind: 'ServiceAccount',
-    metadata: {
-      name: workerIdentityName(name),
-      namespace,
-      labels: commonLabels(name),
-      ownerReferences: [ownerReference(job)],
-    },
-    automountServiceAccountToken: false,
-  };
-}
-
-/**
- * What a worker may do: read, watch and annotate the pods of its attempt (the checkpoint
- * protocol: the worker watches its own pod with a `metadata.name` field selector for requests
- * and writes its acknowledgement annotation). `resourceNames` confines every verb to the
- * attempt's pod names — for list/watch RBAC honours it only when the request carries the
- * matching `fieldSelector=metadata.name=<pod>`, which is how workers watch. Nothing else: no
- * Secrets, no other pods, no create or delete.
- */
-export function desiredRoleRules(podNames: string[]): V1PolicyRule[] {
-  // An empty resourceNames would grant every pod of the namespace: no names, no rule.
-  if (podNames.length === 0) return [];
-  return [
-    {
-      apiGroups: [''],
-      resources: ['pods'],
-      verbs: ['get', 'list', 'watch', 'patch'],
-      resourceNames: [...podNames],
-    },
-  ];
-}
-
-/** The workers' Role `<job>-worker`, confined to `podNames` (the current attempt's pods). */
-export function desiredRole(job: StreamJob, podNames: string[]): V1Role {
-  const { name, namespace } = meta(job);
-  return {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'Role',
-    metadata: {
-      name: workerIdentityName(name),
-      namespace,
-      labels: commonLabels(name),
-      ownerReferences: [ownerReference(job)],
-    },
-    rules: desiredRoleRules(podNames),
-  };
-}
-
-/** Binds the workers' Role to their ServiceAccount. */
-export function desiredRoleBinding(job: StreamJob): V1RoleBinding {
-  const { name, namespace } = meta(job);
-  return {
-    apiVersion: 'rbac.authorization.k8s.io/v1',
-    kind: 'RoleBinding',
-    metadata: {
-      name: workerIdentityName(name),
-      namespace,
-      labels: commonLabels(name),
-      ownerReferences: [ownerReference(job)],
-    },
-    roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: workerIdentityName(name) },
-    subjects: [{ kind: 'ServiceAccount', name: workerIdentityName(name), namespace }],
-  };
-}
-
-/**
- * The job's minted storage credentials Secret, owned by the job (job-credentials.ts: keys
- * accessKey, secretKey, sessionToken, expiration, issuedAt, policySha256). `data` values are
- * base64, as the API stores them.
- */
-export function desiredStorageSecret(
-  job: StreamJob,
-  secretName: string,
-  data: Record<string, string>,
-): V1Secret {
-  const { name, namespace } = meta(job);
-  return {
-    apiVersion: 'v1',
-    kind: 'Secret',
-    type: 'Opaque',
-    metadata: {
-      name: secretName,
-      namespace,
-      labels: commonLabels(name),
-      ownerReferences: [ownerReference(job)],
-    },
-    data: { ...data },
   };
 }

@@ -14,7 +14,8 @@ import type { StorageCredentials } from '../checkpoint/storage-client.ts';
 import type { Clock } from '../kube/clock.ts';
 import { apiStatus, isForbidden, isNotFound } from '../kube/errors.ts';
 import type { ChildObjects } from './children.ts';
-import { desiredStorageSecret } from './desired-state.ts';
+import { jobMeta, ownerReference } from './desired-state.ts';
+import { commonLabels } from './names.ts';
 import { ProblemError } from './problem.ts';
 import { policyDigest, sessionPolicy, wildcardPrefix } from './session-policy.ts';
 import { foreignPrefixMessage, placePrefix, storageAccess } from './storage-access.ts';
@@ -207,4 +208,29 @@ export function currentMinted(
   const renewAt = halfLife(issued, expires);
   if (now >= renewAt) return undefined;
   return { accessKey, secretKey, sessionToken, renewAt };
+}
+
+/**
+ * The job's minted storage credentials Secret, owned by the job (job-credentials.ts: keys
+ * accessKey, secretKey, sessionToken, expiration, issuedAt, policySha256). `data` values are
+ * base64, as the API stores them.
+ */
+export function desiredStorageSecret(
+  job: StreamJob,
+  secretName: string,
+  data: Record<string, string>,
+): V1Secret {
+  const { name, namespace } = jobMeta(job);
+  return {
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: {
+      name: secretName,
+      namespace,
+      labels: commonLabels(name),
+      ownerReferences: [ownerReference(job)],
+    },
+    data: { ...data },
+  };
 }

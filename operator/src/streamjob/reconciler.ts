@@ -34,15 +34,8 @@ import { apiStatus, isAlreadyExists, isForbidden, isNotFound } from '../kube/err
 import type { EventRecorder, EventSubject } from '../kube/events.ts';
 import type { ChildObjects } from './children.ts';
 import type { JobCredentials } from './job-credentials.ts';
-import {
-  desiredRole,
-  desiredRoleBinding,
-  desiredService,
-  desiredServiceAccount,
-  desiredWorkerPod,
-  workerSpecHash,
-  type WorkerSettings,
-} from './desired-state.ts';
+import { desiredRole, desiredRoleBinding, desiredServiceAccount } from './worker-identity.ts';
+import { desiredService, desiredWorkerPod, workerSpecHash, type WorkerSettings } from './desired-state.ts';
 import type { JobMetrics } from './job-metrics.ts';
 import {
   selectorString,
