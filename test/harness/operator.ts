@@ -32,7 +32,7 @@ import { systemClock } from '../../operator/src/kube/clock.ts';
 import { Manager } from '../../operator/src/manager.ts';
 
 /** Repository root. */
-export const REPO_ROOT = join(import.meta.dirname, '..', '..', '..');
+export const REPO_ROOT = join(import.meta.dirname, '..', '..');
 
 /**
  * Polls `probe` every `intervalMs` until it returns a value other than undefined/false.
