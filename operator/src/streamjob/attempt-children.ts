@@ -1,0 +1,103 @@
+/**
+ * Step 3 of the reconcile (docs/operator.md): before any pod of the attempt exists, check that no
+ * foreign pod holds one of its names (pod-name-claims.ts), then ensure the attempt's
+ * ServiceAccount, Role, RoleBinding, Service, NetworkPolicy, shuffle token, snapshot key and
+ * storage credentials.
+ */
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { StreamJob } from '../../../api/src/streamjob.ts';
+import { attemptParallelism } from '../checkpoint/upgrade.ts';
+import type { ReconcileContext } from '../kube/controller.ts';
+import type { ChildObjects } from './children.ts';
+import { desiredService, type WorkerSettings } from './desired-state.ts';
+import type { JobCredentials } from './job-credentials.ts';
+import { shuffleTokenSecretName, snapshotKeySecretName, workerIdentityName, workerPodName } from './names.ts';
+import { desiredNetworkPolicy } from './network-policy.ts';
+import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
+import { ProblemError } from './problem.ts';
+import { attemptToken, desiredShuffleTokenSecret } from './shuffle-token.ts';
+import { desiredSnapshotKeySecret, jobSnapshotKey } from './snapshot-key.ts';
+import type { EffectiveStorage } from './storage.ts';
+import { desiredRole, desiredRoleBinding, desiredServiceAccount } from './worker-identity.ts';
+
+/** What the attempt's children are read and written through (the reconciler's options). */
+export interface AttemptChildrenDeps {
+  core: CoreV1Api;
+  children: ChildObjects;
+  worker: WorkerSettings;
+  credentials: JobCredentials;
+  /** Write the job's worker NetworkPolicy (network-policy.ts). */
+  workerNetworkPolicy?: boolean;
+}
+
+/**
+ * Stops the attempt when a pod the job does not control holds one of its pod names: the names
+ * are revoked from an existing worker Role (a foreign pod that appeared since it was written)
+ * and a PodNameConflict problem is thrown before anything is granted or created. Only names no
+ * pod of the job holds yet are looked up, with one list of the namespace's pods.
+ * @param jobPods the job's pods (worker selector)
+ */
+export async function claimPodNames(
+  d: AttemptChildrenDeps,
+  job: StreamJob,
+  podNames: string[],
+  jobPods: V1Pod[],
+  ctx: ReconcileContext,
+): Promise<void> {
+  const uid = job.metadata!.uid!;
+  const namespace = job.metadata!.namespace!;
+  const name = job.metadata!.name!;
+  if (unclaimedNames(podNames, jobPods, uid).length === 0) return;
+  const all = (await d.core.listNamespacedPod({ namespace })).items;
+  const foreign = foreignOccupants(podNames, all, uid);
+  if (foreign.length === 0) return;
+  if (await d.children.revokePodNames(namespace, workerIdentityName(name), foreign, { uid }))
+    ctx.log.warn({ pods: foreign.length }, 'revoked foreign pod names from the worker Role');
+  throw new ProblemError(
+    'PodNameConflict',
+    podNameConflictMessage(namespace, name, job.status!.attempt!, foreign),
+  );
+}
+
+/**
+ * Ensures the ServiceAccount, Role (`podNames`), RoleBinding, Service, NetworkPolicy (when
+ * enabled), shuffle token, snapshot key and storage credentials (minted or renewed:
+ * job-credentials.ts) of the current attempt.
+ * @returns when minted credentials are due for renewal (epoch ms), undefined for a job's own Secret
+ */
+export async function ensureChildren(
+  d: AttemptChildrenDeps,
+  job: StreamJob,
+  storage: EffectiveStorage,
+  podNames: string[],
+  ctx: ReconcileContext,
+): Promise<number | undefined> {
+  const { children, worker } = d;
+  const name = job.metadata!.name!;
+  const owner = { ref: `${job.metadata!.namespace}/${name}`, uid: job.metadata!.uid! };
+  await children.serviceAccount(desiredServiceAccount(job), owner);
+  await children.role(desiredRole(job, podNames), owner);
+  await children.roleBinding(desiredRoleBinding(job), owner);
+  await children.service(desiredService(job, worker), owner);
+  if (d.workerNetworkPolicy) await children.networkPolicy(desiredNetworkPolicy(job, worker), owner);
+  // The attempt's shuffle token: kept for the attempt, new for the next (shuffle-token.ts).
+  const attempt = job.status!.attempt!;
+  const current = await children.readSecret(job.metadata!.namespace!, shuffleTokenSecretName(name));
+  const token = attemptToken(current, attempt, owner.uid);
+  await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner);
+  // The job's snapshot key: created once, kept across attempts (snapshot-key.ts).
+  const key = await children.readSecret(job.metadata!.namespace!, snapshotKeySecretName(name));
+  await children.secret(desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid)), owner);
+  return (await d.credentials.forJob(job, storage, ctx.signal)).renewAt;
+}
+
+/**
+ * The pod names of the current attempt the worker Role grants: `spec.parallelism` of them, or
+ * the running attempt's parallelism while a savepoint-mode upgrade holds it (upgrade.ts).
+ */
+export function attemptPodNames(job: StreamJob): string[] {
+  const name = job.metadata!.name!;
+  const attempt = job.status!.attempt!;
+  const count = Math.max(job.spec.parallelism, attemptParallelism(job));
+  return Array.from({ length: count }, (_, i) => workerPodName(name, attempt, i));
+}
