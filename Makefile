@@ -177,7 +177,7 @@ bench-kafka: install tools ## Kafka in and out, exactly once: Sluice and Flink 2
 	node bench/kafka/run.ts $(BENCH_KAFKA_ARGS)
 
 .PHONY: bench-doc-tables
-bench-doc-tables: install ## Regenerate the Sluice/Flink tables of docs/benchmarks.md from the committed results they name
+bench-doc-tables: install ## Regenerate the generated tables of docs/benchmarks.md (Sluice/Flink, Kafka, recovery, node lost) from the committed results they name
 	node bench/generate-doc-tables.ts
 
 .PHONY: bench-operator-scale
@@ -185,7 +185,7 @@ bench-operator-scale: install tools ## 200 StreamJobs on a real kube-apiserver +
 	node bench/operator-scale/run.ts
 
 .PHONY: bench-recovery
-bench-recovery: install docker-engine kind-up images ## On kind: worker pod deleted, container killed, savepoint upgrade -> bench/results/recovery.json
+bench-recovery: install docker-engine kind-up images ## On kind, default restart policy, one job per run: worker pod deleted, container killed, savepoint upgrade -> bench/results/recovery.json
 	SLUICE_KIND_CLUSTER=$(KIND_CLUSTER) node bench/recovery/run.ts $(RECOVERY_ARGS)
 
 .PHONY: bench-node-lost

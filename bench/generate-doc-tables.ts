@@ -1,8 +1,10 @@
 /**
  * Regenerates the Sluice/Flink tables of docs/benchmarks.md from the committed results files
  * each block names (doc-tables.ts), with the verdict bench/compare.ts prints, and the lost-node
- * recovery table (recovery/node-lost-table.ts) with the verdict node-lost.ts printed, and the
- * Kafka benchmark's tables (kafka/report.ts) with the verdicts bench/kafka/run.ts printed:
+ * recovery table (recovery/node-lost-table.ts) with the verdict node-lost.ts printed, the
+ * pod/container/upgrade recovery tables (recovery/recovery-table.ts) with the verdicts
+ * recovery/run.ts printed, and the Kafka benchmark's tables (kafka/report.ts) with the verdicts
+ * bench/kafka/run.ts printed:
  *
  *   node bench/generate-doc-tables.ts [--doc docs/benchmarks.md] [--check]
  *
@@ -18,6 +20,7 @@ import { parseResults, type EngineResults } from './compare-report.ts';
 import { renderBlock, replaceBlocks, replaceMarkedBlocks } from './doc-tables.ts';
 import { renderKafkaBlock } from './kafka/report.ts';
 import { renderNodeLostBlock, type NodeLostResults } from './recovery/node-lost-table.ts';
+import { renderRecoveryBlock, type RecoveryResults } from './recovery/recovery-table.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -43,7 +46,15 @@ try {
       JSON.parse(readFileSync(resolve(root, file), 'utf8')) as NodeLostResults,
     );
   });
-  const generated = replaceMarkedBlocks(withNodeLost, 'bench-kafka', (attrs) => {
+  const withRecovery = replaceMarkedBlocks(withNodeLost, 'bench-recovery', (attrs) => {
+    const file = /^file=(\S+)$/.exec(attrs)?.[1];
+    if (!file) throw new Error(`bench-recovery marker "${attrs}" must name file=<results file>`);
+    return renderRecoveryBlock(
+      file,
+      JSON.parse(readFileSync(resolve(root, file), 'utf8')) as RecoveryResults,
+    );
+  });
+  const generated = replaceMarkedBlocks(withRecovery, 'bench-kafka', (attrs) => {
     const file = /^file=(\S+)$/.exec(attrs)?.[1];
     if (!file) throw new Error(`bench-kafka marker "${attrs}" must name file=<results file>`);
     return renderKafkaBlock(file, JSON.parse(readFileSync(resolve(root, file), 'utf8')) as unknown);
