@@ -90,7 +90,15 @@ function cpuReader(job: LocalJob): () => number {
  */
 export async function sluiceThroughput(
   s: SluiceSetup,
-  o: { name: string; input: string; output: string; parallelism: number; sampleMs?: number },
+  o: {
+    name: string;
+    input: string;
+    output: string;
+    parallelism: number;
+    sampleMs?: number;
+    /** The job module (default q1-job.ts of this tree; ab.ts passes a baseline tree's copy). */
+    entry?: string;
+  },
 ): Promise<{ wallSeconds: number; cpuSeconds: number | null; checkpoints: number; startSeconds: number }> {
   const config: Q1JobConfig = {
     bootstrap: s.bootstrap,
@@ -99,7 +107,7 @@ export async function sluiceThroughput(
     bounded: true,
     transactionalIdPrefix: o.name,
   };
-  const opts = jobOptions(s.env, o.name, JOB, config, o.parallelism, workerEnv(s));
+  const opts = jobOptions(s.env, o.name, o.entry ?? JOB, config, o.parallelism, workerEnv(s));
   const coord = new LocalCoordinator(s.env.client, s.env.bucket, opts.storagePrefix);
   const watcher = new OffsetWatcher(s.bootstrap);
   const t0 = performance.now();
