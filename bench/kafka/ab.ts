@@ -5,11 +5,12 @@
  * base, head, …) on the same records, each output read back and checked (exactly the expected
  * records, read_committed). No Flink side.
  *
- *   node bench/kafka/ab.ts --base <commit> [--records 1000000] [--partitions 4] [--parallelism 1]
+ *   node bench/kafka/ab.ts --base <commit> [--head <commit>] [--records 1000000] [--partitions 4] [--parallelism 1]
  *     [--repeats 2] [--checkpoint-interval-ms 1000] [--out bench/results/kafka-ab.json]
  *
  * `base` is `git archive <commit>` unpacked in a temporary directory (its job module and Kafka
- * connectors; the worker's main and the harness are this tree's); `head` is this working tree.
+ * connectors; the worker's main and the harness are this tree's); `head` is this working tree,
+ * or with `--head` another commit unpacked the same way (so the tree can change during a run).
  * Each run records wall time and worker CPU as `make bench-kafka` does (sluice-side.ts) and the
  * load average before and after it, since the machine may be shared.
  *
@@ -32,6 +33,7 @@ const root = resolve(import.meta.dirname, '..', '..');
 const { values } = parseArgs({
   options: {
     base: { type: 'string' },
+    head: { type: 'string' },
     records: { type: 'string', default: '1000000' },
     partitions: { type: 'string', default: '4' },
     parallelism: { type: 'string', default: '1' },
@@ -57,17 +59,35 @@ const repeats = int('repeats');
 const checkpointIntervalMs = int('checkpoint-interval-ms');
 const say = (m: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${m}`);
 
-const baseCommit = execSync(`git rev-parse ${values.base}`, { cwd: root, encoding: 'utf8' }).trim();
-const baseTree = mkdtempSync(join(tmpdir(), 'sluice-ab-base-'));
-execSync(`git archive ${baseCommit} | tar -x -C ${baseTree}`, { cwd: root });
-symlinkSync(join(root, 'node_modules'), join(baseTree, 'node_modules'));
+const trees: string[] = [];
+/** `commit` unpacked in a temporary directory; returns the commit's full id and the directory. */
+function unpack(rev: string): { commit: string; dir: string } {
+  const commit = execSync(`git rev-parse ${rev}`, { cwd: root, encoding: 'utf8' }).trim();
+  const dir = mkdtempSync(join(tmpdir(), 'sluice-ab-'));
+  trees.push(dir);
+  execSync(`git archive ${commit} | tar -x -C ${dir}`, { cwd: root });
+  symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+  return { commit, dir };
+}
+const base = unpack(values.base);
+const head = values.head ? unpack(values.head) : { commit: 'working tree', dir: root };
+const baseCommit = base.commit;
 const entries = {
-  base: join(baseTree, 'bench/kafka/q1-job.ts'),
-  head: join(root, 'bench/kafka/q1-job.ts'),
+  base: join(base.dir, 'bench/kafka/q1-job.ts'),
+  head: join(head.dir, 'bench/kafka/q1-job.ts'),
 };
 
 const provenance = collectProvenance(
-  { records, partitions, parallelism, repeats, checkpointIntervalMs, base: baseCommit, out: values.out! },
+  {
+    records,
+    partitions,
+    parallelism,
+    repeats,
+    checkpointIntervalMs,
+    base: baseCommit,
+    head: head.commit,
+    out: values.out!,
+  },
   { kafka: { records, partitions, generator: 'bench/kafka/records.ts bidAt', map: 'Nexmark Q1' } },
 );
 const runs: Array<Record<string, unknown>> = [];
@@ -78,7 +98,7 @@ try {
   broker = await startKafkaBroker(join(env.work, 'kafka'));
   await createTopic(broker.bootstrap, 'ab-input', partitions);
   const expected = await loadInput(broker.bootstrap, 'ab-input', partitions, records, () => undefined);
-  say(`loaded ${records} records; base ${baseCommit.slice(0, 7)}, head = working tree`);
+  say(`loaded ${records} records; base ${baseCommit.slice(0, 7)}, head ${head.commit.slice(0, 7)}`);
   for (let i = 0; i < repeats; i++) {
     for (const variant of ['base', 'head'] as const) {
       const output = `ab-out-${variant}-${i}`;
@@ -115,7 +135,7 @@ try {
 } finally {
   await broker?.stop().catch(() => undefined);
   await env?.close().catch(() => undefined);
-  rmSync(baseTree, { recursive: true, force: true });
+  for (const t of trees) rmSync(t, { recursive: true, force: true });
 }
 if (process.exitCode !== 1) {
   provenance.loadAverage.end = loadAverage();
