@@ -5,6 +5,7 @@
  * when the commit notification of that checkpoint arrives. Ids, state and recovery are in
  * kafka-sink-state.ts; ending transactions of a dead process is io/kafka-transactions.ts.
  * `at-least-once` sends with an idempotent producer and only waits for the acks at the barrier.
+ * Both keep up to MAX_SENDS_IN_FLIGHT produce requests unacknowledged (kafka-send-window.ts).
  */
 import { Producer, stringSerializers } from '@platformatic/kafka';
 import type { OperatorContext, PreCommitResult, Sink, SinkWriter } from '../api/types.ts';
@@ -24,6 +25,7 @@ import {
   type KafkaSinkState,
   type PendingKafkaTransaction,
 } from './kafka-sink-state.ts';
+import { SendWindow } from './kafka-send-window.ts';
 
 export { KafkaSinkConfigError } from './kafka-sink-state.ts';
 
@@ -55,10 +57,11 @@ interface OpenTransaction {
   entry: PendingKafkaTransaction;
   producer: Producer<string, string, string, string>;
   txn: ReturnType<Producer<string, string, string, string>['beginTransaction']>;
-  /** The chain of sends of this transaction; resolves when all are acknowledged. */
-  sent: Promise<void>;
+  /** The sends of this transaction not yet acknowledged. */
+  window: SendWindow;
   queue: Array<{ topic: string; key?: string; value: string }>;
-  inflight: number;
+  /** Resolves when every send of the transaction is acknowledged; set by the pre-commit. */
+  sent?: Promise<void>;
 }
 
 /**
@@ -233,29 +236,20 @@ async function openExactlyOnce<T>(
       entry.producerEpoch = producer.producerEpoch!;
       return t;
     });
-    const open: OpenTransaction = {
-      entry,
-      producer,
-      txn,
-      sent: txn.then(() => undefined),
-      queue: [],
-      inflight: 0,
-    };
-    return open;
+    // Not awaited before the first send: a failed begin fails the sends and the pre-commit.
+    txn.catch(() => undefined);
+    return { entry, producer, txn, window: new SendWindow(), queue: [] };
   };
 
   const flush = (t: OpenTransaction) => {
     if (t.queue.length === 0) return;
     const messages = t.queue;
     t.queue = [];
-    t.inflight += messages.length;
-    t.sent = t.sent.then(async () => {
-      await (await t.txn).send({ messages });
-      t.inflight -= messages.length;
-    });
-    t.sent.catch((err: unknown) => {
+    const send = t.txn.then((txn) => txn.send({ messages }));
+    send.catch((err: unknown) => {
       failure ??= err as Error;
     });
+    t.window.add(send);
   };
 
   const state = (): KafkaSinkState => ({
@@ -276,9 +270,11 @@ async function openExactlyOnce<T>(
       if (!t) return { state: state(), durable: Promise.resolve() };
       flush(t);
       t.entry.checkpointId = checkpointId;
+      t.sent = t.txn.then(() => t.window.drained());
       prepared.push(t);
       // The producer id and epoch are filled in before `sent` resolves; the snapshot is encoded
-      // only after `durable` (checkpoint/snapshot-writer.ts).
+      // only after `durable` (checkpoint/snapshot-writer.ts). `sent` waits for every send in
+      // flight, not only the last one (kafka-send-window.ts).
       return { state: state(), durable: t.sent };
     },
     commit(checkpointId) {
@@ -300,8 +296,7 @@ async function openExactlyOnce<T>(
     },
     ready() {
       if (failure) return Promise.reject(failure);
-      if (current && current.inflight > 4 * BATCH) return current.sent;
-      return undefined;
+      return current?.window.room();
     },
     async close() {
       // Prepared transactions stay open on the broker: the next attempt commits or aborts them.
@@ -327,21 +322,12 @@ function openAtLeastOnce<T>(
     serializers: stringSerializers,
   });
   let queue: Array<{ topic: string; key?: string; value: string }> = [];
-  let sent: Promise<void> = Promise.resolve();
-  let inflight = 0;
-  let failure: Error | undefined;
+  const window = new SendWindow();
   const flush = () => {
     if (queue.length === 0) return;
     const messages = queue;
     queue = [];
-    inflight += messages.length;
-    sent = sent.then(async () => {
-      await producer.send({ messages });
-      inflight -= messages.length;
-    });
-    sent.catch((err: unknown) => {
-      failure ??= err as Error;
-    });
+    window.add(producer.send({ messages }));
   };
   return {
     write(value) {
@@ -350,13 +336,10 @@ function openAtLeastOnce<T>(
     },
     preCommit(): PreCommitResult {
       flush();
-      return { state: null, durable: sent };
+      return { state: null, durable: window.drained() };
     },
-    commit: () => (failure ? Promise.reject(failure) : Promise.resolve()),
-    ready() {
-      if (failure) return Promise.reject(failure);
-      return inflight > 4 * BATCH ? sent : undefined;
-    },
+    commit: () => (window.failure ? Promise.reject(window.failure) : Promise.resolve()),
+    ready: () => window.room(),
     async close() {
       await producer.close(true);
     },
