@@ -5,7 +5,6 @@
  * when the commit notification of that checkpoint arrives. Ids, state and recovery are in
  * kafka-sink-state.ts; ending transactions of a dead process is io/kafka-transactions.ts.
  * `at-least-once` sends with an idempotent producer and only waits for the acks at the barrier.
- * Both keep up to MAX_SENDS_IN_FLIGHT produce requests unacknowledged (kafka-send-window.ts).
  */
 import { Producer, stringSerializers } from '@platformatic/kafka';
 import type { OperatorContext, PreCommitResult, Sink, SinkWriter } from '../api/types.ts';
@@ -25,7 +24,6 @@ import {
   type KafkaSinkState,
   type PendingKafkaTransaction,
 } from './kafka-sink-state.ts';
-import { SendWindow } from './kafka-send-window.ts';
 
 export { KafkaSinkConfigError } from './kafka-sink-state.ts';
 
@@ -57,11 +55,10 @@ interface OpenTransaction {
   entry: PendingKafkaTransaction;
   producer: Producer<string, string, string, string>;
   txn: ReturnType<Producer<string, string, string, string>['beginTransaction']>;
-  /** The sends of this transaction not yet acknowledged. */
-  window: SendWindow;
+  /** The chain of sends of this transaction; resolves when all are acknowledged. */
+  sent: Promise<void>;
   queue: Array<{ topic: string; key?: string; value: string }>;
-  /** Resolves when every send of the transaction is acknowledged; set by the pre-commit. */
-  sent?: Promise<void>;
+  inflight: number;
 }
 
 /**
@@ -236,20 +233,29 @@ async function openExactlyOnce<T>(
       entry.producerEpoch = producer.producerEpoch!;
       return t;
     });
-    // Not awaited before the first send: a failed begin fails the sends and the pre-commit.
-    txn.catch(() => undefined);
-    return { entry, producer, txn, window: new SendWindow(), queue: [] };
+    const open: OpenTransaction = {
+      entry,
+      producer,
+      txn,
+      sent: txn.then(() => undefined),
+      queue: [],
+      inflight: 0,
+    };
+    return open;
   };
 
   const flush = (t: OpenTransaction) => {
     if (t.queue.length === 0) return;
     const messages = t.queue;
     t.queue = [];
-    const send = t.txn.then((txn) => txn.send({ messages }));
-    send.catch((err: unknown) => {
+    t.inflight += messages.length;
+    t.sent = t.sent.then(async () => {
+      await (await t.txn).send({ messages });
+      t.inflight -= messages.length;
+    });
+    t.sent.catch((err: unknown) => {
       failure ??= err as Error;
     });
-    t.window.add(send);
   };
 
   const state = (): KafkaSinkState => ({
@@ -270,11 +276,9 @@ async function openExactlyOnce<T>(
       if (!t) return { state: state(), durable: Promise.resolve() };
       flush(t);
       t.entry.checkpointId = checkpointId;
-      t.sent = t.txn.then(() => t.window.drained());
       prepared.push(t);
       // The producer id and epoch are filled in before `sent` resolves; the snapshot is encoded
-      // only after `durable` (checkpoint/snapshot-writer.ts). `sent` waits for every send in
-      // flight, not only the last one (kafka-send-window.ts).
+      // only after `durable` (checkpoint/snapshot-writer.ts).
       return { state: state(), durable: t.sent };
     },
     commit(checkpointId) {
@@ -296,7 +300,8 @@ async function openExactlyOnce<T>(
     },
     ready() {
       if (failure) return Promise.reject(failure);
-      return current?.window.room();
+      if (current && current.inflight > 4 * BATCH) return current.sent;
+      return undefined;
     },
     async close() {
       // Prepared transactions stay open on the broker: the next attempt commits or aborts them.
@@ -322,12 +327,21 @@ function openAtLeastOnce<T>(
     serializers: stringSerializers,
   });
   let queue: Array<{ topic: string; key?: string; value: string }> = [];
-  const window = new SendWindow();
+  let sent: Promise<void> = Promise.resolve();
+  let inflight = 0;
+  let failure: Error | undefined;
   const flush = () => {
     if (queue.length === 0) return;
     const messages = queue;
     queue = [];
-    window.add(producer.send({ messages }));
+    inflight += messages.length;
+    sent = sent.then(async () => {
+      await producer.send({ messages });
+      inflight -= messages.length;
+    });
+    sent.catch((err: unknown) => {
+      failure ??= err as Error;
+    });
   };
   return {
     write(value) {
@@ -336,10 +350,13 @@ function openAtLeastOnce<T>(
     },
     preCommit(): PreCommitResult {
       flush();
-      return { state: null, durable: window.drained() };
+      return { state: null, durable: sent };
     },
-    commit: () => (window.failure ? Promise.reject(window.failure) : Promise.resolve()),
-    ready: () => window.room(),
+    commit: () => (failure ? Promise.reject(failure) : Promise.resolve()),
+    ready() {
+      if (failure) return Promise.reject(failure);
+      return inflight > 4 * BATCH ? sent : undefined;
+    },
     async close() {
       await producer.close(true);
     },
