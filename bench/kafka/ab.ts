@@ -2,7 +2,9 @@
  * Sluice-only A/B of the Kafka throughput scenario (docs/benchmarks.md "Kafka in and out"), for
  * optimising the Kafka path (docs/runtime.md "Profile of the Kafka path"): one broker, one MinIO,
  * one input topic loaded once, then the Sluice Q1 job of two trees run interleaved (base, head,
- * base, head, …) on the same records, each output read back and checked (exactly the expected
+ * head, base, base, head, …: the order alternates per repeat) on the same records, after one
+ * warm-up run of base (reported, not counted: the first run after loading was 2–3× slower in
+ * every A/B), each output read back and checked (exactly the expected
  * records, read_committed). No Flink side.
  *
  *   node bench/kafka/ab.ts --base <commit> [--head <commit>] [--records 1000000] [--partitions 4] [--parallelism 1]
@@ -24,7 +26,7 @@ import { parseArgs } from 'node:util';
 import { startKafkaBroker, type KafkaBroker } from '../../test/harness/kafka-broker.ts';
 import { createTopic } from '../../test/harness/kafka-topics.ts';
 import { collectProvenance, loadAverage } from '../collect-provenance.ts';
-import { startBenchEnv, type BenchEnv } from '../runtime/lib.ts';
+import { median, startBenchEnv, type BenchEnv } from '../runtime/lib.ts';
 import { loadInput, readTopic } from './kafka-io.ts';
 import { outputProblems } from './records.ts';
 import { sluiceThroughput } from './sluice-side.ts';
@@ -99,35 +101,45 @@ try {
   await createTopic(broker.bootstrap, 'ab-input', partitions);
   const expected = await loadInput(broker.bootstrap, 'ab-input', partitions, records, () => undefined);
   say(`loaded ${records} records; base ${baseCommit.slice(0, 7)}, head ${head.commit.slice(0, 7)}`);
-  for (let i = 0; i < repeats; i++) {
-    for (const variant of ['base', 'head'] as const) {
-      const output = `ab-out-${variant}-${i}`;
-      await createTopic(broker.bootstrap, output, partitions);
-      const loadBefore = loadAverage();
-      const s = await sluiceThroughput(
-        { env, bootstrap: broker.bootstrap, checkpointIntervalMs },
-        { name: `ab-${variant}-${i}`, input: 'ab-input', output, parallelism, entry: entries[variant] },
-      );
-      const loadAfter = loadAverage();
-      const got = await readTopic(broker.bootstrap, output, { expected: expected.count });
-      const problems = outputProblems(`${variant} run ${i}`, expected.toJSON(), got.toJSON());
-      if (problems.length) throw new Error(problems.join('\n'));
-      const run = {
-        variant,
-        repeat: i,
-        ...s,
-        recordsPerSecond: records / s.wallSeconds,
-        cpuMicrosecondsPerRecord: s.cpuSeconds === null ? null : (s.cpuSeconds * 1e6) / records,
-        loadAverage: { before: loadBefore, after: loadAfter },
-        check: 'exactly the expected records (read_committed)',
-      };
-      runs.push(run);
-      say(
-        `${variant} #${i}: ${s.wallSeconds.toFixed(2)} s, ${Math.round(run.recordsPerSecond)} records/s, ` +
-          `CPU ${s.cpuSeconds?.toFixed(2)} s (${run.cpuMicrosecondsPerRecord?.toFixed(2)} µs/record), ` +
-          `${s.checkpoints} checkpoints, load ${loadBefore[0]} → ${loadAfter[0]}`,
-      );
-    }
+  const order: Array<['base' | 'head', number | 'warm-up']> = [['base', 'warm-up']];
+  for (let i = 0; i < repeats; i++)
+    for (const v of i % 2 === 0 ? (['base', 'head'] as const) : (['head', 'base'] as const))
+      order.push([v, i]);
+  for (const [variant, i] of order) {
+    const output = `ab-out-${variant}-${i}`;
+    await createTopic(broker.bootstrap, output, partitions);
+    const loadBefore = loadAverage();
+    const s = await sluiceThroughput(
+      { env, bootstrap: broker.bootstrap, checkpointIntervalMs },
+      { name: `ab-${variant}-${i}`, input: 'ab-input', output, parallelism, entry: entries[variant] },
+    );
+    const loadAfter = loadAverage();
+    const got = await readTopic(broker.bootstrap, output, { expected: expected.count });
+    const problems = outputProblems(`${variant} run ${i}`, expected.toJSON(), got.toJSON());
+    if (problems.length) throw new Error(problems.join('\n'));
+    const run = {
+      variant,
+      repeat: i,
+      ...s,
+      recordsPerSecond: records / s.wallSeconds,
+      cpuMicrosecondsPerRecord: s.cpuSeconds === null ? null : (s.cpuSeconds * 1e6) / records,
+      loadAverage: { before: loadBefore, after: loadAfter },
+      check: 'exactly the expected records (read_committed)',
+    };
+    runs.push(run);
+    say(
+      `${variant} #${i}: ${s.wallSeconds.toFixed(2)} s, ${Math.round(run.recordsPerSecond)} records/s, ` +
+        `CPU ${s.cpuSeconds?.toFixed(2)} s (${run.cpuMicrosecondsPerRecord?.toFixed(2)} µs/record), ` +
+        `${s.checkpoints} checkpoints, load ${loadBefore[0]} → ${loadAfter[0]}`,
+    );
+  }
+  for (const v of ['base', 'head'] as const) {
+    const counted = runs.filter((r) => r.variant === v && r.repeat !== 'warm-up');
+    const med = (k: string) => median(counted.map((r) => r[k] as number));
+    say(
+      `${v} median: ${med('wallSeconds').toFixed(2)} s wall, ${Math.round(med('recordsPerSecond'))} records/s, ` +
+        `${med('cpuMicrosecondsPerRecord').toFixed(2)} µs CPU/record (${counted.length} runs)`,
+    );
   }
 } catch (err) {
   console.error(`kafka A/B failed: ${(err as Error).stack ?? String(err)}`);
