@@ -9,12 +9,14 @@
  *
  *   node bench/kafka/ab.ts --base <commit> [--head <commit>] [--records 1000000] [--partitions 4] [--parallelism 1]
  *     [--repeats 2] [--checkpoint-interval-ms 1000] [--out bench/results/kafka-ab.json]
+ *     [--cpu-prof-dir <dir>]
  *
  * `base` is `git archive <commit>` unpacked in a temporary directory (its job module and Kafka
  * connectors; the worker's main and the harness are this tree's); `head` is this working tree,
  * or with `--head` another commit unpacked the same way (so the tree can change during a run).
  * Each run records wall time and worker CPU as `make bench-kafka` does (sluice-side.ts) and the
- * load average before and after it, since the machine may be shared.
+ * load average before and after it, since the machine may be shared. With `--cpu-prof-dir`,
+ * every worker writes a V8 CPU profile there (`--cpu-prof`; named after the variant and run).
  *
  * Exit 1 when a run fails or an output does not hold exactly the expected records.
  */
@@ -42,6 +44,7 @@ const { values } = parseArgs({
     repeats: { type: 'string', default: '2' },
     'checkpoint-interval-ms': { type: 'string', default: '1000' },
     out: { type: 'string', default: 'bench/results/kafka-ab.json' },
+    'cpu-prof-dir': { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -109,8 +112,14 @@ try {
     const output = `ab-out-${variant}-${i}`;
     await createTopic(broker.bootstrap, output, partitions);
     const loadBefore = loadAverage();
+    const profDir = values['cpu-prof-dir'];
+    const workerEnv = profDir
+      ? {
+          NODE_OPTIONS: `--no-warnings --cpu-prof --cpu-prof-dir=${resolve(profDir)} --cpu-prof-name=${variant}-${i}.cpuprofile`,
+        }
+      : undefined;
     const s = await sluiceThroughput(
-      { env, bootstrap: broker.bootstrap, checkpointIntervalMs },
+      { env, bootstrap: broker.bootstrap, checkpointIntervalMs, ...(workerEnv ? { workerEnv } : {}) },
       { name: `ab-${variant}-${i}`, input: 'ab-input', output, parallelism, entry: entries[variant] },
     );
     const loadAfter = loadAverage();

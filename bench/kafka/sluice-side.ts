@@ -18,6 +18,8 @@ export interface SluiceSetup {
   env: BenchEnv;
   bootstrap: string;
   checkpointIntervalMs: number;
+  /** Extra worker environment (ab.ts: NODE_OPTIONS with --cpu-prof). */
+  workerEnv?: Record<string, string>;
 }
 
 function workerEnv(s: SluiceSetup): Record<string, string> {
@@ -26,6 +28,7 @@ function workerEnv(s: SluiceSetup): Record<string, string> {
     // What the operator passes: the sink checks its transaction timeout against them.
     SLUICE_CHECKPOINT_INTERVAL_MS: String(s.checkpointIntervalMs),
     SLUICE_CHECKPOINT_TIMEOUT_MS: '600000',
+    ...s.workerEnv,
   };
 }
 
