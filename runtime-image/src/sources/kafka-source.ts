@@ -5,17 +5,11 @@
  * (kafka-partitions.ts); the group's committed offsets are only read, for `startingOffsets:
  * {committed}`. See docs/connectors.md "Source".
  *
- * One poll: when nothing is buffered, the records of one Fetch per partition leader (waiting up
- * to 100 ms for data) join the buffers, then up to `max` buffered records, round-robin over
- * partitions. A split's offset advances past a record only when the record is handed out, so a
- * barrier between two polls snapshots exactly what was emitted; once a partition's buffer is
- * empty it moves on to the fetch position, skipping transaction markers and aborted records.
- *
- * Fetch ahead (docs/runtime.md "Profile of the Kafka path"): as soon as a Fetch's records joined
- * the buffers, the next Fetch (from the positions after them) is sent, and its answer is kept
- * aside until the buffers are empty again — at most one Fetch ahead, so at most two responses'
- * records are held. Records fetched ahead are in no split's offset, so in no snapshot: a
- * restore fetches them again.
+ * One poll: when nothing is buffered, one Fetch per partition leader (waiting up to 100 ms for
+ * data), then up to `max` buffered records, round-robin over partitions. A split's offset
+ * advances past a record only when the record is handed out, so a barrier between two polls
+ * snapshots exactly what was emitted; once a partition's buffer is empty it moves on to the
+ * fetch position, skipping transaction markers and aborted records.
  *
  * Monitoring (kafka-source-monitoring.ts): each Fetch response's high watermark / last stable
  * offset gives the partition's lag gauge; with `groupId`, the offsets of a checkpoint's
@@ -84,11 +78,6 @@ interface Owned {
   deadLetters: number;
 }
 
-/** The answers of one round of Fetch requests, with the position each partition was fetched from. */
-interface FetchRound {
-  responses: Array<{ from: Map<string, bigint>; res: Awaited<ReturnType<Consumer['fetch']>> }>;
-}
-
 /** A Kafka source. @throws KafkaSourceConfigError on invalid options (at job definition) */
 export function kafkaSource<T = unknown>(options: KafkaSourceOptions): Source<T> {
   const o = resolveKafkaSourceOptions(options);
@@ -123,9 +112,6 @@ class KafkaSourceReader<T> implements SourceReader<T> {
   private readonly pendingCommits = new PendingGroupCommits();
   /** Group commits run one after another. */
   private commitChain: Promise<void> = Promise.resolve();
-  /** The Fetch round sent ahead, not yet applied to the buffers (at most one). */
-  private ahead: Promise<FetchRound> | undefined;
-  private closed = false;
 
   constructor(o: ResolvedKafkaSourceOptions, ctx: OperatorContext, restored: SplitState[] | undefined) {
     this.o = o;
@@ -311,17 +297,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     }
     const all = [...this.owned.values()];
     if (this.o.bounded && all.every((p) => splitFinished(p.split))) return 'end';
-    if (all.every((p) => p.buffer.length === 0)) {
-      const round = this.ahead ?? this.fetch(this.fetchable(all));
-      this.ahead = undefined;
-      this.apply(await round);
-      const next = this.fetchable(all);
-      if (next.length > 0) {
-        this.ahead = this.fetch(next);
-        // Awaited by the next poll that needs it; close() may leave it unawaited.
-        this.ahead.catch(() => undefined);
-      }
-    }
+    if (all.every((p) => p.buffer.length === 0)) await this.fetch(all.filter((p) => !splitFinished(p.split)));
     const out: SourceRecord<T>[] = [];
     const dead: Array<{ letter: DeadLetter; owned: Owned; offset: number; reason: UnparsableReason }> = [];
     const n = this.limiter.take(max);
@@ -396,24 +372,9 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     for (const d of dead) d.owned.deadLetters++;
   }
 
-  /** The partitions to fetch: not finished, and not fetched up to their stop offset yet. */
-  private fetchable(all: Owned[]): Owned[] {
-    return all.filter(
-      (p) =>
-        !splitFinished(p.split) &&
-        (p.split.stopOffset === null || p.fetchOffset < BigInt(p.split.stopOffset)),
-    );
-  }
-
-  /**
-   * One Fetch per leader of `parts`, without touching the buffers (apply() does). A network
-   * error skips the leader for this round (logged; metadata refreshed, 500 ms pause).
-   * @throws KafkaSourceError on an error no retry fixes (FATAL_FETCH_ERRORS)
-   * @throws KafkaUnavailableError when fetches failed for UNREACHABLE_AFTER_MS
-   */
-  private async fetch(parts: Owned[]): Promise<FetchRound> {
-    const round: FetchRound = { responses: [] };
-    if (parts.length === 0) return round;
+  /** One Fetch per leader of `parts`; buffers their records. Retries for a while on network errors. */
+  private async fetch(parts: Owned[]): Promise<void> {
+    if (parts.length === 0) return;
     const md = this.metadata!;
     const byLeader = new Map<number, Owned[]>();
     for (const p of parts) {
@@ -444,9 +405,26 @@ class KafkaSourceReader<T> implements SourceReader<T> {
           isolationLevel: this.isolationLevel,
         });
         this.failingSince = undefined;
-        round.responses.push({ from: new Map(group.map((p) => [p.split.id, p.fetchOffset])), res });
+        for (const topic of res.responses) {
+          const name = [...md.topics].find(([, t]) => t.id === topic.topicId)?.[0];
+          for (const part of topic.partitions) {
+            const p = name === undefined ? undefined : this.owned.get(splitId(name, part.partitionIndex));
+            if (!p) continue;
+            const stop = p.split.stopOffset === null ? undefined : BigInt(p.split.stopOffset);
+            const got = dataRecords(
+              part.records ?? [],
+              part.abortedTransactions,
+              p.fetchOffset,
+              stop,
+              this.readCommitted,
+            );
+            p.buffer.push(...got.records);
+            p.fetchOffset = got.next;
+            if (!part.errorCode)
+              p.endOffset = fetchEndOffset(this.readCommitted, part.highWatermark, part.lastStableOffset);
+          }
+        }
       } catch (err) {
-        if (this.closed) return round;
         const id = kafkaErrorId(err);
         if (id !== undefined && FATAL_FETCH_ERRORS.has(id)) {
           const at = group.map((p) => `${p.split.id}@${p.fetchOffset}`).join(', ');
@@ -467,40 +445,10 @@ class KafkaSourceReader<T> implements SourceReader<T> {
         await new Promise((r) => setTimeout(r, 500));
       }
     }
-    if (refresh && !this.closed)
+    if (refresh)
       await this.refreshMetadata().catch((err: unknown) =>
         this.ctx.log.warn({ err: (err as Error).message }, 'kafka metadata refresh failed'),
       );
-    return round;
-  }
-
-  /**
-   * Buffers the records of `round`. A partition whose fetch position moved since the round was
-   * sent (none should: only this method moves it) is skipped, so no record is buffered twice.
-   */
-  private apply(round: FetchRound): void {
-    const md = this.metadata!;
-    for (const { from, res } of round.responses) {
-      for (const topic of res.responses) {
-        const name = [...md.topics].find(([, t]) => t.id === topic.topicId)?.[0];
-        for (const part of topic.partitions) {
-          const p = name === undefined ? undefined : this.owned.get(splitId(name, part.partitionIndex));
-          if (!p || from.get(p.split.id) !== p.fetchOffset) continue;
-          const stop = p.split.stopOffset === null ? undefined : BigInt(p.split.stopOffset);
-          const got = dataRecords(
-            part.records ?? [],
-            part.abortedTransactions,
-            p.fetchOffset,
-            stop,
-            this.readCommitted,
-          );
-          p.buffer.push(...got.records);
-          p.fetchOffset = got.next;
-          if (!part.errorCode)
-            p.endOffset = fetchEndOffset(this.readCommitted, part.highWatermark, part.lastStableOffset);
-        }
-      }
-    }
   }
 
   watermark(): number {
@@ -575,7 +523,6 @@ class KafkaSourceReader<T> implements SourceReader<T> {
 
   /** Closes the clients; a group commit in flight gets up to 5 s to finish (it never throws). */
   async close(): Promise<void> {
-    this.closed = true;
     let timer: NodeJS.Timeout | undefined;
     await Promise.race([this.commitChain, new Promise((r) => (timer = setTimeout(r, 5000)))]);
     clearTimeout(timer);
