@@ -18,6 +18,8 @@ export interface SluiceSetup {
   env: BenchEnv;
   bootstrap: string;
   checkpointIntervalMs: number;
+  /** Extra worker environment (ab.ts: NODE_OPTIONS with --cpu-prof). */
+  workerEnv?: Record<string, string>;
 }
 
 function workerEnv(s: SluiceSetup): Record<string, string> {
@@ -26,6 +28,7 @@ function workerEnv(s: SluiceSetup): Record<string, string> {
     // What the operator passes: the sink checks its transaction timeout against them.
     SLUICE_CHECKPOINT_INTERVAL_MS: String(s.checkpointIntervalMs),
     SLUICE_CHECKPOINT_TIMEOUT_MS: '600000',
+    ...s.workerEnv,
   };
 }
 
@@ -90,7 +93,15 @@ function cpuReader(job: LocalJob): () => number {
  */
 export async function sluiceThroughput(
   s: SluiceSetup,
-  o: { name: string; input: string; output: string; parallelism: number; sampleMs?: number },
+  o: {
+    name: string;
+    input: string;
+    output: string;
+    parallelism: number;
+    sampleMs?: number;
+    /** The job module (default q1-job.ts of this tree; ab.ts passes a baseline tree's copy). */
+    entry?: string;
+  },
 ): Promise<{ wallSeconds: number; cpuSeconds: number | null; checkpoints: number; startSeconds: number }> {
   const config: Q1JobConfig = {
     bootstrap: s.bootstrap,
@@ -99,7 +110,7 @@ export async function sluiceThroughput(
     bounded: true,
     transactionalIdPrefix: o.name,
   };
-  const opts = jobOptions(s.env, o.name, JOB, config, o.parallelism, workerEnv(s));
+  const opts = jobOptions(s.env, o.name, o.entry ?? JOB, config, o.parallelism, workerEnv(s));
   const coord = new LocalCoordinator(s.env.client, s.env.bucket, opts.storagePrefix);
   const watcher = new OffsetWatcher(s.bootstrap);
   const t0 = performance.now();
