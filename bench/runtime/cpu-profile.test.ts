@@ -6,7 +6,11 @@ const frame = (functionName: string, url = '', lineNumber = 0) => ({ functionNam
 const profile: CpuProfile = {
   nodes: [
     { id: 1, callFrame: frame('(root)'), children: [2, 5] },
-    { id: 2, callFrame: frame('run', 'file:///w/runtime-image/src/runtime/source-task.ts', 9), children: [3, 4] },
+    {
+      id: 2,
+      callFrame: frame('run', 'file:///w/runtime-image/src/runtime/source-task.ts', 9),
+      children: [3, 4],
+    },
     { id: 3, callFrame: frame('encode', 'file:///w/runtime-image/src/shuffle/frames.ts', 41) },
     { id: 4, callFrame: frame('run', 'file:///w/runtime-image/src/runtime/source-task.ts', 9) },
     { id: 5, callFrame: frame('(garbage collector)') },
@@ -38,7 +42,9 @@ describe('cpu profile shares', () => {
     expect(areaOf(frame('x', 'file:///w/node_modules/@platformatic/kafka/dist/a.js'))).toBe(
       'package @platformatic/kafka',
     );
-    expect(areaOf(frame('write', 'node:internal/net'))).toBe('node internal');
+    expect(areaOf(frame('write', 'node:internal/stream_base_commons'))).toBe('node internal/stream_base_commons');
+    expect(areaOf(frame('read', 'node:internal/streams/readable'))).toBe('node internal/streams');
+    expect(areaOf(frame('emit', 'node:events'))).toBe('node events');
   });
 
   it('refuses a profile without samples', () => {

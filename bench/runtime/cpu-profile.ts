@@ -34,7 +34,8 @@ export type Classifier = (frame: ProfileNode['callFrame']) => string;
 
 /**
  * The area of Sluice's code or the platform a frame belongs to: the runtime's folders
- * (`runtime-image/src/<dir>`), node_modules packages, Node's internals, and V8's pseudo-frames
+ * (`runtime-image/src/<dir>`), node_modules packages, Node's modules (`node:internal/<dir>`
+ * grouped by directory: streams, modules, ...), and V8's pseudo-frames
  * (`(garbage collector)`, `(idle)`, `(program)`).
  */
 export const areaOf: Classifier = (f) => {
@@ -43,7 +44,8 @@ export const areaOf: Classifier = (f) => {
   if (rt) return `runtime ${rt[1]}/`;
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)\//.exec(f.url);
   if (pkg) return `package ${pkg[1]}`;
-  if (f.url.startsWith('node:')) return `node ${f.url.slice('node:'.length).split('/')[0]}`;
+  if (f.url.startsWith('node:internal/')) return `node internal/${f.url.split('/')[1]}`;
+  if (f.url.startsWith('node:')) return `node ${f.url.slice('node:'.length)}`;
   if (f.url === '') return '(native)';
   return f.url.replace(/^.*\/(bench|api|test)\//, '$1/');
 };

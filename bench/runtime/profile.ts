@@ -1,0 +1,125 @@
+/**
+ * CPU profiles of the workers on the wordcount throughput scenario (docs/runtime.md "Profile of
+ * wordcount"): the built-in `wordcount` job with generator input (the bench-runtime defaults:
+ * 4 partitions, 8 words per line over a vocabulary of 1000) and the discard sink, at each
+ * parallelism, every worker started with `node --cpu-prof`. After the input ends a final
+ * checkpoint lets the workers exit 0, which writes their profiles. Prints, per parallelism, the
+ * shares of the workers' sampled time by area of the code and the functions with the most self
+ * time, and writes a results file with the same figures and the provenance.
+ *
+ *   node bench/runtime/profile.ts [--lines 3000000] [--parallelism 1,2] [--top 25]
+ *                                 [--out bench/results/wordcount-profile.json] [--profiles-dir DIR]
+ *
+ * The `.cpuprofile` files stay in `--profiles-dir` (default: a temporary directory, printed) for
+ * a flame graph in Chrome DevTools or speedscope.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { LocalCoordinator, LocalJob } from '../../test/harness/local-workers.ts';
+import { collectProvenance } from '../collect-provenance.ts';
+import { areaOf, frameName, sampledTime, shares, type CpuProfile, type Share } from './cpu-profile.ts';
+import { fmt, jobOptions, startBenchEnv } from './lib.ts';
+
+const { values } = parseArgs({
+  options: {
+    lines: { type: 'string', default: '3000000' },
+    parallelism: { type: 'string', default: '1,2' },
+    top: { type: 'string', default: '25' },
+    out: { type: 'string', default: resolve(import.meta.dirname, '..', 'results', 'wordcount-profile.json') },
+    'profiles-dir': { type: 'string' },
+  },
+});
+const LINES = Number(values.lines);
+const TOP = Number(values.top);
+const PARALLELISMS = values.parallelism.split(',').map(Number);
+if (!(LINES > 0) || !(TOP > 0) || PARALLELISMS.some((p) => !Number.isInteger(p) || p < 1)) {
+  throw new Error('need --lines > 0, --top > 0 and --parallelism a list of integers ≥ 1');
+}
+const profilesDir = resolve(values['profiles-dir'] ?? mkdtempSync(join(tmpdir(), 'sluice-profiles-')));
+const say = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
+const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
+
+/** One parallelism's profile summary. */
+interface ProfileRun {
+  parallelism: number;
+  lines: number;
+  /** Wall time from all workers running to the last line read, s. */
+  readSeconds: number;
+  /** Sampled time of all workers' profiles, s. */
+  sampledSeconds: number;
+  areas: Share[];
+  functions: Share[];
+}
+
+async function profileAt(p: number): Promise<ProfileRun> {
+  const env = await startBenchEnv();
+  const dir = join(profilesDir, `wordcount-p${p}`);
+  mkdirSync(dir, { recursive: true });
+  try {
+    const o = jobOptions(
+      env,
+      `wordcount-profile-p${p}`,
+      'wordcount',
+      { input: { generator: { lines: LINES } }, output: { discard: {} } },
+      p,
+      { SLUICE_LOG_LEVEL: 'warn', NODE_OPTIONS: `--no-warnings --cpu-prof --cpu-prof-dir=${dir}` },
+    );
+    const job = await LocalJob.start(o);
+    try {
+      await job.waitRunning(120_000);
+      const t0 = performance.now();
+      await job.waitSourcesExhausted(900_000);
+      const readSeconds = (performance.now() - t0) / 1000;
+      say(`p=${p}: ${fmt(LINES)} lines read in ${readSeconds.toFixed(1)} s; final checkpoint`);
+      await new LocalCoordinator(env.client, env.bucket, o.storagePrefix).checkpoint(job, {
+        timeoutMs: 120_000,
+      });
+      for (const w of job.workers) {
+        const exit = await w.exit;
+        if (exit.code !== 0)
+          throw new Error(`worker ${w.index} exited ${JSON.stringify(exit)}:\n${job.logTail(w.index)}`);
+      }
+      const profiles = readdirSync(dir)
+        .filter((f) => f.endsWith('.cpuprofile'))
+        .map((f) => JSON.parse(readFileSync(join(dir, f), 'utf8')) as CpuProfile);
+      if (profiles.length !== p)
+        throw new Error(`expected ${p} profiles in ${dir}, found ${profiles.length}`);
+      return {
+        parallelism: p,
+        lines: LINES,
+        readSeconds,
+        sampledSeconds: profiles.reduce((n, pr) => n + sampledTime(pr), 0) / 1e6,
+        areas: shares(profiles, areaOf).filter((s) => s.inclusive >= 0.005),
+        functions: shares(profiles, frameName).slice(0, TOP),
+      };
+    } finally {
+      await job.stop();
+    }
+  } finally {
+    await env.close();
+  }
+}
+
+function print(r: ProfileRun): void {
+  console.log(
+    `\nwordcount p=${r.parallelism}: ${fmt(r.lines)} lines in ${r.readSeconds.toFixed(1)} s, ${r.sampledSeconds.toFixed(1)} s sampled over the workers`,
+  );
+  console.log('\n| area | self | inclusive |\n| --- | ---: | ---: |');
+  for (const a of r.areas) console.log(`| ${a.name} | ${pct(a.self)} | ${pct(a.inclusive)} |`);
+  console.log('\n| function | self | inclusive |\n| --- | ---: | ---: |');
+  for (const f of r.functions) console.log(`| \`${f.name}\` | ${pct(f.self)} | ${pct(f.inclusive)} |`);
+}
+
+const provenance = collectProvenance(values);
+const runs: ProfileRun[] = [];
+for (const p of PARALLELISMS) {
+  say(`▶ wordcount p=${p}, ${fmt(LINES)} lines, --cpu-prof into ${profilesDir}`);
+  const r = await profileAt(p);
+  print(r);
+  runs.push(r);
+}
+mkdirSync(dirname(values.out), { recursive: true });
+writeFileSync(values.out, `${JSON.stringify({ provenance, profilesDir, runs }, null, 2)}\n`);
+say(`results: ${values.out}; profiles: ${profilesDir}`);
