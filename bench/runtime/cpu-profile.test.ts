@@ -42,7 +42,9 @@ describe('cpu profile shares', () => {
     expect(areaOf(frame('x', 'file:///w/node_modules/@platformatic/kafka/dist/a.js'))).toBe(
       'package @platformatic/kafka',
     );
-    expect(areaOf(frame('write', 'node:internal/stream_base_commons'))).toBe('node internal/stream_base_commons');
+    expect(areaOf(frame('write', 'node:internal/stream_base_commons'))).toBe(
+      'node internal/stream_base_commons',
+    );
     expect(areaOf(frame('read', 'node:internal/streams/readable'))).toBe('node internal/streams');
     expect(areaOf(frame('emit', 'node:events'))).toBe('node events');
   });

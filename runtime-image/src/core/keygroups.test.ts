@@ -1,3 +1,4 @@
+import { murmur3x86_32 } from './murmur3.ts';
 import {
   checkParallelism,
   defaultMaxParallelism,
@@ -97,6 +98,19 @@ describe('keyGroupOf', () => {
       expect(keyGroupOf(k, 128)).toBe(g);
       expect(keyGroupOf(k, 32768) % 128).toBe(g);
     }
+  });
+
+  it('gives the key groups of the savepoint format for ASCII and non-ASCII keys alike', () => {
+    // Pinned values (they are part of every snapshot's layout) and the definition itself.
+    const keys = ['hello', 'auction-17', 'π', 'naïve-key', '😀x', `${'x'.repeat(300)}é`, 'y'.repeat(1000)];
+    expect(keys.slice(0, 6).map((k) => keyGroupOf(k, 32768))).toEqual([
+      31303, 25847, 19958, 20037, 24894, 14338,
+    ]);
+    for (const k of keys) {
+      expect(keyGroupOf(k, 32768)).toBe(murmur3x86_32(Buffer.from(k, 'utf8'), 0) % 32768);
+    }
+    // A short key after a long one hashes only its own bytes.
+    expect(keyGroupOf('hello', 32768)).toBe(31303);
   });
 
   it('spreads keys roughly evenly over key groups', () => {

@@ -14,10 +14,10 @@ const C2 = 0x1b873593;
  * Hashes `bytes` with MurmurHash3_x86_32.
  * @param bytes input bytes (e.g. the UTF-8 encoding of a key)
  * @param seed 32-bit seed (interpreted as unsigned)
+ * @param len how many bytes of `bytes` to hash, from the start (default all)
  * @returns the hash as an unsigned 32-bit integer in [0, 2^32)
  */
-export function murmur3x86_32(bytes: Uint8Array, seed = 0): number {
-  const len = bytes.length;
+export function murmur3x86_32(bytes: Uint8Array, seed = 0, len = bytes.length): number {
   const nblocks = len >>> 2;
   let h1 = seed | 0;
   for (let i = 0; i < nblocks; i++) {
