@@ -1,13 +1,26 @@
+import { encode } from '@msgpack/msgpack';
 import { FrameDecoder, FrameError, encodeFrame, type WireMessage } from './frames.ts';
 
+/** A frame of any msgpack body. */
+function encodeRaw(body: unknown): Buffer {
+  const b = encode(body);
+  const f = Buffer.alloc(4 + b.length);
+  f.writeUInt32BE(b.length, 0);
+  f.set(b, 4);
+  return f;
+}
+
 const messages: WireMessage[] = [
-  { t: 'hello', version: 2, from: 2, attempt: 3, parallelism: 4, job: 'uid-1', token: 's3cr3t' },
+  { t: 'hello', version: 3, from: 2, attempt: 3, parallelism: 4, job: 'uid-1', token: 's3cr3t' },
   {
     t: 'data',
     boundary: 1,
     records: [
       [5, 'apple', { n: 1 }, 1000],
       [6, 'pear', 'x', -Infinity],
+      [32767, 'fig', 'fig', -Infinity],
+      [0, 'kiwi', 'kiwi', 7],
+      [1, 'plum', 2, 3],
     ],
   },
   { t: 'barrier', boundary: 1, id: 9, kind: 'savepoint', stop: true },
@@ -38,5 +51,12 @@ describe('shuffle frames', () => {
     expect(() => new FrameDecoder().push(huge)).toThrow(FrameError);
     const bogus = Buffer.from([0, 0, 0, 3, 0x92, 0x09, 0x01]);
     expect(() => new FrameDecoder().push(bogus)).toThrow(/unknown message type 9/);
+  });
+
+  it('rejects data frames whose flat records are malformed or truncated', () => {
+    const frame = (records: unknown[]) => encodeRaw([1, 1, records]);
+    expect(() => new FrameDecoder().push(frame(['x', 'key']))).toThrow(/malformed record/);
+    expect(() => new FrameDecoder().push(frame([4 * 5, 'key']))).toThrow(/truncated record/);
+    expect(() => new FrameDecoder().push(frame([4 * 5 + 3]))).toThrow(/malformed record/);
   });
 });

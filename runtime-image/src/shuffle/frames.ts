@@ -7,17 +7,23 @@
  * connection. `boundary` is the index of the receiving stage (1 for the first keyBy).
  *
  *   hello     [0, protocolVersion, from, attempt, parallelism, jobUid, token]
- *   data      [1, boundary, [[keyGroup, key, value, timestamp], ...]]
+ *   data      [1, boundary, [head, key, value?, timestamp?, head, key, ...]]
  *   barrier   [2, boundary, checkpointId, kind, stop]
  *   watermark [3, boundary, watermarkMs]
  *   credit    [4, boundary, batches]
  *   end       [5, boundary]
+ *
+ * A data frame's records are one flat array (one msgpack array header per batch, not per
+ * record). Each record starts with `head` = keyGroup · 4 + 1 when the value is the key itself (a
+ * `keyBy(x => x)`: the value is left out) + 2 when it has no event time (NO_TIMESTAMP: the
+ * timestamp is left out); then the key, the value and the timestamp when present
+ * (docs/runtime.md "Profile of wordcount").
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
 import type { SnapshotKind } from '../../../api/src/protocol.ts';
 
 /** Version of the shuffle protocol; peers of another version are refused. */
-export const SHUFFLE_PROTOCOL_VERSION = 2;
+export const SHUFFLE_PROTOCOL_VERSION = 3;
 
 /** Largest accepted frame (bytes); larger ones mean a corrupt stream. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
@@ -45,12 +51,46 @@ export type WireMessage =
 const encoder = new Encoder({ ignoreUndefined: true });
 const decoder = new Decoder();
 
+const VALUE_IS_KEY = 1;
+const NO_TIME = 2;
+
+/** The records of a data frame as its flat wire array (see the module comment). */
+function flattenRecords(records: ShuffleRecord[]): unknown[] {
+  const flat: unknown[] = [];
+  for (const [keyGroup, key, value, timestamp] of records) {
+    const valueIsKey = value === key;
+    const noTime = timestamp === -Infinity;
+    flat.push(keyGroup * 4 + (valueIsKey ? VALUE_IS_KEY : 0) + (noTime ? NO_TIME : 0), key);
+    if (!valueIsKey) flat.push(value);
+    if (!noTime) flat.push(timestamp);
+  }
+  return flat;
+}
+
+/** The records of a flat wire array. @throws FrameError when it is malformed */
+function unflattenRecords(flat: unknown[]): ShuffleRecord[] {
+  const records: ShuffleRecord[] = [];
+  let i = 0;
+  while (i < flat.length) {
+    const head = flat[i++];
+    const key = flat[i++];
+    if (typeof head !== 'number' || typeof key !== 'string' || i > flat.length) {
+      throw new FrameError(`data frame: malformed record at element ${i - 2}`);
+    }
+    const value = head & VALUE_IS_KEY ? key : flat[i++];
+    const timestamp = head & NO_TIME ? -Infinity : (flat[i++] as number);
+    if (i > flat.length) throw new FrameError('data frame: truncated record');
+    records.push([head >>> 2, key, value, timestamp]);
+  }
+  return records;
+}
+
 function toArray(m: WireMessage): unknown[] {
   switch (m.t) {
     case 'hello':
       return [0, m.version, m.from, m.attempt, m.parallelism, m.job, m.token];
     case 'data':
-      return [1, m.boundary, m.records];
+      return [1, m.boundary, flattenRecords(m.records)];
     case 'barrier':
       return [2, m.boundary, m.id, m.kind, m.stop];
     case 'watermark':
@@ -83,7 +123,7 @@ function fromArray(a: unknown): WireMessage {
       };
     case 1:
       if (!Array.isArray(y)) throw new FrameError('data frame without a record array');
-      return { t: 'data', boundary: x, records: y as ShuffleRecord[] };
+      return { t: 'data', boundary: x, records: unflattenRecords(y) };
     case 2:
       return { t: 'barrier', boundary: x, id: y as number, kind: z as SnapshotKind, stop: w === true };
     case 3:
