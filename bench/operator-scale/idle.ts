@@ -14,7 +14,13 @@
  * `--compile-cache DIR` sets the operator's NODE_COMPILE_CACHE (run twice: the first run fills it).
  */
 import { parseArgs } from 'node:util';
-import { startBenchCluster, startOperator, stopBenchCluster, type BenchCluster, type OperatorHandle } from './cluster.ts';
+import {
+  startBenchCluster,
+  startOperator,
+  stopBenchCluster,
+  type BenchCluster,
+  type OperatorHandle,
+} from './cluster.ts';
 import { readProc } from './procfs.ts';
 import { scrapeHttp, sum } from './prom.ts';
 
@@ -37,12 +43,17 @@ try {
   cluster = await startBenchCluster(say);
   const nodeOptions = [
     args['node-options'],
-    ...(args['heap-snapshot'] ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${cluster.workDir}`] : []),
+    ...(args['heap-snapshot']
+      ? ['--heapsnapshot-signal=SIGUSR2', `--diagnostic-dir=${cluster.workDir}`]
+      : []),
   ]
     .filter(Boolean)
     .join(' ');
   const cache = args['compile-cache'];
-  operator = await startOperator(cluster, { NODE_OPTIONS: nodeOptions, ...(cache ? { NODE_COMPILE_CACHE: cache } : {}) });
+  operator = await startOperator(cluster, {
+    NODE_OPTIONS: nodeOptions,
+    ...(cache ? { NODE_COMPILE_CACHE: cache } : {}),
+  });
   const pid = operator.process.pid;
   say(`operator pid ${pid} ready; NODE_OPTIONS='${nodeOptions}'; sampling ${seconds} s`);
   const rss: number[] = [];
@@ -53,7 +64,10 @@ try {
     rss.push(p.rssBytes);
     if (s === 2 || s % 10 === 0) say(`  t=${s}s RSS ${MiB(p.rssBytes)} MiB`);
   }
-  const m = await scrapeHttp(`${operator.url}/metrics`, ['nodejs_heap_size_', 'nodejs_external_memory_bytes']);
+  const m = await scrapeHttp(`${operator.url}/metrics`, [
+    'nodejs_heap_size_',
+    'nodejs_external_memory_bytes',
+  ]);
   const end = readProc(pid)!;
   say(
     `RSS MiB: min ${MiB(Math.min(...rss))}, mean ${MiB(rss.reduce((a, b) => a + b, 0) / rss.length)}, ` +

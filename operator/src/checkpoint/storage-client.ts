@@ -168,8 +168,7 @@ export class StorageClient implements MetadataObjectClient {
     return this.#bounded(`GET s3://${bucket}/${name}`, async () => {
       const chunks: Buffer[] = [];
       const client = await this.#minio();
-      for await (const c of await client.getObject(bucket, name))
-        chunks.push(Buffer.from(c as Uint8Array));
+      for await (const c of await client.getObject(bucket, name)) chunks.push(Buffer.from(c as Uint8Array));
       return [Buffer.concat(chunks)] as unknown as AsyncIterable<unknown>;
     });
   }
