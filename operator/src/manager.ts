@@ -12,7 +12,6 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
-import { ANN_CHECKPOINT_ACK } from '../../api/src/protocol.ts';
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import { CheckpointCoordinator } from './checkpoint/checkpoint-coordinator.ts';
 import type { CrashPoints } from './checkpoint/crash-points.ts';
@@ -38,12 +37,8 @@ import { deleteJobData } from './checkpoint/job-data-store.ts';
 import { StorageClient } from './checkpoint/storage-client.ts';
 import { JobCredentials } from './streamjob/job-credentials.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
-import {
-  CONTROLLER_NAME,
-  LABEL_JOB,
-  MANAGED_PODS_SELECTOR,
-  snapshotKeySecretName,
-} from './streamjob/names.ts';
+import { CONTROLLER_NAME, MANAGED_PODS_SELECTOR, snapshotKeySecretName } from './streamjob/names.ts';
+import { jobChangeMatters, owningJobKey, podChangeMatters } from './streamjob/predicates.ts';
 import { snapshotKeyFromSecret } from './streamjob/snapshot-key.ts';
 import { NodeWatch } from './streamjob/node-watch.ts';
 import { StreamJobReconciler } from './streamjob/reconciler.ts';
@@ -60,40 +55,6 @@ export interface ManagerOptions {
   onLeadershipLost(): void;
   /** Fault tests' crash points (checkpoint/crash-points.ts); unset: none. */
   crashPoints?: CrashPoints;
-}
-
-/** The StreamJob that controls `pod` (`namespace/name`), from its controller ownerReference or job label. */
-export function owningJobKey(pod: V1Pod): string | undefined {
-  const ns = pod.metadata?.namespace;
-  const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'StreamJob');
-  const name = owner?.name ?? pod.metadata?.labels?.[LABEL_JOB];
-  return ns && name ? `${ns}/${name}` : undefined;
-}
-
-/** Whether a StreamJob update can matter to the reconciler (not just our own status write). */
-export function jobChangeMatters(oldJob: StreamJob, newJob: StreamJob): boolean {
-  if (oldJob === newJob) return true; // resync
-  const a = oldJob.metadata ?? {};
-  const b = newJob.metadata ?? {};
-  return (
-    a.generation !== b.generation ||
-    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
-    (b.deletionTimestamp !== undefined && a.deletionTimestamp === undefined)
-  );
-}
-
-/**
- * Whether a pod update can matter: its status or deletion changed, a resync, or a worker's
- * checkpoint ack changed (the checkpoint coordinator completes or aborts on acks).
- */
-export function podChangeMatters(oldPod: V1Pod, newPod: V1Pod): boolean {
-  if (oldPod === newPod) return true;
-  return (
-    JSON.stringify(oldPod.status ?? {}) !== JSON.stringify(newPod.status ?? {}) ||
-    oldPod.metadata?.annotations?.[ANN_CHECKPOINT_ACK] !==
-      newPod.metadata?.annotations?.[ANN_CHECKPOINT_ACK] ||
-    (newPod.metadata?.deletionTimestamp !== undefined) !== (oldPod.metadata?.deletionTimestamp !== undefined)
-  );
 }
 
 /** See the module comment. */

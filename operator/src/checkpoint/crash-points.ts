@@ -1,7 +1,7 @@
 /**
  * Crash points: the named steps of the checkpoint protocol (docs/checkpointing.md "Protocol")
  * right after which a fault test can make the operator process die at once, so an operator crash
- * is tested at a chosen step and not at a random moment (docs/testing.md "Crash points").
+ * is tested at a chosen step and not at a random moment (docs/checkpointing.md "Crash points").
  *
  * Armed only by the fault-injection variable `SLUICE_CRASH_AFTER` (never set by the chart):
  * `<step>[/<kind>][#<n>]` dies the n-th time (default the first) the operator passes `step` for a

@@ -10,6 +10,7 @@
  * Only deadlines count: an answer, even an error (403, 404, connection refused), shows the
  * endpoint responds and closes the circuit.
  */
+import { exponentialBackoff } from '../kube/backoff.ts';
 
 /** Thrown for a call not attempted because the endpoint's circuit is open. */
 export class EndpointUnavailableError extends Error {
@@ -89,7 +90,7 @@ export class EndpointBreaker {
       const t = this.#now();
       this.#circuits.set(endpoint, {
         failures,
-        openUntil: t + Math.min(this.#max, this.#base * 2 ** (failures - 1)),
+        openUntil: t + exponentialBackoff(this.#base, this.#max, failures - 1),
         probing: false,
         lastTimeoutAt: t,
       });

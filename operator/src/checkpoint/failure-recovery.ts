@@ -1,9 +1,9 @@
 /**
- * Failure recovery decisions (DESIGN "Failure and upgrade"): when a worker of the current
+ * Failure recovery decisions (docs/checkpointing.md "Failure recovery"): when a worker of the current
  * attempt has failed, the whole attempt is replaced — a new attempt restored from the last
  * completed snapshot — after the restart backoff (restart-backoff.ts), within the restart budget
  * (spec.restartPolicy.maxRestarts). Pure: the coordinator shell verifies the restore source's
- * `_metadata` and persists the new attempt in status before the core deletes any pod.
+ * `_metadata` and persists the new attempt in status before the reconciler deletes any pod.
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import type { RestartPolicySpec, RestoredFrom, StreamJobStatus } from '../../../api/src/streamjob.ts';

@@ -4,7 +4,8 @@
  * readable snapshot, or ends the job in phase Failed. Decisions are pure
  * (failure-recovery.ts `decideRecovery`, worker-errors.ts); this module reads pods and storage
  * and writes the new attempt to status with a resourceVersion precondition — the intent the
- * core then converges the pods to (docs/operator.md "Seams for the checkpoint coordinator").
+ * reconciler then converges the pods to (docs/operator.md "The reconciler and the checkpoint
+ * coordinator").
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { checkpointDir } from '../../../api/src/layout.ts';
@@ -127,7 +128,7 @@ export class Recovery {
       return { job, requeueAfterMs: d.requeueAfterMs, ...(d.problem ? { problem: d.problem } : {}) };
     }
     if (d.action === 'fail' || d.action === 'giveUp') {
-      // The core keeps phase Failed while the failed workers are there and shows the problem as
+      // The reconciler keeps phase Failed while the failed workers are there and shows the problem as
       // Degraded, with a Warning Event of its reason; a spec change or a restart request starts a
       // new attempt. The verdict does not change while those workers are there (restart-rate.ts).
       if (job.status?.phase !== 'Failed') {
@@ -252,7 +253,7 @@ export class Recovery {
       workers: { ready: 0, total: attemptParallelism(job) },
       conditions: attemptStartedConditions(status.conditions, attempt, message, now),
     };
-    // Intent first: the core deletes the old attempt's pods and creates the new ones from it.
+    // Intent first: the reconciler deletes the old attempt's pods and creates the new ones from it.
     job = await this.#o.jobs.writeStatus(job, status);
     this.#o.events.record(subject, {
       type: 'Warning',

@@ -5,11 +5,11 @@
  * kubelet's CrashLoopBackOff.
  */
 import type { RestartPolicySpec } from '../../../api/src/streamjob.ts';
+import { exponentialBackoff } from '../kube/backoff.ts';
 
 /** Milliseconds to wait before the next restart, given the restarts already made. */
 export function restartDelayMs(policy: RestartPolicySpec, restartsSoFar: number): number {
-  const exp = Math.min(restartsSoFar, 30);
-  return Math.min(policy.backoffSeconds * 2 ** exp, policy.maxBackoffSeconds) * 1000;
+  return exponentialBackoff(policy.backoffSeconds * 1000, policy.maxBackoffSeconds * 1000, restartsSoFar);
 }
 
 /** True when another failure restart would exceed spec.restartPolicy.maxRestarts. */

@@ -1,5 +1,5 @@
 /**
- * Rollback of a failing upgrade (DESIGN "Failure and upgrade"; the rule of the Flink Kubernetes
+ * Rollback of a failing upgrade (docs/checkpointing.md "Upgrades (`upgradeMode`)"; the rule of the Flink Kubernetes
  * Operator's `deployment.rollback.enabled` with its readiness timeout, applied to StreamJobs):
  *
  *  - `status.lastStableSpec` keeps a copy of the last spec whose attempt became Running.

@@ -8,10 +8,13 @@
  *    transport), which ends the call, reads of a response body included;
  *  - deadline: the call is abandoned with an error after `timeoutMs`, or as soon as the
  *    reconcile's signal aborts (its deadline or operator shutdown).
+ * The `minio` package is imported on the first call, not at start-up: an operator without jobs
+ * never loads it (docs/operator.md "Memory at idle"); that import counts against the first
+ * call's deadline.
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import { Client as MinioClient } from 'minio';
+import type { Client as MinioClient } from 'minio';
 import type { MetadataObjectClient } from '../../../api/src/metadata-store.ts';
 import { sharedEndpointBreaker, type EndpointBreaker } from './endpoint-breaker.ts';
 
@@ -85,14 +88,23 @@ function reasonOf(signal: AbortSignal): string {
 
 /** See the module comment. Implements what api/src/metadata-store.ts needs. */
 export class StorageClient implements MetadataObjectClient {
-  readonly #client: MinioClient;
+  #client: MinioClient | undefined;
   readonly #o: StorageClientOptions;
 
+  /** @throws TypeError when `o.endpoint` is not a URL */
   constructor(o: StorageClientOptions) {
     this.#o = o;
+    new URL(o.endpoint);
+  }
+
+  /** The `minio` client, built on first use (see the module comment). */
+  async #minio(): Promise<MinioClient> {
+    if (this.#client) return this.#client;
+    const { Client } = await import('minio');
+    const o = this.#o;
     const url = new URL(o.endpoint);
     const useSSL = url.protocol === 'https:';
-    this.#client = new MinioClient({
+    this.#client ??= new Client({
       endPoint: url.hostname,
       port: url.port ? Number(url.port) : useSSL ? 443 : 80,
       useSSL,
@@ -101,6 +113,7 @@ export class StorageClient implements MetadataObjectClient {
       ...(o.credentials.sessionToken ? { sessionToken: o.credentials.sessionToken } : {}),
       transport: silenceBoundTransport(useSSL ? https : http, o.timeoutMs, o.endpoint),
     });
+    return this.#client;
   }
 
   /**
@@ -145,8 +158,8 @@ export class StorageClient implements MetadataObjectClient {
   }
 
   putObject(bucket: string, name: string, data: Buffer, size: number, meta: Record<string, string>) {
-    return this.#bounded(`PUT s3://${bucket}/${name}`, () =>
-      this.#client.putObject(bucket, name, data, size, meta),
+    return this.#bounded(`PUT s3://${bucket}/${name}`, async () =>
+      (await this.#minio()).putObject(bucket, name, data, size, meta),
     );
   }
 
@@ -154,8 +167,8 @@ export class StorageClient implements MetadataObjectClient {
   getObject(bucket: string, name: string): Promise<AsyncIterable<unknown>> {
     return this.#bounded(`GET s3://${bucket}/${name}`, async () => {
       const chunks: Buffer[] = [];
-      for await (const c of await this.#client.getObject(bucket, name))
-        chunks.push(Buffer.from(c as Uint8Array));
+      const client = await this.#minio();
+      for await (const c of await client.getObject(bucket, name)) chunks.push(Buffer.from(c as Uint8Array));
       return [Buffer.concat(chunks)] as unknown as AsyncIterable<unknown>;
     });
   }
@@ -164,7 +177,8 @@ export class StorageClient implements MetadataObjectClient {
   listNames(bucket: string, prefix: string): Promise<string[]> {
     return this.#bounded(`LIST s3://${bucket}/${prefix}`, async () => {
       const names: string[] = [];
-      for await (const o of this.#client.listObjectsV2(bucket, prefix, true)) {
+      const client = await this.#minio();
+      for await (const o of client.listObjectsV2(bucket, prefix, true)) {
         if ((o as { name?: string }).name) names.push((o as { name: string }).name);
       }
       return names;
@@ -173,7 +187,7 @@ export class StorageClient implements MetadataObjectClient {
 
   removeObjects(bucket: string, names: string[]): Promise<void> {
     return this.#bounded(`DELETE ${names.length} object(s) in s3://${bucket}`, async () => {
-      await this.#client.removeObjects(bucket, names);
+      await (await this.#minio()).removeObjects(bucket, names);
     });
   }
 

@@ -1,5 +1,5 @@
 /**
- * Upgrades in `upgradeMode: savepoint` (DESIGN "Failure and upgrade"): when the worker-shaping
+ * Upgrades in `upgradeMode: savepoint` (docs/checkpointing.md "Upgrades (`upgradeMode`)"): when the worker-shaping
  * spec changes while the job runs, the new attempt must not start before a stop-with-savepoint
  * of the running one completed — the workers snapshot, commit and exit 0 — so the new attempt
  * restores exactly where the old one stopped (the newest snapshot, which `chooseRestoreSource`
@@ -103,8 +103,8 @@ export function gateUpgrade(job: StreamJob, reason: string, specHash: string, no
 }
 
 /**
- * Whether a savepoint-mode upgrade holds the running attempt (status.upgrade present): the core
- * then creates no pods and keeps the attempt at {@link attemptParallelism}.
+ * Whether a savepoint-mode upgrade holds the running attempt (status.upgrade present): the
+ * reconciler then creates no pods and keeps the attempt at {@link attemptParallelism}.
  */
 export function upgradeHolding(job: StreamJob): boolean {
   return heldUpgradeOf(job) !== undefined;
@@ -145,7 +145,7 @@ export function gateSuspend(job: StreamJob, nowMs: number): UpgradeGate {
   return { hold: false, upgrade: current };
 }
 
-/** Whether a suspend waits for its stop-with-savepoint (the core keeps the pods meanwhile). */
+/** Whether a suspend waits for its stop-with-savepoint (the reconciler keeps the pods meanwhile). */
 export function suspendHeld(job: StreamJob): boolean {
   const u = upgradeStateOf(job);
   return job.spec.state === 'suspended' && u?.kind === 'suspend' && u.stage === 'Savepointing';

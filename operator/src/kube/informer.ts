@@ -8,6 +8,7 @@
  * as an update so level-triggered controllers heal drift they were not told about.
  */
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
+import { exponentialBackoff } from './backoff.ts';
 import { sleep, type Clock, type TimerHandle } from './clock.ts';
 import { apiStatus, isGone } from './errors.ts';
 import { errField, type Logger } from './logger.ts';
@@ -143,18 +144,18 @@ export class Informer<T extends KubernetesObject> {
 
   async #run(): Promise<void> {
     const { clock, log, name } = this.#o;
-    let backoff = 0;
+    let failures = 0; // consecutive failed lists or watches
     while (!this.#stop.signal.aborted) {
       try {
         if (!this.#resourceVersion) {
           await this.#relist();
-          backoff = 0;
+          failures = 0;
         }
         const startedAt = clock.now();
         const ended = await this.#watchOnce();
         if (this.#stop.signal.aborted) break;
         if (ended === null || isClientTimeout(ended)) {
-          backoff = 0;
+          failures = 0;
           // A server that ends watches at once must not make us spin.
           if (clock.now() - startedAt < MIN_WATCH_MS) await sleep(clock, MIN_WATCH_MS, this.#stop.signal);
           continue;
@@ -167,7 +168,7 @@ export class Informer<T extends KubernetesObject> {
         throw ended;
       } catch (err) {
         if (this.#stop.signal.aborted) break;
-        backoff = backoff === 0 ? this.#o.initialBackoffMs : Math.min(backoff * 2, this.#o.maxBackoffMs);
+        const backoff = exponentialBackoff(this.#o.initialBackoffMs, this.#o.maxBackoffMs, failures++);
         const s = apiStatus(err);
         log.warn(
           { informer: name, code: s.code, retryInMs: backoff, ...errField(err) },

@@ -3,6 +3,7 @@
  * the delay before a failed key is retried is the larger of a per-key exponential backoff and
  * the wait for a token from one bucket shared by all keys (the overall rate limit).
  */
+import { exponentialBackoff } from './backoff.ts';
 
 /** Decides how long a key waits before it is retried. */
 export interface RateLimiter {
@@ -39,8 +40,7 @@ export class ItemExponentialBackoff implements RateLimiter {
   when(key: string): number {
     const n = this.#failures.get(key) ?? 0;
     this.#failures.set(key, n + 1);
-    // 2^n overflows to Infinity for large n, which Math.min caps.
-    return Math.min(this.#baseDelayMs * 2 ** n, this.#maxDelayMs);
+    return exponentialBackoff(this.#baseDelayMs, this.#maxDelayMs, n);
   }
 
   forget(key: string): void {

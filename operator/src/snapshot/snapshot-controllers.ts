@@ -19,6 +19,7 @@ import { defaultControllerRateLimiter, type RateLimitOptions } from '../kube/rat
 import { WorkQueue } from '../kube/workqueue.ts';
 import type { StorageDefaults } from '../streamjob/storage.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
+import { jobSnapshotsChanged, snapshotChangeMatters } from './predicates.ts';
 import { StreamJobSnapshotClient } from './snapshot-client.ts';
 import { SnapshotRecordReconciler } from './snapshot-record-reconciler.ts';
 import { StreamJobSnapshotReconciler } from './snapshot-reconciler.ts';
@@ -40,28 +41,6 @@ export interface SnapshotControllersOptions {
   concurrency: number;
   resyncPeriodMs: number;
   reconcileTimeoutMs: number;
-}
-
-/** Whether a job update can matter to its snapshot objects or records. */
-export function jobSnapshotsChanged(a: StreamJob, b: StreamJob): boolean {
-  if (a === b) return true; // resync
-  return (
-    JSON.stringify(a.status?.lastHandledRequests ?? {}) !==
-      JSON.stringify(b.status?.lastHandledRequests ?? {}) ||
-    JSON.stringify(a.status?.savepoints?.history ?? []) !==
-      JSON.stringify(b.status?.savepoints?.history ?? []) ||
-    a.metadata?.uid !== b.metadata?.uid
-  );
-}
-
-/** Whether a snapshot update needs a reconcile (not only our own status write). */
-export function snapshotChangeMatters(a: StreamJobSnapshot, b: StreamJobSnapshot): boolean {
-  if (a === b) return true;
-  return (
-    a.metadata?.generation !== b.metadata?.generation ||
-    (b.metadata?.deletionTimestamp !== undefined) !== (a.metadata?.deletionTimestamp !== undefined) ||
-    JSON.stringify(a.metadata?.finalizers ?? []) !== JSON.stringify(b.metadata?.finalizers ?? [])
-  );
 }
 
 /** See the module comment. */

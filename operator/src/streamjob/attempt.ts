@@ -4,9 +4,10 @@
  * restoredFrom) before it deletes or creates any pod, so an operator that crashes anywhere in
  * between resumes the same attempt.
  *
- * This is the seam for failure recovery and upgrades: the checkpoint coordinator may start
+ * Failure recovery and upgrades start attempts the same way: the checkpoint coordinator may start
  * attempts for its own reasons (worker failure, upgrade through a savepoint) by writing the same
- * status fields; the core reconciler then converges the pods to the recorded attempt.
+ * status fields; the reconciler then converges the pods to the recorded attempt (docs/operator.md
+ * "The reconciler and the checkpoint coordinator").
  */
 import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import type { EffectiveStorage } from './storage.ts';

@@ -11,7 +11,7 @@ import { boundText } from '../kube/bounded-text.ts';
 export const READY = 'Ready';
 export const PROGRESSING = 'Progressing';
 export const DEGRADED = 'Degraded';
-/** Maintained by the checkpoint coordinator; preserved untouched by the core reconciler. */
+/** Maintained by the checkpoint coordinator; preserved untouched by the reconciler (status.ts). */
 export const CHECKPOINTS_HEALTHY = 'CheckpointsHealthy';
 
 /** A condition without its transition time (the time comes from {@link setCondition}). */

@@ -1,5 +1,5 @@
 /**
- * The status transition of the core reconciler, pure: from the job as read and what was
+ * The status transition of the StreamJob reconciler (docs/operator.md "Status"), pure: from the job as read and what was
  * observed, the next `status` (phase, observedGeneration, Ready/Progressing/Degraded conditions,
  * workers) and the Events that the change deserves. Fields owned by other parts of the operator
  * (checkpoints, savepoints, restoredFrom, upgrade, restarts, lastHandledRequests, the

@@ -5,7 +5,6 @@
  * and the session policy allow (docs/security.md "Per-job storage credentials"). The request is
  * signed (SigV4, service `sts`) and sent by the `minio` client's AssumeRoleProvider.
  */
-import { AssumeRoleProvider } from 'minio/dist/esm/AssumeRoleProvider.mjs';
 import { abortable } from '../checkpoint/storage-client.ts';
 
 /** Temporary S3 credentials of one STS session. Values are secrets: never log them. */
@@ -63,6 +62,8 @@ interface AssumeRoleAnswer {
  *   a transport failure, or no answer within `timeoutMs`
  */
 export async function assumeRole(o: AssumeRoleOptions): Promise<SessionCredentials> {
+  // Imported on first use, not at start-up (docs/operator.md "Memory at idle").
+  const { AssumeRoleProvider } = await import('minio/dist/esm/AssumeRoleProvider.mjs');
   const provider = new AssumeRoleProvider({
     stsEndpoint: o.endpoint,
     accessKey: o.credentials.accessKey,

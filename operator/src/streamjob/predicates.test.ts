@@ -1,13 +1,24 @@
-import type { StreamJob } from '../../api/src/streamjob.ts';
-import { jobChangeMatters, owningJobKey, podChangeMatters } from './manager.ts';
-import { makeJob, makePod } from '../../test/harness/operator-fixtures.ts';
+import type { StreamJob } from '../../../api/src/streamjob.ts';
+import { makeJob, makePod } from '../../../test/harness/operator-fixtures.ts';
+import { jobChangeMatters, owningJobKey, podChangeMatters } from './predicates.ts';
 
-describe('manager event mapping', () => {
+describe('StreamJob controller predicates', () => {
   it('maps a worker pod to the StreamJob that controls it', () => {
     expect(owningJobKey(makePod(1, 0))).toBe('ns/wc');
     const labelled = makePod(1, 0);
     labelled.metadata!.ownerReferences = [];
     expect(owningJobKey(labelled)).toBe('ns/wc');
+    const foreign = makePod(1, 0);
+    foreign.metadata!.ownerReferences = [];
+    foreign.metadata!.labels = {};
+    expect(owningJobKey(foreign)).toBeUndefined();
+  });
+
+  it('reacts to the start of a job deletion', () => {
+    const a = makeJob();
+    const deleting = makeJob();
+    deleting.metadata!.deletionTimestamp = new Date(0);
+    expect(jobChangeMatters(a, deleting)).toBe(true);
   });
 
   it('ignores job updates that only touch status (our own writes)', () => {
@@ -35,5 +46,9 @@ describe('manager event mapping', () => {
     const acked = makePod(1, 0, 'pending');
     acked.metadata!.annotations!['sluice.dev/checkpoint-ack'] = '{"id":1}';
     expect(podChangeMatters(p, acked)).toBe(true);
+    expect(podChangeMatters(p, p)).toBe(true); // resync
+    const relabelled = makePod(1, 0, 'pending');
+    relabelled.metadata!.labels = { ...relabelled.metadata!.labels, extra: 'x' };
+    expect(podChangeMatters(p, relabelled)).toBe(false);
   });
 });

@@ -1,0 +1,52 @@
+/**
+ * Event predicates of the StreamJob controller's watches: which informer events enqueue a job
+ * and which job they enqueue (docs/operator.md "Architecture"). Pure functions of the old and
+ * new object; the informers' handlers in manager.ts call them.
+ */
+import type { V1Pod } from '@kubernetes/client-node';
+import { ANN_CHECKPOINT_ACK } from '../../../api/src/protocol.ts';
+import type { StreamJob } from '../../../api/src/streamjob.ts';
+import { LABEL_JOB } from './names.ts';
+
+/**
+ * The StreamJob that controls `pod`, from its controller ownerReference or else its job label.
+ * @returns `namespace/name`, or undefined for a pod of no job
+ */
+export function owningJobKey(pod: V1Pod): string | undefined {
+  const ns = pod.metadata?.namespace;
+  const owner = pod.metadata?.ownerReferences?.find((r) => r.controller && r.kind === 'StreamJob');
+  const name = owner?.name ?? pod.metadata?.labels?.[LABEL_JOB];
+  return ns && name ? `${ns}/${name}` : undefined;
+}
+
+/**
+ * Whether a StreamJob update can matter to the reconciler: a resync (the same object), a new
+ * generation (spec), changed annotations (requests), or the start of deletion — not a write of
+ * status only (the operator's own).
+ */
+export function jobChangeMatters(oldJob: StreamJob, newJob: StreamJob): boolean {
+  if (oldJob === newJob) return true; // resync
+  const a = oldJob.metadata ?? {};
+  const b = newJob.metadata ?? {};
+  return (
+    a.generation !== b.generation ||
+    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
+    (b.deletionTimestamp !== undefined && a.deletionTimestamp === undefined)
+  );
+}
+
+/**
+ * Whether a worker pod update can matter: a resync, a change of its status or of whether it is
+ * being deleted, or a change of the worker's checkpoint ack annotation (the checkpoint
+ * coordinator completes or aborts on acks). Other annotation or label changes — the operator's
+ * own checkpoint requests and commits among them — do not.
+ */
+export function podChangeMatters(oldPod: V1Pod, newPod: V1Pod): boolean {
+  if (oldPod === newPod) return true;
+  return (
+    JSON.stringify(oldPod.status ?? {}) !== JSON.stringify(newPod.status ?? {}) ||
+    oldPod.metadata?.annotations?.[ANN_CHECKPOINT_ACK] !==
+      newPod.metadata?.annotations?.[ANN_CHECKPOINT_ACK] ||
+    (newPod.metadata?.deletionTimestamp !== undefined) !== (oldPod.metadata?.deletionTimestamp !== undefined)
+  );
+}
