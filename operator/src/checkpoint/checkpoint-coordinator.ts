@@ -102,7 +102,7 @@ export interface CoordinatorStepInput {
 
 /**
  * The job as last written, when to look again (ms; undefined: on the next event), and a problem
- * that keeps the job Failed (recovery.ts) for the core to show as Degraded.
+ * that keeps the job Failed (recovery.ts) for the reconciler to show as Degraded (status.ts).
  */
 export interface CoordinatorStepResult {
   job: StreamJob;
