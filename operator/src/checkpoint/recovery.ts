@@ -14,7 +14,7 @@ import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';
-import { attemptStartedConditions, rfc3339 } from '../streamjob/conditions.ts';
+import { startedAttemptStatus } from '../streamjob/attempt.ts';
 import { workerPodName } from '../streamjob/names.ts';
 import { ProblemError } from '../streamjob/problem.ts';
 import type { Problem } from '../streamjob/status.ts';
@@ -238,20 +238,21 @@ export class Recovery {
       : 'without state (no completed snapshot yet)';
     const message = `${why.message}: starting attempt ${attempt}, ${from}`;
     status = {
-      ...status,
-      attempt,
-      attemptStartedAt: rfc3339(now),
-      attemptReason: why.attemptReason,
-      restoredFrom,
+      ...startedAttemptStatus(status, {
+        attempt,
+        reason: why.attemptReason,
+        restoredFrom,
+        parallelism: attemptParallelism(job),
+        phase: 'Restarting',
+        message,
+        now,
+      }),
       ...(why.outsideBudget
         ? { unavailableRestarts: (status.unavailableRestarts ?? 0) + 1 }
         : {
             restarts: (status.restarts ?? 0) + 1,
             recentRestarts: recordRestart(job.spec.restartPolicy, status.recentRestarts, now),
           }),
-      phase: 'Restarting',
-      workers: { ready: 0, total: attemptParallelism(job) },
-      conditions: attemptStartedConditions(status.conditions, attempt, message, now),
     };
     // Intent first: the reconciler deletes the old attempt's pods and creates the new ones from it.
     job = await this.#o.jobs.writeStatus(job, status);

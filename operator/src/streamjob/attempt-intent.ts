@@ -10,8 +10,8 @@ import { judgeVerification, nextStableSpec, verifyingUpgrade } from '../checkpoi
 import { gateSuspend, gateUpgrade, revertedUpgrade, type UpgradeGate } from '../checkpoint/upgrade.ts';
 import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import type { EventSpec } from '../kube/events.ts';
-import { decideAttempt, chooseRestoreSource, type AttemptDecision } from './attempt.ts';
-import { attemptStartedConditions, rfc3339 } from './conditions.ts';
+import { decideAttempt, chooseRestoreSource, startedAttemptStatus, type AttemptDecision } from './attempt.ts';
+import { rfc3339 } from './conditions.ts';
 import { rolledBack } from './effective-spec.ts';
 import { handledEntry, judgeRequest, pendingRequests, type RequestKind } from './requests.ts';
 import { convergingPhase, type Problem } from './status.ts';
@@ -162,27 +162,23 @@ export function attemptIntent(job: StreamJob, o: IntentInput): AttemptIntent | {
     const p = job.spec.parallelism;
     // The previous attempt's snapshot in progress ends with its workers (snapshot-status.ts).
     status = abandonedForNewAttempt(status, decision.attempt, decision.reason, now);
-    status = {
-      ...status,
-      attempt: decision.attempt,
-      attemptSpecHash: specHash,
-      attemptStartedAt: rfc3339(now),
-      attemptReason: decision.reason,
-      restoredFrom: restore.restoredFrom,
-      phase: convergingPhase(decision.reason),
-      workers: { ready: 0, total: p },
-    };
     const from = restore.restoredFrom
       ? `restoring ${restore.restoredFrom.kind ?? 'snapshot'} ${restore.restoredFrom.path}`
       : 'without state';
     const message = `starting attempt ${decision.attempt} (${decision.reason}) with ${p} worker(s), ${from}`;
-    status.conditions = attemptStartedConditions(
-      status.conditions,
-      decision.attempt,
-      message,
-      now,
-      job.metadata?.generation,
-    );
+    status = {
+      ...startedAttemptStatus(status, {
+        attempt: decision.attempt,
+        reason: decision.reason,
+        restoredFrom: restore.restoredFrom,
+        parallelism: p,
+        phase: convergingPhase(decision.reason),
+        message,
+        now,
+        ...(job.metadata?.generation !== undefined ? { generation: job.metadata.generation } : {}),
+      }),
+      attemptSpecHash: specHash,
+    };
     events.push({ type: 'Normal', reason: 'AttemptStarted', action: 'StartAttempt', note: message });
   }
   const handled = { ...(status.lastHandledRequests ?? {}) };

@@ -1,5 +1,5 @@
 import { STORAGE, makeJob } from '../../../test/harness/operator-fixtures.ts';
-import { chooseRestoreSource, decideAttempt, parseS3Url } from './attempt.ts';
+import { chooseRestoreSource, decideAttempt, parseS3Url, startedAttemptStatus } from './attempt.ts';
 
 describe('decideAttempt', () => {
   const running = { attempt: 3, attemptSpecHash: 'h1', phase: 'Running' as const };
@@ -104,5 +104,54 @@ describe('chooseRestoreSource', () => {
     expect(parseS3Url('s3://b/a/b/')).toEqual({ bucket: 'b', key: 'a/b' });
     expect(parseS3Url('s3://b')).toEqual({ bucket: 'b', key: '' });
     expect(parseS3Url('http://b/x')).toBeUndefined();
+  });
+});
+
+describe('startedAttemptStatus', () => {
+  it('starts the attempt: no worker ready, Progressing AttemptStarted, Ready=False, earlier fields kept', () => {
+    const now = Date.parse('2026-12-06T01:00:00Z');
+    const restoredFrom = { id: 7, kind: 'checkpoint' as const, path: 'p/chk-7' };
+    const s = startedAttemptStatus(
+      {
+        attempt: 2,
+        phase: 'Running',
+        restarts: 1,
+        workers: { ready: 2, total: 2 },
+        conditions: [
+          { type: 'Ready', status: 'True', reason: 'WorkersReady', message: '2/2', lastTransitionTime: 'x' },
+        ],
+      },
+      {
+        attempt: 3,
+        reason: 'WorkerFailed',
+        restoredFrom,
+        parallelism: 3,
+        phase: 'Restarting',
+        message: 'worker 1 failed: starting attempt 3',
+        now,
+        generation: 4,
+      },
+    );
+    expect(s).toMatchObject({
+      attempt: 3,
+      attemptStartedAt: '2026-12-06T01:00:00Z',
+      attemptReason: 'WorkerFailed',
+      restoredFrom,
+      phase: 'Restarting',
+      restarts: 1,
+      workers: { ready: 0, total: 3 },
+    });
+    const cond = (t: string) => s.conditions!.find((c) => c.type === t);
+    expect(cond('Progressing')).toMatchObject({
+      status: 'True',
+      reason: 'AttemptStarted',
+      message: 'worker 1 failed: starting attempt 3',
+      observedGeneration: 4,
+    });
+    expect(cond('Ready')).toMatchObject({
+      status: 'False',
+      reason: 'WorkersNotReady',
+      message: 'attempt 3 is starting',
+    });
   });
 });

@@ -9,7 +9,8 @@
  * status fields; the reconciler then converges the pods to the recorded attempt (docs/operator.md
  * "The reconciler and the checkpoint coordinator").
  */
-import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
+import type { RestoredFrom, StreamJob, StreamJobPhase, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import { attemptStartedConditions, rfc3339 } from './conditions.ts';
 import type { EffectiveStorage } from './storage.ts';
 
 /** Why an attempt was started (status.attemptReason). */
@@ -97,4 +98,42 @@ export function chooseRestoreSource(
     return { ok: true, restoredFrom: { kind: 'savepoint', path: parsed.key } };
   }
   return { ok: true, restoredFrom: undefined };
+}
+
+/** What starts an attempt, for {@link startedAttemptStatus}. */
+export interface AttemptStart {
+  attempt: number;
+  /** `status.attemptReason`, e.g. SpecChanged, WorkerFailed. */
+  reason: string;
+  /** The snapshot the attempt restores, undefined for a start without state. */
+  restoredFrom: RestoredFrom | undefined;
+  /** Worker pods of the attempt. */
+  parallelism: number;
+  phase: StreamJobPhase;
+  /** The Progressing condition's message. */
+  message: string;
+  /** Epoch ms. */
+  now: number;
+  /** metadata.generation, recorded as the conditions' observedGeneration when given. */
+  generation?: number;
+}
+
+/**
+ * The status block that starts an attempt, the one place it is built (the reconciler's attempt
+ * intent and failure recovery both write it before any pod of the attempt exists; docs/operator.md
+ * "Reconcile", step 4): attempt, attemptStartedAt, attemptReason, restoredFrom, phase, no
+ * worker ready yet, Progressing=True AttemptStarted and Ready=False. Callers add their own
+ * fields (attemptSpecHash, restart counters) and end the previous attempt's snapshot first.
+ */
+export function startedAttemptStatus(status: StreamJobStatus, a: AttemptStart): StreamJobStatus {
+  return {
+    ...status,
+    attempt: a.attempt,
+    attemptStartedAt: rfc3339(a.now),
+    attemptReason: a.reason,
+    restoredFrom: a.restoredFrom,
+    phase: a.phase,
+    workers: { ready: 0, total: a.parallelism },
+    conditions: attemptStartedConditions(status.conditions, a.attempt, a.message, a.now, a.generation),
+  };
 }
