@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConfigError, SETTINGS, helpText, loadConfig, parseDuration } from './config.ts';
+import { ConfigError, helpText, loadConfig, parseDuration } from './config.ts';
+import { SETTINGS } from './settings.ts';
 
 const base = { hostname: 'host-1' };
 
