@@ -38,6 +38,21 @@ describe('renderComparison', () => {
     expect(md).toContain('State backends: Sluice heap, Flink hashmap, Flink rocksdb.');
   });
 
+  it('gives every table a header with as many columns as its rows', () => {
+    const lines = renderComparison(sluice, flink).split('\n');
+    const cells = (l: string) => l.split('|').length;
+    let checked = 0;
+    lines.forEach((l, i) => {
+      if (!l.startsWith('| ') || !lines[i + 1]?.startsWith('| ---')) return;
+      for (let j = i + 2; lines[j]?.startsWith('| '); j++) expect([l, cells(lines[j]!)]).toEqual([l, cells(l)]);
+      checked++;
+    });
+    expect(checked).toBeGreaterThanOrEqual(3);
+    expect(lines).toContain(
+      '| job | parallelism | events | Flink variant | per worker Sluice | Flink | Sluice/Flink | per CPU-s Sluice | Flink | Sluice/Flink |',
+    );
+  });
+
   it('works with one side only', () => {
     const md = renderComparison(undefined, flink);
     expect(md).toContain('- Sluice: no results file');

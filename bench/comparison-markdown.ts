@@ -52,6 +52,7 @@ export function throughputTable(s: Side, f: Side): string {
       'job',
       'parallelism',
       'events',
+      'Flink variant',
       'per worker Sluice',
       'Flink',
       'Sluice/Flink',
