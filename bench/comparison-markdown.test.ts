@@ -44,7 +44,8 @@ describe('renderComparison', () => {
     let checked = 0;
     lines.forEach((l, i) => {
       if (!l.startsWith('| ') || !lines[i + 1]?.startsWith('| ---')) return;
-      for (let j = i + 2; lines[j]?.startsWith('| '); j++) expect([l, cells(lines[j]!)]).toEqual([l, cells(l)]);
+      for (let j = i + 2; lines[j]?.startsWith('| '); j++)
+        expect([l, cells(lines[j]!)]).toEqual([l, cells(l)]);
       checked++;
     });
     expect(checked).toBeGreaterThanOrEqual(3);
