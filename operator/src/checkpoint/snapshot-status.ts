@@ -104,7 +104,12 @@ export function commitNotice(
   pods: V1Pod[],
   id: number,
 ): { annotations: Record<string, string>; needs: (pod: V1Pod) => boolean } {
-  const final = pods.length > 0 && pods.every((p) => ackOf(p)?.id === id && ackOf(p)?.final === true);
+  const final =
+    pods.length > 0 &&
+    pods.every((p) => {
+      const ack = ackOf(p);
+      return ack?.id === id && ack.final === true;
+    });
   return {
     annotations: {
       [ANN_CHECKPOINT_COMMITTED]: String(id),
