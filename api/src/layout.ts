@@ -18,6 +18,36 @@ export function savepointDir(jobKeyPrefix: string, id: number, nonce: string): s
   return `${jobKeyPrefix}/savepoints/sp-${id}-${nonce.replace(/[^A-Za-z0-9_.-]/g, '_')}`;
 }
 
+/**
+ * Directory of the files incremental checkpoints share: `<jobPrefix>/shared`. Objects here are
+ * deleted only when no retained checkpoint references them (docs/state.md "Incremental checkpoints").
+ */
+export function sharedStateDir(jobKeyPrefix: string): string {
+  return `${jobKeyPrefix}/shared`;
+}
+
+/**
+ * Key (relative to sharedStateDir) of local file `fileName` of state instance `instance` (one
+ * RocksDB instance of one stage of one worker, e.g. `s1-w0-3f9c2a1b`), first uploaded for
+ * checkpoint `checkpointId`: `<instance>/<checkpointId>-<fileName>`. A key is written once: a
+ * file uploaded for a checkpoint that did not complete is uploaded again under the next
+ * checkpoint's id, so the operator may delete an unreferenced object of an id below every
+ * checkpoint in progress without racing an upload.
+ * @throws RangeError when `instance` or `fileName` contains `/` or is empty
+ */
+export function sharedFileKey(instance: string, checkpointId: number, fileName: string): string {
+  if (!/^[^/]+$/.test(instance) || !/^[^/]+$/.test(fileName)) {
+    throw new RangeError(`shared file key parts must be non-empty without "/": ${instance}, ${fileName}`);
+  }
+  return `${instance}/${checkpointId}-${fileName}`;
+}
+
+/** The checkpoint id a sharedFileKey was first uploaded for, or undefined when `key` is not one. */
+export function sharedFileCheckpointId(key: string): number | undefined {
+  const m = /^[^/]+\/(\d+)-[^/]+$/.exec(key);
+  return m ? Number(m[1]) : undefined;
+}
+
 /** Name of the completion marker in a snapshot directory; written last by the coordinator. */
 export const METADATA_FILE = '_metadata';
 

@@ -64,6 +64,23 @@ export interface SnapshotFileEntry {
   sha256: string;
 }
 
+/**
+ * One file of a worker's incremental checkpoint that lives under the job's shared-state
+ * directory (`<jobPrefix>/shared/`, layout.ts sharedStateDir) instead of the snapshot directory,
+ * because later checkpoints reference it too (docs/state.md "Incremental checkpoints").
+ */
+export interface SharedFileEntry {
+  /**
+   * Object key relative to `<jobPrefix>/shared/`: `<instance>/<checkpointId>-<fileName>`, where
+   * `checkpointId` is the snapshot the file was first uploaded for (layout.ts sharedFileKey).
+   */
+  key: string;
+  /** Size of the object, bytes. */
+  bytes: number;
+  /** sha256 of the whole object, lowercase hex (64 characters). */
+  sha256: string;
+}
+
 /** A contiguous range of key groups, both ends inclusive; empty when `end` < `start`. */
 export interface KeyGroupSpan {
   start: number;
@@ -79,6 +96,17 @@ export interface CheckpointAck {
   bytes: number;
   /** The state files this worker wrote (empty in an error ack). */
   files: SnapshotFileEntry[];
+  /**
+   * Incremental checkpoints (rocksdb backend): the shared files this worker's snapshot references,
+   * uploaded now or for an earlier completed checkpoint. The operator keeps every shared file a
+   * retained checkpoint references (docs/state.md "Incremental checkpoints").
+   */
+  sharedFiles?: SharedFileEntry[];
+  /**
+   * Bytes this worker uploaded for this snapshot (its files plus the shared files new in it);
+   * absent means `bytes` (a full snapshot uploads everything).
+   */
+  uploadedBytes?: number;
   /** The key groups whose state this worker's files hold (absent in an error ack). */
   keyGroupRange?: KeyGroupSpan;
   /** Set instead of a successful ack when the worker could not take the snapshot. */
@@ -158,6 +186,17 @@ export const ENV = {
    */
   checkpointIntervalMs: 'SLUICE_CHECKPOINT_INTERVAL_MS',
   checkpointTimeoutMs: 'SLUICE_CHECKPOINT_TIMEOUT_MS',
+  /** spec.stateBackend.type: `heap` (default when unset) or `rocksdb` (docs/state.md). */
+  stateBackend: 'SLUICE_STATE_BACKEND',
+  /** rocksdb only: `true` (default) for incremental checkpoints, `false` for full ones (docs/state.md). */
+  stateIncremental: 'SLUICE_STATE_INCREMENTAL',
+  /** rocksdb only: the working directory of the local state (an emptyDir or volume mount). */
+  stateDir: 'SLUICE_STATE_DIR',
+  /**
+   * rocksdb only: bytes of native memory the backend may use (block cache + write buffers),
+   * derived from the container's memory limit by the operator (docs/state.md "Memory").
+   */
+  stateMemoryBytes: 'SLUICE_STATE_MEMORY_BYTES',
 } as const;
 
 /**
