@@ -59,6 +59,11 @@ export interface StreamJobSpec {
    */
   state: JobState;
   /**
+   * Where the workers keep keyed state (docs/state.md). heap keeps it in the worker's memory and writes full checkpoints; rocksdb keeps it on local disk (RocksDB), so it may exceed memory, and by default uploads only the files a checkpoint adds. Switch between them through a savepoint (upgradeMode savepoint): savepoints are in a format both restore.
+   * Default: `{}`.
+   */
+  stateBackend: SpecStateBackend;
+  /**
    * How a spec change reaches a running job: through a savepoint (stop-with-savepoint, then restore), from the last completed checkpoint, or from scratch.
    * Default: `"savepoint"`.
    */
@@ -137,6 +142,36 @@ export const JOB_STATES = ['running', 'suspended'] as const;
  * Default: `"running"`.
  */
 export type JobState = (typeof JOB_STATES)[number];
+
+/**
+ * Where the workers keep keyed state (docs/state.md). heap keeps it in the worker's memory and writes full checkpoints; rocksdb keeps it on local disk (RocksDB), so it may exceed memory, and by default uploads only the files a checkpoint adds. Switch between them through a savepoint (upgradeMode savepoint): savepoints are in a format both restore.
+ * Default: `{}`.
+ */
+export interface SpecStateBackend {
+  /**
+   * heap (in memory) or rocksdb (on local disk).
+   * Default: `"heap"`.
+   */
+  type: 'heap' | 'rocksdb';
+  /** rocksdb only: checkpoints upload only the files not yet in storage (default true); false uploads the whole state every checkpoint. */
+  incremental?: boolean;
+  /** rocksdb only: the volume of the local state. Default: an emptyDir of sizeLimit 10Gi. With storageClassName, a generic ephemeral volume (a PersistentVolumeClaim created and deleted with the worker pod) of that class and size. */
+  localStorage?: SpecStateBackendLocalStorage;
+}
+
+/** rocksdb only: the volume of the local state. Default: an emptyDir of sizeLimit 10Gi. With storageClassName, a generic ephemeral volume (a PersistentVolumeClaim created and deleted with the worker pod) of that class and size. */
+export interface SpecStateBackendLocalStorage {
+  /**
+   * Size limit (emptyDir) or requested size (ephemeral volume), e.g. 10Gi.
+   * Default: `"10Gi"`. Pattern: `^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$`.
+   */
+  size: string;
+  /**
+   * Storage class of a generic ephemeral volume; unset means an emptyDir.
+   * Length: 1..253.
+   */
+  storageClassName?: string;
+}
 
 /** Every value of {@link UpgradeMode}. */
 export const UPGRADE_MODES = ['savepoint', 'last-state', 'stateless'] as const;
@@ -610,10 +645,15 @@ export interface CompletedCheckpoint {
    */
   durationMs?: number;
   /**
-   * Bytes the workers uploaded.
+   * Size of the checkpoint's whole state in bytes: the files in its directory and, for incremental checkpoints, the shared files it references.
    * Range: 0..∞.
    */
   bytes?: number;
+  /**
+   * Bytes the workers uploaded for this checkpoint (equal to bytes unless it is incremental).
+   * Range: 0..∞.
+   */
+  uploadedBytes?: number;
 }
 
 export interface CheckpointFailure {

@@ -19,6 +19,7 @@ export function defaultSpec(): StreamJobSpec {
     parallelism: 2,
     maxParallelism: 128,
     state: 'running',
+    stateBackend: { type: 'heap' },
     upgradeMode: 'savepoint',
     upgradeTimeoutSeconds: 300,
     checkpoint: { intervalSeconds: 60, timeoutSeconds: 600, retained: 3 },

@@ -50,6 +50,7 @@ describe('StreamJob CRD on the API server', () => {
       parallelism: 1,
       maxParallelism: 128,
       state: 'running',
+      stateBackend: { type: 'heap' },
       upgradeMode: 'savepoint',
       upgradeTimeoutSeconds: 300,
       checkpoint: { intervalSeconds: 60, timeoutSeconds: 600, retained: 3 },
@@ -169,6 +170,26 @@ describe('StreamJob CRD on the API server', () => {
       /spec\.savepoint\.retention\.maxAge: Invalid value: "1w": spec\.savepoint\.retention\.maxAge in body should match/,
     ],
     [
+      'incremental-heap',
+      { ...valid(), stateBackend: { incremental: true } },
+      /spec\.stateBackend\.incremental: Invalid value: "object": spec\.stateBackend\.incremental needs type rocksdb/,
+    ],
+    [
+      'local-storage-heap',
+      { ...valid(), stateBackend: { type: 'heap', localStorage: { size: '1Gi' } } },
+      /spec\.stateBackend\.localStorage: Invalid value: "object": spec\.stateBackend\.localStorage needs type rocksdb/,
+    ],
+    [
+      'unknown-state-backend',
+      { ...valid(), stateBackend: { type: 'lmdb' } },
+      /spec\.stateBackend\.type: Unsupported value: "lmdb": supported values: "heap", "rocksdb"/,
+    ],
+    [
+      'local-storage-bad-size',
+      { ...valid(), stateBackend: { type: 'rocksdb', localStorage: { size: 'lots' } } },
+      /spec\.stateBackend\.localStorage\.size: Invalid value: "lots": spec\.stateBackend\.localStorage\.size in body should match/,
+    ],
+    [
       'periodic-savepoint-too-often',
       { ...valid(), savepoint: { periodicSeconds: 5 } },
       /spec\.savepoint\.periodicSeconds: Invalid value: 5: spec\.savepoint\.periodicSeconds in body should be greater than or equal to 10/,
@@ -255,6 +276,27 @@ describe('StreamJob CRD on the API server', () => {
     // Other spec changes are still fine.
     await jobs.jsonPatch('keyed', [{ op: 'replace', path: '/spec/parallelism', value: 4 }]);
     expect((await jobs.get('keyed')).spec).toMatchObject({ parallelism: 4, maxParallelism: 256 });
+  });
+
+  it('defaults the state backend to heap, and changes the backend type only outside last-state upgrades', async () => {
+    await jobs.create(manifest('backend', valid(), env.namespace));
+    expect((await jobs.get('backend')).spec.stateBackend).toEqual({ type: 'heap' });
+    // savepoint mode (the default): the switch goes through a savepoint both backends restore.
+    await jobs.jsonPatch('backend', [
+      { op: 'replace', path: '/spec/stateBackend', value: { type: 'rocksdb' } },
+    ]);
+    expect((await jobs.get('backend')).spec.stateBackend).toEqual({ type: 'rocksdb' });
+    await jobs.jsonPatch('backend', [{ op: 'replace', path: '/spec/upgradeMode', value: 'last-state' }]);
+    const message = await jobs
+      .jsonPatch('backend', [{ op: 'replace', path: '/spec/stateBackend/type', value: 'heap' }])
+      .then(() => 'accepted')
+      .catch(apiMessage);
+    expect(message).toMatch(
+      /^422: .*spec\.stateBackend\.type: Invalid value: "object": spec\.stateBackend\.type can change only with upgradeMode savepoint or stateless/,
+    );
+    // Other changes of a rocksdb job in last-state mode are fine.
+    await jobs.jsonPatch('backend', [{ op: 'add', path: '/spec/stateBackend/incremental', value: false }]);
+    expect((await jobs.get('backend')).spec.stateBackend).toEqual({ type: 'rocksdb', incremental: false });
   });
 
   it('shows phase, parallelism, ready workers, attempt and last checkpoint in `kubectl get sj`', async () => {

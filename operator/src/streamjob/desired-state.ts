@@ -45,6 +45,7 @@ import {
   workerServiceName,
 } from './names.ts';
 import type { EffectiveStorage } from './storage.ts';
+import { stateBackendEnv, stateVolume } from './state-backend.ts';
 
 /** Operator-wide settings of worker pods (from configuration). */
 export interface WorkerSettings {
@@ -153,8 +154,8 @@ export function canonicalJson(value: unknown): string {
 
 /**
  * Hash (16 hex digits of SHA-256) of everything that shapes a worker pod: image, job entry and
- * config, parallelism, maxParallelism, allowNonRestoredState, podTemplate, the effective storage
- * and the worker settings. A change means the running attempt no longer matches the spec.
+ * config, parallelism, maxParallelism, allowNonRestoredState, podTemplate, a non-heap
+ * stateBackend, the effective storage and the worker settings. A change means the running attempt no longer matches the spec.
  * Excluded: state, upgradeMode, checkpoint/savepoint/restart settings and initialSavepoint,
  * which the operator applies without new pods.
  */
@@ -168,6 +169,8 @@ export function workerSpecHash(job: StreamJob, storage: EffectiveStorage, worker
     maxParallelism: s.maxParallelism,
     allowNonRestoredState: s.allowNonRestoredState,
     podTemplate: s.podTemplate ?? {},
+    // Only a non-default backend shapes the pods: heap jobs keep the hash they had before the field.
+    ...(s.stateBackend && s.stateBackend.type !== 'heap' ? { stateBackend: s.stateBackend } : {}),
     storage: {
       endpoint: storage.endpoint,
       bucket: storage.bucket,
@@ -242,6 +245,7 @@ export function workerEnv(ctx: AttemptContext, index: number): V1EnvVar[] {
     { name: ENV.checkpointIntervalMs, value: String(s.checkpoint.intervalSeconds * 1000) },
     { name: ENV.checkpointTimeoutMs, value: String(s.checkpoint.timeoutSeconds * 1000) },
     { name: ENV.controlMode, value: 'pod' },
+    ...stateBackendEnv(s),
     // The attempt's shuffle token (shuffle-token.ts); the Secret is written before the pods.
     {
       name: ENV.shuffleToken,
@@ -268,6 +272,7 @@ export function desiredWorkerPod(ctx: AttemptContext, index: number, specHash: s
   const t = s.podTemplate;
   const podName = workerPodName(name, attempt, index);
   const sc = t?.securityContext ?? {};
+  const state = stateVolume(s);
   return {
     apiVersion: 'v1',
     kind: 'Pod',
@@ -316,6 +321,7 @@ export function desiredWorkerPod(ctx: AttemptContext, index: number, specHash: s
           volumeMounts: [
             { name: 'tmp', mountPath: '/tmp' },
             { name: STORAGE_CREDENTIALS_VOLUME, mountPath: STORAGE_CREDENTIALS_MOUNT, readOnly: true },
+            ...(state ? [state.mount] : []),
           ],
         },
       ],
@@ -326,6 +332,7 @@ export function desiredWorkerPod(ctx: AttemptContext, index: number, specHash: s
           // Every key: a job's own Secret may have no sessionToken.
           secret: { secretName: ctx.storage.secretName },
         },
+        ...(state ? [state.volume] : []),
       ],
       ...(t?.nodeSelector ? { nodeSelector: t.nodeSelector } : {}),
       ...(t?.tolerations ? { tolerations: t.tolerations } : {}),
