@@ -34,6 +34,7 @@ import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
 import type { Problem } from '../streamjob/status.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import { applyRetention } from './checkpoint-store.ts';
+import { collectSharedFiles } from './shared-state-store.ts';
 import { StorageClient, type StorageCredentials } from './storage-client.ts';
 import type { NodeHealth } from '../streamjob/node-loss.ts';
 import { Recovery } from './recovery.ts';
@@ -318,6 +319,7 @@ export class CheckpointCoordinator {
           bytes,
           clock.now(),
           job.spec.savepoint.historyLimit,
+          decision.acks.reduce((sum, a) => sum + (a.uploadedBytes ?? a.bytes), 0),
         );
         const up = upgradeAfterSnapshot(
           upgrade,
@@ -373,13 +375,8 @@ export class CheckpointCoordinator {
     }
   }
 
-  /** Retention (checkpoint-store.ts applyRetention), logged. */
-  async #retention(
-    job: StreamJob,
-    storage: EffectiveStorage,
-    s3: StorageClient,
-    ctx: ReconcileContext,
-  ): Promise<void> {
+  /** Retention (checkpoint-store.ts), then shared files no checkpoint references (shared-state-store.ts). */
+  async #retention(job: StreamJob, storage: EffectiveStorage, s3: StorageClient, ctx: ReconcileContext) {
     const deleted = await applyRetention(
       job,
       storage,
@@ -387,7 +384,8 @@ export class CheckpointCoordinator {
       () => this.#o.snapshotKey(job),
       (id) => this.#crash.passed('retention-metadata-deleted', 'checkpoint', id),
     );
-    if (deleted.length > 0) ctx.log.info({ deleted }, 'deleted checkpoint directories beyond retention');
+    const unshared = (await collectSharedFiles(job, storage, s3)).length;
+    if (deleted.length + unshared > 0) ctx.log.info({ deleted, unshared }, 'retention deleted');
   }
 }
 

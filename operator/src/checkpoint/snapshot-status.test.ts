@@ -38,6 +38,21 @@ describe('reading worker pods', () => {
       files: [{ key: 'state-1.snap', bytes: 10, sha256: 'b'.repeat(64) }],
       keyGroupRange: { start: 64, end: 127 },
     });
+    const shared = { key: 's1-w0-ab/2-000009.sst', bytes: 90, sha256: 'c'.repeat(64) };
+    expect(
+      ackOf(
+        pod({
+          'sluice.dev/checkpoint-ack': JSON.stringify({
+            id: 3,
+            subtask: 0,
+            bytes: 100,
+            uploadedBytes: 10,
+            files: [{ key: 'state-0.snap', bytes: 10, sha256: 'b'.repeat(64) }],
+            sharedFiles: [shared, { key: 'not-a-shared-key', bytes: 1, sha256: 'd'.repeat(64) }],
+          }),
+        }),
+      ),
+    ).toMatchObject({ bytes: 100, uploadedBytes: 10, sharedFiles: [shared] });
     expect(ackOf(pod({ 'sluice.dev/checkpoint-ack': '{"id":3,"subtask":0,"error":"disk"}' }))).toMatchObject({
       error: 'disk',
       bytes: 0,
@@ -142,13 +157,15 @@ describe('status transitions', () => {
       stop: false,
       now: T0,
     });
-    const s = completedStatus(started, started.checkpoints!.inProgress!, 200, T0 + 2000, 10);
+    // An incremental checkpoint: 200 bytes of state, 50 of them uploaded for it.
+    const s = completedStatus(started, started.checkpoints!.inProgress!, 200, T0 + 2000, 10, 50);
     expect(s.checkpoints!.inProgress).toBeUndefined();
     expect(s.checkpoints!.lastCompleted).toEqual({
       id: 3,
       path: 'p/chk-3',
       completedAt: '2026-11-23T10:00:02Z',
       bytes: 200,
+      uploadedBytes: 50,
       durationMs: 2000,
     });
     expect(s.lastHandledRequests?.checkpoint).toMatchObject({ nonce: 'c1', result: 'Completed' });

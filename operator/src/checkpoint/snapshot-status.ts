@@ -7,6 +7,7 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { boundText } from '../kube/bounded-text.ts';
+import { sharedFileCheckpointId } from '../../../api/src/layout.ts';
 import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../../api/src/metadata.ts';
 import {
   ANN_CHECKPOINT_ACK,
@@ -48,6 +49,14 @@ export function ackOf(pod: V1Pod): CheckpointAck | undefined {
       subtask: a.subtask,
       bytes: typeof a.bytes === 'number' ? a.bytes : 0,
       files: Array.isArray(a.files) ? a.files.filter(isFileEntry) : [],
+      ...(Array.isArray(a.sharedFiles)
+        ? {
+            sharedFiles: a.sharedFiles.filter(
+              (f) => isFileEntry(f) && sharedFileCheckpointId(f.key) !== undefined,
+            ),
+          }
+        : {}),
+      ...(typeof a.uploadedBytes === 'number' ? { uploadedBytes: a.uploadedBytes } : {}),
       ...(isKeyGroupSpan(a.keyGroupRange) ? { keyGroupRange: a.keyGroupRange } : {}),
       ...(typeof a.error === 'string' ? { error: a.error } : {}),
       ...(a.final === true ? { final: true } : {}),
@@ -252,6 +261,8 @@ export function snapshotMetadata(args: {
  * Status after `_metadata` of the in-progress snapshot was written: checkpoints become
  * lastCompleted; savepoints become savepoints.last and head the history (at most
  * `historyLimit` entries). CheckpointsHealthy=True; a served request is Completed.
+ * @param bytes size of the whole snapshot (its files and the shared files it references), bytes
+ * @param uploadedBytes bytes uploaded for it (checkpoints only; less than `bytes` when incremental)
  */
 export function completedStatus(
   status: StreamJobStatus,
@@ -259,6 +270,7 @@ export function completedStatus(
   bytes: number,
   now: number,
   historyLimit: number,
+  uploadedBytes: number = bytes,
 ): StreamJobStatus {
   const at = rfc3339(now);
   const path = inProgress.path ?? '';
@@ -278,6 +290,7 @@ export function completedStatus(
         path,
         completedAt: at,
         bytes,
+        uploadedBytes,
         ...(durationMs !== undefined ? { durationMs } : {}),
       },
     };

@@ -70,11 +70,13 @@ describe('spec.onDelete', () => {
       'p/ns/wc/u1/checkpoints/chk-4/_metadata',
       'p/ns/wc/u1/savepoints/sp-3-x/_metadata',
       'p/ns/wc/u1/savepoints/sp-5-y/_metadata',
+      'p/ns/wc/u1/shared/s1-w0-ab/4-000009.sst',
       'p/ns/wc/u1/other/file',
     ];
     expect(names.filter((n) => deletedOnDelete('p/ns/wc/u1', n, kept))).toEqual([
       'p/ns/wc/u1/checkpoints/chk-4/_metadata',
       'p/ns/wc/u1/savepoints/sp-5-y/_metadata',
+      'p/ns/wc/u1/shared/s1-w0-ab/4-000009.sst',
     ]);
   });
 });

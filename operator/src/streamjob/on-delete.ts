@@ -11,7 +11,7 @@
  *   cascading deletion; with `--cascade=foreground` the pods go first and no final savepoint is
  *   possible).
  * - `delete`: the job is reconciled as suspended in last-state mode (workers deleted, nothing
- *   taken), then every object under `<jobPrefix>/checkpoints/` and `<jobPrefix>/savepoints/` is
+ *   taken), then every object under `<jobPrefix>/checkpoints/`, `savepoints/` and `shared/` is
  *   deleted except the savepoint directories a StreamJobSnapshot with `disposeOnDelete: false`
  *   names (the operator's records are such objects: recorded savepoints stay).
  *
@@ -94,9 +94,10 @@ export function keptSavepointDirs(job: StreamJob, snapshots: readonly StreamJobS
 
 /**
  * Whether the `delete` policy deletes object `name` (a name under `<jobPrefix>/`): everything
- * under the job's checkpoints and savepoints except what {@link keptSavepointDirs} keeps.
+ * under the job's checkpoints, savepoints and shared checkpoint files except what
+ * {@link keptSavepointDirs} keeps (recorded savepoints are self-contained: they reference no shared file).
  */
 export function deletedOnDelete(jobPrefix: string, name: string, kept: readonly string[]): boolean {
-  const areas = [`${jobPrefix}/checkpoints/`, `${jobPrefix}/savepoints/`];
+  const areas = [`${jobPrefix}/checkpoints/`, `${jobPrefix}/savepoints/`, `${jobPrefix}/shared/`];
   return areas.some((a) => name.startsWith(a)) && !kept.some((k) => name.startsWith(`${k}/`));
 }

@@ -46,7 +46,7 @@ describe('state backend on the worker pod', () => {
     const spec = {
       ...defaultSpec(),
       stateBackend: { type: 'rocksdb' as const },
-      podTemplate: { resources: { limits: { memory: '1Gi' } } },
+      podTemplate: { terminationGracePeriodSeconds: 30, resources: { limits: { memory: '1Gi' } } },
     };
     const env = Object.fromEntries(stateBackendEnv(spec).map((e) => [e.name, e.value]));
     expect(env).toEqual({
