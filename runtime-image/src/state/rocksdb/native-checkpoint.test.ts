@@ -23,7 +23,8 @@ const key = (i: number): string => `key-${String(i).padStart(7, '0')}`;
 async function putRange(db: Level, from: number, to: number, value: (i: number) => string): Promise<void> {
   for (let start = from; start < to; start += 10_000) {
     const ops = [];
-    for (let i = start; i < Math.min(to, start + 10_000); i++) ops.push({ type: 'put' as const, key: key(i), value: value(i) });
+    for (let i = start; i < Math.min(to, start + 10_000); i++)
+      ops.push({ type: 'put' as const, key: key(i), value: value(i) });
     await db.batch(ops);
   }
 }
@@ -37,7 +38,8 @@ async function openLevel(location: string): Promise<Level> {
 /** Inode of every SST file of a directory, by file name. */
 function sstInodes(dir: string): Map<string, number> {
   const inodes = new Map<string, number>();
-  for (const name of readdirSync(dir)) if (name.endsWith('.sst')) inodes.set(name, statSync(join(dir, name)).ino);
+  for (const name of readdirSync(dir))
+    if (name.endsWith('.sst')) inodes.set(name, statSync(join(dir, name)).ino);
   return inodes;
 }
 
