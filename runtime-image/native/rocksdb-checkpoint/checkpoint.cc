@@ -30,6 +30,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstring>
+#include <exception>
 #include <filesystem>
 #include <memory>
 #include <string>
@@ -185,7 +186,7 @@ Result TakeCheckpoint(rocksdb::DB* db, const std::string& dir) {
     created = true;
     for (const auto& f : result.files) Materialize(f, dir);
     SyncDir(dir);
-  } catch (const Failure&) {
+  } catch (...) {  // Failure, or std::bad_alloc and the like
     if (created) {
       std::error_code ec;
       std::filesystem::remove_all(dir, ec);
@@ -202,8 +203,9 @@ napi_value ThrowError(napi_env env, const std::string& message) {
   return nullptr;
 }
 
-#define NAPI_OR_THROW(call, what)                   \
-  do {                                              \
+// Returns from the calling N-API function with a thrown Error when `call` fails.
+#define NAPI_OR_THROW(call, what)                        \
+  do {                                                   \
     if ((call) != napi_ok) return ThrowError(env, what); \
   } while (0)
 
@@ -263,6 +265,8 @@ napi_value Checkpoint(napi_env env, napi_callback_info info) {
     return ToJs(env, TakeCheckpoint(db, dir));
   } catch (const Failure& f) {
     return ThrowError(env, "RocksDB checkpoint to " + dir + " failed: " + f.message);
+  } catch (const std::exception& e) {
+    return ThrowError(env, "RocksDB checkpoint to " + dir + " failed: " + e.what());
   }
 }
 
