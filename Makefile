@@ -34,6 +34,21 @@ bin/node bin/npm:
 .PHONY: install
 install: node_modules/.package-lock.json ## Install npm dependencies (npm ci)
 
+# The RocksDB checkpoint addon (docs/state.md), built with node-gyp against the headers of the
+# pinned Node (bin/node -> <tools cache>/node-<version>/package/bin/node, headers in include/node).
+NATIVE_DIR := runtime-image/native/rocksdb-checkpoint
+NATIVE_ADDON := $(NATIVE_DIR)/build/Release/rocksdb_checkpoint.node
+
+.PHONY: native
+native: $(NATIVE_ADDON) ## Build the RocksDB checkpoint addon (node-gyp, -j2) -> runtime-image/native/rocksdb-checkpoint/build/Release
+
+$(NATIVE_ADDON): $(NATIVE_DIR)/binding.gyp $(NATIVE_DIR)/checkpoint.cc node_modules/.package-lock.json
+	node node_modules/node-gyp/bin/node-gyp.js rebuild --directory=$(NATIVE_DIR) \
+	  --nodedir="$$(realpath "$$(dirname "$$(realpath bin/node)")/..")" --jobs 2
+	@# Only virtual calls into RocksDB: the addon must not need any RocksDB symbol at load time.
+	@! nm -D --undefined-only $@ | grep -i rocksdb || { echo "$@ needs RocksDB symbols" >&2; exit 1; }
+	@touch $@
+
 .PHONY: lint
 lint: install ## eslint + prettier --check
 	node node_modules/eslint/bin/eslint.js .
@@ -44,11 +59,11 @@ typecheck: install ## TypeScript type check (no emit)
 	node node_modules/typescript/bin/tsc -p tsconfig.json --noEmit
 
 .PHONY: test-unit
-test-unit: install ## Unit tests (pure logic)
+test-unit: install native ## Unit tests (pure logic)
 	$(JEST) --selectProjects unit
 
 .PHONY: test-integration
-test-integration: install tools ## Integration tests on a real etcd + kube-apiserver + MinIO
+test-integration: install tools native ## Integration tests on a real etcd + kube-apiserver + MinIO
 	$(JEST) --selectProjects integration
 
 .PHONY: test-operator
@@ -56,11 +71,11 @@ test-operator: install tools ## Operator integration tests (real etcd + kube-api
 	$(JEST) --selectProjects integration --testPathPatterns 'test/integration/(operator|crd)-'
 
 .PHONY: test-runtime
-test-runtime: install tools ## Runtime integration tests (local worker processes, real MinIO)
+test-runtime: install tools native ## Runtime integration tests (local worker processes, real MinIO)
 	$(JEST) --selectProjects integration --testPathPatterns 'test/integration/runtime-'
 
 .PHONY: test-kafka
-test-kafka: install tools ## Kafka connector integration tests (real Kafka broker, real worker processes)
+test-kafka: install tools native ## Kafka connector integration tests (real Kafka broker, real worker processes)
 	$(JEST) --selectProjects integration --testPathPatterns 'test/integration/kafka-'
 
 .PHONY: run-operator
@@ -68,7 +83,7 @@ run-operator: install ## Run the operator locally against $$KUBECONFIG
 	node operator/src/main.ts
 
 .PHONY: test
-test: deps tools install lint typecheck verify-generate ## Everything CI runs before e2e: lint, typecheck, unit and integration tests
+test: deps tools install native lint typecheck verify-generate ## Everything CI runs before e2e: lint, typecheck, unit and integration tests
 	$(JEST) --selectProjects unit integration
 
 .PHONY: format

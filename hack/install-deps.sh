@@ -7,7 +7,8 @@
 #   npm         only when npm is missing (Node itself comes from hack/tools.sh)
 #   default-jre-headless  Java >= 17 for the Kafka broker of the integration tests
 #   maven       fetches the Kafka broker's jars from Maven Central (hack/kafka/fetch.sh)
-#   git make ca-certificates
+#   g++ python3 make  node-gyp's build of the RocksDB checkpoint addon (make native, docs/state.md)
+#   git ca-certificates
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 missing=()
@@ -16,6 +17,8 @@ command -v setpriv >/dev/null || missing+=(util-linux)
 command -v flock >/dev/null || missing+=(util-linux)
 command -v git >/dev/null || missing+=(git)
 command -v make >/dev/null || missing+=(make)
+command -v g++ >/dev/null || missing+=(g++)
+command -v python3 >/dev/null || missing+=(python3)
 command -v npm >/dev/null || missing+=(npm)
 [ -f /etc/ssl/certs/ca-certificates.crt ] || missing+=(ca-certificates)
 if ! command -v go >/dev/null; then missing+=(golang-go); fi

@@ -17,6 +17,7 @@
 #                                       (hack/tools.sh node npm; hack/images/node/Dockerfile)
 #   sluice-operator:dev                 operator/Dockerfile        BASE_IMAGE=sluice.dev/node:...
 #   sluice-runtime:dev                  runtime-image/Dockerfile   BASE_IMAGE=sluice.dev/node:...
+#                                       (+ the addon of `make native`, built on the host first)
 #   sluice-minio:dev                    minio + mc from hack/tools.sh on the Debian image
 #                                       (hack/images/minio/Dockerfile)
 #   sluice.dev/jre:<suite>-<jre package>  debootstrap minbase + ca-certificates + a headless JRE
@@ -308,8 +309,14 @@ build_all() {
   check_operator_deps
   build_app "$OPERATOR_TAG" operator/Dockerfile \
     package.json api/src operator/package.json operator/src operator/image-deps
+  # The runtime image carries the RocksDB checkpoint addon built on this machine (docs/state.md):
+  # `make native` first; the staged .node is part of the context, hence of the inputs hash.
+  step "make native (RocksDB checkpoint addon)"
+  make -C "$ROOT_DIR" native >&2
+  step_done "addon ready"
   build_app "$RUNTIME_TAG" runtime-image/Dockerfile \
-    package.json api/src runtime-image/package.json runtime-image/src runtime-image/image-deps
+    package.json api/src runtime-image/package.json runtime-image/src runtime-image/image-deps \
+    runtime-image/native/rocksdb-checkpoint/build/Release/rocksdb_checkpoint.node
   build_minio
   build_jre
   build_kafka
