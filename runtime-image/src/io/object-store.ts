@@ -6,7 +6,10 @@
  * `retryMs` from the call's start, or the caller's `deadlineMs`.
  */
 import { Client as MinioClient, type ClientOptions } from 'minio';
+import { createHash } from 'node:crypto';
+import { createReadStream, createWriteStream } from 'node:fs';
 import type { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import { DEFAULT_STORAGE_RETRY_MS, StorageRetryError, withStorageRetry } from './storage-retry.ts';
 import { FileCredentialProvider } from './credential-files.ts';
 
@@ -185,6 +188,56 @@ export class ObjectStore {
       );
     } catch (err) {
       throw new ObjectStoreError('PUT', this.url(key), err);
+    }
+  }
+
+  /**
+   * Uploads local file `path` (`bytes` long) as `key`, streamed from disk (never whole in
+   * memory); each retry reads the file again. @throws ObjectStoreError naming the object
+   */
+  async putFile(key: string, path: string, bytes: number, o: CallOptions = {}): Promise<void> {
+    try {
+      await this.#retried(
+        `PUT ${this.url(key)}`,
+        () =>
+          this.client.putObject(this.bucket, key, createReadStream(path), bytes, {
+            'Content-Type': 'application/octet-stream',
+          }),
+        o,
+      );
+    } catch (err) {
+      throw new ObjectStoreError('PUT', this.url(key), err);
+    }
+  }
+
+  /**
+   * Downloads object `key` into local file `path` (created or truncated), streamed, and returns
+   * its size in bytes and sha256 (lowercase hex) computed on the way. A failed transfer is
+   * retried from the start. @throws ObjectStoreError (code NoSuchKey when absent)
+   */
+  async getToFile(
+    key: string,
+    path: string,
+    o: CallOptions = {},
+  ): Promise<{ bytes: number; sha256: string }> {
+    try {
+      return await this.#retried(
+        `GET ${this.url(key)}`,
+        async () => {
+          const hash = createHash('sha256');
+          let bytes = 0;
+          const source = await this.client.getObject(this.bucket, key);
+          source.on('data', (c: Buffer) => {
+            hash.update(c);
+            bytes += c.length;
+          });
+          await pipeline(source, createWriteStream(path));
+          return { bytes, sha256: hash.digest('hex') };
+        },
+        o,
+      );
+    } catch (err) {
+      throw new ObjectStoreError('GET', this.url(key), err);
     }
   }
 
