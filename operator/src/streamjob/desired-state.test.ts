@@ -68,6 +68,30 @@ describe('desiredWorkers', () => {
     });
   });
 
+  it('gives a rocksdb worker its local-state volume, environment and, for a claimed volume, fsGroup', () => {
+    const heap = desiredWorkerPod(ctx(), 0, 'abc');
+    expect(heap.spec!.volumes!.map((v) => v.name)).not.toContain('state');
+    const job = makeJob({
+      stateBackend: { type: 'rocksdb', localStorage: { size: '20Gi', storageClassName: 'fast' } },
+    });
+    const pod = desiredWorkerPod(ctx({ job }), 0, 'abc');
+    const c = pod.spec!.containers[0]!;
+    expect(c.volumeMounts).toContainEqual({ name: 'state', mountPath: '/var/lib/sluice/state' });
+    expect(c.env).toContainEqual({ name: ENV.stateBackend, value: 'rocksdb' });
+    expect(c.env).toContainEqual({ name: ENV.stateDir, value: '/var/lib/sluice/state' });
+    expect(pod.spec!.volumes!.find((v) => v.name === 'state')?.ephemeral).toBeDefined();
+    expect(pod.spec!.securityContext!.fsGroup).toBe(65532);
+    // An emptyDir is writable by any user: no fsGroup is added for it.
+    const emptyDir = desiredWorkerPod(ctx({ job: makeJob({ stateBackend: { type: 'rocksdb' } }) }), 0, 'abc');
+    expect(emptyDir.spec!.securityContext!.fsGroup).toBeUndefined();
+  });
+
+  it('changes the spec hash for a rocksdb backend but not for the default heap one', () => {
+    const base = workerSpecHash(makeJob(), STORAGE, WORKER);
+    expect(workerSpecHash(makeJob({ stateBackend: { type: 'heap' } }), STORAGE, WORKER)).toBe(base);
+    expect(workerSpecHash(makeJob({ stateBackend: { type: 'rocksdb' } }), STORAGE, WORKER)).not.toBe(base);
+  });
+
   it('passes the restricted Pod Security Standard', () => {
     const pod = desiredWorkerPod(ctx(), 0, 'abc');
     const spec = pod.spec!;

@@ -297,7 +297,10 @@ export function desiredWorkerPod(ctx: AttemptContext, index: number, specHash: s
         runAsNonRoot: true,
         runAsUser: sc.runAsUser ?? worker.runAsUser,
         runAsGroup: sc.runAsGroup ?? worker.runAsGroup,
-        ...(sc.fsGroup !== undefined ? { fsGroup: sc.fsGroup } : {}),
+        // A claimed state volume is root-owned until fsGroup makes it the worker's (docs/state.md).
+        ...(sc.fsGroup !== undefined || state?.volume.ephemeral
+          ? { fsGroup: sc.fsGroup ?? sc.runAsGroup ?? worker.runAsGroup }
+          : {}),
         seccompProfile: { type: 'RuntimeDefault' },
       },
       containers: [

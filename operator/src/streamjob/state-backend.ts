@@ -88,7 +88,7 @@ export function stateVolume(spec: StreamJobSpec): { volume: V1Volume; mount: V1V
         name: STATE_VOLUME,
         ephemeral: {
           volumeClaimTemplate: {
-            metadata: { labels: { 'app.kubernetes.io/managed-by': 'sluice' } },
+            metadata: { labels: { 'app.kubernetes.io/managed-by': 'sluice-operator' } },
             spec: {
               accessModes: ['ReadWriteOnce'],
               storageClassName: className,
