@@ -34,7 +34,8 @@ import type { ObjectStore } from '../io/object-store.ts';
 import type { TaskSample } from '../metrics/task-metrics.ts';
 import type { MetricFamily } from '../metrics/prometheus-text.ts';
 import { ShuffleService, type ShuffleOptions } from '../shuffle/shuffle.ts';
-import { KeyedStateBackend, type TableSnapshot } from '../state/state-backend.ts';
+import { HeapStateBackend } from '../state/heap-state-backend.ts';
+import type { KeyedStateBackend, TableSnapshot } from '../state/keyed-state-backend.ts';
 import { buildChain } from './chain.ts';
 import { SnapshotCollector, type SnapshotPart } from './snapshot-collector.ts';
 import { SourceTask } from './source-task.ts';
@@ -259,7 +260,7 @@ export class Worker {
     }
     for (let k = 1; k < plan.stages.length; k++) {
       const stage = plan.stages[k]!;
-      const backend = new KeyedStateBackend(range);
+      const backend = new HeapStateBackend(range);
       for (const step of stage.steps) {
         if (step.kind !== 'keyed') continue;
         for (const r of restoredByUid.get(step.uid) ?? []) backend.restoreGroup(r.keyGroup, r.tables);
