@@ -57,10 +57,14 @@ export class RocksDb {
   /** The underlying RocksLevel (for the checkpoint code, rocksdb/native-checkpoint.ts). */
   readonly level: RocksLevelHandle;
 
+  /** Directory of the database. */
+  readonly location: string;
   private readonly context: unknown;
+  private closed = false;
 
   private constructor(level: RocksLevelHandle) {
     this.level = level;
+    this.location = level.location;
     this.context = contextOf(level);
   }
 
@@ -74,13 +78,10 @@ export class RocksDb {
     return new RocksDb(level);
   }
 
-  /** Directory of the database. */
-  get location(): string {
-    return this.level.location;
-  }
 
   /** Values of `keys` (undefined where absent), read synchronously with one MultiGet. */
   getMany(keys: Buffer[]): Array<Buffer | undefined> {
+    this.check();
     const out = this.level._getManySync(keys);
     for (const v of out) if (v === null) throw new Error('RocksDB read aborted or timed out');
     return out as Array<Buffer | undefined>;
@@ -88,6 +89,7 @@ export class RocksDb {
 
   /** Applies `fill`'s puts and deletes as one synchronous write. */
   write(fill: (batch: WriteBatch) => void): void {
+    this.check();
     const b = this.level._chainedBatch();
     try {
       fill({ put: (k, v) => b._put(k, v), del: (k) => b._del(k) });
@@ -101,6 +103,7 @@ export class RocksDb {
   deleteRange(gte: Buffer, lt: Buffer): void {
     // index.js _clear calls binding.db_clear (DeleteRange, synchronous) but reports its error on
     // the next tick; calling the binding directly makes a failure throw here.
+    this.check();
     binding.db_clear(this.context, { gte, lt });
   }
 
@@ -109,6 +112,7 @@ export class RocksDb {
    * @param keysOnly skip reading values (visit gets an empty Buffer)
    */
   scan(gte: Buffer, lt: Buffer, visit: (key: Buffer, value: Buffer) => void, keysOnly = false): void {
+    this.check();
     const it = this.level.iterator({ gte, lt, keys: true, values: !keysOnly });
     try {
       const empty = Buffer.alloc(0);
@@ -125,6 +129,7 @@ export class RocksDb {
 
   /** Whether any row lies in [gte, lt). */
   hasAny(gte: Buffer, lt: Buffer): boolean {
+    this.check();
     const it = this.level.iterator({ gte, lt, keys: true, values: false, limit: 1 });
     try {
       return it._nextvSync(1, {}).rows.length > 0;
@@ -135,11 +140,23 @@ export class RocksDb {
 
   /** A RocksDB property (e.g. `rocksdb.estimate-num-keys`) as a string; '' when unknown. */
   property(name: string): string {
+    this.check();
     return this.level.getProperty(name);
   }
 
-  /** Closes the database. */
+  /** Whether close() was called. */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** Closes the database; later calls throw instead of reaching a closed native handle. */
   close(): Promise<void> {
+    this.closed = true;
     return this.level.close();
+  }
+
+  /** @throws Error when the database was closed */
+  private check(): void {
+    if (this.closed) throw new Error(`RocksDB state in ${this.location} is closed`);
   }
 }

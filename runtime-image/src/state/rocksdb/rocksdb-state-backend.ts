@@ -78,6 +78,8 @@ export class RocksDbStateBackend implements KeyedStateBackend {
   private key = '';
   private keyGroup = -1;
   private closed = false;
+  /** RocksDB's row estimate as last read (entryCount after close reports it). */
+  private lastEstimate = 0;
 
   private constructor(rocks: RocksDb, range: KeyGroupRange, options: RocksDbStateOptions) {
     this.rocks = rocks;
@@ -167,6 +169,7 @@ export class RocksDbStateBackend implements KeyedStateBackend {
 
   /** Records a write and flushes when the write cache is over a bound. */
   private written(): void {
+    if (this.closed) throw new Error(`RocksDB state in ${this.location} is closed`);
     if (this.cache.full) this.flushSync();
   }
 
@@ -222,11 +225,15 @@ export class RocksDbStateBackend implements KeyedStateBackend {
    * memtables and SST files, where overwritten and deleted rows may still count until compaction)
    * minus the table registry, plus the writes in the write cache (which may overwrite counted
    * rows). A row is a value-state key or one user key of a map state, so a map with n entries
-   * counts n (the heap backend counts it once). Cheap: one property read.
+   * counts n (the heap backend counts it once). Cheap: one property read. After close(): the last
+   * estimate.
    */
   entryCount(): number {
-    const est = Number(this.rocks.property('rocksdb.estimate-num-keys')) || 0;
-    return Math.max(0, est - this.tablesById.size) + this.cache.size;
+    if (!this.rocks.isClosed) {
+      const est = Number(this.rocks.property('rocksdb.estimate-num-keys')) || 0;
+      this.lastEstimate = Math.max(0, est - this.tablesById.size);
+    }
+    return this.lastEstimate + this.cache.size;
   }
 
   /** Flushes the write cache, then reads the range into canonical payloads (table-scan.ts), synchronously. */
@@ -290,6 +297,7 @@ export class RocksDbStateBackend implements KeyedStateBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.readCache.clear();
     try {
       this.flushSync();
     } finally {
