@@ -297,10 +297,10 @@ export class RocksDbStateBackend implements KeyedStateBackend {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
-    this.readCache.clear();
     try {
       this.flushSync();
     } finally {
+      this.readCache.clear();
       await this.rocks.close();
     }
   }
