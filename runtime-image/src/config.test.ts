@@ -101,10 +101,14 @@ describe('readWorkerConfig', () => {
 
   it('reads the state backend: heap by default, rocksdb with a required directory', () => {
     expect(readWorkerConfig(base).state).toEqual({ backend: 'heap' });
-    expect(readWorkerConfig({ ...base, SLUICE_STATE_BACKEND: 'heap', SLUICE_STATE_DIR: '/x' }).state).toEqual({
-      backend: 'heap',
-    });
-    expect(readWorkerConfig({ ...base, SLUICE_STATE_BACKEND: 'rocksdb', SLUICE_STATE_DIR: '/state' }).state).toEqual({
+    expect(readWorkerConfig({ ...base, SLUICE_STATE_BACKEND: 'heap', SLUICE_STATE_DIR: '/x' }).state).toEqual(
+      {
+        backend: 'heap',
+      },
+    );
+    expect(
+      readWorkerConfig({ ...base, SLUICE_STATE_BACKEND: 'rocksdb', SLUICE_STATE_DIR: '/state' }).state,
+    ).toEqual({
       backend: 'rocksdb',
       dir: '/state',
       memoryBytes: 128 * 1024 * 1024,

@@ -70,8 +70,7 @@ export interface WorkerConfig {
  * memory budget of `memoryBytes` (split as in state/rocksdb/memory-options.ts).
  */
 export type StateBackendConfig =
-  | { backend: 'heap' }
-  | { backend: 'rocksdb'; dir: string; memoryBytes: number; incremental: boolean };
+  { backend: 'heap' } | { backend: 'rocksdb'; dir: string; memoryBytes: number; incremental: boolean };
 
 /** RocksDB memory budget when SLUICE_STATE_MEMORY_BYTES is unset (local runs), bytes: 128 MiB. */
 export const DEFAULT_STATE_MEMORY_BYTES = 128 * 1024 * 1024;

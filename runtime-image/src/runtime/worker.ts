@@ -160,7 +160,8 @@ export class Worker {
     // The stage tasks are closed: nothing touches the state any more.
     const closing = this.backends.splice(0).map((b) => b.close());
     for (const r of await Promise.allSettled(closing)) {
-      if (r.status === 'rejected') this.d.log.warn({ err: (r.reason as Error).message }, 'closing a state backend failed');
+      if (r.status === 'rejected')
+        this.d.log.warn({ err: (r.reason as Error).message }, 'closing a state backend failed');
     }
   }
 

@@ -24,7 +24,10 @@ afterEach(async () => {
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let dbs = 0;
-async function rocks(range: KeyGroupRange, o: Partial<RocksDbStateOptions> = {}): Promise<RocksDbStateBackend> {
+async function rocks(
+  range: KeyGroupRange,
+  o: Partial<RocksDbStateOptions> = {},
+): Promise<RocksDbStateBackend> {
   const b = await RocksDbStateBackend.open(join(root, `db-${dbs++}`), range, { memoryBytes: 32 * MiB, ...o });
   open.push(b);
   return b;
@@ -42,7 +45,9 @@ function contents(snap: Map<number, Uint8Array>): Record<string, Array<[string, 
     for (const [uid, name, kind, entries] of decodePayload(bytes) as TableSnapshot[]) {
       const rows = entries.map(([k, v]): [string, unknown] => [
         k,
-        kind === 'map' ? [...(v as Array<[unknown, unknown]>)].sort((a, b) => String(a[0]).localeCompare(String(b[0]))) : v,
+        kind === 'map'
+          ? [...(v as Array<[unknown, unknown]>)].sort((a, b) => String(a[0]).localeCompare(String(b[0])))
+          : v,
       ]);
       out[`${kg}/${uid}/${name}/${kind}`] = rows.sort((a, b) => a[0].localeCompare(b[0]));
     }
@@ -132,7 +137,9 @@ describe.each([
 
   it('refuses keys of foreign key groups and kind mismatches', async () => {
     const b = await make(range);
-    expect(() => b.setCurrentKey('k', 20)).toThrow(/key group 20 of key "k" is outside this worker's range 10..19/);
+    expect(() => b.setCurrentKey('k', 20)).toThrow(
+      /key group 20 of key "k" is outside this worker's range 10..19/,
+    );
     expect(() => b.setCurrentKey('k', 9)).toThrow(RangeError);
     b.valueState('op', 's');
     expect(() => b.mapState('op', 's')).toThrow(StateFormatError);
@@ -189,7 +196,8 @@ describe.each([
     expect(contents(snap)).toEqual(before);
 
     const halves = [await make({ start: 0, end: 63 }), await make({ start: 64, end: 127 })];
-    for (const [kg, bytes] of snap) halves[kg < 64 ? 0 : 1]!.restoreGroup(kg, decodePayload(bytes) as TableSnapshot[]);
+    for (const [kg, bytes] of snap)
+      halves[kg < 64 ? 0 : 1]!.restoreGroup(kg, decodePayload(bytes) as TableSnapshot[]);
     for (let i = 0; i < 500; i++) {
       const k = `key-${i}`;
       const kg = keyGroupOf(k, 128);

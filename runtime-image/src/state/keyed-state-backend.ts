@@ -58,7 +58,11 @@ export interface KeyedStateBackend {
    * indexes after a restore. Map-state values are visited as Map objects. The visitor must not
    * change state.
    */
-  forEachEntry(uid: string, name: string, visit: (keyGroup: number, key: string, value: unknown) => void): void;
+  forEachEntry(
+    uid: string,
+    name: string,
+    visit: (keyGroup: number, key: string, value: unknown) => void,
+  ): void;
 
   /**
    * Number of state entries, for metrics (called about once a second, so it is cheap). Exact for
@@ -108,7 +112,8 @@ export function checkRestoreArgs(range: KeyGroupRange, keyGroup: number, tables:
   if (keyGroup < range.start || keyGroup > range.end) {
     throw new RangeError(`cannot restore key group ${keyGroup} outside ${range.start}..${range.end}`);
   }
-  if (!Array.isArray(tables)) throw new StateFormatError(`key group ${keyGroup}: payload is not a table list`);
+  if (!Array.isArray(tables))
+    throw new StateFormatError(`key group ${keyGroup}: payload is not a table list`);
 }
 
 /**

@@ -13,7 +13,8 @@ describe('openStateBackend', () => {
   afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
   it('removes only this worker’s directories of earlier runs', async () => {
-    for (const n of ['s1-w0-0a1b', 's2-w0-ffff0000', 's1-w1-0a1b', 's1-w10-0a1b', 'other']) mkdirSync(join(dir, n));
+    for (const n of ['s1-w0-0a1b', 's2-w0-ffff0000', 's1-w1-0a1b', 's1-w10-0a1b', 'other'])
+      mkdirSync(join(dir, n));
     expect((await removeStaleStateDirs(dir, 0)).sort()).toEqual(['s1-w0-0a1b', 's2-w0-ffff0000']);
     expect(readdirSync(dir).sort()).toEqual(['other', 's1-w1-0a1b', 's1-w10-0a1b']);
     expect(await removeStaleStateDirs(join(dir, 'new', 'sub'), 3)).toEqual([]);

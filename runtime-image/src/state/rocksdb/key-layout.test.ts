@@ -38,7 +38,12 @@ describe('RocksDB key layout', () => {
     const seen = new Set<string>();
     for (const [key, uk] of cases) {
       const row = mapEntryRow(32767, 65535, key, uk);
-      expect(decodeRow(row, true)).toEqual({ keyGroup: 32767, tableId: 65535, key, userKey: uk === 0 ? 0 : uk });
+      expect(decodeRow(row, true)).toEqual({
+        keyGroup: 32767,
+        tableId: 65535,
+        key,
+        userKey: uk === 0 ? 0 : uk,
+      });
       seen.add(row.toString('hex'));
     }
     expect(seen.size).toBe(cases.length - 1); // 0 and −0 are one Map key, as in JS Maps

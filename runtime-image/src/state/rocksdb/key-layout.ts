@@ -156,7 +156,10 @@ export function registryRow(id: number): Buffer {
  */
 export function decodeRegistryRow(row: Uint8Array): number {
   const b = Buffer.isBuffer(row) ? row : Buffer.from(row.buffer, row.byteOffset, row.byteLength);
-  if (b.length !== REGISTRY_PREFIX.length + 2 || !b.subarray(0, REGISTRY_PREFIX.length).equals(REGISTRY_PREFIX)) {
+  if (
+    b.length !== REGISTRY_PREFIX.length + 2 ||
+    !b.subarray(0, REGISTRY_PREFIX.length).equals(REGISTRY_PREFIX)
+  ) {
     throw new StateFormatError('not a table registry row key');
   }
   return b.readUInt16BE(REGISTRY_PREFIX.length);

@@ -48,7 +48,9 @@ export interface RocksMemoryOptions {
  */
 export function rocksMemoryOptions(memoryBytes: number): RocksMemoryOptions {
   if (!Number.isSafeInteger(memoryBytes) || memoryBytes < MIN_MEMORY_BYTES) {
-    throw new RangeError(`RocksDB memory budget ${memoryBytes} bytes is below the minimum ${MIN_MEMORY_BYTES}`);
+    throw new RangeError(
+      `RocksDB memory budget ${memoryBytes} bytes is below the minimum ${MIN_MEMORY_BYTES}`,
+    );
   }
   const writeBuffers = Math.floor(memoryBytes * WRITE_BUFFER_RATIO);
   return {

@@ -78,7 +78,6 @@ export class RocksDb {
     return new RocksDb(level);
   }
 
-
   /** Values of `keys` (undefined where absent), read synchronously with one MultiGet. */
   getMany(keys: Buffer[]): Array<Buffer | undefined> {
     this.check();

@@ -97,7 +97,11 @@ export class RocksDbStateBackend implements KeyedStateBackend {
    * @throws RangeError for a memory budget below memory-options.ts MIN_MEMORY_BYTES; the
    *   binding's error when RocksDB cannot open `dir` (e.g. code LEVEL_LOCKED)
    */
-  static async open(dir: string, range: KeyGroupRange, options: RocksDbStateOptions): Promise<RocksDbStateBackend> {
+  static async open(
+    dir: string,
+    range: KeyGroupRange,
+    options: RocksDbStateOptions,
+  ): Promise<RocksDbStateBackend> {
     const rocks = await RocksDb.open(dir, rocksMemoryOptions(options.memoryBytes));
     const b = new RocksDbStateBackend(rocks, range, options);
     try {
@@ -213,7 +217,11 @@ export class RocksDbStateBackend implements KeyedStateBackend {
     });
   }
 
-  forEachEntry(uid: string, name: string, visit: (keyGroup: number, key: string, value: unknown) => void): void {
+  forEachEntry(
+    uid: string,
+    name: string,
+    visit: (keyGroup: number, key: string, value: unknown) => void,
+  ): void {
     const t = this.tables.get(`${uid}\u0000${name}`);
     if (!t) return;
     this.flushSync();
@@ -252,7 +260,7 @@ export class RocksDbStateBackend implements KeyedStateBackend {
       const start = tablePrefix(keyGroup, t.id);
       // Replacing keys that already have rows: a map key's old user keys must go first.
       const existing = kind === 'map' && this.rocks.hasAny(start, prefixEnd(start));
-      for (let i = 0; i < entries.length; ) {
+      for (let i = 0; i < entries.length;) {
         const end = Math.min(entries.length, i + RESTORE_BATCH_ROWS);
         const chunk = entries.slice(i, end);
         i = end;
@@ -268,7 +276,8 @@ export class RocksDbStateBackend implements KeyedStateBackend {
               batch.put(stateKeyRow(keyGroup, t.id, k), encodeValue(v));
               continue;
             }
-            if (!Array.isArray(v)) throw new StateFormatError(`state ${uid}/${name}: map value of a key is not a list`);
+            if (!Array.isArray(v))
+              throw new StateFormatError(`state ${uid}/${name}: map value of a key is not a list`);
             for (const [uk, uv] of v as Array<[string | number, unknown]>) {
               batch.put(mapEntryRow(keyGroup, t.id, k, uk), encodeValue(uv));
             }
