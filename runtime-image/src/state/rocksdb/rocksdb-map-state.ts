@@ -5,9 +5,9 @@
  * the pending writes; clear() drops the pending writes and range-deletes the key's rows at flush.
  */
 import type { MapState } from '../../api/types.ts';
-import { decodePayload } from '../../checkpoint/snapshot-codec.ts';
 import { decodeRow, prefixEnd } from './key-layout.ts';
 import type { RocksDb } from './rocks-db.ts';
+import { decodeValue } from './value-codec.ts';
 import { DELETED, type MapWrites, type WriteCache } from './write-cache.ts';
 
 /** What a map-state handle needs from its backend (all functions read the current key). */
@@ -36,7 +36,7 @@ export function rocksMapState<K extends string | number, V>(a: MapStateAccess): 
     if (w) return { found: w.bytes !== undefined, value: w.value as V | undefined };
     if (m?.cleared) return { found: false, value: undefined };
     const [bytes] = a.rocks.getMany([a.row(uk)]);
-    return bytes ? { found: true, value: decodePayload(bytes) as V } : { found: false, value: undefined };
+    return bytes ? { found: true, value: decodeValue(bytes) as V } : { found: false, value: undefined };
   };
   /** Visits the stored user keys not shadowed by pending writes, then the pending puts. */
   const scan = (visit: (uk: K, value: () => V) => void, keysOnly: boolean): void => {
@@ -48,7 +48,7 @@ export function rocksMapState<K extends string | number, V>(a: MapStateAccess): 
         prefixEnd(start),
         (k, v) => {
           const uk = decodeRow(k, true).userKey as K;
-          if (!m?.entries.has(uk)) visit(uk, () => decodePayload(v) as V);
+          if (!m?.entries.has(uk)) visit(uk, () => decodeValue(v) as V);
         },
         keysOnly,
       );

@@ -14,7 +14,6 @@
  * it back with update()/put() (as with Flink's RocksDB backend), or the change may be lost.
  */
 import type { MapState, ValueState } from '../../api/types.ts';
-import { decodePayload, encodePayload } from '../../checkpoint/snapshot-codec.ts';
 import { inRange, type KeyGroupRange } from '../../core/keygroups.ts';
 import {
   StateFormatError,
@@ -40,6 +39,7 @@ import { rocksMemoryOptions } from './memory-options.ts';
 import { RocksDb, type RocksLevelHandle } from './rocks-db.ts';
 import { rocksMapState } from './rocksdb-map-state.ts';
 import { canonicalPayloads, visitTable } from './table-scan.ts';
+import { decodeValue, encodeValue } from './value-codec.ts';
 import { DELETED, WriteCache, cacheId, type CachedWrite } from './write-cache.ts';
 
 /** Options of a RocksDB state backend. */
@@ -106,7 +106,7 @@ export class RocksDbStateBackend implements KeyedStateBackend {
     const b = new RocksDbStateBackend(rocks, range, options);
     try {
       rocks.scan(REGISTRY_PREFIX, prefixEnd(REGISTRY_PREFIX), (k, v) => {
-        const [uid, name, kind] = decodePayload(v) as [string, string, StateKind];
+        const [uid, name, kind] = decodeValue(v) as [string, string, StateKind];
         b.register({ id: decodeRegistryRow(k), uid, name, kind });
       });
     } catch (err) {
@@ -156,7 +156,7 @@ export class RocksDbStateBackend implements KeyedStateBackend {
     while (this.tablesById.has(id)) id++;
     if (id > MAX_TABLE_ID) throw new StateFormatError(`more than ${MAX_TABLE_ID + 1} state tables`);
     t = { id, uid, name, kind };
-    const entry = Buffer.from(encodePayload([uid, name, kind]));
+    const entry = encodeValue([uid, name, kind]);
     this.rocks.write((batch) => batch.put(registryRow(id), entry));
     this.register(t);
     return t;
@@ -186,7 +186,7 @@ export class RocksDbStateBackend implements KeyedStateBackend {
       const c = this.readCache.get(id);
       if (c !== undefined) return c === ABSENT ? undefined : (c as T);
       const [bytes] = this.rocks.getMany([stateKeyRow(this.keyGroup, t.id, this.key)]);
-      const v = bytes ? (decodePayload(bytes) as T) : undefined;
+      const v = bytes ? (decodeValue(bytes) as T) : undefined;
       this.remember(id, bytes ? v : ABSENT);
       return v;
     };
@@ -313,10 +313,4 @@ export class RocksDbStateBackend implements KeyedStateBackend {
       await this.rocks.close();
     }
   }
-}
-
-/** msgpack bytes of a state value as a Buffer (no copy). */
-function encodeValue(v: unknown): Buffer {
-  const u = encodePayload(v);
-  return Buffer.from(u.buffer, u.byteOffset, u.byteLength);
 }

@@ -2,11 +2,12 @@
  * Range scans of the RocksDB state backend's tables: the canonical snapshot payloads
  * (keyed-state-backend.ts module comment) and the per-table visit of forEachEntry.
  */
-import { decodePayload, encodePayload } from '../../checkpoint/snapshot-codec.ts';
+import { encodePayload } from '../../checkpoint/snapshot-codec.ts';
 import type { KeyGroupRange } from '../../core/keygroups.ts';
 import { StateFormatError, type TableSnapshot } from '../keyed-state-backend.ts';
 import { decodeRow, keyGroupPrefix, prefixEnd, tablePrefix, type TableInfo } from './key-layout.ts';
 import type { RocksDb } from './rocks-db.ts';
+import { decodeValue } from './value-codec.ts';
 
 /**
  * Reads every state row of `range` (one scan, in key order) into canonical payloads.
@@ -46,7 +47,7 @@ export function canonicalPayloads(
       tables.push(table);
       mapKey = undefined;
     }
-    const value = decodePayload(v);
+    const value = decodeValue(v);
     if (table![2] === 'value') {
       table![3].push([decodeRow(k, false).key, value]);
       return;
@@ -76,7 +77,7 @@ export function visitTable(
   for (let kg = range.start; kg <= range.end; kg++) {
     const start = tablePrefix(kg, table.id);
     if (table.kind === 'value') {
-      db.scan(start, prefixEnd(start), (k, v) => visit(kg, decodeRow(k, false).key, decodePayload(v)));
+      db.scan(start, prefixEnd(start), (k, v) => visit(kg, decodeRow(k, false).key, decodeValue(v)));
       continue;
     }
     let key: string | undefined;
@@ -88,7 +89,7 @@ export function visitTable(
         key = row.key;
         map = new Map();
       }
-      map.set(row.userKey!, decodePayload(v));
+      map.set(row.userKey!, decodeValue(v));
     });
     if (key !== undefined) visit(kg, key, map);
   }
