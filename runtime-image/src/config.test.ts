@@ -98,4 +98,41 @@ describe('readWorkerConfig', () => {
     expect(() => readWorkerConfig({ ...base, ...override })).toThrow(ConfigError);
     expect(() => readWorkerConfig({ ...base, ...override })).toThrow(message);
   });
+
+  it('reads the state backend: heap by default, rocksdb with a required directory', () => {
+    expect(readWorkerConfig(base).state).toEqual({ backend: 'heap' });
+    expect(readWorkerConfig({ ...base, SLUICE_STATE_BACKEND: 'heap', SLUICE_STATE_DIR: '/x' }).state).toEqual(
+      {
+        backend: 'heap',
+      },
+    );
+    expect(
+      readWorkerConfig({ ...base, SLUICE_STATE_BACKEND: 'rocksdb', SLUICE_STATE_DIR: '/state' }).state,
+    ).toEqual({
+      backend: 'rocksdb',
+      dir: '/state',
+      memoryBytes: 128 * 1024 * 1024,
+      incremental: true,
+    });
+    expect(
+      readWorkerConfig({
+        ...base,
+        SLUICE_STATE_BACKEND: 'rocksdb',
+        SLUICE_STATE_DIR: '/state',
+        SLUICE_STATE_MEMORY_BYTES: '268435456',
+        SLUICE_STATE_INCREMENTAL: 'false',
+      }).state,
+    ).toEqual({ backend: 'rocksdb', dir: '/state', memoryBytes: 268435456, incremental: false });
+    expect(() => readWorkerConfig({ ...base, SLUICE_STATE_BACKEND: 'rocksdb' })).toThrow(
+      'SLUICE_STATE_BACKEND=rocksdb needs SLUICE_STATE_DIR, a directory for the local state (an emptyDir or volume mount)',
+    );
+    expect(() => readWorkerConfig({ ...base, SLUICE_STATE_BACKEND: 'lmdb' })).toThrow(
+      'SLUICE_STATE_BACKEND must be heap or rocksdb, got "lmdb"',
+    );
+    const rocks = { ...base, SLUICE_STATE_BACKEND: 'rocksdb', SLUICE_STATE_DIR: '/state' };
+    expect(() => readWorkerConfig({ ...rocks, SLUICE_STATE_MEMORY_BYTES: '1000' })).toThrow(
+      /SLUICE_STATE_MEMORY_BYTES="1000" is not an integer ≥ 8388608/,
+    );
+    expect(() => readWorkerConfig({ ...rocks, SLUICE_STATE_INCREMENTAL: 'yes' })).toThrow(ConfigError);
+  });
 });

@@ -7,6 +7,7 @@ import { DEFAULT_DATA_PORT, ENV, workerPeerHost, workerPodName } from '../../api
 import { snapshotKeyBytes } from '../../api/src/snapshot-mac.ts';
 import type { JsonValue } from './api/types.ts';
 import { checkParallelism } from './core/keygroups.ts';
+import { MIN_MEMORY_BYTES } from './state/rocksdb/memory-options.ts';
 
 /** A missing or invalid environment variable. */
 export class ConfigError extends Error {
@@ -60,7 +61,19 @@ export interface WorkerConfig {
   snapshotKey: Buffer | undefined;
   /** The operator's checkpoint interval and timeout (ms); undefined when not given (local runs). */
   checkpoint: { intervalMs: number; timeoutMs: number } | undefined;
+  /** The keyed-state backend (docs/state.md). */
+  state: StateBackendConfig;
 }
+
+/**
+ * The keyed-state backend: the JS heap, or a local RocksDB per stage under `dir` with a native
+ * memory budget of `memoryBytes` (split as in state/rocksdb/memory-options.ts).
+ */
+export type StateBackendConfig =
+  { backend: 'heap' } | { backend: 'rocksdb'; dir: string; memoryBytes: number; incremental: boolean };
+
+/** RocksDB memory budget when SLUICE_STATE_MEMORY_BYTES is unset (local runs), bytes: 128 MiB. */
+export const DEFAULT_STATE_MEMORY_BYTES = 128 * 1024 * 1024;
 
 type Env = Record<string, string | undefined>;
 
@@ -178,6 +191,37 @@ export function readWorkerConfig(env: Env): WorkerConfig {
     shuffleToken: env[ENV.shuffleToken] ?? '',
     snapshotKey: snapshotKeyOf(env),
     checkpoint: checkpointTiming(env),
+    state: stateBackend(env),
+  };
+}
+
+/**
+ * SLUICE_STATE_BACKEND (heap | rocksdb, default heap) and, for rocksdb, SLUICE_STATE_DIR
+ * (required), SLUICE_STATE_MEMORY_BYTES (default DEFAULT_STATE_MEMORY_BYTES) and
+ * SLUICE_STATE_INCREMENTAL (true | false, default true).
+ * @throws ConfigError on an unknown backend, rocksdb without a directory, or an invalid value
+ */
+function stateBackend(env: Env): StateBackendConfig {
+  const kind = (env[ENV.stateBackend] ?? '').trim() || 'heap';
+  if (kind === 'heap') return { backend: 'heap' };
+  if (kind !== 'rocksdb') {
+    throw new ConfigError(`${ENV.stateBackend} must be heap or rocksdb, got ${JSON.stringify(kind)}`);
+  }
+  const dir = (env[ENV.stateDir] ?? '').trim();
+  if (!dir) {
+    throw new ConfigError(
+      `${ENV.stateBackend}=rocksdb needs ${ENV.stateDir}, a directory for the local state (an emptyDir or volume mount)`,
+    );
+  }
+  const inc = (env[ENV.stateIncremental] ?? '').trim().toLowerCase() || 'true';
+  if (inc !== 'true' && inc !== 'false') {
+    throw new ConfigError(`${ENV.stateIncremental} must be true or false, got ${JSON.stringify(inc)}`);
+  }
+  return {
+    backend: 'rocksdb',
+    dir,
+    memoryBytes: int(env, ENV.stateMemoryBytes, DEFAULT_STATE_MEMORY_BYTES, MIN_MEMORY_BYTES),
+    incremental: inc === 'true',
   };
 }
 

@@ -55,6 +55,8 @@ export interface LocalJobOptions {
   logDir: string;
   /** Extra environment for every worker. */
   env?: Record<string, string>;
+  /** Extra environment for worker `index` (after `env`), e.g. its own SLUICE_STATE_DIR. */
+  workerEnv?: (index: number) => Record<string, string>;
   /** Give every worker a health endpoint on a free loopback port (`LocalWorker.healthUrl`: /readyz, /metrics). */
   health?: boolean;
   /**
@@ -133,6 +135,7 @@ export class LocalJob {
         ...(o.snapshotKey ? { [ENV.snapshotKey]: o.snapshotKey } : {}),
         NODE_OPTIONS: '--no-warnings',
         ...o.env,
+        ...o.workerEnv?.(i),
       };
       const logFile = join(o.logDir, `${o.name}-a${o.attempt}-${i}.log`);
       const proc = startServer(

@@ -1,14 +1,15 @@
 /**
  * The worker runtime end to end, as local processes over a real TCP shuffle and a real MinIO:
  * wordcount at parallelism 3 against a reference count computed here; a worker killed with
- * SIGKILL and the job restored from the last completed checkpoint; a stop-with-savepoint at
+ * SIGKILL and the job restored from the last completed checkpoint, with heap and with RocksDB
+ * keyed state (full checkpoints); a stop-with-savepoint at
  * parallelism 2 restored at parallelism 3. Every assertion is on the committed output data.
  *
  * The wordcount job emits {word, count} after every occurrence, so its exact failure-free output
  * is, for each word w occurring n_w times, the records (w, 1) … (w, n_w) — once each. Any lost or
  * replayed-and-committed-twice record shows up as a missing or duplicate pair.
  */
-import { mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jobPrefix } from '../../api/src/layout.ts';
@@ -156,13 +157,29 @@ describe('runtime: exactly-once wordcount over S3', () => {
     LONG,
   );
 
-  it(
-    'restores all workers from the last completed checkpoint after one is killed with SIGKILL: no loss, no duplicates',
-    async () => {
-      const o = options('wckill', { rate: 300, rollBytes: 2048 });
+  it.each(['heap', 'rocksdb'] as const)(
+    '%s state: restores all workers from the last completed checkpoint after one is killed with SIGKILL: no loss, no duplicates',
+    async (backend) => {
+      const name = backend === 'heap' ? 'wckill' : 'wckill-rocksdb';
+      // RocksDB: each worker keeps its state in its own directory (SLUICE_STATE_DIR), reused by the restore.
+      const stateDirs = [0, 1, 2].map((i) => join(logDir, `${name}-state-${i}`));
+      const stateEnv =
+        backend === 'rocksdb'
+          ? {
+              env: { SLUICE_STATE_BACKEND: 'rocksdb', SLUICE_STATE_MEMORY_BYTES: String(16 << 20) },
+              workerEnv: (i: number) => ({ SLUICE_STATE_DIR: stateDirs[i]! }),
+            }
+          : {};
+      const stageDirs = (i: number) => (existsSync(stateDirs[i]!) ? readdirSync(stateDirs[i]!) : []);
+      const o = options(name, { rate: 300, rollBytes: 2048, ...stateEnv });
       const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
       const job = await start(o);
       await job.waitRunning();
+      if (backend === 'rocksdb') {
+        for (const i of [0, 1, 2])
+          expect(stageDirs(i)).toEqual([expect.stringMatching(`^s1-w${i}-[0-9a-f]{8}$`)]);
+      }
+      const attempt0Dirs = [0, 1, 2].map(stageDirs);
       // Periodic checkpoints while the (rate-limited) sources are still reading.
       for (let i = 0; i < 2; i++) {
         await new Promise((r) => setTimeout(r, 350));
@@ -194,7 +211,7 @@ describe('runtime: exactly-once wordcount over S3', () => {
       expect(messages.some((m) => /worker 1\b/.test(m))).toBe(true);
       expect((await job.workers[1]!.exit).signal).toBe('SIGKILL');
       // Attempt 0 left output after the checkpoint that was never committed.
-      const orphans = (await listKeys(env.minio, env.bucket, 'wckill-out/_tmp/')).filter((k) =>
+      const orphans = (await listKeys(env.minio, env.bucket, `${name}-out/_tmp/`)).filter((k) =>
         /^part-.+-a0-s\d+-/.test(k.slice(k.lastIndexOf('/') + 1)),
       );
       expect(orphans.length).toBeGreaterThan(0);
@@ -203,9 +220,17 @@ describe('runtime: exactly-once wordcount over S3', () => {
         ...o,
         attempt: 1,
         restoreFrom: last.path,
-        config: options('wckill', {}).config,
+        config: options(name, {}).config,
       });
       await job2.waitRunning();
+      if (backend === 'rocksdb') {
+        // Each worker restored into a fresh directory and removed its earlier one (the killed worker's too).
+        for (const i of [0, 1, 2]) {
+          const dirs = stageDirs(i);
+          expect(dirs).toEqual([expect.stringMatching(`^s1-w${i}-[0-9a-f]{8}$`)]);
+          expect(dirs).not.toEqual(attempt0Dirs[i]);
+        }
+      }
       const restored = await job2.statuses();
       expect(restored.every((s) => s?.restoredFrom === last.path)).toBe(true);
       expect(restored.reduce((n, s) => n + (s?.restoredEntries ?? 0), 0)).toBeGreaterThan(0);
@@ -213,10 +238,10 @@ describe('runtime: exactly-once wordcount over S3', () => {
       const final = await coord.checkpoint(job2);
       await expectFinishedAt(job2, final.id);
 
-      const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wckill-out/');
+      const out = await readCommittedOutput<Count>(env.minio, env.bucket, `${name}-out/`);
       expectExactlyOnce(out, reference);
       // The failed attempt's uncommitted part files were discarded.
-      const left = (await listKeys(env.minio, env.bucket, 'wckill-out/_tmp/')).filter((k) =>
+      const left = (await listKeys(env.minio, env.bucket, `${name}-out/_tmp/`)).filter((k) =>
         /^part-.+-a0-s\d+-/.test(k.slice(k.lastIndexOf('/') + 1)),
       );
       expect(left).toEqual([]);

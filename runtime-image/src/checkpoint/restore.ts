@@ -19,7 +19,7 @@ import { metadataMacProblem } from '../../../api/src/snapshot-mac.ts';
 import { KEY_GROUP_HASH, intersect, keyGroupRangeFor, rangeSize } from '../core/keygroups.ts';
 import { ObjectStoreError, type ObjectStore } from '../io/object-store.ts';
 import { DEFAULT_STORAGE_RETRY_MS, retryStorageCall } from '../io/storage-retry.ts';
-import type { TableSnapshot } from '../state/state-backend.ts';
+import type { TableSnapshot } from '../state/keyed-state-backend.ts';
 import { SnapshotCorruptedError, bufferReader, openSnapshotFile, readSections } from './snapshot-codec.ts';
 
 /** The state one worker restores. */

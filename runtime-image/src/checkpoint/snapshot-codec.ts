@@ -19,7 +19,7 @@
  * key-group range are one contiguous byte range (one ranged GET per file on restore).
  *
  * Section payloads are msgpack (explicit, language-neutral, stable across Node versions —
- * unlike v8.serialize); what a payload contains is defined by the caller (state-backend.ts,
+ * unlike v8.serialize); what a payload contains is defined by the caller (state/keyed-state-backend.ts,
  * sources, sinks).
  */
 import { createHash } from 'node:crypto';

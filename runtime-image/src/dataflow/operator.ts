@@ -2,7 +2,7 @@
  * The internal operator contract of a chain: operators of one stage run back to back in the
  * same task, each handing records to the next through an Emit function (no queues, no copies).
  */
-import type { KeyedStateBackend } from '../state/state-backend.ts';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
 
 /** Passes a record to the next operator: its value and event time (ms or NO_TIMESTAMP). */
 export type Emit = (value: unknown, timestamp: number) => void;

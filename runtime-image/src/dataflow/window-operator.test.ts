@@ -2,7 +2,8 @@ import type { AggregateFunction, WindowResult } from '../api/types.ts';
 import { keyGroupOf } from '../core/keygroups.ts';
 import { sliding, tumbling } from '../core/windows.ts';
 import { decodePayload } from '../checkpoint/snapshot-codec.ts';
-import { KeyedStateBackend, type TableSnapshot } from '../state/state-backend.ts';
+import { HeapStateBackend } from '../state/heap-state-backend.ts';
+import type { TableSnapshot } from '../state/keyed-state-backend.ts';
 import { windowOperator } from './window-operator.ts';
 
 const sum: AggregateFunction<number, number, number> = {
@@ -12,7 +13,7 @@ const sum: AggregateFunction<number, number, number> = {
 };
 
 function harness(spec = tumbling(10)) {
-  const backend = new KeyedStateBackend({ start: 0, end: 127 });
+  const backend = new HeapStateBackend({ start: 0, end: 127 });
   const stats = { lateRecords: 0, firedWindows: 0 };
   const op = windowOperator(
     'w',

@@ -10,7 +10,7 @@ import type { CheckpointRequest } from '../../../api/src/protocol.ts';
 export interface SnapshotPart {
   /** Stage index (0 = source stage). */
   stage: number;
-  /** Key group → msgpack payload (state-backend.ts format). */
+  /** Key group → msgpack payload (keyed-state-backend.ts canonical format). */
   keyed: Map<number, Uint8Array>;
   /** Non-keyed state by operator uid (source splits, sink transactions). */
   operator: Array<{ uid: string; state: unknown }>;

@@ -6,7 +6,8 @@ import { keyGroupOf } from '../core/keygroups.ts';
 import { aggregateOperator } from '../dataflow/keyed-operators.ts';
 import type { WireMessage } from '../shuffle/frames.ts';
 import { InputGate } from '../shuffle/input-gate.ts';
-import { KeyedStateBackend, type TableSnapshot } from '../state/state-backend.ts';
+import { HeapStateBackend } from '../state/heap-state-backend.ts';
+import type { TableSnapshot } from '../state/keyed-state-backend.ts';
 import { buildChain } from './chain.ts';
 import { SnapshotCollector, type SnapshotPart } from './snapshot-collector.ts';
 import { StageTask } from './stage-task.ts';
@@ -24,7 +25,7 @@ function setup(ready: () => Promise<void> | undefined = () => undefined) {
   const input = new InputGate(1, 2, 100);
   input.attachSender(0, () => undefined);
   input.attachSender(1, () => undefined);
-  const backend = new KeyedStateBackend({ start: 0, end: 127 });
+  const backend = new HeapStateBackend({ start: 0, end: 127 });
   const written: unknown[] = [];
   const preCommits: number[] = [];
   const writer: SinkWriter<unknown> = {

@@ -15,7 +15,7 @@ import { BarrierAligner } from '../core/barrier-aligner.ts';
 import { WatermarkTracker } from '../core/watermarks.ts';
 import { TaskMetrics, type TaskSample } from '../metrics/task-metrics.ts';
 import type { InputGate } from '../shuffle/input-gate.ts';
-import type { KeyedStateBackend } from '../state/state-backend.ts';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import type { Chain } from './chain.ts';
 import type { SnapshotCollector } from './snapshot-collector.ts';
 import type { StageOutput } from './stage-output.ts';

@@ -34,7 +34,8 @@ import type { ObjectStore } from '../io/object-store.ts';
 import type { TaskSample } from '../metrics/task-metrics.ts';
 import type { MetricFamily } from '../metrics/prometheus-text.ts';
 import { ShuffleService, type ShuffleOptions } from '../shuffle/shuffle.ts';
-import { KeyedStateBackend, type TableSnapshot } from '../state/state-backend.ts';
+import type { KeyedStateBackend, TableSnapshot } from '../state/keyed-state-backend.ts';
+import { openStateBackend, removeStaleStateDirs } from '../state/open-backend.ts';
 import { buildChain } from './chain.ts';
 import { SnapshotCollector, type SnapshotPart } from './snapshot-collector.ts';
 import { SourceTask } from './source-task.ts';
@@ -61,6 +62,7 @@ export class Worker {
   private shuffle: ShuffleService | undefined;
   private sourceTask: SourceTask | undefined;
   private stageTasks: StageTask[] = [];
+  private backends: KeyedStateBackend[] = [];
   private reader: SourceReader<unknown> | undefined;
   private writer: SinkWriter<unknown> | undefined;
   private sinkOut: StageOutput | undefined;
@@ -155,6 +157,12 @@ export class Worker {
     for (const t of this.stageTasks) t.close();
     if (this.shuffle) this.shuffle.stopping = true;
     await Promise.allSettled([this.shuffle?.close(), this.reader?.close(), this.writer?.close()]);
+    // The stage tasks are closed: nothing touches the state any more.
+    const closing = this.backends.splice(0).map((b) => b.close());
+    for (const r of await Promise.allSettled(closing)) {
+      if (r.status === 'rejected')
+        this.d.log.warn({ err: (r.reason as Error).message }, 'closing a state backend failed');
+    }
   }
 
   private publishStatus(): void {
@@ -257,9 +265,19 @@ export class Worker {
         list.push({ keyGroup: k.keyGroup, tables: [t] });
       }
     }
+    if (c.state.backend === 'rocksdb') {
+      const removed = await removeStaleStateDirs(c.state.dir, c.subtask);
+      if (removed.length > 0) log.info({ dir: c.state.dir, removed }, 'removed local state of earlier runs');
+    }
     for (let k = 1; k < plan.stages.length; k++) {
       const stage = plan.stages[k]!;
-      const backend = new KeyedStateBackend(range);
+      const backend = await openStateBackend(c.state, k, c.subtask, range);
+      if (this.settled) {
+        // Failed while opening: teardown has run already.
+        await backend.close();
+        return;
+      }
+      this.backends.push(backend);
       for (const step of stage.steps) {
         if (step.kind !== 'keyed') continue;
         for (const r of restoredByUid.get(step.uid) ?? []) backend.restoreGroup(r.keyGroup, r.tables);
@@ -338,6 +356,7 @@ export class Worker {
     log.info(
       {
         stages: plan.stages.length,
+        stateBackend: c.state.backend,
         keyGroups: `${range.start}..${range.end}`,
         splits: this.reader.splitCount(),
         source: plan.source.source.kind,

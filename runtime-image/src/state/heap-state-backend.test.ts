@@ -1,17 +1,18 @@
 import { decodePayload } from '../checkpoint/snapshot-codec.ts';
 import { keyGroupOf } from '../core/keygroups.ts';
-import { KeyedStateBackend, StateFormatError, type TableSnapshot } from './state-backend.ts';
+import { HeapStateBackend } from './heap-state-backend.ts';
+import { StateFormatError, type TableSnapshot } from './keyed-state-backend.ts';
 
-describe('KeyedStateBackend', () => {
+describe('HeapStateBackend', () => {
   const range = { start: 10, end: 19 };
 
-  function at(b: KeyedStateBackend, key: string, kg: number): KeyedStateBackend {
+  function at(b: HeapStateBackend, key: string, kg: number): HeapStateBackend {
     b.setCurrentKey(key, kg);
     return b;
   }
 
   it('scopes value and map state to the current key', () => {
-    const b = new KeyedStateBackend(range);
+    const b = new HeapStateBackend(range);
     const count = b.valueState<number>('op', 'count');
     const seen = b.mapState<string, number>('op', 'seen');
     at(b, 'a', 10);
@@ -29,7 +30,7 @@ describe('KeyedStateBackend', () => {
   });
 
   it('refuses keys of foreign key groups and kind mismatches', () => {
-    const b = new KeyedStateBackend(range);
+    const b = new HeapStateBackend(range);
     expect(() => b.setCurrentKey('k', 20)).toThrow(
       /key group 20 of key "k" is outside this worker's range 10..19/,
     );
@@ -38,7 +39,7 @@ describe('KeyedStateBackend', () => {
   });
 
   it('snapshots per key group and restores into another range split', () => {
-    const b = new KeyedStateBackend({ start: 0, end: 127 });
+    const b = new HeapStateBackend({ start: 0, end: 127 });
     const count = b.valueState<number>('op', 'count');
     const windows = b.mapState<number, string>('win', 'windows');
     const keys = Array.from({ length: 300 }, (_, i) => `key-${i}`);
@@ -55,8 +56,8 @@ describe('KeyedStateBackend', () => {
 
     // Restore into two halves, as a rescale would.
     const halves = [
-      new KeyedStateBackend({ start: 0, end: 63 }),
-      new KeyedStateBackend({ start: 64, end: 127 }),
+      new HeapStateBackend({ start: 0, end: 63 }),
+      new HeapStateBackend({ start: 64, end: 127 }),
     ];
     for (const [kg, bytes] of snap)
       halves[kg < 64 ? 0 : 1]!.restoreGroup(kg, decodePayload(bytes) as TableSnapshot[]);
@@ -71,7 +72,7 @@ describe('KeyedStateBackend', () => {
   });
 
   it('rejects malformed payloads', () => {
-    const b = new KeyedStateBackend(range);
+    const b = new HeapStateBackend(range);
     expect(() => b.restoreGroup(10, [['op', 's', 'list' as 'value', []]])).toThrow(/unknown kind list/);
     expect(() => b.restoreGroup(10, [['op'] as unknown as TableSnapshot])).toThrow(/malformed/);
     expect(() => b.restoreGroup(3, [])).toThrow(RangeError);

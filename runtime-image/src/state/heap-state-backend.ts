@@ -1,23 +1,19 @@
 /**
- * Heap keyed-state backend of one stage on one worker: every state table is partitioned by key
- * group, so a snapshot is written (and a rescaled restore read) one key group at a time.
- *
- * The task sets the current key before calling an operator; ValueState/MapState handles read
- * and write the entry of that key. Tables are identified by (operator uid, state name).
- *
- * Snapshot payload of one key group (msgpack, see snapshot-codec.ts), format version 1:
- *   Array<[uid: string, name: string, kind: 'value' | 'map', entries: Array<[key: string, value]>]>
- * where a map state's value is Array<[userKey: string | number, userValue]>.
+ * Heap keyed-state backend of one stage on one worker: tables live in the JS heap as Maps per key
+ * group. Snapshot payloads are the canonical format of keyed-state-backend.ts.
  */
 import type { MapState, ValueState } from '../api/types.ts';
 import { inRange, rangeSize, type KeyGroupRange } from '../core/keygroups.ts';
 import { encodePayload } from '../checkpoint/snapshot-codec.ts';
-
-/** Kind of a state table. */
-export type StateKind = 'value' | 'map';
-
-/** One table's part of a key-group payload. */
-export type TableSnapshot = [uid: string, name: string, kind: StateKind, entries: Array<[string, unknown]>];
+import {
+  StateFormatError,
+  checkRestoreArgs,
+  checkTableSnapshot,
+  foreignKeyGroupError,
+  type KeyedStateBackend,
+  type StateKind,
+  type TableSnapshot,
+} from './keyed-state-backend.ts';
 
 interface Table {
   uid: string;
@@ -27,12 +23,8 @@ interface Table {
   groups: Array<Map<string, unknown> | undefined>;
 }
 
-/** The key-group payload could not be understood. */
-export class StateFormatError extends Error {
-  override name = 'StateFormatError';
-}
-
-export class KeyedStateBackend {
+/** Keyed state in the JS heap (see the module comment). */
+export class HeapStateBackend implements KeyedStateBackend {
   readonly range: KeyGroupRange;
   private readonly tables = new Map<string, Table>();
   private key = '';
@@ -50,9 +42,7 @@ export class KeyedStateBackend {
    */
   setCurrentKey(key: string, keyGroup: number): void {
     if (!inRange(this.range, keyGroup)) {
-      throw new RangeError(
-        `key group ${keyGroup} of key ${JSON.stringify(key)} is outside this worker's range ${this.range.start}..${this.range.end}`,
-      );
+      throw foreignKeyGroupError(this.range, key, keyGroup);
     }
     this.key = key;
     this.groupIndex = keyGroup - this.range.start;
@@ -186,21 +176,11 @@ export class KeyedStateBackend {
    * @throws StateFormatError when the payload is malformed, RangeError when the group is not ours
    */
   restoreGroup(keyGroup: number, tables: TableSnapshot[]): void {
-    if (!inRange(this.range, keyGroup)) {
-      throw new RangeError(
-        `cannot restore key group ${keyGroup} outside ${this.range.start}..${this.range.end}`,
-      );
-    }
-    if (!Array.isArray(tables))
-      throw new StateFormatError(`key group ${keyGroup}: payload is not a table list`);
+    checkRestoreArgs(this.range, keyGroup, tables);
     const idx = keyGroup - this.range.start;
     for (const entry of tables) {
-      if (!Array.isArray(entry) || entry.length !== 4 || !Array.isArray(entry[3])) {
-        throw new StateFormatError(`key group ${keyGroup}: malformed table entry`);
-      }
+      checkTableSnapshot(keyGroup, entry);
       const [uid, name, kind, entries] = entry;
-      if (kind !== 'value' && kind !== 'map')
-        throw new StateFormatError(`state ${uid}/${name}: unknown kind ${kind}`);
       const t = this.table(uid, name, kind);
       let g = t.groups[idx];
       if (!g) t.groups[idx] = g = new Map();
@@ -211,5 +191,10 @@ export class KeyedStateBackend {
   /** The operator uids that have tables. */
   uids(): Set<string> {
     return new Set([...this.tables.values()].map((t) => t.uid));
+  }
+
+  /** Nothing to release: the tables are garbage once the backend is unreachable. */
+  close(): Promise<void> {
+    return Promise.resolve();
   }
 }
