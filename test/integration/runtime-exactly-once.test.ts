@@ -192,6 +192,12 @@ describe('runtime: exactly-once wordcount over S3', () => {
       await new Promise((r) => setTimeout(r, 350));
       const last = await coord.checkpoint(job, { deliverCommit: false });
       expect(last.id).toBe(3);
+      if (backend === 'rocksdb') {
+        // Incremental checkpoints (the default): every worker's state is in shared files, which
+        // the restore below downloads (reuse across checkpoints: rocksdb-incremental.test.ts).
+        expect(last.metadata.workers.every((w) => (w.sharedFiles ?? []).length > 0)).toBe(true);
+        expect(last.metadata.workers.every((w) => (w.uploadedBytes ?? w.bytes) <= w.bytes)).toBe(true);
+      }
       await new Promise((r) => setTimeout(r, 400));
       const before = await job.statuses();
       expect(before.some((s) => s && !s.sourceExhausted)).toBe(true);
@@ -249,33 +255,63 @@ describe('runtime: exactly-once wordcount over S3', () => {
     LONG,
   );
 
-  it(
-    'rescales 2 → 3 from a stop-with-savepoint and continues the counts',
-    async () => {
-      const o = options('wcscale', { rate: 900, parallelism: 2 });
+  /** Environment of a job on `backend` (RocksDB: a state directory per worker under the log dir). */
+  function stateOptions(backend: 'heap' | 'rocksdb', name: string): Partial<LocalJobOptions> {
+    if (backend === 'heap') return {};
+    return {
+      env: { SLUICE_STATE_BACKEND: 'rocksdb', SLUICE_STATE_MEMORY_BYTES: String(16 << 20) },
+      workerEnv: (i: number) => ({ SLUICE_STATE_DIR: join(logDir, `${name}-state-${i}`) }),
+    };
+  }
+
+  it.each([
+    ['heap', 'heap', 'savepoint'],
+    ['rocksdb', 'rocksdb', 'checkpoint'],
+    ['heap', 'rocksdb', 'savepoint'],
+    ['rocksdb', 'heap', 'savepoint'],
+  ] as const)(
+    'rescales 2 → 3 from %s to %s state through a %s and continues the counts',
+    async (from, to, via) => {
+      const name = `wcscale-${from}-${to}`;
+      const o = options(name, { rate: 900, parallelism: 2, ...stateOptions(from, name) });
       const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
       const job = await start(o);
       await job.waitRunning();
       await new Promise((r) => setTimeout(r, 400));
       await coord.checkpoint(job);
       await new Promise((r) => setTimeout(r, 600));
-      const sp = await coord.checkpoint(job, { kind: 'savepoint', stop: true });
-      expect(sp.path).toMatch(/\/savepoints\/sp-2-[0-9a-f]+$/);
-      for (const w of job.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
+      let source;
+      if (via === 'savepoint') {
+        source = await coord.checkpoint(job, { kind: 'savepoint', stop: true });
+        expect(source.path).toMatch(/\/savepoints\/sp-2-[0-9a-f]+$/);
+        for (const w of job.workers) expect(await w.exit).toEqual({ code: 0, signal: null });
+      } else {
+        // An incremental RocksDB checkpoint, then the workers go: a 2 → 3 restore copies the
+        // key groups out of the old workers' databases.
+        source = await coord.checkpoint(job);
+        expect(source.metadata.workers.every((w) => (w.sharedFiles ?? []).length > 0)).toBe(true);
+        await job.stop();
+      }
 
-      // The savepoint was taken mid-stream: only part of the output is committed.
-      const partial = await readCommittedOutput<Count>(env.minio, env.bucket, 'wcscale-out/');
+      // The snapshot was taken mid-stream: only part of the output is committed.
+      const partial = await readCommittedOutput<Count>(env.minio, env.bucket, `${name}-out/`);
       expect(partial.length).toBeGreaterThan(0);
       expect(partial.length).toBeLessThan(reference.length);
 
-      const job2 = await start({ ...o, parallelism: 3, attempt: 1, restoreFrom: sp.path });
+      const job2 = await start({
+        ...o,
+        ...stateOptions(to, `${name}-2`),
+        parallelism: 3,
+        attempt: 1,
+        restoreFrom: source.path,
+      });
       const running = await job2.waitRunning();
       // Key groups 86..127 belonged to old worker 1 and now live on new worker 2.
       expect(running.every((s) => (s?.restoredEntries ?? 0) > 0)).toBe(true);
       await job2.waitSourcesExhausted();
       const final = await coord.checkpoint(job2);
       await expectFinishedAt(job2, final.id);
-      const out = await readCommittedOutput<Count>(env.minio, env.bucket, 'wcscale-out/');
+      const out = await readCommittedOutput<Count>(env.minio, env.bucket, `${name}-out/`);
       expectExactlyOnce(out, reference);
     },
     LONG,

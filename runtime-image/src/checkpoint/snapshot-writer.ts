@@ -3,8 +3,10 @@
  * (sink uploads), encodes one snapshot file (snapshot-codec.ts) and uploads it as
  * `<request.path>/state-<subtask>.snap`; returns the ack to publish.
  *
- * Sections: `op/<uid>` (operator state: source splits, sink transactions) and
- * `kg/<g>/<stage>` (keyed state of key group g from stage `stage`).
+ * Sections: `op/<uid>` (operator state: source splits, sink transactions), `kg/<g>/<stage>`
+ * (keyed state of key group g from stage `stage`), and for incremental RocksDB checkpoints
+ * `rocksdb/<stage>` (the stage's state handle: its shared files and small private files, see
+ * docs/state.md); the ack then lists the shared files and the bytes uploaded.
  */
 import { createHash } from 'node:crypto';
 import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
@@ -13,6 +15,7 @@ import { KEY_GROUP_HASH, type KeyGroupRange } from '../core/keygroups.ts';
 import { DEFAULT_ACK_TIMEOUT_MS } from '../control/ack-retry.ts';
 import type { ObjectStore } from '../io/object-store.ts';
 import type { SnapshotPart } from '../runtime/snapshot-collector.ts';
+import { rocksdbSectionName, type NativeStatePart } from '../state/stage-state.ts';
 import { encodePayload, encodeSnapshotFile, keyedSectionName, type SectionInput } from './snapshot-codec.ts';
 
 /** Who writes. */
@@ -29,8 +32,12 @@ export function operatorSectionName(uid: string): string {
 }
 
 /** Builds the sections of a worker snapshot from its parts. */
-export function sectionsOf(parts: SnapshotPart[]): SectionInput[] {
+export function sectionsOf(parts: SnapshotPart[], natives: NativeStatePart[] = []): SectionInput[] {
   const sections: SectionInput[] = [];
+  // RocksDB state handles of incremental checkpoints travel like operator state: every restoring
+  // worker reads them and keeps those whose key groups overlap its own (state/stage-state.ts).
+  for (const n of natives)
+    sections.push({ name: rocksdbSectionName(n.stage), kind: 'operator', payload: encodePayload(n.handle) });
   for (const p of parts) {
     for (const o of p.operator)
       sections.push({ name: operatorSectionName(o.uid), kind: 'operator', payload: encodePayload(o.state) });
@@ -58,6 +65,7 @@ export async function writeWorkerSnapshot(
 ): Promise<CheckpointAck> {
   const deadlineMs = Date.now() + (req.timeoutSeconds ?? DEFAULT_ACK_TIMEOUT_MS / 1000) * 1000;
   await Promise.all(parts.map((p) => p.durable));
+  const natives = await Promise.all(parts.flatMap((p) => (p.native ? [p.native] : [])));
   const file = await encodeSnapshotFile(
     {
       checkpointId: req.id,
@@ -67,7 +75,7 @@ export async function writeWorkerSnapshot(
       keyGroupHash: KEY_GROUP_HASH,
       keyGroupRange: me.keyGroupRange,
     },
-    sectionsOf(parts),
+    sectionsOf(parts, natives),
   );
   const name = workerStateFile(me.subtask);
   await store.put(
@@ -77,10 +85,18 @@ export async function writeWorkerSnapshot(
     { deadlineMs },
   );
   const sha256 = createHash('sha256').update(file).digest('hex');
+  const shared = natives.flatMap((n) => n.sharedFiles);
+  const sharedBytes = shared.reduce((sum, f) => sum + f.bytes, 0);
   return {
     id: req.id,
     subtask: me.subtask,
-    bytes: file.length,
+    bytes: file.length + sharedBytes,
+    ...(natives.length > 0
+      ? {
+          sharedFiles: shared,
+          uploadedBytes: file.length + natives.reduce((sum, n) => sum + n.uploadedBytes, 0),
+        }
+      : {}),
     files: [{ key: name, bytes: file.length, sha256 }],
     keyGroupRange: { start: me.keyGroupRange.start, end: me.keyGroupRange.end },
   };

@@ -5,6 +5,7 @@
  * acks never go backwards. An alignment given up at some stage aborts N (`onAbort`).
  */
 import type { CheckpointRequest } from '../../../api/src/protocol.ts';
+import type { NativeStatePart } from '../state/stage-state.ts';
 
 /** One task's share of snapshot N. */
 export interface SnapshotPart {
@@ -21,6 +22,8 @@ export interface SnapshotPart {
    * this barrier, so the snapshot covers all of the job's input.
    */
   final: boolean;
+  /** An incremental RocksDB checkpoint of the stage: resolves when its new files are uploaded. */
+  native?: Promise<NativeStatePart>;
 }
 
 export class SnapshotCollector {

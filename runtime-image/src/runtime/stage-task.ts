@@ -16,6 +16,7 @@ import { WatermarkTracker } from '../core/watermarks.ts';
 import { TaskMetrics, type TaskSample } from '../metrics/task-metrics.ts';
 import type { InputGate } from '../shuffle/input-gate.ts';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
+import type { StateCapture } from '../state/stage-state.ts';
 import type { Chain } from './chain.ts';
 import type { SnapshotCollector } from './snapshot-collector.ts';
 import type { StageOutput } from './stage-output.ts';
@@ -24,6 +25,11 @@ export interface StageTaskOptions {
   stage: number;
   input: InputGate;
   backend: KeyedStateBackend;
+  /**
+   * Captures the stage's state for snapshot `id` at alignment (state/stage-state.ts); default:
+   * the backend's canonical snapshot.
+   */
+  capture?: (id: number, kind: SnapshotKind) => StateCapture;
   chain: Chain;
   output: StageOutput;
   /** uid of the sink when this stage ends the job. */
@@ -84,7 +90,7 @@ export class StageTask {
     const { backend, output, collector } = this.o;
     const meta =
       this.barrierMeta?.id === id ? this.barrierMeta : { id, kind: 'checkpoint' as const, stop: false };
-    const keyed = backend.snapshot();
+    const { keyed, native } = this.o.capture?.(id, meta.kind) ?? { keyed: backend.snapshot() };
     let bytes = 0;
     for (const payload of keyed.values()) bytes += payload.byteLength;
     this.metrics.checkpointedStateBytes = bytes;
@@ -96,6 +102,7 @@ export class StageTask {
       operator,
       durable: pre?.durable ?? Promise.resolve(),
       final: this.dataEnded,
+      ...(native ? { native } : {}),
     });
   }
 

@@ -35,7 +35,8 @@ import type { TaskSample } from '../metrics/task-metrics.ts';
 import type { MetricFamily } from '../metrics/prometheus-text.ts';
 import { ShuffleService, type ShuffleOptions } from '../shuffle/shuffle.ts';
 import type { KeyedStateBackend, TableSnapshot } from '../state/keyed-state-backend.ts';
-import { openStateBackend, removeStaleStateDirs } from '../state/open-backend.ts';
+import { removeStaleStateDirs } from '../state/state-dirs.ts';
+import { StageState, rocksdbSectionName } from '../state/stage-state.ts';
 import { buildChain } from './chain.ts';
 import { SnapshotCollector, type SnapshotPart } from './snapshot-collector.ts';
 import { SourceTask } from './source-task.ts';
@@ -62,7 +63,7 @@ export class Worker {
   private shuffle: ShuffleService | undefined;
   private sourceTask: SourceTask | undefined;
   private stageTasks: StageTask[] = [];
-  private backends: KeyedStateBackend[] = [];
+  private stageStates: StageState[] = [];
   private reader: SourceReader<unknown> | undefined;
   private writer: SinkWriter<unknown> | undefined;
   private sinkOut: StageOutput | undefined;
@@ -158,7 +159,7 @@ export class Worker {
     if (this.shuffle) this.shuffle.stopping = true;
     await Promise.allSettled([this.shuffle?.close(), this.reader?.close(), this.writer?.close()]);
     // The stage tasks are closed: nothing touches the state any more.
-    const closing = this.backends.splice(0).map((b) => b.close());
+    const closing = this.stageStates.splice(0).map((b) => b.close());
     for (const r of await Promise.allSettled(closing)) {
       if (r.status === 'rejected')
         this.d.log.warn({ err: (r.reason as Error).message }, 'closing a state backend failed');
@@ -189,7 +190,10 @@ export class Worker {
   /** Refuses snapshot state that belongs to no operator of this job (unless allowed). */
   private checkRestoredUids(plan: JobPlan, restored: RestoredState): void {
     const known = new Set(planUids(plan));
-    const inSnapshot = new Set<string>(restored.operatorStates.keys());
+    // RocksDB state handles (`rocksdb/<stage>`) are stages' keyed state, not an operator's.
+    const inSnapshot = new Set<string>(
+      [...restored.operatorStates.keys()].filter((u) => !u.startsWith('rocksdb/')),
+    );
     for (const k of restored.keyed) for (const t of k.tables) inSnapshot.add(t[0]);
     const unknown = [...inSnapshot].filter((u) => !known.has(u));
     if (unknown.length === 0) return;
@@ -271,13 +275,27 @@ export class Worker {
     }
     for (let k = 1; k < plan.stages.length; k++) {
       const stage = plan.stages[k]!;
-      const backend = await openStateBackend(c.state, k, c.subtask, range);
+      const state = await StageState.open({
+        config: c.state,
+        stage: k,
+        subtask: c.subtask,
+        range,
+        store: this.d.store,
+        jobPrefix: c.storage.prefix,
+        ...(restored
+          ? {
+              restoredHandles: restored.operatorStates.get(rocksdbSectionName(k)) ?? [],
+              restoredFrom: this.d.store.url(restored.path),
+            }
+          : {}),
+      });
       if (this.settled) {
         // Failed while opening: teardown has run already.
-        await backend.close();
+        await state.close();
         return;
       }
-      this.backends.push(backend);
+      this.stageStates.push(state);
+      const backend = state.backend;
       for (const step of stage.steps) {
         if (step.kind !== 'keyed') continue;
         for (const r of restoredByUid.get(step.uid) ?? []) backend.restoreGroup(r.keyGroup, r.tables);
@@ -292,6 +310,8 @@ export class Worker {
         stage: k,
         input: this.shuffle.input(k),
         backend,
+        capture: (id, kind) =>
+          state.capture(id, kind, Date.now() + (c.checkpoint?.timeoutMs ?? DEFAULT_ACK_TIMEOUT_MS)),
         chain,
         output,
         ...(stage.exit.kind === 'sink' ? { sinkUid } : {}),
@@ -461,6 +481,8 @@ export class Worker {
   private onCommitted(id: number): void {
     if (this.settled || (this.lastCommitted !== null && id <= this.lastCommitted) || !this.writer) return;
     this.lastCommitted = id;
+    // Incremental checkpoints reuse the uploads of the last completed one (docs/state.md).
+    for (const st of this.stageStates) st.committed(id);
     const writer = this.writer;
     // The source's follow-up (Kafka group offsets) runs beside the sink commit and never fails the job.
     void this.reader
