@@ -34,7 +34,7 @@ import type { ObjectStore } from '../io/object-store.ts';
 import type { TaskSample } from '../metrics/task-metrics.ts';
 import type { MetricFamily } from '../metrics/prometheus-text.ts';
 import { ShuffleService, type ShuffleOptions } from '../shuffle/shuffle.ts';
-import type { KeyedStateBackend, TableSnapshot } from '../state/keyed-state-backend.ts';
+import type { TableSnapshot } from '../state/keyed-state-backend.ts';
 import { removeStaleStateDirs } from '../state/state-dirs.ts';
 import { StageState, rocksdbSectionName } from '../state/stage-state.ts';
 import { buildChain } from './chain.ts';
