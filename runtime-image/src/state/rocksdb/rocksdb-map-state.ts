@@ -8,7 +8,7 @@ import type { MapState } from '../../api/types.ts';
 import { decodeRow, prefixEnd } from './key-layout.ts';
 import type { RocksDb } from './rocks-db.ts';
 import { decodeValue } from './value-codec.ts';
-import { DELETED, type MapWrites, type WriteCache } from './write-cache.ts';
+import { DELETED, put, type MapWrites, type WriteCache } from './write-cache.ts';
 
 /** What a map-state handle needs from its backend (all functions read the current key). */
 export interface MapStateAccess {
@@ -22,8 +22,6 @@ export interface MapStateAccess {
   keyRow(): Buffer;
   /** Called after each write (flushes when the cache is over a bound). */
   written(): void;
-  /** Encodes a value (msgpack). */
-  encode(v: unknown): Buffer;
 }
 
 /** A MapState handle over RocksDB (module comment). */
@@ -33,7 +31,7 @@ export function rocksMapState<K extends string | number, V>(a: MapStateAccess): 
   const lookup = (uk: K): { found: boolean; value: V | undefined } => {
     const m = pending();
     const w = m?.entries.get(uk);
-    if (w) return { found: w.bytes !== undefined, value: w.value as V | undefined };
+    if (w) return { found: !w.deleted, value: w.value as V | undefined };
     if (m?.cleared) return { found: false, value: undefined };
     const [bytes] = a.rocks.getMany([a.row(uk)]);
     return bytes ? { found: true, value: decodeValue(bytes) as V } : { found: false, value: undefined };
@@ -53,14 +51,14 @@ export function rocksMapState<K extends string | number, V>(a: MapStateAccess): 
         keysOnly,
       );
     }
-    if (m) for (const [uk, w] of m.entries) if (w.bytes) visit(uk as K, () => w.value as V);
+    if (m) for (const [uk, w] of m.entries) if (!w.deleted) visit(uk as K, () => w.value as V);
   };
   return {
     get: (uk) => lookup(uk).value,
     has: (uk) => lookup(uk).found,
     put: (uk, v) => {
       const id = a.id();
-      a.cache.setMapEntry(a.cache.mapWrites(id, true)!, id, uk, { value: v, bytes: a.encode(v) });
+      a.cache.setMapEntry(a.cache.mapWrites(id, true)!, id, uk, put(v));
       a.written();
     },
     remove: (uk) => {

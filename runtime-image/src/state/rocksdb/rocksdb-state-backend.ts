@@ -40,7 +40,7 @@ import { RocksDb, type RocksLevelHandle } from './rocks-db.ts';
 import { rocksMapState } from './rocksdb-map-state.ts';
 import { canonicalPayloads, visitTable } from './table-scan.ts';
 import { decodeValue, encodeValue } from './value-codec.ts';
-import { DELETED, WriteCache, cacheId, type CachedWrite } from './write-cache.ts';
+import { DELETED, WriteCache, cacheId, put, type CachedWrite } from './write-cache.ts';
 
 /** Options of a RocksDB state backend. */
 export interface RocksDbStateOptions {
@@ -194,7 +194,7 @@ export class RocksDbStateBackend implements KeyedStateBackend {
       value: read,
       update: (v: T) => {
         const id = cacheId(t.id, this.keyGroup, this.key);
-        this.cache.setValue(id, { value: v, bytes: encodeValue(v) });
+        this.cache.setValue(id, put(v));
         this.written();
       },
       clear: () => {
@@ -213,7 +213,6 @@ export class RocksDbStateBackend implements KeyedStateBackend {
       keyRow: () => stateKeyRow(this.keyGroup, t.id, this.key),
       rocks: this.rocks,
       written: () => this.written(),
-      encode: encodeValue,
     });
   }
 
@@ -293,7 +292,7 @@ export class RocksDbStateBackend implements KeyedStateBackend {
 
   /** Writes the write cache to RocksDB, synchronously; flushed value entries stay readable in the read cache. */
   flushSync(): void {
-    this.cache.flush(this.rocks, (id, w: CachedWrite) => this.remember(id, w.bytes ? w.value : ABSENT));
+    this.cache.flush(this.rocks, (id, w: CachedWrite) => this.remember(id, w.deleted ? ABSENT : w.value));
   }
 
   /** Writes the write cache to RocksDB (for checkpoint code that then reads the DB's files). */

@@ -1,9 +1,10 @@
 /**
  * The write-back cache of the RocksDB state backend (docs/state.md "Write cache"): state updates
  * go to bounded in-memory maps that reads consult before RocksDB, and are written to RocksDB as
- * one batch when a bound is exceeded and before every snapshot. Values are msgpack-encoded when
- * written (so the cache's size is known in bytes and the flushed bytes are the value as of the
- * update), and kept decoded for reads.
+ * one batch when a bound is exceeded and before every snapshot. Values are kept as given and
+ * msgpack-encoded only when flushed: a key updated many times between flushes is encoded once
+ * (the profile of the per-record path showed encoding at every update as its largest cost). The
+ * byte bound therefore counts an estimate of each value's size ({@link approxValueBytes}).
  *
  * Entries are keyed by `cacheId(tableId, keyGroup, key)`, a JS string whose first two UTF-16 code
  * units are the table id and the key group (both < 2^16) followed by the state key — cheaper to
@@ -11,11 +12,12 @@
  */
 import { mapEntryRow, prefixEnd, stateKeyRow } from './key-layout.ts';
 import type { RocksDb } from './rocks-db.ts';
+import { encodeValue } from './value-codec.ts';
 
-/** A cached write: the value and its encoding, or a deletion (`bytes` undefined). */
+/** A cached write: the value, or a deletion. */
 export interface CachedWrite {
   value: unknown;
-  bytes: Buffer | undefined;
+  deleted: boolean;
 }
 
 /** Pending writes of one key's map state. */
@@ -34,7 +36,12 @@ export interface WriteCacheBounds {
 }
 
 /** A deletion marker. */
-export const DELETED: CachedWrite = Object.freeze({ value: undefined, bytes: undefined });
+export const DELETED: CachedWrite = Object.freeze({ value: undefined, deleted: true });
+
+/** A cached put of `value`. */
+export function put(value: unknown): CachedWrite {
+  return { value, deleted: false };
+}
 
 /** Fixed per-entry overhead counted against maxBytes (Map slot, object headers), bytes. */
 const ENTRY_OVERHEAD = 48;
@@ -131,14 +138,14 @@ export class WriteCache {
       for (const [id, w] of this.values) {
         const { tableId, keyGroup, key } = parseCacheId(id);
         const row = stateKeyRow(keyGroup, tableId, key);
-        if (w.bytes) batch.put(row, w.bytes);
+        if (!w.deleted) batch.put(row, encodeValue(w.value));
         else batch.del(row);
       }
       for (const [id, m] of this.maps) {
         const { tableId, keyGroup, key } = parseCacheId(id);
         for (const [uk, w] of m.entries) {
           const row = mapEntryRow(keyGroup, tableId, key, uk);
-          if (w.bytes) batch.put(row, w.bytes);
+          if (!w.deleted) batch.put(row, encodeValue(w.value));
           else if (!m.cleared) batch.del(row);
         }
       }
@@ -152,5 +159,32 @@ export class WriteCache {
 }
 
 function weight(id: string, w: CachedWrite): number {
-  return ENTRY_OVERHEAD + 2 * id.length + (w.bytes?.length ?? 0);
+  return ENTRY_OVERHEAD + 2 * id.length + (w.deleted ? 0 : approxValueBytes(w.value));
+}
+
+/**
+ * A cheap estimate of a value's size in bytes, for the write cache's byte bound: exact enough for
+ * numbers, strings and flat arrays/objects of them; nested containers count 64 bytes each.
+ */
+export function approxValueBytes(v: unknown): number {
+  switch (typeof v) {
+    case 'number':
+      return 9;
+    case 'string':
+      return 5 + v.length * 2;
+    case 'object': {
+      if (v === null) return 1;
+      let n = 16;
+      if (Array.isArray(v))
+        for (const x of v) n += typeof x === 'object' && x !== null ? 64 : approxValueBytes(x);
+      else
+        for (const k in v as Record<string, unknown>) {
+          const x = (v as Record<string, unknown>)[k];
+          n += 5 + k.length * 2 + (typeof x === 'object' && x !== null ? 64 : approxValueBytes(x));
+        }
+      return n;
+    }
+    default:
+      return 1;
+  }
 }
