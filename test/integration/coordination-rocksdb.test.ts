@@ -12,6 +12,7 @@
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
+import { CoreV1Api } from '@kubernetes/client-node';
 import { jobPrefix, sharedStateDir } from '../../api/src/layout.ts';
 import { readMetadata } from '../../api/src/metadata-store.ts';
 import type { SnapshotMetadata } from '../../api/src/metadata.ts';
@@ -180,7 +181,8 @@ describe('rocksdb state backend (operator + real workers)', () => {
     const finished = await waitFinished(fixture!, 'wc');
     expect(finished.status!.attempt).toBe(2);
     await expectCorpusCountedOnce(fixture!, 'out/');
-    expect(observed.some((o) => o.completed.id > restarted.status!.restoredFrom!.id)).toBe(true);
+    const restoredId = restarted.status!.restoredFrom!.id!;
+    expect(observed.some((o) => o.completed.id > restoredId)).toBe(true);
     // Incremental: some checkpoint reused files and uploaded less than its whole state.
     expect(observed.some((o) => o.completed.uploadedBytes! < o.completed.bytes!)).toBe(true);
 
@@ -203,5 +205,51 @@ describe('rocksdb state backend (operator + real workers)', () => {
     );
     const collected = [...everReferenced].filter((k) => !settled.stored.has(k));
     expect(collected.length).toBeGreaterThan(0);
+  });
+
+  it('moves a heap job to rocksdb through an upgrade savepoint; the output is exactly once', async () => {
+    // 1200 lines at 40 lines/s per worker: about 15 s of input.
+    const job = await jobs.create(
+      corpusWordcountJob('wcup', {
+        output: 'out-up/',
+        rate: 40,
+        spec: { stateBackend: { type: 'heap' }, upgradeMode: 'savepoint', checkpoint: CHECKPOINT },
+      }),
+    );
+    const heap = await nextCompletion(job, 1);
+    expect(heap).toBeDefined();
+    // Heap checkpoints are full: no shared files.
+    expect(heap!.meta.workers.every((w) => w.sharedFiles === undefined)).toBe(true);
+    await jobs.mergePatch('wcup', { spec: { stateBackend: { type: 'rocksdb' } } });
+
+    const upgraded = await waitFor(
+      'attempt 2 started from the upgrade savepoint',
+      async () => {
+        const j = await jobs.get('wcup');
+        return (j.status?.attempt ?? 0) >= 2 && j;
+      },
+      60_000,
+    );
+    expect(upgraded.status).toMatchObject({ attempt: 2, attemptReason: 'SpecChanged' });
+    const sp = upgraded.status!.savepoints!.last!;
+    expect(upgraded.status!.restoredFrom).toEqual({ kind: 'savepoint', id: sp.id, path: sp.path });
+    const core = env.kubeConfig.makeApiClient(CoreV1Api);
+    const pod = await waitFor('pod wcup-2-0 created', () =>
+      core.readNamespacedPod({ name: 'wcup-2-0', namespace: env.namespace }),
+    );
+    expect(pod.spec!.volumes).toEqual(
+      expect.arrayContaining([expect.objectContaining({ name: 'state', emptyDir: expect.anything() })]),
+    );
+
+    // Attempt 2 checkpoints incrementally from the restored state.
+    const rocks = await nextCompletion(job, sp.id);
+    expect(rocks).toBeDefined();
+    expectIncremental(rocks!);
+    expect(rocks!.meta.workers.every((w) => w.sharedFiles!.length > 0)).toBe(true);
+
+    const finished = await waitFinished(fixture!, 'wcup');
+    expect(finished.status).toMatchObject({ attempt: 2 });
+    await expectCorpusCountedOnce(fixture!, 'out-up/');
+    expect(kubelet.errors).toEqual([]);
   });
 });
