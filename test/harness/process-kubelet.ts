@@ -14,7 +14,11 @@
  *    `message` (at most 4096 bytes, as the kubelet reads it);
  *  - a mounted Secret volume is a directory under `logDir` (secret-volume.ts) refreshed from the
  *    Secret about every second while the pod runs, as the kubelet's periodic sync does; an
- *    environment value under the volume's mount path is rewritten to that directory.
+ *    environment value under the volume's mount path is rewritten to that directory;
+ *  - an `emptyDir` or generic `ephemeral` volume (e.g. a rocksdb worker's local-state volume,
+ *    operator/src/streamjob/state-backend.ts) is a fresh empty directory
+ *    `<logDir>/volumes/<pod>/<volume>` created at launch (no size limit, no claim); environment
+ *    values under its mount path are rewritten to it the same way.
  *
  * It reports the process through `pods/status`: Running (not ready) once launched, Ready once
  * `/readyz` answers 200, Succeeded/Failed with the container's exit code when it exits. A pod
@@ -28,7 +32,7 @@
  * is restored (SIGCONT): a partitioned node whose workers may still run when it comes back.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CoreV1Api,
@@ -249,19 +253,19 @@ export class ProcessKubelet {
     const env = await this.#envOf(pod, container.env ?? []);
     const volumes: SecretVolume[] = [];
     for (const m of container.volumeMounts ?? []) {
-      const secret = pod.spec!.volumes?.find((v) => v.name === m.name)?.secret;
-      if (!secret?.secretName) continue;
-      const volume = new SecretVolume(
-        this.#core,
-        this.#o.namespace,
-        secret.secretName,
-        join(this.#o.logDir, 'volumes', name, m.name),
-      );
-      await volume.sync();
-      volumes.push(volume);
+      const spec = pod.spec!.volumes?.find((v) => v.name === m.name);
+      const dir = join(this.#o.logDir, 'volumes', name, m.name);
+      if (spec?.secret?.secretName) {
+        const volume = new SecretVolume(this.#core, this.#o.namespace, spec.secret.secretName, dir);
+        await volume.sync();
+        volumes.push(volume);
+      } else if (spec?.emptyDir || spec?.ephemeral) {
+        // A fresh volume per pod: whatever an earlier pod of this name left is gone.
+        rmSync(dir, { recursive: true, force: true });
+        mkdirSync(dir, { recursive: true });
+      } else continue;
       for (const [k, v] of Object.entries(env))
-        if (v === m.mountPath || v.startsWith(`${m.mountPath}/`))
-          env[k] = volume.dir + v.slice(m.mountPath.length);
+        if (v === m.mountPath || v.startsWith(`${m.mountPath}/`)) env[k] = dir + v.slice(m.mountPath.length);
     }
     const job = pod.metadata!.labels![LABEL_JOB]!;
     const attempt = Number(pod.metadata!.labels![LABEL_ATTEMPT]);
