@@ -7,17 +7,19 @@
  * operator keeps every shared object a retained checkpoint references and deletes the others
  * (operator/src/checkpoint/shared-state-store.ts). A SIGKILLed worker's attempt restarts from the
  * last checkpoint, and a heap job moves to rocksdb through an upgrade savepoint, both with the
- * output counted exactly once.
+ * output counted exactly once. A checkpoint whose shared file went missing from storage is passed
+ * over by failure recovery, which falls back to the older retained one (with
+ * spec.recovery.allowReplayedOutput, docs/checkpointing.md "Failure recovery").
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { jobPrefix, sharedStateDir } from '../../api/src/layout.ts';
+import { jobPrefix, sharedFileCheckpointId, sharedStateDir } from '../../api/src/layout.ts';
 import { readMetadata } from '../../api/src/metadata-store.ts';
 import type { SnapshotMetadata } from '../../api/src/metadata.ts';
 import type { CompletedCheckpoint, StreamJob } from '../../api/src/streamjob.ts';
-import { type Jobs, waitFor, type InProcessOperator } from '../harness/operator.ts';
+import { eventsAbout, type Jobs, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,
   expectCorpusCountedOnce,
@@ -250,6 +252,59 @@ describe('rocksdb state backend (operator + real workers)', () => {
     const finished = await waitFinished(fixture!, 'wcup');
     expect(finished.status).toMatchObject({ attempt: 2 });
     await expectCorpusCountedOnce(fixture!, 'out-up/');
+    expect(kubelet.errors).toEqual([]);
+  });
+
+  it('falls back to the older retained checkpoint when a shared file of the newest one is missing', async () => {
+    // Checkpoints every 3 s leave time to remove a file and kill a worker before the next one.
+    const job = await jobs.create(
+      corpusWordcountJob('wcfb', {
+        output: 'out-fb/',
+        rate: 30,
+        spec: {
+          stateBackend: { type: 'rocksdb' },
+          checkpoint: { intervalSeconds: 3, timeoutSeconds: 30, retained: 2 },
+          restartPolicy: RESTART_POLICY,
+          recovery: { allowReplayedOutput: true },
+        },
+      }),
+    );
+    const prefix = jobPrefix('', env.namespace, 'wcfb', job.metadata!.uid!);
+    let newest: Observed | undefined;
+    let victim: string | undefined;
+    let last = 0;
+    // A checkpoint after the first that uploaded a file of its own (the older one lacks it).
+    while (!victim) {
+      newest = await nextCompletion(job, last);
+      if (!newest) throw new Error(`wcfb finished after checkpoint ${last}`);
+      last = newest.completed.id;
+      if (last < 2) continue;
+      victim = newest.meta.workers
+        .flatMap((w) => w.sharedFiles ?? [])
+        .find((f) => sharedFileCheckpointId(f.key) === last)?.key;
+    }
+    await env.minio.removeObject(env.bucket, `${sharedStateDir(prefix)}/${victim}`);
+    kubelet.kill('wcfb-1-0', 'SIGKILL');
+
+    const restarted = await waitFor(
+      'attempt 2 started',
+      async () => {
+        const j = await jobs.get('wcfb');
+        return (j.status?.attempt ?? 0) >= 2 && j;
+      },
+      60_000,
+    );
+    // Not the newest checkpoint (its file is gone) but the one before it.
+    expect(restarted.status!.restoredFrom!.kind).toBe('checkpoint');
+    expect(restarted.status!.restoredFrom!.id).toBeLessThan(last);
+    const fallback = await waitFor('a Warning Event RestoreFallback', async () =>
+      (await eventsAbout(env.kubeConfig, env.namespace, 'wcfb')).find(
+        (e) => e.reason === 'RestoreFallback' && e.type === 'Warning',
+      ),
+    );
+    expect(fallback.note).toContain(`${victim} of subtask`);
+    expect(fallback.note).toContain('does not exist');
+    await waitFinished(fixture!, 'wcfb');
     expect(kubelet.errors).toEqual([]);
   });
 });

@@ -8,8 +8,9 @@
  * coordinator").
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { checkpointDir } from '../../../api/src/layout.ts';
+import { checkpointDir, sharedStateDir } from '../../../api/src/layout.ts';
 import { readMetadata } from '../../../api/src/metadata-store.ts';
+import type { SnapshotMetadata } from '../../../api/src/metadata.ts';
 import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
@@ -34,6 +35,7 @@ import { recordRestart, restartRefusal } from './restart-rate.ts';
 import { storedCheckpoints } from './checkpoint-store.ts';
 import { abortedStatus } from './snapshot-status.ts';
 import { unrestorableReason } from './restorable-metadata.ts';
+import { sharedFilesProblem } from './shared-state-store.ts';
 import type { NodeHealth } from '../streamjob/node-loss.ts';
 import type { StorageClient } from './storage-client.ts';
 import { attemptParallelism } from './upgrade.ts';
@@ -296,13 +298,16 @@ export class Recovery {
     const errors: unknown[] = [];
     let key: Buffer | undefined;
     const jobKey = async () => (key ??= await this.#o.snapshotKey(job));
+    const sharedSizes: { value?: Map<string, number> } = {};
     for (const c of candidates) {
       try {
         const metadata = await readMetadata(s3, storage.bucket, c.path);
         // The job's own snapshots must carry its MAC; others (spec.initialSavepoint of another
         // job) are only checked for completeness here (docs/security.md "Snapshot integrity").
         const where = { bucket: storage.bucket, dir: c.path, jobPrefix: storage.jobPrefix };
-        const problem = await unrestorableReason(metadata, where, jobKey);
+        const problem =
+          (await unrestorableReason(metadata, where, jobKey)) ??
+          (await this.#sharedFilesProblem(metadata, storage, s3, sharedSizes));
         if (problem) throw new Error(problem);
       } catch (err) {
         skipped.push({ source: c, problem: (err as Error).message });
@@ -342,5 +347,18 @@ export class Recovery {
       'NoRestorableSnapshot',
       `no readable snapshot to restore StreamJob ${job.metadata!.namespace}/${job.metadata!.name} from: ${skipped.map((s) => s.problem).join('; ')}; restore one into storage or set spec.initialSavepoint and request a restart`,
     );
+  }
+
+  /** Incremental checkpoints: a shared file `metadata` lists is missing or has another size (one LIST, cached in `cache`). */
+  async #sharedFilesProblem(
+    metadata: SnapshotMetadata,
+    storage: EffectiveStorage,
+    s3: StorageClient,
+    cache: { value?: Map<string, number> },
+  ): Promise<string | undefined> {
+    if (!metadata.workers.some((w) => (w.sharedFiles ?? []).length > 0)) return undefined;
+    const root = `${sharedStateDir(storage.jobPrefix)}/`;
+    cache.value ??= await s3.listSizes(storage.bucket, root);
+    return sharedFilesProblem(metadata, cache.value, root, storage.bucket);
   }
 }

@@ -1,6 +1,6 @@
 import { sharedFileKey } from '../../../api/src/layout.ts';
 import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../../api/src/metadata.ts';
-import { referencedSharedFiles, sharedFilesToDelete } from './shared-state-store.ts';
+import { referencedSharedFiles, sharedFilesProblem, sharedFilesToDelete } from './shared-state-store.ts';
 
 const sha = 'a'.repeat(64);
 
@@ -95,4 +95,30 @@ describe('shared files across checkpoint deletions in every order', () => {
       expect([...stored].sort()).toEqual([...live[5]!].sort());
     },
   );
+});
+
+describe('sharedFilesProblem', () => {
+  const root = 'p/shared/';
+  const m = metadata(4, [k(2, 'a.sst'), k(4, 'b.sst')]);
+
+  it('accepts a checkpoint whose shared files are all there with their sizes', () => {
+    const sizes = new Map([
+      [`${root}${k(2, 'a.sst')}`, 1],
+      [`${root}${k(4, 'b.sst')}`, 1],
+    ]);
+    expect(sharedFilesProblem(m, sizes, root, 'bkt')).toBeUndefined();
+  });
+
+  it('names a missing or resized shared file and its subtask', () => {
+    expect(sharedFilesProblem(m, new Map([[`${root}${k(2, 'a.sst')}`, 1]]), root, 'bkt')).toBe(
+      `shared state file s3://bkt/${root}${k(4, 'b.sst')} of subtask 0 does not exist`,
+    );
+    const resized = new Map([
+      [`${root}${k(2, 'a.sst')}`, 7],
+      [`${root}${k(4, 'b.sst')}`, 1],
+    ]);
+    expect(sharedFilesProblem(m, resized, root, 'bkt')).toBe(
+      `shared state file s3://bkt/${root}${k(2, 'a.sst')} of subtask 0 is 7 bytes, _metadata lists 1`,
+    );
+  });
 });

@@ -58,6 +58,30 @@ export function sharedFilesToDelete(
 }
 
 /**
+ * Why the shared files `metadata` lists cannot be restored, or undefined when every one is in
+ * storage with its listed size (a restore checks sha256 too; this is the operator's cheap check
+ * before choosing a restore source, docs/state.md "Restore"). Pure.
+ * @param sizes object name → size of everything under `<jobPrefix>/shared/`
+ * @param sharedRoot `<jobPrefix>/shared/`
+ */
+export function sharedFilesProblem(
+  metadata: SnapshotMetadata,
+  sizes: ReadonlyMap<string, number>,
+  sharedRoot: string,
+  bucket: string,
+): string | undefined {
+  for (const w of metadata.workers) {
+    for (const f of w.sharedFiles ?? []) {
+      const size = sizes.get(`${sharedRoot}${f.key}`);
+      const where = `shared state file s3://${bucket}/${sharedRoot}${f.key} of subtask ${w.subtask}`;
+      if (size === undefined) return `${where} does not exist`;
+      if (size !== f.bytes) return `${where} is ${size} bytes, _metadata lists ${f.bytes}`;
+    }
+  }
+  return undefined;
+}
+
+/**
  * Deletes the shared objects no checkpoint in storage references ({@link sharedFilesToDelete}).
  * Reads the `_metadata` of every completed checkpoint directory still in storage (run it after
  * retention, so the deleted ones no longer count). When one of them cannot be read, nothing is

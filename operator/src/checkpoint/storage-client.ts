@@ -185,6 +185,19 @@ export class StorageClient implements MetadataObjectClient {
     });
   }
 
+  /** Name → size in bytes of every object under `prefix`. */
+  listSizes(bucket: string, prefix: string): Promise<Map<string, number>> {
+    return this.#bounded(`LIST s3://${bucket}/${prefix}`, async () => {
+      const sizes = new Map<string, number>();
+      const client = await this.#minio();
+      for await (const o of client.listObjectsV2(bucket, prefix, true)) {
+        const item = o as { name?: string; size?: number };
+        if (item.name) sizes.set(item.name, item.size ?? 0);
+      }
+      return sizes;
+    });
+  }
+
   removeObjects(bucket: string, names: string[]): Promise<void> {
     return this.#bounded(`DELETE ${names.length} object(s) in s3://${bucket}`, async () => {
       await (await this.#minio()).removeObjects(bucket, names);
