@@ -8,7 +8,8 @@
  * Restoring RocksDB handles: when the snapshot's subtask held exactly this worker's key groups,
  * its files are downloaded into the new database directory and opened (no rewrite); otherwise
  * (rescaling) each overlapping old database is downloaded into a directory of its own, opened,
- * and the key groups this worker owns are copied over in the canonical format.
+ * and the key groups this worker owns are copied over in the canonical format, one key group at
+ * a time.
  */
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
@@ -17,7 +18,7 @@ import type { SharedFileEntry, SnapshotKind } from '../../../api/src/protocol.ts
 import { RestoreError } from '../checkpoint/restore.ts';
 import { decodePayload } from '../checkpoint/snapshot-codec.ts';
 import type { StateBackendConfig } from '../config.ts';
-import { inRange, intersect, rangeSize, type KeyGroupRange } from '../core/keygroups.ts';
+import { intersect, rangeSize, type KeyGroupRange } from '../core/keygroups.ts';
 import type { ObjectStore } from '../io/object-store.ts';
 import type { KeyedStateBackend, TableSnapshot } from './keyed-state-backend.ts';
 import { HeapStateBackend } from './heap-state-backend.ts';
@@ -123,8 +124,11 @@ export class StageState {
               memoryBytes: config.memoryBytes,
             });
             try {
-              for (const [kg, payload] of old.snapshot()) {
-                if (inRange(o.range, kg)) backend.restoreGroup(kg, decodePayload(payload) as TableSnapshot[]);
+              // One key group at a time: memory stays bounded by the largest key group.
+              const overlap = intersect(h.keyGroupRange, o.range);
+              for (let kg = overlap.start; kg <= overlap.end; kg++) {
+                for (const [g, payload] of old.snapshotRange({ start: kg, end: kg }))
+                  backend.restoreGroup(g, decodePayload(payload) as TableSnapshot[]);
               }
             } finally {
               await old.close();

@@ -14,7 +14,7 @@
  * it back with update()/put() (as with Flink's RocksDB backend), or the change may be lost.
  */
 import type { MapState, ValueState } from '../../api/types.ts';
-import { inRange, type KeyGroupRange } from '../../core/keygroups.ts';
+import { inRange, intersect, type KeyGroupRange } from '../../core/keygroups.ts';
 import {
   StateFormatError,
   checkRestoreArgs,
@@ -245,8 +245,16 @@ export class RocksDbStateBackend implements KeyedStateBackend {
 
   /** Flushes the write cache, then reads the range into canonical payloads (table-scan.ts), synchronously. */
   snapshot(): Map<number, Uint8Array> {
+    return this.snapshotRange(this.range);
+  }
+
+  /**
+   * Canonical payloads of the key groups of `range` only (within the backend's range), so a
+   * caller can copy a large database one key group at a time (a rescaling restore).
+   */
+  snapshotRange(range: KeyGroupRange): Map<number, Uint8Array> {
     this.flushSync();
-    return canonicalPayloads(this.rocks, this.range, this.tablesById);
+    return canonicalPayloads(this.rocks, intersect(this.range, range), this.tablesById);
   }
 
   restoreGroup(keyGroup: number, tables: TableSnapshot[]): void {
