@@ -36,6 +36,17 @@ export class WorkerDied extends Error {
   }
 }
 
+/**
+ * The lines of a dead worker's log tail that say why it died: V8's `FATAL ERROR` line (e.g.
+ * "Reached heap limit Allocation failed - JavaScript heap out of memory") and the fatal log line,
+ * else the last 8 lines.
+ */
+export function deathLines(tail: string): string {
+  const lines = tail.split('\n');
+  const why = lines.filter((l) => /FATAL ERROR|out of memory|"level":"fatal"/.test(l));
+  return (why.length ? why : lines.slice(-8)).join('\n');
+}
+
 /** The gated job (module comment). */
 export class GatedJob {
   readonly job: LocalJob;
@@ -115,7 +126,7 @@ export class GatedJob {
       const s = await this.job.status(0);
       if (s) this.processed = s.recordsProcessed;
       if (this.processed >= this.gate) return performance.now() - t0;
-      if (this.job.hasExited(0)) throw new WorkerDied(this.processed, this.job.logTail(0, 8));
+      if (this.job.hasExited(0)) throw new WorkerDied(this.processed, deathLines(this.job.logTail(0, 60)));
       if (performance.now() - t0 > timeoutMs)
         throw new Error(`${this.gate - this.processed} records not processed within ${timeoutMs} ms`);
       await new Promise((r) => setTimeout(r, intervalMs));

@@ -43,37 +43,34 @@ const mib = (b: number): string => (Number.isFinite(b) ? (b / MIB).toFixed(1) : 
 const int = (n: number | null): string =>
   n === null || !Number.isFinite(n) ? '–' : Math.round(n).toLocaleString('en-US');
 
-/** Median of a non-empty list; NaN when empty. */
-export function median(xs: number[]): number {
-  if (xs.length === 0) return NaN;
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
-
 /** A markdown table. */
 export function table(header: string[], rows: string[][]): string {
   const line = (cells: string[]) => `| ${cells.join(' | ')} |`;
   return [line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n');
 }
 
-/** Summary of the checkpoints after the first one (the update rounds). */
+/**
+ * Summary of the checkpoints after the first one (the update rounds). Their uploads are bimodal
+ * (a flush's new files, or besides them the files a compaction rewrote), so min / mean / max
+ * rather than a median.
+ */
 export function laterSummary(cs: MeasuredCheckpoint[]): {
-  medianMs: number;
+  minMs: number;
   maxMs: number;
-  medianUploaded: number;
-  maxUploaded: number;
+  minUploaded: number;
   meanUploaded: number;
+  maxUploaded: number;
   lastBytes: number;
 } {
   const later = cs.slice(1);
+  const ms = later.map((c) => c.durationMs);
   const up = later.map((c) => c.uploadedBytes);
   return {
-    medianMs: median(later.map((c) => c.durationMs)),
-    maxMs: Math.max(...later.map((c) => c.durationMs)),
-    medianUploaded: median(up),
-    maxUploaded: Math.max(...up),
+    minMs: Math.min(...ms),
+    maxMs: Math.max(...ms),
+    minUploaded: Math.min(...up),
     meanUploaded: up.reduce((a, b) => a + b, 0) / up.length,
+    maxUploaded: Math.max(...up),
     lastBytes: later.at(-1)?.bytes ?? NaN,
   };
 }
@@ -87,26 +84,27 @@ export function incrementalTable(
       'run',
       'keys',
       'first ckpt ms',
-      'first uploaded / full MiB',
+      'first uploaded = full MiB',
       'later ckpts',
-      'later ms median (max)',
-      'later uploaded MiB median / mean / max',
+      'later ms min–max',
+      'later uploaded MiB min / mean / max',
       'full MiB (last)',
-      'median uploaded ÷ full',
+      'uploaded ÷ full min / mean / max',
     ],
     rows.map((r) => {
       const first = r.cs[0]!;
       const l = laterSummary(r.cs);
+      const pct = (b: number) => `${((b / l.lastBytes) * 100).toFixed(1)} %`;
       return [
         r.label,
         int(r.keys),
         int(first.durationMs),
-        `${mib(first.uploadedBytes)} / ${mib(first.bytes)}`,
-        `${r.cs.length - 1} × ${(r.fraction * 100).toFixed(0)} % of keys`,
-        `${int(l.medianMs)} (${int(l.maxMs)})`,
-        `${mib(l.medianUploaded)} / ${mib(l.meanUploaded)} / ${mib(l.maxUploaded)}`,
+        `${mib(first.uploadedBytes)} = ${mib(first.bytes)}`,
+        `${r.cs.length - 1}, each after ${(r.fraction * 100).toFixed(0)} % of keys changed`,
+        `${int(l.minMs)}–${int(l.maxMs)}`,
+        `${mib(l.minUploaded)} / ${mib(l.meanUploaded)} / ${mib(l.maxUploaded)}`,
         mib(l.lastBytes),
-        `${((l.medianUploaded / l.lastBytes) * 100).toFixed(1)} %`,
+        `${pct(l.minUploaded)} / ${pct(l.meanUploaded)} / ${pct(l.maxUploaded)}`,
       ];
     }),
   );
