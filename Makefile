@@ -191,6 +191,10 @@ bench-compare: install ## Sluice/Flink table with ratios and the targets, from b
 bench-kafka: install tools ## Kafka in and out, exactly once: Sluice and Flink 2.3.0 in one run, same broker/topic/records -> bench/results/kafka.json
 	node bench/kafka/run.ts $(BENCH_KAFKA_ARGS)
 
+.PHONY: bench-state
+bench-state: install tools native ## State backends: RocksDB incremental checkpoints, state larger than memory, throughput rocksdb vs heap -> bench/results/state.json
+	node bench/state/run.ts $(BENCH_STATE_ARGS)
+
 .PHONY: bench-doc-tables
 bench-doc-tables: install ## Regenerate the generated tables of docs/benchmarks.md (Sluice/Flink, Kafka, recovery, node lost) from the committed results they name
 	node bench/generate-doc-tables.ts
@@ -210,4 +214,4 @@ bench-node-lost: install docker-engine tools-cluster ## On the 3-node kind clust
 	SLUICE_KIND_CLUSTER=$(NODES_CLUSTER) node bench/recovery/node-lost.ts $(NODE_LOST_ARGS)
 
 .PHONY: bench
-bench: bench-runtime bench-flink bench-compare bench-kafka bench-operator-scale bench-recovery bench-node-lost ## Every benchmark, one after the other
+bench: bench-runtime bench-flink bench-compare bench-kafka bench-state bench-operator-scale bench-recovery bench-node-lost ## Every benchmark, one after the other
