@@ -21,6 +21,7 @@ import { renderBlock, replaceBlocks, replaceMarkedBlocks } from './doc-tables.ts
 import { renderKafkaBlock } from './kafka/report.ts';
 import { renderNodeLostBlock, type NodeLostResults } from './recovery/node-lost-table.ts';
 import { renderRecoveryBlock, type RecoveryResults } from './recovery/recovery-table.ts';
+import { stateDocTable, type StateResults } from './state/report.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -54,7 +55,16 @@ try {
       JSON.parse(readFileSync(resolve(root, file), 'utf8')) as RecoveryResults,
     );
   });
-  const generated = replaceMarkedBlocks(withRecovery, 'bench-kafka', (attrs) => {
+  const withState = replaceMarkedBlocks(withRecovery, 'bench-state', (attrs) => {
+    const m = /^file=(\S+) table=(incremental|memory|throughput)$/.exec(attrs);
+    if (!m)
+      throw new Error(
+        `bench-state marker "${attrs}" must be file=<results file> table=incremental|memory|throughput`,
+      );
+    const results = JSON.parse(readFileSync(resolve(root, m[1]!), 'utf8')) as StateResults;
+    return `\n${stateDocTable(results, m[2] as 'incremental' | 'memory' | 'throughput')}\n\n`;
+  });
+  const generated = replaceMarkedBlocks(withState, 'bench-kafka', (attrs) => {
     const file = /^file=(\S+)$/.exec(attrs)?.[1];
     if (!file) throw new Error(`bench-kafka marker "${attrs}" must name file=<results file>`);
     return renderKafkaBlock(file, JSON.parse(readFileSync(resolve(root, file), 'utf8')) as unknown);

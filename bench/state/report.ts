@@ -171,12 +171,9 @@ export function throughputTable(ts: StateThroughput[]): string {
 }
 
 /** Prints the provenance line and every table of `r` on stdout. */
-export function printResults(r: StateResults): void {
-  const p = r.provenance;
-  console.log(
-    `\n${r.version}, ${r.runtime}; run ${p.runId}, ${p.date}, commit ${p.git.commit}${p.git.dirty ? ' (dirty)' : ''}; ${p.machine.cores} CPUs (${p.machine.cpuModel}), ${(p.machine.memoryBytes / 2 ** 30).toFixed(1)} GiB; load average ${p.loadAverage.start.join(' ')} at start, ${p.loadAverage.end?.join(' ') ?? '?'} at end`,
-  );
-  const inc = [
+/** The checkpoint rows of a results file: the incremental runs, then memory runs with update rounds. */
+function checkpointRows(r: StateResults): Parameters<typeof incrementalTable>[0] {
+  return [
     ...r.incremental.map((i) => ({
       label: 'incremental',
       keys: i.keys,
@@ -192,6 +189,20 @@ export function printResults(r: StateResults): void {
         cs: m.checkpoints,
       })),
   ];
+}
+
+/** One of a results file's tables, as docs/benchmarks.md shows it (bench/generate-doc-tables.ts). */
+export function stateDocTable(r: StateResults, which: 'incremental' | 'memory' | 'throughput'): string {
+  if (which === 'incremental') return incrementalTable(checkpointRows(r));
+  return which === 'memory' ? memoryTable(r.memory) : throughputTable(r.throughput);
+}
+
+export function printResults(r: StateResults): void {
+  const p = r.provenance;
+  console.log(
+    `\n${r.version}, ${r.runtime}; run ${p.runId}, ${p.date}, commit ${p.git.commit}${p.git.dirty ? ' (dirty)' : ''}; ${p.machine.cores} CPUs (${p.machine.cpuModel}), ${(p.machine.memoryBytes / 2 ** 30).toFixed(1)} GiB; load average ${p.loadAverage.start.join(' ')} at start, ${p.loadAverage.end?.join(' ') ?? '?'} at end`,
+  );
+  const inc = checkpointRows(r);
   if (inc.length) {
     console.log('\nRocksDB incremental checkpoints (durations: trigger → ack, commit delivered)\n');
     console.log(incrementalTable(inc));
