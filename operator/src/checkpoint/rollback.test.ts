@@ -3,7 +3,7 @@ import { rolledBack, withEffectiveSpec } from '../streamjob/effective-spec.ts';
 import { nextStatus } from '../streamjob/status.ts';
 import type { WorkersObservation } from '../streamjob/workers.ts';
 import { defaultSpec, makeJob } from '../../../test/harness/operator-fixtures.ts';
-import { judgeVerification, nextStableSpec, verifyingUpgrade } from './rollback.ts';
+import { judgeVerification, nextStableSpec, settleVerification, verifyingUpgrade } from './rollback.ts';
 import { upgradeHolding, type UpgradeState } from './upgrade.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
@@ -118,6 +118,36 @@ describe('judgeVerification', () => {
   it('ignores anything but a verification of the running attempt', () => {
     expect(judgeVerification(upgrading({ upgrade: undefined }), T0 + 61_000).action).toBe('none');
     expect(judgeVerification(upgrading({ attemptSpecHash: 'h3' }), T0 + 61_000).action).toBe('none');
+  });
+});
+
+describe('settleVerification', () => {
+  const ready3: WorkersObservation = { current: [], stale: [], missing: [], foreign: [], ready: 3 };
+
+  it('ends the verification in the status write that makes the new attempt Running', () => {
+    const job = upgrading();
+    const next = nextStatus({ job, nowMs: T0 + 5_000, workers: ready3 });
+    expect(next.phase).toBe('Running');
+    expect(next.upgrade).toMatchObject({ stage: 'Verifying' });
+    const { status, event } = settleVerification(job, next, 'h2', T0 + 5_000);
+    expect(status.phase).toBe('Running');
+    expect(status.conditions?.find((c) => c.type === 'Ready')?.status).toBe('True');
+    expect(status.upgrade).toBeUndefined();
+    expect(status.lastStableSpec).toEqual({ generation: 2, specHash: 'h2', spec: job.spec });
+    expect(event).toMatchObject({ type: 'Normal', reason: 'UpgradeCompleted', action: 'VerifyUpgrade' });
+    expect(event?.note).toContain('attempt 2 of generation 2 is Running');
+  });
+
+  it('leaves a verification that is not Running yet, or anything else, as it is', () => {
+    const job = upgrading();
+    const starting = nextStatus({ job, nowMs: T0 + 5_000, workers: { ...ready3, ready: 2 } });
+    expect(starting.phase).not.toBe('Running');
+    expect(settleVerification(job, starting, 'h2', T0 + 5_000)).toEqual({ status: starting });
+    // Past the timeout and not Running: the rollback is the intent's, before any pod changes.
+    expect(settleVerification(job, starting, 'h2', T0 + 61_000)).toEqual({ status: starting });
+    const plain = upgrading({ upgrade: undefined });
+    const running = nextStatus({ job: plain, nowMs: T0, workers: ready3 });
+    expect(settleVerification(plain, running, 'h2', T0)).toEqual({ status: running });
   });
 });
 

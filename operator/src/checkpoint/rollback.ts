@@ -18,7 +18,13 @@
  *
  * Pure functions; the reconciler applies them.
  */
-import type { RestoredFrom, StatusLastStableSpec, StreamJob } from '../../../api/src/streamjob.ts';
+import type {
+  RestoredFrom,
+  StatusLastStableSpec,
+  StreamJob,
+  StreamJobStatus,
+} from '../../../api/src/streamjob.ts';
+import type { EventSpec } from '../kube/events.ts';
 import { DEGRADED, findCondition, rfc3339 } from '../streamjob/conditions.ts';
 import { rolledBack } from '../streamjob/effective-spec.ts';
 import { upgradeStateOf, type UpgradeState } from './upgrade.ts';
@@ -116,5 +122,35 @@ export function judgeVerification(job: StreamJob, nowMs: number): VerificationVe
     action: 'rollback',
     restoredFrom: u.rollbackFrom,
     message: `${why}; rolled back to generation ${stable.generation} from ${u.rollbackFrom.kind ?? 'snapshot'} ${u.rollbackFrom.path}; change the spec to try again`,
+  };
+}
+
+/**
+ * Ends a verification in the same status write that makes its attempt Running, so that no
+ * reader sees `Ready=True` (phase Running) next to `status.upgrade.stage: Verifying`.
+ * `next` is the status about to be written (streamjob/status.ts nextStatus); when the job with
+ * it is a completed verification (judgeVerification → complete), status.upgrade is removed,
+ * status.lastStableSpec becomes the running spec (nextStableSpec) and the `UpgradeCompleted`
+ * Event is returned. Otherwise `next` is returned as it is, with no Event. Rollback and abandon
+ * stay with the reconcile's intent (attempt-intent.ts), before any pod changes.
+ * @param specHash workerSpecHash of `job.spec`
+ * @param nowMs epoch ms
+ */
+export function settleVerification(
+  job: StreamJob,
+  next: StreamJobStatus,
+  specHash: string,
+  nowMs: number,
+): { status: StreamJobStatus; event?: EventSpec } {
+  const withNext: StreamJob = { ...job, status: next };
+  const verdict = judgeVerification(withNext, nowMs);
+  if (verdict.action !== 'complete') return { status: next };
+  const status: StreamJobStatus = { ...next };
+  delete status.upgrade;
+  const stable = nextStableSpec(withNext, specHash);
+  if (stable) status.lastStableSpec = stable;
+  return {
+    status,
+    event: { type: 'Normal', reason: 'UpgradeCompleted', action: 'VerifyUpgrade', note: verdict.message },
   };
 }

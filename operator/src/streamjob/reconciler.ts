@@ -29,7 +29,8 @@ import {
   type ReconcileResult,
   type Reconciler,
 } from '../kube/controller.ts';
-import type { EventRecorder, EventSubject } from '../kube/events.ts';
+import type { EventRecorder, EventSpec, EventSubject } from '../kube/events.ts';
+import { settleVerification } from '../checkpoint/rollback.ts';
 import type { ChildObjects } from './children.ts';
 import type { JobCredentials } from './job-credentials.ts';
 import { workerSpecHash, type WorkerSettings } from './desired-state.ts';
@@ -254,7 +255,13 @@ export class StreamJobReconciler implements Reconciler {
       problem = problemOf(err);
       if (!problem) throw err;
     }
-    await this.#finish(original, job, subject, { workers, blockedBy, problem: problem ?? failedFor }, ctx);
+    await this.#finish(
+      original,
+      job,
+      subject,
+      { workers, blockedBy, problem: problem ?? failedFor, ...(this.#o.coordinator ? { specHash } : {}) },
+      ctx,
+    );
     if (problem) throw new ProblemError(problem.reason, problem.message);
     if (blockedBy) return requeueAfter(WAIT_FOR_TERMINATION_MS);
     const after = [coordinatorRequeueMs, intent.requeueAfterMs, renewCredentialsMs].filter(
@@ -263,17 +270,27 @@ export class StreamJobReconciler implements Reconciler {
     return after.length > 0 ? requeueAfter(Math.max(100, Math.min(...after))) : done();
   }
 
-  /** Writes the next status (if it changed) and records the Events of the transition. */
+  /**
+   * Writes the next status (if it changed) and records the Events of the transition. With
+   * `specHash` (a coordinated job), an upgrade's verification that this write makes Running ends
+   * in the same write (checkpoint/rollback.ts settleVerification).
+   */
   async #finish(
     original: StreamJob,
     job: StreamJob,
     subject: EventSubject,
-    observed: { workers?: WorkersObservation; blockedBy?: string; problem?: Problem },
+    observed: { workers?: WorkersObservation; blockedBy?: string; problem?: Problem; specHash?: string },
     ctx: ReconcileContext,
   ): Promise<void> {
-    const next = nextStatus({ job, nowMs: this.#o.clock.now(), ...observed });
+    const nowMs = this.#o.clock.now();
+    const { specHash, ...seen } = observed;
+    let next = nextStatus({ job, nowMs, ...seen });
+    let settled: EventSpec | undefined;
+    if (specHash !== undefined)
+      ({ status: next, event: settled } = settleVerification(job, next, specHash, nowMs));
     const written = await this.#o.jobs.writeStatus(job, next);
     for (const e of statusEvents(original.status, next)) this.#o.events.record(subject, e);
+    if (settled) this.#o.events.record(subject, settled);
     this.#o.metrics?.observe(written);
     if (next.phase !== original.status?.phase) {
       ctx.log.info(
