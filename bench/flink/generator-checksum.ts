@@ -53,7 +53,15 @@ const samples = ['Hello, World!', 'ÜBER-straße 42x', 'a½b Ⅻ c_d', '  tabs\t
 const KEY_COUNTS = [1, 2, 3, 10, 1000, 65536, 200000, 1000000, 9699690, 10000000, 12345678, 100000000];
 const KEYED_VALUE_KEYS = 100000;
 /** Record numbers to sample per key count: the load phase's ends and update records up to 10 rounds of 1 %. */
-const sampleRecords = (keys: number) => [0, keys - 1, keys, keys + 1, keys + 12345, 2 * keys - 1, keys + Math.round(keys * 0.1) - 1];
+const sampleRecords = (keys: number) => [
+  0,
+  keys - 1,
+  keys,
+  keys + 1,
+  keys + 12345,
+  2 * keys - 1,
+  keys + Math.round(keys * 0.1) - 1,
+];
 
 const out = {
   block: BLOCK,

@@ -79,13 +79,13 @@ public final class IncrementalStateBench {
       long loadMs = release(cluster, job, keys);
       progress.accept(String.format("loaded %,d keys in %.1f s", keys, loadMs / 1000.0));
       List<MeasuredCheckpoint> checkpoints = new ArrayList<>();
-      checkpoints.add(checkpoint(cluster, job));
+      checkpoints.add(checkpoint(cluster, job, 0));
       progress.accept(describe(checkpoints.get(0)));
       long perRound = Math.round(keys * updateFraction);
       List<Long> updateMs = new ArrayList<>();
       for (int r = 0; r < rounds; r++) {
         updateMs.add(release(cluster, job, perRound));
-        MeasuredCheckpoint c = checkpoint(cluster, job);
+        MeasuredCheckpoint c = checkpoint(cluster, job, checkpoints.size());
         checkpoints.add(c);
         progress.accept(String.format("%,d updates in %.1f s; %s", perRound, updateMs.get(r) / 1000.0, describe(c)));
       }
@@ -116,8 +116,17 @@ public final class IncrementalStateBench {
     return Math.round((System.nanoTime() - t0) / 1e6);
   }
 
-  private static MeasuredCheckpoint checkpoint(LocalCluster cluster, JobID job) throws Exception {
+  /**
+   * Triggers the next checkpoint (incremental, as configured) and measures it.
+   *
+   * @param previous checkpoints taken before; the new one must be number {@code previous + 1}
+   * @throws IllegalStateException when another checkpoint (e.g. a periodic one) came in between
+   */
+  private static MeasuredCheckpoint checkpoint(LocalCluster cluster, JobID job, int previous) throws Exception {
     LocalCluster.Checkpoint c = cluster.checkpoint(job, Duration.ofMinutes(30), CheckpointType.CONFIGURED);
+    if (c.id() != previous + 1) {
+      throw new IllegalStateException("checkpoint " + c.id() + " is not the job's checkpoint " + (previous + 1) + ": another one came in between");
+    }
     return new MeasuredCheckpoint(
         c.id(), Math.round(c.wallMs()), c.stats().getStateSize(), c.stats().getCheckpointedSize(),
         CheckpointFiles.sharedFiles(c.stats().getExternalPath()), c.stats().getEndToEndDuration(),
