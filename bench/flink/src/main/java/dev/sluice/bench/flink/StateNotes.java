@@ -17,7 +17,9 @@ final class StateNotes {
             + " taskmanager.memory.managed.size = " + managedMiB + " MiB (with state.backend.rocksdb.memory.managed = true, Flink's default, RocksDB's"
             + " block cache and write buffers of the slot share this budget; one slot and no other consumer, so RocksDB gets all of it — Sluice's side gets"
             + " the same via SLUICE_STATE_MEMORY_BYTES); execution.checkpointing.dir = s3://… (private MinIO on loopback, flink-s3-fs-presto);"
-            + " execution.checkpointing.interval = 1 h and timeout = 30 min (checkpoints only when the driver triggers them);"
+            + " execution.checkpointing.interval = 1 day and execution.checkpointing.min-pause = 1 day (checkpoints only when the driver triggers"
+            + " them: Flink 2.3 restarts its checkpoint scheduler when the tasks reach RUNNING with the minimum pause as the delay, so with the default"
+            + " pause 0 a periodic checkpoint fired during the load; the bench checks that the checkpoint ids have no gap), timeout = 30 min;"
             + " execution.checkpointing.externalized-checkpoint-retention = RETAIN_ON_CANCELLATION; pipeline.max-parallelism = 128; restart-strategy = none;"
             + " execution.buffer-timeout = 100 ms and pipeline.object-reuse = false (Flink's defaults, set explicitly).",
         "Everything else is Flink's default, no compaction or RocksDB tuning: state.backend.rocksdb.predefined-options = DEFAULT, compaction.style = LEVEL"
