@@ -7,8 +7,9 @@
 #
 # 1. `mvn package` (the first build downloads Flink and its dependencies from Maven Central);
 # 2. bench/flink/generator-checksum.ts → GeneratorCheck: sha256 of the first 100,000 Nexmark
-#    events and wordcount lines (and tokens) must be equal, else exit 1 naming the first block
-#    that differs;
+#    events and wordcount lines (and tokens), and the state benchmark's keys (strides, sample key
+#    indexes, the keys of 300,000 records: bench/state/keyed-value-job.ts), must be equal, else
+#    exit 1 naming the first block that differs;
 # 3. QueryCheck runs the Flink Nexmark queries (q0, q1, q2, q5, q7) on the first
 #    $QUERY_CHECK_EVENTS (default 200,000) events in a MiniCluster at parallelism 2, and
 #    bench/flink/query-check.ts compares their rows with the references Sluice's built-in jobs
@@ -30,7 +31,7 @@ say "building bench/flink with Maven (the first build downloads Flink 2.3.0 and 
 mvn -B -q ${MVN_FLAGS:-} -f bench/flink/pom.xml package 2>&1 | sed 's/\x1b\[[0-9;]*m//g'
 CP="bench/flink/target/sluice-flink-bench-0.1.0.jar:bench/flink/target/lib/*"
 
-say "checking the Java generators against the TypeScript ones (first 100,000 Nexmark events and wordcount lines)"
+say "checking the Java generators against the TypeScript ones (first 100,000 Nexmark events and wordcount lines, the state benchmark's keys)"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/sluice-flink-check-XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 bin/node bench/flink/generator-checksum.ts > "$TMP/checksums.json"

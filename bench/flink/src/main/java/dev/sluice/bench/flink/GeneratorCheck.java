@@ -14,7 +14,8 @@ import java.util.function.LongFunction;
  * Checks that the Java generators produce the same streams as Sluice's TypeScript ones. Reads
  * the output of {@code bench/flink/generator-checksum.ts} (first N Nexmark events as
  * {@code JSON.stringify} lines, first N wordcount lines and their tokens, sha256 whole and per
- * block, tokenizer samples) and recomputes every figure here.
+ * block, tokenizer samples; the state benchmark's key strides, sample key indexes and the digest
+ * of its first keys, {@link KeyedValueKeys}) and recomputes every figure here.
  *
  * <pre>java ... GeneratorCheck checksums.json</pre>
  *
@@ -53,15 +54,38 @@ public final class GeneratorCheck {
       if (!got.equals(want)) problems.add("tokenizer " + sample.get("line") + ": ts " + want + ", java " + got);
     }
 
+    JsonNode kv = ts.get("keyedValue");
+    checkKeyedValue(kv, block, problems);
+
     if (problems.isEmpty()) {
       System.out.printf(
-          "generators match the TypeScript ones: %,d Nexmark events (sha256 %s…), %,d wordcount lines and their tokens, %d tokenizer samples%n",
-          events, nx.get("sha256").asText().substring(0, 12), lines, ts.get("tokenizer").size());
+          "generators match the TypeScript ones: %,d Nexmark events (sha256 %s…), %,d wordcount lines and their tokens, %d tokenizer samples,"
+              + " %d state-benchmark strides, %d key samples and the keys of %,d records%n",
+          events, nx.get("sha256").asText().substring(0, 12), lines, ts.get("tokenizer").size(),
+          kv.get("strides").size(), kv.get("samples").size(), kv.get("records").asLong());
       return;
     }
     System.out.println("GENERATOR MISMATCH between Java and TypeScript:");
     problems.forEach(p -> System.out.println("  " + p));
     System.exit(1);
+  }
+
+  /** The state benchmark's keys (bench/state/keyed-value-job.ts): strides, sample indexes, digest. */
+  private static void checkKeyedValue(JsonNode kv, int block, List<String> problems) throws Exception {
+    for (JsonNode s : kv.get("strides")) {
+      long keys = s.get("keys").asLong();
+      long java = KeyedValueKeys.strideFor(keys);
+      if (java != s.get("stride").asLong()) problems.add("strideFor(" + keys + "): ts " + s.get("stride") + ", java " + java);
+    }
+    for (JsonNode s : kv.get("samples")) {
+      long keys = s.get("keys").asLong();
+      long n = s.get("n").asLong();
+      long java = KeyedValueKeys.keyIndex(n, keys, KeyedValueKeys.strideFor(keys));
+      if (java != s.get("index").asLong()) problems.add("keyIndex(" + n + ", " + keys + "): ts " + s.get("index") + ", java " + java);
+    }
+    long keys = kv.get("keys").asLong();
+    long stride = KeyedValueKeys.strideFor(keys);
+    compare("state-benchmark keys", kv.get("records").asLong(), block, n -> KeyedValueKeys.key(n, keys, stride), kv, problems);
   }
 
   static NexmarkGenerator fromConfig(JsonNode c) {

@@ -40,14 +40,26 @@ public final class LocalCluster implements AutoCloseable {
   /** S3 endpoint and credentials of the MinIO that holds checkpoints. */
   public record S3(String endpoint, String accessKey, String secretKey, String bucket) {}
 
+  /** Flink managed memory per TaskManager (RocksDB's budget; unused by the heap backend), MiB. */
+  public static final int DEFAULT_MANAGED_MIB = 256;
+
   public LocalCluster(int taskManagers, S3 s3) throws Exception {
+    this(taskManagers, s3, DEFAULT_MANAGED_MIB);
+  }
+
+  /**
+   * @param managedMiB {@code taskmanager.memory.managed.size} of each TaskManager, MiB: with
+   *     one slot per TaskManager and RocksDB's default {@code state.backend.rocksdb.memory.managed},
+   *     the RocksDB instances of a slot share this budget (block cache and write buffers)
+   */
+  public LocalCluster(int taskManagers, S3 s3, int managedMiB) throws Exception {
     Configuration conf = new Configuration();
     conf.set(RestOptions.ADDRESS, "127.0.0.1");
     conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
     conf.set(RestOptions.BIND_PORT, "0");
     conf.set(JobManagerOptions.ADDRESS, "127.0.0.1");
     conf.set(TaskManagerOptions.HOST, "127.0.0.1");
-    conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.parse("256m")); // RocksDB only
+    conf.set(TaskManagerOptions.MANAGED_MEMORY_SIZE, MemorySize.ofMebiBytes(managedMiB)); // RocksDB only
     if (s3 != null) {
       conf.setString("s3.endpoint", s3.endpoint());
       conf.setString("s3.path.style.access", "true");
@@ -150,8 +162,18 @@ public final class LocalCluster implements AutoCloseable {
 
   /** Triggers a full checkpoint and waits for it to complete. */
   public Checkpoint checkpoint(JobID job, Duration timeout) throws Exception {
+    return checkpoint(job, timeout, CheckpointType.FULL);
+  }
+
+  /**
+   * Triggers a checkpoint of {@code type} and waits for it to complete. {@code FULL} makes an
+   * incremental RocksDB backend upload every file (no sharing with earlier checkpoints);
+   * {@code CONFIGURED} takes the kind the job is configured for (incremental when
+   * {@code execution.checkpointing.incremental} is on).
+   */
+  public Checkpoint checkpoint(JobID job, Duration timeout, CheckpointType type) throws Exception {
     long t0 = System.nanoTime();
-    long id = cluster.triggerCheckpoint(job, CheckpointType.FULL).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    long id = cluster.triggerCheckpoint(job, type).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     double wallMs = (System.nanoTime() - t0) / 1e6;
     long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
     while (System.nanoTime() < deadline) {

@@ -27,15 +27,22 @@ import org.apache.flink.runtime.util.EnvironmentInformation;
  *   [--keys 10000,100000,1000000] [--with-10m false] [--count-records 0 (= keys)] [--checkpoint-repeats 3]
  *   [--backends hashmap,rocksdb] [--snapshot-compression false]
  *   [--object-reuse false,true] [--warmup-fraction 0.25]
+ *   state-incremental (not run by default; its own results file, {@link StateResults}):
+ *   [--state-keys 1000000,10000000] [--state-update-fraction 0.01] [--state-rounds 10]
+ *   [--state-managed-mib 256] [--state-out bench/results/flink-state.json]
  * </pre>
  *
- * The checkpoint scenarios read the MinIO endpoint, credentials and bucket from
+ * The runtime results file ({@code --out}) is written when one of throughput, latency and
+ * checkpoints ran. The checkpoint scenarios read the MinIO endpoint, credentials and bucket from
  * BENCH_S3_ENDPOINT, BENCH_S3_ACCESS_KEY, BENCH_S3_SECRET_KEY, BENCH_S3_BUCKET.
  */
 public final class Main {
   private Main() {}
 
   private static final Map<String, String> DEFAULTS = new LinkedHashMap<>();
+  /** Scenarios written to the runtime results file ({@code --out}). */
+  private static final Set<String> RUNTIME_SCENARIOS = Set.of("throughput", "latency", "checkpoints");
+  private static final String STATE_INCREMENTAL = "state-incremental";
 
   static {
     DEFAULTS.put("out", "bench/results/flink-runtime.json");
@@ -57,12 +64,23 @@ public final class Main {
     DEFAULTS.put("snapshot-compression", "false");
     DEFAULTS.put("object-reuse", "false,true");
     DEFAULTS.put("warmup-fraction", "0.25");
+    // state-incremental: the same defaults as bench/state/run.ts (--keys, --update-fraction, --rounds, --incremental-memory-mib).
+    DEFAULTS.put("state-keys", "1000000,10000000");
+    DEFAULTS.put("state-update-fraction", "0.01");
+    DEFAULTS.put("state-rounds", "10");
+    DEFAULTS.put("state-managed-mib", "256");
+    DEFAULTS.put("state-out", "bench/results/flink-state.json");
     DEFAULTS.put("run-prefix", "flink-bench/run-" + System.currentTimeMillis());
   }
 
   public static void main(String[] argv) throws Exception {
     Map<String, String> a = parse(argv);
-    Set<String> scenarios = Set.copyOf(Arrays.asList(a.get("scenarios").split(",")));
+    Set<String> scenarios = Set.copyOf(Arrays.stream(a.get("scenarios").split(",")).map(String::trim).toList());
+    for (String s : scenarios) {
+      if (!RUNTIME_SCENARIOS.contains(s) && !s.equals(STATE_INCREMENTAL)) {
+        throw new IllegalArgumentException("--scenarios: unknown scenario " + s + "; known: " + RUNTIME_SCENARIOS + " and " + STATE_INCREMENTAL);
+      }
+    }
     // Throughput runs every job with each object-reuse value; latency and checkpoints use the first.
     JobEnv.objectReuse = Boolean.parseBoolean(a.get("object-reuse").split(",")[0].trim());
     List<Integer> parallelisms = ints(a.get("parallelism"));
@@ -125,8 +143,7 @@ public final class Main {
 
     List<Rows.Checkpoint> checkpoints = new ArrayList<>();
     if (scenarios.contains("checkpoints")) {
-      LocalCluster.S3 s3 = new LocalCluster.S3(
-          env("BENCH_S3_ENDPOINT"), env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY"), env("BENCH_S3_BUCKET"));
+      LocalCluster.S3 s3 = s3();
       long fixedRecords = Long.parseLong(a.get("count-records"));
       int repeats = Integer.parseInt(a.get("checkpoint-repeats"));
       List<Long> keyCounts = new ArrayList<>(longs(a.get("keys")));
@@ -144,6 +161,17 @@ public final class Main {
       }
     }
 
+    if (scenarios.stream().anyMatch(RUNTIME_SCENARIOS::contains)) {
+      writeRuntime(a, version, runtime, loadStart, provenance, throughput, latency, checkpoints);
+    }
+    if (scenarios.contains(STATE_INCREMENTAL)) StateResults.run(a, version, runtime, s3());
+    System.exit(0); // the MiniCluster leaves non-daemon threads behind
+  }
+
+  /** Writes the runtime results file ({@code --out}) and prints its table. */
+  private static void writeRuntime(
+      Map<String, String> a, String version, String runtime, List<Double> loadStart, Map<String, Object> provenance,
+      List<Rows.Throughput> throughput, List<Rows.Latency> latency, List<Rows.Checkpoint> checkpoints) throws Exception {
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("engine", "flink");
     out.put("version", version);
@@ -166,7 +194,11 @@ public final class Main {
     Table.print(throughput, latency, checkpoints);
     System.out.println("\nload average (1, 5, 15 min): " + loadStart + " at start, " + loadEnd + " at end (2 cores)");
     System.out.println("\nwrote " + file.getPath());
-    System.exit(0); // the MiniCluster leaves non-daemon threads behind
+  }
+
+  /** The MinIO of the checkpoint scenarios, from the environment run.sh sets. */
+  private static LocalCluster.S3 s3() {
+    return new LocalCluster.S3(env("BENCH_S3_ENDPOINT"), env("BENCH_S3_ACCESS_KEY"), env("BENCH_S3_SECRET_KEY"), env("BENCH_S3_BUCKET"));
   }
 
   private static Rows.Throughput report(Rows.Throughput r) {

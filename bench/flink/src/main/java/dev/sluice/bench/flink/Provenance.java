@@ -21,6 +21,11 @@ final class Provenance {
 
   static Map<String, Object> start(
       Map<String, String> parameters, String flinkVersion, SyntheticCorpus corpus, NexmarkGenerator nexmark) {
+    return start(parameters, flinkVersion, inputs(corpus, nexmark));
+  }
+
+  /** The provenance of a run starting now whose input is described by {@code inputs}. */
+  static Map<String, Object> start(Map<String, String> parameters, String flinkVersion, Map<String, Object> inputs) {
     Map<String, Object> p = new LinkedHashMap<>();
     String date = Instant.now().toString();
     String commit = env("BENCH_GIT_COMMIT", "unknown");
@@ -50,7 +55,7 @@ final class Provenance {
     git.put("commit", commit);
     git.put("dirty", !"false".equals(env("BENCH_GIT_DIRTY", "true")));
     p.put("git", git);
-    p.put("inputs", inputs(corpus, nexmark));
+    p.put("inputs", inputs);
     p.put("parameters", new TreeMap<>(parameters));
     return p;
   }
