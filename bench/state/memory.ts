@@ -2,9 +2,11 @@
  * Scenario "memory" of the state benchmark: state larger than the memory a worker is given. One
  * worker of keyed-value-job.ts as an operator would run it in a container with a memory limit L:
  *
- *   - rocksdb: SLUICE_STATE_MEMORY_BYTES = 0.4 · L (operator/src/streamjob/state-backend.ts
- *     STATE_MEMORY_FRACTION), node --max-old-space-size = `oldSpaceMiB`;
- *   - heap: the same --max-old-space-size (its state lives in the V8 heap).
+ *   - rocksdb: the environment the operator gives a rocksdb worker with that limit
+ *     (operator/src/streamjob/state-backend.ts workerMemoryPlan: SLUICE_STATE_MEMORY_BYTES,
+ *     --max-old-space-size, MALLOC_ARENA_MAX);
+ *   - heap: --max-old-space-size = L − RUNTIME_RESERVE_BYTES, all the memory the runtime does
+ *     not need for itself (its state lives in the V8 heap), the most favourable setting for it.
  *
  * Keys are loaded in steps of `stepKeys` up to `targetKeys`, or until `maxSeconds` of loading
  * passed, or until the worker dies (the heap backend: V8's heap limit). The worker's VmRSS is
@@ -16,6 +18,11 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BenchEnv } from '../runtime/lib.ts';
+import {
+  MALLOC_ARENAS,
+  RUNTIME_RESERVE_BYTES,
+  workerMemoryPlan,
+} from '../../operator/src/streamjob/state-backend.ts';
 import { GatedJob, WorkerDied, type MeasuredCheckpoint } from './gated-job.ts';
 import { procMemory } from './proc-memory.ts';
 
@@ -73,8 +80,6 @@ export async function measureMemory(
   o: {
     backend: 'heap' | 'rocksdb';
     limitBytes: number;
-    stateFraction: number;
-    oldSpaceMiB: number;
     targetKeys: number;
     stepKeys: number;
     maxSeconds: number;
@@ -85,7 +90,9 @@ export async function measureMemory(
 ): Promise<MemoryRun> {
   const stateDir = join(env.work, `state-memory-${o.backend}`);
   mkdirSync(stateDir, { recursive: true });
-  const stateMemoryBytes = o.backend === 'rocksdb' ? Math.floor(o.limitBytes * o.stateFraction) : null;
+  const plan = o.backend === 'rocksdb' ? workerMemoryPlan(o.limitBytes) : undefined;
+  const stateMemoryBytes = plan?.stateMemoryBytes ?? null;
+  const oldSpaceMiB = plan?.oldSpaceMiB ?? Math.floor((o.limitBytes - RUNTIME_RESERVE_BYTES) / 2 ** 20);
   const job = await GatedJob.start(env, `memory-${o.backend}`, o.targetKeys, {
     SLUICE_STATE_BACKEND: o.backend,
     ...(stateMemoryBytes !== null
@@ -93,15 +100,16 @@ export async function measureMemory(
           SLUICE_STATE_DIR: stateDir,
           SLUICE_STATE_INCREMENTAL: 'true',
           SLUICE_STATE_MEMORY_BYTES: String(stateMemoryBytes),
+          MALLOC_ARENA_MAX: String(MALLOC_ARENAS),
         }
       : {}),
-    NODE_OPTIONS: `--no-warnings --max-old-space-size=${o.oldSpaceMiB}`,
+    NODE_OPTIONS: `--no-warnings --max-old-space-size=${oldSpaceMiB}`,
   });
   const run: MemoryRun = {
     backend: o.backend,
     limitBytes: o.limitBytes,
     stateMemoryBytes,
-    oldSpaceMiB: o.oldSpaceMiB,
+    oldSpaceMiB,
     targetKeys: o.targetKeys,
     keysLoaded: 0,
     loadSeconds: 0,

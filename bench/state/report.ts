@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Provenance } from '../provenance.ts';
+import type { FlinkStateResults } from './flink-side.ts';
 import type { MeasuredCheckpoint } from './gated-job.ts';
 import type { IncrementalRun } from './incremental.ts';
 import type { MemoryRun } from './memory.ts';
@@ -35,8 +36,13 @@ export interface StateResults {
   incremental: IncrementalRun[];
   memory: MemoryRun[];
   throughput: StateThroughput[];
+  /** The Flink side of the incremental scenario (flink-side.ts), when it ran. */
+  flink?: FlinkStateResults;
   notes: string[];
 }
+
+/** What the checkpoint tables read of a checkpoint (Sluice's or Flink's). */
+type CheckpointFigures = Pick<MeasuredCheckpoint, 'durationMs' | 'bytes' | 'uploadedBytes'>;
 
 const MIB = 2 ** 20;
 const mib = (b: number): string => (Number.isFinite(b) ? (b / MIB).toFixed(1) : '–');
@@ -54,7 +60,7 @@ export function table(header: string[], rows: string[][]): string {
  * (a flush's new files, or besides them the files a compaction rewrote), so min / mean / max
  * rather than a median.
  */
-export function laterSummary(cs: MeasuredCheckpoint[]): {
+export function laterSummary(cs: CheckpointFigures[]): {
   minMs: number;
   maxMs: number;
   minUploaded: number;
@@ -77,7 +83,7 @@ export function laterSummary(cs: MeasuredCheckpoint[]): {
 
 /** Table of the incremental scenario (and of the memory runs' checkpoints), one row per run. */
 export function incrementalTable(
-  rows: Array<{ label: string; keys: number; fraction: number; cs: MeasuredCheckpoint[] }>,
+  rows: Array<{ label: string; keys: number; fraction: number; cs: CheckpointFigures[] }>,
 ): string {
   return table(
     [
@@ -175,7 +181,13 @@ export function throughputTable(ts: StateThroughput[]): string {
 function checkpointRows(r: StateResults): Parameters<typeof incrementalTable>[0] {
   return [
     ...r.incremental.map((i) => ({
-      label: 'incremental',
+      label: 'Sluice incremental',
+      keys: i.keys,
+      fraction: i.updateFraction,
+      cs: i.checkpoints,
+    })),
+    ...(r.flink?.incremental ?? []).map((i) => ({
+      label: `Flink ${r.flink!.version} incremental`,
       keys: i.keys,
       fraction: i.updateFraction,
       cs: i.checkpoints,
@@ -206,10 +218,14 @@ export function printResults(r: StateResults): void {
   if (inc.length) {
     console.log('\nRocksDB incremental checkpoints (durations: trigger → ack, commit delivered)\n');
     console.log(incrementalTable(inc));
-    for (const i of r.incremental)
-      console.log(
-        `  ${int(i.keys)} keys, uploaded MiB per checkpoint: ${i.checkpoints.map((c) => mib(c.uploadedBytes)).join(', ')}`,
-      );
+    for (const [engine, runs] of [
+      ['Sluice', r.incremental],
+      ['Flink', r.flink?.incremental ?? []],
+    ] as const)
+      for (const i of runs)
+        console.log(
+          `  ${engine}, ${int(i.keys)} keys, uploaded MiB per checkpoint: ${i.checkpoints.map((c) => mib(c.uploadedBytes)).join(', ')}`,
+        );
   }
   if (r.memory.length) {
     console.log('\nState larger than memory (one worker)\n');

@@ -3,18 +3,21 @@
  * with incremental checkpoints (docs/state.md) against the heap backend, on real worker processes
  * (test/harness LocalJob, local control mode) and a private MinIO on loopback.
  *
- *   node bench/state/run.ts [--only incremental,memory,throughput] [--out bench/results/state.json]
+ *   node bench/state/run.ts [--only incremental,flink,memory,throughput] [--out bench/results/state.json]
  *     incremental: [--keys 1000000,10000000] [--update-fraction 0.01] [--rounds 10]
  *                  [--incremental-memory-mib 256]
- *     memory:      [--limit-mib 512] [--old-space-mib 192] [--memory-keys 50000000]
+ *     memory:      [--limit-mib 512] [--memory-keys 50000000]
  *                  [--memory-step 5000000] [--memory-max-minutes 30] [--memory-rounds 3]
  *     throughput:  [--wordcount-lines 3000000] [--nexmark-events 10000000] [--nexmark-query nexmark-q5]
  *     [--keep-logs]
  *
  *   1. incremental.ts — one worker, rocksdb incremental: load N keys, checkpoint, then rounds of
  *      "update 1 % of the keys, checkpoint": duration and uploaded vs full bytes per checkpoint;
- *   2. memory.ts — a worker as in a container of --limit-mib: rocksdb (SLUICE_STATE_MEMORY_BYTES
- *      = 0.4 · limit) and heap, same --max-old-space-size; peak RSS while loading up to
+ *   1b. flink-side.ts — the same incremental scenario on Apache Flink 2.3.0's RocksDB backend
+ *      (bench/flink/run.sh --scenarios state-incremental), same keys, rounds and RocksDB budget;
+ *   2. memory.ts — a worker as in a container of --limit-mib: rocksdb with the operator's memory
+ *      plan for that limit, heap with the limit less the runtime reserve as its V8 old space;
+ *      peak RSS while loading up to
  *      --memory-keys keys, or where the worker dies;
  *   3. throughput — the built-in wordcount and one Nexmark query at parallelism 1 on heap and on
  *      rocksdb, one after the other in this run, same input and the same CPU counting as
@@ -35,20 +38,20 @@ import {
   startBenchEnv,
   type BenchEnv,
 } from '../runtime/lib.ts';
+import { runFlinkIncremental } from './flink-side.ts';
 import { measureIncremental } from './incremental.ts';
 import { measureMemory } from './memory.ts';
 import { printResults, type StateResults, type StateThroughput } from './report.ts';
 
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'incremental,memory,throughput' },
+    only: { type: 'string', default: 'incremental,flink,memory,throughput' },
     out: { type: 'string', default: resolve(import.meta.dirname, '..', 'results', 'state.json') },
     keys: { type: 'string', default: '1000000,10000000' },
     'update-fraction': { type: 'string', default: '0.01' },
     rounds: { type: 'string', default: '10' },
     'incremental-memory-mib': { type: 'string', default: '256' },
     'limit-mib': { type: 'string', default: '512' },
-    'old-space-mib': { type: 'string', default: '192' },
     'memory-keys': { type: 'string', default: '50000000' },
     'memory-step': { type: 'string', default: '5000000' },
     'memory-max-minutes': { type: 'string', default: '30' },
@@ -70,13 +73,12 @@ const num = (name: keyof typeof values) => positive(name, String(values[name]));
 
 const only = new Set(values.only.split(',').map((s) => s.trim()));
 for (const s of only)
-  if (!['incremental', 'memory', 'throughput'].includes(s)) throw new Error(`--only: unknown scenario ${s}`);
+  if (!['incremental', 'flink', 'memory', 'throughput'].includes(s))
+    throw new Error(`--only: unknown scenario ${s}`);
 const KEYS = values.keys.split(',').map((k) => positive('keys', k.trim()));
 const UPDATE_FRACTION = num('update-fraction');
 const ROUNDS = num('rounds');
 const MIB = 2 ** 20;
-/** The operator's share of the container memory limit given to RocksDB (operator/src/streamjob/state-backend.ts). */
-const STATE_MEMORY_FRACTION = 0.4;
 const NEXMARK_QUERY = values['nexmark-query'];
 if (!/^nexmark-q[01257]$/.test(NEXMARK_QUERY))
   throw new Error(`--nexmark-query: unknown query ${NEXMARK_QUERY}`);
@@ -99,7 +101,7 @@ const results: StateResults = {
   notes: [
     'One worker process per job (test/harness LocalJob, local control mode); checkpoints by the test harness LocalCoordinator (the operator’s protocol: request, acks, _metadata, commit) to a private MinIO on loopback; workers, MinIO and this driver share the machine.',
     'incremental: bench/state/keyed-value-job.ts at parallelism 1, rocksdb with incremental checkpoints. durationMs = trigger (request PUT) → every ack polled (every 20 ms), _metadata written and commit delivered, the coordinator’s clock; workerDurationMs = the worker’s own request → ack. bytes = ack.bytes (all files the snapshot references: the full state); uploadedBytes = ack.uploadedBytes (files new in this checkpoint). Updated keys are spread over the whole key space (keyed-value-job.ts keyIndex).',
-    'memory: no cgroup enforces the limit; peak RSS is VmHWM of /proc/<pid>/status (the kernel’s high-water mark of the resident set), VmRSS sampled every 200 ms besides. rocksdb: SLUICE_STATE_MEMORY_BYTES = 0.4 × limit, as the operator derives it. Both backends run with the same --max-old-space-size.',
+    'memory: no cgroup enforces the limit; peak RSS is VmHWM of /proc/<pid>/status (the kernel’s high-water mark of the resident set), VmRSS sampled every 200 ms besides. rocksdb: the environment the operator gives a rocksdb worker with that limit (operator/src/streamjob/state-backend.ts workerMemoryPlan: SLUICE_STATE_MEMORY_BYTES and --max-old-space-size each 0.4 × (limit − 192 MiB), MALLOC_ARENA_MAX=2). heap: --max-old-space-size = limit − 192 MiB, the whole of the memory the runtime does not reserve for itself.',
     'throughput: as bench/runtime (input events/s between 10 % and 90 % of the input, per worker; cpuCores = CPU of the driver and the worker’s process tree ÷ wall time over the same interval), heap and rocksdb one after the other on the same input in this run; rocksdb with SLUICE_STATE_MEMORY_BYTES = the operator’s default (256 MiB), incremental checkpoints on (no checkpoint is taken during a throughput run).',
   ],
 };
@@ -135,8 +137,6 @@ async function memory(env: BenchEnv): Promise<void> {
       await measureMemory(env, {
         backend,
         limitBytes: num('limit-mib') * MIB,
-        stateFraction: STATE_MEMORY_FRACTION,
-        oldSpaceMiB: num('old-space-mib'),
         targetKeys: num('memory-keys'),
         stepKeys: backend === 'heap' ? Math.min(num('memory-step'), 500_000) : num('memory-step'),
         maxSeconds: num('memory-max-minutes') * 60,
@@ -207,6 +207,16 @@ async function main(): Promise<void> {
   const env = await startBenchEnv(values['keep-logs']);
   try {
     if (only.has('incremental')) await incremental(env);
+    if (only.has('flink')) {
+      say(`▶ Flink's RocksDB backend, incremental checkpoints: ${KEYS.join(', ')} keys (bench/flink/run.sh)`);
+      results.flink = await runFlinkIncremental({
+        keys: KEYS,
+        updateFraction: UPDATE_FRACTION,
+        rounds: ROUNDS,
+        managedMiB: num('incremental-memory-mib'),
+      });
+      save();
+    }
     if (only.has('memory')) await memory(env);
     if (only.has('throughput')) await throughput(env);
   } finally {

@@ -4,10 +4,15 @@ import {
   DEFAULT_STATE_MEMORY_BYTES,
   STATE_MOUNT,
   memoryQuantityBytes,
+  RUNTIME_NODE_OPTIONS,
+  containerMemoryBytes,
   stateBackendEnv,
-  stateMemoryBytes,
   stateVolume,
+  workerMemoryPlan,
 } from './state-backend.ts';
+import { readFileSync } from 'node:fs';
+
+const MiB = 2 ** 20;
 
 describe('memoryQuantityBytes', () => {
   it('reads binary and decimal suffixes, fractions and plain numbers', () => {
@@ -25,13 +30,33 @@ describe('memoryQuantityBytes', () => {
   });
 });
 
-describe('stateMemoryBytes', () => {
-  it('is 0.4 of the memory limit, else of the request, else the default', () => {
-    expect(stateMemoryBytes({ limits: { memory: '512Mi' }, requests: { memory: '1Gi' } })).toBe(
-      Math.floor(512 * 2 ** 20 * 0.4),
+describe('workerMemoryPlan', () => {
+  it('gives RocksDB and the V8 old generation 0.4 each of the limit less the runtime reserve', () => {
+    // 512 MiB: 320 MiB after the 192 MiB reserve; 128 MiB each, 64 MiB headroom.
+    expect(workerMemoryPlan(512 * MiB)).toEqual({ stateMemoryBytes: 128 * MiB, oldSpaceMiB: 128 });
+    expect(workerMemoryPlan(2048 * MiB)).toEqual({
+      stateMemoryBytes: Math.floor(1856 * MiB * 0.4),
+      oldSpaceMiB: Math.floor(1856 * 0.4),
+    });
+  });
+
+  it('keeps floors in small containers and Node’s defaults without a limit', () => {
+    expect(workerMemoryPlan(256 * MiB)).toEqual({ stateMemoryBytes: 32 * MiB, oldSpaceMiB: 96 });
+    expect(workerMemoryPlan(100 * MiB)).toEqual({ stateMemoryBytes: 32 * MiB, oldSpaceMiB: 96 });
+    expect(workerMemoryPlan(undefined)).toEqual({ stateMemoryBytes: DEFAULT_STATE_MEMORY_BYTES });
+  });
+
+  it('reads the memory limit, else the request', () => {
+    expect(containerMemoryBytes({ limits: { memory: '512Mi' }, requests: { memory: '1Gi' } })).toBe(
+      512 * MiB,
     );
-    expect(stateMemoryBytes({ requests: { memory: '1Gi' } })).toBe(Math.floor(2 ** 30 * 0.4));
-    expect(stateMemoryBytes(undefined)).toBe(DEFAULT_STATE_MEMORY_BYTES);
+    expect(containerMemoryBytes({ requests: { memory: '1Gi' } })).toBe(1024 * MiB);
+    expect(containerMemoryBytes(undefined)).toBeUndefined();
+  });
+
+  it('keeps the runtime image’s NODE_OPTIONS when it adds the old-space size', () => {
+    const dockerfile = readFileSync(new URL('../../../runtime-image/Dockerfile', import.meta.url), 'utf8');
+    expect(dockerfile).toContain(`NODE_OPTIONS=${RUNTIME_NODE_OPTIONS}\n`);
   });
 });
 
@@ -53,7 +78,9 @@ describe('state backend on the worker pod', () => {
       [ENV.stateBackend]: 'rocksdb',
       [ENV.stateIncremental]: 'true',
       [ENV.stateDir]: STATE_MOUNT,
-      [ENV.stateMemoryBytes]: String(Math.floor(2 ** 30 * 0.4)),
+      [ENV.stateMemoryBytes]: String(Math.floor(832 * MiB * 0.4)),
+      MALLOC_ARENA_MAX: '2',
+      NODE_OPTIONS: `--no-warnings=ExperimentalWarning --max-old-space-size=${Math.floor(832 * 0.4)}`,
     });
     expect(stateVolume(spec)).toEqual({
       volume: { name: 'state', emptyDir: { sizeLimit: '10Gi' } },

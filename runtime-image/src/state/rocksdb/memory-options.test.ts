@@ -6,9 +6,9 @@ describe('RocksDB memory split', () => {
   it('gives half the budget to the block cache and caps memtables at the other half', () => {
     const o = rocksMemoryOptions(512 * MiB);
     expect(o.cacheSize).toBe(256 * MiB);
-    expect(o.compaction).toBe('level');
+    expect(o.compaction).toBe('universal');
     expect(o.cacheIndexAndFilterBlocks).toBe(true);
-    // The binding's level profile: write_buffer_size = budget / 4, up to 6 buffers.
+    // The binding's universal profile: write_buffer_size = budget / 4, up to 6 buffers.
     expect((6 * o.memtableMemoryBudget) / 4).toBeLessThanOrEqual(256 * MiB);
     expect((6 * o.memtableMemoryBudget) / 4).toBeGreaterThan(256 * MiB - 8);
   });
