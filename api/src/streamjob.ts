@@ -155,11 +155,11 @@ export interface SpecStateBackend {
   type: 'heap' | 'rocksdb';
   /** rocksdb only: checkpoints upload only the files not yet in storage (default true); false uploads the whole state every checkpoint. */
   incremental?: boolean;
-  /** rocksdb only: the volume of the local state. Default: an emptyDir of sizeLimit 10Gi. With storageClassName, a generic ephemeral volume (a PersistentVolumeClaim created and deleted with the worker pod) of that class and size. */
+  /** rocksdb only: the volume of the local state. Default: an emptyDir of sizeLimit 10Gi. With storageClassName, a generic ephemeral volume (a PersistentVolumeClaim created and deleted with the worker pod) of that class and size. Size it for up to 3 times the state: compaction keeps older copies until it merges them (docs/state.md "Compaction"). */
   localStorage?: SpecStateBackendLocalStorage;
 }
 
-/** rocksdb only: the volume of the local state. Default: an emptyDir of sizeLimit 10Gi. With storageClassName, a generic ephemeral volume (a PersistentVolumeClaim created and deleted with the worker pod) of that class and size. */
+/** rocksdb only: the volume of the local state. Default: an emptyDir of sizeLimit 10Gi. With storageClassName, a generic ephemeral volume (a PersistentVolumeClaim created and deleted with the worker pod) of that class and size. Size it for up to 3 times the state: compaction keeps older copies until it merges them (docs/state.md "Compaction"). */
 export interface SpecStateBackendLocalStorage {
   /**
    * Size limit (emptyDir) or requested size (ephemeral volume), e.g. 10Gi.
