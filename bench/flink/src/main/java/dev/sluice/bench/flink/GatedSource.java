@@ -1,7 +1,5 @@
 package dev.sluice.bench.flink;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
@@ -66,22 +64,7 @@ public final class GatedSource implements Source<String, GeneratorSplit, Integer
 
   @Override
   public SimpleVersionedSerializer<Integer> getEnumeratorCheckpointSerializer() {
-    return new SimpleVersionedSerializer<>() {
-      @Override
-      public int getVersion() {
-        return 1;
-      }
-
-      @Override
-      public byte[] serialize(Integer splits) {
-        return ByteBuffer.allocate(4).putInt(splits).array();
-      }
-
-      @Override
-      public Integer deserialize(int version, byte[] data) throws IOException {
-        return ByteBuffer.wrap(data).getInt();
-      }
-    };
+    return new IntCheckpointSerializer();
   }
 
   /**

@@ -1,7 +1,5 @@
 package dev.sluice.bench.flink;
 
-import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -99,22 +97,7 @@ public final class GeneratorSource<T> implements Source<T, GeneratorSplit, Integ
 
   @Override
   public SimpleVersionedSerializer<Integer> getEnumeratorCheckpointSerializer() {
-    return new SimpleVersionedSerializer<>() {
-      @Override
-      public int getVersion() {
-        return 1;
-      }
-
-      @Override
-      public byte[] serialize(Integer partitions) {
-        return ByteBuffer.allocate(4).putInt(partitions).array();
-      }
-
-      @Override
-      public Integer deserialize(int version, byte[] data) throws IOException {
-        return ByteBuffer.wrap(data).getInt();
-      }
-    };
+    return new IntCheckpointSerializer();
   }
 
   /**
