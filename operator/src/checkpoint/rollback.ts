@@ -149,8 +149,21 @@ export function settleVerification(
   delete status.upgrade;
   const stable = nextStableSpec(withNext, specHash);
   if (stable) status.lastStableSpec = stable;
+  return { status, event: verificationEvent(verdict) };
+}
+
+/** The Event of a verification that ended: UpgradeCompleted, UpgradeNotRolledBack or UpgradeRolledBack. */
+export function verificationEvent(
+  verdict: Extract<VerificationVerdict, { action: 'complete' | 'abandon' | 'rollback' }>,
+): EventSpec {
   return {
-    status,
-    event: { type: 'Normal', reason: 'UpgradeCompleted', action: 'VerifyUpgrade', note: verdict.message },
+    type: verdict.action === 'complete' ? 'Normal' : 'Warning',
+    reason: {
+      complete: 'UpgradeCompleted',
+      abandon: 'UpgradeNotRolledBack',
+      rollback: 'UpgradeRolledBack',
+    }[verdict.action],
+    action: 'VerifyUpgrade',
+    note: verdict.message,
   };
 }

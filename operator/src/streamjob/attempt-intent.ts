@@ -6,7 +6,12 @@
  * resourceVersion as precondition, then records the Events.
  */
 import { abandonedForNewAttempt } from '../checkpoint/snapshot-status.ts';
-import { judgeVerification, nextStableSpec, verifyingUpgrade } from '../checkpoint/rollback.ts';
+import {
+  judgeVerification,
+  nextStableSpec,
+  verificationEvent,
+  verifyingUpgrade,
+} from '../checkpoint/rollback.ts';
 import { gateSuspend, gateUpgrade, revertedUpgrade, type UpgradeGate } from '../checkpoint/upgrade.ts';
 import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import type { EventSpec } from '../kube/events.ts';
@@ -87,16 +92,7 @@ export function attemptIntent(job: StreamJob, o: IntentInput): AttemptIntent | {
         // The next reconcile sees lastStableSpec as the spec and starts its attempt (RolledBack).
         requeueAfterMs = 0;
       }
-      events.push({
-        type: verdict.action === 'complete' ? 'Normal' : 'Warning',
-        reason: {
-          complete: 'UpgradeCompleted',
-          abandon: 'UpgradeNotRolledBack',
-          rollback: 'UpgradeRolledBack',
-        }[verdict.action],
-        action: 'VerifyUpgrade',
-        note: verdict.message,
-      });
+      events.push(verificationEvent(verdict));
     }
     // upgradeMode=savepoint (checkpoint/upgrade.ts): a SpecChanged attempt, or deleting the
     // workers of a suspended job, waits for the coordinator's stop-with-savepoint of the running
