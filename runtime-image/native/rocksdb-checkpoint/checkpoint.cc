@@ -1,9 +1,11 @@
-// RocksDB checkpoint of a DB opened by @nxtedition/rocksdb (docs/state.md, "RocksDB checkpoints
-// (native addon)").
+// The RocksDB primitives @nxtedition/rocksdb lacks, on a DB it opened (docs/state.md, "RocksDB
+// checkpoints (native addon)" and "Memory: partitioned index and filters").
 //
 //   checkpoint(handle: bigint, dir: string) -> { files: Array<{ name, bytes }>, sequence }
+//   partitionIndexAndFilters(handle: bigint) -> boolean (whether the options changed)
 //
-// The binding has no checkpoint primitive, so this addon reaches the rocksdb::DB the binding
+// The binding has no checkpoint primitive and no option for partitioned index and filter
+// blocks, so this addon reaches the rocksdb::DB the binding
 // opened through `RocksLevel#handle` (the address of the binding's `Database` struct) and calls
 // only VIRTUAL methods of rocksdb::DB on it. A virtual call goes through the vtable of the object
 // the prebuilt binary created, so this addon is not linked against RocksDB: it is compiled
@@ -40,6 +42,7 @@
 #include "rocksdb/metadata.h"
 #include "rocksdb/options.h"
 #include "rocksdb/status.h"
+#include "rocksdb/table.h"
 
 static_assert(_GLIBCXX_USE_CXX11_ABI == 1,
               "the prebuilt @nxtedition/rocksdb binary uses the C++11 std::string ABI");
@@ -231,6 +234,26 @@ napi_value ToJs(napi_env env, const Result& r) {
   return out;
 }
 
+// The rocksdb::DB behind a RocksLevel#handle, after the layout guard; throws Failure.
+rocksdb::DB* DbOfHandle(napi_env env, napi_value handle) {
+  int64_t address = 0;
+  bool lossless = false;
+  if (napi_get_value_bigint_int64(env, handle, &address, &lossless) != napi_ok || !lossless || address == 0) {
+    throw Failure{"handle must be the non-zero bigint of RocksLevel#handle"};
+  }
+  auto* database = reinterpret_cast<DatabaseMirror*>(static_cast<intptr_t>(address));
+  rocksdb::DB* db = database->db.get();
+  if (db == nullptr) throw Failure{"the RocksDB database is closed"};
+  // Layout guard: the DB's own name must be the binding's location string. A binding whose
+  // Database struct no longer starts with (location, db) fails here instead of corrupting state.
+  if (db->GetName() != database->location) {
+    throw Failure{
+        "the Database struct of @nxtedition/rocksdb does not match the mirrored 12.2.12 layout (DB name "
+        "differs from the binding's location)"};
+  }
+  return db;
+}
+
 // checkpoint(handle: bigint, dir: string)
 napi_value Checkpoint(napi_env env, napi_callback_info info) {
   size_t argc = 2;
@@ -238,11 +261,6 @@ napi_value Checkpoint(napi_env env, napi_callback_info info) {
   NAPI_OR_THROW(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "napi_get_cb_info");
   if (argc < 2) return ThrowError(env, "checkpoint(handle, dir): two arguments expected");
 
-  int64_t address = 0;
-  bool lossless = false;
-  if (napi_get_value_bigint_int64(env, argv[0], &address, &lossless) != napi_ok || !lossless || address == 0) {
-    return ThrowError(env, "checkpoint: handle must be the non-zero bigint of RocksLevel#handle");
-  }
   size_t len = 0;
   if (napi_get_value_string_utf8(env, argv[1], nullptr, 0, &len) != napi_ok) {
     return ThrowError(env, "checkpoint: dir must be a string");
@@ -251,22 +269,59 @@ napi_value Checkpoint(napi_env env, napi_callback_info info) {
   NAPI_OR_THROW(napi_get_value_string_utf8(env, argv[1], dir.data(), len + 1, &len), "napi_get_value_string_utf8");
   if (dir.empty()) return ThrowError(env, "checkpoint: dir must not be empty");
 
-  auto* database = reinterpret_cast<DatabaseMirror*>(static_cast<intptr_t>(address));
-  rocksdb::DB* db = database->db.get();
-  if (db == nullptr) return ThrowError(env, "checkpoint: the RocksDB database is closed");
-  // Layout guard: the DB's own name must be the binding's location string. A binding whose
-  // Database struct no longer starts with (location, db) fails here instead of corrupting state.
-  if (db->GetName() != database->location) {
-    return ThrowError(env,
-                      "checkpoint: the Database struct of @nxtedition/rocksdb does not match the "
-                      "mirrored 12.2.12 layout (DB name differs from the binding's location)");
-  }
   try {
-    return ToJs(env, TakeCheckpoint(db, dir));
+    return ToJs(env, TakeCheckpoint(DbOfHandle(env, argv[0]), dir));
   } catch (const Failure& f) {
     return ThrowError(env, "RocksDB checkpoint to " + dir + " failed: " + f.message);
   } catch (const std::exception& e) {
     return ThrowError(env, "RocksDB checkpoint to " + dir + " failed: " + e.what());
+  }
+}
+
+// Switches the block-based table options of the default column family to partitioned index and
+// filter blocks (docs/state.md "Memory: partitioned index and filters"): index_type
+// kTwoLevelIndexSearch, partition_filters true; metadata_block_size (4096) and
+// pin_top_level_index_and_filter (true) keep RocksDB's defaults. The binding builds its
+// BlockBasedTableFactory inside db_open with no option for these, so the factory's options are
+// changed in place, through the pointer rocksdb::Configurable::GetOptions<BlockBasedTableOptions>
+// gives (the object RocksDB's own SetOptions changes for the mutable table options). Table
+// builders copy the options when a flush or compaction starts, and readers take the index and
+// filter layout from each file, so files written before stay readable. To keep a flush or
+// compaction from copying the options half-changed, background work is paused around the change
+// (PauseBackgroundWork waits for running jobs); the binding's reads run on the JS thread, which is
+// here. Returns true when the options were changed, false when they already were.
+bool PartitionIndexAndFilters(rocksdb::DB* db) {
+  rocksdb::Options options = db->GetOptions(db->DefaultColumnFamily());
+  if (!options.table_factory) throw Failure{"the column family has no table factory"};
+  auto* table = options.table_factory->GetOptions<rocksdb::BlockBasedTableOptions>();
+  if (table == nullptr) {
+    throw Failure{std::string("the table factory is not block-based (") + options.table_factory->Name() + ")"};
+  }
+  if (table->index_type == rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch && table->partition_filters) {
+    return false;
+  }
+  Check(db, db->PauseBackgroundWork(), "PauseBackgroundWork");
+  table->index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  table->partition_filters = true;
+  Check(db, db->ContinueBackgroundWork(), "ContinueBackgroundWork");
+  return true;
+}
+
+// partitionIndexAndFilters(handle: bigint) -> boolean
+napi_value PartitionIndexAndFiltersJs(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OR_THROW(napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr), "napi_get_cb_info");
+  if (argc < 1) return ThrowError(env, "partitionIndexAndFilters(handle): one argument expected");
+  try {
+    napi_value out;
+    NAPI_OR_THROW(napi_get_boolean(env, PartitionIndexAndFilters(DbOfHandle(env, argv[0])), &out),
+                  "napi_get_boolean");
+    return out;
+  } catch (const Failure& f) {
+    return ThrowError(env, "partitionIndexAndFilters: " + f.message);
+  } catch (const std::exception& e) {
+    return ThrowError(env, std::string("partitionIndexAndFilters: ") + e.what());
   }
 }
 
@@ -275,6 +330,10 @@ napi_value Init(napi_env env, napi_value exports) {
   NAPI_OR_THROW(napi_create_function(env, "checkpoint", NAPI_AUTO_LENGTH, Checkpoint, nullptr, &fn),
                 "napi_create_function");
   NAPI_OR_THROW(napi_set_named_property(env, exports, "checkpoint", fn), "napi_set_named_property");
+  NAPI_OR_THROW(napi_create_function(env, "partitionIndexAndFilters", NAPI_AUTO_LENGTH, PartitionIndexAndFiltersJs,
+                                     nullptr, &fn),
+                "napi_create_function");
+  NAPI_OR_THROW(napi_set_named_property(env, exports, "partitionIndexAndFilters", fn), "napi_set_named_property");
   return exports;
 }
 

@@ -3,7 +3,7 @@
  * (docs/state.md, "RocksDB checkpoints (native addon)"). @nxtedition/rocksdb has no checkpoint
  * primitive; the addon takes one on the DB the binding opened, found through `RocksLevel#handle`.
  */
-import { createRequire } from 'node:module';
+import { nativeAddon } from './native-addon.ts';
 
 /** One file of a checkpoint directory. */
 export interface CheckpointFile {
@@ -19,29 +19,6 @@ export interface CheckpointResult {
   files: CheckpointFile[];
   /** RocksDB's latest sequence number read before the live files were listed: every write up to it is in the checkpoint. */
   sequence: number;
-}
-
-interface Addon {
-  checkpoint(handle: bigint, dir: string): CheckpointResult;
-}
-
-/** Path of the built addon, relative to this module. */
-const ADDON_PATH = '../../../native/rocksdb-checkpoint/build/Release/rocksdb_checkpoint.node';
-
-let addon: Addon | undefined;
-
-function loadAddon(): Addon {
-  if (addon) return addon;
-  const require = createRequire(import.meta.url);
-  try {
-    addon = require(ADDON_PATH) as Addon;
-  } catch (err) {
-    throw new Error(
-      `the RocksDB checkpoint addon is not built (${ADDON_PATH} relative to runtime-image/src/state/rocksdb): run \`make native\``,
-      { cause: err },
-    );
-  }
-  return addon;
 }
 
 /**
@@ -63,5 +40,5 @@ function loadAddon(): Addon {
  *   text in the message); on failure a partly written `dir` is removed
  */
 export function createCheckpoint(db: { handle: bigint }, dir: string): CheckpointResult {
-  return loadAddon().checkpoint(db.handle, dir);
+  return nativeAddon().checkpoint(db.handle, dir);
 }

@@ -7,11 +7,14 @@
  */
 import { createRequire } from 'node:module';
 import type { RocksMemoryOptions } from './memory-options.ts';
+import { partitionIndexAndFilters } from './native-addon.ts';
 
 /** The RocksLevel methods used here (the package ships no type declarations). */
 export interface RocksLevelHandle {
   readonly status: string;
   readonly location: string;
+  /** Address of the binding's Database struct (the native addon's handle, native-addon.ts). */
+  readonly handle: bigint;
   open(options: Record<string, unknown>): Promise<void>;
   close(): Promise<void>;
   getProperty(name: string): string;
@@ -69,12 +72,20 @@ export class RocksDb {
   }
 
   /**
-   * Opens (creating if missing) the database in `dir`.
-   * @throws the binding's error (e.g. code LEVEL_LOCKED when another process holds the directory)
+   * Opens (creating if missing) the database in `dir`, with partitioned index and filter blocks
+   * for the files it writes (native-addon.ts partitionIndexAndFilters).
+   * @throws the binding's error (e.g. code LEVEL_LOCKED when another process holds the
+   *   directory), or the addon's (not built: run `make native`); the database is closed then
    */
   static async open(dir: string, memory: RocksMemoryOptions): Promise<RocksDb> {
     const level = new RocksLevel(dir, { keyEncoding: 'buffer', valueEncoding: 'buffer' });
     await level.open({ createIfMissing: true, ...memory });
+    try {
+      partitionIndexAndFilters(level);
+    } catch (err) {
+      await level.close();
+      throw err;
+    }
     return new RocksDb(level);
   }
 
