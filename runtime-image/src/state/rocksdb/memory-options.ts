@@ -10,7 +10,9 @@
  *   block cache   = (1 − r) · M                      (`cacheSize`; index and filter blocks are
  *                                                     cached in it, `cacheIndexAndFilterBlocks`,
  *                                                     so they count against it instead of growing
- *                                                     outside the budget)
+ *                                                     outside the budget; they are partitioned,
+ *                                                     native-addon.ts, so a lookup caches 4 KiB
+ *                                                     partitions, not a file's whole filter)
  *   memtables     = r · M at most: the binding's `compaction: 'universal'` profile sets
  *                   write_buffer_size = B/4 and max_write_buffer_number = 6 from
  *                   `memtableMemoryBudget` B, i.e. up to 1.5·B of memtables, so B = r·M / 1.5.
