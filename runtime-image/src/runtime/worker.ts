@@ -417,6 +417,7 @@ export class Worker {
           parallelism: c.parallelism,
           maxParallelism: c.maxParallelism,
           keyGroupRange: range,
+          ...(c.state.backend === 'rocksdb' ? { workDir: c.state.dir } : {}),
         },
         parts,
       );
