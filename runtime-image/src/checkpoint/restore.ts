@@ -120,10 +120,10 @@ interface PendingFile {
  * `_metadata`, downloads every listed file into `workDir` (checked against its listed size and
  * sha256), checks each file's header and decodes its operator sections; the keyed sections are
  * read later through keyedSections(). Files without key groups of this worker are removed at
- * once, the others when read or on close(). Leftover downloads of an earlier run of this subtask
- * in `workDir` are removed first.
- * @param workDir directory for the local copies (the worker's state directory); the OS
- *   temporary directory when absent
+ * once, the others when read or on close().
+ * @param workDir directory for the local copies: the worker's own state directory, where
+ *   leftover downloads of an earlier run of this subtask are removed first; the OS temporary
+ *   directory when absent (no cleanup of leftovers there)
  * @throws RestoreError on maxParallelism / key-group hash mismatch, on a `_metadata` of the job's
  *   own prefix whose MAC does not match ("MAC does not match") or that lacks one, and on one that
  *   does not cover every key group exactly once or lists no files; SnapshotCorruptedError
@@ -136,7 +136,7 @@ export async function openRestoredState(
   path: string,
   me: { subtask: number; parallelism: number; maxParallelism: number },
   trust: RestoreTrust,
-  workDir: string = tmpdir(),
+  workDir?: string,
 ): Promise<RestoredSnapshot> {
   const dir = path.replace(/\/+$/, '');
   const metadata = await retryStorageCall(() => readMetadata(store.client, store.bucket, dir), {
@@ -161,13 +161,15 @@ export async function openRestoredState(
   const pending: PendingFile[] = [];
   const removeAll = () => Promise.all(pending.splice(0).map((p) => rm(p.local, { force: true })));
   let bytesRead = 0;
-  await removeStaleSnapshotTemps(workDir, 'snaprestore', me.subtask);
+  // Only in the worker's own directory: the OS temp directory may be shared by other jobs' workers.
+  if (workDir !== undefined) await removeStaleSnapshotTemps(workDir, 'snaprestore', me.subtask);
+  const localDir = workDir ?? tmpdir();
   try {
     for (const ack of metadata.workers) {
       for (const file of ack.files) {
         const key = `${dir}/${file.key}`;
         const url = store.url(key);
-        const local = snapshotTempPath(workDir, 'snaprestore', me.subtask);
+        const local = snapshotTempPath(localDir, 'snaprestore', me.subtask);
         bytesRead += await downloadListedFile(store, key, file, ack.subtask, local);
         const p: PendingFile = { local, url, overlap: { start: 0, end: -1 } };
         pending.push(p);

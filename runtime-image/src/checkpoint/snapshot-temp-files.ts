@@ -4,8 +4,8 @@
  * snapshot it restores before reading their sections, so neither is held in memory whole. They
  * live in the worker's local state directory (SLUICE_STATE_DIR for the rocksdb backend, the OS
  * temporary directory otherwise) as `<purpose>-w<subtask>-<8 random hex>[.<suffix>]`; the code
- * that creates them removes them, and the files an earlier, killed run of the same worker left
- * behind are removed before the next one is created.
+ * that creates them removes them, and in the worker's own state directory the files an earlier,
+ * killed run of the same worker left behind are removed before the next one is created.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdir, readdir, rm } from 'node:fs/promises';

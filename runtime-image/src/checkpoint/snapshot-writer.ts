@@ -31,7 +31,11 @@ export interface WriterIdentity {
   parallelism: number;
   maxParallelism: number;
   keyGroupRange: KeyGroupRange;
-  /** Directory for the local temporary file (the worker's state directory); the OS temp directory when absent. */
+  /**
+   * Directory for the local temporary file: the worker's own state directory, where leftovers of
+   * an earlier run of this subtask are removed first; the OS temp directory when absent (no
+   * cleanup of leftovers there).
+   */
   workDir?: string;
 }
 
@@ -110,8 +114,10 @@ export async function writeWorkerSnapshot(
   try {
     await Promise.all(parts.map((p) => p.durable));
     const natives = await Promise.all(parts.flatMap((p) => (p.native ? [p.native] : [])));
-    // Snapshots are written one at a time (runtime/snapshot-collector.ts): none of ours is in use.
-    await removeStaleSnapshotTemps(workDir, 'snapwrite', me.subtask);
+    // Snapshots are written one at a time (runtime/snapshot-collector.ts): none of ours is in
+    // use. Only in the worker's own directory: the OS temp directory may be shared by workers of
+    // other jobs (local runs).
+    if (me.workDir !== undefined) await removeStaleSnapshotTemps(workDir, 'snapwrite', me.subtask);
     const path = snapshotTempPath(workDir, 'snapwrite', me.subtask);
     try {
       const file = await writeSnapshotFile(
