@@ -24,6 +24,7 @@ import { StreamEnvironment, type JobDefinition } from '../api/stream.ts';
 import type { JobContext, OperatorContext, SinkWriter, SourceReader, SplitState } from '../api/types.ts';
 import { RestoreError, type RestoredSnapshot } from '../checkpoint/restore.ts';
 import { writeWorkerSnapshot } from '../checkpoint/snapshot-writer.ts';
+import { removeStaleSnapshotTemps } from '../checkpoint/snapshot-temp-files.ts';
 import type { WorkerConfig } from '../config.ts';
 import { DEFAULT_ACK_TIMEOUT_MS } from '../control/ack-retry.ts';
 import type { ControlChannel, WorkerStatus } from '../control/control.ts';
@@ -270,7 +271,11 @@ export class Worker {
       );
     };
     if (c.state.backend === 'rocksdb') {
-      const removed = await removeStaleStateDirs(c.state.dir, c.subtask);
+      // Snapshot files a killed run was writing too (restore downloads are this run's, in use).
+      const removed = [
+        ...(await removeStaleStateDirs(c.state.dir, c.subtask)),
+        ...(await removeStaleSnapshotTemps(c.state.dir, 'snapwrite', c.subtask)),
+      ];
       if (removed.length > 0) log.info({ dir: c.state.dir, removed }, 'removed local state of earlier runs');
     }
     const states: StageState[] = [];
