@@ -10,7 +10,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { readWorkerConfig, type WorkerConfig } from './config.ts';
-import { loadRestoredState } from './checkpoint/restore.ts';
+import { openRestoredState } from './checkpoint/restore.ts';
 import { LocalControl } from './control/local-control.ts';
 import type { ControlChannel } from './control/control.ts';
 import { HealthServer } from './control/health-server.ts';
@@ -90,11 +90,18 @@ async function main(): Promise<void> {
     const t0 = performance.now();
     const from = config.restoreFrom;
     const restored = from
-      ? await loadRestoredState(from.bucket ? storeFor(from.bucket) : store, from.path, config, {
-          jobBucket: config.storage.bucket,
-          jobPrefix: config.storage.prefix,
-          snapshotKey: config.snapshotKey,
-        })
+      ? await openRestoredState(
+          from.bucket ? storeFor(from.bucket) : store,
+          from.path,
+          config,
+          {
+            jobBucket: config.storage.bucket,
+            jobPrefix: config.storage.prefix,
+            snapshotKey: config.snapshotKey,
+          },
+          // The downloaded files go where the state goes (the worker reads them, then removes them).
+          config.state.backend === 'rocksdb' ? config.state.dir : undefined,
+        )
       : undefined;
     if (restored) {
       log.info(

@@ -269,6 +269,7 @@ describe('runtime: exactly-once wordcount over S3', () => {
     ['rocksdb', 'rocksdb', 'checkpoint'],
     ['heap', 'rocksdb', 'savepoint'],
     ['rocksdb', 'heap', 'savepoint'],
+    ['rocksdb', 'rocksdb', 'savepoint'],
   ] as const)(
     'rescales 2 → 3 from %s to %s state through a %s and continues the counts',
     async (from, to, via) => {

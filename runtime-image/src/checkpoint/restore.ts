@@ -3,34 +3,49 @@
  * first (its presence is what makes the snapshot complete), checked before any state is used —
  * its MAC under the job's snapshot key when the snapshot is the job's own, that its subtasks'
  * key-group ranges cover every key group exactly once and list their files
- * (metadata-coverage.ts) — then every file listed there, read whole and checked against its
- * listed size and sha256, of which the worker decodes the header, the operator sections (all of
- * them: sources and sinks redistribute their splits/transactions themselves) and only the keyed
- * sections of key groups it now owns. This is how a snapshot taken at one parallelism is
- * restored at another (rescaling by key groups).
+ * (metadata-coverage.ts) — then every file listed there, downloaded to a local temporary file
+ * and checked against its listed size and sha256, of which the worker decodes the header, the
+ * operator sections (all of them: sources and sinks redistribute their splits/transactions
+ * themselves) and, one section at a time as the caller consumes them, only the keyed sections
+ * of key groups it now owns; so memory holds one key group's section, whatever the state's size.
+ * This is how a snapshot taken at one parallelism is restored at another (rescaling by key
+ * groups).
  */
-import { createHash } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { isUnderJobPrefix } from '../../../api/src/layout.ts';
 import { metadataCoverageProblem } from '../../../api/src/metadata-coverage.ts';
 import { readMetadata } from '../../../api/src/metadata-store.ts';
 import type { SnapshotMetadata } from '../../../api/src/metadata.ts';
-import type { SnapshotFileEntry } from '../../../api/src/protocol.ts';
 import { metadataMacProblem } from '../../../api/src/snapshot-mac.ts';
-import { KEY_GROUP_HASH, intersect, keyGroupRangeFor, rangeSize } from '../core/keygroups.ts';
-import { ObjectStoreError, type ObjectStore } from '../io/object-store.ts';
+import {
+  KEY_GROUP_HASH,
+  intersect,
+  keyGroupRangeFor,
+  rangeSize,
+  type KeyGroupRange,
+} from '../core/keygroups.ts';
+import type { ObjectStore } from '../io/object-store.ts';
 import { DEFAULT_STORAGE_RETRY_MS, retryStorageCall } from '../io/storage-retry.ts';
 import type { TableSnapshot } from '../state/keyed-state-backend.ts';
-import { SnapshotCorruptedError, bufferReader, openSnapshotFile, readSections } from './snapshot-codec.ts';
+import { downloadListedFile } from './restore-download.ts';
+import { SnapshotCorruptedError } from './snapshot-codec.ts';
+import { LocalSnapshotFile } from './snapshot-file-reader.ts';
+import { removeStaleSnapshotTemps, snapshotTempPath } from './snapshot-temp-files.ts';
 
-/** The state one worker restores. */
-export interface RestoredState {
+/** One key group's keyed state as restored (several per group when several stages had state). */
+export interface RestoredKeyGroup {
+  keyGroup: number;
+  tables: TableSnapshot[];
+}
+
+/** What openRestoredState read: everything but the keyed sections, which are read on demand. */
+export interface RestoredSnapshot {
   /** Snapshot directory (object-key prefix). */
   path: string;
   metadata: SnapshotMetadata;
   /** Operator state by uid: one entry per old subtask that had it, in subtask order. */
   operatorStates: Map<string, unknown[]>;
-  /** Keyed state of this worker's key groups (several entries per group when several stages had state). */
-  keyed: Array<{ keyGroup: number; tables: TableSnapshot[] }>;
   /** Bytes fetched for this restore (every listed file, whole). */
   bytesRead: number;
   /**
@@ -38,6 +53,22 @@ export interface RestoredState {
    * (e.g. spec.initialSavepoint of another job) or when the worker has no snapshot key.
    */
   authenticated: boolean;
+  /**
+   * The keyed sections of this worker's key groups, read from the local copies one at a time
+   * (file by file, ascending key groups within a file); each local file is removed once read.
+   * Iterate once.
+   * @throws SnapshotCorruptedError (while iterating) naming the object and the section when a
+   *   section fails its checksum or does not decode
+   */
+  keyedSections(): AsyncGenerator<RestoredKeyGroup>;
+  /** Removes the local copies that are left (idempotent). */
+  close(): Promise<void>;
+}
+
+/** The state one worker restores, with every keyed section decoded in memory (loadRestoredState). */
+export interface RestoredState extends Omit<RestoredSnapshot, 'keyedSections' | 'close'> {
+  /** Keyed state of this worker's key groups (several entries per group when several stages had state). */
+  keyed: RestoredKeyGroup[];
 }
 
 /** Whose snapshot this is and how to check it (docs/security.md "Snapshot integrity"). */
@@ -55,20 +86,58 @@ export class RestoreError extends Error {
 }
 
 /**
- * Loads the state of subtask `subtask` of `parallelism` from snapshot directory `path`.
- * @throws RestoreError on maxParallelism / key-group hash mismatch, on a `_metadata` of the job's
- *   own prefix whose MAC does not match ("MAC does not match") or that lacks one, and on one that
- *   does not cover every key group exactly once or lists no files; SnapshotCorruptedError
- *   (naming the object, the subtask and, for a section, the section) when a listed file is
- *   missing, has another size or sha256, or fails a checksum or format check; Error when
- *   `_metadata` is missing
+ * Loads the state of subtask `subtask` of `parallelism` from snapshot directory `path`, every
+ * keyed section decoded in memory (tests and small state; the worker uses openRestoredState).
+ * @throws as openRestoredState
  */
 export async function loadRestoredState(
   store: ObjectStore,
   path: string,
   me: { subtask: number; parallelism: number; maxParallelism: number },
   trust: RestoreTrust,
+  workDir?: string,
 ): Promise<RestoredState> {
+  const r = await openRestoredState(store, path, me, trust, workDir);
+  try {
+    const keyed: RestoredKeyGroup[] = [];
+    for await (const k of r.keyedSections()) keyed.push(k);
+    const { keyedSections: _k, close: _c, ...rest } = r;
+    return { ...rest, keyed };
+  } finally {
+    await r.close();
+  }
+}
+
+/** A downloaded file whose keyed sections this worker still has to read. */
+interface PendingFile {
+  local: string;
+  url: string;
+  overlap: KeyGroupRange;
+}
+
+/**
+ * Opens the state of subtask `subtask` of `parallelism` from snapshot directory `path`: checks
+ * `_metadata`, downloads every listed file into `workDir` (checked against its listed size and
+ * sha256), checks each file's header and decodes its operator sections; the keyed sections are
+ * read later through keyedSections(). Files without key groups of this worker are removed at
+ * once, the others when read or on close().
+ * @param workDir directory for the local copies: the worker's own state directory, where
+ *   leftover downloads of an earlier run of this subtask are removed first; the OS temporary
+ *   directory when absent (no cleanup of leftovers there)
+ * @throws RestoreError on maxParallelism / key-group hash mismatch, on a `_metadata` of the job's
+ *   own prefix whose MAC does not match ("MAC does not match") or that lacks one, and on one that
+ *   does not cover every key group exactly once or lists no files; SnapshotCorruptedError
+ *   (naming the object, the subtask and, for a section, the section) when a listed file is
+ *   missing, has another size or sha256, or fails a checksum or format check; Error when
+ *   `_metadata` is missing. Nothing is left in `workDir` when it throws.
+ */
+export async function openRestoredState(
+  store: ObjectStore,
+  path: string,
+  me: { subtask: number; parallelism: number; maxParallelism: number },
+  trust: RestoreTrust,
+  workDir?: string,
+): Promise<RestoredSnapshot> {
   const dir = path.replace(/\/+$/, '');
   const metadata = await retryStorageCall(() => readMetadata(store.client, store.bucket, dir), {
     deadlineMs: Date.now() + DEFAULT_STORAGE_RETRY_MS,
@@ -89,105 +158,108 @@ export async function loadRestoredState(
   }
   const mine = keyGroupRangeFor(me.maxParallelism, me.parallelism, me.subtask);
   const operatorStates = new Map<string, unknown[]>();
-  const keyed: RestoredState['keyed'] = [];
+  const pending: PendingFile[] = [];
+  const removeAll = () => Promise.all(pending.splice(0).map((p) => rm(p.local, { force: true })));
   let bytesRead = 0;
-  for (const ack of metadata.workers) {
-    for (const file of ack.files) {
-      const key = `${dir}/${file.key}`;
-      const url = store.url(key);
-      const content = await readListedFile(store, key, file, ack.subtask);
-      bytesRead += content.length;
-      const read = bufferReader(content);
-      const opened = await openSnapshotFile(read, url);
-      const h = opened.header;
-      if (h.keyGroupHash !== KEY_GROUP_HASH) {
-        throw new RestoreError(
-          `cannot restore ${url}: key groups were computed with ${h.keyGroupHash}, this runtime uses ${KEY_GROUP_HASH}`,
-        );
-      }
-      if (h.maxParallelism !== metadata.maxParallelism || h.checkpointId !== metadata.id) {
-        throw new SnapshotCorruptedError(
-          url,
-          `header (checkpoint ${h.checkpointId}, maxParallelism ${h.maxParallelism}) does not match _metadata (checkpoint ${metadata.id}, maxParallelism ${metadata.maxParallelism})`,
-          'header',
-        );
-      }
-      const listed = ack.keyGroupRange!;
-      if (
-        h.subtask !== ack.subtask ||
-        h.keyGroupRange.start !== listed.start ||
-        h.keyGroupRange.end !== listed.end
-      ) {
-        throw new SnapshotCorruptedError(
-          url,
-          `header (subtask ${h.subtask}, key groups ${h.keyGroupRange.start}..${h.keyGroupRange.end}) does not match _metadata (subtask ${ack.subtask}, key groups ${listed.start}..${listed.end})`,
-          'header',
-        );
-      }
-      const overlap = intersect(mine, h.keyGroupRange);
-      const sections = await readSections(
-        read,
-        opened,
-        url,
-        (e) =>
-          e.kind === 'operator' ||
-          (rangeSize(overlap) > 0 && e.keyGroup! >= overlap.start && e.keyGroup! <= overlap.end),
-      );
-      for (const s of sections) {
-        if (s.entry.kind === 'operator') {
-          const uid = s.entry.name.replace(/^op\//, '');
-          let list = operatorStates.get(uid);
-          if (!list) operatorStates.set(uid, (list = []));
-          list.push(s.value);
-        } else {
-          keyed.push({ keyGroup: s.entry.keyGroup!, tables: s.value as TableSnapshot[] });
+  // Only in the worker's own directory: the OS temp directory may be shared by other jobs' workers.
+  if (workDir !== undefined) await removeStaleSnapshotTemps(workDir, 'snaprestore', me.subtask);
+  const localDir = workDir ?? tmpdir();
+  try {
+    for (const ack of metadata.workers) {
+      for (const file of ack.files) {
+        const key = `${dir}/${file.key}`;
+        const url = store.url(key);
+        const local = snapshotTempPath(localDir, 'snaprestore', me.subtask);
+        bytesRead += await downloadListedFile(store, key, file, ack.subtask, local);
+        const p: PendingFile = { local, url, overlap: { start: 0, end: -1 } };
+        pending.push(p);
+        const f = await LocalSnapshotFile.open(local, url);
+        try {
+          p.overlap = intersect(mine, checkedKeyGroups(f, metadata, ack.subtask, ack.keyGroupRange!));
+          for (const s of await f.read((e) => e.kind === 'operator')) {
+            const uid = s.entry.name.replace(/^op\//, '');
+            let list = operatorStates.get(uid);
+            if (!list) operatorStates.set(uid, (list = []));
+            list.push(s.value);
+          }
+        } finally {
+          await f.close();
+        }
+        if (rangeSize(p.overlap) === 0) {
+          pending.pop();
+          await rm(local, { force: true });
         }
       }
     }
+  } catch (err) {
+    await removeAll();
+    throw err;
   }
-  return { path: dir, metadata, operatorStates, keyed, bytesRead, authenticated };
+  return {
+    path: dir,
+    metadata,
+    operatorStates,
+    bytesRead,
+    authenticated,
+    keyedSections: () => keyedSectionsOf(pending),
+    close: async () => {
+      await removeAll();
+    },
+  };
+}
+
+/** Reads the keyed sections of `pending`'s files in their overlaps, removing each file once read. */
+async function* keyedSectionsOf(pending: PendingFile[]): AsyncGenerator<RestoredKeyGroup> {
+  while (pending.length > 0) {
+    const p = pending[0]!;
+    const f = await LocalSnapshotFile.open(p.local, p.url);
+    try {
+      const owned = (e: { kind: string; keyGroup?: number }) =>
+        e.kind === 'keyed' && e.keyGroup! >= p.overlap.start && e.keyGroup! <= p.overlap.end;
+      for await (const s of f.each(owned)) {
+        yield { keyGroup: s.entry.keyGroup!, tables: s.value as TableSnapshot[] };
+      }
+    } finally {
+      await f.close();
+    }
+    pending.shift();
+    await rm(p.local, { force: true });
+  }
 }
 
 /**
- * Reads the state file `key` whole and checks it against its `_metadata` entry.
- * @throws SnapshotCorruptedError naming the object and `subtask` when it is missing or its size
- *   or sha256 differ from the entry; ObjectStoreError on other storage errors
+ * Checks a file's header against `_metadata` and this runtime.
+ * @returns the key groups the file holds
+ * @throws RestoreError when its key groups were computed with another hash;
+ *   SnapshotCorruptedError when checkpoint id, maxParallelism, subtask or key groups differ
+ *   from `_metadata`
  */
-async function readListedFile(
-  store: ObjectStore,
-  key: string,
-  entry: SnapshotFileEntry,
+function checkedKeyGroups(
+  f: LocalSnapshotFile,
+  metadata: SnapshotMetadata,
   subtask: number,
-): Promise<Buffer> {
-  const url = store.url(key);
-  let content: Buffer;
-  try {
-    content = await store.get(key);
-  } catch (err) {
-    if (err instanceof ObjectStoreError && (err.code === 'NoSuchKey' || err.code === 'NotFound')) {
-      throw new SnapshotCorruptedError(
-        url,
-        `subtask ${subtask}'s state file, listed in _metadata, does not exist`,
-      );
-    }
-    throw err;
-  }
-  if (content.length !== entry.bytes) {
-    throw new SnapshotCorruptedError(
-      url,
-      `subtask ${subtask}'s state file is ${content.length} bytes, _metadata lists ${entry.bytes}`,
+  listed: KeyGroupRange,
+): KeyGroupRange {
+  const h = f.opened.header;
+  const url = f.object;
+  if (h.keyGroupHash !== KEY_GROUP_HASH) {
+    throw new RestoreError(
+      `cannot restore ${url}: key groups were computed with ${h.keyGroupHash}, this runtime uses ${KEY_GROUP_HASH}`,
     );
   }
-  const sha256 = createHash('sha256').update(content).digest('hex');
-  if (sha256 !== entry.sha256) {
-    // Name the damaged header or section when the file's own checksums find it (they throw
-    // SnapshotCorruptedError naming it); otherwise the file as a whole.
-    const opened = await openSnapshotFile(bufferReader(content), url);
-    await readSections(bufferReader(content), opened, url, () => true);
+  if (h.maxParallelism !== metadata.maxParallelism || h.checkpointId !== metadata.id) {
     throw new SnapshotCorruptedError(
       url,
-      `subtask ${subtask}'s state file has sha256 ${sha256}, _metadata lists ${entry.sha256}`,
+      `header (checkpoint ${h.checkpointId}, maxParallelism ${h.maxParallelism}) does not match _metadata (checkpoint ${metadata.id}, maxParallelism ${metadata.maxParallelism})`,
+      'header',
     );
   }
-  return content;
+  if (h.subtask !== subtask || h.keyGroupRange.start !== listed.start || h.keyGroupRange.end !== listed.end) {
+    throw new SnapshotCorruptedError(
+      url,
+      `header (subtask ${h.subtask}, key groups ${h.keyGroupRange.start}..${h.keyGroupRange.end}) does not match _metadata (subtask ${subtask}, key groups ${listed.start}..${listed.end})`,
+      'header',
+    );
+  }
+  return h.keyGroupRange;
 }

@@ -125,7 +125,8 @@ const zstdDecompress = typeof zlib.zstdDecompress === 'function' ? promisify(zli
 const gzip = promisify(zlib.gzip);
 const gunzip = promisify(zlib.gunzip);
 
-async function compress(bytes: Uint8Array, c: Compression): Promise<Buffer> {
+/** Compresses one section payload with `c`. @throws Error when `c` is zstd and this Node lacks it */
+export async function compress(bytes: Uint8Array, c: Compression): Promise<Buffer> {
   if (c === 'none') return Buffer.from(bytes);
   if (c === 'gzip') return gzip(bytes);
   if (!zstdCompress) throw new Error('zstd compression is not available in this Node.js (needs ≥ 22.15)');
@@ -139,8 +140,22 @@ async function decompress(bytes: Buffer, c: Compression): Promise<Buffer> {
   return zstdDecompress(bytes);
 }
 
-function sha256(bytes: Uint8Array): string {
+/** Lowercase hex sha256 of `bytes`. */
+export function sha256(bytes: Uint8Array): string {
   return createHash('sha256').update(bytes).digest('hex');
+}
+
+/**
+ * Checks that keyed section `s` names a key group inside the writer's range.
+ * @throws Error when it lacks keyGroup or lies outside info.keyGroupRange
+ */
+export function checkKeyedSection(info: SnapshotFileInfo, s: SectionInput): void {
+  const g = s.keyGroup;
+  if (g === undefined || g < info.keyGroupRange.start || g > info.keyGroupRange.end) {
+    throw new Error(
+      `keyed section ${s.name} has key group ${g}, outside ${JSON.stringify(info.keyGroupRange)}`,
+    );
+  }
 }
 
 /**
@@ -154,15 +169,7 @@ export async function encodeSnapshotFile(
   sections: SectionInput[],
   compression: Compression = DEFAULT_COMPRESSION,
 ): Promise<Buffer> {
-  for (const s of sections) {
-    if (s.kind !== 'keyed') continue;
-    const g = s.keyGroup;
-    if (g === undefined || g < info.keyGroupRange.start || g > info.keyGroupRange.end) {
-      throw new Error(
-        `keyed section ${s.name} has key group ${g}, outside ${JSON.stringify(info.keyGroupRange)}`,
-      );
-    }
-  }
+  for (const s of sections) if (s.kind === 'keyed') checkKeyedSection(info, s);
   const ordered = [
     ...sections.filter((s) => s.kind === 'operator'),
     ...sections.filter((s) => s.kind === 'keyed').sort((a, b) => a.keyGroup! - b.keyGroup!),
@@ -183,20 +190,39 @@ export async function encodeSnapshotFile(
     offset += body.length;
     return e;
   });
-  const header: SnapshotFileHeader = {
-    ...info,
-    formatVersion: SNAPSHOT_FORMAT_VERSION,
-    compression,
-    createdAt: new Date().toISOString(),
-    sections: entries,
-  };
+  const header = snapshotHeader(info, entries, compression);
+  return Buffer.concat([encodePreambleAndHeader(header), ...bodies]);
+}
+
+/**
+ * The preamble and header of a snapshot file (everything before the first section body).
+ * @returns PREAMBLE_BYTES + header length bytes
+ */
+export function encodePreambleAndHeader(header: SnapshotFileHeader): Buffer {
   const headerBytes = Buffer.from(encodePayload(header));
   const preamble = Buffer.alloc(PREAMBLE_BYTES);
   MAGIC.copy(preamble, 0);
   preamble.writeUInt32BE(SNAPSHOT_FORMAT_VERSION, 8);
   preamble.writeUInt32BE(headerBytes.length, 12);
   createHash('sha256').update(headerBytes).digest().copy(preamble, 16);
-  return Buffer.concat([preamble, headerBytes, ...bodies]);
+  return Buffer.concat([preamble, headerBytes]);
+}
+
+/**
+ * The header of a snapshot file with `sections` (already placed), stamped now.
+ */
+export function snapshotHeader(
+  info: SnapshotFileInfo,
+  sections: SectionEntry[],
+  compression: Compression,
+): SnapshotFileHeader {
+  return {
+    ...info,
+    formatVersion: SNAPSHOT_FORMAT_VERSION,
+    compression,
+    createdAt: new Date().toISOString(),
+    sections,
+  };
 }
 
 /** Reads `length` bytes at `offset` of one object (a ranged GET, or a slice of a Buffer in tests). */

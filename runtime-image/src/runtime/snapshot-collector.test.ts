@@ -80,3 +80,44 @@ describe('SnapshotCollector', () => {
     expect(events).toEqual(['error upload failed', 'finish 2']);
   });
 });
+
+describe('SnapshotCollector keyed streams', () => {
+  it('releases the keyed streams of a snapshot it drops, not of one it finishes', async () => {
+    const released: string[] = [];
+    const streamed = (stage: number, id: number): SnapshotPart => ({
+      ...part(stage),
+      keyedStream: {
+        release: () => released.push(`${id}/${stage}`),
+        async *[Symbol.asyncIterator]() {},
+      },
+    });
+    const finished: number[] = [];
+    const c = new SnapshotCollector(
+      3,
+      async (r) => {
+        finished.push(r.id);
+      },
+      async () => undefined,
+      () => undefined,
+    );
+    c.begin(req(1), part(0));
+    c.add(1, streamed(1, 1));
+    c.abort(1, 'alignment given up');
+    c.begin(req(2), part(0));
+    c.add(2, streamed(1, 2));
+    c.add(2, part(2));
+    c.add(3, streamed(1, 3));
+    c.add(3, part(2));
+    c.begin(req(3), part(0));
+    await c.idle();
+    expect(finished).toEqual([2, 3]);
+    expect(released).toEqual(['1/1']);
+    // An older snapshot completing after a newer one finished is dropped, its stream released.
+    c.begin(req(2), part(0));
+    c.add(2, streamed(1, 22));
+    c.add(2, part(2));
+    await c.idle();
+    expect(finished).toEqual([2, 3]);
+    expect(released).toEqual(['1/1', '22/1']);
+  });
+});

@@ -5,6 +5,7 @@
  * acks never go backwards. An alignment given up at some stage aborts N (`onAbort`).
  */
 import type { CheckpointRequest } from '../../../api/src/protocol.ts';
+import type { CanonicalPayloadStream } from '../state/keyed-state-backend.ts';
 import type { NativeStatePart } from '../state/stage-state.ts';
 
 /** One task's share of snapshot N. */
@@ -13,6 +14,11 @@ export interface SnapshotPart {
   stage: number;
   /** Key group → msgpack payload (keyed-state-backend.ts canonical format). */
   keyed: Map<number, Uint8Array>;
+  /**
+   * Canonical payloads produced lazily as the snapshot is written (RocksDB savepoints), in
+   * addition to `keyed`; released when the snapshot is dropped.
+   */
+  keyedStream?: CanonicalPayloadStream;
   /** Non-keyed state by operator uid (source splits, sink transactions). */
   operator: Array<{ uid: string; state: unknown }>;
   /** Resolves when everything the part refers to is durable (sink uploads). */
@@ -75,6 +81,7 @@ export class SnapshotCollector {
   abort(id: number, reason: string): void {
     const e = this.open.get(id);
     this.open.delete(id);
+    for (const p of e?.parts ?? []) p.keyedStream?.release();
     if (e?.req) {
       const req = e.req;
       this.run(() => this.onAbort(req, reason));
@@ -107,7 +114,10 @@ export class SnapshotCollector {
     }
     const req = e.req;
     this.run(async () => {
-      if (req.id <= this.lastFinished) return;
+      if (req.id <= this.lastFinished) {
+        for (const p of e.parts) p.keyedStream?.release();
+        return;
+      }
       this.lastFinished = req.id;
       await this.finish(req, e.parts);
     });

@@ -90,7 +90,7 @@ export class StageTask {
     const { backend, output, collector } = this.o;
     const meta =
       this.barrierMeta?.id === id ? this.barrierMeta : { id, kind: 'checkpoint' as const, stop: false };
-    const { keyed, native } = this.o.capture?.(id, meta.kind) ?? { keyed: backend.snapshot() };
+    const { keyed, native, keyedStream } = this.o.capture?.(id, meta.kind) ?? { keyed: backend.snapshot() };
     let bytes = 0;
     for (const payload of keyed.values()) bytes += payload.byteLength;
     this.metrics.checkpointedStateBytes = bytes;
@@ -103,6 +103,7 @@ export class StageTask {
       durable: pre?.durable ?? Promise.resolve(),
       final: this.dataEnded,
       ...(native ? { native } : {}),
+      ...(keyedStream ? { keyedStream } : {}),
     });
   }
 

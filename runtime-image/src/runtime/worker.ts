@@ -22,8 +22,9 @@ import type { Logger } from 'pino';
 import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
 import { StreamEnvironment, type JobDefinition } from '../api/stream.ts';
 import type { JobContext, OperatorContext, SinkWriter, SourceReader, SplitState } from '../api/types.ts';
-import { RestoreError, type RestoredState } from '../checkpoint/restore.ts';
+import { RestoreError, type RestoredSnapshot } from '../checkpoint/restore.ts';
 import { writeWorkerSnapshot } from '../checkpoint/snapshot-writer.ts';
+import { removeStaleSnapshotTemps } from '../checkpoint/snapshot-temp-files.ts';
 import type { WorkerConfig } from '../config.ts';
 import { DEFAULT_ACK_TIMEOUT_MS } from '../control/ack-retry.ts';
 import type { ControlChannel, WorkerStatus } from '../control/control.ts';
@@ -34,7 +35,8 @@ import type { ObjectStore } from '../io/object-store.ts';
 import type { TaskSample } from '../metrics/task-metrics.ts';
 import type { MetricFamily } from '../metrics/prometheus-text.ts';
 import { ShuffleService, type ShuffleOptions } from '../shuffle/shuffle.ts';
-import type { TableSnapshot } from '../state/keyed-state-backend.ts';
+import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
+import { restoreKeyedSections } from '../state/restore-keyed-state.ts';
 import { removeStaleStateDirs } from '../state/state-dirs.ts';
 import { StageState, rocksdbSectionName } from '../state/stage-state.ts';
 import { buildChain } from './chain.ts';
@@ -52,7 +54,7 @@ export interface WorkerDeps {
   control: ControlChannel;
   log: Logger;
   /** State to restore (loaded by checkpoint/restore.ts), if any. */
-  restored?: RestoredState;
+  restored?: RestoredSnapshot;
   /** Shuffle tuning (tests, benchmarks). */
   shuffle?: Pick<ShuffleOptions, 'credits' | 'output' | 'connectTimeoutMs' | 'listenHost'>;
 }
@@ -187,14 +189,21 @@ export class Worker {
     return { plan: env.build(), ctx };
   }
 
-  /** Refuses snapshot state that belongs to no operator of this job (unless allowed). */
-  private checkRestoredUids(plan: JobPlan, restored: RestoredState): void {
+  /**
+   * Refuses snapshot state that belongs to no operator of this job (unless allowed): the
+   * operator states' uids, and `keyedUids` (the keyed tables' uids, known once they were read).
+   */
+  private checkRestoredUids(
+    plan: JobPlan,
+    restored: RestoredSnapshot,
+    keyedUids: Iterable<string> = [],
+  ): void {
     const known = new Set(planUids(plan));
     // RocksDB state handles (`rocksdb/<stage>`) are stages' keyed state, not an operator's.
     const inSnapshot = new Set<string>(
       [...restored.operatorStates.keys()].filter((u) => !u.startsWith('rocksdb/')),
     );
-    for (const k of restored.keyed) for (const t of k.tables) inSnapshot.add(t[0]);
+    for (const u of keyedUids) inSnapshot.add(u);
     const unknown = [...inSnapshot].filter((u) => !known.has(u));
     if (unknown.length === 0) return;
     if (this.d.config.allowNonRestoredState) {
@@ -261,20 +270,16 @@ export class Worker {
         c.parallelism,
       );
     };
-    const restoredByUid = new Map<string, Array<{ keyGroup: number; tables: TableSnapshot[] }>>();
-    for (const k of restored?.keyed ?? []) {
-      for (const t of k.tables) {
-        let list = restoredByUid.get(t[0]);
-        if (!list) restoredByUid.set(t[0], (list = []));
-        list.push({ keyGroup: k.keyGroup, tables: [t] });
-      }
-    }
     if (c.state.backend === 'rocksdb') {
-      const removed = await removeStaleStateDirs(c.state.dir, c.subtask);
+      // Snapshot files a killed run was writing too (restore downloads are this run's, in use).
+      const removed = [
+        ...(await removeStaleStateDirs(c.state.dir, c.subtask)),
+        ...(await removeStaleSnapshotTemps(c.state.dir, 'snapwrite', c.subtask)),
+      ];
       if (removed.length > 0) log.info({ dir: c.state.dir, removed }, 'removed local state of earlier runs');
     }
+    const states: StageState[] = [];
     for (let k = 1; k < plan.stages.length; k++) {
-      const stage = plan.stages[k]!;
       const state = await StageState.open({
         config: c.state,
         stage: k,
@@ -295,11 +300,27 @@ export class Worker {
         return;
       }
       this.stageStates.push(state);
-      const backend = state.backend;
-      for (const step of stage.steps) {
-        if (step.kind !== 'keyed') continue;
-        for (const r of restoredByUid.get(step.uid) ?? []) backend.restoreGroup(r.keyGroup, r.tables);
+      states[k] = state;
+    }
+    if (restored) {
+      // Canonical keyed sections, one key group at a time, into the stage of each table's uid.
+      const backendOf = new Map<string, KeyedStateBackend>();
+      for (let k = 1; k < plan.stages.length; k++) {
+        for (const step of plan.stages[k]!.steps)
+          if (step.kind === 'keyed') backendOf.set(step.uid, states[k]!.backend);
       }
+      try {
+        const { unclaimed } = await restoreKeyedSections(restored.keyedSections(), backendOf);
+        this.checkRestoredUids(plan, restored, unclaimed);
+      } finally {
+        await restored.close();
+      }
+      if (this.settled) return;
+    }
+    for (let k = 1; k < plan.stages.length; k++) {
+      const stage = plan.stages[k]!;
+      const state = states[k]!;
+      const backend = state.backend;
       this.restoredEntries += backend.entryCount();
       const ref: { task?: StageTask } = {};
       const rt = { backend, watermark: () => ref.task?.watermark ?? -Infinity };
@@ -417,6 +438,7 @@ export class Worker {
           parallelism: c.parallelism,
           maxParallelism: c.maxParallelism,
           keyGroupRange: range,
+          ...(c.state.backend === 'rocksdb' ? { workDir: c.state.dir } : {}),
         },
         parts,
       );

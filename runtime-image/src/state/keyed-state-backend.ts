@@ -29,6 +29,19 @@ export class StateFormatError extends Error {
   override name = 'StateFormatError';
 }
 
+/**
+ * Canonical payloads (module comment) produced lazily, one key group at a time in ascending
+ * key-group order, as of the moment the stream was created (e.g. a RocksDB iterator opened at
+ * the barrier), so a snapshot of state larger than memory can be written piece by piece.
+ */
+export interface CanonicalPayloadStream extends AsyncIterable<[keyGroup: number, payload: Uint8Array]> {
+  /**
+   * Releases what the stream holds (e.g. a RocksDB iterator pinning the barrier's view) when it
+   * is not consumed to its end; idempotent, and harmless after the end.
+   */
+  release(): void;
+}
+
 /** Keyed state of one stage on one worker. */
 export interface KeyedStateBackend {
   /** The key groups this backend holds (the worker's range). */

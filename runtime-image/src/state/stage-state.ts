@@ -20,7 +20,7 @@ import { decodePayload } from '../checkpoint/snapshot-codec.ts';
 import type { StateBackendConfig } from '../config.ts';
 import { intersect, rangeSize, type KeyGroupRange } from '../core/keygroups.ts';
 import type { ObjectStore } from '../io/object-store.ts';
-import type { KeyedStateBackend, TableSnapshot } from './keyed-state-backend.ts';
+import type { CanonicalPayloadStream, KeyedStateBackend, TableSnapshot } from './keyed-state-backend.ts';
 import { HeapStateBackend } from './heap-state-backend.ts';
 import { stateDirName } from './state-dirs.ts';
 import type { IncrementalStateHandle, IncrementalUploads } from './rocksdb/incremental-checkpoint.ts';
@@ -45,8 +45,10 @@ export interface NativeStatePart {
 
 /** What a stage hands over at the barrier. */
 export interface StateCapture {
-  /** Canonical payloads by key group (empty for an incremental checkpoint). */
+  /** Canonical payloads by key group (empty for an incremental checkpoint and a RocksDB savepoint). */
   keyed: Map<number, Uint8Array>;
+  /** RocksDB savepoints: the canonical payloads as of the barrier, read while the snapshot is written. */
+  keyedStream?: CanonicalPayloadStream;
   /** Incremental checkpoints: resolves when the new files are uploaded. */
   native?: Promise<NativeStatePart>;
 }
@@ -164,14 +166,18 @@ export class StageState {
 
   /**
    * Captures the state for snapshot `id`, synchronously (call it at barrier alignment).
-   * Savepoints, heap and full RocksDB checkpoints: canonical payloads. Incremental RocksDB
+   * Heap snapshots and full RocksDB checkpoints: canonical payloads. RocksDB savepoints: a lazy
+   * stream of canonical payloads as of now (state larger than memory). Incremental RocksDB
    * checkpoints: the write cache is flushed, a native checkpoint taken, and the upload of the
    * new files started (`native`).
    * @param deadlineMs uploads are retried until then (epoch ms)
    */
   capture(id: number, kind: SnapshotKind, deadlineMs: number): StateCapture {
-    if (!this.#uploads || kind !== 'checkpoint') return { keyed: this.backend.snapshot() };
     const rocks = this.backend as RocksDbStateBackend;
+    if (kind === 'savepoint' && typeof rocks.snapshotStream === 'function') {
+      return { keyed: new Map(), keyedStream: rocks.snapshotStream() };
+    }
+    if (!this.#uploads || kind !== 'checkpoint') return { keyed: this.backend.snapshot() };
     rocks.flushSync();
     const captured = this.#uploads.capture(rocks.db as unknown as { handle: bigint }, id);
     const native = this.#uploads.upload(captured, deadlineMs).then((u) => ({ stage: this.#stage, ...u }));

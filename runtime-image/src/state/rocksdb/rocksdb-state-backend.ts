@@ -20,6 +20,7 @@ import {
   checkRestoreArgs,
   checkTableSnapshot,
   foreignKeyGroupError,
+  type CanonicalPayloadStream,
   type KeyedStateBackend,
   type StateKind,
   type TableSnapshot,
@@ -38,6 +39,7 @@ import {
 import { rocksMemoryOptions } from './memory-options.ts';
 import { RocksDb, type RocksLevelHandle } from './rocks-db.ts';
 import { rocksMapState } from './rocksdb-map-state.ts';
+import { canonicalPayloadStream } from './canonical-stream.ts';
 import { canonicalPayloads, visitTable } from './table-scan.ts';
 import { decodeValue, encodeValue } from './value-codec.ts';
 import { DELETED, WriteCache, cacheId, put, type CachedWrite } from './write-cache.ts';
@@ -246,6 +248,17 @@ export class RocksDbStateBackend implements KeyedStateBackend {
   /** Flushes the write cache, then reads the range into canonical payloads (table-scan.ts), synchronously. */
   snapshot(): Map<number, Uint8Array> {
     return this.snapshotRange(this.range);
+  }
+
+  /**
+   * Flushes the write cache and opens a lazy stream of the canonical payloads of the whole range
+   * as of now (canonical-stream.ts), synchronously: call it at the barrier; later writes are not
+   * in the stream. Release it if it is not consumed to its end.
+   * @throws Error when the backend is closed
+   */
+  snapshotStream(): CanonicalPayloadStream {
+    this.flushSync();
+    return canonicalPayloadStream(this.rocks, this.range, this.tablesById);
   }
 
   /**

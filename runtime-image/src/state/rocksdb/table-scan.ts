@@ -10,6 +10,72 @@ import type { RocksDb } from './rocks-db.ts';
 import { decodeValue } from './value-codec.ts';
 
 /**
+ * Groups state rows, fed in key order, into canonical payloads (keyed-state-backend.ts module
+ * comment), one key group at a time: only the key group being assembled is held.
+ */
+export class PayloadAssembler {
+  readonly #tablesById: ReadonlyMap<number, TableInfo>;
+  #kg = -1;
+  #tables: TableSnapshot[] = [];
+  #table: TableSnapshot | undefined;
+  #tableId = -1;
+  #mapKey: string | undefined;
+  #mapEntries: Array<[string | number, unknown]> = [];
+
+  constructor(tablesById: ReadonlyMap<number, TableInfo>) {
+    this.#tablesById = tablesById;
+  }
+
+  /**
+   * Adds one row.
+   * @returns the payload of the previous key group when this row starts another one
+   * @throws StateFormatError when the row belongs to no registered table or does not decode
+   */
+  add(k: Buffer, v: Buffer): [number, Uint8Array] | undefined {
+    const rowKg = k.readUInt16BE(0);
+    const rowTable = k.readUInt16BE(2);
+    let done: [number, Uint8Array] | undefined;
+    if (rowKg !== this.#kg) {
+      done = this.finish();
+      this.#kg = rowKg;
+    }
+    if (rowTable !== this.#tableId) {
+      const info = this.#tablesById.get(rowTable);
+      if (!info) throw new StateFormatError(`key group ${rowKg}: row of unregistered table id ${rowTable}`);
+      this.#tableId = rowTable;
+      this.#table = [info.uid, info.name, info.kind, []];
+      this.#tables.push(this.#table);
+      this.#mapKey = undefined;
+    }
+    const table = this.#table!;
+    const value = decodeValue(v);
+    if (table[2] === 'value') {
+      table[3].push([decodeRow(k, false).key, value]);
+      return done;
+    }
+    const row = decodeRow(k, true);
+    if (row.key !== this.#mapKey) {
+      this.#mapKey = row.key;
+      this.#mapEntries = [];
+      table[3].push([row.key, this.#mapEntries]);
+    }
+    this.#mapEntries.push([row.userKey!, value]);
+    return done;
+  }
+
+  /** Ends the current key group. @returns its payload, or undefined when it had no rows */
+  finish(): [number, Uint8Array] | undefined {
+    const out: [number, Uint8Array] | undefined =
+      this.#kg >= 0 && this.#tables.length > 0 ? [this.#kg, encodePayload(this.#tables)] : undefined;
+    this.#tables = [];
+    this.#table = undefined;
+    this.#tableId = -1;
+    this.#mapKey = undefined;
+    return out;
+  }
+}
+
+/**
  * Reads every state row of `range` (one scan, in key order) into canonical payloads.
  * @returns key group → msgpack payload, ascending key groups, empty groups absent
  * @throws StateFormatError when a row belongs to no registered table or does not decode
@@ -21,46 +87,12 @@ export function canonicalPayloads(
 ): Map<number, Uint8Array> {
   const out = new Map<number, Uint8Array>();
   if (range.end < range.start) return out;
-  let kg = -1;
-  let tables: TableSnapshot[] = [];
-  let table: TableSnapshot | undefined;
-  let tableId = -1;
-  let mapKey: string | undefined;
-  let mapEntries: Array<[string | number, unknown]> = [];
-  const finish = () => {
-    if (kg >= 0 && tables.length > 0) out.set(kg, encodePayload(tables));
+  const assembler = new PayloadAssembler(tablesById);
+  const take = (p: [number, Uint8Array] | undefined) => {
+    if (p) out.set(p[0], p[1]);
   };
-  db.scan(keyGroupPrefix(range.start), keyGroupPrefix(range.end + 1), (k, v) => {
-    const rowKg = k.readUInt16BE(0);
-    const rowTable = k.readUInt16BE(2);
-    if (rowKg !== kg) {
-      finish();
-      kg = rowKg;
-      tables = [];
-      tableId = -1;
-    }
-    if (rowTable !== tableId) {
-      const info = tablesById.get(rowTable);
-      if (!info) throw new StateFormatError(`key group ${rowKg}: row of unregistered table id ${rowTable}`);
-      tableId = rowTable;
-      table = [info.uid, info.name, info.kind, []];
-      tables.push(table);
-      mapKey = undefined;
-    }
-    const value = decodeValue(v);
-    if (table![2] === 'value') {
-      table![3].push([decodeRow(k, false).key, value]);
-      return;
-    }
-    const row = decodeRow(k, true);
-    if (row.key !== mapKey) {
-      mapKey = row.key;
-      mapEntries = [];
-      table![3].push([row.key, mapEntries]);
-    }
-    mapEntries.push([row.userKey!, value]);
-  });
-  finish();
+  db.scan(keyGroupPrefix(range.start), keyGroupPrefix(range.end + 1), (k, v) => take(assembler.add(k, v)));
+  take(assembler.finish());
   return out;
 }
 
