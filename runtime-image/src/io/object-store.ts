@@ -13,6 +13,17 @@ import { pipeline } from 'node:stream/promises';
 import { DEFAULT_STORAGE_RETRY_MS, StorageRetryError, withStorageRetry } from './storage-retry.ts';
 import { FileCredentialProvider } from './credential-files.ts';
 
+/**
+ * Part size of multipart uploads, bytes (8 MiB; S3's minimum is 5 MiB). The `minio` client
+ * (8.0.7, internal/client.mjs putObject/uploadStream) reads an object of at most one part into
+ * one Buffer and a larger stream through a chunker of part-sized Buffers, all outside the V8 heap
+ * limit. Streaming a 600 MiB file took +260 MiB of RSS with the client's default 64 MiB parts and
+ * +62–74 MiB with 8 MiB parts, 10–20 % slower (bench/results/ab/partitioned-index-filters/
+ * upload-part-memory.txt); a RocksDB worker's upload of a large SST file must fit beside its state
+ * (docs/state.md "Memory"). The client grows the part for objects over 10 000 parts (80 GiB).
+ */
+export const UPLOAD_PART_BYTES = 8 * 1024 * 1024;
+
 /** Connection settings (from the SLUICE_STORAGE_* environment). */
 export interface ObjectStoreConfig {
   /** URL, e.g. `http://127.0.0.1:9000` or `https://s3.eu-west-1.amazonaws.com`. */
@@ -156,6 +167,7 @@ export class ObjectStore {
           }
         : {}),
       ...(c.region ? { region: c.region } : {}),
+      partSize: UPLOAD_PART_BYTES,
     });
     return new ObjectStore(client, c.bucket, {
       ...(c.retryMs !== undefined ? { retryMs: c.retryMs } : {}),
