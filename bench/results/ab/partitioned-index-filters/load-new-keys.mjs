@@ -1,3 +1,4 @@
+/* global process, console, Buffer, URL */
 // ad hoc: load N new keys read-then-write into RocksDB with the runtime's options; print rate per step
 import { createRequire } from 'node:module';
 const require = createRequire(new URL('../../../../package.json', import.meta.url));

@@ -1,3 +1,4 @@
+/* global process, console, URL, setInterval, clearInterval */
 // ad hoc: RSS while minio-js putObject streams a file, at a given partSize
 import { createRequire } from 'node:module';
 import { createReadStream } from 'node:fs';
