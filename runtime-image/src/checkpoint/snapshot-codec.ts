@@ -177,21 +177,29 @@ export async function encodeSnapshotFile(
   const bodies = await Promise.all(ordered.map((s) => compress(s.payload, compression)));
   let offset = 0;
   const entries: SectionEntry[] = ordered.map((s, i) => {
-    const body = bodies[i]!;
-    const e: SectionEntry = {
-      name: s.name,
-      kind: s.kind,
-      offset,
-      length: body.length,
-      rawLength: s.payload.length,
-      sha256: sha256(body),
-    };
-    if (s.keyGroup !== undefined) e.keyGroup = s.keyGroup;
-    offset += body.length;
+    const e = sectionEntry(s, bodies[i]!, offset);
+    offset += e.length;
     return e;
   });
   const header = snapshotHeader(info, entries, compression);
   return Buffer.concat([encodePreambleAndHeader(header), ...bodies]);
+}
+
+/**
+ * The header entry of section `s` whose stored (compressed) body is `body`, at `offset` bytes
+ * after the header.
+ */
+export function sectionEntry(s: SectionInput, body: Uint8Array, offset: number): SectionEntry {
+  const e: SectionEntry = {
+    name: s.name,
+    kind: s.kind,
+    offset,
+    length: body.length,
+    rawLength: s.payload.length,
+    sha256: sha256(body),
+  };
+  if (s.keyGroup !== undefined) e.keyGroup = s.keyGroup;
+  return e;
 }
 
 /**

@@ -13,7 +13,7 @@ import {
   checkKeyedSection,
   compress,
   encodePreambleAndHeader,
-  sha256,
+  sectionEntry,
   snapshotHeader,
   type Compression,
   type SectionEntry,
@@ -91,15 +91,7 @@ async function writeBodies(
   const append = async (s: SectionInput): Promise<void> => {
     const body = await compress(s.payload, compression);
     await out.write(body, 0, body.length);
-    const e: SectionEntry = {
-      name: s.name,
-      kind: s.kind,
-      offset,
-      length: body.length,
-      rawLength: s.payload.length,
-      sha256: sha256(body),
-    };
-    if (s.keyGroup !== undefined) e.keyGroup = s.keyGroup;
+    const e = sectionEntry(s, body, offset);
     offset += body.length;
     entries.push(e);
     onSection?.(e);
