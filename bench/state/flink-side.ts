@@ -2,8 +2,9 @@
  * The Apache Flink side of the state benchmark's incremental scenario: runs
  * `bench/flink/run.sh --scenarios state-incremental` (bench/flink/README.md: Flink 2.3.0 in a
  * MiniCluster, the keyed-value job ported, EmbeddedRocksDBStateBackend with incremental
- * checkpoints to a private MinIO on loopback) with the same key counts, update fraction, rounds
- * and RocksDB memory budget as Sluice's side, and reads its results file.
+ * checkpoints) with the same key counts, update fraction, rounds and RocksDB memory budget as
+ * Sluice's side, writing its checkpoints to the MinIO process Sluice's side uses (its own
+ * bucket), and reads its results file.
  */
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -49,7 +50,8 @@ const REPO = resolve(import.meta.dirname, '..', '..');
 /**
  * Runs the Flink side (module comment), its output passed through to this process's stdout.
  * @param o.keys key counts; o.updateFraction share of keys updated per round; o.rounds update
- *   rounds; o.managedMiB Flink managed memory for RocksDB, MiB
+ *   rounds; o.managedMiB Flink managed memory for RocksDB, MiB; o.s3 the MinIO and the existing
+ *   bucket Flink checkpoints to (passed to run.sh as BENCH_S3_*)
  * @throws Error when run.sh fails (its log is then bench/results/flink-bench.log)
  */
 export async function runFlinkIncremental(o: {
@@ -57,6 +59,7 @@ export async function runFlinkIncremental(o: {
   updateFraction: number;
   rounds: number;
   managedMiB: number;
+  s3: { endpoint: string; accessKey: string; secretKey: string; bucket: string };
 }): Promise<FlinkStateResults> {
   const dir = mkdtempSync(join(tmpdir(), 'sluice-flink-state-'));
   const out = join(dir, 'flink-state.json');
@@ -76,7 +79,17 @@ export async function runFlinkIncremental(o: {
       out,
     ];
     const code = await new Promise<number | null>((done, fail) => {
-      const child = spawn(join(REPO, 'bench', 'flink', 'run.sh'), args, { cwd: REPO, stdio: 'inherit' });
+      const child = spawn(join(REPO, 'bench', 'flink', 'run.sh'), args, {
+        cwd: REPO,
+        stdio: 'inherit',
+        env: {
+          ...process.env,
+          BENCH_S3_ENDPOINT: o.s3.endpoint,
+          BENCH_S3_ACCESS_KEY: o.s3.accessKey,
+          BENCH_S3_SECRET_KEY: o.s3.secretKey,
+          BENCH_S3_BUCKET: o.s3.bucket,
+        },
+      });
       child.on('error', fail);
       child.on('exit', done);
     });

@@ -7,7 +7,7 @@
  *     incremental: [--keys 1000000,10000000] [--update-fraction 0.01] [--rounds 10]
  *                  [--incremental-memory-mib 256]
  *     memory:      [--limit-mib 512] [--memory-keys 50000000]
- *                  [--memory-step 5000000] [--memory-max-minutes 30] [--memory-rounds 3]
+ *                  [--memory-step 5000000] [--memory-max-minutes 30] [--memory-rounds 10]
  *     throughput:  [--wordcount-lines 3000000] [--nexmark-events 10000000] [--nexmark-query nexmark-q5]
  *     [--keep-logs]
  *
@@ -55,7 +55,7 @@ const { values } = parseArgs({
     'memory-keys': { type: 'string', default: '50000000' },
     'memory-step': { type: 'string', default: '5000000' },
     'memory-max-minutes': { type: 'string', default: '30' },
-    'memory-rounds': { type: 'string', default: '3' },
+    'memory-rounds': { type: 'string', default: '10' },
     'wordcount-lines': { type: 'string', default: '3000000' },
     'nexmark-events': { type: 'string', default: '10000000' },
     'nexmark-query': { type: 'string', default: 'nexmark-q5' },
@@ -99,7 +99,7 @@ const results: StateResults = {
   memory: [],
   throughput: [],
   notes: [
-    'One worker process per job (test/harness LocalJob, local control mode); checkpoints by the test harness LocalCoordinator (the operator’s protocol: request, acks, _metadata, commit) to a private MinIO on loopback; workers, MinIO and this driver share the machine.',
+    'One worker process per job (test/harness LocalJob, local control mode); checkpoints by the test harness LocalCoordinator (the operator’s protocol: request, acks, _metadata, commit) to a private MinIO on loopback, which the Flink side (bucket flink-state) writes to as well; workers, MinIO and this driver share the machine.',
     'incremental: bench/state/keyed-value-job.ts at parallelism 1, rocksdb with incremental checkpoints. durationMs = trigger (request PUT) → every ack polled (every 20 ms), _metadata written and commit delivered, the coordinator’s clock; workerDurationMs = the worker’s own request → ack. bytes = ack.bytes (all files the snapshot references: the full state); uploadedBytes = ack.uploadedBytes (files new in this checkpoint). Updated keys are spread over the whole key space (keyed-value-job.ts keyIndex).',
     'memory: no cgroup enforces the limit; peak RSS is VmHWM of /proc/<pid>/status (the kernel’s high-water mark of the resident set), VmRSS sampled every 200 ms besides. rocksdb: the environment the operator gives a rocksdb worker with that limit (operator/src/streamjob/state-backend.ts workerMemoryPlan: SLUICE_STATE_MEMORY_BYTES and --max-old-space-size each 0.4 × (limit − 192 MiB), MALLOC_ARENA_MAX=2). heap: --max-old-space-size = limit − 192 MiB, the whole of the memory the runtime does not reserve for itself.',
     'throughput: as bench/runtime (input events/s between 10 % and 90 % of the input, per worker; cpuCores = CPU of the driver and the worker’s process tree ÷ wall time over the same interval), heap and rocksdb one after the other on the same input in this run; rocksdb with SLUICE_STATE_MEMORY_BYTES = the operator’s default (256 MiB), incremental checkpoints on (no checkpoint is taken during a throughput run).',
@@ -199,6 +199,9 @@ async function throughput(env: BenchEnv): Promise<void> {
   }
 }
 
+/** Bucket of the Flink side's checkpoints in the run's MinIO. */
+const FLINK_BUCKET = 'flink-state';
+
 async function main(): Promise<void> {
   const t0 = performance.now();
   say(
@@ -209,11 +212,15 @@ async function main(): Promise<void> {
     if (only.has('incremental')) await incremental(env);
     if (only.has('flink')) {
       say(`▶ Flink's RocksDB backend, incremental checkpoints: ${KEYS.join(', ')} keys (bench/flink/run.sh)`);
+      // The MinIO process Sluice's side writes to, in a bucket of Flink's own.
+      await env.client.makeBucket(FLINK_BUCKET);
+      const { endPoint, port, accessKey, secretKey } = env.minio.info;
       results.flink = await runFlinkIncremental({
         keys: KEYS,
         updateFraction: UPDATE_FRACTION,
         rounds: ROUNDS,
         managedMiB: num('incremental-memory-mib'),
+        s3: { endpoint: `http://${endPoint}:${port}`, accessKey, secretKey, bucket: FLINK_BUCKET },
       });
       save();
     }

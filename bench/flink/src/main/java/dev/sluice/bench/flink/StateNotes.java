@@ -16,7 +16,7 @@ final class StateNotes {
         "Options set: state.backend.type = rocksdb (EmbeddedRocksDBStateBackend); execution.checkpointing.incremental = true;"
             + " taskmanager.memory.managed.size = " + managedMiB + " MiB (with state.backend.rocksdb.memory.managed = true, Flink's default, RocksDB's"
             + " block cache and write buffers of the slot share this budget; one slot and no other consumer, so RocksDB gets all of it — Sluice's side gets"
-            + " the same via SLUICE_STATE_MEMORY_BYTES); execution.checkpointing.dir = s3://… (private MinIO on loopback, flink-s3-fs-presto);"
+            + " the same via SLUICE_STATE_MEMORY_BYTES); execution.checkpointing.dir = s3://… (the MinIO of BENCH_S3_ENDPOINT on loopback: bench/state passes the one its Sluice side writes to; flink-s3-fs-presto);"
             + " execution.checkpointing.interval = 1 day and execution.checkpointing.min-pause = 1 day (checkpoints only when the driver triggers"
             + " them: Flink 2.3 restarts its checkpoint scheduler when the tasks reach RUNNING with the minimum pause as the delay, so with the default"
             + " pause 0 a periodic checkpoint fired during the load; the bench checks that the checkpoint ids have no gap), timeout = 30 min;"
