@@ -273,7 +273,7 @@ describe('runtime: exactly-once wordcount over S3', () => {
   ] as const)(
     'rescales 2 → 3 from %s to %s state through a %s and continues the counts',
     async (from, to, via) => {
-      const name = `wcscale-${from}-${to}`;
+      const name = `wcscale-${from}-${to}-${via}`;
       const o = options(name, { rate: 900, parallelism: 2, ...stateOptions(from, name) });
       const coord = new LocalCoordinator(env.minio, env.bucket, o.storagePrefix);
       const job = await start(o);
