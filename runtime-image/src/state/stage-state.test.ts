@@ -43,14 +43,24 @@ describe('StageState', () => {
     expect(() => a.backend.valueState<number>('op', 'v').value()).toThrow(/is closed/);
   });
 
-  it('captures savepoints and full checkpoints as canonical payloads', async () => {
+  it('streams savepoints and full checkpoints of RocksDB as canonical payloads as of the barrier', async () => {
     const config = { backend: 'rocksdb' as const, dir, memoryBytes: 16 << 20, incremental: false };
     const s = await StageState.open({ ...base, config, stage: 1 });
     s.backend.setCurrentKey('k', 3);
     s.backend.valueState<number>('op', 'v').update(7);
-    const cap = s.capture(1, 'checkpoint', Date.now() + 1000);
-    expect(cap.native).toBeUndefined();
-    expect([...cap.keyed.keys()]).toEqual([3]);
+    const streamed = async (kind: 'checkpoint' | 'savepoint') => {
+      const cap = s.capture(1, kind, Date.now() + 1000);
+      expect(cap.native).toBeUndefined();
+      expect(cap.keyed.size).toBe(0);
+      // Written after the barrier: not in the snapshot.
+      s.backend.setCurrentKey('late', 5);
+      s.backend.valueState<number>('op', 'v').update(1);
+      const groups: number[] = [];
+      for await (const [g] of cap.keyedStream!) groups.push(g);
+      return groups;
+    };
+    expect(await streamed('checkpoint')).toEqual([3]);
+    expect(await streamed('savepoint')).toEqual([3, 5]);
     await s.close();
   });
 

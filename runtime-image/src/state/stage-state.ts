@@ -166,15 +166,17 @@ export class StageState {
 
   /**
    * Captures the state for snapshot `id`, synchronously (call it at barrier alignment).
-   * Heap snapshots and full RocksDB checkpoints: canonical payloads. RocksDB savepoints: a lazy
-   * stream of canonical payloads as of now (state larger than memory). Incremental RocksDB
-   * checkpoints: the write cache is flushed, a native checkpoint taken, and the upload of the
-   * new files started (`native`).
+   * Heap snapshots: canonical payloads. RocksDB savepoints and full RocksDB checkpoints
+   * (`incremental: false`): a lazy stream of canonical payloads as of now (state larger than
+   * memory; docs/state.md "Snapshots: two formats"). Incremental RocksDB checkpoints: the write
+   * cache is flushed, a native checkpoint taken, and the upload of the new files started
+   * (`native`).
    * @param deadlineMs uploads are retried until then (epoch ms)
    */
   capture(id: number, kind: SnapshotKind, deadlineMs: number): StateCapture {
     const rocks = this.backend as RocksDbStateBackend;
-    if (kind === 'savepoint' && typeof rocks.snapshotStream === 'function') {
+    const incremental = this.#uploads !== undefined && kind === 'checkpoint';
+    if (!incremental && typeof rocks.snapshotStream === 'function') {
       return { keyed: new Map(), keyedStream: rocks.snapshotStream() };
     }
     if (!this.#uploads || kind !== 'checkpoint') return { keyed: this.backend.snapshot() };
