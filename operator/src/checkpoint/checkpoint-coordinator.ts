@@ -31,6 +31,7 @@ import type { EventRecorder, EventSubject } from '../kube/events.ts';
 import { NONCE_PATTERN, pendingRequests } from '../streamjob/requests.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
+import type { ClusterCache } from '../streamjob/cluster-cache.ts';
 import type { Problem } from '../streamjob/status.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import { applyRetention } from './checkpoint-store.ts';
@@ -67,6 +68,8 @@ import {
 /** Dependencies of {@link CheckpointCoordinator}. */
 export interface CheckpointCoordinatorOptions {
   jobs: StreamJobClient;
+  /** Worker pods are read here; the pods the coordinator annotates are recorded here. */
+  cache: ClusterCache;
   core: CoreV1Api;
   events: EventRecorder;
   clock: Clock;
@@ -173,14 +176,14 @@ export class CheckpointCoordinator {
     const { clock, events, jobs } = this.#o;
     const ns = job.metadata!.namespace!;
     const name = job.metadata!.name!;
-    const pods = await currentAttemptPods(this.#o.core, job);
+    const pods = currentAttemptPods(this.#o.cache, job);
     const p = attemptParallelism(job);
 
     // Crash recovery: every worker must know the newest committed id (sinks commit on it).
     const committed = committedId(job.status);
     if (committed !== undefined) {
       const notice = commitNotice(pods, committed);
-      await annotatePods(this.#o.core, pods, notice.annotations, notice.needs);
+      await annotatePods(this.#o.core, this.#o.cache, pods, notice.annotations, notice.needs);
     }
 
     // No failure restarts while a suspend's stop-with-savepoint runs: the job is stopping anyway.
@@ -234,6 +237,7 @@ export class CheckpointCoordinator {
           });
           await annotatePods(
             this.#o.core,
+            this.#o.cache,
             pods,
             { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(req) },
             (pod) => (requestIdOf(pod) ?? 0) < inProgress.id,
@@ -262,6 +266,7 @@ export class CheckpointCoordinator {
         this.#crash.passed('id-in-status', decision.kind, decision.id);
         await annotatePods(
           this.#o.core,
+          this.#o.cache,
           pods,
           { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(checkpointRequest(facts)) },
           () => true,
@@ -332,7 +337,7 @@ export class CheckpointCoordinator {
         job = await jobs.writeStatus(job, completed);
         this.#crash.passed('completed-in-status', kind, inProgress.id);
         const notice = commitNotice(pods, inProgress.id);
-        await annotatePods(this.#o.core, pods, notice.annotations, notice.needs);
+        await annotatePods(this.#o.core, this.#o.cache, pods, notice.annotations, notice.needs);
         this.#crash.passed('commit-annotated', kind, inProgress.id);
         ctx.log.info({ id: inProgress.id, kind, bytes, path: dir }, 'completed snapshot');
         if (kind === 'savepoint' || inProgress.nonce !== undefined) {

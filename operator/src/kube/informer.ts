@@ -67,6 +67,11 @@ export interface InformerOptions<T> {
   maxBackoffMs?: number;
   /** Called after each failure that forced a re-list (for a restarts metric). */
   onRestart?(err: unknown): void;
+  /**
+   * An index of the cache: the value an object is filed under (e.g. its owning job's
+   * `namespace/name`), undefined for none. {@link Informer.byIndex} reads it.
+   */
+  indexBy?(obj: T): string | undefined;
 }
 
 /** A watch that ends cleanly sooner than this (ms) is resumed only after this long. */
@@ -80,8 +85,11 @@ export function objectKey(obj: KubernetesObject): string {
 
 /** See the module comment. */
 export class Informer<T extends KubernetesObject> {
-  readonly #o: Required<Omit<InformerOptions<T>, 'onRestart'>> & Pick<InformerOptions<T>, 'onRestart'>;
+  readonly #o: Required<Omit<InformerOptions<T>, 'onRestart' | 'indexBy'>> &
+    Pick<InformerOptions<T>, 'onRestart' | 'indexBy'>;
   readonly #cache = new Map<string, T>();
+  /** Index value → keys of the cached objects filed under it (options.indexBy). */
+  readonly #index = new Map<string, Set<string>>();
   readonly #handlers: InformerHandlers<T>[] = [];
   #resourceVersion = '';
   #synced = false;
@@ -137,6 +145,12 @@ export class Informer<T extends KubernetesObject> {
     return [...this.#cache.values()];
   }
 
+  /** The cached objects filed under `value` by options.indexBy (none without an index). */
+  byIndex(value: string): T[] {
+    const keys = this.#index.get(value);
+    return keys ? [...keys].map((k) => this.#cache.get(k)!) : [];
+  }
+
   /** The resourceVersion the next watch resumes from ('' means: list first). */
   get resourceVersion(): string {
     return this.#resourceVersion;
@@ -188,7 +202,7 @@ export class Informer<T extends KubernetesObject> {
       const key = objectKey(obj);
       seen.add(key);
       const old = this.#cache.get(key);
-      this.#cache.set(key, obj);
+      this.#store(key, obj, old);
       if (!old) this.#emit((h) => h.onAdd?.(obj));
       else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
         this.#emit((h) => h.onUpdate?.(old, obj));
@@ -196,7 +210,7 @@ export class Informer<T extends KubernetesObject> {
     }
     for (const [key, old] of [...this.#cache]) {
       if (!seen.has(key)) {
-        this.#cache.delete(key);
+        this.#remove(key, old);
         this.#emit((h) => h.onDelete?.(old));
       }
     }
@@ -242,13 +256,36 @@ export class Informer<T extends KubernetesObject> {
     const key = objectKey(obj);
     const old = this.#cache.get(key);
     if (event.type === 'DELETED') {
-      this.#cache.delete(key);
+      if (old) this.#remove(key, old);
       this.#emit((h) => h.onDelete?.(old ?? obj));
       return;
     }
-    this.#cache.set(key, obj);
+    this.#store(key, obj, old);
     if (old) this.#emit((h) => h.onUpdate?.(old, obj));
     else this.#emit((h) => h.onAdd?.(obj));
+  }
+
+  #store(key: string, obj: T, old: T | undefined): void {
+    if (old) this.#unindex(key, old);
+    this.#cache.set(key, obj);
+    const value = this.#o.indexBy?.(obj);
+    if (value === undefined) return;
+    let keys = this.#index.get(value);
+    if (!keys) this.#index.set(value, (keys = new Set()));
+    keys.add(key);
+  }
+
+  #remove(key: string, old: T): void {
+    this.#unindex(key, old);
+    this.#cache.delete(key);
+  }
+
+  #unindex(key: string, obj: T): void {
+    const value = this.#o.indexBy?.(obj);
+    if (value === undefined) return;
+    const keys = this.#index.get(value);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#index.delete(value);
   }
 
   #emit(call: (h: InformerHandlers<T>) => void): void {
