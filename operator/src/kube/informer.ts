@@ -6,6 +6,10 @@
  * inactivity timeout resumes from the last resourceVersion; 410 Gone re-lists at once; any other
  * error re-lists after an exponential backoff. A periodic resync re-delivers every cached object
  * as an update so level-triggered controllers heal drift they were not told about.
+ *
+ * Cached objects lack `metadata.managedFields` (server-side apply's bookkeeping, which the
+ * operator never reads and which can be a third of a pod's size), as with client-go's
+ * `TransformStripManagedFields`.
  */
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { exponentialBackoff } from './backoff.ts';
@@ -198,7 +202,7 @@ export class Informer<T extends KubernetesObject> {
   async #relist(): Promise<void> {
     const { items, resourceVersion } = await this.#o.listWatch.list();
     const seen = new Set<string>();
-    for (const obj of items) {
+    for (const obj of items.map(withoutManagedFields)) {
       const key = objectKey(obj);
       seen.add(key);
       const old = this.#cache.get(key);
@@ -249,7 +253,7 @@ export class Informer<T extends KubernetesObject> {
   }
 
   #apply(event: WatchEvent<T>): void {
-    const obj = event.object;
+    const obj = withoutManagedFields(event.object);
     const rv = obj.metadata?.resourceVersion;
     if (rv) this.#resourceVersion = rv;
     if (event.type === 'BOOKMARK') return;
@@ -308,6 +312,12 @@ export class Informer<T extends KubernetesObject> {
       this.#scheduleResync();
     }, period);
   }
+}
+
+/** `obj` without `metadata.managedFields` (changed in place: objects come fresh from the wire). */
+export function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
 }
 
 function isClientTimeout(err: unknown): boolean {

@@ -119,6 +119,22 @@ describe('ObjectCache', () => {
     await informer.stop();
   });
 
+  it('keeps its own copy of a write and drops managedFields, as the informer does', async () => {
+    const managed = { ...obj('a', '5'), metadata: { ...obj('a', '5').metadata, managedFields: [{}] } };
+    const { informer } = await startedInformer([managed], '5');
+    const cache = new ObjectCache<Obj>(() => informer, indexOf);
+    expect(cache.get('ns', 'a')!.metadata!.managedFields).toBeUndefined();
+    const written = {
+      ...obj('a', '6', 'j1', 'written'),
+      metadata: { ...obj('a', '6').metadata, managedFields: [{}] },
+    };
+    cache.wrote(written);
+    written.note = 'changed by the caller afterwards';
+    expect(cache.get('ns', 'a')).toEqual(obj('a', '6', 'j1', 'written'));
+    expect(written.metadata.managedFields).toEqual([{}]);
+    await informer.stop();
+  });
+
   it('finds nothing in a namespace no informer covers', () => {
     const cache = new ObjectCache<Obj>(() => undefined, indexOf);
     cache.wrote(obj('a', '5'));

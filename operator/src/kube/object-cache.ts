@@ -13,7 +13,7 @@
  * Objects are returned as deep copies: callers may change them without touching the cache.
  */
 import type { KubernetesObject } from '@kubernetes/client-node';
-import { objectKey, type Informer } from './informer.ts';
+import { objectKey, withoutManagedFields, type Informer } from './informer.ts';
 
 /** The informer whose scope holds `namespace` (one per watched namespace, or one cluster-wide). */
 export type InformerFor<T extends KubernetesObject> = (namespace: string) => Informer<T> | undefined;
@@ -74,7 +74,8 @@ export class ObjectCache<T extends KubernetesObject> {
     const prev = this.#written.get(key);
     const prevRv = prev && revision(prev);
     if (prevRv !== undefined && prevRv > rv) return;
-    this.#written.set(key, obj);
+    // A copy: the caller goes on using (and may change) the object it passed.
+    this.#written.set(key, withoutManagedFields(structuredClone(obj)));
     if (++this.#sinceSweep >= SWEEP_EVERY) this.#sweep();
   }
 
