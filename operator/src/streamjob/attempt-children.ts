@@ -12,7 +12,7 @@ import type { ReconcileContext } from '../kube/controller.ts';
 import type { ChildObjects } from './children.ts';
 import { canonicalJson, desiredService, type WorkerSettings } from './desired-state.ts';
 import type { EnsuredChildren } from './ensured-children.ts';
-import type { JobCredentials } from './job-credentials.ts';
+import type { JobCredentials, JobStorageCredentials } from './job-credentials.ts';
 import { shuffleTokenSecretName, snapshotKeySecretName, workerIdentityName, workerPodName } from './names.ts';
 import { desiredNetworkPolicy } from './network-policy.ts';
 import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
@@ -78,7 +78,7 @@ interface AttemptObjects {
  * enabled), shuffle token, snapshot key and storage credentials (minted or renewed:
  * job-credentials.ts) of the current attempt — unless they were ensured for the same desired
  * state lately (ensured-children.ts).
- * @returns when minted credentials are due for renewal (epoch ms), undefined for a job's own Secret
+ * @returns the job's storage credentials, with `renewAt` (epoch ms) when they are minted ones
  */
 export async function ensureChildren(
   d: AttemptChildrenDeps,
@@ -86,7 +86,7 @@ export async function ensureChildren(
   storage: EffectiveStorage,
   podNames: string[],
   ctx: ReconcileContext,
-): Promise<number | undefined> {
+): Promise<JobStorageCredentials> {
   const { worker } = d;
   const owner = { ref: `${job.metadata!.namespace}/${job.metadata!.name!}`, uid: job.metadata!.uid! };
   const attempt = job.status!.attempt!;
@@ -102,7 +102,7 @@ export async function ensureChildren(
     await ensureAttemptObjects(d.children, job, attempt, desired, owner);
     d.ensured.record(owner.ref, fingerprint);
   }
-  return (await d.credentials.forJob(job, storage, ctx.signal)).renewAt;
+  return d.credentials.forJob(job, storage, ctx.signal);
 }
 
 /** Creates or repairs each of the attempt's objects and Secrets (reading every one). */

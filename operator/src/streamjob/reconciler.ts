@@ -33,7 +33,7 @@ import {
 import type { EventRecorder, EventSpec, EventSubject } from '../kube/events.ts';
 import { settleVerification } from '../checkpoint/rollback.ts';
 import type { ChildObjects } from './children.ts';
-import type { JobCredentials } from './job-credentials.ts';
+import type { JobCredentials, JobStorageCredentials } from './job-credentials.ts';
 import { workerSpecHash, type WorkerSettings } from './desired-state.ts';
 import type { JobMetrics } from './job-metrics.ts';
 import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
@@ -244,6 +244,8 @@ export class StreamJobReconciler implements Reconciler {
     let problem: Problem | undefined;
     let coordinatorRequeueMs: number | undefined;
     let renewCredentialsMs: number | undefined;
+    // The job's storage credentials as this reconcile read them, for the coordinator's S3 calls.
+    let credentials: JobStorageCredentials | undefined;
     // Shown as Degraded but not retried: the job is Failed until its spec changes or a restart
     // is requested (checkpoint/recovery.ts), and either of those triggers a reconcile.
     let failedFor: Problem | undefined;
@@ -254,14 +256,15 @@ export class StreamJobReconciler implements Reconciler {
         const podNames = attemptPodNames(job);
         const deps = { ...this.#o, ensured: this.#ensured };
         await claimPodNames(deps, job, podNames, pods, ctx);
-        const renewAt = await ensureChildren(deps, job, storage, podNames, ctx);
+        credentials = await ensureChildren(deps, job, storage, podNames, ctx);
+        const renewAt = credentials.renewAt;
         // Minted credentials are renewed at half-life by a reconcile then (docs/security.md).
         if (renewAt !== undefined) renewCredentialsMs = Math.max(0, renewAt - clock.now());
       }
       ({ workers, blockedBy } = await convergePods(this.#pods, job, pods, storage, subject, ctx));
       if (this.#o.coordinator && !blockedBy) {
         // Checkpoint coordinator: triggers, completes or aborts snapshots (its own status writes).
-        const step = await this.#o.coordinator.step({ job, storage, subject, ctx });
+        const step = await this.#o.coordinator.step({ job, storage, subject, ctx, credentials });
         job = step.job;
         coordinatorRequeueMs = step.requeueAfterMs;
         failedFor = step.problem;
