@@ -292,6 +292,11 @@ interface PhaseReport {
     failedPerMin: number;
     /** Jobs × 60 / completedPerMin: how often each job actually gets a completed checkpoint, s. */
     effectiveIntervalS?: number;
+    /**
+     * The operator's API requests in the phase (APF dispatched, its flow schemas) per checkpoint
+     * completed in it: every request, reads and writes, whatever it was for.
+     */
+    operatorRequestsPerCompleted?: number;
     /** First pod seen with the request → first pod seen with the commit (bench watch), ms. */
     requestToCommitMs: Dist;
     /** Last ack patch returned → first pod seen with the commit: the operator's completion work, ms. */
@@ -464,6 +469,10 @@ function phaseReport(
       effectiveIntervalS:
         b.checkpoints.completed > a.checkpoints.completed
           ? round((c.tracker.jobs.size * seconds) / (b.checkpoints.completed - a.checkpoints.completed), 1)
+          : undefined,
+      operatorRequestsPerCompleted:
+        a.operator && b.checkpoints.completed > a.checkpoints.completed
+          ? round(opRequests / (b.checkpoints.completed - a.checkpoints.completed), 1)
           : undefined,
       requestToCommitMs: dist(committed.map((s) => s.committedSeenMs! - s.requestSeenMs)),
       ackToCommitMs: dist(
@@ -894,7 +903,7 @@ async function main(): Promise<void> {
     for (const p of phases.filter((x) => x.checkpoints)) {
       const k = p.checkpoints!;
       console.log(
-        `${p.name}: scheduled ${k.scheduledPerMin}/min, triggered ${k.triggeredPerMin}/min, completed ${k.completedPerMin}/min (every ${fmt(k.effectiveIntervalS, ' s')} per job), failed ${k.failedPerMin}/min; operator queue ${p.reconcile?.queueDepthStart} → ${p.reconcile?.queueDepthEnd}; request→commit ${e(k.requestToCommitMs)}`,
+        `${p.name}: scheduled ${k.scheduledPerMin}/min, triggered ${k.triggeredPerMin}/min, completed ${k.completedPerMin}/min (every ${fmt(k.effectiveIntervalS, ' s')} per job), failed ${k.failedPerMin}/min; operator requests per completed ${fmt(k.operatorRequestsPerCompleted)}; operator queue ${p.reconcile?.queueDepthStart} → ${p.reconcile?.queueDepthEnd}; request→commit ${e(k.requestToCommitMs)}`,
       );
     }
     console.log(

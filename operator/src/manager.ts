@@ -20,7 +20,7 @@ import type { OperatorConfig } from './config.ts';
 import type { Clock } from './kube/clock.ts';
 import { Controller } from './kube/controller.ts';
 import { KubeEventRecorder } from './kube/events.ts';
-import { Informer, kubeListWatch } from './kube/informer.ts';
+import type { Informer } from './kube/informer.ts';
 import { LeaderElector, kubeLeaseClient } from './kube/leader-election.ts';
 import type { Logger } from './kube/logger.ts';
 import { RuntimeMetrics } from './kube/metrics.ts';
@@ -31,13 +31,15 @@ import { StreamJobSnapshotClient } from './snapshot/snapshot-client.ts';
 import { OperatorSnapshotStorage } from './snapshot/snapshot-storage.ts';
 import { SnapshotControllers } from './snapshot/snapshot-controllers.ts';
 import { ChildObjects } from './streamjob/children.ts';
+import { ClusterCache } from './streamjob/cluster-cache.ts';
+import { streamJobInformers } from './streamjob/informers.ts';
 import { keptSavepointDirs } from './streamjob/on-delete.ts';
 import { resolveStorage, type EffectiveStorage } from './streamjob/storage.ts';
 import { deleteJobData } from './checkpoint/job-data-store.ts';
 import { StorageClient } from './checkpoint/storage-client.ts';
 import { JobCredentials } from './streamjob/job-credentials.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
-import { CONTROLLER_NAME, MANAGED_PODS_SELECTOR, snapshotKeySecretName } from './streamjob/names.ts';
+import { CONTROLLER_NAME, snapshotKeySecretName } from './streamjob/names.ts';
 import { jobChangeMatters, owningJobKey, podChangeMatters } from './streamjob/predicates.ts';
 import { snapshotKeyFromSecret } from './streamjob/snapshot-key.ts';
 import { NodeWatch } from './streamjob/node-watch.ts';
@@ -93,7 +95,14 @@ export class Manager {
       log,
     });
     const core = kubeConfig.makeApiClient(CoreV1Api);
-    const jobs = new StreamJobClient(kubeConfig);
+    const scopes: Array<string | undefined> = config.namespaces.length > 0 ? config.namespaces : [undefined];
+    // The informer of a namespace: the one cluster-wide informer, or that namespace's own.
+    const scopeOf = (ns: string) => (scopes[0] === undefined ? 0 : scopes.indexOf(ns));
+    const cache = new ClusterCache(
+      (ns) => this.jobInformers[scopeOf(ns)],
+      (ns) => this.podInformers[scopeOf(ns)],
+    );
+    const jobs = new StreamJobClient(kubeConfig, (job) => cache.wroteJob(job));
     const children = new ChildObjects({
       core,
       rbac: kubeConfig.makeApiClient(RbacAuthorizationV1Api),
@@ -132,7 +141,6 @@ export class Manager {
     const jobCredentials = (job: StreamJob, storage: EffectiveStorage, signal: AbortSignal) =>
       credentials.forJob(job, storage, signal);
     const decode = (v: string) => Buffer.from(v, 'base64').toString('utf8');
-    const scopes: Array<string | undefined> = config.namespaces.length > 0 ? config.namespaces : [undefined];
     this.snapshotControllers = new SnapshotControllers({
       kubeConfig,
       jobs,
@@ -163,6 +171,7 @@ export class Manager {
     const coordinator = new CheckpointCoordinator({
       ...(this.nodeWatch ? { nodes: this.nodeWatch } : {}),
       jobs,
+      cache,
       core,
       events: this.events,
       clock,
@@ -180,6 +189,8 @@ export class Manager {
     });
     const reconciler = new StreamJobReconciler({
       jobs,
+      cache,
+      resyncPeriodMs: config.resyncPeriodMs,
       core,
       children,
       events: this.events,
@@ -227,14 +238,16 @@ export class Manager {
       reconcileTimeoutMs: config.reconcileTimeoutMs,
     });
 
-    for (const ns of scopes) {
-      const jobInformer = new Informer<StreamJob>({
-        name: `streamjobs${ns ? `/${ns}` : ''}`,
-        listWatch: kubeListWatch(kubeConfig, StreamJobClient.collectionPath(ns), () => jobs.list(ns)),
+    for (const namespace of scopes) {
+      const { jobs: jobInformer, pods: podInformer } = streamJobInformers({
+        kubeConfig,
+        core,
+        jobs,
+        namespace,
         clock,
         log,
         resyncPeriodMs: config.resyncPeriodMs,
-        onRestart: () => this.metrics.informerRestarts.inc({ informer: 'streamjobs' }),
+        onRestart: (informer) => this.metrics.informerRestarts.inc({ informer }),
       });
       const enqueueJob = (j: StreamJob) =>
         this.controller.enqueue(j.metadata?.namespace ?? '', j.metadata?.name ?? '');
@@ -251,24 +264,6 @@ export class Manager {
       });
       this.jobInformers.push(jobInformer);
 
-      const podPath = ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods';
-      const podInformer = new Informer<V1Pod>({
-        name: `pods${ns ? `/${ns}` : ''}`,
-        listWatch: kubeListWatch(
-          kubeConfig,
-          podPath,
-          () =>
-            ns
-              ? core.listNamespacedPod({ namespace: ns, labelSelector: MANAGED_PODS_SELECTOR })
-              : core.listPodForAllNamespaces({ labelSelector: MANAGED_PODS_SELECTOR }),
-          { labelSelector: MANAGED_PODS_SELECTOR },
-        ),
-        clock,
-        log,
-        // Jobs resync; pods need not.
-        resyncPeriodMs: 0,
-        onRestart: () => this.metrics.informerRestarts.inc({ informer: 'pods' }),
-      });
       const enqueueOwner = (p: V1Pod) => {
         const key = owningJobKey(p);
         if (key) this.controller.enqueue(key.slice(0, key.indexOf('/')), key.slice(key.indexOf('/') + 1));
@@ -354,12 +349,20 @@ export class Manager {
     this.#election = this.#elector.run(this.#stopElection.signal);
   }
 
+  /**
+   * Starts the informers, and the StreamJob controller once its informers have synced: reconciles
+   * read the caches (streamjob/cluster-cache.ts), and a pod cache not yet filled would show every
+   * worker as missing.
+   */
   #startControllers(): void {
     this.#leading = true;
-    for (const i of [...this.jobInformers, ...this.podInformers]) i.start();
+    const informers = [...this.jobInformers, ...this.podInformers];
+    for (const i of informers) i.start();
     this.nodeWatch?.start();
     this.snapshotControllers.start();
-    this.controller.start();
+    void Promise.all(informers.map((i) => i.waitForSync())).then(() => {
+      if (!this.#stopping) this.controller.start();
+    });
   }
 
   /**

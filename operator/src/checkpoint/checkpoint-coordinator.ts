@@ -20,10 +20,10 @@
  * written again, a commit annotation behind status is raised again, and a `_metadata` that
  * already exists (412) is read back instead of rewritten.
  */
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
 import { signMetadata } from '../../../api/src/snapshot-mac.ts';
-import { ANN_CHECKPOINT_REQUEST, type SnapshotKind } from '../../../api/src/protocol.ts';
+import { ANN_CHECKPOINT_REQUEST } from '../../../api/src/protocol.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
@@ -31,6 +31,7 @@ import type { EventRecorder, EventSubject } from '../kube/events.ts';
 import { NONCE_PATTERN, pendingRequests } from '../streamjob/requests.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
+import type { ClusterCache } from '../streamjob/cluster-cache.ts';
 import type { Problem } from '../streamjob/status.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import { applyRetention } from './checkpoint-store.ts';
@@ -38,7 +39,7 @@ import { collectSharedFiles } from './shared-state-store.ts';
 import { StorageClient, type StorageCredentials } from './storage-client.ts';
 import type { NodeHealth } from '../streamjob/node-loss.ts';
 import { Recovery } from './recovery.ts';
-import { isRequestNonce, PERIODIC_SAVEPOINT_NONCE, periodicSavepointDue } from './savepoint-policy.ts';
+import { periodicSavepointDue } from './savepoint-policy.ts';
 import { disposeSavepoints } from './savepoint-store.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
 import { CrashPoints } from './crash-points.ts';
@@ -56,6 +57,7 @@ import {
   snapshotMetadata,
   triggeredStatus,
 } from './snapshot-status.ts';
+import { inProgressRequest, servedBy, snapshotTimeoutSeconds } from './snapshot-request.ts';
 import { decide, initialDelayFraction, type CoordinatorDecision } from './trigger-policy.ts';
 import {
   attemptParallelism,
@@ -67,6 +69,8 @@ import {
 /** Dependencies of {@link CheckpointCoordinator}. */
 export interface CheckpointCoordinatorOptions {
   jobs: StreamJobClient;
+  /** Worker pods are read here; the pods the coordinator annotates are recorded here. */
+  cache: ClusterCache;
   core: CoreV1Api;
   events: EventRecorder;
   clock: Clock;
@@ -99,6 +103,11 @@ export interface CoordinatorStepInput {
   ctx: ReconcileContext;
   /** The operator needs a stop-with-savepoint now (upgrade or suspend in savepoint mode). */
   stopWithSavepoint?: boolean;
+  /**
+   * The job's storage credentials as this reconcile already read them (attempt-children.ts);
+   * absent: the step reads them when it needs storage.
+   */
+  credentials?: StorageCredentials;
 }
 
 /**
@@ -109,12 +118,6 @@ export interface CoordinatorStepResult {
   job: StreamJob;
   requeueAfterMs?: number;
   problem?: Problem;
-}
-
-/** For Event notes: whom a snapshot serves (` for request <nonce>`, ` (periodic)`, or nothing). */
-function servedBy(nonce: string | undefined): string {
-  if (isRequestNonce(nonce)) return ` for request ${nonce}`;
-  return nonce === PERIODIC_SAVEPOINT_NONCE ? ' (periodic)' : '';
 }
 
 /** See the module comment. */
@@ -133,11 +136,19 @@ export class CheckpointCoordinator {
     });
   }
 
-  /** The job's storage, every call bounded by the S3 timeout and the reconcile's `signal`. */
-  async #s3(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageClient> {
+  /**
+   * The job's storage, every call bounded by the S3 timeout and the reconcile's `signal`; with
+   * `known` credentials (read earlier in the same reconcile) instead of reading them again.
+   */
+  async #s3(
+    job: StreamJob,
+    storage: EffectiveStorage,
+    signal: AbortSignal,
+    known?: StorageCredentials,
+  ): Promise<StorageClient> {
     return new StorageClient({
       endpoint: storage.endpoint,
-      credentials: await this.#o.credentials(job, storage, signal),
+      credentials: known ?? (await this.#o.credentials(job, storage, signal)),
       timeoutMs: this.#o.storageTimeoutMs ?? 10_000,
       signal,
     });
@@ -153,7 +164,7 @@ export class CheckpointCoordinator {
     const progress = await this.#recovery.checkProgress(job, storage, subject, ctx);
     if (progress.restarted) return progress;
     const r = await this.#step({ ...input, job: progress.job });
-    const deps = { ...this.#o, s3: () => this.#s3(r.job, storage, ctx.signal) };
+    const deps = { ...this.#o, s3: () => this.#s3(r.job, storage, ctx.signal, input.credentials) };
     const disposed = await disposeSavepoints(deps, r.job, storage, subject, ctx);
     const after = [r.requeueAfterMs, progress.requeueAfterMs].filter((ms) => ms !== undefined);
     return {
@@ -173,14 +184,14 @@ export class CheckpointCoordinator {
     const { clock, events, jobs } = this.#o;
     const ns = job.metadata!.namespace!;
     const name = job.metadata!.name!;
-    const pods = await currentAttemptPods(this.#o.core, job);
+    const pods = currentAttemptPods(this.#o.cache, job);
     const p = attemptParallelism(job);
 
     // Crash recovery: every worker must know the newest committed id (sinks commit on it).
     const committed = committedId(job.status);
     if (committed !== undefined) {
       const notice = commitNotice(pods, committed);
-      await annotatePods(this.#o.core, pods, notice.annotations, notice.needs);
+      await annotatePods(this.#o.core, this.#o.cache, pods, notice.annotations, notice.needs);
     }
 
     // No failure restarts while a suspend's stop-with-savepoint runs: the job is stopping anyway.
@@ -218,26 +229,11 @@ export class CheckpointCoordinator {
     switch (decision.action) {
       case 'wait': {
         // Crash recovery: the request of the snapshot in progress must be on every pod.
-        const inProgress = job.status?.checkpoints?.inProgress;
-        if (inProgress?.path) {
-          const req = checkpointRequest({
-            id: inProgress.id,
-            kind: inProgress.kind ?? 'checkpoint',
-            nonce: inProgress.nonce,
-            path: inProgress.path,
-            stop:
-              inProgress.kind === 'savepoint' &&
-              inProgress.nonce === undefined &&
-              wantsStopWithSavepoint(job),
-            now: inProgress.triggeredAt ? Date.parse(inProgress.triggeredAt) : now,
-            timeoutSeconds: snapshotTimeoutSeconds(job, inProgress.kind ?? 'checkpoint'),
-          });
-          await annotatePods(
-            this.#o.core,
-            pods,
-            { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(req) },
-            (pod) => (requestIdOf(pod) ?? 0) < inProgress.id,
-          );
+        const req = inProgressRequest(job, now, wantsStopWithSavepoint(job));
+        if (req) {
+          const annotations = { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(req) };
+          const needs = (pod: V1Pod) => (requestIdOf(pod) ?? 0) < req.id;
+          await annotatePods(this.#o.core, this.#o.cache, pods, annotations, needs);
         }
         return { job, requeueAfterMs: decision.requeueAfterMs };
       }
@@ -262,6 +258,7 @@ export class CheckpointCoordinator {
         this.#crash.passed('id-in-status', decision.kind, decision.id);
         await annotatePods(
           this.#o.core,
+          this.#o.cache,
           pods,
           { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(checkpointRequest(facts)) },
           () => true,
@@ -289,7 +286,7 @@ export class CheckpointCoordinator {
       case 'complete': {
         const inProgress = job.status!.checkpoints!.inProgress!;
         const dir = inProgress.path!;
-        const s3 = await this.#s3(job, storage, ctx.signal);
+        const s3 = await this.#s3(job, storage, ctx.signal, input.credentials);
         const key = await this.#o.snapshotKey(job);
         const metadata = signMetadata(
           snapshotMetadata({
@@ -332,7 +329,7 @@ export class CheckpointCoordinator {
         job = await jobs.writeStatus(job, completed);
         this.#crash.passed('completed-in-status', kind, inProgress.id);
         const notice = commitNotice(pods, inProgress.id);
-        await annotatePods(this.#o.core, pods, notice.annotations, notice.needs);
+        await annotatePods(this.#o.core, this.#o.cache, pods, notice.annotations, notice.needs);
         this.#crash.passed('commit-annotated', kind, inProgress.id);
         ctx.log.info({ id: inProgress.id, kind, bytes, path: dir }, 'completed snapshot');
         if (kind === 'savepoint' || inProgress.nonce !== undefined) {
@@ -344,7 +341,7 @@ export class CheckpointCoordinator {
           });
         }
         this.#o.metrics?.observe(ns, name, job.status);
-        await this.#retention(job, storage, s3, ctx);
+        await this.#retention(job, storage, s3, () => Promise.resolve(key), ctx);
         return { job, requeueAfterMs: job.spec.checkpoint.intervalSeconds * 1000 };
       }
 
@@ -363,7 +360,9 @@ export class CheckpointCoordinator {
         ctx.log.warn({ id: decision.id, reason: decision.reason }, decision.message);
         this.#o.metrics?.observe(ns, name, job.status);
         try {
-          await this.#retention(job, storage, await this.#s3(job, storage, ctx.signal), ctx);
+          const s3 = await this.#s3(job, storage, ctx.signal, input.credentials);
+          let key: Promise<Buffer> | undefined;
+          await this.#retention(job, storage, s3, () => (key ??= this.#o.snapshotKey(job)), ctx);
         } catch (err) {
           ctx.log.warn(
             { err: (err as Error).message },
@@ -375,21 +374,21 @@ export class CheckpointCoordinator {
     }
   }
 
-  /** Retention (checkpoint-store.ts), then shared files no checkpoint references (shared-state-store.ts). */
-  async #retention(job: StreamJob, storage: EffectiveStorage, s3: StorageClient, ctx: ReconcileContext) {
-    const deleted = await applyRetention(
-      job,
-      storage,
-      s3,
-      () => this.#o.snapshotKey(job),
-      (id) => this.#crash.passed('retention-metadata-deleted', 'checkpoint', id),
+  /**
+   * Retention (checkpoint-store.ts), then shared files no checkpoint references
+   * (shared-state-store.ts). `key` gives the job's snapshot key (read once per step).
+   */
+  async #retention(
+    job: StreamJob,
+    storage: EffectiveStorage,
+    s3: StorageClient,
+    key: () => Promise<Buffer>,
+    ctx: ReconcileContext,
+  ) {
+    const deleted = await applyRetention(job, storage, s3, key, (id) =>
+      this.#crash.passed('retention-metadata-deleted', 'checkpoint', id),
     );
     const unshared = (await collectSharedFiles(job, storage, s3)).length;
     if (deleted.length + unshared > 0) ctx.log.info({ deleted, unshared }, 'retention deleted');
   }
-}
-
-/** spec.savepoint/checkpoint.timeoutSeconds of a snapshot of `kind` (workers retry acks this long). */
-function snapshotTimeoutSeconds(job: StreamJob, kind: SnapshotKind): number {
-  return kind === 'savepoint' ? job.spec.savepoint.timeoutSeconds : job.spec.checkpoint.timeoutSeconds;
 }

@@ -6,30 +6,30 @@
 import { PatchStrategy, setHeaderOptions, type CoreV1Api, type V1Pod } from '@kubernetes/client-node';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import { isNotFound } from '../kube/errors.ts';
-import { LABEL_ATTEMPT, selectorString, workerSelector } from '../streamjob/names.ts';
+import type { ClusterCache } from '../streamjob/cluster-cache.ts';
+import { LABEL_ATTEMPT } from '../streamjob/names.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 
 /**
- * Lists the pods of the job's current attempt (`status.attempt`) that are not being deleted, in
- * subtask order. @throws the API error of the list
+ * The pods of the job's current attempt (`status.attempt`) that are not being deleted, in
+ * subtask order, from the informer cache (streamjob/cluster-cache.ts).
  */
-export async function currentAttemptPods(core: CoreV1Api, job: StreamJob): Promise<V1Pod[]> {
+export function currentAttemptPods(cache: ClusterCache, job: StreamJob): V1Pod[] {
   const attempt = String(job.status?.attempt ?? 0);
-  const res = await core.listNamespacedPod({
-    namespace: job.metadata!.namespace!,
-    labelSelector: selectorString(workerSelector(job.metadata!.name!)),
-  });
-  return res.items
+  return cache
+    .workerPods(job)
     .filter((p) => p.metadata?.labels?.[LABEL_ATTEMPT] === attempt && !p.metadata?.deletionTimestamp)
     .sort((a, b) => (observeWorker(a).index ?? 0) - (observeWorker(b).index ?? 0));
 }
 
 /**
- * Merge-patches `annotations` onto every pod that `needs` them, all at once; pods gone meanwhile
- * are skipped. @throws Error naming the pod and the annotations when a patch fails otherwise
+ * Merge-patches `annotations` onto every pod that `needs` them, all at once, and records each pod
+ * as patched in `cache`; pods gone meanwhile are skipped.
+ * @throws Error naming the pod and the annotations when a patch fails otherwise
  */
 export async function annotatePods(
   core: CoreV1Api,
+  cache: ClusterCache,
   pods: V1Pod[],
   annotations: Record<string, string>,
   needs: (p: V1Pod) => boolean,
@@ -37,9 +37,15 @@ export async function annotatePods(
   await Promise.all(
     pods.filter(needs).map(async (p) => {
       try {
-        await core.patchNamespacedPod(
-          { name: p.metadata!.name!, namespace: p.metadata!.namespace!, body: { metadata: { annotations } } },
-          setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+        cache.wrotePod(
+          await core.patchNamespacedPod(
+            {
+              name: p.metadata!.name!,
+              namespace: p.metadata!.namespace!,
+              body: { metadata: { annotations } },
+            },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          ),
         );
       } catch (err) {
         if (!isNotFound(err)) {

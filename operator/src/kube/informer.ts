@@ -6,6 +6,10 @@
  * inactivity timeout resumes from the last resourceVersion; 410 Gone re-lists at once; any other
  * error re-lists after an exponential backoff. A periodic resync re-delivers every cached object
  * as an update so level-triggered controllers heal drift they were not told about.
+ *
+ * Cached objects lack `metadata.managedFields` (server-side apply's bookkeeping, which the
+ * operator never reads and which can be a third of a pod's size), as with client-go's
+ * `TransformStripManagedFields`.
  */
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { exponentialBackoff } from './backoff.ts';
@@ -67,6 +71,11 @@ export interface InformerOptions<T> {
   maxBackoffMs?: number;
   /** Called after each failure that forced a re-list (for a restarts metric). */
   onRestart?(err: unknown): void;
+  /**
+   * An index of the cache: the value an object is filed under (e.g. its owning job's
+   * `namespace/name`), undefined for none. {@link Informer.byIndex} reads it.
+   */
+  indexBy?(obj: T): string | undefined;
 }
 
 /** A watch that ends cleanly sooner than this (ms) is resumed only after this long. */
@@ -80,8 +89,11 @@ export function objectKey(obj: KubernetesObject): string {
 
 /** See the module comment. */
 export class Informer<T extends KubernetesObject> {
-  readonly #o: Required<Omit<InformerOptions<T>, 'onRestart'>> & Pick<InformerOptions<T>, 'onRestart'>;
+  readonly #o: Required<Omit<InformerOptions<T>, 'onRestart' | 'indexBy'>> &
+    Pick<InformerOptions<T>, 'onRestart' | 'indexBy'>;
   readonly #cache = new Map<string, T>();
+  /** Index value → keys of the cached objects filed under it (options.indexBy). */
+  readonly #index = new Map<string, Set<string>>();
   readonly #handlers: InformerHandlers<T>[] = [];
   #resourceVersion = '';
   #synced = false;
@@ -137,6 +149,12 @@ export class Informer<T extends KubernetesObject> {
     return [...this.#cache.values()];
   }
 
+  /** The cached objects filed under `value` by options.indexBy (none without an index). */
+  byIndex(value: string): T[] {
+    const keys = this.#index.get(value);
+    return keys ? [...keys].map((k) => this.#cache.get(k)!) : [];
+  }
+
   /** The resourceVersion the next watch resumes from ('' means: list first). */
   get resourceVersion(): string {
     return this.#resourceVersion;
@@ -184,11 +202,11 @@ export class Informer<T extends KubernetesObject> {
   async #relist(): Promise<void> {
     const { items, resourceVersion } = await this.#o.listWatch.list();
     const seen = new Set<string>();
-    for (const obj of items) {
+    for (const obj of items.map(withoutManagedFields)) {
       const key = objectKey(obj);
       seen.add(key);
       const old = this.#cache.get(key);
-      this.#cache.set(key, obj);
+      this.#store(key, obj, old);
       if (!old) this.#emit((h) => h.onAdd?.(obj));
       else if (old.metadata?.resourceVersion !== obj.metadata?.resourceVersion) {
         this.#emit((h) => h.onUpdate?.(old, obj));
@@ -196,7 +214,7 @@ export class Informer<T extends KubernetesObject> {
     }
     for (const [key, old] of [...this.#cache]) {
       if (!seen.has(key)) {
-        this.#cache.delete(key);
+        this.#remove(key, old);
         this.#emit((h) => h.onDelete?.(old));
       }
     }
@@ -235,20 +253,43 @@ export class Informer<T extends KubernetesObject> {
   }
 
   #apply(event: WatchEvent<T>): void {
-    const obj = event.object;
+    const obj = withoutManagedFields(event.object);
     const rv = obj.metadata?.resourceVersion;
     if (rv) this.#resourceVersion = rv;
     if (event.type === 'BOOKMARK') return;
     const key = objectKey(obj);
     const old = this.#cache.get(key);
     if (event.type === 'DELETED') {
-      this.#cache.delete(key);
+      if (old) this.#remove(key, old);
       this.#emit((h) => h.onDelete?.(old ?? obj));
       return;
     }
-    this.#cache.set(key, obj);
+    this.#store(key, obj, old);
     if (old) this.#emit((h) => h.onUpdate?.(old, obj));
     else this.#emit((h) => h.onAdd?.(obj));
+  }
+
+  #store(key: string, obj: T, old: T | undefined): void {
+    if (old) this.#unindex(key, old);
+    this.#cache.set(key, obj);
+    const value = this.#o.indexBy?.(obj);
+    if (value === undefined) return;
+    let keys = this.#index.get(value);
+    if (!keys) this.#index.set(value, (keys = new Set()));
+    keys.add(key);
+  }
+
+  #remove(key: string, old: T): void {
+    this.#unindex(key, old);
+    this.#cache.delete(key);
+  }
+
+  #unindex(key: string, obj: T): void {
+    const value = this.#o.indexBy?.(obj);
+    if (value === undefined) return;
+    const keys = this.#index.get(value);
+    keys?.delete(key);
+    if (keys?.size === 0) this.#index.delete(value);
   }
 
   #emit(call: (h: InformerHandlers<T>) => void): void {
@@ -271,6 +312,12 @@ export class Informer<T extends KubernetesObject> {
       this.#scheduleResync();
     }, period);
   }
+}
+
+/** `obj` without `metadata.managedFields` (changed in place: objects come fresh from the wire). */
+export function withoutManagedFields<T extends KubernetesObject>(obj: T): T {
+  if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
+  return obj;
 }
 
 function isClientTimeout(err: unknown): boolean {

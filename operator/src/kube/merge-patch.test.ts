@@ -34,6 +34,23 @@ describe('mergePatch', () => {
     expect(applyMergePatch(from, patch!)).toEqual(to);
   });
 
+  it('ignores the order of keys, as the API server sorts them (a condition read back is unchanged)', () => {
+    const computed = {
+      conditions: [{ type: 'Ready', status: 'True', reason: 'WorkersReady' }],
+      phase: 'Running',
+    };
+    const readBack = {
+      phase: 'Running',
+      conditions: [{ reason: 'WorkersReady', status: 'True', type: 'Ready' }],
+    };
+    expect(mergePatch(readBack, computed)).toBeUndefined();
+    expect(
+      mergePatch(readBack, { ...computed, conditions: [{ ...computed.conditions[0], status: 'False' }] }),
+    ).toEqual({
+      conditions: [{ type: 'Ready', status: 'False', reason: 'WorkersReady' }],
+    });
+  });
+
   it('treats undefined values as absent', () => {
     expect(mergePatch({ a: 1, b: undefined }, { a: 1, c: undefined })).toBeUndefined();
     expect(mergePatch({ a: 1 }, { a: undefined })).toEqual({ a: null });

@@ -11,8 +11,26 @@ function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 
+/**
+ * Whether two JSON values are equal, whatever the order of their objects' keys: the API server
+ * returns a custom resource's objects with their keys sorted (Go's encoding of maps), while the
+ * operator builds them in its own order, and a status read back must compare equal to the same
+ * status computed again (else every reconcile would write it).
+ */
 function equalJson(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return sortedJson(a) === sortedJson(b);
+}
+
+/** JSON text of `v` with every object's keys sorted (undefined members dropped, as JSON does). */
+function sortedJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map((x) => (x === undefined ? 'null' : sortedJson(x))).join(',')}]`;
+  if (isObject(v)) {
+    const keys = Object.keys(v)
+      .filter((k) => v[k] !== undefined)
+      .sort();
+    return `{${keys.map((k) => `${JSON.stringify(k)}:${sortedJson(v[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(v) ?? 'null';
 }
 
 /**

@@ -4,13 +4,15 @@
  * ServiceAccount, Role, RoleBinding, Service, NetworkPolicy, shuffle token, snapshot key and
  * storage credentials.
  */
+import { createHash } from 'node:crypto';
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import { attemptParallelism } from '../checkpoint/upgrade.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import type { ChildObjects } from './children.ts';
-import { desiredService, type WorkerSettings } from './desired-state.ts';
-import type { JobCredentials } from './job-credentials.ts';
+import { canonicalJson, desiredService, type WorkerSettings } from './desired-state.ts';
+import type { EnsuredChildren } from './ensured-children.ts';
+import type { JobCredentials, JobStorageCredentials } from './job-credentials.ts';
 import { shuffleTokenSecretName, snapshotKeySecretName, workerIdentityName, workerPodName } from './names.ts';
 import { desiredNetworkPolicy } from './network-policy.ts';
 import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
@@ -28,6 +30,8 @@ export interface AttemptChildrenDeps {
   credentials: JobCredentials;
   /** Write the job's worker NetworkPolicy (network-policy.ts). */
   workerNetworkPolicy?: boolean;
+  /** The jobs whose children were ensured lately, and for what (ensured-children.ts). */
+  ensured: EnsuredChildren;
 }
 
 /**
@@ -51,6 +55,7 @@ export async function claimPodNames(
   const all = (await d.core.listNamespacedPod({ namespace })).items;
   const foreign = foreignOccupants(podNames, all, uid);
   if (foreign.length === 0) return;
+  d.ensured.forget(`${namespace}/${name}`);
   if (await d.children.revokePodNames(namespace, workerIdentityName(name), foreign, { uid }))
     ctx.log.warn({ pods: foreign.length }, 'revoked foreign pod names from the worker Role');
   throw new ProblemError(
@@ -59,11 +64,21 @@ export async function claimPodNames(
   );
 }
 
+/** The attempt's objects as they should be (desired-state.ts, worker-identity.ts, network-policy.ts). */
+interface AttemptObjects {
+  serviceAccount: ReturnType<typeof desiredServiceAccount>;
+  role: ReturnType<typeof desiredRole>;
+  roleBinding: ReturnType<typeof desiredRoleBinding>;
+  service: ReturnType<typeof desiredService>;
+  networkPolicy: ReturnType<typeof desiredNetworkPolicy> | undefined;
+}
+
 /**
  * Ensures the ServiceAccount, Role (`podNames`), RoleBinding, Service, NetworkPolicy (when
  * enabled), shuffle token, snapshot key and storage credentials (minted or renewed:
- * job-credentials.ts) of the current attempt.
- * @returns when minted credentials are due for renewal (epoch ms), undefined for a job's own Secret
+ * job-credentials.ts) of the current attempt — unless they were ensured for the same desired
+ * state lately (ensured-children.ts).
+ * @returns the job's storage credentials, with `renewAt` (epoch ms) when they are minted ones
  */
 export async function ensureChildren(
   d: AttemptChildrenDeps,
@@ -71,24 +86,46 @@ export async function ensureChildren(
   storage: EffectiveStorage,
   podNames: string[],
   ctx: ReconcileContext,
-): Promise<number | undefined> {
-  const { children, worker } = d;
-  const name = job.metadata!.name!;
-  const owner = { ref: `${job.metadata!.namespace}/${name}`, uid: job.metadata!.uid! };
-  await children.serviceAccount(desiredServiceAccount(job), owner);
-  await children.role(desiredRole(job, podNames), owner);
-  await children.roleBinding(desiredRoleBinding(job), owner);
-  await children.service(desiredService(job, worker), owner);
-  if (d.workerNetworkPolicy) await children.networkPolicy(desiredNetworkPolicy(job, worker), owner);
-  // The attempt's shuffle token: kept for the attempt, new for the next (shuffle-token.ts).
+): Promise<JobStorageCredentials> {
+  const { worker } = d;
+  const owner = { ref: `${job.metadata!.namespace}/${job.metadata!.name!}`, uid: job.metadata!.uid! };
   const attempt = job.status!.attempt!;
+  const desired: AttemptObjects = {
+    serviceAccount: desiredServiceAccount(job),
+    role: desiredRole(job, podNames),
+    roleBinding: desiredRoleBinding(job),
+    service: desiredService(job, worker),
+    networkPolicy: d.workerNetworkPolicy ? desiredNetworkPolicy(job, worker) : undefined,
+  };
+  const fingerprint = createHash('sha256').update(canonicalJson({ desired, attempt, storage })).digest('hex');
+  if (!d.ensured.fresh(owner.ref, fingerprint)) {
+    await ensureAttemptObjects(d.children, job, attempt, desired, owner);
+    d.ensured.record(owner.ref, fingerprint);
+  }
+  return d.credentials.forJob(job, storage, ctx.signal);
+}
+
+/** Creates or repairs each of the attempt's objects and Secrets (reading every one). */
+async function ensureAttemptObjects(
+  children: ChildObjects,
+  job: StreamJob,
+  attempt: number,
+  desired: AttemptObjects,
+  owner: { ref: string; uid: string },
+): Promise<void> {
+  const name = job.metadata!.name!;
+  await children.serviceAccount(desired.serviceAccount, owner);
+  await children.role(desired.role, owner);
+  await children.roleBinding(desired.roleBinding, owner);
+  await children.service(desired.service, owner);
+  if (desired.networkPolicy) await children.networkPolicy(desired.networkPolicy, owner);
+  // The attempt's shuffle token: kept for the attempt, new for the next (shuffle-token.ts).
   const current = await children.readSecret(job.metadata!.namespace!, shuffleTokenSecretName(name));
   const token = attemptToken(current, attempt, owner.uid);
   await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner);
   // The job's snapshot key: created once, kept across attempts (snapshot-key.ts).
   const key = await children.readSecret(job.metadata!.namespace!, snapshotKeySecretName(name));
   await children.secret(desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid)), owner);
-  return (await d.credentials.forJob(job, storage, ctx.signal)).renewAt;
 }
 
 /**

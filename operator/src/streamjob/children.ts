@@ -310,11 +310,15 @@ export class ChildObjects {
   }
 
   /**
-   * The base64 `accessKey` and `secretKey` of Secret `namespace/name` (values are never logged).
+   * The base64 `accessKey`, `secretKey` and (when present) `sessionToken` of Secret
+   * `namespace/name`, in one read (values are never logged).
    * @throws ProblemError StorageCredentialsMissing when the Secret or a key is missing;
    *   Forbidden when the operator may not read it.
    */
-  async readCredentials(namespace: string, name: string): Promise<{ accessKey: string; secretKey: string }> {
+  async readCredentials(
+    namespace: string,
+    name: string,
+  ): Promise<{ accessKey: string; secretKey: string; sessionToken?: string }> {
     let secret: V1Secret;
     try {
       secret = await this.#c.core.readNamespacedSecret({ name, namespace });
@@ -341,7 +345,8 @@ export class ChildObjects {
         `Secret ${namespace}/${name} lacks key ${accessKey ? 'secretKey' : 'accessKey'}; it needs accessKey and secretKey`,
       );
     }
-    return { accessKey, secretKey };
+    const sessionToken = secret.data?.sessionToken;
+    return { accessKey, secretKey, ...(sessionToken ? { sessionToken } : {}) };
   }
 }
 

@@ -77,8 +77,7 @@ export class JobCredentials {
     const { children } = this.#o;
     if (!storage.mintFrom) {
       const own = await children.readCredentials(namespace, storage.secretName);
-      const secret = await children.readSecret(namespace, storage.secretName);
-      const token = decode(secret?.data?.[SESSION_KEYS.sessionToken]);
+      const token = decode(own.sessionToken);
       return {
         accessKey: decode(own.accessKey)!,
         secretKey: decode(own.secretKey)!,

@@ -14,8 +14,9 @@ import type { ReconcileContext } from '../kube/controller.ts';
 import { apiStatus, isAlreadyExists, isForbidden, isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';
 import type { ChildObjects } from './children.ts';
+import type { ClusterCache } from './cluster-cache.ts';
 import { desiredWorkerPod, type WorkerSettings } from './desired-state.ts';
-import { selectorString, workerIdentityName, workerPodName, workerSelector } from './names.ts';
+import { workerIdentityName, workerPodName } from './names.ts';
 import { excludeLostNodes, type NodeHealth, type NodeLossPolicy } from './node-loss.ts';
 import { podNameConflictMessage } from './pod-name-claims.ts';
 import { ProblemError } from './problem.ts';
@@ -28,6 +29,8 @@ const POD_WRITE_CONCURRENCY = 8;
 /** What pod convergence reads and writes through (the reconciler's options). */
 export interface PodConvergenceDeps {
   core: CoreV1Api;
+  /** Pods are read from here, and every pod written is recorded here (cluster-cache.ts). */
+  cache: ClusterCache;
   children: ChildObjects;
   events: EventRecorder;
   clock: Clock;
@@ -36,15 +39,6 @@ export interface PodConvergenceDeps {
   coordinated: boolean;
   nodes?: NodeHealth;
   nodeLoss?: NodeLossPolicy;
-}
-
-/** The job's pods (worker selector), every attempt. @throws the API error of the list */
-export async function listWorkerPods(core: CoreV1Api, job: StreamJob): Promise<V1Pod[]> {
-  const res = await core.listNamespacedPod({
-    namespace: job.metadata!.namespace!,
-    labelSelector: selectorString(workerSelector(job.metadata!.name!)),
-  });
-  return res.items;
 }
 
 /** Runs `fn` over `items` with at most `limit` calls in flight; rejects with the first error. */
@@ -81,7 +75,12 @@ async function forceDeleteOnLostNodes(
   const done = new Set<string>();
   await mapLimit(targets, POD_WRITE_CONCURRENCY, async (w) => {
     try {
-      await d.core.deleteNamespacedPod({ name: w.name, namespace, gracePeriodSeconds: 0 });
+      d.cache.wrotePod(
+        deleting(
+          await d.core.deleteNamespacedPod({ name: w.name, namespace, gracePeriodSeconds: 0 }),
+          d.clock,
+        ),
+      );
     } catch (err) {
       if (!isNotFound(err))
         throw podProblem('PodDeleteFailed', `force-deleting pod ${namespace}/${w.name}`, err);
@@ -150,7 +149,7 @@ export async function convergePods(
   const deleted: string[] = [];
   await mapLimit(plan.delete, POD_WRITE_CONCURRENCY, async ({ name: pod, reason }) => {
     try {
-      await core.deleteNamespacedPod({ name: pod, namespace });
+      d.cache.wrotePod(deleting(await core.deleteNamespacedPod({ name: pod, namespace }), d.clock));
       deleted.push(pod);
       ctx.log.info({ pod, reason }, 'deleted worker pod');
     } catch (err) {
@@ -174,7 +173,7 @@ export async function convergePods(
     body.spec!.affinity = excludeLostNodes(body.spec!.affinity, lostNodes);
     const pod = body.metadata!.name!;
     try {
-      await core.createNamespacedPod({ namespace, body });
+      d.cache.wrotePod(await core.createNamespacedPod({ namespace, body }));
       created.push(pod);
     } catch (err) {
       if (!isAlreadyExists(err)) throw podProblem('PodCreateFailed', `creating pod ${namespace}/${pod}`, err);
@@ -196,11 +195,20 @@ export async function convergePods(
     ctx.log.info({ attempt, pods: created.length }, 'created worker pods');
   }
 
-  if (plan.create.length > 0 || plan.delete.length > 0) workers = observe(await listWorkerPods(d.core, job));
+  if (plan.create.length > 0 || plan.delete.length > 0) workers = observe(d.cache.workerPods(job));
   if (workers.foreign.length > 0) {
     throw new ProblemError('PodNameConflict', plan.blockedBy ?? `pod names of attempt ${attempt} are taken`);
   }
   return { workers, blockedBy: plan.blockedBy };
+}
+
+/**
+ * A deleted pod as the delete call returned it, marked as being deleted: a pod deleted at once
+ * (no kubelet owns it yet) comes back without a deletionTimestamp.
+ */
+function deleting(pod: V1Pod, clock: Clock): V1Pod {
+  if (pod.metadata?.deletionTimestamp) return pod;
+  return { ...pod, metadata: { ...pod.metadata, deletionTimestamp: new Date(clock.now()) } };
 }
 
 function podProblem(reason: string, what: string, err: unknown): Error {

@@ -1,6 +1,7 @@
 /**
- * The StreamJob reconciler: level-triggered, it reads the job and its pods fresh from the API
- * server on every call and converges the world to the job's spec.
+ * The StreamJob reconciler: level-triggered, it observes the job and its pods in the informer
+ * caches (cluster-cache.ts, which also sees the operator's own writes) and converges the world to
+ * the job's spec.
  *
  *  1. Resolve storage and the worker-spec hash (desired-state.ts).
  *  2. Handle request annotations and decide whether a new attempt starts (attempt-intent.ts,
@@ -32,7 +33,7 @@ import {
 import type { EventRecorder, EventSpec, EventSubject } from '../kube/events.ts';
 import { settleVerification } from '../checkpoint/rollback.ts';
 import type { ChildObjects } from './children.ts';
-import type { JobCredentials } from './job-credentials.ts';
+import type { JobCredentials, JobStorageCredentials } from './job-credentials.ts';
 import { workerSpecHash, type WorkerSettings } from './desired-state.ts';
 import type { JobMetrics } from './job-metrics.ts';
 import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
@@ -54,14 +55,24 @@ import { resolveStorage, type StorageDefaults } from './storage.ts';
 import { type NodeHealth, type NodeLossPolicy } from './node-loss.ts';
 import type { WorkersObservation } from './workers.ts';
 import { attemptPodNames, claimPodNames, ensureChildren } from './attempt-children.ts';
-import { convergePods, listWorkerPods, type PodConvergenceDeps } from './pod-convergence.ts';
+import { convergePods, type PodConvergenceDeps } from './pod-convergence.ts';
+import type { ClusterCache } from './cluster-cache.ts';
+import { EnsuredChildren } from './ensured-children.ts';
 
 /** Delay before looking again while pods of a previous attempt terminate, ms. */
 const WAIT_FOR_TERMINATION_MS = 2000;
 
 /** Dependencies of {@link StreamJobReconciler}. */
 export interface StreamJobReconcilerOptions {
+  /** Writes StreamJobs; its writes must reach `cache` (StreamJobClient's onWrite). */
   jobs: StreamJobClient;
+  /** Where the job and its worker pods are read (the manager's informers). */
+  cache: ClusterCache;
+  /**
+   * The operator's resync period, ms: a job's children are read again at least this often
+   * (ensured-children.ts).
+   */
+  resyncPeriodMs: number;
   core: CoreV1Api;
   children: ChildObjects;
   events: EventRecorder;
@@ -122,18 +133,21 @@ export class StreamJobReconciler implements Reconciler {
   readonly #o: StreamJobReconcilerOptions;
   readonly #supported: ReadonlySet<RequestKind>;
   readonly #pods: PodConvergenceDeps;
+  readonly #ensured: EnsuredChildren;
 
   constructor(options: StreamJobReconcilerOptions) {
     this.#o = options;
+    this.#ensured = new EnsuredChildren(options.clock, options.resyncPeriodMs);
     this.#pods = { ...options, coordinated: options.coordinator !== undefined };
     this.#supported = options.supportedRequests ?? new Set<RequestKind>(['restart']);
   }
 
   async reconcile(req: ReconcileRequest, ctx: ReconcileContext): Promise<ReconcileResult> {
     const { jobs } = this.#o;
-    let original = await jobs.get(req.namespace, req.name);
+    let original = this.#o.cache.job(req.namespace, req.name);
     if (!original) {
       this.#o.metrics?.forget(req.namespace, req.name);
+      this.#ensured.forget(`${req.namespace}/${req.name}`);
       ctx.log.debug({}, 'StreamJob is gone; its objects are garbage-collected through their ownerReferences');
       return done();
     }
@@ -230,23 +244,27 @@ export class StreamJobReconciler implements Reconciler {
     let problem: Problem | undefined;
     let coordinatorRequeueMs: number | undefined;
     let renewCredentialsMs: number | undefined;
+    // The job's storage credentials as this reconcile read them, for the coordinator's S3 calls.
+    let credentials: JobStorageCredentials | undefined;
     // Shown as Degraded but not retried: the job is Failed until its spec changes or a restart
     // is requested (checkpoint/recovery.ts), and either of those triggers a reconcile.
     let failedFor: Problem | undefined;
     try {
-      const pods = await listWorkerPods(this.#o.core, job);
+      const pods = this.#o.cache.workerPods(job);
       if (job.spec.state !== 'suspended' && (job.status?.attempt ?? 0) > 0) {
         // Before the Role grants the attempt's pod names or any pod is created (pod-name-claims.ts).
         const podNames = attemptPodNames(job);
-        await claimPodNames(this.#o, job, podNames, pods, ctx);
-        const renewAt = await ensureChildren(this.#o, job, storage, podNames, ctx);
+        const deps = { ...this.#o, ensured: this.#ensured };
+        await claimPodNames(deps, job, podNames, pods, ctx);
+        credentials = await ensureChildren(deps, job, storage, podNames, ctx);
+        const renewAt = credentials.renewAt;
         // Minted credentials are renewed at half-life by a reconcile then (docs/security.md).
         if (renewAt !== undefined) renewCredentialsMs = Math.max(0, renewAt - clock.now());
       }
       ({ workers, blockedBy } = await convergePods(this.#pods, job, pods, storage, subject, ctx));
       if (this.#o.coordinator && !blockedBy) {
         // Checkpoint coordinator: triggers, completes or aborts snapshots (its own status writes).
-        const step = await this.#o.coordinator.step({ job, storage, subject, ctx });
+        const step = await this.#o.coordinator.step({ job, storage, subject, ctx, credentials });
         job = step.job;
         coordinatorRequeueMs = step.requeueAfterMs;
         failedFor = step.problem;

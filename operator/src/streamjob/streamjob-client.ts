@@ -28,9 +28,20 @@ export interface StreamJobList {
 /** See the module comment. */
 export class StreamJobClient {
   readonly #api: CustomObjectsApi;
+  readonly #onWrite: (job: StreamJob) => void;
 
-  constructor(kubeConfig: KubeConfig) {
+  /**
+   * @param onWrite called with every job as a write returned it (before withEffectiveSpec): the
+   *   read cache's record of the operator's own writes (cluster-cache.ts)
+   */
+  constructor(kubeConfig: KubeConfig, onWrite: (job: StreamJob) => void = () => {}) {
     this.#api = kubeConfig.makeApiClient(CustomObjectsApi);
+    this.#onWrite = onWrite;
+  }
+
+  #written(job: StreamJob): StreamJob {
+    this.#onWrite(job);
+    return withEffectiveSpec(job);
   }
 
   /** The job, or undefined when it does not exist. @throws the API error for anything but 404. */
@@ -77,7 +88,7 @@ export class StreamJobClient {
     job: StreamJob,
     metadata: { annotations?: Record<string, string | null>; finalizers?: string[] },
   ): Promise<StreamJob> {
-    return withEffectiveSpec(
+    return this.#written(
       (await this.#api.patchNamespacedCustomObject(
         {
           group: STREAMJOB_GROUP,
@@ -105,7 +116,7 @@ export class StreamJobClient {
     );
     if (!patch) return job;
     const body = { metadata: { resourceVersion: job.metadata?.resourceVersion }, ...patch };
-    return withEffectiveSpec(
+    return this.#written(
       (await this.#api.patchNamespacedCustomObjectStatus(
         {
           group: STREAMJOB_GROUP,

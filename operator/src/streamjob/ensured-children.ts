@@ -1,0 +1,51 @@
+/**
+ * Which jobs' attempt children (ServiceAccount, Role, RoleBinding, Service, NetworkPolicy,
+ * shuffle token, snapshot key: attempt-children.ts) this process has ensured, and for what
+ * desired state. A reconcile whose desired children are the ones last ensured for the job skips
+ * reading them again (eight or nine GETs) until the recheck period has passed
+ * (docs/operator.md "Reads: informer caches"). The operator forgets a job whose Role it changes
+ * behind the desired state (a revoked pod name), so the next reconcile reads and repairs. Storage
+ * credentials are not covered: they are read on every reconcile (job-credentials.ts).
+ *
+ * The cost: a child deleted or changed by hand is repaired within the recheck period (the
+ * operator's resync period) rather than on the next reconcile.
+ */
+import type { Clock } from '../kube/clock.ts';
+
+interface Entry {
+  fingerprint: string;
+  /** When they were ensured, epoch ms. */
+  at: number;
+}
+
+/** See the module comment. */
+export class EnsuredChildren {
+  readonly #entries = new Map<string, Entry>();
+  readonly #clock: Clock;
+  readonly #recheckMs: number;
+
+  /** @param recheckMs how long an ensure stands before the children are read again, ms */
+  constructor(clock: Clock, recheckMs: number) {
+    this.#clock = clock;
+    this.#recheckMs = recheckMs;
+  }
+
+  /**
+   * Whether the children of job `key` (`namespace/name`) were ensured for `fingerprint` (which
+   * covers the job's uid) less than the recheck period ago.
+   */
+  fresh(key: string, fingerprint: string): boolean {
+    const e = this.#entries.get(key);
+    return e !== undefined && e.fingerprint === fingerprint && this.#clock.now() < e.at + this.#recheckMs;
+  }
+
+  /** Records that the job's children were ensured for `fingerprint` just now. */
+  record(key: string, fingerprint: string): void {
+    this.#entries.set(key, { fingerprint, at: this.#clock.now() });
+  }
+
+  /** Forgets the job `key`: its next reconcile reads and ensures every child. */
+  forget(key: string): void {
+    this.#entries.delete(key);
+  }
+}
