@@ -9,14 +9,23 @@
  *   and — when acking is on — plays the workers' side of the checkpoint protocol
  *   (api/src/protocol.ts, runtime-image/src/control/pod-control.ts): on a
  *   `sluice.dev/checkpoint-request` with a new id it merge-patches `sluice.dev/checkpoint-ack`
- *   `{id, subtask, bytes: 0, files: []}` onto that pod, and it notes when
- *   `sluice.dev/checkpoint-committed` reaches the id. No state is uploaded: the ack claims an
- *   empty snapshot, which the coordinator accepts like any other.
+ *   onto that pod, and it notes when `sluice.dev/checkpoint-committed` reaches the id. With a
+ *   {@link SnapshotUpload} it first uploads one state file per worker per snapshot to MinIO,
+ *   `<request.path>/state-<subtask>.snap` (api/src/layout.ts workerStateFile), and acks it as
+ *   the runtime does (runtime-image/src/checkpoint/snapshot-writer.ts): `files` lists it with
+ *   size and sha256, `bytes` is its size and `keyGroupRange` the subtask's key groups
+ *   (runtime-image/src/core/keygroups.ts), so the `_metadata` the coordinator writes is complete
+ *   in the sense of api/src/metadata-coverage.ts. Without one it acks
+ *   `{id, subtask, bytes: 0, files: []}`, an empty snapshot the coordinator accepts like any
+ *   other.
  *
  * Differences from real workers, on purpose: one namespace-wide pod watch with admin
  * credentials instead of one field-selected watch per worker under the worker's ServiceAccount
- * (400 watches would cost the 2-core machine more than the operator does), and no S3 upload.
+ * (400 watches would cost the 2-core machine more than the operator does), MinIO's root
+ * credentials instead of the job's own, and the state file is filler bytes, not the
+ * snapshot-codec format (nothing restores from it).
  */
+import { createHash, randomBytes } from 'node:crypto';
 import {
   CoreV1Api,
   PatchStrategy,
@@ -25,9 +34,19 @@ import {
   type KubeConfig,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { ANN_CHECKPOINT_ACK, type CheckpointAck } from '../../api/src/protocol.ts';
+import type { Client as MinioClient } from 'minio';
+import { workerStateFile } from '../../api/src/layout.ts';
+import {
+  ANN_CHECKPOINT_ACK,
+  ANN_CHECKPOINT_REQUEST,
+  ENV,
+  type CheckpointAck,
+  type CheckpointRequest,
+  type KeyGroupSpan,
+} from '../../api/src/protocol.ts';
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import { ackOf, committedIdOf, requestIdOf } from '../../operator/src/checkpoint/snapshot-status.ts';
+import { keyGroupRangeFor } from '../../runtime-image/src/core/keygroups.ts';
 import { KubeletStandIn } from '../../test/harness/kubelet-standin.ts';
 
 /** Runs async tasks with at most `limit` in flight (FIFO). */
@@ -160,6 +179,8 @@ export interface JobRecord {
   runningAtMs?: number;
   lastTriggeredId: number;
   lastCompletedId: number;
+  /** Snapshot directory (object-key prefix) of `status.checkpoints.lastCompleted`. */
+  lastCompletedPath?: string;
   failed: number;
 }
 
@@ -235,6 +256,7 @@ export class JobTracker {
       // Every completion is its own status write, hence its own event.
       this.#completed++;
       r.lastCompletedId = completed;
+      r.lastCompletedPath = cp?.lastCompleted?.path;
     }
   }
 
@@ -270,13 +292,71 @@ export interface SnapshotTimeline {
   committedSeenMs?: number;
 }
 
-/** Counters of the requests the benchmark itself sent to the API server. */
+/** Counters of the requests the benchmark itself sent to the API server and to MinIO. */
 export interface BenchRequests {
   /** Pod status writes of the kubelet stand-in (each is a GET + a PATCH of pods/status). */
   podsMarked: number;
   acks: number;
   ackErrors: number;
   markErrors: number;
+  /** State files uploaded to MinIO (one per worker per acked snapshot, with a {@link SnapshotUpload}). */
+  uploads: number;
+  /** Bytes of those files. */
+  uploadBytes: number;
+  /** Uploads that failed; each is acked with an `error`, which aborts that snapshot (WorkerFailed). */
+  uploadErrors: number;
+}
+
+/** Where the acknowledger uploads a state file per worker per snapshot, and how large it is. */
+export interface SnapshotUpload {
+  /** Client of the MinIO the operator checkpoints to. */
+  minio: MinioClient;
+  /** The jobs' bucket: the snapshot paths of the requests are keys in it. */
+  bucket: string;
+  /** Size of every state file, bytes (> 0). */
+  bytes: number;
+  /**
+   * Uploads in flight, at most (default 16). Each holds one file-sized buffer, and the bytes are
+   * hashed twice on the benchmark's event loop (sha256 for the ack, and the client's payload
+   * hash for request signing).
+   */
+  concurrency?: number;
+}
+
+/** Settings of a {@link PodAgent}; every field is optional. */
+export interface PodAgentOptions {
+  /** Pod status writes in flight (several kubelets on several nodes); default 8. */
+  markConcurrency?: number;
+  /** Ack patches in flight (every worker acks on its own in reality); default 32. */
+  ackConcurrency?: number;
+  /** Upload a state file before each ack; without it, acks claim an empty snapshot. */
+  upload?: SnapshotUpload;
+}
+
+/** The `sluice.dev/checkpoint-request` on `pod`, if any and well-formed. */
+function requestOf(pod: V1Pod): CheckpointRequest | undefined {
+  const raw = pod.metadata?.annotations?.[ANN_CHECKPOINT_REQUEST];
+  if (!raw) return undefined;
+  try {
+    const r = JSON.parse(raw) as Partial<CheckpointRequest>;
+    return typeof r.id === 'number' && typeof r.path === 'string' ? (r as CheckpointRequest) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The key groups of worker `subtask`, from the pod's `SLUICE_MAX_PARALLELISM` and
+ * `SLUICE_PARALLELISM` (what the runtime reads to take its range), or undefined without them.
+ */
+function keyGroupsOf(pod: V1Pod, subtask: number): KeyGroupSpan | undefined {
+  const env = pod.spec?.containers.flatMap((c) => c.env ?? []) ?? [];
+  const value = (name: string) => Number(env.find((e) => e.name === name)?.value);
+  try {
+    return keyGroupRangeFor(value(ENV.maxParallelism), value(ENV.parallelism), subtask);
+  } catch {
+    return undefined;
+  }
 }
 
 /** See the module comment. */
@@ -287,6 +367,10 @@ export class PodAgent {
   readonly #watch: ResilientWatch;
   readonly #markLimiter: Limiter;
   readonly #ackLimiter: Limiter;
+  readonly #uploadLimiter: Limiter;
+  readonly #upload: SnapshotUpload | undefined;
+  /** Filler of every state file (random, so not compressible); each upload stamps its own header on a copy. */
+  readonly #filler: Buffer | undefined;
   /** Pods handed to the kubelet stand-in. */
   readonly #marked = new Set<string>();
   /** Highest request id acked per pod. */
@@ -295,19 +379,31 @@ export class PodAgent {
   readonly #pods = new Map<string, V1Pod>();
   /** Keyed `job#id`. */
   readonly snapshots = new Map<string, SnapshotTimeline>();
-  readonly counts: BenchRequests = { podsMarked: 0, acks: 0, ackErrors: 0, markErrors: 0 };
+  readonly counts: BenchRequests = {
+    podsMarked: 0,
+    acks: 0,
+    ackErrors: 0,
+    markErrors: 0,
+    uploads: 0,
+    uploadBytes: 0,
+    uploadErrors: 0,
+  };
   #acking = false;
 
-  /**
-   * @param markConcurrency pod status writes in flight (several kubelets on several nodes)
-   * @param ackConcurrency ack patches in flight (every worker acks on its own in reality)
-   */
-  constructor(kubeConfig: KubeConfig, namespace: string, markConcurrency = 8, ackConcurrency = 32) {
+  /** @throws RangeError when `options.upload.bytes` is not a positive integer */
+  constructor(kubeConfig: KubeConfig, namespace: string, options: PodAgentOptions = {}) {
     this.#kubelet = new KubeletStandIn(kubeConfig, namespace);
     this.#core = kubeConfig.makeApiClient(CoreV1Api);
     this.#namespace = namespace;
-    this.#markLimiter = new Limiter(markConcurrency);
-    this.#ackLimiter = new Limiter(ackConcurrency);
+    this.#markLimiter = new Limiter(options.markConcurrency ?? 8);
+    this.#ackLimiter = new Limiter(options.ackConcurrency ?? 32);
+    this.#uploadLimiter = new Limiter(options.upload?.concurrency ?? 16);
+    this.#upload = options.upload;
+    if (this.#upload) {
+      if (!Number.isSafeInteger(this.#upload.bytes) || this.#upload.bytes <= 0)
+        throw new RangeError(`snapshot file size ${this.#upload.bytes} is not a positive integer`);
+      this.#filler = randomBytes(this.#upload.bytes);
+    }
     this.#watch = new ResilientWatch(
       kubeConfig,
       `/api/v1/namespaces/${namespace}/pods`,
@@ -351,6 +447,11 @@ export class PodAgent {
     return this.#ackLimiter.pending;
   }
 
+  /** State file uploads queued or in flight. */
+  get uploadsPending(): number {
+    return this.#uploadLimiter.pending;
+  }
+
   #onEvent(type: string, pod: V1Pod): void {
     const name = pod.metadata?.name;
     if (!name) return;
@@ -386,17 +487,68 @@ export class PodAgent {
     }
   }
 
-  /** Acks the request on `pod` if acking is on and neither the pod nor this agent acked it yet. */
+  /**
+   * Acks the request on `pod` if acking is on and neither the pod nor this agent acked it yet;
+   * with a {@link SnapshotUpload}, once its state file is uploaded.
+   */
   #maybeAck(pod: V1Pod): void {
-    const requested = requestIdOf(pod);
+    const request = requestOf(pod);
     const name = pod.metadata!.name!;
-    if (!this.#acking || requested === undefined) return;
+    if (!this.#acking || request === undefined) return;
+    const requested = request.id;
     if (requested <= (ackOf(pod)?.id ?? 0) || requested <= (this.#acked.get(name) ?? 0)) return;
     this.#acked.set(name, requested);
     const job = pod.metadata?.labels?.['sluice.dev/job'] ?? '';
     const subtask = Number(pod.metadata?.labels?.['sluice.dev/subtask']);
     const key = `${job}#${requested}`;
-    void this.#ackLimiter.run(() => this.#ack(name, key, { id: requested, subtask, bytes: 0, files: [] }));
+    if (!this.#upload) {
+      void this.#ackLimiter.run(() => this.#ack(name, key, { id: requested, subtask, bytes: 0, files: [] }));
+      return;
+    }
+    const keyGroups = keyGroupsOf(pod, subtask);
+    void this.#uploadLimiter
+      .run(() => this.#uploadState(job, subtask, request, keyGroups))
+      .then((ack) => this.#ackLimiter.run(() => this.#ack(name, key, ack)));
+  }
+
+  /**
+   * Uploads worker `subtask`'s state file of `request` and returns the ack that lists it, or an
+   * error ack (as a worker whose upload failed publishes) when the upload failed. Never throws.
+   */
+  async #uploadState(
+    job: string,
+    subtask: number,
+    request: CheckpointRequest,
+    keyGroupRange: KeyGroupSpan | undefined,
+  ): Promise<CheckpointAck> {
+    const upload = this.#upload!;
+    const file = Buffer.from(this.#filler!);
+    // Each file differs from the others (so does its sha256): job, subtask and id up front.
+    file.write(`sluice bench state file: job ${job}, subtask ${subtask}, snapshot ${request.id}\n`, 0);
+    const sha256 = createHash('sha256').update(file).digest('hex');
+    const name = workerStateFile(subtask);
+    try {
+      await upload.minio.putObject(upload.bucket, `${request.path}/${name}`, file, file.length);
+      this.counts.uploads++;
+      this.counts.uploadBytes += file.length;
+      return {
+        id: request.id,
+        subtask,
+        bytes: file.length,
+        files: [{ key: name, bytes: file.length, sha256 }],
+        ...(keyGroupRange ? { keyGroupRange } : {}),
+      };
+    } catch (err) {
+      this.counts.uploadErrors++;
+      const message = err instanceof Error ? err.message : String(err);
+      return {
+        id: request.id,
+        subtask,
+        bytes: 0,
+        files: [],
+        error: `bench upload of ${name} failed: ${message}`,
+      };
+    }
   }
 
   async #ack(pod: string, key: string, ack: CheckpointAck): Promise<void> {

@@ -1,5 +1,6 @@
 /**
- * Operator scale benchmark (issue 7, "Operator scale"): N StreamJobs (default 200) against a real
+ * Operator scale benchmark (issue 7, "Operator scale"; acceptance of the issue "1000 jobs on two
+ * cores" with `--jobs 1000`, see README.md): N StreamJobs (default 200) against a real
  * etcd + kube-apiserver, the operator as a separate process (`node operator/src/main.ts`, least-
  * privilege RBAC, leader election on, production log level and resync), worker pods made
  * Running/Ready by the kubelet stand-in (no worker processes).
@@ -22,17 +23,20 @@
  *     timeoutSeconds `--checkpoint-timeout`; nobody acknowledges, so every checkpoint times
  *     out and is aborted (what periodic checkpoints cost an operator whose workers are silent);
  *  6. checkpoints-ack — the same with the benchmark acknowledging for the workers through the
- *     API (observers.ts PodAgent), so checkpoints complete: `_metadata` in MinIO, status,
- *     commit annotations, retention.
+ *     API (observers.ts PodAgent), each worker after uploading a `--snapshot-bytes` state file to
+ *     the snapshot directory, so checkpoints complete: `_metadata` in MinIO, status, commit
+ *     annotations, retention. Afterwards the newest completed snapshots of up to 20 jobs are
+ *     checked in MinIO: their `_metadata` complete (api/src/metadata-coverage.ts) and every file
+ *     it lists present with its size and sha256.
  *
  * Figures: reconcile latency p50/p99 from `controller_runtime_reconcile_time_seconds` (histogram
  * quantile of the phase's increase), operator CPU (user+sys seconds from /proc/<pid>/stat) and
  * memory (VmRSS, VmHWM from /proc/<pid>/status), API requests per minute (kube-apiserver's
  * `apiserver_request_total`, and the operator's own share from API Priority and Fairness:
  * requests dispatched for the flow schemas of ServiceAccounts, which only the operator uses
- * here), checkpoint throughput and bench-observed checkpoint latency. Targets of the issue
- * (reconcile p99 < 1 s, operator RSS < 200 MiB) are printed as pass/miss, never asserted.
- * Results go to bench/results/operator-scale.json (`--out`).
+ * here), checkpoint throughput and bench-observed checkpoint latency. The targets of the issue
+ * "1000 jobs on two cores" (targets.ts) are printed as PASS/MISS and stored in the
+ * results, never asserted. Results go to bench/results/operator-scale.json (`--out`).
  *
  * Figures are from one run on whatever else the machine is doing; the benchmark's own process
  * (watches, kubelet stand-in, acks) competes with the operator for the same cores and is
@@ -44,6 +48,11 @@ import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { collectProvenance, loadAverage } from '../collect-provenance.ts';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import type { Client as MinioClient } from 'minio';
+import { metadataKey } from '../../api/src/layout.ts';
+import { parseMetadata } from '../../api/src/metadata.ts';
+import { metadataCoverageProblem } from '../../api/src/metadata-coverage.ts';
 import { Jobs, REPO_ROOT } from '../../test/harness/operator.ts';
 import {
   startBenchCluster,
@@ -53,6 +62,7 @@ import {
   type OperatorHandle,
 } from './cluster.ts';
 import { JobTracker, Limiter, PodAgent, type CheckpointTotals, type BenchRequests } from './observers.ts';
+import { TARGET_ISSUE, targetResults } from './targets.ts';
 import { countSockets, readMachineCpu, readProc, type MachineCpu, type ProcSample } from './procfs.ts';
 import {
   delta,
@@ -71,7 +81,8 @@ const HELP = `Usage: node bench/operator-scale/run.ts [options]
   --jobs N                   StreamJobs (default 200)
   --parallelism N            worker pods per job (default 2)
   --create-concurrency N     create requests in flight during the burst (default 16)
-  --ready-timeout S          seconds to wait for every job to be Ready (default 240)
+  --ready-timeout S          seconds to wait for every job to be Ready
+                             (default 240 per 200 jobs, at least 240: 1200 for --jobs 1000)
   --baseline S               seconds of control plane without operator (default 10)
   --steady S                 seconds of steady state, checkpoints off (default 60)
   --rate R                   jobs/s of the optional steady-rate phase (default 0: skipped)
@@ -80,7 +91,10 @@ const HELP = `Usage: node bench/operator-scale/run.ts [options]
   --checkpoint-interval S    spec.checkpoint.intervalSeconds while on (default 10)
   --checkpoint-timeout S     spec.checkpoint.timeoutSeconds while on (default 5)
   --warmup S                 seconds after switching a checkpoint phase on before measuring (default 15)
-  --phase S                  seconds measured per checkpoint phase (default 60)
+  --phase S                  seconds measured per checkpoint phase (default 60); at least
+                             2 × --checkpoint-interval, so that a phase spans two intervals
+  --snapshot-bytes N         size of the state file the acknowledger uploads per worker per
+                             checkpoint, bytes (default 65536)
   --max-concurrent-reconciles N   operator setting (default: the operator's, 4)
   --out FILE                 results JSON (default bench/results/operator-scale.json)
   --keep                     keep the work directory (logs, etcd data) for a post-mortem
@@ -91,7 +105,7 @@ const { values: args } = parseArgs({
     jobs: { type: 'string', default: '200' },
     parallelism: { type: 'string', default: '2' },
     'create-concurrency': { type: 'string', default: '16' },
-    'ready-timeout': { type: 'string', default: '240' },
+    'ready-timeout': { type: 'string' },
     baseline: { type: 'string', default: '10' },
     steady: { type: 'string', default: '60' },
     rate: { type: 'string', default: '0' },
@@ -101,6 +115,7 @@ const { values: args } = parseArgs({
     'checkpoint-timeout': { type: 'string', default: '5' },
     warmup: { type: 'string', default: '15' },
     phase: { type: 'string', default: '60' },
+    'snapshot-bytes': { type: 'string', default: '65536' },
     'max-concurrent-reconciles': { type: 'string' },
     out: { type: 'string', default: join(REPO_ROOT, 'bench', 'results', 'operator-scale.json') },
     keep: { type: 'boolean', default: false },
@@ -125,7 +140,15 @@ function num(name: keyof typeof args, allowZero = false): number {
 const N = num('jobs');
 const P = num('parallelism');
 const CREATE_CONCURRENCY = num('create-concurrency');
-const READY_TIMEOUT_S = num('ready-timeout');
+/** Jobs per 240 s of the default `--ready-timeout` and per 30 s of the settling waits. */
+const JOBS_PER_DEFAULT_WAIT = 200;
+/** Seconds to wait for every job to be Ready; the default grows with `--jobs` (240 s per 200). */
+const READY_TIMEOUT_S =
+  args['ready-timeout'] !== undefined
+    ? num('ready-timeout')
+    : Math.max(240, Math.ceil((240 * N) / JOBS_PER_DEFAULT_WAIT));
+/** Longest wait, s, for the operator's queue to drain after a burst (30 s per 200 jobs, at least 30). */
+const SETTLE_S = Math.max(30, Math.ceil((30 * N) / JOBS_PER_DEFAULT_WAIT));
 const BASELINE_S = num('baseline', true);
 const STEADY_S = num('steady', true);
 const RATE = num('rate', true);
@@ -134,15 +157,26 @@ const CP_INTERVAL_S = num('checkpoint-interval');
 const CP_TIMEOUT_S = num('checkpoint-timeout');
 const WARMUP_S = num('warmup', true);
 const PHASE_S = num('phase');
+/** Size of each state file the acknowledger uploads, bytes. */
+const SNAPSHOT_BYTES = num('snapshot-bytes');
+if (!Number.isSafeInteger(SNAPSHOT_BYTES)) {
+  process.stderr.write(`--snapshot-bytes must be a whole number of bytes\n${HELP}`);
+  process.exit(2);
+}
 const MODE = args.checkpoints;
 if (!['both', 'no-ack', 'ack', 'skip'].includes(MODE)) {
   process.stderr.write(`--checkpoints must be both, no-ack, ack or skip\n${HELP}`);
   process.exit(2);
 }
+if (MODE !== 'skip' && PHASE_S < 2 * CP_INTERVAL_S) {
+  // Fewer than two intervals measure the one herd of triggers after the switch, not a schedule.
+  process.stderr.write(
+    `--phase (${PHASE_S} s) must be at least 2 × --checkpoint-interval (${2 * CP_INTERVAL_S} s): a measured checkpoint phase spans two intervals\n`,
+  );
+  process.exit(2);
+}
 /** intervalSeconds meaning "off": the CRD's maximum, so no periodic checkpoint is due in a run. */
 const OFF_INTERVAL_S = 86_400;
-const TARGET_RECONCILE_P99_S = 1;
-const TARGET_RSS_BYTES = 200 * 1024 * 1024;
 
 const T0 = performance.now();
 const elapsed = () => `+${((performance.now() - T0) / 1000).toFixed(1)}s`;
@@ -293,6 +327,12 @@ interface PhaseReport {
     /** Jobs × 60 / completedPerMin: how often each job actually gets a completed checkpoint, s. */
     effectiveIntervalS?: number;
     /**
+     * completedPerMin over the last whole number of intervals of the phase (`windowS` seconds up
+     * to its end): the figure of the on-schedule target. Jobs switched on together trigger in
+     * step, so over a fraction of an interval the count depends on where that herd falls.
+     */
+    wholeIntervals: { windowS: number; completedPerMin: number };
+    /**
      * The operator's API requests in the phase (APF dispatched, its flow schemas) per checkpoint
      * completed in it: every request, reads and writes, whatever it was for.
      */
@@ -301,6 +341,15 @@ interface PhaseReport {
     requestToCommitMs: Dist;
     /** Last ack patch returned → first pod seen with the commit: the operator's completion work, ms. */
     ackToCommitMs: Dist;
+    /** State files the acknowledger uploaded to MinIO in the phase (none while acking is off). */
+    stateFiles: {
+      uploads: number;
+      uploadsPerMin: number;
+      /** Bytes uploaded, MiB. */
+      uploadMiB: number;
+      /** Failed uploads (each acked with an error: the snapshot aborts as WorkerFailed). */
+      errors: number;
+    };
   };
 }
 
@@ -341,7 +390,13 @@ function phaseReport(
   c: Ctx,
   a: Snapshot,
   b: Snapshot,
-  checkpoint?: { intervalSeconds: number; timeoutSeconds: number; acking: boolean },
+  checkpoint?: {
+    intervalSeconds: number;
+    timeoutSeconds: number;
+    acking: boolean;
+    /** Where the last whole number of intervals before `b` starts: time and tallies there. */
+    wholeIntervalsFrom: { atMs: number; checkpoints: CheckpointTotals };
+  },
 ): PhaseReport {
   const seconds = (b.atMs - a.atMs) / 1000;
   const perMin = (x: number) => round((x / seconds) * 60, 1)!;
@@ -456,12 +511,14 @@ function phaseReport(
     report.api.operatorPerReconcile = h.count > 0 ? round(opRequests / h.count, 1) : undefined;
   }
   if (checkpoint) {
+    const { wholeIntervalsFrom: from, ...settings } = checkpoint;
+    const wholeS = (b.atMs - from.atMs) / 1000;
     const snaps = [...c.agent.snapshots.values()].filter(
       (s) => s.requestSeenMs >= a.atMs && s.requestSeenMs <= b.atMs,
     );
     const committed = snaps.filter((s) => s.committedSeenMs !== undefined);
     report.checkpoints = {
-      ...checkpoint,
+      ...settings,
       scheduledPerMin: round((c.tracker.jobs.size * 60) / checkpoint.intervalSeconds, 1)!,
       triggeredPerMin: perMin(b.checkpoints.triggered - a.checkpoints.triggered),
       completedPerMin: perMin(b.checkpoints.completed - a.checkpoints.completed),
@@ -470,6 +527,10 @@ function phaseReport(
         b.checkpoints.completed > a.checkpoints.completed
           ? round((c.tracker.jobs.size * seconds) / (b.checkpoints.completed - a.checkpoints.completed), 1)
           : undefined,
+      wholeIntervals: {
+        windowS: round(wholeS, 1)!,
+        completedPerMin: round(((b.checkpoints.completed - from.checkpoints.completed) / wholeS) * 60, 1)!,
+      },
       operatorRequestsPerCompleted:
         a.operator && b.checkpoints.completed > a.checkpoints.completed
           ? round(opRequests / (b.checkpoints.completed - a.checkpoints.completed), 1)
@@ -478,6 +539,12 @@ function phaseReport(
       ackToCommitMs: dist(
         committed.filter((s) => s.lastAckMs !== undefined).map((s) => s.committedSeenMs! - s.lastAckMs!),
       ),
+      stateFiles: {
+        uploads: b.requests.uploads - a.requests.uploads,
+        uploadsPerMin: perMin(b.requests.uploads - a.requests.uploads),
+        uploadMiB: round(MiB(b.requests.uploadBytes - a.requests.uploadBytes), 1)!,
+        errors: b.requests.uploadErrors - a.requests.uploadErrors,
+      },
     };
   }
   return report;
@@ -570,6 +637,76 @@ async function setCheckpointSpec(c: Ctx, jobs: Jobs, intervalSeconds: number): P
       ),
     ),
   );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshots in MinIO
+
+/** What the check of the newest completed snapshots in MinIO found. */
+interface SnapshotCheck {
+  /** Jobs whose newest completed checkpoint's `_metadata` was read. */
+  jobs: number;
+  /** State files listed in those `_metadata` and found with the listed size and sha256. */
+  filesOk: number;
+  /** The sizes the `_metadata` list for the files, bytes (distinct values). */
+  fileBytes: number[];
+  /** Whatever did not match, one line each. */
+  problems: string[];
+}
+
+/** The whole object `key` of `bucket`. */
+async function readObject(minio: MinioClient, bucket: string, key: string): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of await minio.getObject(bucket, key)) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * Reads the `_metadata` of the newest completed checkpoint of up to `maxJobs` jobs (by name) and
+ * checks that it is complete (api/src/metadata-coverage.ts: every subtask, every key group, every
+ * file with a size and sha256), lists `--parallelism` workers, and that every file it lists is
+ * in MinIO with that size and sha256, of `--snapshot-bytes` bytes.
+ */
+async function checkSnapshots(c: Ctx, maxJobs: number): Promise<SnapshotCheck> {
+  const { minio, bucket } = c.cluster.env;
+  const recs = [...c.tracker.jobs.values()]
+    .filter((r) => r.lastCompletedPath !== undefined)
+    .sort((x, y) => x.name.localeCompare(y.name))
+    .slice(0, maxJobs);
+  const check: SnapshotCheck = { jobs: 0, filesOk: 0, fileBytes: [], problems: [] };
+  const sizes = new Set<number>();
+  for (const r of recs) {
+    const dir = r.lastCompletedPath!;
+    const source = metadataKey(dir);
+    try {
+      const metadata = parseMetadata((await readObject(minio, bucket, source)).toString('utf8'), source);
+      check.jobs++;
+      const problem = metadataCoverageProblem(metadata, source);
+      if (problem) check.problems.push(problem);
+      if (metadata.workers.length !== P)
+        check.problems.push(`${source}: ${metadata.workers.length} workers, expected ${P}`);
+      for (const file of metadata.workers.flatMap((w) => w.files)) {
+        sizes.add(file.bytes);
+        const body = await readObject(minio, bucket, `${dir}/${file.key}`);
+        const sha256 = createHash('sha256').update(body).digest('hex');
+        if (body.length !== file.bytes || sha256 !== file.sha256) {
+          check.problems.push(
+            `${dir}/${file.key}: ${body.length} bytes, sha256 ${sha256}; _metadata lists ${file.bytes} bytes, sha256 ${file.sha256}`,
+          );
+        } else if (file.bytes !== SNAPSHOT_BYTES) {
+          check.problems.push(
+            `${dir}/${file.key}: ${file.bytes} bytes, not --snapshot-bytes ${SNAPSHOT_BYTES}`,
+          );
+        } else {
+          check.filesOk++;
+        }
+      }
+    } catch (err) {
+      check.problems.push(`${dir}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+  check.fileBytes = [...sizes].sort((x, y) => x - y);
+  return check;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -696,7 +833,9 @@ async function main(): Promise<void> {
   try {
     cluster = await startBenchCluster(say);
     const tracker = new JobTracker(cluster.kubeConfig, cluster.env.namespace);
-    const agent = new PodAgent(cluster.kubeConfig, cluster.env.namespace);
+    const agent = new PodAgent(cluster.kubeConfig, cluster.env.namespace, {
+      upload: { minio: cluster.env.minio, bucket: cluster.env.bucket, bytes: SNAPSHOT_BYTES },
+    });
     await Promise.all([tracker.start(), agent.start()]);
     const c: Ctx = { cluster, tracker, agent, rssSamples: [] };
     ctx = c;
@@ -748,7 +887,7 @@ async function main(): Promise<void> {
     if (!allReady) say(`burst: ${burstE2e.notReady} jobs not Ready after ${READY_TIMEOUT_S} s`);
 
     // 4. Steady state, checkpoints off.
-    await settle(c, 30);
+    await settle(c, SETTLE_S);
     if (STEADY_S > 0) {
       say(`steady-off: ${STEADY_S} s with ${N} running jobs, no checkpoint due`);
       a = await snapshot(c);
@@ -756,7 +895,8 @@ async function main(): Promise<void> {
       b = await snapshot(c);
       phases.push(phaseReport('steady-off', c, a, b));
     }
-    const steadyRssMiB = round(MiB(readProc(c.operator.process.pid)?.rssBytes ?? 0));
+    const steadyProc = readProc(c.operator.process.pid);
+    const steadyRssMiB = steadyProc ? round(MiB(steadyProc.rssBytes)) : undefined;
 
     // 5. Optional: jobs arriving at a steady rate.
     let rateE2e: ReturnType<typeof e2eLatencies> | undefined;
@@ -778,7 +918,7 @@ async function main(): Promise<void> {
       b = await snapshot(c);
       phases.push(phaseReport('rate', c, a, b));
       rateE2e = e2eLatencies(c, more);
-      await settle(c, 30);
+      await settle(c, SETTLE_S);
     }
 
     // 6./7. Periodic checkpoints on, without and with acknowledgements.
@@ -800,39 +940,58 @@ async function main(): Promise<void> {
       );
       await sleep(WARMUP_S * 1000);
       a = await snapshot(c);
+      // The on-schedule figure counts the last whole number of intervals of the phase.
+      let wholeIntervalsFrom = { atMs: a.atMs, checkpoints: a.checkpoints };
+      const wholeLeadS = PHASE_S - Math.floor(PHASE_S / CP_INTERVAL_S) * CP_INTERVAL_S;
+      const mark =
+        wholeLeadS > 0
+          ? setTimeout(
+              () => (wholeIntervalsFrom = { atMs: performance.now(), checkpoints: tracker.totals() }),
+              wholeLeadS * 1000,
+            )
+          : undefined;
       for (let left = PHASE_S; left > 0; left -= 10) {
         await sleep(Math.min(10, left) * 1000);
         const t = tracker.totals();
         say(
-          `${ph.name}: checkpoints triggered ${t.triggered - a.checkpoints.triggered}, completed ${t.completed - a.checkpoints.completed}, failed ${t.failed - a.checkpoints.failed}; acks pending ${agent.acksPending}`,
+          `${ph.name}: checkpoints triggered ${t.triggered - a.checkpoints.triggered}, completed ${t.completed - a.checkpoints.completed}, failed ${t.failed - a.checkpoints.failed}; uploads pending ${agent.uploadsPending}, acks pending ${agent.acksPending}`,
         );
       }
+      clearTimeout(mark); // fired long ago: the lead is less than one interval
       b = await snapshot(c);
       phases.push(
         phaseReport(ph.name, c, a, b, {
           intervalSeconds: CP_INTERVAL_S,
           timeoutSeconds: CP_TIMEOUT_S,
           acking: ph.acking,
+          wholeIntervalsFrom,
         }),
+      );
+    }
+
+    // The state files of the newest completed checkpoints, as `_metadata` lists them.
+    let snapshotCheck: SnapshotCheck | undefined;
+    if (cpPhases.some((ph) => ph.acking)) {
+      snapshotCheck = await checkSnapshots(c, 20);
+      say(
+        `snapshot check: ${snapshotCheck.jobs} jobs' newest _metadata read, ${snapshotCheck.filesOk} state files found as listed, ${snapshotCheck.problems.length} problems`,
       );
     }
 
     // Results.
     const end = readProc(c.operator.process.pid);
     const peakMiB = end ? round(MiB(end.hwmBytes)) : undefined;
-    const reconcileP99s = phases
-      .filter((p) => p.reconcile?.p99Ms !== undefined)
-      .map((p) => ({ phase: p.name, p99Ms: p.reconcile!.p99Ms! }));
     const targets = {
-      reconcileP99Under1s: reconcileP99s.map((r) => ({
-        ...r,
-        pass: r.p99Ms < TARGET_RECONCILE_P99_S * 1000,
-      })),
-      rssUnder200MiB: {
-        peakMiB,
-        steadyMiB: steadyRssMiB,
-        pass: end !== undefined && end.hwmBytes < TARGET_RSS_BYTES,
-      },
+      issue: TARGET_ISSUE,
+      asserted: false,
+      results: targetResults({
+        parallelism: P,
+        phases,
+        burstReadyP99Ms: burstE2e.ready.p99,
+        burstNotReady: burstE2e.notReady,
+        steadyRssMiB,
+        peakRssMiB: peakMiB,
+      }),
     };
     const result = {
       benchmark: 'operator-scale',
@@ -850,11 +1009,14 @@ async function main(): Promise<void> {
         jobs: N,
         parallelism: P,
         createConcurrency: CREATE_CONCURRENCY,
+        readyTimeoutS: READY_TIMEOUT_S,
+        settleMaxS: SETTLE_S,
         checkpointIntervalS: CP_INTERVAL_S,
         checkpointTimeoutS: CP_TIMEOUT_S,
         offIntervalS: OFF_INTERVAL_S,
         warmupS: WARMUP_S,
         phaseS: PHASE_S,
+        snapshotBytes: SNAPSHOT_BYTES,
         steadyS: STEADY_S,
         rate: RATE,
         rateJobs: RATE > 0 ? RATE_JOBS : 0,
@@ -862,7 +1024,7 @@ async function main(): Promise<void> {
         notes: [
           'checkpoints "off" = spec.checkpoint.intervalSeconds 86400 (the CRD has no off switch)',
           'pods are made Running/Ready by the kubelet stand-in; no worker processes run',
-          'checkpoints-ack: the benchmark acks for the workers through the API (one namespace-wide pod watch, admin credentials, no state upload)',
+          'checkpoints-ack: the benchmark acks for the workers through the API (one namespace-wide pod watch, admin credentials), each worker after uploading one state file of snapshotBytes to the snapshot directory in MinIO',
           'API/min op: apiserver_flowcontrol_dispatched_requests_total of the ServiceAccount flow schemas (only the operator uses a ServiceAccount here)',
         ],
       },
@@ -876,6 +1038,7 @@ async function main(): Promise<void> {
       /** RSS 2 s after the operator became ready (no job yet), at the end of steady-off, and VmHWM at the end; MiB. */
       memory: { idleRssMiB, peakRssMiB: peakMiB, steadyRssMiB, samplesEverySecond: c.rssSamples.length },
       phases,
+      ...(snapshotCheck ? { snapshotCheck } : {}),
       targets,
       benchRequests: { ...agent.counts },
       watches: { jobs: tracker.watchStats, pods: agent.watchStats },
@@ -903,18 +1066,23 @@ async function main(): Promise<void> {
     for (const p of phases.filter((x) => x.checkpoints)) {
       const k = p.checkpoints!;
       console.log(
-        `${p.name}: scheduled ${k.scheduledPerMin}/min, triggered ${k.triggeredPerMin}/min, completed ${k.completedPerMin}/min (every ${fmt(k.effectiveIntervalS, ' s')} per job), failed ${k.failedPerMin}/min; operator requests per completed ${fmt(k.operatorRequestsPerCompleted)}; operator queue ${p.reconcile?.queueDepthStart} → ${p.reconcile?.queueDepthEnd}; request→commit ${e(k.requestToCommitMs)}`,
+        `${p.name}: scheduled ${k.scheduledPerMin}/min, triggered ${k.triggeredPerMin}/min, completed ${k.completedPerMin}/min (every ${fmt(k.effectiveIntervalS, ' s')} per job; ${k.wholeIntervals.completedPerMin}/min over the last ${k.wholeIntervals.windowS} s), failed ${k.failedPerMin}/min; operator requests per completed ${fmt(k.operatorRequestsPerCompleted)}; state files uploaded ${k.stateFiles.uploads} (${k.stateFiles.uploadMiB} MiB, ${k.stateFiles.errors} failed); operator queue ${p.reconcile?.queueDepthStart} → ${p.reconcile?.queueDepthEnd}; request→commit ${e(k.requestToCommitMs)}`,
       );
     }
     console.log(
       `operator memory: without jobs ${fmt(idleRssMiB, ' MiB')}, peak (VmHWM) ${fmt(peakMiB, ' MiB')}, steady RSS with ${N} jobs ${fmt(steadyRssMiB, ' MiB')}`,
     );
-    console.log('targets (issue 7; printed, not asserted):');
-    for (const r of targets.reconcileP99Under1s)
-      console.log(`  reconcile p99 < 1 s  [${r.phase}]: ${r.p99Ms} ms → ${r.pass ? 'PASS' : 'MISS'}`);
-    console.log(
-      `  operator RSS < 200 MiB: peak ${fmt(peakMiB, ' MiB')} → ${targets.rssUnder200MiB.pass ? 'PASS' : 'MISS'}`,
-    );
+    if (snapshotCheck) {
+      console.log(
+        `state files: ${snapshotCheck.filesOk} found in MinIO as the newest _metadata of ${snapshotCheck.jobs} jobs list them (sizes ${snapshotCheck.fileBytes.join(', ') || '—'} bytes); problems ${snapshotCheck.problems.length}`,
+      );
+      for (const problem of snapshotCheck.problems.slice(0, 5)) console.log(`  ${problem}`);
+    }
+    console.log(`targets ("${TARGET_ISSUE}"; printed, not asserted):`);
+    for (const t of targets.results) {
+      const what = `${t.name}${t.phase ? ` [${t.phase}]` : ''} ${t.op} ${t.limit}${t.unit}`;
+      console.log(`  ${what}: ${fmt(t.value, t.unit)} → ${t.verdict}${t.note ? ` (${t.note})` : ''}`);
+    }
     console.log(`results: ${out}`);
   } finally {
     if (!interrupted) await cleanup();
