@@ -307,4 +307,59 @@ describe('rocksdb state backend (operator + real workers)', () => {
     await waitFinished(fixture!, 'wcfb');
     expect(kubelet.errors).toEqual([]);
   });
+
+  it('falls back when the workers find a shared file of the restored checkpoint altered in place (same size)', async () => {
+    const job = await jobs.create(
+      corpusWordcountJob('wcsx', {
+        output: 'out-sx/',
+        rate: 30,
+        spec: {
+          stateBackend: { type: 'rocksdb' },
+          checkpoint: { intervalSeconds: 3, timeoutSeconds: 30, retained: 2 },
+          restartPolicy: RESTART_POLICY,
+          recovery: { allowReplayedOutput: true },
+        },
+      }),
+    );
+    const prefix = jobPrefix('', env.namespace, 'wcsx', job.metadata!.uid!);
+    let newest: Observed | undefined;
+    let victim: string | undefined;
+    let last = 0;
+    while (!victim) {
+      newest = await nextCompletion(job, last);
+      if (!newest) throw new Error(`wcsx finished after checkpoint ${last}`);
+      last = newest.completed.id;
+      if (last < 2) continue;
+      victim = newest.meta.workers
+        .flatMap((w) => w.sharedFiles ?? [])
+        .find((f) => sharedFileCheckpointId(f.key) === last)?.key;
+    }
+    // Same size, other bytes: the operator's size check passes, the workers' sha256 check does not.
+    const key = `${sharedStateDir(prefix)}/${victim}`;
+    const chunks: Buffer[] = [];
+    for await (const c of await env.minio.getObject(env.bucket, key)) chunks.push(c as Buffer);
+    const altered = Buffer.concat(chunks);
+    altered[Math.floor(altered.length / 2)]! ^= 0xff;
+    await env.minio.putObject(env.bucket, key, altered, altered.length);
+    kubelet.kill('wcsx-1-0', 'SIGKILL');
+
+    // Attempt 2 restores the newest checkpoint (its files have the listed sizes) and its workers
+    // fail on the altered file; attempt 3 restores the one before.
+    const fellBack = await waitFor(
+      'attempt 3 started',
+      async () => {
+        const j = await jobs.get('wcsx');
+        return (j.status?.attempt ?? 0) >= 3 && j;
+      },
+      120_000,
+    );
+    expect(fellBack.status!.restoredFrom!.id).toBeLessThan(last);
+    const fallback = await waitFor('a Warning Event RestoreFallback', async () =>
+      (await eventsAbout(env.kubeConfig, env.namespace, 'wcsx')).find(
+        (e) => e.reason === 'RestoreFallback' && e.type === 'Warning',
+      ),
+    );
+    expect(fallback.note).toContain('found it corrupted');
+    await waitFinished(fixture!, 'wcsx');
+  });
 });

@@ -1,6 +1,12 @@
 import type { NodeHealth } from '../streamjob/node-loss.ts';
 import type { V1Pod } from '@kubernetes/client-node';
-import { attemptHasRun, decideRecovery, restoreCandidates, workerHealth } from './failure-recovery.ts';
+import {
+  attemptHasRun,
+  corruptedRestoreSource,
+  decideRecovery,
+  restoreCandidates,
+  workerHealth,
+} from './failure-recovery.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const policy = { maxRestarts: 3, backoffSeconds: 2, maxBackoffSeconds: 10, notReadyTimeoutSeconds: 60 };
@@ -265,5 +271,32 @@ describe('workerHealth', () => {
     expect(workerHealth(onNode('n1', ready), T0 + 2_000, policy, nodes).failed).toBe(false);
     // A worker that finished its work before the node went is not a failure.
     expect(workerHealth(onNode('n2', { phase: 'Succeeded' }), T0 + 2_000, policy, nodes).failed).toBe(false);
+  });
+});
+
+describe('corruptedRestoreSource', () => {
+  const status = { restoredFrom: { kind: 'checkpoint' as const, id: 7, path: 'p/checkpoints/chk-7' } };
+  const failed = (terminationMessage?: string) => ({ name: 'j-2-0', failed: true, terminationMessage });
+
+  it('names the restored snapshot when a failed worker found it corrupted', () => {
+    expect(
+      corruptedRestoreSource(status, [
+        failed('SnapshotCorruptedError: snapshot object s3://b/k is corrupted: sha256 mismatch'),
+      ]),
+    ).toEqual({
+      source: status.restoredFrom,
+      problem: 'worker j-2-0 found it corrupted: snapshot object s3://b/k is corrupted: sha256 mismatch',
+    });
+  });
+
+  it('is undefined for other failures, workers that did not fail, or an attempt without a restore', () => {
+    expect(corruptedRestoreSource(status, [failed('PeerLostError: peer 1 is gone')])).toBeUndefined();
+    expect(corruptedRestoreSource(status, [failed(undefined)])).toBeUndefined();
+    expect(
+      corruptedRestoreSource(status, [
+        { name: 'j-2-0', failed: false, terminationMessage: 'SnapshotCorruptedError: x' },
+      ]),
+    ).toBeUndefined();
+    expect(corruptedRestoreSource({}, [failed('SnapshotCorruptedError: x')])).toBeUndefined();
   });
 });

@@ -12,7 +12,7 @@ import { observeWorker } from '../streamjob/workers.ts';
 import { MAX_ITEM_BYTES, boundText, countedSummary } from '../kube/bounded-text.ts';
 import { restartDelayMs } from './restart-backoff.ts';
 import { restartRefusal, type RestartRefusal } from './restart-rate.ts';
-import { notRestartableFailure, unavailableFailure } from './worker-errors.ts';
+import { notRestartableFailure, parseTerminationMessage, unavailableFailure } from './worker-errors.ts';
 import type { Problem } from '../streamjob/status.ts';
 
 /** status.attemptReason of an attempt started because a worker failed. */
@@ -218,4 +218,35 @@ export function restoreCandidates(
     .forEach((x) => add({ kind: 'checkpoint', id: x.id, path: x.path }));
   if (status.restoredFrom) add(status.restoredFrom);
   return out;
+}
+
+/** Error class the runtime reports for a snapshot file whose size or sha256 is not `_metadata`'s. */
+export const SNAPSHOT_CORRUPTED = 'SnapshotCorruptedError';
+
+/**
+ * The snapshot the current attempt restored from (`status.restoredFrom`), when one of its failed
+ * workers reported it corrupted: a file whose sha256 or size does not match `_metadata`, found
+ * by the worker before it opens the state (docs/state.md "Restore"). A file altered in place keeps
+ * its size, which is all the operator checks without downloading it, so only the workers find it:
+ * the next restart must not restore that snapshot again but fall back (docs/checkpointing.md
+ * "Failure recovery"). Undefined when no failed worker reported a corrupted snapshot.
+ * @returns the snapshot with the worker's message, as restore-fallback.ts lists skipped sources
+ */
+export function corruptedRestoreSource(
+  status: StreamJobStatus | undefined,
+  workers: readonly WorkerHealth[],
+): { source: RestoredFrom; problem: string } | undefined {
+  const source = status?.restoredFrom;
+  if (!source?.path) return undefined;
+  for (const w of workers) {
+    if (!w.failed) continue;
+    const e = parseTerminationMessage(w.terminationMessage);
+    if (e?.errorClass === SNAPSHOT_CORRUPTED) {
+      return {
+        source,
+        problem: `worker ${w.name} found it corrupted: ${boundText(e.message, MAX_ITEM_BYTES)}`,
+      };
+    }
+  }
+  return undefined;
 }

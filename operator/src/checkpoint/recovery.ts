@@ -24,6 +24,7 @@ import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import {
   attemptHasRun,
+  corruptedRestoreSource,
   decideRecovery,
   restoreCandidates,
   WORKER_FAILED,
@@ -139,12 +140,15 @@ export class Recovery {
       }
       return { job, problem: { reason: d.reason, message: d.message } };
     }
+    // A snapshot the workers found corrupted is not restored again (failure-recovery.ts).
+    const corrupted = corruptedRestoreSource(job.status, workers);
     try {
       return await this.restart(job, storage, subject, ctx, {
         attemptReason: d.unavailable ?? WORKER_FAILED,
         eventReason: d.unavailable ?? WORKER_FAILED,
         message: d.message,
         ...(d.unavailable ? { outsideBudget: true } : {}),
+        ...(corrupted ? { corrupted } : {}),
       });
     } catch (err) {
       // Only a snapshot that would publish committed output twice is left (restore-fallback.ts):
@@ -219,10 +223,17 @@ export class Recovery {
     storage: EffectiveStorage,
     subject: EventSubject,
     ctx: ReconcileContext,
-    why: { attemptReason: string; eventReason: string; message: string; outsideBudget?: boolean },
+    why: {
+      attemptReason: string;
+      eventReason: string;
+      message: string;
+      outsideBudget?: boolean;
+      /** A snapshot the failed workers found corrupted: passed over. */
+      corrupted?: SkippedSource;
+    },
   ): Promise<RecoveryResult> {
     const now = this.#o.clock.now();
-    const restoredFrom = await this.verifiedRestoreSource(job, storage, subject, ctx.signal);
+    const restoredFrom = await this.verifiedRestoreSource(job, storage, subject, ctx.signal, why.corrupted);
     const attempt = (job.status?.attempt ?? 0) + 1;
     let status = job.status ?? {};
     const inProgress = status.checkpoints?.inProgress;
@@ -287,6 +298,7 @@ export class Recovery {
     storage: EffectiveStorage,
     subject: EventSubject,
     signal: AbortSignal,
+    corrupted?: SkippedSource,
   ): Promise<RestoredFrom | undefined> {
     const s3 = await this.#o.s3(job, storage, signal);
     const stored = await storedCheckpoints(storage, s3);
@@ -300,6 +312,10 @@ export class Recovery {
     const jobKey = async () => (key ??= await this.#o.snapshotKey(job));
     const sharedSizes: { value?: Map<string, number> } = {};
     for (const c of candidates) {
+      if (c.path === corrupted?.source.path) {
+        skipped.push({ source: c, problem: corrupted.problem });
+        continue;
+      }
       try {
         const metadata = await readMetadata(s3, storage.bucket, c.path);
         // The job's own snapshots must carry its MAC; others (spec.initialSavepoint of another
