@@ -3,8 +3,9 @@
  * each block names (doc-tables.ts), with the verdict bench/compare.ts prints, and the lost-node
  * recovery table (recovery/node-lost-table.ts) with the verdict node-lost.ts printed, the
  * pod/container/upgrade recovery tables (recovery/recovery-table.ts) with the verdicts
- * recovery/run.ts printed, and the Kafka benchmark's tables (kafka/report.ts) with the verdicts
- * bench/kafka/run.ts printed:
+ * recovery/run.ts printed, the Kafka benchmark's tables (kafka/report.ts) with the verdicts
+ * bench/kafka/run.ts printed, and the operator scale targets (operator-scale/targets.ts) with the
+ * verdicts operator-scale/run.ts printed:
  *
  *   node bench/generate-doc-tables.ts [--doc docs/benchmarks.md] [--check]
  *
@@ -22,6 +23,7 @@ import { renderKafkaBlock } from './kafka/report.ts';
 import { renderNodeLostBlock, type NodeLostResults } from './recovery/node-lost-table.ts';
 import { renderRecoveryBlock, type RecoveryResults } from './recovery/recovery-table.ts';
 import { stateDocTable, type StateResults } from './state/report.ts';
+import { renderTargetsBlock } from './operator-scale/targets.ts';
 
 const root = resolve(import.meta.dirname, '..');
 const { values } = parseArgs({
@@ -64,7 +66,12 @@ try {
     const results = JSON.parse(readFileSync(resolve(root, m[1]!), 'utf8')) as StateResults;
     return `\n${stateDocTable(results, m[2] as 'incremental' | 'memory' | 'throughput')}\n\n`;
   });
-  const generated = replaceMarkedBlocks(withState, 'bench-kafka', (attrs) => {
+  const withScale = replaceMarkedBlocks(withState, 'bench-operator-scale', (attrs) => {
+    const file = /^file=(\S+)$/.exec(attrs)?.[1];
+    if (!file) throw new Error(`bench-operator-scale marker "${attrs}" must name file=<results file>`);
+    return renderTargetsBlock(file, JSON.parse(readFileSync(resolve(root, file), 'utf8')) as never);
+  });
+  const generated = replaceMarkedBlocks(withScale, 'bench-kafka', (attrs) => {
     const file = /^file=(\S+)$/.exec(attrs)?.[1];
     if (!file) throw new Error(`bench-kafka marker "${attrs}" must name file=<results file>`);
     return renderKafkaBlock(file, JSON.parse(readFileSync(resolve(root, file), 'utf8')) as unknown);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { judged, targetResults, type TargetInput } from './targets.ts';
+import { judged, renderTargetsBlock, targetResults, type TargetInput, type TargetResult } from './targets.ts';
 
 const ackPhase = {
   name: 'checkpoints-ack',
@@ -99,5 +99,41 @@ describe('targetResults', () => {
   it('bounds requests per completed checkpoint by the parallelism', () => {
     const t = targetResults(input({ parallelism: 4 })).find((x) => x.name.startsWith('operator API'))!;
     expect(t).toMatchObject({ limit: 7, verdict: 'PASS' });
+  });
+});
+
+describe('renderTargetsBlock', () => {
+  it('renders the stored verdicts as a table and refuses a file without targets', () => {
+    const results: TargetResult[] = [
+      {
+        name: 'reconcile p99',
+        phase: 'burst',
+        value: 2432.7,
+        unit: ' ms',
+        op: '<',
+        limit: 500,
+        verdict: 'MISS',
+      },
+      {
+        name: 'reconcile p99',
+        phase: 'steady-off',
+        unit: ' ms',
+        op: '<',
+        limit: 500,
+        verdict: 'NOT MEASURED',
+      },
+    ];
+    expect(renderTargetsBlock('f.json', { targets: { issue: 'x', results } })).toBe(
+      [
+        '',
+        '| target ("x") | measured | verdict |',
+        '| --- | --: | --- |',
+        '| reconcile p99 [burst] < 500 ms | 2,432.7 ms | MISS |',
+        '| reconcile p99 [steady-off] < 500 ms | — | NOT MEASURED |',
+        '',
+        '',
+      ].join('\n'),
+    );
+    expect(() => renderTargetsBlock('f.json', {})).toThrow('f.json: no targets to publish');
   });
 });

@@ -158,3 +158,30 @@ export function targetResults(r: TargetInput): TargetResult[] {
   );
   return out;
 }
+
+/**
+ * The targets of a published results file as a markdown table for docs/benchmarks.md
+ * (bench/generate-doc-tables.ts, marker `bench-operator-scale file=<results file>`), with the
+ * verdicts run.ts printed and stored, never judged again.
+ * @throws Error naming `file` when it holds no targets
+ */
+export function renderTargetsBlock(
+  file: string,
+  r: { targets?: { issue: string; results: TargetResult[] } },
+): string {
+  if (!r.targets?.results?.length) throw new Error(`${file}: no targets to publish`);
+  const value = (t: TargetResult) =>
+    t.value === undefined ? '—' : `${t.value.toLocaleString('en-US')}${t.unit}`;
+  const rows = r.targets.results.map(
+    (t) =>
+      `| ${t.name}${t.phase ? ` [${t.phase}]` : ''} ${t.op} ${t.limit.toLocaleString('en-US')}${t.unit} | ${value(t)} | ${t.verdict} |`,
+  );
+  return [
+    '',
+    `| target ("${r.targets.issue}") | measured | verdict |`,
+    '| --- | --: | --- |',
+    ...rows,
+    '',
+    '',
+  ].join('\n');
+}
