@@ -255,11 +255,16 @@ describe('rocksdb state backend (operator + real workers)', () => {
     expect(kubelet.errors).toEqual([]);
   });
 
-  it('falls back to the older retained checkpoint when a shared file of the newest one is missing', async () => {
-    // Checkpoints every 3 s leave time to remove a file and kill a worker before the next one.
+  /**
+   * A rocksdb wordcount `name` with checkpoints every 3 s (time to alter a file and kill a worker
+   * before the next one), 2 retained, fallback past committed output allowed; resolves once a
+   * checkpoint after the first uploaded a shared file of its own (the older one lacks it).
+   * @returns that checkpoint's id, the file's key relative to the shared directory and its object key
+   */
+  async function fallbackJob(name: string): Promise<{ last: number; victim: string; key: string }> {
     const job = await jobs.create(
-      corpusWordcountJob('wcfb', {
-        output: 'out-fb/',
+      corpusWordcountJob(name, {
+        output: `out-${name}/`,
         rate: 30,
         spec: {
           stateBackend: { type: 'rocksdb' },
@@ -269,21 +274,23 @@ describe('rocksdb state backend (operator + real workers)', () => {
         },
       }),
     );
-    const prefix = jobPrefix('', env.namespace, 'wcfb', job.metadata!.uid!);
-    let newest: Observed | undefined;
-    let victim: string | undefined;
+    const prefix = jobPrefix('', env.namespace, name, job.metadata!.uid!);
     let last = 0;
-    // A checkpoint after the first that uploaded a file of its own (the older one lacks it).
-    while (!victim) {
-      newest = await nextCompletion(job, last);
-      if (!newest) throw new Error(`wcfb finished after checkpoint ${last}`);
+    for (;;) {
+      const newest = await nextCompletion(job, last);
+      if (!newest) throw new Error(`${name} finished after checkpoint ${last}`);
       last = newest.completed.id;
       if (last < 2) continue;
-      victim = newest.meta.workers
+      const victim = newest.meta.workers
         .flatMap((w) => w.sharedFiles ?? [])
         .find((f) => sharedFileCheckpointId(f.key) === last)?.key;
+      if (victim) return { last, victim, key: `${sharedStateDir(prefix)}/${victim}` };
     }
-    await env.minio.removeObject(env.bucket, `${sharedStateDir(prefix)}/${victim}`);
+  }
+
+  it('falls back to the older retained checkpoint when a shared file of the newest one is missing', async () => {
+    const { last, victim, key } = await fallbackJob('wcfb');
+    await env.minio.removeObject(env.bucket, key);
     kubelet.kill('wcfb-1-0', 'SIGKILL');
 
     const restarted = await waitFor(
@@ -309,33 +316,8 @@ describe('rocksdb state backend (operator + real workers)', () => {
   });
 
   it('falls back when the workers find a shared file of the restored checkpoint altered in place (same size)', async () => {
-    const job = await jobs.create(
-      corpusWordcountJob('wcsx', {
-        output: 'out-sx/',
-        rate: 30,
-        spec: {
-          stateBackend: { type: 'rocksdb' },
-          checkpoint: { intervalSeconds: 3, timeoutSeconds: 30, retained: 2 },
-          restartPolicy: RESTART_POLICY,
-          recovery: { allowReplayedOutput: true },
-        },
-      }),
-    );
-    const prefix = jobPrefix('', env.namespace, 'wcsx', job.metadata!.uid!);
-    let newest: Observed | undefined;
-    let victim: string | undefined;
-    let last = 0;
-    while (!victim) {
-      newest = await nextCompletion(job, last);
-      if (!newest) throw new Error(`wcsx finished after checkpoint ${last}`);
-      last = newest.completed.id;
-      if (last < 2) continue;
-      victim = newest.meta.workers
-        .flatMap((w) => w.sharedFiles ?? [])
-        .find((f) => sharedFileCheckpointId(f.key) === last)?.key;
-    }
+    const { last, key } = await fallbackJob('wcsx');
     // Same size, other bytes: the operator's size check passes, the workers' sha256 check does not.
-    const key = `${sharedStateDir(prefix)}/${victim}`;
     const chunks: Buffer[] = [];
     for await (const c of await env.minio.getObject(env.bucket, key)) chunks.push(c as Buffer);
     const altered = Buffer.concat(chunks);
