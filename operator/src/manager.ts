@@ -38,6 +38,7 @@ import { resolveStorage, type EffectiveStorage } from './streamjob/storage.ts';
 import { deleteJobData } from './checkpoint/job-data-store.ts';
 import { StorageClient } from './checkpoint/storage-client.ts';
 import { JobCredentials } from './streamjob/job-credentials.ts';
+import { SecretMemo } from './streamjob/secret-memo.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
 import { CONTROLLER_NAME, snapshotKeySecretName } from './streamjob/names.ts';
 import { jobChangeMatters, owningJobKey, podChangeMatters } from './streamjob/predicates.ts';
@@ -135,7 +136,9 @@ export class Manager {
       clock,
       durationSeconds: Math.round(config.storageCredentialsDurationMs / 1000),
       timeoutMs: config.storageTimeoutMs,
+      recheckMs: config.resyncPeriodMs,
     });
+    const snapshotKeys = new SecretMemo<Buffer>(clock, config.resyncPeriodMs);
     // Acting for a job, the operator uses that job's credentials, never its own default keys
     // (docs/security.md "Per-job storage credentials").
     const jobCredentials = (job: StreamJob, storage: EffectiveStorage, signal: AbortSignal) =>
@@ -179,13 +182,15 @@ export class Manager {
       storageTimeoutMs: config.storageTimeoutMs,
       ...(options.crashPoints ? { crashPoints: options.crashPoints } : {}),
       credentials: jobCredentials,
+      forgetCredentials: (job, storage) => credentials.forget(job, storage),
       onSavepointsDisposed: (job, ids) => this.snapshotControllers.recordReconciler.deleteRecords(job, ids),
       // The job's snapshot key, which the reconcile created before any pod (snapshot-key.ts).
-      snapshotKey: async (job) =>
-        snapshotKeyFromSecret(
-          await children.readSecret(job.metadata!.namespace!, snapshotKeySecretName(job.metadata!.name!)),
-          job,
-        ),
+      snapshotKey: (job) => {
+        const { namespace, name, uid } = job.metadata!;
+        return snapshotKeys.get(`${namespace}/${name}/${uid}`, async () =>
+          snapshotKeyFromSecret(await children.readSecret(namespace!, snapshotKeySecretName(name!)), job),
+        );
+      },
     });
     const reconciler = new StreamJobReconciler({
       jobs,

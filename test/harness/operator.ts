@@ -214,7 +214,9 @@ export function operatorEnv(opts: {
     SLUICE_STORAGE_ENDPOINT: opts.state.minio.url,
     SLUICE_STORAGE_BUCKET: opts.bucket,
     SLUICE_STORAGE_CREDENTIALS_SECRET: opts.secret,
-    SLUICE_RESYNC_PERIOD: '1m',
+    // Also how long the operator keeps what it read from a job's Secrets (secret-memo.ts): short,
+    // so a test that edits one by hand sees the operator act on it within its wait.
+    SLUICE_RESYNC_PERIOD: '20s',
     SLUICE_LOG_LEVEL: 'debug',
     ...(opts.identity ? { SLUICE_IDENTITY: opts.identity } : {}),
     ...(opts.extra ?? {}),

@@ -79,6 +79,8 @@ export interface CheckpointCoordinatorOptions {
    * job it cannot touch another's data: docs/security.md); `signal` bounds any STS call.
    */
   credentials(job: StreamJob, storage: EffectiveStorage, signal: AbortSignal): Promise<StorageCredentials>;
+  /** Storage refused the job's credentials: the next {@link credentials} call reads them again. */
+  forgetCredentials?(job: StreamJob, storage: EffectiveStorage): void;
   /**
    * Reads the job's snapshot key (Secret `<job>-snapshot-key`, streamjob/snapshot-key.ts), which
    * signs `_metadata`. @throws ProblemError SnapshotKeyMissing
@@ -151,6 +153,7 @@ export class CheckpointCoordinator {
       credentials: known ?? (await this.#o.credentials(job, storage, signal)),
       timeoutMs: this.#o.storageTimeoutMs ?? 10_000,
       signal,
+      onCredentialsRefused: () => this.#o.forgetCredentials?.(job, storage),
     });
   }
 

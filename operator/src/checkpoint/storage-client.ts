@@ -37,7 +37,21 @@ export interface StorageClientOptions {
   signal: AbortSignal;
   /** Per-endpoint circuit breaker (endpoint-breaker.ts); default: the process-wide one. */
   breaker?: EndpointBreaker;
+  /**
+   * Called when storage refuses the credentials (an S3 error code of {@link CREDENTIALS_REFUSED}),
+   * so the caller can read them again (streamjob/job-credentials.ts `forget`).
+   */
+  onCredentialsRefused?(): void;
 }
+
+/** S3 error codes that mean "these keys are wrong, expired or revoked", not "not allowed here". */
+export const CREDENTIALS_REFUSED = new Set([
+  'InvalidAccessKeyId',
+  'SignatureDoesNotMatch',
+  'ExpiredToken',
+  'InvalidTokenId',
+  'InvalidClientTokenId',
+]);
 
 type Transport = Pick<typeof http, 'request'>;
 
@@ -152,6 +166,7 @@ export class StorageClient implements MetadataObjectClient {
         report(
           deadline.signal.aborted || silent ? 'timeout' : this.#o.signal.aborted ? 'abandoned' : 'answered',
         );
+        if (CREDENTIALS_REFUSED.has((err as { code?: string }).code ?? '')) this.#o.onCredentialsRefused?.();
         throw err;
       },
     );

@@ -5,7 +5,7 @@
  * reading them again (eight or nine GETs) until the recheck period has passed
  * (docs/operator.md "Reads: informer caches"). The operator forgets a job whose Role it changes
  * behind the desired state (a revoked pod name), so the next reconcile reads and repairs. Storage
- * credentials are not covered: they are read on every reconcile (job-credentials.ts).
+ * credentials are not covered here: job-credentials.ts keeps them for the same period (secret-memo.ts).
  *
  * The cost: a child deleted or changed by hand is repaired within the recheck period (the
  * operator's resync period) rather than on the next reconcile.

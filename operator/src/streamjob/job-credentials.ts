@@ -7,6 +7,8 @@
  *    Secret `<job>-storage-credentials` of its namespace (owned by the job), and renewed at
  *    half-life or when the policy changes. A declared prefix in another namespace's part of the
  *    bucket is refused (ProblemError `ForeignStoragePrefix`) and nothing is minted.
+ * Either Secret is read at most once per recheck period (secret-memo.ts); minted credentials past
+ * half-life are renewed at once, and the caller forgets a job's keys when storage refuses them.
  */
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
@@ -17,6 +19,7 @@ import type { ChildObjects } from './children.ts';
 import { jobMeta, ownerReference } from './desired-state.ts';
 import { commonLabels } from './names.ts';
 import { ProblemError } from './problem.ts';
+import { SecretMemo } from './secret-memo.ts';
 import { policyDigest, sessionPolicy, wildcardPrefix } from './session-policy.ts';
 import { foreignPrefixMessage, placePrefix, storageAccess } from './storage-access.ts';
 import type { EffectiveStorage } from './storage.ts';
@@ -47,6 +50,15 @@ export interface JobCredentialsOptions {
   durationSeconds: number;
   /** Deadline of the STS call, ms. */
   timeoutMs: number;
+  /** How long credentials read from a Secret are used before it is read again, ms (the resync period). */
+  recheckMs: number;
+}
+
+/** Minted credentials as last read or written, and what they were minted for. */
+interface MintedEntry {
+  jobUid: string;
+  digest: string;
+  credentials: JobStorageCredentials;
 }
 
 const decode = (v: string | undefined) =>
@@ -56,9 +68,25 @@ const encode = (v: string) => Buffer.from(v, 'utf8').toString('base64');
 /** See the module comment. */
 export class JobCredentials {
   readonly #o: JobCredentialsOptions;
+  /** Keys of Secrets named by `spec.storage.credentialsSecret`, by `namespace/name`. */
+  readonly #own: SecretMemo<JobStorageCredentials>;
+  /** Minted credentials (undefined: none usable in the Secret), by `namespace/name`. */
+  readonly #minted: SecretMemo<MintedEntry | undefined>;
 
   constructor(o: JobCredentialsOptions) {
     this.#o = o;
+    this.#own = new SecretMemo(o.clock, o.recheckMs);
+    this.#minted = new SecretMemo(o.clock, o.recheckMs);
+  }
+
+  /**
+   * Forgets what was read for the job's credentials Secret (`storage.secretName`): call it when
+   * storage refused them, so the next {@link forJob} reads the Secret again.
+   */
+  forget(job: StreamJob, storage: EffectiveStorage): void {
+    const key = `${job.metadata!.namespace}/${storage.secretName}`;
+    this.#own.forget(key);
+    this.#minted.forget(key);
   }
 
   /**
@@ -75,26 +103,39 @@ export class JobCredentials {
   ): Promise<JobStorageCredentials> {
     const namespace = job.metadata!.namespace!;
     const { children } = this.#o;
+    const key = `${namespace}/${storage.secretName}`;
     if (!storage.mintFrom) {
-      const own = await children.readCredentials(namespace, storage.secretName);
-      const token = decode(own.sessionToken);
-      return {
-        accessKey: decode(own.accessKey)!,
-        secretKey: decode(own.secretKey)!,
-        ...(token ? { sessionToken: token } : {}),
-      };
+      return this.#own.get(key, async () => {
+        const own = await children.readCredentials(namespace, storage.secretName);
+        const token = decode(own.sessionToken);
+        return {
+          accessKey: decode(own.accessKey)!,
+          secretKey: decode(own.secretKey)!,
+          ...(token ? { sessionToken: token } : {}),
+        };
+      });
     }
     const document = sessionPolicy(await this.#checkedAccess(job, storage));
     const policy = JSON.stringify(document);
     const digest = policyDigest(document);
     const now = this.#o.clock.now();
-    const current = currentMinted(
-      await children.readSecret(namespace, storage.secretName),
-      job.metadata!.uid!,
-      digest,
-      now,
+    const jobUid = job.metadata!.uid!;
+    const usable = (e: MintedEntry | undefined) =>
+      e !== undefined && e.jobUid === jobUid && e.digest === digest && now < e.credentials.renewAt!;
+    const kept = await this.#minted.get(
+      key,
+      async () => {
+        const credentials = currentMinted(
+          await children.readSecret(namespace, storage.secretName),
+          jobUid,
+          digest,
+          now,
+        );
+        return credentials && { jobUid, digest, credentials };
+      },
+      usable,
     );
-    if (current) return current;
+    if (usable(kept)) return kept!.credentials;
 
     const root = await children.readCredentials(storage.mintFrom.namespace, storage.mintFrom.name);
     let minted;
@@ -128,12 +169,14 @@ export class JobCredentials {
       ref: `${namespace}/${job.metadata!.name}`,
       uid: job.metadata!.uid!,
     });
-    return {
+    const credentials = {
       accessKey: minted.accessKey,
       secretKey: minted.secretKey,
       sessionToken: minted.sessionToken,
       renewAt: halfLife(now, minted.expiration.getTime()),
     };
+    this.#minted.set(key, { jobUid, digest, credentials });
+    return credentials;
   }
 
   /** The job's prefixes, after refusing wildcards and other namespaces' areas. */
