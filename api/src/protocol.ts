@@ -1,29 +1,46 @@
 /**
  * The contract between the operator (checkpoint coordinator) and the workers (participants):
- * the pod annotations that carry checkpoint requests, acknowledgements and commits, and the
- * environment every worker pod gets. Shared source, imported by operator/ and runtime-image/.
+ * the annotations that carry checkpoint requests and acknowledgements, the status fields that
+ * carry commits, and the environment every worker pod gets. Shared source, imported by operator/
+ * and runtime-image/.
  *
- * Protocol (see docs/checkpointing.md): the coordinator persists checkpoint id N in the
- * StreamJob status, then writes CheckpointRequest N on every worker pod of the attempt; each
- * worker snapshots under the request's path and writes CheckpointAck N on its own pod; when all
- * workers acked, the coordinator writes `_metadata` (see metadata.ts) and then
- * `sluice.dev/checkpoint-committed: N`, on which sinks commit the transactions of N. When every
- * ack of N was `final` (a bounded job's input all processed), the same write also sets
- * `sluice.dev/checkpoint-final: N`, on which the workers exit 0.
+ * Protocol (docs/checkpointing.md "Protocol (operator ↔ workers)"): every worker watches its
+ * StreamJob. The coordinator persists checkpoint id N in the StreamJob status, then writes
+ * CheckpointRequest N (with the attempt) once, as an annotation on the StreamJob; each worker of
+ * that attempt snapshots under the request's path and writes CheckpointAck N on its own pod;
+ * when all workers acked, the coordinator writes `_metadata` (see metadata.ts) and then N as the
+ * last completed snapshot in status ({@link committedSnapshotId}) — that status write is the
+ * commit notice, on which sinks commit the transactions of N. When every ack of N was `final`
+ * (a bounded job's input all processed), the coordinator then sets `sluice.dev/checkpoint-final:
+ * N` on the StreamJob, on which the workers exit 0. Per completed checkpoint: two status writes,
+ * one request annotation and one ack per worker.
  */
 
-/** Annotation on a worker pod, written by the operator: the checkpoint the worker must take. JSON of CheckpointRequest. */
+import type { StreamJobStatus } from './streamjob.ts';
+
+/** Annotation on the StreamJob, written by the operator: the checkpoint the workers of `attempt` must take. JSON of CheckpointRequest. */
 export const ANN_CHECKPOINT_REQUEST = 'sluice.dev/checkpoint-request';
 /** Annotation on a worker pod, written by the worker itself: JSON of CheckpointAck. */
 export const ANN_CHECKPOINT_ACK = 'sluice.dev/checkpoint-ack';
-/** Annotation on a worker pod, written by the operator: the id (decimal) of the last completed checkpoint. */
-export const ANN_CHECKPOINT_COMMITTED = 'sluice.dev/checkpoint-committed';
 /**
- * Annotation on a worker pod, written by the operator together with the commit notice: the id
- * (decimal) of a completed checkpoint every worker acked as `final` — the job's last one. A
- * worker exits 0 once it has committed it (docs/runtime.md "Checkpoint protocol", bounded input).
+ * Annotation on the StreamJob, written by the operator after the commit notice: the id (decimal)
+ * of a completed snapshot every worker acked as `final` — the job's last one. A worker exits 0
+ * once it has committed it (docs/runtime.md "Checkpoint protocol", bounded input).
  */
 export const ANN_CHECKPOINT_FINAL = 'sluice.dev/checkpoint-final';
+
+/**
+ * The commit notice: the id of the newest completed snapshot in a StreamJob status (checkpoints
+ * and savepoints share one id sequence, and sinks commit on either), or undefined before the
+ * first. A worker commits on it only when it acked that id itself (runtime pod-control.ts), so a
+ * worker of an older attempt never commits on a newer attempt's notice.
+ */
+export function committedSnapshotId(status: StreamJobStatus | undefined): number | undefined {
+  const ids = [status?.checkpoints?.lastCompleted?.id, status?.savepoints?.last?.id].filter(
+    (i): i is number => i !== undefined,
+  );
+  return ids.length > 0 ? Math.max(...ids) : undefined;
+}
 
 /** User-facing annotations on a StreamJob; each value is a nonce echoed in status once handled. */
 export const ANN_REQUEST_SAVEPOINT = 'sluice.dev/savepoint';
@@ -37,6 +54,11 @@ export type SnapshotKind = 'checkpoint' | 'savepoint';
 export interface CheckpointRequest {
   /** Checkpoint id, monotonic per job (savepoints share the sequence). */
   id: number;
+  /**
+   * The attempt (`status.attempt`) whose workers must take it; workers of other attempts ignore
+   * it. The operator always sets it; absent only in local control mode (one attempt at a time).
+   */
+  attempt?: number;
   kind: SnapshotKind;
   /** Object-key prefix of the snapshot directory, e.g. `<prefix>/<ns>/<job>/<uid>/checkpoints/chk-7`. */
   path: string;

@@ -4,12 +4,13 @@
  * - {@link JobTracker}: one watch on the StreamJobs; records when each job's status first shows
  *   Ready=True / phase Running (end-to-end latency from its create call) and tallies
  *   checkpoint ids triggered, completed and failed from `status.checkpoints`.
- * - {@link PodAgent}: one watch on the worker pods. It stands in for the kubelet (the harness's
- *   `KubeletStandIn.markReady`: Running + Ready through `pods/status`) as soon as a pod appears,
- *   and — when acking is on — plays the workers' side of the checkpoint protocol
- *   (api/src/protocol.ts, runtime-image/src/control/pod-control.ts): on a
- *   `sluice.dev/checkpoint-request` with a new id it merge-patches `sluice.dev/checkpoint-ack`
- *   onto that pod, and it notes when `sluice.dev/checkpoint-committed` reaches the id. With a
+ * - {@link PodAgent}: one watch on the worker pods and one on the StreamJobs. It stands in for
+ *   the kubelet (the harness's `KubeletStandIn.markReady`: Running + Ready through `pods/status`)
+ *   as soon as a pod appears, and — when acking is on — plays the workers' side of the checkpoint
+ *   protocol (api/src/protocol.ts, runtime-image/src/control/pod-control.ts): on a
+ *   `sluice.dev/checkpoint-request` with a new id on a StreamJob it merge-patches
+ *   `sluice.dev/checkpoint-ack` onto each pod of the request's attempt, and it notes when the
+ *   commit notice (the job's status, `committedSnapshotId`) reaches the id. With a
  *   {@link SnapshotUpload} it first uploads one state file per worker per snapshot to MinIO,
  *   `<request.path>/state-<subtask>.snap` (api/src/layout.ts workerStateFile), and acks it as
  *   the runtime does (runtime-image/src/checkpoint/snapshot-writer.ts): `files` lists it with
@@ -19,9 +20,9 @@
  *   `{id, subtask, bytes: 0, files: []}`, an empty snapshot the coordinator accepts like any
  *   other.
  *
- * Differences from real workers, on purpose: one namespace-wide pod watch with admin
- * credentials instead of one field-selected watch per worker under the worker's ServiceAccount
- * (400 watches would cost the 2-core machine more than the operator does), MinIO's root
+ * Differences from real workers, on purpose: namespace-wide StreamJob and pod watches with admin
+ * credentials instead of one field-selected StreamJob watch per worker under the worker's
+ * ServiceAccount (2000 watches would cost the 2-core machine more than the operator does), MinIO's root
  * credentials instead of the job's own, and the state file is filler bytes, not the
  * snapshot-codec format (nothing restores from it).
  */
@@ -39,13 +40,19 @@ import { workerStateFile } from '../../api/src/layout.ts';
 import {
   ANN_CHECKPOINT_ACK,
   ANN_CHECKPOINT_REQUEST,
+  committedSnapshotId,
   ENV,
   type CheckpointAck,
   type CheckpointRequest,
   type KeyGroupSpan,
 } from '../../api/src/protocol.ts';
-import type { StreamJob } from '../../api/src/streamjob.ts';
-import { ackOf, committedIdOf, requestIdOf } from '../../operator/src/checkpoint/snapshot-status.ts';
+import {
+  STREAMJOB_GROUP,
+  STREAMJOB_PLURAL,
+  STREAMJOB_VERSION,
+  type StreamJob,
+} from '../../api/src/streamjob.ts';
+import { ackOf } from '../../operator/src/checkpoint/snapshot-status.ts';
 import { keyGroupRangeFor } from '../../runtime-image/src/core/keygroups.ts';
 import { KubeletStandIn } from '../../test/harness/kubelet-standin.ts';
 
@@ -282,13 +289,13 @@ export class JobTracker {
 export interface SnapshotTimeline {
   job: string;
   id: number;
-  /** First pod seen carrying the request. */
+  /** The request first seen on the StreamJob. */
   requestSeenMs: number;
   /** Acks written (0 while acking is off). */
   acks: number;
   /** When the last ack patch of the job returned. */
   lastAckMs?: number;
-  /** First pod seen with `checkpoint-committed` ≥ id. */
+  /** The StreamJob's status first seen with the commit notice ≥ id. */
   committedSeenMs?: number;
 }
 
@@ -333,9 +340,9 @@ export interface PodAgentOptions {
   upload?: SnapshotUpload;
 }
 
-/** The `sluice.dev/checkpoint-request` on `pod`, if any and well-formed. */
-function requestOf(pod: V1Pod): CheckpointRequest | undefined {
-  const raw = pod.metadata?.annotations?.[ANN_CHECKPOINT_REQUEST];
+/** The `sluice.dev/checkpoint-request` on `job`, if any and well-formed. */
+function requestOf(job: StreamJob | undefined): CheckpointRequest | undefined {
+  const raw = job?.metadata?.annotations?.[ANN_CHECKPOINT_REQUEST];
   if (!raw) return undefined;
   try {
     const r = JSON.parse(raw) as Partial<CheckpointRequest>;
@@ -344,6 +351,8 @@ function requestOf(pod: V1Pod): CheckpointRequest | undefined {
     return undefined;
   }
 }
+
+const jobOf = (pod: V1Pod) => pod.metadata?.labels?.['sluice.dev/job'] ?? '';
 
 /**
  * The key groups of worker `subtask`, from the pod's `SLUICE_MAX_PARALLELISM` and
@@ -377,6 +386,11 @@ export class PodAgent {
   readonly #acked = new Map<string, number>();
   /** Last version seen of every live pod. */
   readonly #pods = new Map<string, V1Pod>();
+  /** Live pod names by job name. */
+  readonly #podsOfJob = new Map<string, Set<string>>();
+  /** Last version seen of every StreamJob, by name. */
+  readonly #jobs = new Map<string, StreamJob>();
+  readonly #jobWatch: ResilientWatch;
   /** Keyed `job#id`. */
   readonly snapshots = new Map<string, SnapshotTimeline>();
   readonly counts: BenchRequests = {
@@ -410,14 +424,21 @@ export class PodAgent {
       { labelSelector: 'app.kubernetes.io/managed-by=sluice-operator' },
       (type, obj) => this.#onEvent(type, obj as V1Pod),
     );
+    this.#jobWatch = new ResilientWatch(
+      kubeConfig,
+      `/apis/${STREAMJOB_GROUP}/${STREAMJOB_VERSION}/namespaces/${namespace}/${STREAMJOB_PLURAL}`,
+      {},
+      (type, obj) => this.#onJob(type, obj as StreamJob),
+    );
   }
 
-  start(): Promise<void> {
-    return this.#watch.start();
+  async start(): Promise<void> {
+    await Promise.all([this.#watch.start(), this.#jobWatch.start()]);
   }
 
   stop(): void {
     this.#watch.stop();
+    this.#jobWatch.stop();
   }
 
   /** The watch's resumptions and error restarts. */
@@ -452,15 +473,42 @@ export class PodAgent {
     return this.#uploadLimiter.pending;
   }
 
+  /** A StreamJob event: a new request is acked on the pods of its attempt; the commit notice is noted. */
+  #onJob(type: string, job: StreamJob): void {
+    const name = job.metadata?.name;
+    if (!name) return;
+    if (type === 'DELETED') {
+      this.#jobs.delete(name);
+      return;
+    }
+    if (type !== 'ADDED' && type !== 'MODIFIED') return;
+    this.#jobs.set(name, job);
+    const request = requestOf(job);
+    if (request !== undefined) {
+      const key = `${name}#${request.id}`;
+      if (!this.snapshots.has(key))
+        this.snapshots.set(key, { job: name, id: request.id, requestSeenMs: performance.now(), acks: 0 });
+      for (const pod of this.#podsOfJob.get(name) ?? []) this.#maybeAck(this.#pods.get(pod)!);
+    }
+    const committed = committedSnapshotId(job.status);
+    if (committed !== undefined) {
+      const s = this.snapshots.get(`${name}#${committed}`);
+      if (s && s.committedSeenMs === undefined) s.committedSeenMs = performance.now();
+    }
+  }
+
   #onEvent(type: string, pod: V1Pod): void {
     const name = pod.metadata?.name;
     if (!name) return;
     if (type === 'DELETED' || pod.metadata?.deletionTimestamp) {
       this.#pods.delete(name);
+      this.#podsOfJob.get(jobOf(pod))?.delete(name);
       return;
     }
     if (type !== 'ADDED' && type !== 'MODIFIED') return;
     this.#pods.set(name, pod);
+    const ofJob = this.#podsOfJob.get(jobOf(pod)) ?? new Set<string>();
+    this.#podsOfJob.set(jobOf(pod), ofJob.add(name));
     if (!isReady(pod) && !this.#marked.has(name)) {
       this.#marked.add(name);
       void this.#markLimiter.run(async () => {
@@ -472,29 +520,23 @@ export class PodAgent {
         }
       });
     }
-    const job = pod.metadata?.labels?.['sluice.dev/job'] ?? '';
-    const requested = requestIdOf(pod);
-    if (requested !== undefined) {
-      const key = `${job}#${requested}`;
-      if (!this.snapshots.has(key))
-        this.snapshots.set(key, { job, id: requested, requestSeenMs: performance.now(), acks: 0 });
-    }
     this.#maybeAck(pod);
-    const committed = committedIdOf(pod);
-    if (committed !== undefined) {
-      const s = this.snapshots.get(`${job}#${committed}`);
-      if (s && s.committedSeenMs === undefined) s.committedSeenMs = performance.now();
-    }
   }
 
   /**
-   * Acks the request on `pod` if acking is on and neither the pod nor this agent acked it yet;
-   * with a {@link SnapshotUpload}, once its state file is uploaded.
+   * Acks the request on `pod`'s StreamJob if it is for the pod's attempt, acking is on and
+   * neither the pod nor this agent acked it yet; with a {@link SnapshotUpload}, once its state
+   * file is uploaded.
    */
   #maybeAck(pod: V1Pod): void {
-    const request = requestOf(pod);
+    const request = requestOf(this.#jobs.get(jobOf(pod)));
     const name = pod.metadata!.name!;
     if (!this.#acking || request === undefined) return;
+    if (
+      request.attempt !== undefined &&
+      String(request.attempt) !== pod.metadata?.labels?.['sluice.dev/attempt']
+    )
+      return;
     const requested = request.id;
     if (requested <= (ackOf(pod)?.id ?? 0) || requested <= (this.#acked.get(name) ?? 0)) return;
     this.#acked.set(name, requested);

@@ -56,7 +56,11 @@ async function controlFor(c: WorkerConfig, log: Logger): Promise<ControlChannel>
   ]);
   const kc = new KubeConfig();
   kc.loadFromDefault();
-  return new PodControl(kc, c.podName, c.podNamespace, log);
+  return new PodControl(
+    kc,
+    { pod: c.podName, namespace: c.podNamespace, job: c.jobName, attempt: c.attempt },
+    log,
+  );
 }
 
 async function main(): Promise<void> {

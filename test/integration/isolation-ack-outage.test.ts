@@ -6,7 +6,7 @@
  * resumes and delivers the next request. An ack whose checkpoint times out during the outage is
  * given up (the worker then fails only that checkpoint, see runtime/worker.ts publishAck).
  */
-import { CoreV1Api, KubeConfig, PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import {
   ANN_CHECKPOINT_ACK,
@@ -14,7 +14,7 @@ import {
   type CheckpointRequest,
 } from '../../api/src/protocol.ts';
 import { PodControl } from '../../runtime-image/src/control/pod-control.ts';
-import { waitFor } from '../harness/operator.ts';
+import { exampleJob, Jobs, waitFor } from '../harness/operator.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { OutageProxy } from '../harness/outage-proxy.ts';
 
@@ -26,11 +26,17 @@ describe('runtime: checkpoint acks across an API server outage', () => {
   let core: CoreV1Api;
   let proxy: OutageProxy;
   let viaProxy: KubeConfig;
+  let jobs: Jobs;
   const pod = 'wc-1-0';
+  const me = { pod, job: 'wc', attempt: 1 };
 
   beforeAll(async () => {
     env = await setupTestEnv('isolation-ack-outage');
     core = env.kubeConfig.makeApiClient(CoreV1Api);
+    jobs = new Jobs(env.kubeConfig, env.namespace);
+    const manifest = exampleJob('wordcount.yaml');
+    manifest.metadata.name = 'wc';
+    await jobs.create(manifest);
     await core.createNamespacedServiceAccount({
       namespace: env.namespace,
       body: { metadata: { name: 'default' } },
@@ -82,17 +88,16 @@ describe('runtime: checkpoint acks across an API server outage', () => {
 
   const request = (id: number): CheckpointRequest => ({
     id,
+    attempt: 1,
     kind: 'checkpoint',
     path: `sluice/ns/wc/uid/checkpoints/chk-${id}`,
     stop: false,
     triggeredAt: '2026-01-01T00:00:00Z',
     timeoutSeconds: 600,
   });
+  /** The operator's request, on the StreamJob. */
   const annotate = (annotations: Record<string, string>) =>
-    core.patchNamespacedPod(
-      { name: pod, namespace: env.namespace, body: { metadata: { annotations } } },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    );
+    jobs.mergePatch('wc', { metadata: { annotations } });
   const ackOnPod = async () =>
     (await core.readNamespacedPod({ name: pod, namespace: env.namespace })).metadata?.annotations?.[
       ANN_CHECKPOINT_ACK
@@ -102,7 +107,11 @@ describe('runtime: checkpoint acks across an API server outage', () => {
     'delivers an ack made during a 60 s outage once the API server is back, and keeps watching',
     async () => {
       const requests: number[] = [];
-      const control = new PodControl(viaProxy, pod, env.namespace, pino({ level: 'silent' }));
+      const control = new PodControl(
+        viaProxy,
+        { ...me, namespace: env.namespace },
+        pino({ level: 'silent' }),
+      );
       await control.start({
         onCheckpointRequest: (r) => requests.push(r.id),
         onCommitted: () => undefined,
@@ -152,7 +161,11 @@ describe('runtime: checkpoint acks across an API server outage', () => {
   it(
     "gives up on an ack once its checkpoint's timeout has passed, saying so",
     async () => {
-      const control = new PodControl(viaProxy, pod, env.namespace, pino({ level: 'silent' }));
+      const control = new PodControl(
+        viaProxy,
+        { ...me, namespace: env.namespace },
+        pino({ level: 'silent' }),
+      );
       await control.start({
         onCheckpointRequest: () => undefined,
         onCommitted: () => undefined,

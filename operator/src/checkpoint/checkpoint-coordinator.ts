@@ -5,25 +5,26 @@
  * (docs/checkpointing.md "Protocol (operator ↔ workers)"):
  *
  *  1. trigger: persist id N in status.checkpoints.inProgress/lastTriggered (resourceVersion
- *     precondition), then annotate `sluice.dev/checkpoint-request` on every worker pod;
+ *     precondition), then annotate `sluice.dev/checkpoint-request` (with the attempt) once, on
+ *     the StreamJob, which every worker watches;
  *  2. complete (every subtask's `sluice.dev/checkpoint-ack` for N read from the pods): write
- *     `<dir>/_metadata` with `If-None-Match: *`, then record lastCompleted (or savepoints.last),
- *     then annotate `sluice.dev/checkpoint-committed: N` on every worker pod (sinks commit);
+ *     `<dir>/_metadata` with `If-None-Match: *`, then record lastCompleted (or savepoints.last) —
+ *     that status write is the commit notice (sinks commit); when every ack was final, then
+ *     annotate `sluice.dev/checkpoint-final: N` on the StreamJob;
  *  3. abort (timeout or a worker's error ack): record the failure, CheckpointsHealthy=False,
  *     Warning Event; the job keeps running;
  *  4. retention (checkpoint-store.ts): delete completed checkpoint directories beyond
  *     spec.checkpoint.retained restorable ones and leftovers of aborted ones (never savepoints,
  *     never one a restore may still need).
  *
- * Every step is idempotent and re-derived from status + pods, so an operator that crashes
- * between two writes converges on the next reconcile: a request annotation missing on a pod is
- * written again, a commit annotation behind status is raised again, and a `_metadata` that
- * already exists (412) is read back instead of rewritten.
+ * Every step is idempotent and re-derived from status, the StreamJob's annotations and the pods'
+ * acks, so an operator that crashes between two writes converges on the next reconcile: a
+ * request missing on the StreamJob is written again, a final notice behind status is written
+ * again, and a `_metadata` that already exists (412) is read back instead of rewritten.
  */
-import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
 import { signMetadata } from '../../../api/src/snapshot-mac.ts';
-import { ANN_CHECKPOINT_REQUEST } from '../../../api/src/protocol.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
@@ -44,16 +45,15 @@ import { disposeSavepoints } from './savepoint-store.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
 import { CrashPoints } from './crash-points.ts';
 import { writeOrAdoptMetadata } from './metadata-commit.ts';
-import { annotatePods, currentAttemptPods } from './worker-pods.ts';
+import { writeFinalNotice, writeRequest } from './job-notices.ts';
+import { currentAttemptPods } from './worker-pods.ts';
 import {
   abortedStatus,
   ackOf,
   checkpointRequest,
-  commitNotice,
-  committedId,
   completedStatus,
   OPERATOR_SAVEPOINT_NONCE,
-  requestIdOf,
+  requestMissing,
   snapshotMetadata,
   triggeredStatus,
 } from './snapshot-status.ts';
@@ -190,12 +190,8 @@ export class CheckpointCoordinator {
     const pods = currentAttemptPods(this.#o.cache, job);
     const p = attemptParallelism(job);
 
-    // Crash recovery: every worker must know the newest committed id (sinks commit on it).
-    const committed = committedId(job.status);
-    if (committed !== undefined) {
-      const notice = commitNotice(pods, committed);
-      await annotatePods(this.#o.core, this.#o.cache, pods, notice.annotations, notice.needs);
-    }
+    // Crash recovery: the final notice of a committed snapshot every worker acked as final.
+    job = await writeFinalNotice(this.#o.jobs, job, pods);
 
     // No failure restarts while a suspend's stop-with-savepoint runs: the job is stopping anyway.
     const recovered =
@@ -233,11 +229,7 @@ export class CheckpointCoordinator {
       case 'wait': {
         // Crash recovery: the request of the snapshot in progress must be on every pod.
         const req = inProgressRequest(job, now, wantsStopWithSavepoint(job));
-        if (req) {
-          const annotations = { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(req) };
-          const needs = (pod: V1Pod) => (requestIdOf(pod) ?? 0) < req.id;
-          await annotatePods(this.#o.core, this.#o.cache, pods, annotations, needs);
-        }
+        if (req && requestMissing(job, req)) job = await writeRequest(jobs, job, req);
         return { job, requeueAfterMs: decision.requeueAfterMs };
       }
 
@@ -249,6 +241,7 @@ export class CheckpointCoordinator {
             : savepointDir(prefix, decision.id, decision.nonce ?? OPERATOR_SAVEPOINT_NONCE);
         const facts = {
           id: decision.id,
+          attempt,
           kind: decision.kind,
           nonce: decision.nonce,
           path,
@@ -259,13 +252,7 @@ export class CheckpointCoordinator {
         // Protocol step 1: the id is in status before any worker hears of it.
         job = await jobs.writeStatus(job, triggeredStatus(job.status ?? {}, facts));
         this.#crash.passed('id-in-status', decision.kind, decision.id);
-        await annotatePods(
-          this.#o.core,
-          this.#o.cache,
-          pods,
-          { [ANN_CHECKPOINT_REQUEST]: JSON.stringify(checkpointRequest(facts)) },
-          () => true,
-        );
+        job = await writeRequest(jobs, job, checkpointRequest(facts));
         this.#crash.passed('request-annotated', decision.kind, decision.id);
         ctx.log.info(
           { id: decision.id, kind: decision.kind, nonce: decision.nonce, path },
@@ -329,11 +316,10 @@ export class CheckpointCoordinator {
         );
         if (up) completed.upgrade = { ...up };
         const kind = inProgress.kind ?? 'checkpoint';
+        // The commit notice: the workers see lastCompleted / savepoints.last on their StreamJob.
         job = await jobs.writeStatus(job, completed);
         this.#crash.passed('completed-in-status', kind, inProgress.id);
-        const notice = commitNotice(pods, inProgress.id);
-        await annotatePods(this.#o.core, this.#o.cache, pods, notice.annotations, notice.needs);
-        this.#crash.passed('commit-annotated', kind, inProgress.id);
+        job = await writeFinalNotice(this.#o.jobs, job, pods);
         ctx.log.info({ id: inProgress.id, kind, bytes, path: dir }, 'completed snapshot');
         if (kind === 'savepoint' || inProgress.nonce !== undefined) {
           events.record(subject, {

@@ -8,8 +8,8 @@ describe('parseCrashPlan', () => {
       kind: 'savepoint',
       nth: 1,
     });
-    expect(parseCrashPlan('commit-annotated/checkpoint#3')).toEqual({
-      step: 'commit-annotated',
+    expect(parseCrashPlan('completed-in-status/checkpoint#3')).toEqual({
+      step: 'completed-in-status',
       kind: 'checkpoint',
       nth: 3,
     });

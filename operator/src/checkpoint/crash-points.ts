@@ -15,14 +15,12 @@ import type { SnapshotKind } from '../../../api/src/protocol.ts';
 export const PROTOCOL_STEPS = [
   /** status.checkpoints.inProgress written (step 1: the id is in status before any worker hears of it). */
   'id-in-status',
-  /** The checkpoint request annotation written on every worker pod. */
+  /** The checkpoint request annotation written on the StreamJob (every worker watches it). */
   'request-annotated',
   /** `<dir>/_metadata` written (the snapshot is complete in storage). */
   'metadata-written',
-  /** status.checkpoints.lastCompleted written. */
+  /** status.checkpoints.lastCompleted (or savepoints.last) written: the commit notice. */
   'completed-in-status',
-  /** The commit notice (committed id annotation) written on every worker pod. */
-  'commit-annotated',
   /** Retention deleted the `_metadata` of a checkpoint, not yet its other files. */
   'retention-metadata-deleted',
 ] as const;

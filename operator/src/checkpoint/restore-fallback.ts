@@ -2,16 +2,16 @@
  * Whether failure recovery may restore an older snapshot when the newer ones cannot be read
  * (docs/checkpointing.md "Failure recovery"). Pure.
  *
- * Sinks commit a snapshot's transactions once it completed (`sluice.dev/checkpoint-committed`,
+ * Sinks commit a snapshot's transactions once it completed (the commit notice: status, docs/checkpointing.md,
  * or the re-commit of pending transactions on restore), so the output of every completed
- * snapshot up to `committedId(status)` is published or about to be. Restoring a snapshot older
+ * snapshot up to `committedSnapshotId(status)` is published or about to be. Restoring a snapshot older
  * than that one processes the records after it again, and their output is published a second
  * time. This is refused unless the job opted in with `spec.recovery.allowReplayedOutput` — the
  * same rule the upgrade rollback follows (rollback.ts: no rollback past a completed snapshot).
  */
 import type { RestoredFrom, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import { MAX_ITEM_BYTES, boundText, countedSummary } from '../kube/bounded-text.ts';
-import { committedId } from './snapshot-status.ts';
+import { committedSnapshotId } from '../../../api/src/protocol.ts';
 
 /** Degraded reason (and Warning Event reason) of a refused fallback. */
 export const RESTORE_FALLBACK_REFUSED = 'RestoreFallbackRefused';
@@ -31,11 +31,11 @@ export type FallbackVerdict =
 
 /**
  * Whether restoring `source` would process again records whose output the sinks already
- * committed: a snapshot is committed (`committedId(status)` is set) and `source` is older than it.
+ * committed: a snapshot is committed (`committedSnapshotId(status)` is set) and `source` is older than it.
  * A source without an id (a `spec.initialSavepoint` of another job) counts as older.
  */
 export function replaysCommittedOutput(status: StreamJobStatus | undefined, source: RestoredFrom): boolean {
-  const committed = committedId(status);
+  const committed = committedSnapshotId(status);
   return committed !== undefined && (source.id === undefined || source.id < committed);
 }
 
@@ -54,7 +54,7 @@ export function judgeRestoreFallback(o: {
 }): FallbackVerdict {
   const replaysOutput = replaysCommittedOutput(o.status, o.chosen);
   if (!replaysOutput || o.allowReplayedOutput) return { action: 'restore', replaysOutput };
-  const committed = committedId(o.status)!;
+  const committed = committedSnapshotId(o.status)!;
   const unreadable =
     o.skipped.length === 1
       ? `${describeSnapshot(o.skipped[0]!.source)} cannot be restored: ${boundText(o.skipped[0]!.problem, MAX_ITEM_BYTES)}`

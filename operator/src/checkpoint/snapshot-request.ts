@@ -30,6 +30,7 @@ export function inProgressRequest(
   const kind = inProgress.kind ?? 'checkpoint';
   return checkpointRequest({
     id: inProgress.id,
+    attempt: job.status?.attempt ?? 0,
     kind,
     nonce: inProgress.nonce,
     path: inProgress.path,

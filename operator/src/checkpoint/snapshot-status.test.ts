@@ -1,15 +1,17 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import type { StreamJobStatus } from '../../../api/src/streamjob.ts';
+import { committedSnapshotId } from '../../../api/src/protocol.ts';
+import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import { makeJob } from '../../../test/harness/operator-fixtures.ts';
 import {
   abandonedForNewAttempt,
   abortedStatus,
   ackOf,
   checkpointRequest,
-  committedId,
-  commitNotice,
-  committedIdOf,
   completedStatus,
-  requestIdOf,
+  finalIdOf,
+  finalNoticeDue,
+  jobRequestOf,
+  requestMissing,
   snapshotMetadata,
   triggeredStatus,
 } from './snapshot-status.ts';
@@ -61,13 +63,44 @@ describe('reading worker pods', () => {
     expect(ackOf(pod({ 'sluice.dev/checkpoint-ack': 'nope' }))).toBeUndefined();
     expect(ackOf(pod({ 'sluice.dev/checkpoint-ack': '{"id":1}' }))).toBeUndefined();
     expect(ackOf(pod({}))).toBeUndefined();
-    expect(requestIdOf(pod({ 'sluice.dev/checkpoint-request': '{"id":4,"kind":"checkpoint"}' }))).toBe(4);
-    expect(requestIdOf(pod({ 'sluice.dev/checkpoint-request': '{' }))).toBeUndefined();
-    expect(committedIdOf(pod({ 'sluice.dev/checkpoint-committed': '7' }))).toBe(7);
-    expect(committedIdOf(pod({ 'sluice.dev/checkpoint-committed': '-1' }))).toBeUndefined();
+  });
+});
+
+describe('reading the StreamJob', () => {
+  const job = (annotations: Record<string, string>, status?: StreamJobStatus): StreamJob => {
+    const j = makeJob({}, status);
+    j.metadata!.annotations = annotations;
+    return j;
+  };
+
+  it('parses the request and final annotations, ignoring malformed values', () => {
+    expect(
+      jobRequestOf(job({ 'sluice.dev/checkpoint-request': '{"id":4,"attempt":2,"kind":"checkpoint"}' })),
+    ).toEqual({ id: 4, attempt: 2 });
+    expect(jobRequestOf(job({ 'sluice.dev/checkpoint-request': '{' }))).toBeUndefined();
+    expect(jobRequestOf(job({}))).toBeUndefined();
+    expect(finalIdOf(job({ 'sluice.dev/checkpoint-final': '7' }))).toBe(7);
+    expect(finalIdOf(job({ 'sluice.dev/checkpoint-final': '-1' }))).toBeUndefined();
   });
 
-  it('adds the final notice to a commit only when every pod acked the id as final', () => {
+  it('writes a request again when the job lacks it or holds one for another attempt', () => {
+    const req = checkpointRequest({
+      id: 4,
+      attempt: 2,
+      kind: 'checkpoint',
+      nonce: undefined,
+      path: 'p/chk-4',
+      stop: false,
+      now: T0,
+    });
+    expect(req).toMatchObject({ id: 4, attempt: 2 });
+    expect(requestMissing(job({}), req)).toBe(true);
+    expect(requestMissing(job({ 'sluice.dev/checkpoint-request': '{"id":3,"attempt":2}' }), req)).toBe(true);
+    expect(requestMissing(job({ 'sluice.dev/checkpoint-request': '{"id":4,"attempt":1}' }), req)).toBe(true);
+    expect(requestMissing(job({ 'sluice.dev/checkpoint-request': JSON.stringify(req) }), req)).toBe(false);
+  });
+
+  it('gives the final notice only when every pod acked the committed id as final, once', () => {
     const ack = (id: number, subtask: number, final?: boolean) =>
       pod({
         'sluice.dev/checkpoint-ack': JSON.stringify({
@@ -80,35 +113,30 @@ describe('reading worker pods', () => {
       });
     expect(ackOf(ack(3, 0, true))?.final).toBe(true);
     expect(ackOf(ack(3, 0))).not.toHaveProperty('final');
+    const committed3 = { checkpoints: { lastCompleted: { id: 3, path: 'p/chk-3' } } };
 
-    const partly = commitNotice([ack(3, 0, true), ack(3, 1)], 3);
-    expect(partly.annotations).toEqual({ 'sluice.dev/checkpoint-committed': '3' });
-    const all = commitNotice([ack(3, 0, true), ack(3, 1, true)], 3);
-    expect(all.annotations).toEqual({
-      'sluice.dev/checkpoint-committed': '3',
-      'sluice.dev/checkpoint-final': '3',
-    });
+    expect(finalNoticeDue(job({}, committed3), [ack(3, 0, true), ack(3, 1)])).toBeUndefined();
+    expect(finalNoticeDue(job({}, committed3), [ack(3, 0, true), ack(3, 1, true)])).toBe(3);
     // A final ack of an older id does not make a newer commit final.
-    expect(commitNotice([ack(2, 0, true), ack(3, 1, true)], 3).annotations).not.toHaveProperty(
-      'sluice.dev/checkpoint-final',
-    );
-    expect(commitNotice([], 3).annotations).not.toHaveProperty('sluice.dev/checkpoint-final');
-
-    // Pods that have the commit but not the final notice still need the write (an operator that
-    // crashed in between writes it again); pods that have both do not.
-    const committed = pod({ 'sluice.dev/checkpoint-committed': '3' });
-    const notified = pod({ 'sluice.dev/checkpoint-committed': '3', 'sluice.dev/checkpoint-final': '3' });
-    expect(partly.needs(committed)).toBe(false);
-    expect(partly.needs(pod({}))).toBe(true);
-    expect(all.needs(committed)).toBe(true);
-    expect(all.needs(notified)).toBe(false);
+    expect(finalNoticeDue(job({}, committed3), [ack(2, 0, true), ack(3, 1, true)])).toBeUndefined();
+    expect(finalNoticeDue(job({}, committed3), [])).toBeUndefined();
+    // Acked final but not committed yet: the commit notice comes first.
+    expect(
+      finalNoticeDue(job({}, { checkpoints: { lastCompleted: { id: 2, path: 'p/chk-2' } } }), [
+        ack(3, 0, true),
+      ]),
+    ).toBeUndefined();
+    // Already given: not again (an operator that crashed before giving it gives it on its next reconcile).
+    expect(
+      finalNoticeDue(job({ 'sluice.dev/checkpoint-final': '3' }, committed3), [ack(3, 0, true)]),
+    ).toBeUndefined();
   });
 
   it('commits the newest of the last checkpoint and the last savepoint', () => {
-    expect(committedId(undefined)).toBeUndefined();
-    expect(committedId({ checkpoints: { lastCompleted: { id: 4, path: 'c' } } })).toBe(4);
+    expect(committedSnapshotId(undefined)).toBeUndefined();
+    expect(committedSnapshotId({ checkpoints: { lastCompleted: { id: 4, path: 'c' } } })).toBe(4);
     expect(
-      committedId({
+      committedSnapshotId({
         checkpoints: { lastCompleted: { id: 4, path: 'c' } },
         savepoints: { last: { id: 5, path: 's' } },
       }),
@@ -120,7 +148,15 @@ describe('status transitions', () => {
   const base: StreamJobStatus = { attempt: 1, checkpoints: { lastCompleted: { id: 2, path: 'p/chk-2' } } };
 
   it('trigger: id in progress and handed out; a served request is Accepted', () => {
-    const t = { id: 3, kind: 'savepoint' as const, nonce: 'n1', path: 'p/sp-3-n1', stop: false, now: T0 };
+    const t = {
+      id: 3,
+      attempt: 1,
+      kind: 'savepoint' as const,
+      nonce: 'n1',
+      path: 'p/sp-3-n1',
+      stop: false,
+      now: T0,
+    };
     const s = triggeredStatus(base, t);
     expect(s.checkpoints).toMatchObject({
       inProgress: {
@@ -136,6 +172,7 @@ describe('status transitions', () => {
     expect(s.lastHandledRequests?.savepoint).toMatchObject({ nonce: 'n1', result: 'Accepted' });
     expect(checkpointRequest({ ...t, stop: true })).toEqual({
       id: 3,
+      attempt: 1,
       kind: 'savepoint',
       path: 'p/sp-3-n1',
       stop: true,
@@ -151,6 +188,7 @@ describe('status transitions', () => {
   it('complete: a checkpoint becomes lastCompleted, CheckpointsHealthy=True', () => {
     const started = triggeredStatus(base, {
       id: 3,
+      attempt: 1,
       kind: 'checkpoint',
       nonce: 'c1',
       path: 'p/chk-3',
@@ -177,6 +215,7 @@ describe('status transitions', () => {
     for (const id of [3, 4, 5]) {
       s = triggeredStatus(s, {
         id,
+        attempt: 1,
         kind: 'savepoint',
         nonce: `n${id}`,
         path: `p/sp-${id}`,
@@ -193,6 +232,7 @@ describe('status transitions', () => {
   it('abort: counted and described, CheckpointsHealthy=False, request Failed', () => {
     const started = triggeredStatus(base, {
       id: 3,
+      attempt: 1,
       kind: 'checkpoint',
       nonce: 'c1',
       path: 'p/chk-3',
@@ -289,6 +329,7 @@ describe('periodic savepoints', () => {
     const base: StreamJobStatus = { attempt: 1, lastHandledRequests: {} };
     const t = {
       id: 5,
+      attempt: 1,
       kind: 'savepoint' as const,
       nonce: '_periodic',
       path: 'p/sp-5-_periodic',

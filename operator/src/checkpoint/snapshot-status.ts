@@ -2,8 +2,8 @@
  * How the checkpoint coordinator's decisions (trigger-policy.ts) change the StreamJob status, and
  * what it reads from worker pods. Pure: the I/O shell (checkpoint-coordinator.ts) persists
  * these statuses with a resourceVersion precondition, in the order of the protocol in
- * docs/checkpointing.md (id in status before the request goes on the pods; `_metadata` before
- * lastCompleted; lastCompleted before the commit annotation).
+ * docs/checkpointing.md (id in status before the request goes on the StreamJob; `_metadata`
+ * before lastCompleted, which is the commit notice; the final notice after it).
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { boundText } from '../kube/bounded-text.ts';
@@ -11,9 +11,9 @@ import { sharedFileCheckpointId } from '../../../api/src/layout.ts';
 import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../../api/src/metadata.ts';
 import {
   ANN_CHECKPOINT_ACK,
-  ANN_CHECKPOINT_COMMITTED,
   ANN_CHECKPOINT_FINAL,
   ANN_CHECKPOINT_REQUEST,
+  committedSnapshotId,
   type CheckpointAck,
   type CheckpointRequest,
   type KeyGroupSpan,
@@ -25,6 +25,7 @@ import type {
   HandledRequest,
   HandledSnapshotRequest,
   InProgressSnapshot,
+  StreamJob,
   StreamJobStatus,
 } from '../../../api/src/streamjob.ts';
 import { CHECKPOINTS_HEALTHY, rfc3339, setCondition } from '../streamjob/conditions.ts';
@@ -83,71 +84,57 @@ function isKeyGroupSpan(r: unknown): r is KeyGroupSpan {
   return typeof k === 'object' && k !== null && typeof k.start === 'number' && typeof k.end === 'number';
 }
 
-/** Id of the CheckpointRequest annotated on `pod`, if any. */
-export function requestIdOf(pod: V1Pod): number | undefined {
-  const raw = pod.metadata?.annotations?.[ANN_CHECKPOINT_REQUEST];
+/**
+ * The CheckpointRequest annotated on the StreamJob (`sluice.dev/checkpoint-request`), if any and
+ * well-formed enough to compare: an id, and the attempt when present.
+ */
+export function jobRequestOf(job: StreamJob): Pick<CheckpointRequest, 'id' | 'attempt'> | undefined {
+  const raw = job.metadata?.annotations?.[ANN_CHECKPOINT_REQUEST];
   if (!raw) return undefined;
   try {
-    const id = (JSON.parse(raw) as Partial<CheckpointRequest>).id;
-    return typeof id === 'number' ? id : undefined;
+    const { id, attempt } = JSON.parse(raw) as Partial<CheckpointRequest>;
+    if (typeof id !== 'number') return undefined;
+    return { id, ...(typeof attempt === 'number' ? { attempt } : {}) };
   } catch {
     return undefined;
   }
 }
 
-/** Id of the `sluice.dev/checkpoint-committed` annotation on `pod`, if any. */
-export function committedIdOf(pod: V1Pod): number | undefined {
-  const raw = pod.metadata?.annotations?.[ANN_CHECKPOINT_COMMITTED];
+/** Whether the StreamJob lacks request `req` (a crash came between the id in status and the request). */
+export function requestMissing(job: StreamJob, req: CheckpointRequest): boolean {
+  const current = jobRequestOf(job);
+  return current?.id !== req.id || current.attempt !== req.attempt;
+}
+
+/** Id of the `sluice.dev/checkpoint-final` annotation on the StreamJob, if any. */
+export function finalIdOf(job: StreamJob): number | undefined {
+  const raw = job.metadata?.annotations?.[ANN_CHECKPOINT_FINAL];
   return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
 }
 
 /**
- * The commit notice for completed snapshot `id` on the worker pods of its attempt:
- * `sluice.dev/checkpoint-committed: id`, plus `sluice.dev/checkpoint-final: id` when every pod's
- * ack of `id` is final — the job's input is all processed and the workers exit 0 once they have
- * committed it (docs/checkpointing.md "Bounded jobs"). Derived from the pods' acks, so an
- * operator that crashed between completing and notifying writes the same notice again.
- * @returns the annotations, and whether `pod` still lacks them
+ * The final notice the StreamJob still lacks: the committed id (status, the commit notice) when
+ * every worker pod of its attempt acked that id as final — the job's input is all processed and
+ * the workers exit 0 once they have committed it (docs/checkpointing.md "Bounded jobs"); undefined
+ * otherwise. Derived from the pods' acks and the status, so an operator that crashed between the
+ * commit notice and the final notice writes it on its next reconcile.
  */
-export function commitNotice(
-  pods: V1Pod[],
-  id: number,
-): { annotations: Record<string, string>; needs: (pod: V1Pod) => boolean } {
-  const final =
-    pods.length > 0 &&
-    pods.every((p) => {
-      const ack = ackOf(p);
-      return ack?.id === id && ack.final === true;
-    });
-  return {
-    annotations: {
-      [ANN_CHECKPOINT_COMMITTED]: String(id),
-      ...(final ? { [ANN_CHECKPOINT_FINAL]: String(id) } : {}),
-    },
-    needs: (pod) => (committedIdOf(pod) ?? 0) < id || (final && finalIdOf(pod) !== id),
-  };
-}
-
-/** Id of the `sluice.dev/checkpoint-final` annotation on `pod`, if any. */
-export function finalIdOf(pod: V1Pod): number | undefined {
-  const raw = pod.metadata?.annotations?.[ANN_CHECKPOINT_FINAL];
-  return raw !== undefined && /^\d+$/.test(raw) ? Number(raw) : undefined;
-}
-
-/**
- * The id every worker must see as committed: the newest completed snapshot (checkpoints and
- * savepoints share one id sequence, and sinks commit on either).
- */
-export function committedId(status: StreamJobStatus | undefined): number | undefined {
-  const ids = [status?.checkpoints?.lastCompleted?.id, status?.savepoints?.last?.id].filter(
-    (i): i is number => i !== undefined,
-  );
-  return ids.length > 0 ? Math.max(...ids) : undefined;
+export function finalNoticeDue(job: StreamJob, pods: V1Pod[]): number | undefined {
+  const id = committedSnapshotId(job.status);
+  if (id === undefined || finalIdOf(job) === id || pods.length === 0) return undefined;
+  return pods.every((p) => {
+    const ack = ackOf(p);
+    return ack?.id === id && ack.final === true;
+  })
+    ? id
+    : undefined;
 }
 
 /** What a trigger persists. */
 export interface TriggerFacts {
   id: number;
+  /** The attempt whose workers take it (`status.attempt`). */
+  attempt: number;
   kind: SnapshotKind;
   /** User request nonce, if the snapshot serves one. */
   nonce: string | undefined;
@@ -164,6 +151,7 @@ export interface TriggerFacts {
 export function checkpointRequest(t: TriggerFacts): CheckpointRequest {
   return {
     id: t.id,
+    attempt: t.attempt,
     kind: t.kind,
     path: t.path,
     ...(t.stop ? { stop: true } : {}),

@@ -326,7 +326,7 @@ describe('owned objects', () => {
     });
   });
 
-  it("gives workers a service account whose token is not mounted by default and a Role on their attempt's pods only", () => {
+  it("gives workers a service account whose token is not mounted by default and a Role on their job and their attempt's pods only", () => {
     expect(desiredServiceAccount(makeJob())).toMatchObject({
       metadata: { name: 'wc-worker', ownerReferences: [owner] },
       automountServiceAccountToken: false,
@@ -337,6 +337,12 @@ describe('owned objects', () => {
         resources: ['pods'],
         verbs: ['get', 'list', 'watch', 'patch'],
         resourceNames: ['wc-3-0', 'wc-3-1'],
+      },
+      {
+        apiGroups: ['sluice.dev'],
+        resources: ['streamjobs'],
+        verbs: ['get', 'list', 'watch'],
+        resourceNames: ['wc'],
       },
     ]);
     // resourceNames: [] would grant every pod of the namespace.

@@ -36,6 +36,20 @@ describe('StreamJob controller predicates', () => {
     expect(jobChangeMatters(a, annotated)).toBe(true);
   });
 
+  it("ignores the checkpoint protocol's own annotations on the job, not a user's beside them", () => {
+    const a = makeJob();
+    a.metadata!.annotations = { 'sluice.dev/checkpoint-request': '{"id":1,"attempt":1}' };
+    const requested = makeJob();
+    requested.metadata!.annotations = {
+      'sluice.dev/checkpoint-request': '{"id":2,"attempt":1}',
+      'sluice.dev/checkpoint-final': '2',
+    };
+    expect(jobChangeMatters(a, requested)).toBe(false);
+    const user = makeJob();
+    user.metadata!.annotations = { ...requested.metadata!.annotations, 'sluice.dev/checkpoint': 'n1' };
+    expect(jobChangeMatters(requested, user)).toBe(true);
+  });
+
   it('reacts to pod status, deletion and checkpoint acks, not to other annotation-only updates', () => {
     const p = makePod(1, 0, 'pending');
     expect(podChangeMatters(p, makePod(1, 0, 'ready'))).toBe(true);

@@ -4,7 +4,11 @@
  * new object; the informers' handlers in manager.ts call them.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { ANN_CHECKPOINT_ACK } from '../../../api/src/protocol.ts';
+import {
+  ANN_CHECKPOINT_ACK,
+  ANN_CHECKPOINT_FINAL,
+  ANN_CHECKPOINT_REQUEST,
+} from '../../../api/src/protocol.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import { LABEL_JOB } from './names.ts';
 
@@ -22,7 +26,8 @@ export function owningJobKey(pod: V1Pod): string | undefined {
 /**
  * Whether a StreamJob update can matter to the reconciler: a resync (the same object), a new
  * generation (spec), changed annotations (requests), or the start of deletion — not a write of
- * status only (the operator's own).
+ * status only, nor of the checkpoint protocol's request and final annotations (the operator's
+ * own writes, docs/checkpointing.md "Protocol (operator ↔ workers)").
  */
 export function jobChangeMatters(oldJob: StreamJob, newJob: StreamJob): boolean {
   if (oldJob === newJob) return true; // resync
@@ -30,16 +35,21 @@ export function jobChangeMatters(oldJob: StreamJob, newJob: StreamJob): boolean 
   const b = newJob.metadata ?? {};
   return (
     a.generation !== b.generation ||
-    JSON.stringify(a.annotations ?? {}) !== JSON.stringify(b.annotations ?? {}) ||
+    JSON.stringify(userAnnotations(a.annotations)) !== JSON.stringify(userAnnotations(b.annotations)) ||
     (b.deletionTimestamp !== undefined && a.deletionTimestamp === undefined)
   );
+}
+
+/** `annotations` without the ones only the checkpoint coordinator writes. */
+function userAnnotations(annotations: Record<string, string> | undefined): Record<string, string> {
+  const { [ANN_CHECKPOINT_REQUEST]: _request, [ANN_CHECKPOINT_FINAL]: _final, ...rest } = annotations ?? {};
+  return rest;
 }
 
 /**
  * Whether a worker pod update can matter: a resync, a change of its status or of whether it is
  * being deleted, or a change of the worker's checkpoint ack annotation (the checkpoint
- * coordinator completes or aborts on acks). Other annotation or label changes — the operator's
- * own checkpoint requests and commits among them — do not.
+ * coordinator completes or aborts on acks). Other annotation or label changes do not.
  */
 export function podChangeMatters(oldPod: V1Pod, newPod: V1Pod): boolean {
   if (oldPod === newPod) return true;

@@ -1,10 +1,11 @@
 /**
  * The workers' identity, as pure functions of the job: their ServiceAccount (no token unless a
- * pod opts in), a Role confined to the current attempt's pod names, and its RoleBinding
+ * pod opts in), a Role confined to their StreamJob and the current attempt's pod names, and its
+ * RoleBinding
  * (docs/security.md).
  */
 import type { V1PolicyRule, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import { STREAMJOB_GROUP, STREAMJOB_PLURAL, type StreamJob } from '../../../api/src/streamjob.ts';
 import { jobMeta, ownerReference } from './desired-state.ts';
 import { commonLabels, workerIdentityName } from './names.ts';
 
@@ -28,14 +29,14 @@ export function desiredServiceAccount(job: StreamJob): V1ServiceAccount {
 }
 
 /**
- * What a worker may do: read, watch and annotate the pods of its attempt (the checkpoint
- * protocol: the worker watches its own pod with a `metadata.name` field selector for requests
- * and writes its acknowledgement annotation). `resourceNames` confines every verb to the
- * attempt's pod names — for list/watch RBAC honours it only when the request carries the
- * matching `fieldSelector=metadata.name=<pod>`, which is how workers watch. Nothing else: no
- * Secrets, no other pods, no create or delete.
+ * What a worker may do (docs/security.md): read and watch its StreamJob (the checkpoint
+ * protocol's requests and commit notices are on it: docs/checkpointing.md), and read, watch and
+ * annotate the pods of its attempt (it writes its acknowledgement on its own pod). `resourceNames`
+ * confines every verb to the job's name and the attempt's pod names — for list/watch RBAC honours
+ * it only when the request carries the matching `fieldSelector=metadata.name=<name>`, which is
+ * how workers watch. Nothing else: no Secrets, no other jobs or pods, no create or delete.
  */
-export function desiredRoleRules(podNames: string[]): V1PolicyRule[] {
+export function desiredRoleRules(podNames: string[], jobName: string): V1PolicyRule[] {
   // An empty resourceNames would grant every pod of the namespace: no names, no rule.
   if (podNames.length === 0) return [];
   return [
@@ -44,6 +45,12 @@ export function desiredRoleRules(podNames: string[]): V1PolicyRule[] {
       resources: ['pods'],
       verbs: ['get', 'list', 'watch', 'patch'],
       resourceNames: [...podNames],
+    },
+    {
+      apiGroups: [STREAMJOB_GROUP],
+      resources: [STREAMJOB_PLURAL],
+      verbs: ['get', 'list', 'watch'],
+      resourceNames: [jobName],
     },
   ];
 }
@@ -60,7 +67,7 @@ export function desiredRole(job: StreamJob, podNames: string[]): V1Role {
       labels: commonLabels(name),
       ownerReferences: [ownerReference(job)],
     },
-    rules: desiredRoleRules(podNames),
+    rules: desiredRoleRules(podNames, name),
   };
 }
 

@@ -1,19 +1,19 @@
 /**
  * How a worker learns about checkpoint requests and commits and reports its acks. Two
  * implementations share this contract and the worker's code path: pod-control.ts (watches the
- * worker's own Pod; the operator is the coordinator) and local-control.ts (a loopback HTTP
- * endpoint; a test-side coordinator plays the operator).
+ * worker's StreamJob, acks on its own Pod; the operator is the coordinator) and local-control.ts
+ * (a loopback HTTP endpoint; a test-side coordinator plays the operator).
  */
 import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
 
 /** What the control channel reports to the worker. Both may be called repeatedly with the same value. */
 export interface ControlHandlers {
-  /** The coordinator's current checkpoint request (`sluice.dev/checkpoint-request`). */
+  /** The coordinator's current checkpoint request (`sluice.dev/checkpoint-request` on the StreamJob). */
   onCheckpointRequest(request: CheckpointRequest): void;
-  /** The id of the last completed checkpoint (`sluice.dev/checkpoint-committed`). */
+  /** The id of the last completed checkpoint (the commit notice: the StreamJob's status). */
   onCommitted(checkpointId: number): void;
   /**
-   * The id of a completed checkpoint every worker acked as final (`sluice.dev/checkpoint-final`):
+   * The id of a completed checkpoint every worker acked as final (`sluice.dev/checkpoint-final` on the StreamJob):
    * the job's input is all processed; the worker exits 0 once it has committed that id.
    */
   onFinal(checkpointId: number): void;

@@ -1,10 +1,10 @@
 /**
- * Local control mode (SLUICE_CONTROL_MODE=local): the pod annotations, served over a loopback
- * HTTP endpoint so that a worker runs as a plain process with the same code path. A test-side
- * coordinator (test/harness/local-workers.ts) plays the operator.
+ * Local control mode (SLUICE_CONTROL_MODE=local): the protocol's messages (pod-control.ts),
+ * served over a loopback HTTP endpoint so that a worker runs as a plain process with the same code
+ * path. A test-side coordinator (test/harness/local-workers.ts) plays the operator.
  *
  *   PUT /checkpoint-request     body: CheckpointRequest JSON   (= sluice.dev/checkpoint-request)
- *   PUT /checkpoint-committed   body: decimal id               (= sluice.dev/checkpoint-committed)
+ *   PUT /checkpoint-committed   body: decimal id               (= the commit notice in status)
  *   PUT /checkpoint-final       body: decimal id               (= sluice.dev/checkpoint-final)
  *   GET /checkpoint-ack         200 CheckpointAck JSON, 404 before the first ack (= sluice.dev/checkpoint-ack)
  *   GET /status                 200 WorkerStatus JSON

@@ -1,16 +1,23 @@
 /**
- * Pod control mode (default): the worker watches its own Pod through the Kubernetes API
- * (field selector `metadata.name=<pod>`; the downward-API volume refreshes too slowly) and
- * reacts to the annotations `sluice.dev/checkpoint-request` and `sluice.dev/checkpoint-committed`
- * written by the operator; it acknowledges by merge-patching `sluice.dev/checkpoint-ack` onto
- * the same Pod (RBAC: get/watch/patch on its own pods).
+ * Pod control mode (default): the worker watches its StreamJob through the Kubernetes API (field
+ * selector `metadata.name=<job>`; RBAC get/list/watch on that one name) and acknowledges on its
+ * own Pod (RBAC patch on its own pod name). docs/checkpointing.md "Protocol (operator ↔ workers)":
  *
- * The watch is restarted after any error or server-side close, from a fresh GET of the pod,
- * with backoff 0.5 s doubling to 10 s; annotations are re-delivered on every restart (the
- * worker ignores ids it has seen).
+ *  - request: the StreamJob's `sluice.dev/checkpoint-request`, taken only when its `attempt` is
+ *    the worker's own (a worker of an older attempt still running on a lost node ignores it);
+ *  - commit notice: the newest completed snapshot in the StreamJob's status
+ *    (`committedSnapshotId`), taken only for an id this worker acked itself — a newer attempt's
+ *    notice never commits an older attempt's transactions;
+ *  - final notice: the StreamJob's `sluice.dev/checkpoint-final`, under the same rule;
+ *  - ack: `sluice.dev/checkpoint-ack` merge-patched onto the worker's own Pod.
+ *
+ * The watch is restarted after any error or server-side close, from a fresh GET of the job, with
+ * backoff 0.5 s doubling to 10 s; everything is re-delivered on every restart (the worker ignores
+ * ids it has seen).
  */
 import {
   CoreV1Api,
+  CustomObjectsApi,
   PatchStrategy,
   Observable,
   Watch,
@@ -18,16 +25,21 @@ import {
   type ResponseContext,
   setHeaderOptions,
   type KubeConfig,
-  type V1Pod,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import {
   ANN_CHECKPOINT_ACK,
-  ANN_CHECKPOINT_COMMITTED,
   ANN_CHECKPOINT_FINAL,
   ANN_CHECKPOINT_REQUEST,
+  committedSnapshotId,
   type CheckpointAck,
 } from '../../../api/src/protocol.ts';
+import {
+  STREAMJOB_GROUP,
+  STREAMJOB_PLURAL,
+  STREAMJOB_VERSION,
+  type StreamJob,
+} from '../../../api/src/streamjob.ts';
 import { retryUntil } from './ack-retry.ts';
 import {
   parseCheckpointRequest,
@@ -51,70 +63,109 @@ function timeoutMiddleware(ms: number) {
   };
 }
 
+/** Who the worker is, for {@link PodControl}. */
+export interface PodControlIdentity {
+  /** The worker's own Pod (it acks there). */
+  pod: string;
+  namespace: string;
+  /** Its StreamJob (requests and commit notices are there). */
+  job: string;
+  /** Its attempt (`SLUICE_ATTEMPT`): requests of other attempts are ignored. */
+  attempt: number;
+}
+
 export class PodControl implements ControlChannel {
   private readonly kc: KubeConfig;
   private readonly core: CoreV1Api;
-  private readonly name: string;
-  private readonly namespace: string;
+  private readonly custom: CustomObjectsApi;
+  private readonly me: PodControlIdentity;
   private readonly log: Logger;
   private abort: AbortController | undefined;
   private closed = false;
-  private lastSeen = { request: '', committed: '', final: '' };
+  private lastSeen = { request: '', committed: -1, final: -1 };
   /** Id of the newest ack being published; older ones stop retrying. */
   private latestAckId = -1;
+  /** Ids this worker acked without error (recorded before the ack is sent): the commits it may take. */
+  private readonly acked = new Set<number>();
 
-  /**
-   * @param kc credentials (in cluster: `kc.loadFromCluster()`)
-   * @param name, namespace the worker's own Pod
-   */
-  constructor(kc: KubeConfig, name: string, namespace: string, log: Logger) {
+  /** @param kc credentials (in cluster: `kc.loadFromCluster()`) */
+  constructor(kc: KubeConfig, me: PodControlIdentity, log: Logger) {
     this.kc = kc;
     this.core = kc.makeApiClient(CoreV1Api);
-    this.name = name;
-    this.namespace = namespace;
+    this.custom = kc.makeApiClient(CustomObjectsApi);
+    this.me = me;
     this.log = log;
   }
 
-  /** Reads the pod once (failing fast on missing RBAC or a wrong name), then watches it in the background. */
+  /**
+   * Reads the worker's own pod and its StreamJob once (failing fast on missing RBAC or a wrong
+   * name), then watches the job in the background.
+   */
   async start(h: ControlHandlers): Promise<void> {
-    let pod: V1Pod;
+    const { pod, namespace } = this.me;
     try {
-      pod = await this.core.readNamespacedPod({ name: this.name, namespace: this.namespace });
+      await this.core.readNamespacedPod({ name: pod, namespace });
     } catch (err) {
       throw new Error(
-        `cannot read own pod ${this.namespace}/${this.name}: ${(err as Error).message} (check SLUICE_POD_NAME/SLUICE_POD_NAMESPACE and RBAC get/watch/patch on pods)`,
+        `cannot read own pod ${namespace}/${pod}: ${(err as Error).message} (check SLUICE_POD_NAME/SLUICE_POD_NAMESPACE and RBAC get/patch on pods)`,
         { cause: err },
       );
     }
-    this.deliver(pod, h);
-    void this.loop(h, pod.metadata?.resourceVersion);
+    let job: StreamJob;
+    try {
+      job = await this.readJob();
+    } catch (err) {
+      throw new Error(
+        `cannot read own StreamJob ${namespace}/${this.me.job}: ${(err as Error).message} (check SLUICE_JOB_NAME and RBAC get/watch on streamjobs)`,
+        { cause: err },
+      );
+    }
+    this.deliver(job, h);
+    void this.loop(h, job.metadata?.resourceVersion);
   }
 
-  private deliver(pod: V1Pod, h: ControlHandlers): void {
-    const ann = pod.metadata?.annotations ?? {};
+  private async readJob(): Promise<StreamJob> {
+    return (await this.custom.getNamespacedCustomObject({
+      group: STREAMJOB_GROUP,
+      version: STREAMJOB_VERSION,
+      plural: STREAMJOB_PLURAL,
+      namespace: this.me.namespace,
+      name: this.me.job,
+    })) as StreamJob;
+  }
+
+  private deliver(job: StreamJob, h: ControlHandlers): void {
+    const ann = job.metadata?.annotations ?? {};
     const req = ann[ANN_CHECKPOINT_REQUEST];
     if (req && req !== this.lastSeen.request) {
       this.lastSeen.request = req;
       try {
-        h.onCheckpointRequest(parseCheckpointRequest(req, `annotation ${ANN_CHECKPOINT_REQUEST}`));
+        const request = parseCheckpointRequest(req, `annotation ${ANN_CHECKPOINT_REQUEST}`);
+        if (request.attempt === undefined || request.attempt === this.me.attempt)
+          h.onCheckpointRequest(request);
+        else
+          this.log.debug(
+            { checkpointId: request.id, attempt: request.attempt },
+            'request of another attempt',
+          );
       } catch (err) {
         this.log.error({ err: (err as Error).message }, 'ignoring malformed checkpoint request');
       }
     }
-    const committed = ann[ANN_CHECKPOINT_COMMITTED];
-    if (committed && committed !== this.lastSeen.committed) {
+    const committed = committedSnapshotId(job.status);
+    if (committed !== undefined && committed > this.lastSeen.committed && this.acked.has(committed)) {
       this.lastSeen.committed = committed;
-      try {
-        h.onCommitted(parseCommitted(committed, `annotation ${ANN_CHECKPOINT_COMMITTED}`));
-      } catch (err) {
-        this.log.error({ err: (err as Error).message }, 'ignoring malformed committed annotation');
-      }
+      for (const id of this.acked) if (id < committed) this.acked.delete(id);
+      h.onCommitted(committed);
     }
     const final = ann[ANN_CHECKPOINT_FINAL];
-    if (final && final !== this.lastSeen.final) {
-      this.lastSeen.final = final;
+    if (final) {
       try {
-        h.onFinal(parseCommitted(final, `annotation ${ANN_CHECKPOINT_FINAL}`));
+        const id = parseCommitted(final, `annotation ${ANN_CHECKPOINT_FINAL}`);
+        if (id > this.lastSeen.final && this.acked.has(id)) {
+          this.lastSeen.final = id;
+          h.onFinal(id);
+        }
       } catch (err) {
         this.log.error({ err: (err as Error).message }, 'ignoring malformed final annotation');
       }
@@ -128,18 +179,18 @@ export class PodControl implements ControlChannel {
       const ended = await this.watchOnce(h, rv);
       if (this.closed) return;
       if (ended instanceof Error) {
-        this.log.warn({ err: ended.message, retryInMs: backoff }, 'pod watch failed; restarting');
+        this.log.warn({ err: ended.message, retryInMs: backoff }, 'StreamJob watch failed; restarting');
         await new Promise((r) => setTimeout(r, backoff));
         backoff = Math.min(backoff * 2, 10_000);
       } else {
         backoff = 500;
       }
       try {
-        const pod = await this.core.readNamespacedPod({ name: this.name, namespace: this.namespace });
-        this.deliver(pod, h);
-        rv = pod.metadata?.resourceVersion;
+        const job = await this.readJob();
+        this.deliver(job, h);
+        rv = job.metadata?.resourceVersion;
       } catch (err) {
-        this.log.warn({ err: (err as Error).message }, 'cannot re-read own pod');
+        this.log.warn({ err: (err as Error).message }, 'cannot re-read own StreamJob');
         rv = undefined;
       }
     }
@@ -150,13 +201,13 @@ export class PodControl implements ControlChannel {
     return new Promise((resolve) => {
       const w = new Watch(this.kc);
       w.watch(
-        `/api/v1/namespaces/${this.namespace}/pods`,
+        `/apis/${STREAMJOB_GROUP}/${STREAMJOB_VERSION}/namespaces/${this.me.namespace}/${STREAMJOB_PLURAL}`,
         {
-          fieldSelector: `metadata.name=${this.name}`,
+          fieldSelector: `metadata.name=${this.me.job}`,
           allowWatchBookmarks: true,
           ...(rv ? { resourceVersion: rv } : {}),
         },
-        (phase: string, obj: V1Pod & { code?: number }) => {
+        (phase: string, obj: StreamJob) => {
           if (phase === 'ADDED' || phase === 'MODIFIED') this.deliver(obj, h);
           if (phase === 'ERROR') this.abort?.abort();
         },
@@ -179,13 +230,14 @@ export class PodControl implements ControlChannel {
    */
   async ack(ack: CheckpointAck, deadlineMs: number): Promise<void> {
     this.latestAckId = Math.max(this.latestAckId, ack.id);
+    if (ack.error === undefined) this.acked.add(ack.id);
     const body = { metadata: { annotations: { [ANN_CHECKPOINT_ACK]: JSON.stringify(ack) } } };
     try {
       await retryUntil(
         () =>
           this.core
             .patchNamespacedPod(
-              { name: this.name, namespace: this.namespace, body },
+              { name: this.me.pod, namespace: this.me.namespace, body },
               setHeaderOptions('Content-Type', PatchStrategy.MergePatch, {
                 middleware: [timeoutMiddleware(ACK_PATCH_TIMEOUT_MS)],
               }),
@@ -203,7 +255,7 @@ export class PodControl implements ControlChannel {
       );
     } catch (err) {
       throw new Error(
-        `cannot annotate own pod ${this.namespace}/${this.name} with the ack of checkpoint ${ack.id} before its timeout: ${(err as Error).message}`,
+        `cannot annotate own pod ${this.me.namespace}/${this.me.pod} with the ack of checkpoint ${ack.id} before its timeout: ${(err as Error).message}`,
         { cause: err },
       );
     }
