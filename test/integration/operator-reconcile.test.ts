@@ -6,7 +6,13 @@
  */
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import { CoreV1Api, NetworkingV1Api, RbacAuthorizationV1Api, type V1Pod } from '@kubernetes/client-node';
+import {
+  CoreV1Api,
+  CustomObjectsApi,
+  NetworkingV1Api,
+  RbacAuthorizationV1Api,
+  type V1Pod,
+} from '@kubernetes/client-node';
 import { ENV } from '../../api/src/protocol.ts';
 import { jobPrefix } from '../../api/src/layout.ts';
 import type { Condition, StreamJob } from '../../api/src/streamjob.ts';
@@ -212,6 +218,12 @@ describe('operator reconcile (in-process, real API server)', () => {
         resources: ['pods'],
         verbs: ['get', 'list', 'watch', 'patch'],
         resourceNames: ['wordcount-1-0', 'wordcount-1-1'],
+      }),
+      expect.objectContaining({
+        apiGroups: ['sluice.dev'],
+        resources: ['streamjobs'],
+        verbs: ['get', 'list', 'watch'],
+        resourceNames: ['wordcount'],
       }),
     ]);
     const binding = await rbac.readNamespacedRoleBinding({
@@ -483,15 +495,18 @@ describe('operator reconcile (in-process, real API server)', () => {
     }
   });
 
-  it("gives workers only their own attempt's pods: get, watch by name and patch, nothing else", async () => {
+  it("gives workers only their own attempt's pods (get, watch by name, patch) and their StreamJob (get, watch by name), nothing else", async () => {
     await kubelet.markAllReady(selector('wordcount'));
     const token = await core.createNamespacedServiceAccountToken({
       name: 'wordcount-worker',
       namespace: env.namespace,
       body: { spec: { audiences: [], expirationSeconds: 600 } },
     });
-    const worker = tokenKubeConfig(env.state, token.status?.token ?? '').makeApiClient(CoreV1Api);
+    const workerConfig = tokenKubeConfig(env.state, token.status?.token ?? '');
+    const worker = workerConfig.makeApiClient(CoreV1Api);
+    const workerJobs = workerConfig.makeApiClient(CustomObjectsApi);
     const ns = env.namespace;
+    const streamjobs = { group: 'sluice.dev', version: 'v1alpha1', plural: 'streamjobs', namespace: ns };
     const own = (await podNames('wordcount'))[0]!;
     await expect(worker.readNamespacedPod({ name: own, namespace: ns })).resolves.toBeDefined();
     const listed = await worker.listNamespacedPod({ namespace: ns, fieldSelector: `metadata.name=${own}` });
@@ -510,6 +525,26 @@ describe('operator reconcile (in-process, real API server)', () => {
     await denied(worker.deleteNamespacedPod({ name: own, namespace: ns }));
     await denied(worker.readNamespacedSecret({ name: 'wordcount-storage-credentials', namespace: ns }));
     await denied(worker.listNamespacedService({ namespace: ns }));
+    // The checkpoint protocol's requests and commit notices are on the StreamJob.
+    await expect(
+      workerJobs.getNamespacedCustomObject({ ...streamjobs, name: 'wordcount' }),
+    ).resolves.toMatchObject({
+      metadata: { name: 'wordcount' },
+    });
+    const ownJob = (await workerJobs.listNamespacedCustomObject({
+      ...streamjobs,
+      fieldSelector: 'metadata.name=wordcount',
+    })) as { items: StreamJob[] };
+    expect(ownJob.items.map((j) => j.metadata!.name)).toEqual(['wordcount']);
+    await denied(workerJobs.listNamespacedCustomObject(streamjobs));
+    await denied(workerJobs.getNamespacedCustomObject({ ...streamjobs, name: 'other' }));
+    await denied(
+      workerJobs.patchNamespacedCustomObject({
+        ...streamjobs,
+        name: 'wordcount',
+        body: [{ op: 'add', path: '/metadata/annotations/x', value: 'y' }],
+      }),
+    );
   });
 
   it('leaves objects it does not own alone and reports the conflict as Degraded', async () => {

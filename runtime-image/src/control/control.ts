@@ -79,6 +79,7 @@ export function parseCheckpointRequest(text: string, source: string): Checkpoint
     throw new Error(`${source}: checkpoint request lacks a path`);
   return {
     id: r.id as number,
+    ...(Number.isInteger(r.attempt) && (r.attempt as number) >= 0 ? { attempt: r.attempt } : {}),
     kind: r.kind,
     path: r.path.replace(/\/+$/, ''),
     stop: r.stop === true,
