@@ -6,7 +6,7 @@
  *                under `<prefix>_tmp/` (invisible to readers of `<prefix>`);
  *   pending      at barrier N the rest of the buffer is uploaded too, and the part files since
  *                barrier N−1 become transaction N, listed in the snapshot of checkpoint N;
- *   committed    when checkpoint N is complete (`checkpoint-committed ≥ N`), every transaction
+ *   committed    when checkpoint N is complete (the commit notice ≥ N), every transaction
  *                ≤ N is committed: each part file is copied to `<prefix><name>` and its
  *                temporary object deleted. Committing is idempotent.
  *
