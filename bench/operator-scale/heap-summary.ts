@@ -227,6 +227,7 @@ function load(path: string): Heap {
   };
 }
 
+const MAIN: Heap = load(positionals[0]!);
 const {
   nodeCount,
   edgeCount,
@@ -241,22 +242,7 @@ const {
   strings,
   nodeTypes,
   edgeTypes,
-} = load(positionals[0]!);
-const MAIN: Heap = {
-  nodeCount,
-  edgeCount,
-  typeOf,
-  nameOf,
-  selfOf,
-  idOf,
-  firstEdge,
-  edgeType,
-  edgeName,
-  edgeTo,
-  strings,
-  nodeTypes,
-  edgeTypes,
-};
+} = MAIN;
 const ET_WEAK = edgeTypes.indexOf('weak');
 const ET_SHORTCUT = edgeTypes.indexOf('shortcut');
 const ET_ELEMENT = edgeTypes.indexOf('element');
