@@ -3,6 +3,7 @@
 // list every pod of the namespace. A listNamespacedPod call without a label or field selector
 // answers an empty PodList instead (the benchmark's namespace holds no foreign pod, so the
 // outcome of claimPodNames is the same). Counts such calls on process exit to stderr.
+import process from 'node:process';
 import { CoreV1Api } from 'file:///work/main/node_modules/@kubernetes/client-node/dist/index.js';
 const original = CoreV1Api.prototype.listNamespacedPod;
 let skipped = 0;
