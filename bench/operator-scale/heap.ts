@@ -88,7 +88,7 @@ import { freePort } from '../../test/harness/ports.ts';
 import { logTail } from '../../test/harness/process.ts';
 import { JobTracker, Limiter, PodAgent } from './observers.ts';
 import { readProc } from './procfs.ts';
-import { scrapeHttp, sum, type Scrape } from './prom.ts';
+import { scrapeHttp, sum, waitQueueDrained, type Scrape } from './prom.ts';
 
 const HELP = `Usage: node bench/operator-scale/heap.ts [options]
 
@@ -164,7 +164,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const MiB = (b: number) => (b / 2 ** 20).toFixed(1);
 
 // ---------------------------------------------------------------------------------------------
-// Jobs (a small equivalent of run.ts's jobManifest / createJobs / waitReady / settle)
+// Jobs (a small equivalent of run.ts's jobManifest / createJobs / waitReady)
 
 function jobManifest(name: string, namespace: string): object {
   return {
@@ -213,19 +213,6 @@ async function waitReady(
     if (now > deadline) return false;
     await sleep(250);
   }
-}
-
-/** Waits (at most `maxS`) until the operator's queue is empty and no reconcile runs, twice in a row. */
-async function drain(url: string, maxS: number): Promise<void> {
-  const deadline = performance.now() + maxS * 1000;
-  let quiet = 0;
-  while (performance.now() < deadline && quiet < 2) {
-    const s = await scrapeHttp(`${url}/metrics`, ['workqueue_depth', 'controller_runtime_active']);
-    quiet =
-      sum(s, 'workqueue_depth') === 0 && sum(s, 'controller_runtime_active_workers') === 0 ? quiet + 1 : 0;
-    await sleep(1000);
-  }
-  if (quiet < 2) say(`operator queue not empty after ${maxS} s; going on`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -728,7 +715,8 @@ async function main(): Promise<void> {
     say(
       `burst done in ${((performance.now() - tCreate) / 1000).toFixed(1)} s; waiting for the queue to drain`,
     );
-    await drain(op.url, DRAIN_S);
+    if (!(await waitQueueDrained(op.url, DRAIN_S)))
+      say(`operator queue not empty after ${DRAIN_S} s; going on`);
     await printMemory('queue drained', op);
 
     say(`idle for ${SETTLE_S} s`);

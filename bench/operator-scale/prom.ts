@@ -5,6 +5,7 @@
  * bucket that holds the rank).
  */
 import { request } from 'node:https';
+import { setTimeout as sleep } from 'node:timers/promises';
 import type { HarnessState } from '../../test/harness/state.ts';
 
 /** One sample line: `name{labels} value`. */
@@ -193,4 +194,21 @@ export function scrapeApiserver(state: HarnessState, prefixes: readonly string[]
     req.on('timeout', () => req.destroy(new Error('kube-apiserver /metrics timed out')));
     req.end();
   });
+}
+
+/**
+ * Waits (at most `maxS` seconds) until the operator at `url` (its HTTP endpoint) has an empty
+ * work queue and no reconcile running, at two scrapes in a row one second apart.
+ * @returns whether it got there before `maxS`
+ */
+export async function waitQueueDrained(url: string, maxS: number): Promise<boolean> {
+  const deadline = performance.now() + maxS * 1000;
+  let quiet = 0;
+  while (performance.now() < deadline && quiet < 2) {
+    const s = await scrapeHttp(`${url}/metrics`, ['workqueue_depth', 'controller_runtime_active']);
+    quiet =
+      sum(s, 'workqueue_depth') === 0 && sum(s, 'controller_runtime_active_workers') === 0 ? quiet + 1 : 0;
+    await sleep(1000);
+  }
+  return quiet >= 2;
 }

@@ -73,6 +73,7 @@ import {
   scrapeApiserver,
   scrapeHttp,
   sum,
+  waitQueueDrained,
   type Scrape,
 } from './prom.ts';
 
@@ -602,21 +603,6 @@ async function waitReady(c: Ctx, names: string[], timeoutS: number, label: strin
   }
 }
 
-/** Waits (at most `maxS`) until the operator's queue is empty and no reconcile runs, twice in a row. */
-async function settle(c: Ctx, maxS: number): Promise<void> {
-  const deadline = performance.now() + maxS * 1000;
-  let quiet = 0;
-  while (performance.now() < deadline && quiet < 2) {
-    const s = await scrapeHttp(`${c.operator!.url}/metrics`, [
-      'workqueue_depth',
-      'controller_runtime_active',
-    ]);
-    quiet =
-      sum(s, 'workqueue_depth') === 0 && sum(s, 'controller_runtime_active_workers') === 0 ? quiet + 1 : 0;
-    await sleep(1000);
-  }
-}
-
 function e2eLatencies(c: Ctx, names: string[]): { ready: Dist; running: Dist; notReady: number } {
   const recs = names.map((n) => c.tracker.jobs.get(n)).filter((r) => r !== undefined);
   const lat = (f: 'readyAtMs' | 'runningAtMs') =>
@@ -887,7 +873,7 @@ async function main(): Promise<void> {
     if (!allReady) say(`burst: ${burstE2e.notReady} jobs not Ready after ${READY_TIMEOUT_S} s`);
 
     // 4. Steady state, checkpoints off.
-    await settle(c, SETTLE_S);
+    await waitQueueDrained(c.operator!.url, SETTLE_S);
     if (STEADY_S > 0) {
       say(`steady-off: ${STEADY_S} s with ${N} running jobs, no checkpoint due`);
       a = await snapshot(c);
@@ -918,7 +904,7 @@ async function main(): Promise<void> {
       b = await snapshot(c);
       phases.push(phaseReport('rate', c, a, b));
       rateE2e = e2eLatencies(c, more);
-      await settle(c, SETTLE_S);
+      await waitQueueDrained(c.operator!.url, SETTLE_S);
     }
 
     // 6./7. Periodic checkpoints on, without and with acknowledgements.
