@@ -69,7 +69,7 @@ import {
 /** Dependencies of {@link CheckpointCoordinator}. */
 export interface CheckpointCoordinatorOptions {
   jobs: StreamJobClient;
-  /** Worker pods are read here; the pods the coordinator annotates are recorded here. */
+  /** Worker pods (and their acks) are read here. */
   cache: ClusterCache;
   core: CoreV1Api;
   events: EventRecorder;
@@ -227,7 +227,7 @@ export class CheckpointCoordinator {
 
     switch (decision.action) {
       case 'wait': {
-        // Crash recovery: the request of the snapshot in progress must be on every pod.
+        // Crash recovery: the request of the snapshot in progress must be on the StreamJob.
         const req = inProgressRequest(job, now, wantsStopWithSavepoint(job));
         if (req && requestMissing(job, req)) job = await writeRequest(jobs, job, req);
         return { job, requeueAfterMs: decision.requeueAfterMs };
