@@ -9,6 +9,7 @@ import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import { attemptParallelism } from '../checkpoint/upgrade.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
+import { isNotFound } from '../kube/errors.ts';
 import type { ChildObjects } from './children.ts';
 import { canonicalJson, desiredService, type WorkerSettings } from './desired-state.ts';
 import type { EnsuredChildren } from './ensured-children.ts';
@@ -34,11 +35,24 @@ export interface AttemptChildrenDeps {
   ensured: EnsuredChildren;
 }
 
+/** Pod name lookups of {@link claimPodNames} in flight, at most. */
+const LOOKUPS_IN_FLIGHT = 16;
+
+/** Pod `namespace/name`, or undefined when there is none. */
+async function podIfExists(core: CoreV1Api, namespace: string, name: string): Promise<V1Pod | undefined> {
+  try {
+    return await core.readNamespacedPod({ name, namespace });
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /**
  * Stops the attempt when a pod the job does not control holds one of its pod names: the names
  * are revoked from an existing worker Role (a foreign pod that appeared since it was written)
  * and a PodNameConflict problem is thrown before anything is granted or created. Only names no
- * pod of the job holds yet are looked up, with one list of the namespace's pods.
+ * pod of the job holds yet are looked up, one GET each.
  * @param jobPods the job's pods (worker selector)
  */
 export async function claimPodNames(
@@ -51,9 +65,21 @@ export async function claimPodNames(
   const uid = job.metadata!.uid!;
   const namespace = job.metadata!.namespace!;
   const name = job.metadata!.name!;
-  if (unclaimedNames(podNames, jobPods, uid).length === 0) return;
-  const all = (await d.core.listNamespacedPod({ namespace })).items;
-  const foreign = foreignOccupants(podNames, all, uid);
+  const unclaimed = unclaimedNames(podNames, jobPods, uid);
+  if (unclaimed.length === 0) return;
+  // One GET per unclaimed name, not a list of the namespace: a list per new job costs the
+  // operator memory and time in proportion to every pod of the namespace (docs/benchmarks.md,
+  // "what the profile showed"); the GETs are at most the pods the attempt creates anyway.
+  const held: (V1Pod | undefined)[] = [];
+  for (let i = 0; i < unclaimed.length; i += LOOKUPS_IN_FLIGHT) {
+    const batch = unclaimed.slice(i, i + LOOKUPS_IN_FLIGHT);
+    held.push(...(await Promise.all(batch.map((pod) => podIfExists(d.core, namespace, pod)))));
+  }
+  const foreign = foreignOccupants(
+    podNames,
+    held.filter((p) => p !== undefined),
+    uid,
+  );
   if (foreign.length === 0) return;
   d.ensured.forget(`${namespace}/${name}`);
   if (await d.children.revokePodNames(namespace, workerIdentityName(name), foreign, { uid }))
