@@ -8,7 +8,7 @@
  * Every process is started through the harness's `startServer` (`setpriv --pdeathsig KILL`),
  * so the kernel kills it when the benchmark process dies, however it dies.
  */
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
@@ -106,6 +106,22 @@ export async function startBenchCluster(say: (line: string) => void): Promise<Be
     rmSync(workDir, { recursive: true, force: true });
     throw err;
   }
+}
+
+/**
+ * The memory settings the operator image runs with: `NODE_OPTIONS` and the `MALLOC_*` variables
+ * of operator/Dockerfile's `ENV` (docs/operator.md "Memory under load"), read from the Dockerfile
+ * so that the benchmark's operator process runs with exactly the image's.
+ * @returns e.g. `{ NODE_OPTIONS: '--no-warnings=… --max-semi-space-size=8 …', MALLOC_ARENA_MAX: '2' }`
+ * @throws Error when the Dockerfile sets no NODE_OPTIONS
+ */
+export function imageMemoryEnv(): Record<string, string> {
+  const dockerfile = readFileSync(join(REPO_ROOT, 'operator', 'Dockerfile'), 'utf8');
+  const nodeOptions = /^\s+NODE_OPTIONS="([^"]*)"/m.exec(dockerfile)?.[1];
+  if (nodeOptions === undefined) throw new Error('operator/Dockerfile sets no NODE_OPTIONS="..." in its ENV');
+  const env: Record<string, string> = { NODE_OPTIONS: nodeOptions };
+  for (const m of dockerfile.matchAll(/^\s+(MALLOC_[A-Z_]+)=(\S+)/gm)) env[m[1]!] = m[2]!;
+  return env;
 }
 
 /**

@@ -56,6 +56,7 @@ import { metadataCoverageProblem } from '../../api/src/metadata-coverage.ts';
 import { Jobs, REPO_ROOT } from '../../test/harness/operator.ts';
 import {
   startBenchCluster,
+  imageMemoryEnv,
   startOperator,
   stopBenchCluster,
   type BenchCluster,
@@ -837,7 +838,8 @@ async function main(): Promise<void> {
     say(`baseline (no operator): ${baseline.api.totalPerMin} API requests/min from the control plane itself`);
 
     // 2. The operator process.
-    const settings: Record<string, string> = {};
+    // The image's V8 flags and glibc settings (operator/Dockerfile).
+    const settings: Record<string, string> = imageMemoryEnv();
     if (args['max-concurrent-reconciles'])
       settings.SLUICE_MAX_CONCURRENT_RECONCILES = args['max-concurrent-reconciles'];
     const tStart = performance.now();

@@ -19,6 +19,7 @@ import { CheckpointMetrics } from './checkpoint/checkpoint-metrics.ts';
 import type { OperatorConfig } from './config.ts';
 import type { Clock } from './kube/clock.ts';
 import { Controller } from './kube/controller.ts';
+import { IdleCollector } from './kube/idle-gc.ts';
 import { KubeEventRecorder } from './kube/events.ts';
 import type { Informer } from './kube/informer.ts';
 import { LeaderElector, kubeLeaseClient } from './kube/leader-election.ts';
@@ -77,6 +78,7 @@ export class Manager {
   /** StreamJobSnapshot informers and controllers (snapshot/snapshot-controllers.ts). */
   readonly snapshotControllers: SnapshotControllers;
   readonly #stopElection = new AbortController();
+  readonly #idleCollector: IdleCollector;
   #elector: LeaderElector | undefined;
   #election: Promise<void> | undefined;
   #http: RunningHttpServer | undefined;
@@ -227,11 +229,10 @@ export class Manager {
         },
       },
     });
-    const queue = new WorkQueue({
-      clock,
-      rateLimiter: defaultControllerRateLimiter(config.retry),
-      observer: this.metrics.queueObserver('streamjob'),
-    });
+    // Memory back after a burst (kube/idle-gc.ts): 500 reconciles, then 10 s without one.
+    this.#idleCollector = new IdleCollector({ clock, log, minWork: 500, quietMs: 10_000 });
+    const observer = this.#idleCollector.observe(this.metrics.queueObserver('streamjob'));
+    const queue = new WorkQueue({ clock, rateLimiter: defaultControllerRateLimiter(config.retry), observer });
     this.controller = new Controller({
       name: 'streamjob',
       reconciler,
@@ -388,6 +389,7 @@ export class Manager {
     }
     await Promise.all([...this.jobInformers, ...this.podInformers].map((i) => i.stop()));
     await this.nodeWatch?.stop();
+    this.#idleCollector.stop();
     this.#stopElection.abort();
     await this.#election;
     this.#leading = false;

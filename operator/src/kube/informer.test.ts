@@ -193,4 +193,36 @@ describe('Informer', () => {
     await informer.stop();
     expect(lw.current.aborted).toBe(true);
   });
+
+  it('caches and hands to handlers what options.transform keeps, from the list and from the watch', async () => {
+    const lw = new ScriptedListWatch();
+    const informer = new Informer<Obj>({
+      name: 'test',
+      listWatch: lw,
+      clock: new FakeClock(),
+      log: silentLogger,
+      resyncPeriodMs: 0,
+      transform: (o) => ({ metadata: { ...o.metadata!, labels: { kept: 'yes' } } }),
+    });
+    const seen: Obj[] = [];
+    informer.addHandlers({ onAdd: (o) => seen.push(o), onUpdate: (_, o) => seen.push(o) });
+    const fat = (name: string, rv: string) => ({
+      ...obj(name, rv),
+      metadata: { ...obj(name, rv).metadata, managedFields: [{ manager: 'm' }] },
+      spec: { big: 'x'.repeat(100) },
+    });
+    lw.lists.push({ items: [fat('a', '1')], resourceVersion: '10' });
+    informer.start();
+    await informer.waitForSync();
+    await flush();
+    lw.current.emit('MODIFIED', fat('a', '11'));
+    lw.current.emit('ADDED', fat('b', '12'));
+    const trimmed = (name: string, rv: string) => ({
+      metadata: { namespace: 'ns', name, resourceVersion: rv, labels: { kept: 'yes' } },
+    });
+    expect(seen).toEqual([trimmed('a', '1'), trimmed('a', '11'), trimmed('b', '12')]);
+    expect(informer.get('ns/a')).toEqual(trimmed('a', '11'));
+    expect(informer.list()).toEqual([trimmed('a', '11'), trimmed('b', '12')]);
+    await informer.stop();
+  });
 });

@@ -9,7 +9,8 @@
  *
  * Cached objects lack `metadata.managedFields` (server-side apply's bookkeeping, which the
  * operator never reads and which can be a third of a pod's size), as with client-go's
- * `TransformStripManagedFields`.
+ * `TransformStripManagedFields`; options.transform may trim them further (client-go's
+ * `SetTransform`), before they are cached and handed to handlers.
  */
 import { Watch, type KubeConfig, type KubernetesObject } from '@kubernetes/client-node';
 import { exponentialBackoff } from './backoff.ts';
@@ -76,6 +77,11 @@ export interface InformerOptions<T> {
    * `namespace/name`), undefined for none. {@link Informer.byIndex} reads it.
    */
   indexBy?(obj: T): string | undefined;
+  /**
+   * What is cached of an object fresh from the wire (it may be changed in place), e.g. a pod
+   * without the parts no reader uses. Default: the object as it is.
+   */
+  transform?(obj: T): T;
 }
 
 /** A watch that ends cleanly sooner than this (ms) is resumed only after this long. */
@@ -89,8 +95,8 @@ export function objectKey(obj: KubernetesObject): string {
 
 /** See the module comment. */
 export class Informer<T extends KubernetesObject> {
-  readonly #o: Required<Omit<InformerOptions<T>, 'onRestart' | 'indexBy'>> &
-    Pick<InformerOptions<T>, 'onRestart' | 'indexBy'>;
+  readonly #o: Required<Omit<InformerOptions<T>, 'onRestart' | 'indexBy' | 'transform'>> &
+    Pick<InformerOptions<T>, 'onRestart' | 'indexBy' | 'transform'>;
   readonly #cache = new Map<string, T>();
   /** Index value → keys of the cached objects filed under it (options.indexBy). */
   readonly #index = new Map<string, Set<string>>();
@@ -202,7 +208,7 @@ export class Informer<T extends KubernetesObject> {
   async #relist(): Promise<void> {
     const { items, resourceVersion } = await this.#o.listWatch.list();
     const seen = new Set<string>();
-    for (const obj of items.map(withoutManagedFields)) {
+    for (const obj of items.map((o) => this.#prepare(o))) {
       const key = objectKey(obj);
       seen.add(key);
       const old = this.#cache.get(key);
@@ -252,8 +258,14 @@ export class Informer<T extends KubernetesObject> {
     });
   }
 
+  /** The object as cached: without managedFields, then options.transform. */
+  #prepare(obj: T): T {
+    const bare = withoutManagedFields(obj);
+    return this.#o.transform ? this.#o.transform(bare) : bare;
+  }
+
   #apply(event: WatchEvent<T>): void {
-    const obj = withoutManagedFields(event.object);
+    const obj = this.#prepare(event.object);
     const rv = obj.metadata?.resourceVersion;
     if (rv) this.#resourceVersion = rv;
     if (event.type === 'BOOKMARK') return;

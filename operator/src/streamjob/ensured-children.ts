@@ -2,7 +2,8 @@
  * Which jobs' attempt children (ServiceAccount, Role, RoleBinding, Service, NetworkPolicy,
  * shuffle token, snapshot key: attempt-children.ts) this process has ensured, and for what
  * desired state. A reconcile whose desired children are the ones last ensured for the job skips
- * reading them again (eight or nine GETs) until the recheck period has passed
+ * reading them again (eight or nine GETs) until its share of the recheck period has passed
+ * (recheck.ts)
  * (docs/operator.md "Reads: informer caches"). The operator forgets a job whose Role it changes
  * behind the desired state (a revoked pod name), so the next reconcile reads and repairs. Storage
  * credentials are not covered here: job-credentials.ts keeps them for the same period (secret-memo.ts).
@@ -11,11 +12,12 @@
  * operator's resync period) rather than on the next reconcile.
  */
 import type { Clock } from '../kube/clock.ts';
+import { recheckAfterMs } from './recheck.ts';
 
 interface Entry {
   fingerprint: string;
-  /** When they were ensured, epoch ms. */
-  at: number;
+  /** When they are read again, epoch ms (ensured + a jittered recheck period: recheck.ts). */
+  until: number;
 }
 
 /** See the module comment. */
@@ -23,11 +25,16 @@ export class EnsuredChildren {
   readonly #entries = new Map<string, Entry>();
   readonly #clock: Clock;
   readonly #recheckMs: number;
+  readonly #random: () => number;
 
-  /** @param recheckMs how long an ensure stands before the children are read again, ms */
-  constructor(clock: Clock, recheckMs: number) {
+  /**
+   * @param recheckMs the recheck period, ms: an ensure stands for 50–100 % of it (recheck.ts)
+   * @param random the jitter's uniform draw in [0, 1)
+   */
+  constructor(clock: Clock, recheckMs: number, random: () => number = Math.random) {
     this.#clock = clock;
     this.#recheckMs = recheckMs;
+    this.#random = random;
   }
 
   /**
@@ -36,12 +43,15 @@ export class EnsuredChildren {
    */
   fresh(key: string, fingerprint: string): boolean {
     const e = this.#entries.get(key);
-    return e !== undefined && e.fingerprint === fingerprint && this.#clock.now() < e.at + this.#recheckMs;
+    return e !== undefined && e.fingerprint === fingerprint && this.#clock.now() < e.until;
   }
 
   /** Records that the job's children were ensured for `fingerprint` just now. */
   record(key: string, fingerprint: string): void {
-    this.#entries.set(key, { fingerprint, at: this.#clock.now() });
+    this.#entries.set(key, {
+      fingerprint,
+      until: this.#clock.now() + recheckAfterMs(this.#recheckMs, this.#random),
+    });
   }
 
   /** Forgets the job `key`: its next reconcile reads and ensures every child. */

@@ -13,9 +13,9 @@ describe('SecretMemo', () => {
     };
   };
 
-  it('reads once per recheck period', async () => {
+  it('reads once per recheck period (no jitter drawn)', async () => {
     const clock = new FakeClock();
-    const memo = new SecretMemo<string>(clock, 20_000);
+    const memo = new SecretMemo<string>(clock, 20_000, () => 0);
     const c = counting();
     expect(await memo.get('ns/s', c.load('v1'))).toBe('v1');
     clock.advance(19_999);
@@ -44,6 +44,18 @@ describe('SecretMemo', () => {
     expect(await memo.get('ns/s', () => Promise.reject(new Error('not read')))).toBe('written');
     await expect(memo.get('ns/t', () => Promise.reject(new Error('Forbidden')))).rejects.toThrow('Forbidden');
     expect(await memo.get('ns/t', async () => 'later')).toBe('later');
+  });
+
+  it('stands for a jittered share of the period: half of it at the largest draw', async () => {
+    const clock = new FakeClock();
+    const memo = new SecretMemo<string>(clock, 20_000, () => 0.999_999);
+    const c = counting();
+    await memo.get('ns/s', c.load('v1'));
+    clock.advance(9_999);
+    expect(await memo.get('ns/s', c.load('v2'))).toBe('v1');
+    clock.advance(1);
+    expect(await memo.get('ns/s', c.load('v2'))).toBe('v2');
+    expect(c.reads()).toBe(2);
   });
 
   it('sweeps expired entries as new ones are set', async () => {

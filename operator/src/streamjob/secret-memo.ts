@@ -1,5 +1,5 @@
 /**
- * What the operator last read from (or wrote to) a job's Secrets, kept for the recheck period
+ * What the operator last read from (or wrote to) a job's Secrets, kept for (a jittered share of) the recheck period
  * (the operator's resync period) so that reconciles do not GET the same Secret again and again
  * (docs/operator.md "Reads: informer caches"). The operator may not list or watch Secrets
  * (docs/security.md), so this is a memo with an age, not a cache fed by a watch: a change made
@@ -9,11 +9,12 @@
  * Only successful reads are kept: a missing or unreadable Secret is read again next time.
  */
 import type { Clock } from '../kube/clock.ts';
+import { recheckAfterMs } from './recheck.ts';
 
 interface Entry<T> {
   value: T;
-  /** When it was read or written, epoch ms. */
-  at: number;
+  /** When it is read again, epoch ms (read or written + a jittered recheck period: recheck.ts). */
+  until: number;
 }
 
 /** Sweeps expired entries once this many have been set since the last sweep. */
@@ -24,12 +25,17 @@ export class SecretMemo<T> {
   readonly #entries = new Map<string, Entry<T>>();
   readonly #clock: Clock;
   readonly #maxAgeMs: number;
+  readonly #random: () => number;
   #setsSinceSweep = 0;
 
-  /** @param maxAgeMs how long a value stands before the Secret is read again, ms */
-  constructor(clock: Clock, maxAgeMs: number) {
+  /**
+   * @param maxAgeMs the recheck period, ms: a value stands for 50–100 % of it (recheck.ts)
+   * @param random the jitter's uniform draw in [0, 1)
+   */
+  constructor(clock: Clock, maxAgeMs: number, random: () => number = Math.random) {
     this.#clock = clock;
     this.#maxAgeMs = maxAgeMs;
+    this.#random = random;
   }
 
   /**
@@ -39,7 +45,7 @@ export class SecretMemo<T> {
    */
   async get(key: string, load: () => Promise<T>, valid: (v: T) => boolean = () => true): Promise<T> {
     const e = this.#entries.get(key);
-    if (e !== undefined && this.#clock.now() < e.at + this.#maxAgeMs && valid(e.value)) return e.value;
+    if (e !== undefined && this.#clock.now() < e.until && valid(e.value)) return e.value;
     const value = await load();
     this.set(key, value);
     return value;
@@ -47,7 +53,10 @@ export class SecretMemo<T> {
 
   /** Keeps `value` for `key` from now on (the operator just wrote or read it). */
   set(key: string, value: T): void {
-    this.#entries.set(key, { value, at: this.#clock.now() });
+    this.#entries.set(key, {
+      value,
+      until: this.#clock.now() + recheckAfterMs(this.#maxAgeMs, this.#random),
+    });
     if (++this.#setsSinceSweep >= SWEEP_EVERY) this.#sweep();
   }
 
@@ -64,6 +73,6 @@ export class SecretMemo<T> {
   #sweep(): void {
     this.#setsSinceSweep = 0;
     const now = this.#clock.now();
-    for (const [key, e] of this.#entries) if (now >= e.at + this.#maxAgeMs) this.#entries.delete(key);
+    for (const [key, e] of this.#entries) if (now >= e.until) this.#entries.delete(key);
   }
 }
