@@ -977,6 +977,15 @@ async function main(): Promise<void> {
         phases,
         burstReadyP99Ms: burstE2e.ready.p99,
         burstNotReady: burstE2e.notReady,
+        ...(rateE2e
+          ? {
+              rate: {
+                readyP99Ms: rateE2e.ready.p99,
+                notReady: rateE2e.notReady,
+                note: `${RATE_JOBS} jobs created at ${RATE}/s beside ${N} running`,
+              },
+            }
+          : {}),
         steadyRssMiB,
         peakRssMiB: peakMiB,
       }),

@@ -51,6 +51,7 @@ describe('targetResults', () => {
   it('passes a run within every bound and leaves a phase without reconciles unmeasured', () => {
     expect(verdicts(input())).toEqual({
       'create → Ready p99 [burst]': 'PASS',
+      'create → Ready p99 [rate]': 'NOT MEASURED',
       'reconcile p99 [burst]': 'PASS',
       'reconcile p99 [steady-off]': 'NOT MEASURED',
       'reconcile p99 [checkpoints-ack]': 'PASS',
@@ -71,13 +72,36 @@ describe('targetResults', () => {
         wholeIntervals: { windowS: 120, completedPerMin: 949.9 },
       },
     };
-    const v = verdicts(input({ phases: [over], burstReadyP99Ms: 500, steadyRssMiB: 150, peakRssMiB: 300 }));
-    expect(Object.values(v)).toEqual(Array(6).fill('MISS'));
+    const rate = { readyP99Ms: 500, notReady: 0, note: '50 jobs at 1/s' };
+    const v = verdicts(
+      input({ phases: [over], burstReadyP99Ms: 500, rate, steadyRssMiB: 150, peakRssMiB: 300 }),
+    );
+    expect(Object.values(v)).toEqual(Array(7).fill('MISS'));
   });
 
   it('misses create → Ready when a job never got Ready, whatever the p99 of the others', () => {
     const e2e = targetResults(input({ burstNotReady: 3 }))[0]!;
     expect(e2e).toMatchObject({ verdict: 'MISS', note: '3 jobs not Ready within --ready-timeout' });
+  });
+
+  it('judges jobs arriving one by one apart from the burst, with how they arrived', () => {
+    const rateOf = (rate: TargetInput['rate']) =>
+      targetResults(input({ burstReadyP99Ms: 90_000, rate })).filter((t) => t.name === 'create → Ready p99');
+    const [burst, ok] = rateOf({
+      readyP99Ms: 320,
+      notReady: 0,
+      note: '50 jobs created at 1/s beside 1000 running',
+    });
+    expect(burst).toMatchObject({ phase: 'burst', verdict: 'MISS' });
+    expect(ok).toMatchObject({
+      phase: 'rate',
+      verdict: 'PASS',
+      note: '50 jobs created at 1/s beside 1000 running',
+    });
+    const [, lost] = rateOf({ readyP99Ms: 320, notReady: 2, note: 'n' });
+    expect(lost).toMatchObject({ verdict: 'MISS', note: 'n; 2 jobs not Ready within --ready-timeout' });
+    const [, none] = rateOf(undefined);
+    expect(none).toMatchObject({ verdict: 'NOT MEASURED', note: 'no rate phase (--rate)' });
   });
 
   it('leaves the checkpoint targets unmeasured without the ack phase, and misses them without a completion', () => {
