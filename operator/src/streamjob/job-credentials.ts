@@ -68,7 +68,10 @@ const encode = (v: string) => Buffer.from(v, 'utf8').toString('base64');
 /** See the module comment. */
 export class JobCredentials {
   readonly #o: JobCredentialsOptions;
-  /** Keys of Secrets named by `spec.storage.credentialsSecret`, by `namespace/name`. */
+  /**
+   * Keys of Secrets named by `spec.storage.credentialsSecret`, and of the operator's default
+   * credentials Secret that minting uses, by `namespace/name`.
+   */
   readonly #own: SecretMemo<JobStorageCredentials>;
   /** Minted credentials (undefined: none usable in the Secret), by `namespace/name`. */
   readonly #minted: SecretMemo<MintedEntry | undefined>;
@@ -104,17 +107,7 @@ export class JobCredentials {
     const namespace = job.metadata!.namespace!;
     const { children } = this.#o;
     const key = `${namespace}/${storage.secretName}`;
-    if (!storage.mintFrom) {
-      return this.#own.get(key, async () => {
-        const own = await children.readCredentials(namespace, storage.secretName);
-        const token = decode(own.sessionToken);
-        return {
-          accessKey: decode(own.accessKey)!,
-          secretKey: decode(own.secretKey)!,
-          ...(token ? { sessionToken: token } : {}),
-        };
-      });
-    }
+    if (!storage.mintFrom) return this.#keys(namespace, storage.secretName);
     const document = sessionPolicy(await this.#checkedAccess(job, storage));
     const policy = JSON.stringify(document);
     const digest = policyDigest(document);
@@ -137,12 +130,14 @@ export class JobCredentials {
     );
     if (usable(kept)) return kept!.credentials;
 
-    const root = await children.readCredentials(storage.mintFrom.namespace, storage.mintFrom.name);
+    // The operator's default keys, shared by every job: read once per recheck period too.
+    const { namespace: rootNs, name: rootName } = storage.mintFrom;
+    const root = await this.#keys(rootNs, rootName);
     let minted;
     try {
       minted = await assumeRole({
         endpoint: storage.endpoint,
-        credentials: { accessKey: decode(root.accessKey)!, secretKey: decode(root.secretKey)! },
+        credentials: { accessKey: root.accessKey, secretKey: root.secretKey },
         policy,
         durationSeconds: this.#o.durationSeconds,
         timeoutMs: this.#o.timeoutMs,
@@ -150,6 +145,7 @@ export class JobCredentials {
       });
     } catch (err) {
       if (!(err instanceof StsError)) throw err;
+      this.#own.forget(`${rootNs}/${rootName}`); // rotated keys are read at the next attempt
       throw new ProblemError(
         'StorageCredentialsMintFailed',
         `minting storage credentials for StreamJob ${namespace}/${job.metadata!.name}: ${err.message}; ` +
@@ -177,6 +173,19 @@ export class JobCredentials {
     };
     this.#minted.set(key, { jobUid, digest, credentials });
     return credentials;
+  }
+
+  /** The keys of Secret `namespace/name` (a job's own, or the operator's default), memoized. */
+  #keys(namespace: string, name: string): Promise<JobStorageCredentials> {
+    return this.#own.get(`${namespace}/${name}`, async () => {
+      const own = await this.#o.children.readCredentials(namespace, name);
+      const token = decode(own.sessionToken);
+      return {
+        accessKey: decode(own.accessKey)!,
+        secretKey: decode(own.secretKey)!,
+        ...(token ? { sessionToken: token } : {}),
+      };
+    });
   }
 
   /** The job's prefixes, after refusing wildcards and other namespaces' areas. */
