@@ -146,12 +146,15 @@ async function ensureAttemptObjects(
   await children.service(desired.service, owner);
   if (desired.networkPolicy) await children.networkPolicy(desired.networkPolicy, owner);
   // The attempt's shuffle token: kept for the attempt, new for the next (shuffle-token.ts).
+  // Each Secret is read once: what is read decides the value and is what the ensure compares.
   const current = await children.readSecret(job.metadata!.namespace!, shuffleTokenSecretName(name));
   const token = attemptToken(current, attempt, owner.uid);
-  await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner);
+  await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner, { object: current });
   // The job's snapshot key: created once, kept across attempts (snapshot-key.ts).
   const key = await children.readSecret(job.metadata!.namespace!, snapshotKeySecretName(name));
-  await children.secret(desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid)), owner);
+  await children.secret(desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid)), owner, {
+    object: key,
+  });
 }
 
 /**

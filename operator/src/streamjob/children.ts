@@ -29,6 +29,8 @@ export type EnsureOutcome = 'created' | 'updated' | 'unchanged';
 /** Read/create/replace of one named object. */
 interface ObjectOps<T> {
   read(): Promise<T>;
+  /** The object as the caller just read it (`object` undefined: absent): `read` is not called. */
+  stored?: { object: T | undefined };
   create(body: T): Promise<T>;
   replace(body: T): Promise<T>;
 }
@@ -55,6 +57,16 @@ function desiredLabelView(
   );
 }
 
+/** The object, or undefined when it does not exist. */
+async function readIfExists<T>(ops: ObjectOps<T>): Promise<T | undefined> {
+  try {
+    return await ops.read();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
+
 /**
  * Makes the object named by `desired` exist with `desired`'s managed fields.
  * @param owner `namespace/name` of the StreamJob and its uid, for the ownership check and messages
@@ -69,11 +81,8 @@ async function ensureOwned<T extends KubernetesObject>(
 ): Promise<EnsureOutcome> {
   const where = `${rules.kind} ${desired.metadata?.namespace}/${desired.metadata?.name}`;
   try {
-    let existing: T;
-    try {
-      existing = await ops.read();
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
+    const existing = ops.stored ? ops.stored.object : await readIfExists(ops);
+    if (existing === undefined) {
       try {
         await ops.create(desired);
         return 'created';
@@ -284,12 +293,21 @@ export class ChildObjects {
     );
   }
 
-  secret(body: V1Secret, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+  /**
+   * @param stored the Secret as the caller just read it ({@link readSecret}; `object` undefined:
+   *   absent), which spares a second read; omitted: it is read here
+   */
+  secret(
+    body: V1Secret,
+    owner: { ref: string; uid: string },
+    stored?: { object: V1Secret | undefined },
+  ): Promise<EnsureOutcome> {
     const { name, namespace } = nameOf(body);
     const core = this.#c.core;
     return ensureOwned(
       body,
       {
+        ...(stored ? { stored } : {}),
         read: () => core.readNamespacedSecret({ name, namespace }),
         create: (b) => core.createNamespacedSecret({ namespace, body: b }),
         replace: (b) => core.replaceNamespacedSecret({ name, namespace, body: b }),

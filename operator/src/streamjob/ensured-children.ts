@@ -2,7 +2,7 @@
  * Which jobs' attempt children (ServiceAccount, Role, RoleBinding, Service, NetworkPolicy,
  * shuffle token, snapshot key: attempt-children.ts) this process has ensured, and for what
  * desired state. A reconcile whose desired children are the ones last ensured for the job skips
- * reading them again (eight or nine GETs) until its share of the recheck period has passed
+ * reading them again (six or seven GETs) until its share of the recheck period has passed
  * (recheck.ts)
  * (docs/operator.md "Reads: informer caches"). The operator forgets a job whose Role it changes
  * behind the desired state (a revoked pod name), so the next reconcile reads and repairs. Storage
