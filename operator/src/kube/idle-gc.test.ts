@@ -25,52 +25,44 @@ function setUp(minWork: number, quietMs: number) {
     },
   });
   const observer = collector.observe({ ...noop, workDuration: (s) => durations.push(s) });
-  return { clock, observer, durations, collections: () => collections };
+  /** Collections so far, after moving the clock `ms` forward and letting timers' work run. */
+  const collectionsAfter = async (ms: number) => {
+    clock.advance(ms);
+    await settle();
+    return collections;
+  };
+  return { clock, observer, durations, collectionsAfter };
 }
 
 const settle = () => new Promise((r) => setImmediate(r));
 
 describe('IdleCollector', () => {
   it('collects once when the queue goes quiet after enough work, and passes the work on', async () => {
-    const { clock, observer, durations, collections } = setUp(3, 10_000);
+    const { observer, durations, collectionsAfter } = setUp(3, 10_000);
     for (let i = 0; i < 3; i++) observer.workDuration(0.01);
     expect(durations).toEqual([0.01, 0.01, 0.01]);
-    clock.advance(9_999);
-    await settle();
-    expect(collections()).toBe(0);
-    clock.advance(1);
-    await settle();
-    expect(collections()).toBe(1);
-    clock.advance(60_000);
-    await settle();
-    expect(collections()).toBe(1);
+    expect(await collectionsAfter(9_999)).toBe(0);
+    expect(await collectionsAfter(1)).toBe(1);
+    expect(await collectionsAfter(60_000)).toBe(1);
   });
 
   it('waits while work goes on, counting from the last key done', async () => {
-    const { clock, observer, collections } = setUp(2, 10_000);
+    const { observer, collectionsAfter } = setUp(2, 10_000);
     observer.workDuration(0.01);
     observer.workDuration(0.01);
     for (let i = 0; i < 5; i++) {
-      clock.advance(6_000);
+      expect(await collectionsAfter(6_000)).toBe(0);
       observer.workDuration(0.01);
     }
-    await settle();
-    expect(collections()).toBe(0);
-    clock.advance(9_999);
-    await settle();
-    expect(collections()).toBe(0);
-    clock.advance(1);
-    await settle();
-    expect(collections()).toBe(1);
+    expect(await collectionsAfter(9_999)).toBe(0);
+    expect(await collectionsAfter(1)).toBe(1);
   });
 
   it('does not collect after less work than minWork', async () => {
-    const { clock, observer, collections } = setUp(3, 10_000);
+    const { observer, collectionsAfter } = setUp(3, 10_000);
     observer.workDuration(0.01);
     observer.workDuration(0.01);
-    clock.advance(60_000);
-    await settle();
-    expect(collections()).toBe(0);
+    expect(await collectionsAfter(60_000)).toBe(0);
   });
 });
 
