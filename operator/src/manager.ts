@@ -39,11 +39,10 @@ import { resolveStorage, type EffectiveStorage } from './streamjob/storage.ts';
 import { deleteJobData } from './checkpoint/job-data-store.ts';
 import { StorageClient } from './checkpoint/storage-client.ts';
 import { JobCredentials } from './streamjob/job-credentials.ts';
-import { SecretMemo } from './streamjob/secret-memo.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
-import { CONTROLLER_NAME, snapshotKeySecretName } from './streamjob/names.ts';
+import { CONTROLLER_NAME } from './streamjob/names.ts';
 import { jobChangeMatters, owningJobKey, podChangeMatters } from './streamjob/predicates.ts';
-import { snapshotKeyFromSecret } from './streamjob/snapshot-key.ts';
+import { SnapshotKeys } from './streamjob/snapshot-keys.ts';
 import { NodeWatch } from './streamjob/node-watch.ts';
 import { StreamJobReconciler } from './streamjob/reconciler.ts';
 import { StreamJobClient } from './streamjob/streamjob-client.ts';
@@ -140,7 +139,7 @@ export class Manager {
       timeoutMs: config.storageTimeoutMs,
       recheckMs: config.resyncPeriodMs,
     });
-    const snapshotKeys = new SecretMemo<Buffer>(clock, config.resyncPeriodMs);
+    const snapshotKeys = new SnapshotKeys(clock, config.resyncPeriodMs, children);
     // Acting for a job, the operator uses that job's credentials, never its own default keys
     // (docs/security.md "Per-job storage credentials").
     const jobCredentials = (job: StreamJob, storage: EffectiveStorage, signal: AbortSignal) =>
@@ -187,12 +186,7 @@ export class Manager {
       forgetCredentials: (job, storage) => credentials.forget(job, storage),
       onSavepointsDisposed: (job, ids) => this.snapshotControllers.recordReconciler.deleteRecords(job, ids),
       // The job's snapshot key, which the reconcile created before any pod (snapshot-key.ts).
-      snapshotKey: (job) => {
-        const { namespace, name, uid } = job.metadata!;
-        return snapshotKeys.get(`${namespace}/${name}/${uid}`, async () =>
-          snapshotKeyFromSecret(await children.readSecret(namespace!, snapshotKeySecretName(name!)), job),
-        );
-      },
+      snapshotKey: (job) => snapshotKeys.forJob(job),
     });
     const reconciler = new StreamJobReconciler({
       jobs,
@@ -204,6 +198,7 @@ export class Manager {
       clock,
       storageDefaults: config.storage,
       credentials,
+      snapshotKeys,
       worker: config.worker,
       metrics: this.jobMetrics,
       coordinator,

@@ -14,6 +14,7 @@ import type { ChildObjects } from './children.ts';
 import { canonicalJson, desiredService, type WorkerSettings } from './desired-state.ts';
 import type { EnsuredChildren } from './ensured-children.ts';
 import type { JobCredentials, JobStorageCredentials } from './job-credentials.ts';
+import type { SnapshotKeys } from './snapshot-keys.ts';
 import { shuffleTokenSecretName, snapshotKeySecretName, workerIdentityName, workerPodName } from './names.ts';
 import { desiredNetworkPolicy } from './network-policy.ts';
 import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
@@ -33,6 +34,8 @@ export interface AttemptChildrenDeps {
   workerNetworkPolicy?: boolean;
   /** The jobs whose children were ensured lately, and for what (ensured-children.ts). */
   ensured: EnsuredChildren;
+  /** Told the snapshot key the ensure read or wrote (snapshot-keys.ts). */
+  snapshotKeys?: SnapshotKeys;
 }
 
 /** Pod name lookups of {@link claimPodNames} in flight, at most. */
@@ -125,7 +128,7 @@ export async function ensureChildren(
   };
   const fingerprint = createHash('sha256').update(canonicalJson({ desired, attempt, storage })).digest('hex');
   if (!d.ensured.fresh(owner.ref, fingerprint)) {
-    await ensureAttemptObjects(d.children, job, attempt, desired, owner);
+    await ensureAttemptObjects(d, job, attempt, desired, owner);
     d.ensured.record(owner.ref, fingerprint);
   }
   return d.credentials.forJob(job, storage, ctx.signal);
@@ -133,7 +136,7 @@ export async function ensureChildren(
 
 /** Creates or repairs each of the attempt's objects and Secrets (reading every one). */
 async function ensureAttemptObjects(
-  children: ChildObjects,
+  { children, snapshotKeys }: Pick<AttemptChildrenDeps, 'children' | 'snapshotKeys'>,
   job: StreamJob,
   attempt: number,
   desired: AttemptObjects,
@@ -152,9 +155,10 @@ async function ensureAttemptObjects(
   await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner, { object: current });
   // The job's snapshot key: created once, kept across attempts (snapshot-key.ts).
   const key = await children.readSecret(job.metadata!.namespace!, snapshotKeySecretName(name));
-  await children.secret(desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid)), owner, {
-    object: key,
-  });
+  const keySecret = desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid));
+  const outcome = await children.secret(keySecret, owner, { object: key });
+  // Stored as desired, unless a create lost to one made meanwhile (then its key is unknown here).
+  if (outcome !== 'unchanged' || key !== undefined) snapshotKeys?.record(job, keySecret);
 }
 
 /**

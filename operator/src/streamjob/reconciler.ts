@@ -58,6 +58,7 @@ import { attemptPodNames, claimPodNames, ensureChildren } from './attempt-childr
 import { convergePods, type PodConvergenceDeps } from './pod-convergence.ts';
 import type { ClusterCache } from './cluster-cache.ts';
 import { EnsuredChildren } from './ensured-children.ts';
+import type { SnapshotKeys } from './snapshot-keys.ts';
 
 /** Delay before looking again while pods of a previous attempt terminate, ms. */
 const WAIT_FOR_TERMINATION_MS = 2000;
@@ -80,6 +81,8 @@ export interface StreamJobReconcilerOptions {
   storageDefaults: StorageDefaults;
   /** The jobs' storage credentials: minted per job and renewed at half-life (job-credentials.ts). */
   credentials: JobCredentials;
+  /** The jobs' snapshot keys the coordinator uses; the ensure records what it read or wrote. */
+  snapshotKeys?: SnapshotKeys;
   worker: WorkerSettings;
   metrics?: JobMetrics;
   /**
