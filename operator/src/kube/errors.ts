@@ -42,6 +42,19 @@ export function statusCode(err: unknown): number | undefined {
 
 /** 404: the object does not exist. */
 export const isNotFound = (err: unknown): boolean => statusCode(err) === 404;
+
+/**
+ * What `read` resolves to, or undefined when the API answers 404 Not Found.
+ * @throws any other error of `read`, as it is
+ */
+export async function ifExists<T>(read: () => Promise<T>): Promise<T | undefined> {
+  try {
+    return await read();
+  } catch (err) {
+    if (isNotFound(err)) return undefined;
+    throw err;
+  }
+}
 /** 409 on create: an object of that name exists. */
 export const isAlreadyExists = (err: unknown): boolean =>
   statusCode(err) === 409 && apiStatus(err).reason === 'AlreadyExists';

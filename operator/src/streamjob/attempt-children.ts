@@ -9,7 +9,7 @@ import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import { attemptParallelism } from '../checkpoint/upgrade.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
-import { isNotFound } from '../kube/errors.ts';
+import { ifExists } from '../kube/errors.ts';
 import type { ChildObjects } from './children.ts';
 import { canonicalJson, desiredService, type WorkerSettings } from './desired-state.ts';
 import type { EnsuredChildren } from './ensured-children.ts';
@@ -42,13 +42,8 @@ export interface AttemptChildrenDeps {
 const LOOKUPS_IN_FLIGHT = 16;
 
 /** Pod `namespace/name`, or undefined when there is none. */
-async function podIfExists(core: CoreV1Api, namespace: string, name: string): Promise<V1Pod | undefined> {
-  try {
-    return await core.readNamespacedPod({ name, namespace });
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
+function podIfExists(core: CoreV1Api, namespace: string, name: string): Promise<V1Pod | undefined> {
+  return ifExists(() => core.readNamespacedPod({ name, namespace }));
 }
 
 /**

@@ -18,7 +18,7 @@ import type {
   V1Service,
   V1ServiceAccount,
 } from '@kubernetes/client-node';
-import { apiStatus, isAlreadyExists, isForbidden, isNotFound } from '../kube/errors.ts';
+import { apiStatus, ifExists, isAlreadyExists, isForbidden, isNotFound } from '../kube/errors.ts';
 import { canonicalJson } from './desired-state.ts';
 import { ProblemError } from './problem.ts';
 import { isControlledBy } from './workers.ts';
@@ -57,16 +57,6 @@ function desiredLabelView(
   );
 }
 
-/** The object, or undefined when it does not exist. */
-async function readIfExists<T>(ops: ObjectOps<T>): Promise<T | undefined> {
-  try {
-    return await ops.read();
-  } catch (err) {
-    if (isNotFound(err)) return undefined;
-    throw err;
-  }
-}
-
 /**
  * Makes the object named by `desired` exist with `desired`'s managed fields.
  * @param owner `namespace/name` of the StreamJob and its uid, for the ownership check and messages
@@ -81,7 +71,7 @@ async function ensureOwned<T extends KubernetesObject>(
 ): Promise<EnsureOutcome> {
   const where = `${rules.kind} ${desired.metadata?.namespace}/${desired.metadata?.name}`;
   try {
-    const existing = ops.stored ? ops.stored.object : await readIfExists(ops);
+    const existing = ops.stored ? ops.stored.object : await ifExists(() => ops.read());
     if (existing === undefined) {
       try {
         await ops.create(desired);
@@ -318,13 +308,8 @@ export class ChildObjects {
   }
 
   /** Secret `namespace/name` as stored, or undefined when it does not exist. */
-  async readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
-    try {
-      return await this.#c.core.readNamespacedSecret({ name, namespace });
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+  readSecret(namespace: string, name: string): Promise<V1Secret | undefined> {
+    return ifExists(() => this.#c.core.readNamespacedSecret({ name, namespace }));
   }
 
   /**
