@@ -14,6 +14,8 @@ import {
 import type { Registry } from 'prom-client';
 import type { StreamJob } from '../../api/src/streamjob.ts';
 import { CheckpointCoordinator } from './checkpoint/checkpoint-coordinator.ts';
+import { AttemptSupervisor } from './lifecycle/attempt-supervisor.ts';
+import { Recovery } from './lifecycle/recovery.ts';
 import type { CrashPoints } from './checkpoint/crash-points.ts';
 import { CheckpointMetrics } from './checkpoint/checkpoint-metrics.ts';
 import type { OperatorConfig } from './config.ts';
@@ -37,14 +39,13 @@ import { streamJobInformers } from './streamjob/informers.ts';
 import { keptSavepointDirs } from './streamjob/on-delete.ts';
 import { resolveStorage, type EffectiveStorage } from './streamjob/storage.ts';
 import { deleteJobData } from './checkpoint/job-data-store.ts';
-import { StorageClient } from './checkpoint/storage-client.ts';
 import { JobCredentials } from './streamjob/job-credentials.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
 import { CONTROLLER_NAME } from './streamjob/names.ts';
 import { jobChangeMatters, owningJobKey, podChangeMatters } from './streamjob/predicates.ts';
 import { SnapshotKeys } from './streamjob/snapshot-keys.ts';
 import { NodeWatch } from './streamjob/node-watch.ts';
-import { StreamJobReconciler } from './streamjob/reconciler.ts';
+import { StreamJobReconciler } from './reconcile/reconciler.ts';
 import { StreamJobClient } from './streamjob/streamjob-client.ts';
 
 /** Dependencies of {@link Manager}. */
@@ -172,8 +173,9 @@ export class Manager {
       resyncPeriodMs: config.resyncPeriodMs,
       reconcileTimeoutMs: config.reconcileTimeoutMs,
     });
+    // The job's snapshot key, which the reconcile created before any pod (snapshot-key.ts).
+    const snapshotKey = (job: StreamJob) => snapshotKeys.forJob(job);
     const coordinator = new CheckpointCoordinator({
-      ...(this.nodeWatch ? { nodes: this.nodeWatch } : {}),
       jobs,
       cache,
       core,
@@ -185,8 +187,15 @@ export class Manager {
       credentials: jobCredentials,
       forgetCredentials: (job, storage) => credentials.forget(job, storage),
       onSavepointsDisposed: (job, ids) => this.snapshotControllers.recordReconciler.deleteRecords(job, ids),
-      // The job's snapshot key, which the reconcile created before any pod (snapshot-key.ts).
-      snapshotKey: (job) => snapshotKeys.forJob(job),
+      snapshotKey,
+    });
+    const recovery = new Recovery({
+      ...(this.nodeWatch ? { nodes: this.nodeWatch } : {}),
+      jobs,
+      events: this.events,
+      clock,
+      s3: (job, storage, signal) => coordinator.storageClient(job, storage, signal),
+      snapshotKey,
     });
     const reconciler = new StreamJobReconciler({
       jobs,
@@ -201,7 +210,7 @@ export class Manager {
       snapshotKeys,
       worker: config.worker,
       metrics: this.jobMetrics,
-      coordinator,
+      supervisor: new AttemptSupervisor(coordinator, recovery),
       supportedRequests: new Set(['restart', 'checkpoint', 'savepoint']),
       ...(this.nodeWatch ? { nodes: this.nodeWatch } : {}),
       nodeLoss: config.nodeLoss.policy,
@@ -212,15 +221,9 @@ export class Manager {
         deleteData: async (job, ctx) => {
           const resolved = resolveStorage(job, config.storage);
           if (!resolved.ok) throw new Error(resolved.message);
-          const storage = resolved.storage;
-          const s3 = new StorageClient({
-            endpoint: storage.endpoint,
-            credentials: await jobCredentials(job, storage, ctx.signal),
-            timeoutMs: config.storageTimeoutMs,
-            signal: ctx.signal,
-          });
+          const s3 = await coordinator.storageClient(job, resolved.storage, ctx.signal);
           const kept = keptSavepointDirs(job, this.snapshotControllers.cached(job.metadata!.namespace!));
-          return deleteJobData(s3, storage, kept);
+          return deleteJobData(s3, resolved.storage, kept);
         },
       },
     });

@@ -1,6 +1,6 @@
 /**
  * Failure recovery never falls back past committed output unless the job opts in
- * (docs/checkpointing.md "Failure recovery", operator/src/checkpoint/restore-fallback.ts), on
+ * (docs/checkpointing.md "Failure recovery", operator/src/lifecycle/restore-fallback.ts), on
  * real workers (process kubelet) and real MinIO. A worker is SIGKILLed, and once every worker of
  * attempt 1 has failed the newest checkpoint's `_metadata` is overwritten with garbage:
  *

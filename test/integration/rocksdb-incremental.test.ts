@@ -13,7 +13,7 @@ import { createRequire } from 'node:module';
 import { checkpointDir, jobPrefix, metadataKey, sharedStateDir } from '../../api/src/layout.ts';
 import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../api/src/metadata.ts';
 import { collectSharedFiles } from '../../operator/src/checkpoint/shared-state-store.ts';
-import { StorageClient } from '../../operator/src/checkpoint/storage-client.ts';
+import { StorageClient } from '../../operator/src/s3/storage-client.ts';
 import { ObjectStore } from '../../runtime-image/src/io/object-store.ts';
 import { SnapshotCorruptedError } from '../../runtime-image/src/checkpoint/snapshot-codec.ts';
 import {

@@ -1,6 +1,7 @@
 /**
- * The checkpoint coordinator's I/O shell: one {@link CheckpointCoordinator.step} per reconcile
- * of a running StreamJob. Decisions are pure (trigger-policy.ts `decide`, snapshot-status.ts,
+ * The checkpoint coordinator's I/O shell: snapshot coordination for a running StreamJob, one
+ * {@link CheckpointCoordinator.coordinate} per reconcile, which the attempt supervisor
+ * (lifecycle/attempt-supervisor.ts) runs after failure recovery. Decisions are pure (trigger-policy.ts `decide`, snapshot-status.ts,
  * retention.ts); this module reads pods and storage and writes, in the protocol's order
  * (docs/checkpointing.md "Protocol (operator ↔ workers)"):
  *
@@ -22,7 +23,7 @@
  * request missing on the StreamJob is written again, a final notice behind status is written
  * again, and a `_metadata` that already exists (412) is read back instead of rewritten.
  */
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
 import { signMetadata } from '../../../api/src/snapshot-mac.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
@@ -33,13 +34,10 @@ import { NONCE_PATTERN, pendingRequests } from '../streamjob/requests.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
 import type { ClusterCache } from '../streamjob/cluster-cache.ts';
-import type { Problem } from '../streamjob/status.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import { applyRetention } from './checkpoint-store.ts';
 import { collectSharedFiles } from './shared-state-store.ts';
-import { StorageClient, type StorageCredentials } from './storage-client.ts';
-import type { NodeHealth } from '../streamjob/node-loss.ts';
-import { Recovery } from './recovery.ts';
+import { StorageClient, type StorageCredentials } from '../s3/storage-client.ts';
 import { periodicSavepointDue } from './savepoint-policy.ts';
 import { disposeSavepoints } from './savepoint-store.ts';
 import type { CheckpointMetrics } from './checkpoint-metrics.ts';
@@ -64,7 +62,7 @@ import {
   upgradeAfterSnapshot,
   upgradeStateOf,
   wantsStopWithSavepoint,
-} from './upgrade.ts';
+} from '../streamjob/upgrade-state.ts';
 
 /** Dependencies of {@link CheckpointCoordinator}. */
 export interface CheckpointCoordinatorOptions {
@@ -87,8 +85,6 @@ export interface CheckpointCoordinatorOptions {
    */
   snapshotKey(job: StreamJob): Promise<Buffer>;
   metrics?: CheckpointMetrics;
-  /** Lost nodes (streamjob/node-watch.ts); a worker on one has failed. Unset: never lost. */
-  nodes?: NodeHealth;
   /** Deadline of one S3 call, ms (storage-client.ts); default 10 s. */
   storageTimeoutMs?: number;
   /** Fault tests' crash points (crash-points.ts); unset: none. */
@@ -112,37 +108,29 @@ export interface CoordinatorStepInput {
   credentials?: StorageCredentials;
 }
 
-/**
- * The job as last written, when to look again (ms; undefined: on the next event), and a problem
- * that keeps the job Failed (recovery.ts) for the reconciler to show as Degraded (status.ts).
- */
+/** The job as last written and when to look again (ms; undefined: on the next event). */
 export interface CoordinatorStepResult {
   job: StreamJob;
   requeueAfterMs?: number;
-  problem?: Problem;
 }
 
 /** See the module comment. */
 export class CheckpointCoordinator {
   readonly #o: CheckpointCoordinatorOptions;
-  readonly #recovery: Recovery;
 
   readonly #crash: CrashPoints;
 
   constructor(options: CheckpointCoordinatorOptions) {
     this.#o = options;
     this.#crash = options.crashPoints ?? new CrashPoints(undefined);
-    this.#recovery = new Recovery({
-      ...options,
-      s3: (job, storage, signal) => this.#s3(job, storage, signal),
-    });
   }
 
   /**
-   * The job's storage, every call bounded by the S3 timeout and the reconcile's `signal`; with
-   * `known` credentials (read earlier in the same reconcile) instead of reading them again.
+   * An S3 client for the job's storage with the credentials its workers use, every call bounded
+   * by the S3 timeout and `signal`; with `known` credentials (read earlier in the same reconcile)
+   * instead of reading them again. Storage refusing them makes the next call read them again.
    */
-  async #s3(
+  async storageClient(
     job: StreamJob,
     storage: EffectiveStorage,
     signal: AbortSignal,
@@ -158,47 +146,40 @@ export class CheckpointCoordinator {
   }
 
   /**
-   * One coordinator step; see the module comment. The checkpoint progress check
-   * (checkpoint-progress.ts) comes first: a job restarted for lack of progress needs nothing
-   * else in this reconcile.
+   * The current attempt's pods (not being deleted) for a step, once the final notice a crash
+   * left behind is written (job-notices.ts). Undefined when there is nothing to coordinate: no
+   * attempt yet, or suspended without a stop-with-savepoint (lifecycle/upgrade.ts).
    */
-  async step(input: CoordinatorStepInput): Promise<CoordinatorStepResult> {
-    const { job, storage, subject, ctx } = input;
-    const progress = await this.#recovery.checkProgress(job, storage, subject, ctx);
-    if (progress.restarted) return progress;
-    const r = await this.#step({ ...input, job: progress.job });
-    const deps = { ...this.#o, s3: () => this.#s3(r.job, storage, ctx.signal, input.credentials) };
-    const disposed = await disposeSavepoints(deps, r.job, storage, subject, ctx);
-    const after = [r.requeueAfterMs, progress.requeueAfterMs].filter((ms) => ms !== undefined);
-    return {
-      ...r,
-      job: disposed,
-      ...(after.length > 0 ? { requeueAfterMs: Math.min(...after) } : {}),
-      ...(r.problem || progress.problem ? { problem: r.problem ?? progress.problem } : {}),
-    };
+  async observe(job: StreamJob): Promise<{ job: StreamJob; pods: V1Pod[] } | undefined> {
+    const attempt = job.status?.attempt ?? 0;
+    if ((job.spec.state === 'suspended' && !wantsStopWithSavepoint(job)) || attempt === 0) return undefined;
+    const pods = currentAttemptPods(this.#o.cache, job);
+    // Crash recovery: the final notice of a committed snapshot every worker acked as final.
+    return { job: await writeFinalNotice(this.#o.jobs, job, pods), pods };
   }
 
-  async #step(input: CoordinatorStepInput): Promise<CoordinatorStepResult> {
+  /**
+   * Savepoints beyond spec.savepoint retention disposed of (savepoint-store.ts); the job as
+   * last written.
+   */
+  async disposeSavepoints(input: CoordinatorStepInput): Promise<StreamJob> {
+    const { job, storage, subject, ctx } = input;
+    const deps = { ...this.#o, s3: () => this.storageClient(job, storage, ctx.signal, input.credentials) };
+    return disposeSavepoints(deps, job, storage, subject, ctx);
+  }
+
+  /**
+   * Triggers, completes or aborts one snapshot of the running attempt, in the protocol's order
+   * (see the module comment), on `pods` as {@link observe} returned them.
+   */
+  async coordinate(input: CoordinatorStepInput, pods: V1Pod[]): Promise<CoordinatorStepResult> {
     let { job } = input;
     const { storage, subject, ctx } = input;
     const attempt = job.status?.attempt ?? 0;
-    // Suspended: only the stop-with-savepoint of a suspend in savepoint mode (upgrade.ts).
-    if ((job.spec.state === 'suspended' && !wantsStopWithSavepoint(job)) || attempt === 0) return { job };
     const { clock, events, jobs } = this.#o;
     const ns = job.metadata!.namespace!;
     const name = job.metadata!.name!;
-    const pods = currentAttemptPods(this.#o.cache, job);
     const p = attemptParallelism(job);
-
-    // Crash recovery: the final notice of a committed snapshot every worker acked as final.
-    job = await writeFinalNotice(this.#o.jobs, job, pods);
-
-    // No failure restarts while a suspend's stop-with-savepoint runs: the job is stopping anyway.
-    const recovered =
-      job.spec.state === 'suspended'
-        ? undefined
-        : await this.#recovery.recoverWorkers(job, storage, pods, subject, ctx);
-    if (recovered) return recovered;
 
     const states = pods.map((pod) => observeWorker(pod).state);
     // After an upgrade's stop-with-savepoint the workers are exiting: trigger nothing more.
@@ -276,7 +257,7 @@ export class CheckpointCoordinator {
       case 'complete': {
         const inProgress = job.status!.checkpoints!.inProgress!;
         const dir = inProgress.path!;
-        const s3 = await this.#s3(job, storage, ctx.signal, input.credentials);
+        const s3 = await this.storageClient(job, storage, ctx.signal, input.credentials);
         const key = await this.#o.snapshotKey(job);
         const metadata = signMetadata(
           snapshotMetadata({
@@ -349,7 +330,7 @@ export class CheckpointCoordinator {
         ctx.log.warn({ id: decision.id, reason: decision.reason }, decision.message);
         this.#o.metrics?.observe(ns, name, job.status);
         try {
-          const s3 = await this.#s3(job, storage, ctx.signal, input.credentials);
+          const s3 = await this.storageClient(job, storage, ctx.signal, input.credentials);
           let key: Promise<Buffer> | undefined;
           await this.#retention(job, storage, s3, () => (key ??= this.#o.snapshotKey(job)), ctx);
         } catch (err) {

@@ -4,14 +4,14 @@
  * restored (`_metadata` valid, with the job's MAC and complete), and retention (docs/checkpointing.md "Retention", decisions in
  * retention.ts).
  */
-import type { StorageClient } from './storage-client.ts';
+import type { StorageClient } from '../s3/storage-client.ts';
 import { metadataKey } from '../../../api/src/layout.ts';
 import { parseMetadata, type SnapshotMetadata } from '../../../api/src/metadata.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import { unrestorableReason } from './restorable-metadata.ts';
 import { checkpointIdOf, checkpointsToDelete, type StoredCheckpoint } from './retention.ts';
-import { upgradeStateOf } from './upgrade.ts';
+import { upgradeStateOf } from '../streamjob/upgrade-state.ts';
 
 /** One checkpoint directory: its object names and whether `_metadata` is present. */
 export interface CheckpointDir {

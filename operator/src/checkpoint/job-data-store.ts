@@ -4,7 +4,7 @@
  */
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import { deletedOnDelete } from '../streamjob/on-delete.ts';
-import type { StorageClient } from './storage-client.ts';
+import type { StorageClient } from '../s3/storage-client.ts';
 
 /**
  * Deletes every object under `<jobPrefix>/checkpoints/` and `<jobPrefix>/savepoints/` except

@@ -8,7 +8,7 @@ import { metadataKey } from '../../../api/src/layout.ts';
 import type { SnapshotMetadata } from '../../../api/src/metadata.ts';
 import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
 import { metadataMacProblem } from '../../../api/src/snapshot-mac.ts';
-import type { StorageClient } from './storage-client.ts';
+import type { StorageClient } from '../s3/storage-client.ts';
 
 /**
  * Writes `metadata` (already signed) as `<dir>/_metadata` with `If-None-Match: *`; when it exists,

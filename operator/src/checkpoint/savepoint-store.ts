@@ -5,7 +5,7 @@
  * what is already gone is a no-op): an entry may outlive its data for one retry, the data never
  * outlives its entry.
  */
-import type { StorageClient } from './storage-client.ts';
+import type { StorageClient } from '../s3/storage-client.ts';
 import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';

@@ -16,7 +16,7 @@ import type { SnapshotMetadata } from '../../../api/src/metadata.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import { storedCheckpoints } from './checkpoint-store.ts';
-import type { StorageClient } from './storage-client.ts';
+import type { StorageClient } from '../s3/storage-client.ts';
 
 /** What the decision needs from the job's status. */
 export interface SharedFilePolicy {

@@ -1,8 +1,8 @@
 /**
  * Capped exponential backoff, the one delay shape of the operator's retries: the work queue's
  * per-key backoff (rate-limiter.ts), the informers' re-list after a failed list or watch
- * (informer.ts), the S3 endpoint breaker's cool-down (checkpoint/endpoint-breaker.ts) and the
- * failure-restart delay of a StreamJob (checkpoint/restart-backoff.ts). See docs/operator.md
+ * (informer.ts), the S3 endpoint breaker's cool-down (s3/endpoint-breaker.ts) and the
+ * failure-restart delay of a StreamJob (lifecycle/restart-backoff.ts). See docs/operator.md
  * "Architecture" for the queue's retries.
  */
 

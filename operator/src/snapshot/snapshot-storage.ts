@@ -11,8 +11,8 @@
 import { jobPrefix } from '../../../api/src/layout.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
-import { StorageClient, type StorageCredentials } from '../checkpoint/storage-client.ts';
-import { parseS3Url } from '../streamjob/attempt.ts';
+import { StorageClient, type StorageCredentials } from '../s3/storage-client.ts';
+import { parseS3Url } from '../s3/s3-url.ts';
 import { resolveStorage, type EffectiveStorage, type StorageDefaults } from '../streamjob/storage.ts';
 
 /** Deletes a snapshot object's data. */
@@ -26,7 +26,7 @@ export interface SnapshotStorage {
   deleteSnapshot(snap: StreamJobSnapshot, job: StreamJob | undefined, signal: AbortSignal): Promise<number>;
 }
 
-/** Splits `s3://<bucket>/<dir>` (streamjob/attempt.ts parseS3Url). @throws Error for anything else */
+/** Splits `s3://<bucket>/<dir>` (lifecycle/attempt.ts parseS3Url). @throws Error for anything else */
 export function parseSnapshotUrl(url: string): { bucket: string; dir: string } {
   const parsed = parseS3Url(url);
   if (!parsed?.key) throw new Error(`snapshot path ${JSON.stringify(url)} is not s3://<bucket>/<directory>`);

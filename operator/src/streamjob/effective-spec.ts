@@ -1,6 +1,6 @@
 /**
  * The spec the operator reconciles. Normally `.spec`; after a failing upgrade was rolled back
- * (checkpoint/rollback.ts) it is `status.lastStableSpec.spec` until the user changes the spec
+ * (lifecycle/rollback.ts) it is `status.lastStableSpec.spec` until the user changes the spec
  * again. StreamJobClient hands every job it reads or writes through {@link withEffectiveSpec},
  * so the reconciler, the checkpoint coordinator and failure recovery all see one spec.
  */

@@ -12,7 +12,7 @@
  */
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
-import type { StorageCredentials } from '../checkpoint/storage-client.ts';
+import type { StorageCredentials } from '../s3/storage-client.ts';
 import type { Clock } from '../kube/clock.ts';
 import { apiStatus, isForbidden, isNotFound } from '../kube/errors.ts';
 import type { ChildObjects } from './children.ts';

@@ -15,8 +15,8 @@ import {
   setConditions,
   type ConditionUpdate,
 } from './conditions.ts';
-import { upgradeHolding } from '../checkpoint/upgrade.ts';
-import { UNAVAILABLE } from '../checkpoint/worker-errors.ts';
+import { upgradeHolding } from './upgrade-state.ts';
+import { UNAVAILABLE } from './worker-errors.ts';
 import { rolledBack } from './effective-spec.ts';
 import type { ObservedWorker, WorkersObservation } from './workers.ts';
 import { MAX_ITEM_BYTES, boundText, countedSummary } from '../kube/bounded-text.ts';
@@ -59,8 +59,8 @@ export function describeWorkers(workers: readonly ObservedWorker[], verb: string
 export function convergingPhase(attemptReason: string | undefined): StreamJobPhase {
   if (attemptReason === 'SpecChanged') return 'Upgrading';
   if (attemptReason === 'RolledBack') return 'RollingBack';
-  // WorkerFailed, CheckpointProgressTimeout, KafkaUnavailable: written by the checkpoint
-  // coordinator's recovery.
+  // WorkerFailed, CheckpointProgressTimeout, KafkaUnavailable: written by failure recovery
+  // (lifecycle/recovery.ts).
   if (
     attemptReason === 'RestartRequested' ||
     attemptReason === 'WorkerFailed' ||
@@ -121,7 +121,7 @@ export function nextStatus(input: StatusInput): StreamJobStatus {
         ? cond(PROGRESSING, 'True', 'Suspending', `deleting ${remaining} worker pod(s)`)
         : cond(PROGRESSING, 'False', 'Suspended', 'all workers are gone; set spec.state=running to resume');
   } else if (upgradeHolding(job) && !problem) {
-    // A savepoint-mode upgrade holds the running attempt (checkpoint/upgrade.ts): its workers
+    // A savepoint-mode upgrade holds the running attempt (lifecycle/upgrade.ts): its workers
     // take a stop-with-savepoint and exit before the next attempt starts.
     phase = 'Upgrading';
     const msg = `spec changed: attempt ${attempt} takes a stop-with-savepoint, then the next attempt starts from it`;

@@ -5,7 +5,7 @@
  * another's part of the bucket. Pure.
  */
 import type { StreamJob } from '../../../api/src/streamjob.ts';
-import { parseS3Url } from './attempt.ts';
+import { parseS3Url } from '../s3/s3-url.ts';
 import type { EffectiveStorage } from './storage.ts';
 
 /** A key prefix in a bucket; `prefix` is matched as a plain string prefix of object keys. */

@@ -5,7 +5,7 @@
  * and the session policy allow (docs/security.md "Per-job storage credentials"). The request is
  * signed (SigV4, service `sts`) and sent by the `minio` client's AssumeRoleProvider.
  */
-import { abortable } from '../checkpoint/storage-client.ts';
+import { abortable } from '../s3/storage-client.ts';
 
 /** Temporary S3 credentials of one STS session. Values are secrets: never log them. */
 export interface SessionCredentials {

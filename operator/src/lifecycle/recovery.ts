@@ -1,6 +1,6 @@
 /**
- * The I/O shell of failure recovery (docs/checkpointing.md "Failure recovery"), used by the
- * checkpoint coordinator: replaces the current attempt by a new one restored from the newest
+ * The I/O shell of failure recovery (docs/checkpointing.md "Failure recovery"), run by the
+ * attempt supervisor (attempt-supervisor.ts): replaces the current attempt by a new one restored from the newest
  * readable snapshot, or ends the job in phase Failed. Decisions are pure
  * (failure-recovery.ts `decideRecovery`, worker-errors.ts); this module reads pods and storage
  * and writes the new attempt to status with a resourceVersion precondition — the intent the
@@ -15,7 +15,7 @@ import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';
-import { startedAttemptStatus } from '../streamjob/attempt.ts';
+import { startedAttemptStatus } from './attempt.ts';
 import { workerPodName } from '../streamjob/names.ts';
 import { ProblemError } from '../streamjob/problem.ts';
 import type { Problem } from '../streamjob/status.ts';
@@ -33,13 +33,13 @@ import {
 } from './failure-recovery.ts';
 import { CHECKPOINT_PROGRESS_TIMEOUT, judgeCheckpointProgress } from './checkpoint-progress.ts';
 import { recordRestart, restartRefusal } from './restart-rate.ts';
-import { storedCheckpoints } from './checkpoint-store.ts';
-import { abortedStatus } from './snapshot-status.ts';
-import { unrestorableReason } from './restorable-metadata.ts';
-import { sharedFilesProblem } from './shared-state-store.ts';
+import { storedCheckpoints } from '../checkpoint/checkpoint-store.ts';
+import { abortedStatus } from '../checkpoint/snapshot-status.ts';
+import { unrestorableReason } from '../checkpoint/restorable-metadata.ts';
+import { sharedFilesProblem } from '../checkpoint/shared-state-store.ts';
 import type { NodeHealth } from '../streamjob/node-loss.ts';
-import type { StorageClient } from './storage-client.ts';
-import { attemptParallelism } from './upgrade.ts';
+import type { StorageClient } from '../s3/storage-client.ts';
+import { attemptParallelism } from '../streamjob/upgrade-state.ts';
 import {
   describeSnapshot,
   judgeRestoreFallback,

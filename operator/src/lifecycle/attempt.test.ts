@@ -1,5 +1,6 @@
 import { STORAGE, makeJob } from '../../../test/harness/operator-fixtures.ts';
-import { chooseRestoreSource, decideAttempt, parseS3Url, startedAttemptStatus } from './attempt.ts';
+import { chooseRestoreSource, decideAttempt, startedAttemptStatus } from './attempt.ts';
+import { parseS3Url } from '../s3/s3-url.ts';
 
 describe('decideAttempt', () => {
   const running = { attempt: 3, attemptSpecHash: 'h1', phase: 'Running' as const };

@@ -12,14 +12,15 @@
  *     Service and the job's storage credentials, minted per job (attempt-children.ts).
  *  4. Delete pods of other attempts (or all, when suspended); create the attempt's missing pods
  *     once no pod of another attempt is left (pod-convergence.ts, workers.ts); then the
- *     checkpoint coordinator's step.
+ *     running attempt's step (lifecycle/attempt-supervisor.ts: failure recovery, then the
+ *     checkpoint coordinator).
  *  5. Write the next status (status.ts) and record Events for transitions.
  *
  * A crash between any two steps is safe: every step is idempotent and derives from persisted
  * state (status.attempt, attemptSpecHash, restoredFrom) plus what exists.
  */
 import type { CoreV1Api } from '@kubernetes/client-node';
-import type { CheckpointCoordinator } from '../checkpoint/checkpoint-coordinator.ts';
+import type { AttemptSupervisor } from '../lifecycle/attempt-supervisor.ts';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import {
@@ -31,11 +32,11 @@ import {
   type Reconciler,
 } from '../kube/controller.ts';
 import type { EventRecorder, EventSpec, EventSubject } from '../kube/events.ts';
-import { settleVerification } from '../checkpoint/rollback.ts';
-import type { ChildObjects } from './children.ts';
-import type { JobCredentials, JobStorageCredentials } from './job-credentials.ts';
-import { workerSpecHash, type WorkerSettings } from './desired-state.ts';
-import type { JobMetrics } from './job-metrics.ts';
+import { settleVerification } from '../lifecycle/rollback.ts';
+import type { ChildObjects } from '../streamjob/children.ts';
+import type { JobCredentials, JobStorageCredentials } from '../streamjob/job-credentials.ts';
+import { workerSpecHash, type WorkerSettings } from '../streamjob/desired-state.ts';
+import type { JobMetrics } from '../streamjob/job-metrics.ts';
 import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
 import {
   INITIAL_SAVEPOINT_REF_POLL_MS,
@@ -43,22 +44,22 @@ import {
   resolveInitialSavepointRef,
   withInitialSavepoint,
 } from '../snapshot/initial-savepoint-ref.ts';
-import { finalizersNeedUpdate, ON_DELETE_FINALIZER, wantedFinalizers } from './on-delete.ts';
-import { finalizeDeletion, type OnDeleteHooks } from './on-delete-finalizer.ts';
-import { ProblemError, problemOf } from './problem.ts';
-import type { RequestKind } from './requests.ts';
-import { nextStatus, statusEvents, type Problem } from './status.ts';
-import { attemptIntent } from './attempt-intent.ts';
-import type { StreamJobClient } from './streamjob-client.ts';
-import { jobConfigProblem } from './spec-limits.ts';
-import { resolveStorage, type StorageDefaults } from './storage.ts';
-import { type NodeHealth, type NodeLossPolicy } from './node-loss.ts';
-import type { WorkersObservation } from './workers.ts';
+import { finalizersNeedUpdate, ON_DELETE_FINALIZER, wantedFinalizers } from '../streamjob/on-delete.ts';
+import { finalizeDeletion, type OnDeleteHooks } from '../streamjob/on-delete-finalizer.ts';
+import { ProblemError, problemOf } from '../streamjob/problem.ts';
+import type { RequestKind } from '../streamjob/requests.ts';
+import { nextStatus, statusEvents, type Problem } from '../streamjob/status.ts';
+import { attemptIntent } from '../lifecycle/attempt-intent.ts';
+import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
+import { jobConfigProblem } from '../streamjob/spec-limits.ts';
+import { resolveStorage, type StorageDefaults } from '../streamjob/storage.ts';
+import { type NodeHealth, type NodeLossPolicy } from '../streamjob/node-loss.ts';
+import type { WorkersObservation } from '../streamjob/workers.ts';
 import { attemptPodNames, claimPodNames, ensureChildren } from './attempt-children.ts';
 import { convergePods, type PodConvergenceDeps } from './pod-convergence.ts';
-import type { ClusterCache } from './cluster-cache.ts';
-import { EnsuredChildren } from './ensured-children.ts';
-import type { SnapshotKeys } from './snapshot-keys.ts';
+import type { ClusterCache } from '../streamjob/cluster-cache.ts';
+import { EnsuredChildren } from '../streamjob/ensured-children.ts';
+import type { SnapshotKeys } from '../streamjob/snapshot-keys.ts';
 
 /** Delay before looking again while pods of a previous attempt terminate, ms. */
 const WAIT_FOR_TERMINATION_MS = 2000;
@@ -92,12 +93,13 @@ export interface StreamJobReconcilerOptions {
    */
   supportedRequests?: ReadonlySet<RequestKind>;
   /**
-   * The checkpoint coordinator (operator/src/checkpoint/): run after the pods converged, on the
-   * job as written so far; it writes its own status fields (checkpoints, savepoints, requests it
-   * serves, CheckpointsHealthy) with resourceVersion preconditions. List `checkpoint` and
-   * `savepoint` in supportedRequests with it.
+   * The running attempt's supervisor (lifecycle/attempt-supervisor.ts: failure recovery and the
+   * checkpoint coordinator): run after the pods converged, on the job as written so far; it
+   * writes its own status fields (a new attempt, checkpoints, savepoints, requests it serves,
+   * CheckpointsHealthy) with resourceVersion preconditions. List `checkpoint` and `savepoint` in
+   * supportedRequests with it.
    */
-  coordinator?: CheckpointCoordinator;
+  supervisor?: AttemptSupervisor;
   /**
    * Lost nodes (node-watch.ts) and what to do with the worker pods on them (`--node-loss`,
    * docs/checkpointing.md "Lost nodes and fencing"): with `force-delete`, pods of previous
@@ -141,7 +143,7 @@ export class StreamJobReconciler implements Reconciler {
   constructor(options: StreamJobReconcilerOptions) {
     this.#o = options;
     this.#ensured = new EnsuredChildren(options.clock, options.resyncPeriodMs);
-    this.#pods = { ...options, coordinated: options.coordinator !== undefined };
+    this.#pods = { ...options, coordinated: options.supervisor !== undefined };
     this.#supported = options.supportedRequests ?? new Set<RequestKind>(['restart']);
   }
 
@@ -224,7 +226,7 @@ export class StreamJobReconciler implements Reconciler {
       specHash,
       now,
       supported: this.#supported,
-      coordinated: this.#o.coordinator !== undefined,
+      coordinated: this.#o.supervisor !== undefined,
     });
     if ('problem' in intent) {
       await this.#finish(original, original, subject, { problem: intent.problem }, ctx);
@@ -245,12 +247,12 @@ export class StreamJobReconciler implements Reconciler {
     let workers: WorkersObservation | undefined;
     let blockedBy: string | undefined;
     let problem: Problem | undefined;
-    let coordinatorRequeueMs: number | undefined;
+    let supervisorRequeueMs: number | undefined;
     let renewCredentialsMs: number | undefined;
     // The job's storage credentials as this reconcile read them, for the coordinator's S3 calls.
     let credentials: JobStorageCredentials | undefined;
     // Shown as Degraded but not retried: the job is Failed until its spec changes or a restart
-    // is requested (checkpoint/recovery.ts), and either of those triggers a reconcile.
+    // is requested (lifecycle/recovery.ts), and either of those triggers a reconcile.
     let failedFor: Problem | undefined;
     try {
       const pods = this.#o.cache.workerPods(job);
@@ -265,11 +267,11 @@ export class StreamJobReconciler implements Reconciler {
         if (renewAt !== undefined) renewCredentialsMs = Math.max(0, renewAt - clock.now());
       }
       ({ workers, blockedBy } = await convergePods(this.#pods, job, pods, storage, subject, ctx));
-      if (this.#o.coordinator && !blockedBy) {
-        // Checkpoint coordinator: triggers, completes or aborts snapshots (its own status writes).
-        const step = await this.#o.coordinator.step({ job, storage, subject, ctx, credentials });
+      if (this.#o.supervisor && !blockedBy) {
+        // Failure recovery, then snapshot coordination (their own status writes).
+        const step = await this.#o.supervisor.step({ job, storage, subject, ctx, credentials });
         job = step.job;
-        coordinatorRequeueMs = step.requeueAfterMs;
+        supervisorRequeueMs = step.requeueAfterMs;
         failedFor = step.problem;
       }
     } catch (err) {
@@ -280,12 +282,12 @@ export class StreamJobReconciler implements Reconciler {
       original,
       job,
       subject,
-      { workers, blockedBy, problem: problem ?? failedFor, ...(this.#o.coordinator ? { specHash } : {}) },
+      { workers, blockedBy, problem: problem ?? failedFor, ...(this.#o.supervisor ? { specHash } : {}) },
       ctx,
     );
     if (problem) throw new ProblemError(problem.reason, problem.message);
     if (blockedBy) return requeueAfter(WAIT_FOR_TERMINATION_MS);
-    const after = [coordinatorRequeueMs, intent.requeueAfterMs, renewCredentialsMs].filter(
+    const after = [supervisorRequeueMs, intent.requeueAfterMs, renewCredentialsMs].filter(
       (ms) => ms !== undefined,
     );
     return after.length > 0 ? requeueAfter(Math.max(100, Math.min(...after))) : done();
@@ -294,7 +296,7 @@ export class StreamJobReconciler implements Reconciler {
   /**
    * Writes the next status (if it changed) and records the Events of the transition. With
    * `specHash` (a coordinated job), an upgrade's verification that this write makes Running ends
-   * in the same write (checkpoint/rollback.ts settleVerification).
+   * in the same write (lifecycle/rollback.ts settleVerification).
    */
   async #finish(
     original: StreamJob,

@@ -6,56 +6,18 @@
  * picks). `last-state` starts the new attempt at once from the last completed checkpoint, and
  * `stateless` starts fresh; both need nothing from here.
  *
- * The upgrade's progress is kept in `status.upgrade` (free-form in the CRD) as
- * {@link UpgradeState}. Pure functions; the reconciler asks {@link gateUpgrade} before it starts
- * a SpecChanged attempt, and the coordinator reports the savepoint's outcome through
- * {@link upgradeAfterSnapshot}.
+ * The upgrade's progress is kept in `status.upgrade` (streamjob/upgrade-state.ts). Pure
+ * functions; the attempt intent asks {@link gateUpgrade} before it starts a SpecChanged attempt
+ * and {@link gateSuspend} before a suspend deletes the workers.
  */
-import type { InProgressSnapshot, RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '../../../api/src/streamjob.ts';
 import { rfc3339 } from '../streamjob/conditions.ts';
-
-/** `status.upgrade`. */
-export interface UpgradeState {
-  /** specChange (default): a SpecChanged attempt waits; suspend: deleting the pods waits. */
-  kind?: 'specChange' | 'suspend';
-  /** workerSpecHash of the spec being upgraded to. */
-  targetSpecHash: string;
-  /**
-   * Savepointing: the stop-with-savepoint is wanted or in progress; SavepointTaken: it
-   * completed (id in savepointId) and the new attempt may start; SavepointFailed: it was aborted
-   * and the new attempt starts from the last completed checkpoint instead (last-state).
-   * Verifying: the new attempt started (from rollbackFrom) and has spec.upgradeTimeoutSeconds
-   * from startedAt to become Running, or the job rolls back (rollback.ts); nothing is held.
-   */
-  stage: 'Savepointing' | 'SavepointTaken' | 'SavepointFailed' | 'Verifying';
-  savepointId?: number;
-  /** Verifying: the snapshot the new attempt restored, which a rollback restores too. */
-  rollbackFrom?: RestoredFrom;
-  /**
-   * Parallelism of the running attempt (status.workers.total when the upgrade began): until the
-   * new attempt starts, its pods are observed, kept and addressed at this parallelism.
-   */
-  attemptParallelism: number;
-  /** RFC 3339. */
-  startedAt: string;
-  message?: string;
-}
-
-/** Reads status.upgrade if it has the shape written here. */
-export function upgradeStateOf(job: StreamJob): UpgradeState | undefined {
-  const u = job.status?.upgrade as Partial<UpgradeState> | undefined;
-  if (!u || typeof u.targetSpecHash !== 'string' || typeof u.stage !== 'string') return undefined;
-  return u as UpgradeState;
-}
-
-/**
- * status.upgrade while it holds the running attempt (every stage but Verifying): the
- * stop-with-savepoint is wanted, under way, or done and the next attempt not started yet.
- */
-export function heldUpgradeOf(job: StreamJob): UpgradeState | undefined {
-  const u = upgradeStateOf(job);
-  return u?.stage === 'Verifying' ? undefined : u;
-}
+import {
+  heldUpgradeOf,
+  stopWithSavepointUnderWay,
+  upgradeStateOf,
+  type UpgradeState,
+} from '../streamjob/upgrade-state.ts';
 
 /** The gate's verdict: hold the new attempt back or let it start; the status.upgrade to record. */
 export interface UpgradeGate {
@@ -103,19 +65,6 @@ export function gateUpgrade(job: StreamJob, reason: string, specHash: string, no
 }
 
 /**
- * Whether a savepoint-mode upgrade holds the running attempt (status.upgrade present): the
- * reconciler then creates no pods and keeps the attempt at {@link attemptParallelism}.
- */
-export function upgradeHolding(job: StreamJob): boolean {
-  return heldUpgradeOf(job) !== undefined;
-}
-
-/** Parallelism of the running attempt: the held one during an upgrade, else spec.parallelism. */
-export function attemptParallelism(job: StreamJob): number {
-  return heldUpgradeOf(job)?.attemptParallelism ?? job.spec.parallelism;
-}
-
-/**
  * Whether `spec.state: suspended` may delete the workers now (upgradeMode=savepoint takes a
  * stop-with-savepoint first, so resuming restores exactly where the job stopped).
  * - Not suspended: nothing to decide (status.upgrade unchanged).
@@ -143,40 +92,6 @@ export function gateSuspend(job: StreamJob, nowMs: number): UpgradeGate {
     };
   }
   return { hold: false, upgrade: current };
-}
-
-/** Whether a suspend waits for its stop-with-savepoint (the reconciler keeps the pods meanwhile). */
-export function suspendHeld(job: StreamJob): boolean {
-  const u = upgradeStateOf(job);
-  return job.spec.state === 'suspended' && u?.kind === 'suspend' && u.stage === 'Savepointing';
-}
-
-/** Whether the coordinator must take a stop-with-savepoint now. */
-export function wantsStopWithSavepoint(job: StreamJob): boolean {
-  return upgradeStateOf(job)?.stage === 'Savepointing';
-}
-
-/**
- * status.upgrade after the snapshot `inProgress` completed or was aborted: an operator savepoint
- * (no nonce) taken while Savepointing moves the upgrade on; anything else leaves it unchanged.
- */
-export function upgradeAfterSnapshot(
-  upgrade: UpgradeState | undefined,
-  inProgress: InProgressSnapshot,
-  outcome: 'completed' | 'aborted',
-  message: string,
-): UpgradeState | undefined {
-  if (upgrade?.stage !== 'Savepointing' || inProgress.kind !== 'savepoint' || inProgress.nonce !== undefined)
-    return upgrade;
-  return outcome === 'completed'
-    ? { ...upgrade, stage: 'SavepointTaken', savepointId: inProgress.id, message }
-    : { ...upgrade, stage: 'SavepointFailed', message };
-}
-
-/** Whether the operator's own savepoint (a stop-with-savepoint) is in progress. */
-export function stopWithSavepointUnderWay(job: StreamJob): boolean {
-  const p = job.status?.checkpoints?.inProgress;
-  return p?.kind === 'savepoint' && p.nonce === undefined;
 }
 
 /** What to do about a held spec-change upgrade whose target is no longer the spec. */

@@ -4,7 +4,7 @@ import { nextStatus } from '../streamjob/status.ts';
 import type { WorkersObservation } from '../streamjob/workers.ts';
 import { defaultSpec, makeJob } from '../../../test/harness/operator-fixtures.ts';
 import { judgeVerification, nextStableSpec, settleVerification, verifyingUpgrade } from './rollback.ts';
-import { upgradeHolding, type UpgradeState } from './upgrade.ts';
+import { upgradeHolding, type UpgradeState } from '../streamjob/upgrade-state.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const savepoint = { kind: 'savepoint' as const, id: 7, path: 'p/ns/wc/uid/sp-7' };

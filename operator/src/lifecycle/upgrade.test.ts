@@ -1,16 +1,14 @@
 import { nextStatus } from '../streamjob/status.ts';
 import { makeJob } from '../../../test/harness/operator-fixtures.ts';
+import { gateSuspend, gateUpgrade, revertedUpgrade } from './upgrade.ts';
 import {
   attemptParallelism,
-  gateSuspend,
-  gateUpgrade,
-  revertedUpgrade,
   suspendHeld,
   upgradeAfterSnapshot,
   upgradeHolding,
   wantsStopWithSavepoint,
   type UpgradeState,
-} from './upgrade.ts';
+} from '../streamjob/upgrade-state.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const running = { attempt: 1, phase: 'Running' as const, workers: { ready: 2, total: 2 } };

@@ -12,7 +12,11 @@ import { observeWorker } from '../streamjob/workers.ts';
 import { MAX_ITEM_BYTES, boundText, countedSummary } from '../kube/bounded-text.ts';
 import { restartDelayMs } from './restart-backoff.ts';
 import { restartRefusal, type RestartRefusal } from './restart-rate.ts';
-import { notRestartableFailure, parseTerminationMessage, unavailableFailure } from './worker-errors.ts';
+import {
+  notRestartableFailure,
+  parseTerminationMessage,
+  unavailableFailure,
+} from '../streamjob/worker-errors.ts';
 import type { Problem } from '../streamjob/status.ts';
 
 /** status.attemptReason of an attempt started because a worker failed. */

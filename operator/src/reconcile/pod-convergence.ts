@@ -6,22 +6,22 @@
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
-import { attemptHasRun } from '../checkpoint/failure-recovery.ts';
-import { attemptParallelism, suspendHeld, upgradeHolding } from '../checkpoint/upgrade.ts';
+import { attemptHasRun } from '../lifecycle/failure-recovery.ts';
+import { attemptParallelism, suspendHeld, upgradeHolding } from '../streamjob/upgrade-state.ts';
 import { summarizeList } from '../kube/bounded-text.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import { apiStatus, isAlreadyExists, isForbidden, isNotFound } from '../kube/errors.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';
-import type { ChildObjects } from './children.ts';
-import type { ClusterCache } from './cluster-cache.ts';
-import { desiredWorkerPod, type WorkerSettings } from './desired-state.ts';
-import { workerIdentityName, workerPodName } from './names.ts';
-import { excludeLostNodes, type NodeHealth, type NodeLossPolicy } from './node-loss.ts';
-import { podNameConflictMessage } from './pod-name-claims.ts';
-import { ProblemError } from './problem.ts';
-import type { EffectiveStorage } from './storage.ts';
-import { isControlledBy, observeWorkers, planPods, type WorkersObservation } from './workers.ts';
+import type { ChildObjects } from '../streamjob/children.ts';
+import type { ClusterCache } from '../streamjob/cluster-cache.ts';
+import { desiredWorkerPod, type WorkerSettings } from '../streamjob/desired-state.ts';
+import { workerIdentityName, workerPodName } from '../streamjob/names.ts';
+import { excludeLostNodes, type NodeHealth, type NodeLossPolicy } from '../streamjob/node-loss.ts';
+import { podNameConflictMessage } from '../streamjob/pod-name-claims.ts';
+import { ProblemError } from '../streamjob/problem.ts';
+import type { EffectiveStorage } from '../streamjob/storage.ts';
+import { isControlledBy, observeWorkers, planPods, type WorkersObservation } from '../streamjob/workers.ts';
 
 /** Pods created or deleted concurrently. */
 const POD_WRITE_CONCURRENCY = 8;
@@ -129,7 +129,7 @@ export async function convergePods(
   const plan = planPods(workers, (suspended && !suspendHeld(job)) || attempt === 0);
   // No pods are created for the attempt while a savepoint-mode upgrade holds it (its workers
   // may be exiting after the stop-with-savepoint), nor once it has run: a pod missing then was
-  // deleted, and failure recovery replaces the whole attempt (checkpoint/failure-recovery.ts
+  // deleted, and failure recovery replaces the whole attempt (lifecycle/failure-recovery.ts
   // attemptHasRun); recreating it would repeat committed output.
   const hasRun =
     d.coordinated &&

@@ -13,7 +13,7 @@
  */
 import type { StreamJob } from '../../../api/src/streamjob.ts';
 import { findCondition, READY } from '../streamjob/conditions.ts';
-import { upgradeStateOf } from './upgrade.ts';
+import { upgradeStateOf } from '../streamjob/upgrade-state.ts';
 
 /** status.attemptReason (and the Warning Event's reason) of a restart for lack of checkpoint progress. */
 export const CHECKPOINT_PROGRESS_TIMEOUT = 'CheckpointProgressTimeout';

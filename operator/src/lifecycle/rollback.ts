@@ -27,7 +27,7 @@ import type {
 import type { EventSpec } from '../kube/events.ts';
 import { DEGRADED, findCondition, rfc3339 } from '../streamjob/conditions.ts';
 import { rolledBack } from '../streamjob/effective-spec.ts';
-import { upgradeStateOf, type UpgradeState } from './upgrade.ts';
+import { upgradeStateOf, type UpgradeState } from '../streamjob/upgrade-state.ts';
 
 /**
  * The status.lastStableSpec to record now, or undefined to leave it: the job is Running on the

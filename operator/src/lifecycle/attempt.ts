@@ -10,8 +10,9 @@
  * "The reconciler and the checkpoint coordinator").
  */
 import type { RestoredFrom, StreamJob, StreamJobPhase, StreamJobStatus } from '../../../api/src/streamjob.ts';
-import { attemptStartedConditions, rfc3339 } from './conditions.ts';
-import type { EffectiveStorage } from './storage.ts';
+import { parseS3Url } from '../s3/s3-url.ts';
+import { attemptStartedConditions, rfc3339 } from '../streamjob/conditions.ts';
+import type { EffectiveStorage } from '../streamjob/storage.ts';
 
 /** Why an attempt was started (status.attemptReason). */
 export type AttemptReason = 'Created' | 'Resumed' | 'SpecChanged' | 'RestartRequested' | 'RolledBack';
@@ -26,7 +27,7 @@ export type AttemptDecision = { start: false } | { start: true; attempt: number;
  * - the next attempt after a suspension (`Resumed`), when the worker-shaping spec no longer
  *   matches the running attempt (`SpecChanged`), or on an accepted restart request
  *   (`RestartRequested`), in that order of precedence.
- * (`RolledBack` is decided by the reconciler: checkpoint/rollback.ts.)
+ * (`RolledBack` is decided by the reconciler: lifecycle/rollback.ts.)
  * @param specHash {@link workerSpecHash} of the current spec
  */
 export function decideAttempt(job: StreamJob, specHash: string, restartRequested: boolean): AttemptDecision {
@@ -44,16 +45,6 @@ export function decideAttempt(job: StreamJob, specHash: string, restartRequested
 /** The restore source of a new attempt, or why it cannot be determined (user-fixable). */
 export type RestoreChoice =
   { ok: true; restoredFrom: RestoredFrom | undefined } | { ok: false; message: string };
-
-/**
- * Splits `s3://bucket/key/prefix/` into bucket and key prefix (without trailing slash).
- * @returns undefined when `url` is not of that form.
- */
-export function parseS3Url(url: string): { bucket: string; key: string } | undefined {
-  const m = /^s3:\/\/([^/]+)\/?(.*)$/.exec(url);
-  if (!m) return undefined;
-  return { bucket: m[1]!, key: m[2]!.replace(/\/+$/, '') };
-}
 
 /**
  * What a new attempt restores, Flink's rule: the latest completed snapshot of the job (the

@@ -7,22 +7,27 @@
 import { createHash } from 'node:crypto';
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
 import type { StreamJob } from '../../../api/src/streamjob.ts';
-import { attemptParallelism } from '../checkpoint/upgrade.ts';
+import { attemptParallelism } from '../streamjob/upgrade-state.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import { ifExists } from '../kube/errors.ts';
-import type { ChildObjects } from './children.ts';
-import { canonicalJson, desiredService, type WorkerSettings } from './desired-state.ts';
-import type { EnsuredChildren } from './ensured-children.ts';
-import type { JobCredentials, JobStorageCredentials } from './job-credentials.ts';
-import type { SnapshotKeys } from './snapshot-keys.ts';
-import { shuffleTokenSecretName, snapshotKeySecretName, workerIdentityName, workerPodName } from './names.ts';
-import { desiredNetworkPolicy } from './network-policy.ts';
-import { foreignOccupants, podNameConflictMessage, unclaimedNames } from './pod-name-claims.ts';
-import { ProblemError } from './problem.ts';
-import { attemptToken, desiredShuffleTokenSecret } from './shuffle-token.ts';
-import { desiredSnapshotKeySecret, jobSnapshotKey } from './snapshot-key.ts';
-import type { EffectiveStorage } from './storage.ts';
-import { desiredRole, desiredRoleBinding, desiredServiceAccount } from './worker-identity.ts';
+import type { ChildObjects } from '../streamjob/children.ts';
+import { canonicalJson, desiredService, type WorkerSettings } from '../streamjob/desired-state.ts';
+import type { EnsuredChildren } from '../streamjob/ensured-children.ts';
+import type { JobCredentials, JobStorageCredentials } from '../streamjob/job-credentials.ts';
+import type { SnapshotKeys } from '../streamjob/snapshot-keys.ts';
+import {
+  shuffleTokenSecretName,
+  snapshotKeySecretName,
+  workerIdentityName,
+  workerPodName,
+} from '../streamjob/names.ts';
+import { desiredNetworkPolicy } from '../streamjob/network-policy.ts';
+import { foreignOccupants, podNameConflictMessage, unclaimedNames } from '../streamjob/pod-name-claims.ts';
+import { ProblemError } from '../streamjob/problem.ts';
+import { attemptToken, desiredShuffleTokenSecret } from '../streamjob/shuffle-token.ts';
+import { desiredSnapshotKeySecret, jobSnapshotKey } from '../streamjob/snapshot-key.ts';
+import type { EffectiveStorage } from '../streamjob/storage.ts';
+import { desiredRole, desiredRoleBinding, desiredServiceAccount } from '../streamjob/worker-identity.ts';
 
 /** What the attempt's children are read and written through (the reconciler's options). */
 export interface AttemptChildrenDeps {

@@ -1,26 +1,21 @@
 /**
  * The intent of one reconcile (docs/operator.md "Reconcile"): what to persist in status before
  * any pod changes — handled request annotations, a new attempt and its restore source, an
- * upgrade's progress (checkpoint/upgrade.ts, checkpoint/rollback.ts) and the last stable spec —
+ * upgrade's progress (lifecycle/upgrade.ts, lifecycle/rollback.ts) and the last stable spec —
  * with the Events that go with it. Pure: the reconciler writes the status with the read
  * resourceVersion as precondition, then records the Events.
  */
 import { abandonedForNewAttempt } from '../checkpoint/snapshot-status.ts';
-import {
-  judgeVerification,
-  nextStableSpec,
-  verificationEvent,
-  verifyingUpgrade,
-} from '../checkpoint/rollback.ts';
-import { gateSuspend, gateUpgrade, revertedUpgrade, type UpgradeGate } from '../checkpoint/upgrade.ts';
+import { judgeVerification, nextStableSpec, verificationEvent, verifyingUpgrade } from './rollback.ts';
+import { gateSuspend, gateUpgrade, revertedUpgrade, type UpgradeGate } from './upgrade.ts';
 import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
 import type { EventSpec } from '../kube/events.ts';
 import { decideAttempt, chooseRestoreSource, startedAttemptStatus, type AttemptDecision } from './attempt.ts';
-import { rfc3339 } from './conditions.ts';
-import { rolledBack } from './effective-spec.ts';
-import { handledEntry, judgeRequest, pendingRequests, type RequestKind } from './requests.ts';
-import { convergingPhase, type Problem } from './status.ts';
-import type { EffectiveStorage } from './storage.ts';
+import { rfc3339 } from '../streamjob/conditions.ts';
+import { rolledBack } from '../streamjob/effective-spec.ts';
+import { handledEntry, judgeRequest, pendingRequests, type RequestKind } from '../streamjob/requests.ts';
+import { convergingPhase, type Problem } from '../streamjob/status.ts';
+import type { EffectiveStorage } from '../streamjob/storage.ts';
 
 /** What {@link attemptIntent} needs besides the job. */
 export interface IntentInput {
@@ -71,7 +66,7 @@ export function attemptIntent(job: StreamJob, o: IntentInput): AttemptIntent | {
   if (o.coordinated) {
     // A rollback applies to one generation of the spec; the next one upgrades from it.
     if (status.rollback && !rolledBack(job)) delete status.rollback;
-    // The attempt that runs the last stable spec again after a rollback (checkpoint/rollback.ts).
+    // The attempt that runs the last stable spec again after a rollback (lifecycle/rollback.ts).
     if (decision.start && decision.reason === 'SpecChanged' && rolledBack(job))
       decision = { ...decision, reason: 'RolledBack' };
     // An upgrade whose new attempt is being verified: done, still waiting, or rolled back.
@@ -94,7 +89,7 @@ export function attemptIntent(job: StreamJob, o: IntentInput): AttemptIntent | {
       }
       events.push(verificationEvent(verdict));
     }
-    // upgradeMode=savepoint (checkpoint/upgrade.ts): a SpecChanged attempt, or deleting the
+    // upgradeMode=savepoint (lifecycle/upgrade.ts): a SpecChanged attempt, or deleting the
     // workers of a suspended job, waits for the coordinator's stop-with-savepoint of the running
     // attempt; progress is in status.upgrade.
     const reverted = decision.start ? undefined : revertedUpgrade(job, specHash);
