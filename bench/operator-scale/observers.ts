@@ -36,7 +36,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { Client as MinioClient } from 'minio';
-import { workerStateFile } from '../../api/src/layout.ts';
+import { workerStateFile } from '@sluice/api/layout.ts';
 import {
   ANN_CHECKPOINT_ACK,
   ANN_CHECKPOINT_REQUEST,
@@ -45,13 +45,13 @@ import {
   type CheckpointAck,
   type CheckpointRequest,
   type KeyGroupSpan,
-} from '../../api/src/protocol.ts';
+} from '@sluice/api/protocol.ts';
 import {
   STREAMJOB_GROUP,
   STREAMJOB_PLURAL,
   STREAMJOB_VERSION,
   type StreamJob,
-} from '../../api/src/streamjob.ts';
+} from '@sluice/api/streamjob.ts';
 import { ackOf } from '../../operator/src/checkpoint/snapshot-status.ts';
 import { keyGroupRangeFor } from '../../runtime-image/src/core/keygroups.ts';
 import { KubeletStandIn } from '../../test/harness/kubelet-standin.ts';

@@ -50,9 +50,9 @@ import { collectProvenance, loadAverage } from '../collect-provenance.ts';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Client as MinioClient } from 'minio';
-import { metadataKey } from '../../api/src/layout.ts';
-import { parseMetadata } from '../../api/src/metadata.ts';
-import { metadataCoverageProblem } from '../../api/src/metadata-coverage.ts';
+import { metadataKey } from '@sluice/api/layout.ts';
+import { parseMetadata } from '@sluice/api/metadata.ts';
+import { metadataCoverageProblem } from '@sluice/api/metadata-coverage.ts';
 import { Jobs, REPO_ROOT } from '../../test/harness/operator.ts';
 import {
   startBenchCluster,

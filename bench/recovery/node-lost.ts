@@ -52,7 +52,7 @@ import {
   workerLog,
   type Pod,
 } from '../../test/e2e/streamjob-helpers.ts';
-import type { RestoredFrom } from '../../api/src/streamjob.ts';
+import type { RestoredFrom } from '@sluice/api/streamjob.ts';
 import { collectProvenance, loadAverage } from '../collect-provenance.ts';
 import { generatorWordcount } from './generator-job.ts';
 import { median } from '../runtime/stats.ts';

@@ -11,7 +11,7 @@ import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:
 import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client as MinioClient } from 'minio';
-import { jobPrefix } from '../../api/src/layout.ts';
+import { jobPrefix } from '@sluice/api/layout.ts';
 import type { WorkerStatus } from '../../runtime-image/src/control/control.ts';
 import { LocalCoordinator, LocalJob, type LocalJobOptions } from '../../test/harness/local-workers.ts';
 import { startMinio, type MinioServer } from '../../test/harness/minio-server.ts';

@@ -9,7 +9,7 @@ import {
   STREAMJOB_PLURAL,
   STREAMJOB_VERSION,
   type StreamJob,
-} from '../../api/src/streamjob.ts';
+} from '@sluice/api/streamjob.ts';
 import { recordsReadFromMetrics } from './records.ts';
 import type { JobObservation, VerifyDeps } from './verify-job.ts';
 

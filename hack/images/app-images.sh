@@ -308,14 +308,14 @@ build_all() {
   build_node
   check_operator_deps
   build_app "$OPERATOR_TAG" operator/Dockerfile \
-    package.json api/src operator/package.json operator/src operator/image-deps
+    package.json api/package.json api/src operator/package.json operator/src operator/image-deps
   # The runtime image carries the RocksDB checkpoint addon built on this machine (docs/state.md):
   # `make native` first; the staged .node is part of the context, hence of the inputs hash.
   step "make native (RocksDB checkpoint addon)"
   make -C "$ROOT_DIR" native >&2
   step_done "addon ready"
   build_app "$RUNTIME_TAG" runtime-image/Dockerfile \
-    package.json api/src runtime-image/package.json runtime-image/src runtime-image/image-deps \
+    package.json api/package.json api/src runtime-image/package.json runtime-image/src runtime-image/image-deps \
     runtime-image/native/rocksdb-checkpoint/build/Release/rocksdb_checkpoint.node
   build_minio
   build_jre

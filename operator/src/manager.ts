@@ -12,7 +12,7 @@ import {
   type V1Pod,
 } from '@kubernetes/client-node';
 import type { Registry } from 'prom-client';
-import type { StreamJob } from '../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { CheckpointCoordinator } from './checkpoint/checkpoint-coordinator.ts';
 import { AttemptSupervisor } from './lifecycle/attempt-supervisor.ts';
 import { Recovery } from './lifecycle/recovery.ts';

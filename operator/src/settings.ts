@@ -3,7 +3,7 @@
  * documentation order. config.ts parses them and renders `--help` from this table;
  * docs/operator.md "Configuration" documents the same table (config.test.ts keeps them in sync).
  */
-import { DEFAULT_DATA_PORT } from '../../api/src/protocol.ts';
+import { DEFAULT_DATA_PORT } from '@sluice/api/protocol.ts';
 
 /** pino's log levels. */
 export const LOG_LEVELS = ['trace', 'debug', 'info', 'warn', 'error', 'fatal'] as const;

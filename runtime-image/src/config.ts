@@ -3,8 +3,8 @@
  * (names in api/src/protocol.ts ENV). Pure: takes an env record, returns a validated config or
  * throws a ConfigError naming the variable.
  */
-import { DEFAULT_DATA_PORT, ENV, workerPeerHost, workerPodName } from '../../api/src/protocol.ts';
-import { snapshotKeyBytes } from '../../api/src/snapshot-mac.ts';
+import { DEFAULT_DATA_PORT, ENV, workerPeerHost, workerPodName } from '@sluice/api/protocol.ts';
+import { snapshotKeyBytes } from '@sluice/api/snapshot-mac.ts';
 import type { JsonValue } from './api/types.ts';
 import { checkParallelism } from './core/keygroups.ts';
 import { MIN_MEMORY_BYTES } from './state/rocksdb/memory-options.ts';

@@ -1,7 +1,9 @@
 /**
  * Drift check: the runtime image installs its packages from runtime-image/image-deps (its own
  * lockfile, independent of the workspace's dev tooling). Its pins must be the runtime
- * workspace's dependencies at exactly the versions the repository lockfile resolved.
+ * workspace's registry dependencies at exactly the versions the repository lockfile resolved.
+ * Workspace packages (`@sluice/api`, a link in the lockfile) are not installed there: the
+ * Dockerfile copies their sources and links them into node_modules.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -12,12 +14,15 @@ const json = (p: string) => JSON.parse(readFileSync(p, 'utf8')) as Record<string
 
 describe('runtime image dependencies', () => {
   it('pin the runtime workspace dependencies at the repository lockfile versions', () => {
-    const workspace = json(join(runtimeDir, 'package.json')).dependencies as Record<string, string>;
+    const declared = json(join(runtimeDir, 'package.json')).dependencies as Record<string, string>;
     const image = json(join(runtimeDir, 'image-deps', 'package.json')).dependencies as Record<string, string>;
     const rootLock = json(join(runtimeDir, '..', 'package-lock.json')).packages as Record<
       string,
-      { version: string }
+      { version: string; link?: boolean }
     >;
+    const links = Object.keys(declared).filter((name) => rootLock[`node_modules/${name}`]?.link === true);
+    expect(links).toEqual(['@sluice/api']);
+    const workspace = Object.fromEntries(Object.entries(declared).filter(([name]) => !links.includes(name)));
     const imageLock = json(join(runtimeDir, 'image-deps', 'package-lock.json')).packages as Record<
       string,
       { version: string; dependencies?: Record<string, string> }

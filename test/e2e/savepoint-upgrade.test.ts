@@ -18,7 +18,7 @@
  * - the job finishes, and the committed output equals the reference.
  */
 import { jest } from '@jest/globals';
-import { ANN_REQUEST_SAVEPOINT } from '../../api/src/protocol.ts';
+import { ANN_REQUEST_SAVEPOINT } from '@sluice/api/protocol.ts';
 import { expectExactlyOnce } from '../harness/wordcount-reference.ts';
 import {
   containerIdOf,

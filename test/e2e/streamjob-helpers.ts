@@ -7,7 +7,7 @@
  * (wordcount-corpus.ts has the jest-side parts).
  */
 import { join } from 'node:path';
-import type { StreamJob } from '../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { repoRoot } from '../harness/paths.ts';
 import {
   kubectl,

@@ -4,7 +4,7 @@
  * operator copies, and a process kubelet that runs a real worker process for every pod.
  */
 import { join } from 'node:path';
-import type { StreamJob, StreamJobSpec } from '../../api/src/streamjob.ts';
+import type { StreamJob, StreamJobSpec } from '@sluice/api/streamjob.ts';
 import {
   Jobs,
   createStorageSecret,

@@ -16,16 +16,11 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Client as MinioClient } from 'minio';
-import { checkpointDir, savepointDir } from '../../api/src/layout.ts';
-import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../api/src/metadata.ts';
-import { writeMetadataOnce } from '../../api/src/metadata-store.ts';
-import { signMetadata } from '../../api/src/snapshot-mac.ts';
-import {
-  ENV,
-  type CheckpointAck,
-  type CheckpointRequest,
-  type SnapshotKind,
-} from '../../api/src/protocol.ts';
+import { checkpointDir, savepointDir } from '@sluice/api/layout.ts';
+import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '@sluice/api/metadata.ts';
+import { writeMetadataOnce } from '@sluice/api/metadata-store.ts';
+import { signMetadata } from '@sluice/api/snapshot-mac.ts';
+import { ENV, type CheckpointAck, type CheckpointRequest, type SnapshotKind } from '@sluice/api/protocol.ts';
 import type { WorkerStatus } from '../../runtime-image/src/control/control.ts';
 import type { MinioInfo } from './minio-server.ts';
 import { repoRoot } from './paths.ts';

@@ -3,7 +3,7 @@
  * applied, metadata set) and worker pods in any state.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { StreamJob, StreamJobSpec, StreamJobStatus } from '../../api/src/streamjob.ts';
+import type { StreamJob, StreamJobSpec, StreamJobStatus } from '@sluice/api/streamjob.ts';
 import type { WorkerSettings } from '../../operator/src/streamjob/desired-state.ts';
 import type { EffectiveStorage } from '../../operator/src/streamjob/storage.ts';
 

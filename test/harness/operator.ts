@@ -25,7 +25,7 @@ import {
   STREAMJOB_PLURAL,
   STREAMJOB_VERSION,
   type StreamJob,
-} from '../../api/src/streamjob.ts';
+} from '@sluice/api/streamjob.ts';
 import type { HarnessState } from './state.ts';
 import { loadConfig, type OperatorConfig } from '../../operator/src/config.ts';
 import { systemClock } from '../../operator/src/kube/clock.ts';

@@ -42,7 +42,7 @@ import {
   type V1EnvVar,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { ENV, workerPodName } from '../../api/src/protocol.ts';
+import { ENV, workerPodName } from '@sluice/api/protocol.ts';
 import { writeTokenKubeconfig } from './operator.ts';
 import { podStatusFor, type ContainerReport } from './kubelet-standin.ts';
 import { repoRoot as REPO_ROOT } from './paths.ts';

@@ -6,9 +6,9 @@
  * with the RBAC the operator gave them.
  */
 import { jest } from '@jest/globals';
-import { jobPrefix, metadataKey, workerStateFile } from '../../api/src/layout.ts';
-import { readMetadata } from '../../api/src/metadata-store.ts';
-import type { StreamJob } from '../../api/src/streamjob.ts';
+import { jobPrefix, metadataKey, workerStateFile } from '@sluice/api/layout.ts';
+import { readMetadata } from '@sluice/api/metadata-store.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import {
   type Jobs,
   eventsAbout,

@@ -17,8 +17,8 @@
  */
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { metadataKey } from '../../api/src/layout.ts';
-import type { StreamJob } from '../../api/src/streamjob.ts';
+import { metadataKey } from '@sluice/api/layout.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { eventsAbout, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,

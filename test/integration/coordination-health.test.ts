@@ -7,7 +7,7 @@
  * "Restart budget and rate").
  */
 import { jest } from '@jest/globals';
-import type { StreamJob } from '../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { eventsAbout, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,

@@ -7,8 +7,8 @@
  * finalizer.
  */
 import { jest } from '@jest/globals';
-import type { StreamJob } from '../../api/src/streamjob.ts';
-import type { StreamJobSnapshot } from '../../api/src/streamjobsnapshot.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
 import { StreamJobSnapshotClient } from '../../operator/src/snapshot/snapshot-client.ts';
 import { parseSnapshotUrl } from '../../operator/src/snapshot/snapshot-storage.ts';
 import { eventsWith, waitFor, type InProcessOperator } from '../harness/operator.ts';

@@ -12,8 +12,8 @@
  */
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import type { StreamJob } from '../../api/src/streamjob.ts';
-import { metadataKey } from '../../api/src/layout.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
+import { metadataKey } from '@sluice/api/layout.ts';
 import { jobRequestOf } from '../../operator/src/checkpoint/snapshot-status.ts';
 import {
   type Jobs,

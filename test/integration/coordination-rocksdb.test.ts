@@ -15,10 +15,10 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { jobPrefix, sharedFileCheckpointId, sharedStateDir } from '../../api/src/layout.ts';
-import { readMetadata } from '../../api/src/metadata-store.ts';
-import type { SnapshotMetadata } from '../../api/src/metadata.ts';
-import type { CompletedCheckpoint, StreamJob } from '../../api/src/streamjob.ts';
+import { jobPrefix, sharedFileCheckpointId, sharedStateDir } from '@sluice/api/layout.ts';
+import { readMetadata } from '@sluice/api/metadata-store.ts';
+import type { SnapshotMetadata } from '@sluice/api/metadata.ts';
+import type { CompletedCheckpoint, StreamJob } from '@sluice/api/streamjob.ts';
 import { eventsAbout, type Jobs, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,

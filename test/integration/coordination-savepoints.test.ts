@@ -5,9 +5,9 @@
  * (docs/snapshots.md).
  */
 import { jest } from '@jest/globals';
-import { metadataKey } from '../../api/src/layout.ts';
-import { ANN_REQUEST_SAVEPOINT } from '../../api/src/protocol.ts';
-import type { CompletedSavepoint } from '../../api/src/streamjob.ts';
+import { metadataKey } from '@sluice/api/layout.ts';
+import { ANN_REQUEST_SAVEPOINT } from '@sluice/api/protocol.ts';
+import type { CompletedSavepoint } from '@sluice/api/streamjob.ts';
 import { eventsAbout, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,

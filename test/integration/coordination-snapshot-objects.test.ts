@@ -6,9 +6,9 @@
  * says what was left; retention deletes the records of the savepoints it disposed of.
  */
 import { jest } from '@jest/globals';
-import type { StreamJobSnapshot } from '../../api/src/streamjobsnapshot.ts';
-import { metadataKey } from '../../api/src/layout.ts';
-import { ANN_REQUEST_SAVEPOINT } from '../../api/src/protocol.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
+import { metadataKey } from '@sluice/api/layout.ts';
+import { ANN_REQUEST_SAVEPOINT } from '@sluice/api/protocol.ts';
 import { StreamJobSnapshotClient } from '../../operator/src/snapshot/snapshot-client.ts';
 import { parseSnapshotUrl } from '../../operator/src/snapshot/snapshot-storage.ts';
 import { eventsWith, waitFor, type InProcessOperator } from '../harness/operator.ts';

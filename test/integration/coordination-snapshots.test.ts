@@ -5,8 +5,8 @@
  * (docs/checkpointing.md "Snapshots across attempts", "Retention").
  */
 import { jest } from '@jest/globals';
-import { ANN_REQUEST_RESTART } from '../../api/src/protocol.ts';
-import { metadataKey } from '../../api/src/layout.ts';
+import { ANN_REQUEST_RESTART } from '@sluice/api/protocol.ts';
+import { metadataKey } from '@sluice/api/layout.ts';
 import { waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,

@@ -6,7 +6,7 @@
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
-import type { StreamJob } from '../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { Jobs, apiMessage } from '../harness/operator.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { repoRoot } from '../harness/paths.ts';

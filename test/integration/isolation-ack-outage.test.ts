@@ -8,11 +8,7 @@
  */
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
-import {
-  ANN_CHECKPOINT_ACK,
-  ANN_CHECKPOINT_REQUEST,
-  type CheckpointRequest,
-} from '../../api/src/protocol.ts';
+import { ANN_CHECKPOINT_ACK, ANN_CHECKPOINT_REQUEST, type CheckpointRequest } from '@sluice/api/protocol.ts';
 import { PodControl } from '../../runtime-image/src/control/pod-control.ts';
 import { exampleJob, Jobs, waitFor } from '../harness/operator.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';

@@ -11,9 +11,9 @@
 import { createHash } from 'node:crypto';
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import { metadataCoverageProblem } from '../../api/src/metadata-coverage.ts';
-import { parseMetadata, type SnapshotMetadata } from '../../api/src/metadata.ts';
-import { metadataMacProblem } from '../../api/src/snapshot-mac.ts';
+import { metadataCoverageProblem } from '@sluice/api/metadata-coverage.ts';
+import { parseMetadata, type SnapshotMetadata } from '@sluice/api/metadata.ts';
+import { metadataMacProblem } from '@sluice/api/snapshot-mac.ts';
 import { eventsWith, waitFor, type InProcessOperator } from '../harness/operator.ts';
 import {
   corpusWordcountJob,

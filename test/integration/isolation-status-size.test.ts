@@ -7,7 +7,7 @@
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
-import type { StreamJob } from '../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import {
   Jobs,
   apiMessage,

@@ -10,9 +10,9 @@
 import { jest } from '@jest/globals';
 import { CoreV1Api } from '@kubernetes/client-node';
 import { Client as MinioClient } from 'minio';
-import { metadataKey } from '../../api/src/layout.ts';
-import { ANN_REQUEST_SAVEPOINT } from '../../api/src/protocol.ts';
-import type { StreamJob } from '../../api/src/streamjob.ts';
+import { metadataKey } from '@sluice/api/layout.ts';
+import { ANN_REQUEST_SAVEPOINT } from '@sluice/api/protocol.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import {
   createStorageSecret,
   eventsWith,

@@ -11,7 +11,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Consumer, FetchIsolationLevels, ListOffsetTimestamps } from '@platformatic/kafka';
-import { jobPrefix } from '../../api/src/layout.ts';
+import { jobPrefix } from '@sluice/api/layout.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { startKafkaBroker, type KafkaBroker } from '../harness/kafka-broker.ts';
 import { createTopic, produce, readPartition } from '../harness/kafka-topics.ts';

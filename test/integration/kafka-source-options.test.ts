@@ -13,7 +13,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Admin } from '@platformatic/kafka';
-import { jobPrefix } from '../../api/src/layout.ts';
+import { jobPrefix } from '@sluice/api/layout.ts';
 import { loadRestoredState } from '../../runtime-image/src/checkpoint/restore.ts';
 import { ObjectStore } from '../../runtime-image/src/io/object-store.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';

@@ -13,7 +13,7 @@ import {
   Watch,
   type V1Pod,
 } from '@kubernetes/client-node';
-import type { StreamJob } from '../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { loadConfig } from '../../operator/src/config.ts';
 import { workerSpecHash } from '../../operator/src/streamjob/desired-state.ts';
 import { resolveStorage } from '../../operator/src/streamjob/storage.ts';

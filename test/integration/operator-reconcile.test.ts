@@ -13,9 +13,9 @@ import {
   RbacAuthorizationV1Api,
   type V1Pod,
 } from '@kubernetes/client-node';
-import { ENV } from '../../api/src/protocol.ts';
-import { jobPrefix } from '../../api/src/layout.ts';
-import type { Condition, StreamJob } from '../../api/src/streamjob.ts';
+import { ENV } from '@sluice/api/protocol.ts';
+import { jobPrefix } from '@sluice/api/layout.ts';
+import type { Condition, StreamJob } from '@sluice/api/streamjob.ts';
 import {
   Jobs,
   apiMessage,

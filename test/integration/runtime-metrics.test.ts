@@ -7,7 +7,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobPrefix } from '../../api/src/layout.ts';
+import { jobPrefix } from '@sluice/api/layout.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { LocalCoordinator, LocalJob } from '../harness/local-workers.ts';
 

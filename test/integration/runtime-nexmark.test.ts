@@ -8,7 +8,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobPrefix } from '../../api/src/layout.ts';
+import { jobPrefix } from '@sluice/api/layout.ts';
 import { nexmarkConfig, nexmarkEvent } from '../../runtime-image/src/nexmark/generator.ts';
 import type { Bid } from '../../runtime-image/src/nexmark/model.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';

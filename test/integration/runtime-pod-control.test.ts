@@ -12,8 +12,8 @@ import {
   ANN_CHECKPOINT_FINAL,
   ANN_CHECKPOINT_REQUEST,
   type CheckpointRequest,
-} from '../../api/src/protocol.ts';
-import type { StreamJobStatus } from '../../api/src/streamjob.ts';
+} from '@sluice/api/protocol.ts';
+import type { StreamJobStatus } from '@sluice/api/streamjob.ts';
 import { PodControl } from '../../runtime-image/src/control/pod-control.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { exampleJob, Jobs } from '../harness/operator.ts';

@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobPrefix } from '../../api/src/layout.ts';
+import { jobPrefix } from '@sluice/api/layout.ts';
 import { bufferReader, openSnapshotFile } from '../../runtime-image/src/checkpoint/snapshot-codec.ts';
 import { keyGroupRangeFor } from '../../runtime-image/src/core/keygroups.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';

@@ -14,7 +14,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobPrefix } from '../../api/src/layout.ts';
+import { jobPrefix } from '@sluice/api/layout.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 import { expectFinishedAt } from '../harness/local-job-expect.ts';
 import {

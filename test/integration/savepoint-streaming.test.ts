@@ -10,10 +10,10 @@
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { jobPrefix, workerStateFile } from '../../api/src/layout.ts';
-import { writeMetadataOnce } from '../../api/src/metadata-store.ts';
-import { METADATA_FORMAT_VERSION } from '../../api/src/metadata.ts';
-import type { CheckpointAck } from '../../api/src/protocol.ts';
+import { jobPrefix, workerStateFile } from '@sluice/api/layout.ts';
+import { writeMetadataOnce } from '@sluice/api/metadata-store.ts';
+import { METADATA_FORMAT_VERSION } from '@sluice/api/metadata.ts';
+import type { CheckpointAck } from '@sluice/api/protocol.ts';
 import { openRestoredState, type RestoreTrust } from '../../runtime-image/src/checkpoint/restore.ts';
 import {
   SnapshotCorruptedError,

@@ -24,9 +24,9 @@
  * again, and a `_metadata` that already exists (412) is read back instead of rewritten.
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
-import { checkpointDir, savepointDir } from '../../../api/src/layout.ts';
-import { signMetadata } from '../../../api/src/snapshot-mac.ts';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import { checkpointDir, savepointDir } from '@sluice/api/layout.ts';
+import { signMetadata } from '@sluice/api/snapshot-mac.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';

@@ -3,7 +3,7 @@
  * coordinator wrote (so they agree with `kubectl get streamjob -o yaml`).
  */
 import { Gauge, type Registry } from 'prom-client';
-import type { StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { StreamJobStatus } from '@sluice/api/streamjob.ts';
 
 type JobLabels = 'namespace' | 'name';
 

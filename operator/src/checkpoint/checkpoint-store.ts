@@ -5,9 +5,9 @@
  * retention.ts).
  */
 import type { StorageClient } from '../s3/storage-client.ts';
-import { metadataKey } from '../../../api/src/layout.ts';
-import { parseMetadata, type SnapshotMetadata } from '../../../api/src/metadata.ts';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import { metadataKey } from '@sluice/api/layout.ts';
+import { parseMetadata, type SnapshotMetadata } from '@sluice/api/metadata.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import { unrestorableReason } from './restorable-metadata.ts';
 import { checkpointIdOf, checkpointsToDelete, type StoredCheckpoint } from './retention.ts';

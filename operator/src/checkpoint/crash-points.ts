@@ -9,7 +9,7 @@
  * SIGKILL: no shutdown hook, lease release or buffered write runs, as when a node dies.
  */
 import { writeSync } from 'node:fs';
-import type { SnapshotKind } from '../../../api/src/protocol.ts';
+import type { SnapshotKind } from '@sluice/api/protocol.ts';
 
 /** The protocol steps, in protocol order. */
 export const PROTOCOL_STEPS = [

@@ -8,8 +8,8 @@ import {
   ANN_CHECKPOINT_FINAL,
   ANN_CHECKPOINT_REQUEST,
   type CheckpointRequest,
-} from '../../../api/src/protocol.ts';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+} from '@sluice/api/protocol.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { StreamJobClient } from '../streamjob/streamjob-client.ts';
 import { finalNoticeDue } from './snapshot-status.ts';
 

@@ -4,10 +4,10 @@
  * (docs/checkpointing.md "Protocol (operator ↔ workers)" step 3, docs/security.md "Snapshot
  * integrity").
  */
-import { metadataKey } from '../../../api/src/layout.ts';
-import type { SnapshotMetadata } from '../../../api/src/metadata.ts';
-import { MetadataExistsError, readMetadata, writeMetadataOnce } from '../../../api/src/metadata-store.ts';
-import { metadataMacProblem } from '../../../api/src/snapshot-mac.ts';
+import { metadataKey } from '@sluice/api/layout.ts';
+import type { SnapshotMetadata } from '@sluice/api/metadata.ts';
+import { MetadataExistsError, readMetadata, writeMetadataOnce } from '@sluice/api/metadata-store.ts';
+import { metadataMacProblem } from '@sluice/api/snapshot-mac.ts';
 import type { StorageClient } from '../s3/storage-client.ts';
 
 /**

@@ -1,5 +1,5 @@
-import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../../api/src/metadata.ts';
-import { signMetadata } from '../../../api/src/snapshot-mac.ts';
+import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '@sluice/api/metadata.ts';
+import { signMetadata } from '@sluice/api/snapshot-mac.ts';
 import { unrestorableReason } from './restorable-metadata.ts';
 
 const KEY = Buffer.from('s'.repeat(64));

@@ -6,10 +6,10 @@
  * failure recovery to choose a restore source and by retention to count restorable checkpoints,
  * so that neither takes a forged or incomplete document for a checkpoint. Pure.
  */
-import { isUnderJobPrefix, metadataKey } from '../../../api/src/layout.ts';
-import { metadataCoverageProblem } from '../../../api/src/metadata-coverage.ts';
-import type { SnapshotMetadata } from '../../../api/src/metadata.ts';
-import { metadataMacProblem } from '../../../api/src/snapshot-mac.ts';
+import { isUnderJobPrefix, metadataKey } from '@sluice/api/layout.ts';
+import { metadataCoverageProblem } from '@sluice/api/metadata-coverage.ts';
+import type { SnapshotMetadata } from '@sluice/api/metadata.ts';
+import { metadataMacProblem } from '@sluice/api/snapshot-mac.ts';
 
 /**
  * Why the parsed `_metadata` of snapshot directory `dir` (in `bucket`) must not be restored by

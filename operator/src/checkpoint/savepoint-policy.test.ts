@@ -1,4 +1,4 @@
-import type { CompletedSavepoint, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { CompletedSavepoint, StreamJobStatus } from '@sluice/api/streamjob.ts';
 import { defaultSpec, makeJob, STORAGE } from '../../../test/harness/operator-fixtures.ts';
 import { durationMs, isRequestNonce, periodicSavepointDue, savepointsToDispose } from './savepoint-policy.ts';
 

@@ -3,7 +3,7 @@
  * the due time of the next periodic savepoint to trigger-policy.ts `decide`, and disposes of the
  * savepoints {@link savepointsToDispose} names — their objects first, then their history entries.
  */
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 
 /**
  * The nonce of periodic savepoints (directory `sp-<id>-_periodic`, history entries). It cannot

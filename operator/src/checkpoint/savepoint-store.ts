@@ -6,7 +6,7 @@
  * outlives its entry.
  */
 import type { StorageClient } from '../s3/storage-client.ts';
-import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { StreamJob, StreamJobStatus } from '@sluice/api/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';

@@ -1,5 +1,5 @@
-import { sharedFileKey } from '../../../api/src/layout.ts';
-import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../../api/src/metadata.ts';
+import { sharedFileKey } from '@sluice/api/layout.ts';
+import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '@sluice/api/metadata.ts';
 import { referencedSharedFiles, sharedFilesProblem, sharedFilesToDelete } from './shared-state-store.ts';
 
 const sha = 'a'.repeat(64);

@@ -10,10 +10,10 @@
  * not kept in memory but recomputed from the `_metadata` documents in storage, so an operator
  * restart loses nothing.
  */
-import { sharedFileCheckpointId, sharedStateDir } from '../../../api/src/layout.ts';
-import { readMetadata } from '../../../api/src/metadata-store.ts';
-import type { SnapshotMetadata } from '../../../api/src/metadata.ts';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import { sharedFileCheckpointId, sharedStateDir } from '@sluice/api/layout.ts';
+import { readMetadata } from '@sluice/api/metadata-store.ts';
+import type { SnapshotMetadata } from '@sluice/api/metadata.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';
 import { storedCheckpoints } from './checkpoint-store.ts';
 import type { StorageClient } from '../s3/storage-client.ts';

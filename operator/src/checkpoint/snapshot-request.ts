@@ -3,8 +3,8 @@
  * (docs/checkpointing.md "Protocol (operator ↔ workers)", crash safety), and whom a snapshot
  * serves, for Event notes.
  */
-import type { CheckpointRequest, SnapshotKind } from '../../../api/src/protocol.ts';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { CheckpointRequest, SnapshotKind } from '@sluice/api/protocol.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { isRequestNonce, PERIODIC_SAVEPOINT_NONCE } from './savepoint-policy.ts';
 import { checkpointRequest } from './snapshot-status.ts';
 

@@ -1,6 +1,6 @@
 import type { V1Pod } from '@kubernetes/client-node';
-import { committedSnapshotId } from '../../../api/src/protocol.ts';
-import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import { committedSnapshotId } from '@sluice/api/protocol.ts';
+import type { StreamJob, StreamJobStatus } from '@sluice/api/streamjob.ts';
 import { makeJob } from '../../../test/harness/operator-fixtures.ts';
 import {
   abandonedForNewAttempt,

@@ -7,8 +7,8 @@
  */
 import type { V1Pod } from '@kubernetes/client-node';
 import { boundText } from '../kube/bounded-text.ts';
-import { sharedFileCheckpointId } from '../../../api/src/layout.ts';
-import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '../../../api/src/metadata.ts';
+import { sharedFileCheckpointId } from '@sluice/api/layout.ts';
+import { METADATA_FORMAT_VERSION, type SnapshotMetadata } from '@sluice/api/metadata.ts';
 import {
   ANN_CHECKPOINT_ACK,
   ANN_CHECKPOINT_FINAL,
@@ -19,7 +19,7 @@ import {
   type KeyGroupSpan,
   type SnapshotFileEntry,
   type SnapshotKind,
-} from '../../../api/src/protocol.ts';
+} from '@sluice/api/protocol.ts';
 import type {
   CompletedSavepoint,
   HandledRequest,
@@ -27,7 +27,7 @@ import type {
   InProgressSnapshot,
   StreamJob,
   StreamJobStatus,
-} from '../../../api/src/streamjob.ts';
+} from '@sluice/api/streamjob.ts';
 import { CHECKPOINTS_HEALTHY, rfc3339, setCondition } from '../streamjob/conditions.ts';
 import { isRequestNonce, PERIODIC_SAVEPOINT_NONCE } from './savepoint-policy.ts';
 

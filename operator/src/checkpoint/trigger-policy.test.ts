@@ -1,4 +1,4 @@
-import type { CheckpointAck } from '../../../api/src/protocol.ts';
+import type { CheckpointAck } from '@sluice/api/protocol.ts';
 import {
   decide,
   initialDelayFraction,

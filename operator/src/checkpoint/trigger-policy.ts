@@ -6,8 +6,8 @@
  * `maxConcurrentCheckpoints = 1`.
  */
 import { createHash } from 'node:crypto';
-import type { CheckpointAck, SnapshotKind } from '../../../api/src/protocol.ts';
-import type { CheckpointsStatus, CheckpointSpec, SavepointSpec } from '../../../api/src/streamjob.ts';
+import type { CheckpointAck, SnapshotKind } from '@sluice/api/protocol.ts';
+import type { CheckpointsStatus, CheckpointSpec, SavepointSpec } from '@sluice/api/streamjob.ts';
 import { PERIODIC_SAVEPOINT_NONCE } from './savepoint-policy.ts';
 
 /** What the coordinator sees in one reconcile. Times are milliseconds since the epoch. */

@@ -3,7 +3,7 @@
  * (docs/checkpointing.md "Protocol (operator ↔ workers)").
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { ClusterCache } from '../streamjob/cluster-cache.ts';
 import { LABEL_ATTEMPT } from '../streamjob/names.ts';
 import { observeWorker } from '../streamjob/workers.ts';

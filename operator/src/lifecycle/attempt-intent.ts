@@ -8,7 +8,7 @@
 import { abandonedForNewAttempt } from '../checkpoint/snapshot-status.ts';
 import { judgeVerification, nextStableSpec, verificationEvent, verifyingUpgrade } from './rollback.ts';
 import { gateSuspend, gateUpgrade, revertedUpgrade, type UpgradeGate } from './upgrade.ts';
-import type { StreamJob, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { StreamJob, StreamJobStatus } from '@sluice/api/streamjob.ts';
 import type { EventSpec } from '../kube/events.ts';
 import { decideAttempt, chooseRestoreSource, startedAttemptStatus, type AttemptDecision } from './attempt.ts';
 import { rfc3339 } from '../streamjob/conditions.ts';

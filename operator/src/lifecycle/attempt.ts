@@ -9,7 +9,7 @@
  * status fields; the reconciler then converges the pods to the recorded attempt (docs/operator.md
  * "The reconciler and the checkpoint coordinator").
  */
-import type { RestoredFrom, StreamJob, StreamJobPhase, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { RestoredFrom, StreamJob, StreamJobPhase, StreamJobStatus } from '@sluice/api/streamjob.ts';
 import { parseS3Url } from '../s3/s3-url.ts';
 import { attemptStartedConditions, rfc3339 } from '../streamjob/conditions.ts';
 import type { EffectiveStorage } from '../streamjob/storage.ts';

@@ -1,4 +1,4 @@
-import type { StreamJobSpec, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { StreamJobSpec, StreamJobStatus } from '@sluice/api/streamjob.ts';
 import { defaultSpec, makeJob } from '../../../test/harness/operator-fixtures.ts';
 import { judgeCheckpointProgress } from './checkpoint-progress.ts';
 

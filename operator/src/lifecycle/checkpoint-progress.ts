@@ -11,7 +11,7 @@
  * it. The check only runs while the job is `Running` with Ready=True, and not while a
  * stop-with-savepoint is stopping the job (upgrade.ts).
  */
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { findCondition, READY } from '../streamjob/conditions.ts';
 import { upgradeStateOf } from '../streamjob/upgrade-state.ts';
 

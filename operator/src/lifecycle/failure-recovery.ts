@@ -6,7 +6,7 @@
  * `_metadata` and persists the new attempt in status before the reconciler deletes any pod.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { RestartPolicySpec, RestoredFrom, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { RestartPolicySpec, RestoredFrom, StreamJobStatus } from '@sluice/api/streamjob.ts';
 import type { NodeHealth } from '../streamjob/node-loss.ts';
 import { observeWorker } from '../streamjob/workers.ts';
 import { MAX_ITEM_BYTES, boundText, countedSummary } from '../kube/bounded-text.ts';

@@ -8,10 +8,10 @@
  * coordinator").
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import { checkpointDir, sharedStateDir } from '../../../api/src/layout.ts';
-import { readMetadata } from '../../../api/src/metadata-store.ts';
-import type { SnapshotMetadata } from '../../../api/src/metadata.ts';
-import type { RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
+import { checkpointDir, sharedStateDir } from '@sluice/api/layout.ts';
+import { readMetadata } from '@sluice/api/metadata-store.ts';
+import type { SnapshotMetadata } from '@sluice/api/metadata.ts';
+import type { RestoredFrom, StreamJob } from '@sluice/api/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';

@@ -4,7 +4,7 @@
  * maxBackoffSeconds — the shape of Flink's exponential-delay restart strategy and of the
  * kubelet's CrashLoopBackOff.
  */
-import type { RestartPolicySpec } from '../../../api/src/streamjob.ts';
+import type { RestartPolicySpec } from '@sluice/api/streamjob.ts';
 import { exponentialBackoff } from '../kube/backoff.ts';
 
 /** Milliseconds to wait before the next restart, given the restarts already made. */

@@ -9,7 +9,7 @@
  * never changes while time passes, so a job marked Failed for its rate stays Failed until its
  * spec changes or a restart is requested.
  */
-import type { RestartPolicySpec } from '../../../api/src/streamjob.ts';
+import type { RestartPolicySpec } from '@sluice/api/streamjob.ts';
 import { rfc3339 } from '../streamjob/conditions.ts';
 import { restartBudgetExhausted } from './restart-backoff.ts';
 

@@ -1,4 +1,4 @@
-import type { StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { StreamJobStatus } from '@sluice/api/streamjob.ts';
 import {
   judgeRestoreFallback,
   replaysCommittedOutput,

@@ -9,9 +9,9 @@
  * time. This is refused unless the job opted in with `spec.recovery.allowReplayedOutput` — the
  * same rule the upgrade rollback follows (rollback.ts: no rollback past a completed snapshot).
  */
-import type { RestoredFrom, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { RestoredFrom, StreamJobStatus } from '@sluice/api/streamjob.ts';
 import { MAX_ITEM_BYTES, boundText, countedSummary } from '../kube/bounded-text.ts';
-import { committedSnapshotId } from '../../../api/src/protocol.ts';
+import { committedSnapshotId } from '@sluice/api/protocol.ts';
 
 /** Degraded reason (and Warning Event reason) of a refused fallback. */
 export const RESTORE_FALLBACK_REFUSED = 'RestoreFallbackRefused';

@@ -1,4 +1,4 @@
-import type { StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { StreamJobStatus } from '@sluice/api/streamjob.ts';
 import { rolledBack, withEffectiveSpec } from '../streamjob/effective-spec.ts';
 import { nextStatus } from '../streamjob/status.ts';
 import type { WorkersObservation } from '../streamjob/workers.ts';

@@ -23,7 +23,7 @@ import type {
   StatusLastStableSpec,
   StreamJob,
   StreamJobStatus,
-} from '../../../api/src/streamjob.ts';
+} from '@sluice/api/streamjob.ts';
 import type { EventSpec } from '../kube/events.ts';
 import { DEGRADED, findCondition, rfc3339 } from '../streamjob/conditions.ts';
 import { rolledBack } from '../streamjob/effective-spec.ts';

@@ -10,7 +10,7 @@
  * functions; the attempt intent asks {@link gateUpgrade} before it starts a SpecChanged attempt
  * and {@link gateSuspend} before a suspend deletes the workers.
  */
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { rfc3339 } from '../streamjob/conditions.ts';
 import {
   heldUpgradeOf,

@@ -6,7 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { attemptParallelism } from '../streamjob/upgrade-state.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import { ifExists } from '../kube/errors.ts';

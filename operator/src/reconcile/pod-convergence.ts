@@ -5,7 +5,7 @@
  * change.
  */
 import type { CoreV1Api, V1Pod } from '@kubernetes/client-node';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { attemptHasRun } from '../lifecycle/failure-recovery.ts';
 import { attemptParallelism, suspendHeld, upgradeHolding } from '../streamjob/upgrade-state.ts';
 import { summarizeList } from '../kube/bounded-text.ts';

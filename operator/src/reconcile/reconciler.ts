@@ -21,7 +21,7 @@
  */
 import type { CoreV1Api } from '@kubernetes/client-node';
 import type { AttemptSupervisor } from '../lifecycle/attempt-supervisor.ts';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import {
   done,
@@ -37,7 +37,7 @@ import type { ChildObjects } from '../streamjob/children.ts';
 import type { JobCredentials, JobStorageCredentials } from '../streamjob/job-credentials.ts';
 import { workerSpecHash, type WorkerSettings } from '../streamjob/desired-state.ts';
 import type { JobMetrics } from '../streamjob/job-metrics.ts';
-import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
 import {
   INITIAL_SAVEPOINT_REF_POLL_MS,
   needsInitialSavepointRef,

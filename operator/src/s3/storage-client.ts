@@ -15,7 +15,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type { Client as MinioClient } from 'minio';
-import type { MetadataObjectClient } from '../../../api/src/metadata-store.ts';
+import type { MetadataObjectClient } from '@sluice/api/metadata-store.ts';
 import { sharedEndpointBreaker, type EndpointBreaker } from './endpoint-breaker.ts';
 
 /** S3 access keys for a job's storage. */

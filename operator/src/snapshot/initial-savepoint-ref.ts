@@ -3,8 +3,8 @@
  * has not started an attempt yet starts from the snapshot a StreamJobSnapshot of its namespace
  * recorded, exactly as if its `status.path` were `spec.initialSavepoint`. Pure.
  */
-import type { StreamJob } from '../../../api/src/streamjob.ts';
-import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
 
 /** How long a job waits between looks at a referenced snapshot that is not Completed yet, ms. */
 export const INITIAL_SAVEPOINT_REF_POLL_MS = 5_000;

@@ -1,5 +1,5 @@
-import type { StreamJob } from '../../../api/src/streamjob.ts';
-import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
 import { makeJob } from '../../../test/harness/operator-fixtures.ts';
 import { jobSnapshotsChanged, snapshotChangeMatters } from './predicates.ts';
 

@@ -2,8 +2,8 @@
  * Event predicates of the snapshot controllers (docs/snapshots.md "Snapshot objects"): which
  * StreamJob and StreamJobSnapshot updates enqueue work. Pure; snapshot-controllers.ts calls them.
  */
-import type { StreamJob } from '../../../api/src/streamjob.ts';
-import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
 
 /**
  * Whether a job update can matter to its snapshot objects or records: a resync, a changed

@@ -10,7 +10,7 @@ import {
   STREAMJOBSNAPSHOT_VERSION as VERSION,
   type StreamJobSnapshot,
   type StreamJobSnapshotStatus,
-} from '../../../api/src/streamjobsnapshot.ts';
+} from '@sluice/api/streamjobsnapshot.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { mergePatch } from '../kube/merge-patch.ts';
 

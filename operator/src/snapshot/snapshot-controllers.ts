@@ -7,8 +7,8 @@
  * that are not finished.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
-import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
 import type { Clock } from '../kube/clock.ts';
 import { Controller } from '../kube/controller.ts';
 import type { EventRecorder } from '../kube/events.ts';

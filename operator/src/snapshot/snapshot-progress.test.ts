@@ -1,5 +1,5 @@
-import type { StreamJob } from '../../../api/src/streamjob.ts';
-import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
 import { nextSnapshotStep, snapshotNonce } from './snapshot-progress.ts';
 
 const NOW = Date.parse('2026-12-05T12:00:00Z');

@@ -9,8 +9,8 @@
  * Accepted → InProgress (id, path), Completed → Completed (bytes from the savepoint history or
  * the last completed checkpoint), Rejected/Failed → Failed with the job's message.
  */
-import type { CompletedSavepoint, StreamJob } from '../../../api/src/streamjob.ts';
-import type { StreamJobSnapshot, StreamJobSnapshotStatus } from '../../../api/src/streamjobsnapshot.ts';
+import type { CompletedSavepoint, StreamJob } from '@sluice/api/streamjob.ts';
+import type { StreamJobSnapshot, StreamJobSnapshotStatus } from '@sluice/api/streamjobsnapshot.ts';
 import { REQUEST_ANNOTATIONS } from '../streamjob/requests.ts';
 
 /** Prefix of the request nonces of snapshot objects (`sjs.<uid>`: 40 characters, a valid nonce). */

@@ -10,8 +10,8 @@
  *     snapshot-progress.ts — write its request annotation on the job, or its status from the
  *     job's — with an Event when it completes or fails.
  */
-import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
-import { STREAMJOBSNAPSHOT_API_VERSION, STREAMJOBSNAPSHOT_KIND } from '../../../api/src/streamjobsnapshot.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
+import { STREAMJOBSNAPSHOT_API_VERSION, STREAMJOBSNAPSHOT_KIND } from '@sluice/api/streamjobsnapshot.ts';
 import type { Clock } from '../kube/clock.ts';
 import {
   done,

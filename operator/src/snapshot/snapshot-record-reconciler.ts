@@ -4,8 +4,8 @@
  * and writes their status. Records are deleted by savepoint retention (deleteRecords, called by
  * the coordinator after the data and the history entries went), never here.
  */
-import type { StreamJob } from '../../../api/src/streamjob.ts';
-import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
 import {
   done,
   type ReconcileContext,

@@ -5,14 +5,14 @@
  * for. They are named `<job>-sp-<id>`, labelled with the job, marked `alreadyExists` (nothing is
  * triggered for them) and never owned by the job, so they outlive it like the data they name.
  */
-import type { CompletedSavepoint, StreamJob } from '../../../api/src/streamjob.ts';
+import type { CompletedSavepoint, StreamJob } from '@sluice/api/streamjob.ts';
 import {
   STREAMJOBSNAPSHOT_API_VERSION,
   STREAMJOBSNAPSHOT_KIND,
   type SnapshotOrigin,
   type StreamJobSnapshot,
   type StreamJobSnapshotStatus,
-} from '../../../api/src/streamjobsnapshot.ts';
+} from '@sluice/api/streamjobsnapshot.ts';
 import { PERIODIC_SAVEPOINT_NONCE } from '../checkpoint/savepoint-policy.ts';
 import { commonLabels } from '../streamjob/names.ts';
 import { SNAPSHOT_NONCE_PREFIX, snapshotUrl } from './snapshot-progress.ts';

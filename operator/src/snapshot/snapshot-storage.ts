@@ -8,9 +8,9 @@
  * `spec.jobName` (`<prefix>/<namespace>/<job>/`): a status forged by someone who may write the
  * object's status subresource cannot make the operator delete another job's data.
  */
-import { jobPrefix } from '../../../api/src/layout.ts';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
-import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
+import { jobPrefix } from '@sluice/api/layout.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
 import { StorageClient, type StorageCredentials } from '../s3/storage-client.ts';
 import { parseS3Url } from '../s3/s3-url.ts';
 import { resolveStorage, type EffectiveStorage, type StorageDefaults } from '../streamjob/storage.ts';

@@ -6,7 +6,7 @@
  * stored one fails with 409 and the job is reconciled again.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { Informer } from '../kube/informer.ts';
 import { ObjectCache } from '../kube/object-cache.ts';
 import { withEffectiveSpec } from './effective-spec.ts';

@@ -1,4 +1,4 @@
-import type { Condition } from '../../../api/src/streamjob.ts';
+import type { Condition } from '@sluice/api/streamjob.ts';
 import {
   attemptStartedConditions,
   findCondition,

@@ -4,7 +4,7 @@
  * observedGeneration change — the semantics of apimachinery's `meta.SetStatusCondition`.
  * Functions return new arrays and never mutate their input.
  */
-import type { Condition, ConditionStatus } from '../../../api/src/streamjob.ts';
+import type { Condition, ConditionStatus } from '@sluice/api/streamjob.ts';
 import { boundText } from '../kube/bounded-text.ts';
 
 /** Condition types this operator maintains. */

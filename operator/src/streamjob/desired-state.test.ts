@@ -1,4 +1,4 @@
-import { ENV } from '../../../api/src/protocol.ts';
+import { ENV } from '@sluice/api/protocol.ts';
 import { JOB_UID, STORAGE, WORKER, makeJob } from '../../../test/harness/operator-fixtures.ts';
 import {
   canonicalJson,

@@ -23,13 +23,13 @@ import type {
   V1Service,
   V1TopologySpreadConstraint,
 } from '@kubernetes/client-node';
-import { ENV } from '../../../api/src/protocol.ts';
+import { ENV } from '@sluice/api/protocol.ts';
 import {
   STREAMJOB_API_VERSION,
   STREAMJOB_KIND,
   type StreamJob,
   type WorkerResources,
-} from '../../../api/src/streamjob.ts';
+} from '@sluice/api/streamjob.ts';
 import {
   ANN_SPEC_HASH,
   DATA_PORT_NAME,

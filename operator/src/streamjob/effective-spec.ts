@@ -4,7 +4,7 @@
  * again. StreamJobClient hands every job it reads or writes through {@link withEffectiveSpec},
  * so the reconciler, the checkpoint coordinator and failure recovery all see one spec.
  */
-import type { StreamJob, StreamJobSpec } from '../../../api/src/streamjob.ts';
+import type { StreamJob, StreamJobSpec } from '@sluice/api/streamjob.ts';
 
 /** Whether `.spec` at the current generation was rolled back (status.rollback applies). */
 export function rolledBack(job: StreamJob): boolean {

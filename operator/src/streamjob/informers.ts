@@ -5,7 +5,7 @@
  * manager's (predicates.ts).
  */
 import type { CoreV1Api, KubeConfig, V1Pod } from '@kubernetes/client-node';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import { Informer, kubeListWatch } from '../kube/informer.ts';
 import type { Logger } from '../kube/logger.ts';

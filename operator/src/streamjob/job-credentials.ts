@@ -11,7 +11,7 @@
  * half-life are renewed at once, and the caller forgets a job's keys when storage refuses them.
  */
 import type { CoreV1Api, V1Secret } from '@kubernetes/client-node';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { StorageCredentials } from '../s3/storage-client.ts';
 import type { Clock } from '../kube/clock.ts';
 import { apiStatus, isForbidden, isNotFound } from '../kube/errors.ts';

@@ -8,7 +8,7 @@
  * - `sluice_streamjob_condition{namespace,name,type}` — 1 when the condition is True, else 0
  */
 import { Gauge, type Registry } from 'prom-client';
-import { STREAM_JOB_PHASES, type StreamJob } from '../../../api/src/streamjob.ts';
+import { STREAM_JOB_PHASES, type StreamJob } from '@sluice/api/streamjob.ts';
 import { DEGRADED, PROGRESSING, READY, isConditionTrue } from './conditions.ts';
 
 /** See the module comment. */

@@ -15,7 +15,7 @@
  * label (≤ 63) for attempts below 10^10 and parallelism ≤ 1024. Pod names are unambiguous:
  * the last two dash-separated fields are always attempt and index.
  */
-import { workerPeerHost, workerPodName as protocolPodName } from '../../../api/src/protocol.ts';
+import { workerPeerHost, workerPodName as protocolPodName } from '@sluice/api/protocol.ts';
 
 /** Job name, on every object the operator creates for it. */
 export const LABEL_JOB = 'sluice.dev/job';

@@ -1,4 +1,4 @@
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { desiredNetworkPolicy } from './network-policy.ts';
 
 const job = { metadata: { name: 'wc', namespace: 'team-a', uid: 'u-1' } } as unknown as StreamJob;

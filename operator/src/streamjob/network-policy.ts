@@ -8,7 +8,7 @@
  * docs/security.md). Workers' egress (storage, peers, Kafka) is not limited.
  */
 import type { V1NetworkPolicy } from '@kubernetes/client-node';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { ownerReference, workerHealthPort, type WorkerSettings } from './desired-state.ts';
 import { commonLabels, workerServiceName, workerSelector } from './names.ts';
 

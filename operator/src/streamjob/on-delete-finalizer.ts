@@ -4,7 +4,7 @@
  * stopping view; then the policy's own work (record the savepoints, or delete the data), Events,
  * and the finalizer goes.
  */
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import { done, requeueAfter, type ReconcileContext, type ReconcileResult } from '../kube/controller.ts';
 import type { EventRecorder, EventSubject } from '../kube/events.ts';

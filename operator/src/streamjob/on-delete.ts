@@ -18,8 +18,8 @@
  * Bounded: past `deletionBoundMs` after the deletion the finalizer goes whatever is left, with a
  * Warning Event (`FinalSavepointMissing`, `JobDataLeft`) saying what.
  */
-import type { StreamJob } from '../../../api/src/streamjob.ts';
-import type { StreamJobSnapshot } from '../../../api/src/streamjobsnapshot.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
+import type { StreamJobSnapshot } from '@sluice/api/streamjobsnapshot.ts';
 
 /** The finalizer of `spec.onDelete` savepoint and delete. */
 export const ON_DELETE_FINALIZER = 'sluice.dev/on-delete';

@@ -1,4 +1,4 @@
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { makeJob, makePod } from '../../../test/harness/operator-fixtures.ts';
 import { jobChangeMatters, owningJobKey, podChangeMatters } from './predicates.ts';
 

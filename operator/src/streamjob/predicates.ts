@@ -4,12 +4,8 @@
  * new object; the informers' handlers in manager.ts call them.
  */
 import type { V1Pod } from '@kubernetes/client-node';
-import {
-  ANN_CHECKPOINT_ACK,
-  ANN_CHECKPOINT_FINAL,
-  ANN_CHECKPOINT_REQUEST,
-} from '../../../api/src/protocol.ts';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import { ANN_CHECKPOINT_ACK, ANN_CHECKPOINT_FINAL, ANN_CHECKPOINT_REQUEST } from '@sluice/api/protocol.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { LABEL_JOB } from './names.ts';
 
 /**

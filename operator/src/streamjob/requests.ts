@@ -5,12 +5,8 @@
  * the nonce with a result there (so it is idempotent and visible in `kubectl get -o yaml`) and
  * emits an Event. Pure verdicts here; the reconciler records them.
  */
-import {
-  ANN_REQUEST_CHECKPOINT,
-  ANN_REQUEST_RESTART,
-  ANN_REQUEST_SAVEPOINT,
-} from '../../../api/src/protocol.ts';
-import type { HandledRequest, RequestResult, StreamJob } from '../../../api/src/streamjob.ts';
+import { ANN_REQUEST_CHECKPOINT, ANN_REQUEST_RESTART, ANN_REQUEST_SAVEPOINT } from '@sluice/api/protocol.ts';
+import type { HandledRequest, RequestResult, StreamJob } from '@sluice/api/streamjob.ts';
 
 /** The kinds of user request. */
 export type RequestKind = 'savepoint' | 'checkpoint' | 'restart';

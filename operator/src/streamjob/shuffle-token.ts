@@ -8,7 +8,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { ownerReference } from './desired-state.ts';
 import { LABEL_ATTEMPT, commonLabels, shuffleTokenSecretName } from './names.ts';
 import { isControlledBy } from './workers.ts';

@@ -9,8 +9,8 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { V1Secret } from '@kubernetes/client-node';
-import { snapshotKeyBytes } from '../../../api/src/snapshot-mac.ts';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import { snapshotKeyBytes } from '@sluice/api/snapshot-mac.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { ownerReference } from './desired-state.ts';
 import { commonLabels, snapshotKeySecretName } from './names.ts';
 import { ProblemError } from './problem.ts';

@@ -6,7 +6,7 @@
  * so the coordinator does not read the same Secret again.
  */
 import type { V1Secret } from '@kubernetes/client-node';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { Clock } from '../kube/clock.ts';
 import type { ChildObjects } from './children.ts';
 import { snapshotKeySecretName } from './names.ts';

@@ -5,7 +5,7 @@
  * `status.lastStableSpec`, so an oversized config would make every pod and every status write
  * of the job fail; the operator refuses it before writing anything.
  */
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import type { Problem } from './status.ts';
 
 /** Largest `spec.job.config` the operator runs, as UTF-8 JSON bytes. */

@@ -1,4 +1,4 @@
-import { ENV } from '../../../api/src/protocol.ts';
+import { ENV } from '@sluice/api/protocol.ts';
 import { defaultSpec } from '../../../test/harness/operator-fixtures.ts';
 import {
   DEFAULT_STATE_MEMORY_BYTES,

@@ -4,8 +4,8 @@
  * memory budget derived from the container's memory limit. Pure.
  */
 import type { V1EnvVar, V1Volume, V1VolumeMount } from '@kubernetes/client-node';
-import { ENV } from '../../../api/src/protocol.ts';
-import type { StreamJobSpec, WorkerResources } from '../../../api/src/streamjob.ts';
+import { ENV } from '@sluice/api/protocol.ts';
+import type { StreamJobSpec, WorkerResources } from '@sluice/api/streamjob.ts';
 
 /** Name of the local-state volume of a rocksdb worker. */
 export const STATE_VOLUME = 'state';

@@ -1,4 +1,4 @@
-import type { Condition, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { Condition, StreamJobStatus } from '@sluice/api/streamjob.ts';
 import { JOB_UID, makeJob, makePod, type PodShape } from '../../../test/harness/operator-fixtures.ts';
 import { nextStatus, statusEvents } from './status.ts';
 import { observeWorkers } from './workers.ts';

@@ -5,7 +5,7 @@
  * (checkpoints, savepoints, restoredFrom, upgrade, restarts, lastHandledRequests, the
  * CheckpointsHealthy condition) pass through unchanged.
  */
-import type { StreamJob, StreamJobPhase, StreamJobStatus } from '../../../api/src/streamjob.ts';
+import type { StreamJob, StreamJobPhase, StreamJobStatus } from '@sluice/api/streamjob.ts';
 import type { EventSpec } from '../kube/events.ts';
 import {
   DEGRADED,

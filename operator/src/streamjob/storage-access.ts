@@ -4,7 +4,7 @@
  * config declares, and `spec.initialSavepoint`. Also the rule that keeps one namespace out of
  * another's part of the bucket. Pure.
  */
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { parseS3Url } from '../s3/s3-url.ts';
 import type { EffectiveStorage } from './storage.ts';
 

@@ -2,8 +2,8 @@
  * Which object storage a job's workers use: `spec.storage` field by field over the operator's
  * configured defaults, and where its snapshots live (api/src/layout.ts).
  */
-import { jobPrefix } from '../../../api/src/layout.ts';
-import type { StreamJob } from '../../../api/src/streamjob.ts';
+import { jobPrefix } from '@sluice/api/layout.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { storageSecretName } from './names.ts';
 
 /** The operator-wide default storage (from configuration; see config.ts). */

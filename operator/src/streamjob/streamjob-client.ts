@@ -14,7 +14,7 @@ import {
   STREAMJOB_VERSION,
   type StreamJob,
   type StreamJobStatus,
-} from '../../../api/src/streamjob.ts';
+} from '@sluice/api/streamjob.ts';
 import { isNotFound } from '../kube/errors.ts';
 import { mergePatch } from '../kube/merge-patch.ts';
 import { withEffectiveSpec } from './effective-spec.ts';

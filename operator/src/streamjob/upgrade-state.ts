@@ -5,7 +5,7 @@
  * lifecycle/upgrade.ts; the checkpoint coordinator reports its stop-with-savepoint's outcome
  * through {@link upgradeAfterSnapshot}. Pure.
  */
-import type { InProgressSnapshot, RestoredFrom, StreamJob } from '../../../api/src/streamjob.ts';
+import type { InProgressSnapshot, RestoredFrom, StreamJob } from '@sluice/api/streamjob.ts';
 
 /** `status.upgrade`. */
 export interface UpgradeState {

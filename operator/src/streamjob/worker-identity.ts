@@ -5,7 +5,7 @@
  * (docs/security.md).
  */
 import type { V1PolicyRule, V1Role, V1RoleBinding, V1ServiceAccount } from '@kubernetes/client-node';
-import { STREAMJOB_GROUP, STREAMJOB_PLURAL, type StreamJob } from '../../../api/src/streamjob.ts';
+import { STREAMJOB_GROUP, STREAMJOB_PLURAL, type StreamJob } from '@sluice/api/streamjob.ts';
 import { jobMeta, ownerReference } from './desired-state.ts';
 import { commonLabels, workerIdentityName } from './names.ts';
 

@@ -4,7 +4,7 @@
  * held in memory whole.
  */
 import { rm } from 'node:fs/promises';
-import type { SnapshotFileEntry } from '../../../api/src/protocol.ts';
+import type { SnapshotFileEntry } from '@sluice/api/protocol.ts';
 import { ObjectStoreError, type ObjectStore } from '../io/object-store.ts';
 import { SnapshotCorruptedError } from './snapshot-codec.ts';
 import { LocalSnapshotFile } from './snapshot-file-reader.ts';

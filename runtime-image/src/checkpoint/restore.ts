@@ -13,11 +13,11 @@
  */
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { isUnderJobPrefix } from '../../../api/src/layout.ts';
-import { metadataCoverageProblem } from '../../../api/src/metadata-coverage.ts';
-import { readMetadata } from '../../../api/src/metadata-store.ts';
-import type { SnapshotMetadata } from '../../../api/src/metadata.ts';
-import { metadataMacProblem } from '../../../api/src/snapshot-mac.ts';
+import { isUnderJobPrefix } from '@sluice/api/layout.ts';
+import { metadataCoverageProblem } from '@sluice/api/metadata-coverage.ts';
+import { readMetadata } from '@sluice/api/metadata-store.ts';
+import type { SnapshotMetadata } from '@sluice/api/metadata.ts';
+import { metadataMacProblem } from '@sluice/api/snapshot-mac.ts';
 import {
   KEY_GROUP_HASH,
   intersect,

@@ -14,8 +14,8 @@
  */
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
-import { workerStateFile } from '../../../api/src/layout.ts';
+import type { CheckpointAck, CheckpointRequest } from '@sluice/api/protocol.ts';
+import { workerStateFile } from '@sluice/api/layout.ts';
 import { KEY_GROUP_HASH, type KeyGroupRange } from '../core/keygroups.ts';
 import { DEFAULT_ACK_TIMEOUT_MS } from '../control/ack-retry.ts';
 import type { ObjectStore } from '../io/object-store.ts';

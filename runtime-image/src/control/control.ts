@@ -4,7 +4,7 @@
  * worker's StreamJob, acks on its own Pod; the operator is the coordinator) and local-control.ts
  * (a loopback HTTP endpoint; a test-side coordinator plays the operator).
  */
-import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
+import type { CheckpointAck, CheckpointRequest } from '@sluice/api/protocol.ts';
 
 /** What the control channel reports to the worker. Both may be called repeatedly with the same value. */
 export interface ControlHandlers {

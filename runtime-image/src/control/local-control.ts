@@ -13,7 +13,7 @@
  */
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { Logger } from 'pino';
-import type { CheckpointAck } from '../../../api/src/protocol.ts';
+import type { CheckpointAck } from '@sluice/api/protocol.ts';
 import {
   parseCheckpointRequest,
   parseCommitted,

@@ -33,13 +33,13 @@ import {
   ANN_CHECKPOINT_REQUEST,
   committedSnapshotId,
   type CheckpointAck,
-} from '../../../api/src/protocol.ts';
+} from '@sluice/api/protocol.ts';
 import {
   STREAMJOB_GROUP,
   STREAMJOB_PLURAL,
   STREAMJOB_VERSION,
   type StreamJob,
-} from '../../../api/src/streamjob.ts';
+} from '@sluice/api/streamjob.ts';
 import { retryUntil } from './ack-retry.ts';
 import {
   parseCheckpointRequest,

@@ -1,4 +1,4 @@
-import type { CheckpointRequest } from '../../../api/src/protocol.ts';
+import type { CheckpointRequest } from '@sluice/api/protocol.ts';
 import { SnapshotCollector, type SnapshotPart } from './snapshot-collector.ts';
 
 const req = (id: number): CheckpointRequest => ({

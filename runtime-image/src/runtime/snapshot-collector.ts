@@ -4,7 +4,7 @@
  * snapshot is written and acknowledged (`finish`); finishes run one at a time in id order, so
  * acks never go backwards. An alignment given up at some stage aborts N (`onAbort`).
  */
-import type { CheckpointRequest } from '../../../api/src/protocol.ts';
+import type { CheckpointRequest } from '@sluice/api/protocol.ts';
 import type { CanonicalPayloadStream } from '../state/keyed-state-backend.ts';
 import type { NativeStatePart } from '../state/stage-state.ts';
 

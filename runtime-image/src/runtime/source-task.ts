@@ -9,7 +9,7 @@
  * commit publishes the last output.
  */
 import type { Logger } from 'pino';
-import type { CheckpointRequest } from '../../../api/src/protocol.ts';
+import type { CheckpointRequest } from '@sluice/api/protocol.ts';
 import { NO_TIMESTAMP, type SourceReader } from '../api/types.ts';
 import { TaskMetrics, type TaskSample } from '../metrics/task-metrics.ts';
 import type { Chain } from './chain.ts';

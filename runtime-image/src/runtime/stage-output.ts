@@ -2,7 +2,7 @@
  * The exit of a stage: either a keyBy shuffle (records go to the worker owning their key
  * group, watermarks and barriers to every worker) or the job's sink (barriers pre-commit).
  */
-import type { SnapshotKind } from '../../../api/src/protocol.ts';
+import type { SnapshotKind } from '@sluice/api/protocol.ts';
 import type { PreCommitResult, SinkWriter } from '../api/types.ts';
 import { keyGroupOf, ownerOfKeyGroup } from '../core/keygroups.ts';
 import type { Emit } from '../dataflow/operator.ts';

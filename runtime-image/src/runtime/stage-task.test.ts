@@ -1,5 +1,5 @@
 import pino from 'pino';
-import type { CheckpointRequest } from '../../../api/src/protocol.ts';
+import type { CheckpointRequest } from '@sluice/api/protocol.ts';
 import type { PreCommitResult, SinkWriter } from '../api/types.ts';
 import { decodePayload } from '../checkpoint/snapshot-codec.ts';
 import { keyGroupOf } from '../core/keygroups.ts';

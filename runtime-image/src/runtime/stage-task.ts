@@ -10,7 +10,7 @@
  * be committed. Once every input channel ended, the stage forwards end-of-data itself.
  */
 import type { Logger } from 'pino';
-import type { SnapshotKind } from '../../../api/src/protocol.ts';
+import type { SnapshotKind } from '@sluice/api/protocol.ts';
 import { BarrierAligner } from '../core/barrier-aligner.ts';
 import { WatermarkTracker } from '../core/watermarks.ts';
 import { TaskMetrics, type TaskSample } from '../metrics/task-metrics.ts';

@@ -19,7 +19,7 @@
  * it has committed it (docs/runtime.md "Checkpoint protocol").
  */
 import type { Logger } from 'pino';
-import type { CheckpointAck, CheckpointRequest } from '../../../api/src/protocol.ts';
+import type { CheckpointAck, CheckpointRequest } from '@sluice/api/protocol.ts';
 import { StreamEnvironment, type JobDefinition } from '../api/stream.ts';
 import type { JobContext, OperatorContext, SinkWriter, SourceReader, SplitState } from '../api/types.ts';
 import { RestoreError, type RestoredSnapshot } from '../checkpoint/restore.ts';

@@ -20,7 +20,7 @@
  * (docs/runtime.md "Profile of wordcount").
  */
 import { Decoder, Encoder } from '@msgpack/msgpack';
-import type { SnapshotKind } from '../../../api/src/protocol.ts';
+import type { SnapshotKind } from '@sluice/api/protocol.ts';
 
 /** Version of the shuffle protocol; peers of another version are refused. */
 export const SHUFFLE_PROTOCOL_VERSION = 3;

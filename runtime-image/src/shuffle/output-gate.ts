@@ -9,7 +9,7 @@
  * per-channel order (records, then barrier N, then later records) is kept. When some channel has
  * `maxQueuedBatches` batches waiting, the gate is backpressured and the producing task waits.
  */
-import type { SnapshotKind } from '../../../api/src/protocol.ts';
+import type { SnapshotKind } from '@sluice/api/protocol.ts';
 import type { ShuffleRecord, WireMessage } from './frames.ts';
 
 /** Something that delivers messages to one destination (a TCP connection, or the local input gate). */

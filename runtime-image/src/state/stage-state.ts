@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SharedFileEntry, SnapshotKind } from '../../../api/src/protocol.ts';
+import type { SharedFileEntry, SnapshotKind } from '@sluice/api/protocol.ts';
 import { RestoreError } from '../checkpoint/restore.ts';
 import { decodePayload } from '../checkpoint/snapshot-codec.ts';
 import type { StateBackendConfig } from '../config.ts';

@@ -5,7 +5,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sharedStateDir } from '../../../../api/src/layout.ts';
+import { sharedStateDir } from '@sluice/api/layout.ts';
 import { SnapshotCorruptedError } from '../../checkpoint/snapshot-codec.ts';
 import { ObjectStoreError, type ObjectStore } from '../../io/object-store.ts';
 import { INCREMENTAL_HANDLE_VERSION, type IncrementalStateHandle } from './incremental-checkpoint.ts';
