@@ -514,8 +514,8 @@ export interface StreamJobStatus {
   savepoints?: SavepointsStatus;
   /** The snapshot the current attempt restored from; absent for a fresh start. */
   restoredFrom?: RestoredFrom;
-  /** State of an upgrade in progress (owned by the upgrade coordinator). */
-  upgrade?: Record<string, unknown>;
+  /** A savepoint-mode upgrade or suspend in progress: the running attempt is held until its stop-with-savepoint completed or failed; then the new attempt is verified (stage Verifying). */
+  upgrade?: UpgradeState;
   /** The last spec whose attempt became Running: the target of a rollback (spec is a copy of .spec at that generation; it holds no credentials, only Secret names). */
   lastStableSpec?: StatusLastStableSpec;
   /** Set while the job runs lastStableSpec instead of .spec because the upgrade to generation did not become Running in time; cleared by the next spec change. */
@@ -697,6 +697,35 @@ export interface RestoredFrom {
   kind?: SnapshotKind;
   id?: number;
 }
+
+/** A savepoint-mode upgrade or suspend in progress: the running attempt is held until its stop-with-savepoint completed or failed; then the new attempt is verified (stage Verifying). */
+export interface UpgradeState {
+  /** specChange (default) holds a SpecChanged attempt; suspend holds deleting the pods. */
+  kind?: UpgradeKind;
+  /** status.attemptSpecHash of the spec being upgraded to. */
+  targetSpecHash: string;
+  /** Savepointing: the stop-with-savepoint is wanted or in progress. SavepointTaken: it completed and the new attempt may start. SavepointFailed: it was aborted; the new attempt starts from the last completed checkpoint. Verifying: the new attempt started and has spec.upgradeTimeoutSeconds to become Running, or the job rolls back. */
+  stage: UpgradeStage;
+  /** Id of the stop-with-savepoint once taken. */
+  savepointId?: number;
+  /** In stage Verifying, the snapshot the new attempt restored, which a rollback restores too. */
+  rollbackFrom?: RestoredFrom;
+  /** Parallelism of the running attempt when the upgrade began: until the new attempt starts, its pods are kept and addressed at this parallelism. */
+  attemptParallelism: number;
+  /** RFC 3339 timestamp. */
+  startedAt: string;
+  message?: string;
+}
+
+/** Every value of {@link UpgradeKind}. */
+export const UPGRADE_KINDS = ['specChange', 'suspend'] as const;
+/** specChange (default) holds a SpecChanged attempt; suspend holds deleting the pods. */
+export type UpgradeKind = (typeof UPGRADE_KINDS)[number];
+
+/** Every value of {@link UpgradeStage}. */
+export const UPGRADE_STAGES = ['Savepointing', 'SavepointTaken', 'SavepointFailed', 'Verifying'] as const;
+/** Savepointing: the stop-with-savepoint is wanted or in progress. SavepointTaken: it completed and the new attempt may start. SavepointFailed: it was aborted; the new attempt starts from the last completed checkpoint. Verifying: the new attempt started and has spec.upgradeTimeoutSeconds to become Running, or the job rolls back. */
+export type UpgradeStage = (typeof UPGRADE_STAGES)[number];
 
 /** The last spec whose attempt became Running: the target of a rollback (spec is a copy of .spec at that generation; it holds no credentials, only Secret names). */
 export interface StatusLastStableSpec {

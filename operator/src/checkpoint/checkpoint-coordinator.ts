@@ -295,7 +295,7 @@ export class CheckpointCoordinator {
           'completed',
           `savepoint ${inProgress.id} taken at ${dir}`,
         );
-        if (up) completed.upgrade = { ...up };
+        if (up) completed.upgrade = up;
         const kind = inProgress.kind ?? 'checkpoint';
         // The commit notice: the workers see lastCompleted / savepoints.last on their StreamJob.
         job = await jobs.writeStatus(job, completed);
@@ -319,7 +319,7 @@ export class CheckpointCoordinator {
         const inProgress = job.status!.checkpoints!.inProgress!;
         const aborted = abortedStatus(job.status ?? {}, inProgress, decision.reason, decision.message, now);
         const up = upgradeAfterSnapshot(upgrade, inProgress, 'aborted', decision.message);
-        if (up) aborted.upgrade = { ...up };
+        if (up) aborted.upgrade = up;
         job = await jobs.writeStatus(job, aborted);
         events.record(subject, {
           type: 'Warning',

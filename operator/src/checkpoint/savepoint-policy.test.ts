@@ -86,7 +86,13 @@ describe('savepointsToDispose', () => {
       { savepoint: savepoint({ retention: { maxCount: 1 } }) },
       withHistory([sp(1, 0), foreign, sp(3, 20), sp(5, 30), sp(7, 40)], {
         restoredFrom: { kind: 'savepoint', id: 3, path: sp(3, 0).path },
-        upgrade: { stage: 'Verifying', rollbackFrom: { kind: 'savepoint', id: 5, path: sp(5, 0).path } },
+        upgrade: {
+          targetSpecHash: 'h2',
+          stage: 'Verifying',
+          attemptParallelism: 2,
+          startedAt: iso(30),
+          rollbackFrom: { kind: 'savepoint', id: 5, path: sp(5, 0).path },
+        },
       }),
     );
     expect(savepointsToDispose(job, STORAGE.jobPrefix, now).map((d) => d.id)).toEqual([1]);

@@ -64,13 +64,12 @@ export function savepointsToDispose(job: StreamJob, jobPrefix: string, now: numb
   const st = job.status ?? {};
   const history = st.savepoints?.history ?? [];
   if (!retention || history.length === 0) return [];
-  const upgrade = st.upgrade as { rollbackFrom?: { path?: string } } | undefined;
   const keep = new Set(
     [
       st.savepoints?.last?.path,
       st.checkpoints?.inProgress?.path,
       st.restoredFrom?.path,
-      upgrade?.rollbackFrom?.path,
+      st.upgrade?.rollbackFrom?.path,
       st.rollback?.restoredFrom?.path,
     ].filter((p): p is string => p !== undefined),
   );

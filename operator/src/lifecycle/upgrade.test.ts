@@ -36,10 +36,7 @@ describe('gateUpgrade', () => {
         startedAt: '2026-11-23T10:00:00Z',
       },
     });
-    const held = makeJob(
-      { upgradeMode: 'savepoint', parallelism: 3 },
-      { ...running, upgrade: { ...g.upgrade } },
-    );
+    const held = makeJob({ upgradeMode: 'savepoint', parallelism: 3 }, { ...running, upgrade: g.upgrade! });
     expect(upgradeHolding(held)).toBe(true);
     expect(wantsStopWithSavepoint(held)).toBe(true);
     expect(attemptParallelism(held)).toBe(2);
@@ -114,13 +111,13 @@ describe('gateSuspend', () => {
     });
     const held = makeJob(
       { upgradeMode: 'savepoint', state: 'suspended' },
-      { ...running, upgrade: { ...g.upgrade } },
+      { ...running, upgrade: g.upgrade! },
     );
     expect(suspendHeld(held)).toBe(true);
     expect(wantsStopWithSavepoint(held)).toBe(true);
     const taken = makeJob(
       { upgradeMode: 'savepoint', state: 'suspended' },
-      { ...running, upgrade: { ...g.upgrade, stage: 'SavepointTaken' } },
+      { ...running, upgrade: { ...g.upgrade!, stage: 'SavepointTaken' } },
     );
     expect(gateSuspend(taken, T0).hold).toBe(false);
     expect(suspendHeld(taken)).toBe(false);
@@ -197,7 +194,7 @@ describe('revertedUpgrade', () => {
     });
     // Also once the upgrade was retargeted to the running attempt's spec while under way.
     const retargeted = held('SavepointTaken', { phase: 'Upgrading' });
-    retargeted.status!.upgrade = { ...retargeted.status!.upgrade, targetSpecHash: 'h1' };
+    retargeted.status!.upgrade = { ...retargeted.status!.upgrade!, targetSpecHash: 'h1' };
     expect(revertedUpgrade(retargeted, 'h1')).toMatchObject({ action: 'retarget', start: true });
   });
 

@@ -1,44 +1,18 @@
 /**
- * The `status.upgrade` block (free-form in the CRD) and what it says about the running attempt:
+ * The `status.upgrade` block and what it says about the running attempt:
  * the model of an upgrade in `upgradeMode: savepoint` (docs/checkpointing.md "Upgrades
  * (`upgradeMode`)"). The decisions that start, hold or retarget an upgrade are in
  * lifecycle/upgrade.ts; the checkpoint coordinator reports its stop-with-savepoint's outcome
  * through {@link upgradeAfterSnapshot}. Pure.
  */
-import type { InProgressSnapshot, RestoredFrom, StreamJob } from '@sluice/api/streamjob.ts';
+import type { InProgressSnapshot, StreamJob, UpgradeState } from '@sluice/api/streamjob.ts';
 
-/** `status.upgrade`. */
-export interface UpgradeState {
-  /** specChange (default): a SpecChanged attempt waits; suspend: deleting the pods waits. */
-  kind?: 'specChange' | 'suspend';
-  /** workerSpecHash of the spec being upgraded to. */
-  targetSpecHash: string;
-  /**
-   * Savepointing: the stop-with-savepoint is wanted or in progress; SavepointTaken: it
-   * completed (id in savepointId) and the new attempt may start; SavepointFailed: it was aborted
-   * and the new attempt starts from the last completed checkpoint instead (last-state).
-   * Verifying: the new attempt started (from rollbackFrom) and has spec.upgradeTimeoutSeconds
-   * from startedAt to become Running, or the job rolls back (rollback.ts); nothing is held.
-   */
-  stage: 'Savepointing' | 'SavepointTaken' | 'SavepointFailed' | 'Verifying';
-  savepointId?: number;
-  /** Verifying: the snapshot the new attempt restored, which a rollback restores too. */
-  rollbackFrom?: RestoredFrom;
-  /**
-   * Parallelism of the running attempt (status.workers.total when the upgrade began): until the
-   * new attempt starts, its pods are observed, kept and addressed at this parallelism.
-   */
-  attemptParallelism: number;
-  /** RFC 3339. */
-  startedAt: string;
-  message?: string;
-}
+/** `status.upgrade` (the CRD's schema, docs/api.md). */
+export type { UpgradeState };
 
-/** Reads status.upgrade if it has the shape written here. */
+/** status.upgrade, if any. */
 export function upgradeStateOf(job: StreamJob): UpgradeState | undefined {
-  const u = job.status?.upgrade as Partial<UpgradeState> | undefined;
-  if (!u || typeof u.targetSpecHash !== 'string' || typeof u.stage !== 'string') return undefined;
-  return u as UpgradeState;
+  return job.status?.upgrade;
 }
 
 /**
