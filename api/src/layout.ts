@@ -1,5 +1,6 @@
 /**
- * Object-storage layout of a job's snapshots (DESIGN: s3://<bucket>/<prefix>/<namespace>/<job>/<job-uid>/...).
+ * Object-storage layout of a job's snapshots: s3://<bucket>/<prefix>/<namespace>/<job>/<job-uid>/...
+ * (docs/api.md `storage.prefix`, docs/security.md "Per-job storage credentials").
  * Every function returns an object key (no bucket, no leading slash).
  */
 

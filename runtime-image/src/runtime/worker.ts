@@ -3,7 +3,7 @@
  * the source and sink, connects the shuffle, and runs the source task and one task per keyed
  * stage until it fails or finishes a stop-with-savepoint.
  *
- * Checkpoint N (DESIGN "Checkpoint protocol"): the control channel delivers request N → the
+ * Checkpoint N (docs/runtime.md "Checkpoints"): the control channel delivers request N → the
  * source task records its split offsets and emits barrier N → every stage aligns N over all its
  * inputs, captures its keyed state and forwards N (the last stage pre-commits the sink) → the
  * snapshot file is uploaded and the ack published → when the coordinator reports N committed,
