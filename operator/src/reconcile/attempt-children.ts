@@ -127,14 +127,35 @@ export async function ensureChildren(
     networkPolicy: d.workerNetworkPolicy ? desiredNetworkPolicy(job, worker) : undefined,
   };
   const fingerprint = createHash('sha256').update(canonicalJson({ desired, attempt, storage })).digest('hex');
-  if (!d.ensured.fresh(owner.ref, fingerprint)) {
-    await ensureAttemptObjects(d, job, attempt, desired, owner);
-    d.ensured.record(owner.ref, fingerprint);
-  }
-  return d.credentials.forJob(job, storage, ctx.signal);
+  // The objects and the credentials do not depend on each other: both are in flight at once.
+  const [, credentials] = await allSettled([
+    d.ensured.fresh(owner.ref, fingerprint)
+      ? undefined
+      : ensureAttemptObjects(d, job, attempt, desired, owner).then(() =>
+          d.ensured.record(owner.ref, fingerprint),
+        ),
+    d.credentials.forJob(job, storage, ctx.signal),
+  ] as const);
+  return credentials;
 }
 
-/** Creates or repairs each of the attempt's objects and Secrets (reading every one). */
+/**
+ * Like `Promise.all`, but settles only once every promise has: a reconcile that fails on one
+ * write returns after its other writes ended, so the next reconcile does not race them.
+ * @throws the first rejection, in argument order
+ */
+async function allSettled<T extends readonly unknown[]>(
+  values: T,
+): Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }> {
+  const results = await Promise.allSettled(values);
+  const failed = results.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  return results.map((r) => (r as PromiseFulfilledResult<unknown>).value) as {
+    -readonly [K in keyof T]: Awaited<T[K]>;
+  };
+}
+
+/** Creates or repairs each of the attempt's objects and Secrets (reading every one), concurrently. */
 async function ensureAttemptObjects(
   { children, snapshotKeys }: Pick<AttemptChildrenDeps, 'children' | 'snapshotKeys'>,
   job: StreamJob,
@@ -143,22 +164,33 @@ async function ensureAttemptObjects(
   owner: { ref: string; uid: string },
 ): Promise<void> {
   const name = job.metadata!.name!;
-  await children.serviceAccount(desired.serviceAccount, owner);
-  await children.role(desired.role, owner);
-  await children.roleBinding(desired.roleBinding, owner);
-  await children.service(desired.service, owner);
-  if (desired.networkPolicy) await children.networkPolicy(desired.networkPolicy, owner);
-  // The attempt's shuffle token: kept for the attempt, new for the next (shuffle-token.ts).
+  const namespace = job.metadata!.namespace!;
   // Each Secret is read once: what is read decides the value and is what the ensure compares.
-  const current = await children.readSecret(job.metadata!.namespace!, shuffleTokenSecretName(name));
-  const token = attemptToken(current, attempt, owner.uid);
-  await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner, { object: current });
-  // The job's snapshot key: created once, kept across attempts (snapshot-key.ts).
-  const key = await children.readSecret(job.metadata!.namespace!, snapshotKeySecretName(name));
-  const keySecret = desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid));
-  const outcome = await children.secret(keySecret, owner, { object: key });
-  // Stored as desired, unless a create lost to one made meanwhile (then its key is unknown here).
-  if (outcome !== 'unchanged' || key !== undefined) snapshotKeys?.record(job, keySecret);
+  const shuffleToken = async () => {
+    // The attempt's shuffle token: kept for the attempt, new for the next (shuffle-token.ts).
+    const current = await children.readSecret(namespace, shuffleTokenSecretName(name));
+    const token = attemptToken(current, attempt, owner.uid);
+    await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner, { object: current });
+  };
+  const snapshotKey = async () => {
+    // The job's snapshot key: created once, kept across attempts (snapshot-key.ts).
+    const key = await children.readSecret(namespace, snapshotKeySecretName(name));
+    const keySecret = desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid));
+    const outcome = await children.secret(keySecret, owner, { object: key });
+    // Stored as desired, unless a create lost to one made meanwhile (then its key is unknown here).
+    if (outcome !== 'unchanged' || key !== undefined) snapshotKeys?.record(job, keySecret);
+  };
+  // None refers to another's existence (a RoleBinding may name its Role and ServiceAccount before
+  // they exist), and the pods that need them all are created after: all in flight at once.
+  await allSettled([
+    children.serviceAccount(desired.serviceAccount, owner),
+    children.role(desired.role, owner),
+    children.roleBinding(desired.roleBinding, owner),
+    children.service(desired.service, owner),
+    desired.networkPolicy ? children.networkPolicy(desired.networkPolicy, owner) : undefined,
+    shuffleToken(),
+    snapshotKey(),
+  ]);
 }
 
 /**
