@@ -29,6 +29,21 @@ export interface MinioServer {
 }
 
 /**
+ * MinIO's default console port. With the console off (MINIO_BROWSER=off, as here) MinIO still
+ * compares its API port with this default and refuses to start when they are equal ("--console-address
+ * port cannot be same as --address port"): a random API port of 13333 failed a CI run.
+ */
+export const MINIO_DEFAULT_CONSOLE_PORT = 13333;
+
+/** A port from `pick` (a free-port source that never repeats a port) that MinIO accepts as its API port. */
+export async function minioApiPort(pick: () => Promise<number>): Promise<number> {
+  for (;;) {
+    const port = await pick();
+    if (port !== MINIO_DEFAULT_CONSOLE_PORT) return port;
+  }
+}
+
+/**
  * Starts MinIO on `dataDir` (created if absent) and waits for `/minio/health/ready`.
  * Restarting on the same `dataDir` with the same `credentials` and `port` keeps all objects.
  * @throws Error with the server's log tail when it does not become ready within 60 s.
@@ -39,7 +54,7 @@ export async function startMinio(
   port?: number,
 ): Promise<MinioServer> {
   mkdirSync(dataDir, { recursive: true });
-  const apiPort = port ?? (await freePort());
+  const apiPort = port ?? (await minioApiPort(freePort));
   const consolePort = await freePort();
   const accessKey = credentials?.accessKey ?? `sluice-${randomBytes(4).toString('hex')}`;
   const secretKey = credentials?.secretKey ?? randomBytes(18).toString('base64url');

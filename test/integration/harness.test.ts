@@ -1,10 +1,11 @@
 /**
  * Proves the integration harness is real: the CRD is served by a real kube-apiserver backed by
  * etcd, schema violations are rejected by the API server, watches deliver updates, and MinIO
- * stores and returns objects.
+ * stores and returns objects (on a port it accepts).
  */
 import { CustomObjectsApi, KubernetesObjectApi, Watch } from '@kubernetes/client-node';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
+import { MINIO_DEFAULT_CONSOLE_PORT, minioApiPort } from '../harness/minio-server.ts';
 
 const group = 'sluice.dev';
 const version = 'v1alpha1';
@@ -107,5 +108,10 @@ describe('integration harness', () => {
     expect(Buffer.concat(chunks).equals(payload)).toBe(true);
     const stat = await env.minio.statObject(env.bucket, 'dir/hello.txt');
     expect(stat.size).toBe(payload.length);
+  });
+
+  it('never gives MinIO its default console port as API port, which it refuses with the console off', async () => {
+    const offered = [MINIO_DEFAULT_CONSOLE_PORT, 20_000];
+    await expect(minioApiPort(async () => offered.shift()!)).resolves.toBe(20_000);
   });
 });
