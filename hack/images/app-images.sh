@@ -159,7 +159,8 @@ check_operator_deps() {
     const [ws, img, root, lock] = ["operator/package.json", "operator/image-deps/package.json",
       "package-lock.json", "operator/image-deps/package-lock.json"].map(j);
     const bad = [];
-    const names = Object.keys(ws.dependencies).sort();
+    // Workspace packages (@sluice/api: a link in the lockfile) are copied and linked by the Dockerfile, not installed.
+    const names = Object.keys(ws.dependencies).filter((n) => root.packages["node_modules/" + n]?.link !== true).sort();
     if (names.join() !== Object.keys(img.dependencies).sort().join()) bad.push("dependency names differ: " + names.join());
     for (const n of names) {
       const want = root.packages["node_modules/" + n]?.version ?? root.packages["operator/node_modules/" + n]?.version;
