@@ -180,12 +180,13 @@ async function ensureAttemptObjects(
     // Stored as desired, unless a create lost to one made meanwhile (then its key is unknown here).
     if (outcome !== 'unchanged' || key !== undefined) snapshotKeys?.record(job, keySecret);
   };
-  // None refers to another's existence (a RoleBinding may name its Role and ServiceAccount before
-  // they exist), and the pods that need them all are created after: all in flight at once.
+  // In flight at once, but the Role before its RoleBinding: the API server refuses (404) a
+  // RoleBinding whose Role does not exist yet from a creator without the `bind` verb, and the
+  // operator's Role has none (operator/config/rbac/role.yaml). The pods that need them all are
+  // created after.
   await allSettled([
     children.serviceAccount(desired.serviceAccount, owner),
-    children.role(desired.role, owner),
-    children.roleBinding(desired.roleBinding, owner),
+    children.role(desired.role, owner).then(() => children.roleBinding(desired.roleBinding, owner)),
     children.service(desired.service, owner),
     desired.networkPolicy ? children.networkPolicy(desired.networkPolicy, owner) : undefined,
     shuffleToken(),

@@ -1,0 +1,64 @@
+import type { StreamJob } from '@sluice/api/streamjob.ts';
+import { makeJob, STORAGE, WORKER } from '../../../test/harness/operator-fixtures.ts';
+import type { ReconcileContext } from '../kube/controller.ts';
+import type { ChildObjects } from '../streamjob/children.ts';
+import type { EnsuredChildren } from '../streamjob/ensured-children.ts';
+import type { JobCredentials } from '../streamjob/job-credentials.ts';
+import { ensureChildren, type AttemptChildrenDeps } from './attempt-children.ts';
+
+/** Children whose writes take a few turns of the event loop each, recording when each began and ended. */
+function recordingChildren(log: string[]): ChildObjects {
+  const write = (kind: string) => async () => {
+    log.push(`${kind} begin`);
+    await new Promise((r) => setTimeout(r, 5));
+    log.push(`${kind} end`);
+    return 'created' as const;
+  };
+  return {
+    serviceAccount: write('serviceAccount'),
+    role: write('role'),
+    roleBinding: write('roleBinding'),
+    service: write('service'),
+    networkPolicy: write('networkPolicy'),
+    readSecret: async () => undefined,
+    secret: write('secret'),
+  } as unknown as ChildObjects;
+}
+
+describe('ensureChildren', () => {
+  const job: StreamJob = makeJob({}, { attempt: 1 });
+  const ctx = { signal: new AbortController().signal } as ReconcileContext;
+
+  function deps(log: string[]): AttemptChildrenDeps {
+    return {
+      core: {} as AttemptChildrenDeps['core'],
+      children: recordingChildren(log),
+      worker: WORKER,
+      workerNetworkPolicy: true,
+      ensured: { fresh: () => false, record: () => undefined } as unknown as EnsuredChildren,
+      credentials: {
+        forJob: async () => {
+          log.push('credentials');
+          return { accessKey: 'a', secretKey: 's' };
+        },
+      } as unknown as JobCredentials,
+    };
+  }
+
+  it('writes the RoleBinding only once its Role exists (the API server refuses it before, without the bind verb)', async () => {
+    const log: string[] = [];
+    await ensureChildren(deps(log), job, STORAGE, ['wc-1-0', 'wc-1-1'], ctx);
+    expect(log.indexOf('roleBinding begin')).toBeGreaterThan(log.indexOf('role end'));
+  });
+
+  it('has the other writes in flight at once', async () => {
+    const log: string[] = [];
+    await ensureChildren(deps(log), job, STORAGE, ['wc-1-0', 'wc-1-1'], ctx);
+    const firstEnd = log.findIndex((l) => l.endsWith(' end'));
+    const begunBefore = log.slice(0, firstEnd).filter((l) => l.endsWith(' begin'));
+    expect(begunBefore).toEqual(
+      expect.arrayContaining(['serviceAccount begin', 'role begin', 'service begin', 'networkPolicy begin']),
+    );
+    expect(log).toContain('credentials');
+  });
+});
