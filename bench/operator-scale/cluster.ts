@@ -2,16 +2,19 @@
  * The benchmark's world, built from the integration-test harness's own start functions: a real
  * etcd + kube-apiserver (test/harness/control-plane.ts) and MinIO (minio-server.ts) on loopback,
  * the CRDs, one namespace + bucket (env.ts `setupTestEnv`), the storage credentials Secret, and
- * the operator as a separate `node operator/src/main.ts` process with the least-privilege RBAC
- * of operator/config/rbac/role.yaml (as the operator-process integration tests run it).
+ * the operator as a separate process with the least-privilege RBAC of
+ * operator/config/rbac/role.yaml (as the operator-process integration tests run it): the bundle
+ * the image runs (operator/bundle.ts, `node operator.mjs`), or the sources as in development.
  *
  * Every process is started through the harness's `startServer` (`setpriv --pdeathsig KILL`),
  * so the kernel kills it when the benchmark process dies, however it dies.
  */
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node';
+import { bundleOperator } from '../../operator/bundle.ts';
 import {
   createStorageSecret,
   isReady,
@@ -125,16 +128,38 @@ export function imageMemoryEnv(): Record<string, string> {
 }
 
 /**
- * Starts `node operator/src/main.ts` against the cluster (watching the benchmark namespace,
- * leader election on, storage on the harness MinIO) and waits until `/readyz` answers 200, i.e.
- * it leads and its informers have synced.
+ * What the benchmark runs as the operator: `bundle`, the image's `operator.mjs` built by
+ * operator/bundle.ts into the work directory (what ships), or `sources`, `node
+ * operator/src/main.ts` (development; Node strips the types as it loads each file).
+ */
+export type OperatorBuild = 'bundle' | 'sources';
+
+/**
+ * Starts the operator against the cluster (watching the benchmark namespace, leader election
+ * on, storage on the harness MinIO) and waits until `/readyz` answers 200, i.e. it leads and
+ * its informers have synced.
+ *
+ * As the image runs it (the defaults): the bundle, with Node's compile cache filled first by
+ * `node operator.mjs --help` under the same NODE_OPTIONS (operator/Dockerfile), in the work
+ * directory.
  * @param settings extra `SLUICE_*` variables (e.g. `SLUICE_MAX_CONCURRENT_RECONCILES`)
- * @throws Error naming the log file when it is not ready within 60 s
+ * @param options.build the bundle (default; rebuilt on every call) or the sources
+ * @param options.compileCache fill and use a compile cache (default true)
+ * @throws Error naming the log file when it is not ready within 60 s, or when filling the
+ *   compile cache fails
  */
 export async function startOperator(
   c: BenchCluster,
   settings: Record<string, string>,
+  options: { build?: OperatorBuild; compileCache?: boolean } = {},
 ): Promise<OperatorHandle> {
+  const build = options.build ?? 'bundle';
+  const entry =
+    build === 'bundle' ? join(c.workDir, 'operator.mjs') : join(REPO_ROOT, 'operator', 'src', 'main.ts');
+  if (build === 'bundle') {
+    const warnings = await bundleOperator(entry);
+    if (warnings.length) throw new Error(`operator/bundle.ts warned:\n${warnings.join('\n')}`);
+  }
   const port = await freePort();
   const vars = operatorEnv({
     namespace: c.env.namespace,
@@ -153,11 +178,15 @@ export async function startOperator(
       ...settings,
     },
   });
+  if (options.compileCache ?? true) {
+    vars.NODE_COMPILE_CACHE = join(c.workDir, 'compile-cache');
+    execFileSync(process.execPath, [entry, '--help'], { env: vars, stdio: 'ignore' });
+  }
   const logFile = join(c.workDir, 'operator.log');
   const proc = startServer(
     'sluice-operator',
     process.execPath,
-    [join(REPO_ROOT, 'operator', 'src', 'main.ts'), `--kubeconfig=${c.operatorKubeconfig}`],
+    [entry, `--kubeconfig=${c.operatorKubeconfig}`],
     logFile,
     vars,
   );
@@ -174,7 +203,7 @@ export async function startOperator(
     200,
   );
   // setpriv execs the command, so the pid is the operator's own (procfs figures are its own).
-  if (!commandLine(proc.pid).includes('operator/src/main.ts')) {
+  if (!commandLine(proc.pid).includes(entry)) {
     throw new Error(`pid ${proc.pid} is not the operator process: ${commandLine(proc.pid)}`);
   }
   return { process: proc, url };

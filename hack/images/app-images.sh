@@ -148,9 +148,9 @@ build_node() {
   step_done "built $NODE_TAG: $v"
 }
 
-# The operator image installs from operator/image-deps: its pins must be the versions the
-# workspace lockfile resolved for the operator's dependencies (as runtime-image/image-deps is
-# checked by runtime-image/src/image-deps.test.ts).
+# The operator image's build stage installs from operator/image-deps: its pins must be the
+# versions the workspace lockfile resolved for the operator's dependencies and for esbuild, which
+# bundles them (as runtime-image/image-deps is checked by runtime-image/src/image-deps.test.ts).
 check_operator_deps() {
   # shellcheck disable=SC2016 # JavaScript, not shell
   "$BIN_DIR/node" -e '
@@ -167,7 +167,14 @@ check_operator_deps() {
       if (img.dependencies[n] !== want) bad.push(`${n}: image-deps pins ${img.dependencies[n]}, the workspace lockfile has ${want}`);
       if (lock.packages["node_modules/" + n]?.version !== want) bad.push(`${n}: image-deps lockfile has ${lock.packages["node_modules/" + n]?.version}, want ${want}`);
     }
-    if (JSON.stringify(lock.packages[""]?.dependencies) !== JSON.stringify(img.dependencies)) bad.push("image-deps lockfile is not in sync with its package.json");
+    for (const [n, v] of Object.entries(img.devDependencies ?? {})) {
+      const want = root.packages["node_modules/" + n]?.version;
+      if (v !== want) bad.push(`${n}: image-deps pins ${v}, the workspace lockfile has ${want}`);
+      if (lock.packages["node_modules/" + n]?.version !== want) bad.push(`${n}: image-deps lockfile has ${lock.packages["node_modules/" + n]?.version}, want ${want}`);
+    }
+    for (const k of ["dependencies", "devDependencies"]) {
+      if (JSON.stringify(lock.packages[""]?.[k]) !== JSON.stringify(img[k])) bad.push(`image-deps lockfile is not in sync with its package.json (${k})`);
+    }
     if (bad.length) { console.error(bad.join("\n") + "\nupdate operator/image-deps (package.json, then npm install --package-lock-only there)"); process.exit(1); }
   ' 2>&1 >&2 || die "operator/image-deps drifted from the workspace lockfile"
 }
@@ -309,7 +316,7 @@ build_all() {
   build_node
   check_operator_deps
   build_app "$OPERATOR_TAG" operator/Dockerfile \
-    package.json api/package.json api/src operator/package.json operator/src operator/image-deps
+    api/package.json api/src operator/bundle.ts operator/src operator/image-deps
   # The runtime image carries the RocksDB checkpoint addon built on this machine (docs/state.md):
   # `make native` first; the staged .node is part of the context, hence of the inputs hash.
   step "make native (RocksDB checkpoint addon)"

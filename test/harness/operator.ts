@@ -359,7 +359,7 @@ export function tokenKubeConfig(state: HarnessState, token: string): KubeConfig 
   return kc;
 }
 
-/** An operator child process (`node operator/src/main.ts`). */
+/** An operator child process (`node operator/src/main.ts`, or the bundle of operator/bundle.ts). */
 export interface OperatorProcess {
   child: ChildProcess;
   url: string;
@@ -368,21 +368,22 @@ export interface OperatorProcess {
   exited: Promise<number | string>;
 }
 
-/** Starts `node operator/src/main.ts` with `env` added; stdout/stderr appended to `logFile`. */
+/**
+ * Starts `node <entry>` with `env` added; stdout/stderr appended to `logFile`.
+ * @param entry the operator's entry module: the sources (default) or a bundle built by
+ *   operator/bundle.ts
+ */
 export function spawnOperator(
   env: Record<string, string>,
   logFile: string,
   kubeconfig: string,
+  entry: string = join(REPO_ROOT, 'operator', 'src', 'main.ts'),
 ): OperatorProcess {
   const out = createWriteStream(logFile, { flags: 'a' });
-  const child = spawn(
-    process.execPath,
-    [join(REPO_ROOT, 'operator', 'src', 'main.ts'), `--kubeconfig=${kubeconfig}`],
-    {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
+  const child = spawn(process.execPath, [entry, `--kubeconfig=${kubeconfig}`], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   child.stdout?.pipe(out, { end: false });
   child.stderr?.pipe(out, { end: false });
   const exited = new Promise<number | string>((resolve) =>
