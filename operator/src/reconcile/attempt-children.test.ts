@@ -1,14 +1,15 @@
 import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { makeJob, STORAGE, WORKER } from '../../../test/harness/operator-fixtures.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
-import type { ChildObjects } from '../streamjob/children.ts';
+import type { ChildObjects, EnsureOptions } from '../streamjob/children.ts';
 import type { EnsuredChildren } from '../streamjob/ensured-children.ts';
 import type { JobCredentials } from '../streamjob/job-credentials.ts';
 import { ensureChildren, type AttemptChildrenDeps } from './attempt-children.ts';
 
 /** Children whose writes take a few turns of the event loop each, recording when each began and ended. */
 function recordingChildren(log: string[]): ChildObjects {
-  const write = (kind: string) => async () => {
+  const write = (kind: string) => async (_body: unknown, _owner: unknown, options?: EnsureOptions) => {
+    if (options?.createFirst) log.push(`${kind} createFirst`);
     log.push(`${kind} begin`);
     await new Promise((r) => setTimeout(r, 5));
     log.push(`${kind} end`);
@@ -60,5 +61,18 @@ describe('ensureChildren', () => {
       expect.arrayContaining(['serviceAccount begin', 'role begin', 'service begin', 'networkPolicy begin']),
     );
     expect(log).toContain('credentials');
+  });
+
+  it("creates a new job's objects without reading them first, and only a new job's", async () => {
+    const kinds = ['serviceAccount', 'role', 'roleBinding', 'service', 'networkPolicy'];
+    const fresh: string[] = [];
+    await ensureChildren(deps(fresh), job, STORAGE, ['wc-1-0', 'wc-1-1'], ctx, true);
+    expect(fresh.filter((l) => l.endsWith(' createFirst'))).toEqual(
+      expect.arrayContaining(kinds.map((k) => `${k} createFirst`)),
+    );
+    expect(fresh).not.toContain('secret createFirst');
+    const existing: string[] = [];
+    await ensureChildren(deps(existing), job, STORAGE, ['wc-1-0', 'wc-1-1'], ctx);
+    expect(existing.filter((l) => l.endsWith(' createFirst'))).toEqual([]);
   });
 });

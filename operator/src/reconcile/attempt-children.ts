@@ -10,7 +10,7 @@ import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { attemptParallelism } from '../streamjob/upgrade-state.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import { ifExists } from '../kube/errors.ts';
-import type { ChildObjects } from '../streamjob/children.ts';
+import type { ChildObjects, EnsureOptions } from '../streamjob/children.ts';
 import { canonicalJson, desiredService, type WorkerSettings } from '../streamjob/desired-state.ts';
 import type { EnsuredChildren } from '../streamjob/ensured-children.ts';
 import type { JobCredentials, JobStorageCredentials } from '../streamjob/job-credentials.ts';
@@ -107,6 +107,9 @@ interface AttemptObjects {
  * enabled), shuffle token, snapshot key and storage credentials (minted or renewed:
  * job-credentials.ts) of the current attempt — unless they were ensured for the same desired
  * state lately (ensured-children.ts).
+ * @param newJob this reconcile started the job's first attempt: the ServiceAccount, Role,
+ *   RoleBinding, Service and NetworkPolicy are created without a read first (children.ts
+ *   `createFirst`; read and compared when they exist after all)
  * @returns the job's storage credentials, with `renewAt` (epoch ms) when they are minted ones
  */
 export async function ensureChildren(
@@ -115,6 +118,7 @@ export async function ensureChildren(
   storage: EffectiveStorage,
   podNames: string[],
   ctx: ReconcileContext,
+  newJob = false,
 ): Promise<JobStorageCredentials> {
   const { worker } = d;
   const owner = { ref: `${job.metadata!.namespace}/${job.metadata!.name!}`, uid: job.metadata!.uid! };
@@ -131,7 +135,7 @@ export async function ensureChildren(
   const [, credentials] = await allSettled([
     d.ensured.fresh(owner.ref, fingerprint)
       ? undefined
-      : ensureAttemptObjects(d, job, attempt, desired, owner).then(() =>
+      : ensureAttemptObjects(d, job, attempt, desired, owner, { createFirst: newJob }).then(() =>
           d.ensured.record(owner.ref, fingerprint),
         ),
     d.credentials.forJob(job, storage, ctx.signal),
@@ -155,13 +159,14 @@ async function allSettled<T extends readonly unknown[]>(
   };
 }
 
-/** Creates or repairs each of the attempt's objects and Secrets (reading every one), concurrently. */
+/** Creates or repairs each of the attempt's objects and Secrets, concurrently. */
 async function ensureAttemptObjects(
   { children, snapshotKeys }: Pick<AttemptChildrenDeps, 'children' | 'snapshotKeys'>,
   job: StreamJob,
   attempt: number,
   desired: AttemptObjects,
   owner: { ref: string; uid: string },
+  options: EnsureOptions,
 ): Promise<void> {
   const name = job.metadata!.name!;
   const namespace = job.metadata!.namespace!;
@@ -185,10 +190,12 @@ async function ensureAttemptObjects(
   // operator's Role has none (operator/config/rbac/role.yaml). The pods that need them all are
   // created after.
   await allSettled([
-    children.serviceAccount(desired.serviceAccount, owner),
-    children.role(desired.role, owner).then(() => children.roleBinding(desired.roleBinding, owner)),
-    children.service(desired.service, owner),
-    desired.networkPolicy ? children.networkPolicy(desired.networkPolicy, owner) : undefined,
+    children.serviceAccount(desired.serviceAccount, owner, options),
+    children
+      .role(desired.role, owner, options)
+      .then(() => children.roleBinding(desired.roleBinding, owner, options)),
+    children.service(desired.service, owner, options),
+    desired.networkPolicy ? children.networkPolicy(desired.networkPolicy, owner, options) : undefined,
     shuffleToken(),
     snapshotKey(),
   ]);

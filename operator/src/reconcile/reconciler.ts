@@ -261,7 +261,9 @@ export class StreamJobReconciler implements Reconciler {
         const podNames = attemptPodNames(job);
         const deps = { ...this.#o, ensured: this.#ensured };
         await claimPodNames(deps, job, podNames, pods, ctx);
-        credentials = await ensureChildren(deps, job, storage, podNames, ctx);
+        // A job whose first attempt this reconcile started has no children yet.
+        const newJob = !original.status?.attempt && intent.status !== undefined;
+        credentials = await ensureChildren(deps, job, storage, podNames, ctx, newJob);
         const renewAt = credentials.renewAt;
         // Minted credentials are renewed at half-life by a reconcile then (docs/security.md).
         if (renewAt !== undefined) renewCredentialsMs = Math.max(0, renewAt - clock.now());

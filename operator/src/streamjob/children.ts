@@ -31,6 +31,8 @@ interface ObjectOps<T> {
   read(): Promise<T>;
   /** The object as the caller just read it (`object` undefined: absent): `read` is not called. */
   stored?: { object: T | undefined };
+  /** Create before any read (see {@link EnsureOptions}). */
+  createFirst?: boolean;
   create(body: T): Promise<T>;
   replace(body: T): Promise<T>;
 }
@@ -57,6 +59,17 @@ function desiredLabelView(
   );
 }
 
+/** How an ensure reaches the object. */
+export interface EnsureOptions {
+  /**
+   * Send the create first and read only if it already exists (then compared as always): one
+   * request instead of two for an object that is most likely absent, a new job's (the
+   * reconciler sets it in the reconcile that starts a job's first attempt; docs/operator.md
+   * "Reconcile"). An object that exists costs a refused create more.
+   */
+  createFirst?: boolean;
+}
+
 /**
  * Makes the object named by `desired` exist with `desired`'s managed fields.
  * @param owner `namespace/name` of the StreamJob and its uid, for the ownership check and messages
@@ -71,15 +84,22 @@ async function ensureOwned<T extends KubernetesObject>(
 ): Promise<EnsureOutcome> {
   const where = `${rules.kind} ${desired.metadata?.namespace}/${desired.metadata?.name}`;
   try {
-    const existing = ops.stored ? ops.stored.object : await ifExists(() => ops.read());
+    let existing = ops.stored
+      ? ops.stored.object
+      : ops.createFirst
+        ? undefined
+        : await ifExists(() => ops.read());
     if (existing === undefined) {
       try {
         await ops.create(desired);
         return 'created';
       } catch (createErr) {
-        // Created meanwhile (e.g. by a previous leader): compare it on the next reconcile.
-        if (isAlreadyExists(createErr)) return 'unchanged';
-        throw createErr;
+        if (!isAlreadyExists(createErr)) throw createErr;
+        // Absent when read a moment ago: created meanwhile (e.g. by a previous leader), compared
+        // on the next reconcile. Not read (createFirst): read it now and compare.
+        if (ops.stored || !ops.createFirst) return 'unchanged';
+        existing = await ifExists(() => ops.read());
+        if (existing === undefined) return 'unchanged';
       }
     }
     if (!isControlledBy(existing, owner.uid)) {
@@ -167,6 +187,9 @@ export interface ChildClients {
   networking: NetworkingV1Api;
 }
 
+/** The StreamJob that owns a child: `namespace/name` (for messages) and uid. */
+type Owner = { ref: string; uid: string };
+
 /** Ensures objects owned by one StreamJob; see the module comment. */
 export class ChildObjects {
   readonly #c: ChildClients;
@@ -175,12 +198,13 @@ export class ChildObjects {
     this.#c = clients;
   }
 
-  serviceAccount(body: V1ServiceAccount, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+  serviceAccount(body: V1ServiceAccount, owner: Owner, options: EnsureOptions = {}): Promise<EnsureOutcome> {
     const { name, namespace } = nameOf(body);
     const core = this.#c.core;
     return ensureOwned(
       body,
       {
+        ...options,
         read: () => core.readNamespacedServiceAccount({ name, namespace }),
         create: (b) => core.createNamespacedServiceAccount({ namespace, body: b }),
         replace: (b) => core.replaceNamespacedServiceAccount({ name, namespace, body: b }),
@@ -190,12 +214,13 @@ export class ChildObjects {
     );
   }
 
-  role(body: V1Role, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+  role(body: V1Role, owner: Owner, options: EnsureOptions = {}): Promise<EnsureOutcome> {
     const { name, namespace } = nameOf(body);
     const rbac = this.#c.rbac;
     return ensureOwned(
       body,
       {
+        ...options,
         read: () => rbac.readNamespacedRole({ name, namespace }),
         create: (b) => rbac.createNamespacedRole({ namespace, body: b }),
         replace: (b) => rbac.replaceNamespacedRole({ name, namespace, body: b }),
@@ -238,12 +263,13 @@ export class ChildObjects {
     return true;
   }
 
-  roleBinding(body: V1RoleBinding, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+  roleBinding(body: V1RoleBinding, owner: Owner, options: EnsureOptions = {}): Promise<EnsureOutcome> {
     const { name, namespace } = nameOf(body);
     const rbac = this.#c.rbac;
     return ensureOwned(
       body,
       {
+        ...options,
         read: () => rbac.readNamespacedRoleBinding({ name, namespace }),
         create: (b) => rbac.createNamespacedRoleBinding({ namespace, body: b }),
         replace: (b) => rbac.replaceNamespacedRoleBinding({ name, namespace, body: b }),
@@ -253,12 +279,13 @@ export class ChildObjects {
     );
   }
 
-  service(body: V1Service, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+  service(body: V1Service, owner: Owner, options: EnsureOptions = {}): Promise<EnsureOutcome> {
     const { name, namespace } = nameOf(body);
     const core = this.#c.core;
     return ensureOwned(
       body,
       {
+        ...options,
         read: () => core.readNamespacedService({ name, namespace }),
         create: (b) => core.createNamespacedService({ namespace, body: b }),
         replace: (b) => core.replaceNamespacedService({ name, namespace, body: b }),
@@ -268,12 +295,13 @@ export class ChildObjects {
     );
   }
 
-  networkPolicy(body: V1NetworkPolicy, owner: { ref: string; uid: string }): Promise<EnsureOutcome> {
+  networkPolicy(body: V1NetworkPolicy, owner: Owner, options: EnsureOptions = {}): Promise<EnsureOutcome> {
     const { name, namespace } = nameOf(body);
     const net = this.#c.networking;
     return ensureOwned(
       body,
       {
+        ...options,
         read: () => net.readNamespacedNetworkPolicy({ name, namespace }),
         create: (b) => net.createNamespacedNetworkPolicy({ namespace, body: b }),
         replace: (b) => net.replaceNamespacedNetworkPolicy({ name, namespace, body: b }),
