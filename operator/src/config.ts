@@ -83,7 +83,7 @@ export function helpText(): string {
     (s) =>
       `  ${`${s.flag}${s.kind === 'bool' ? '[=true|false]' : '=VALUE'}`.padEnd(44)} ${s.env}\n      ${s.description}${s.default ? ` (default ${s.default})` : ''}`,
   );
-  return `Usage: node operator/src/main.ts [flags]\n\nEvery flag can also be set through the environment variable shown.\n\n${rows.join('\n')}\n`;
+  return `Usage: node operator.mjs [flags]      (the image; from a checkout: node operator/src/main.ts)\n\nEvery flag can also be set through the environment variable shown.\n\n${rows.join('\n')}\n`;
 }
 
 /**
