@@ -42,7 +42,8 @@ import { deleteJobData } from './checkpoint/job-data-store.ts';
 import { JobCredentials } from './streamjob/job-credentials.ts';
 import { JobMetrics } from './streamjob/job-metrics.ts';
 import { CONTROLLER_NAME } from './streamjob/names.ts';
-import { jobChangeMatters, owningJobKey, podChangeMatters } from './streamjob/predicates.ts';
+import { jobChangeMatters, owningJobKey } from './streamjob/predicates.ts';
+import { podUpdateWakes } from './checkpoint/ack-wakeup.ts';
 import { SnapshotKeys } from './streamjob/snapshot-keys.ts';
 import { NodeWatch } from './streamjob/node-watch.ts';
 import { StreamJobReconciler } from './reconcile/reconciler.ts';
@@ -275,7 +276,7 @@ export class Manager {
       podInformer.addHandlers({
         onAdd: enqueueOwner,
         onUpdate: (a, b) => {
-          if (podChangeMatters(a, b)) enqueueOwner(b);
+          if (podUpdateWakes(a, b, () => cache.podsOf(b))) enqueueOwner(b);
         },
         onDelete: enqueueOwner,
       });

@@ -56,7 +56,12 @@ import {
   triggeredStatus,
 } from './snapshot-status.ts';
 import { inProgressRequest, servedBy, snapshotTimeoutSeconds } from './snapshot-request.ts';
-import { decide, initialDelayFraction, type CoordinatorDecision } from './trigger-policy.ts';
+import {
+  decide,
+  initialDelayFraction,
+  type CoordinatorDecision,
+  type CoordinatorObservation,
+} from './trigger-policy.ts';
 import {
   attemptParallelism,
   upgradeAfterSnapshot,
@@ -190,7 +195,7 @@ export class CheckpointCoordinator {
       (r) => (r.kind === 'checkpoint' || r.kind === 'savepoint') && NONCE_PATTERN.test(r.nonce),
     );
     const now = clock.now();
-    const decision: CoordinatorDecision = decide({
+    const observed: CoordinatorObservation = {
       now,
       checkpoint: job.spec.checkpoint,
       savepoint: job.spec.savepoint,
@@ -204,7 +209,8 @@ export class CheckpointCoordinator {
       checkpointRequest: pending.find((r) => r.kind === 'checkpoint')?.nonce,
       stopWithSavepoint: input.stopWithSavepoint || wantsStopWithSavepoint(job),
       periodicSavepointDue: periodicSavepointDue(job),
-    });
+    };
+    const decision: CoordinatorDecision = decide(observed);
 
     switch (decision.action) {
       case 'wait': {
@@ -312,7 +318,14 @@ export class CheckpointCoordinator {
         }
         this.#o.metrics?.observe(ns, name, job.status);
         await this.#retention(job, storage, s3, () => Promise.resolve(key), ctx);
-        return { job, requeueAfterMs: job.spec.checkpoint.intervalSeconds * 1000 };
+        // Back when the next snapshot is due (the schedule is fixed-rate: trigger-policy.ts).
+        const next = decide({
+          ...observed,
+          now: clock.now(),
+          checkpoints: job.status?.checkpoints,
+          acks: [],
+        });
+        return { job, requeueAfterMs: next.action === 'wait' ? next.requeueAfterMs : 0 };
       }
 
       case 'abort': {

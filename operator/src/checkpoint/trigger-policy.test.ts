@@ -3,6 +3,7 @@ import {
   decide,
   initialDelayFraction,
   nextSnapshotId,
+  periodicCheckpointDue,
   type CoordinatorObservation,
 } from './trigger-policy.ts';
 
@@ -145,6 +146,41 @@ describe('the first periodic checkpoint of an attempt', () => {
   });
 });
 
+describe('the fixed-rate periodic schedule', () => {
+  // 30 s interval, schedule start T0 - 100 s, first checkpoint after the full interval:
+  // the schedule's points are T0 - 70 s, T0 - 40 s, T0 - 10 s, T0 + 20 s, ...
+  const o = { scheduleStart: T0 - 100_000, initialDelayFraction: 1 };
+  const triggeredAt = (ms: number) => ({ lastTriggered: { id: 7, triggeredAt: iso(ms) } });
+
+  it('keeps the next checkpoint on its point when the last trigger ran late', () => {
+    // Due at T0 - 10 s, triggered 6 s late: the next is still due at T0 + 20 s, not T0 + 26 s.
+    expect(decide(obs({ ...o, checkpoints: triggeredAt(T0 - 4_000) }))).toEqual({
+      action: 'wait',
+      requeueAfterMs: 20_000,
+    });
+    expect(decide(obs({ ...o, now: T0 + 20_000, checkpoints: triggeredAt(T0 - 4_000) })).action).toBe(
+      'trigger',
+    );
+  });
+
+  it('triggers once, not once per missed point, after a schedule fell behind', () => {
+    // Last triggered at T0 - 69 s; the points T0 - 40 s and T0 - 10 s passed meanwhile.
+    expect(decide(obs({ ...o, checkpoints: triggeredAt(T0 - 69_000) })).action).toBe('trigger');
+    // That trigger (at T0) is followed by the next point, T0 + 20 s.
+    expect(periodicCheckpointDue(obs(o), T0)).toBe(T0 + 20_000);
+  });
+
+  it('is not moved by a user checkpoint before the first point or by a trigger of an earlier attempt', () => {
+    expect(periodicCheckpointDue(obs(o), T0 - 80_000)).toBe(T0 - 70_000);
+    expect(periodicCheckpointDue(obs(o), T0 - 200_000)).toBe(T0 - 70_000);
+    expect(periodicCheckpointDue(obs(o), 0)).toBe(T0 - 70_000);
+  });
+
+  it('follows a trigger exactly on a point with the next point', () => {
+    expect(periodicCheckpointDue(obs(o), T0 - 40_000)).toBe(T0 - 10_000);
+  });
+});
+
 describe('initialDelayFraction', () => {
   it('is fixed per job and attempt, in [0.5, 1), and spreads jobs over that range', () => {
     expect(initialDelayFraction('uid-a', 1)).toBe(initialDelayFraction('uid-a', 1));
@@ -184,6 +220,7 @@ describe('periodic savepoints', () => {
       action: 'wait',
       requeueAfterMs: 5000,
     });
-    expect(decide(obs({ checkpoints: recent }))).toEqual({ action: 'wait', requeueAfterMs: 29_000 });
+    // The checkpoint schedule's points: T0 - 10 s (start T0 - 40 s + 30 s), then T0 + 20 s.
+    expect(decide(obs({ checkpoints: recent }))).toEqual({ action: 'wait', requeueAfterMs: 20_000 });
   });
 });

@@ -79,8 +79,7 @@ export function nextSnapshotId(checkpoints: CheckpointsStatus | undefined): numb
  * - Nothing in progress and not all workers ready: wait (a pod event reconciles again).
  * - Otherwise trigger, by priority: stop-with-savepoint, user savepoint, user checkpoint, the
  *   periodic savepoint once due (nonce PERIODIC_SAVEPOINT_NONCE), and the periodic checkpoint
- *   once `intervalSeconds` have passed since the last trigger — the first of the attempt
- *   `initialDelayFraction` of that after `scheduleStart`.
+ *   once due on the attempt's fixed-rate schedule ({@link periodicCheckpointDue}).
  */
 export function decide(o: CoordinatorObservation): CoordinatorDecision {
   const inProgress = o.checkpoints?.inProgress;
@@ -129,13 +128,29 @@ export function decide(o: CoordinatorObservation): CoordinatorDecision {
   if (savepointDue !== undefined && o.now >= savepointDue) {
     return { action: 'trigger', id, kind: 'savepoint', nonce: PERIODIC_SAVEPOINT_NONCE, stop: false };
   }
-  const intervalMs = o.checkpoint.intervalSeconds * 1000;
   const lastTriggered = o.checkpoints?.lastTriggered?.triggeredAt;
-  const last = lastTriggered ? Date.parse(lastTriggered) : 0;
-  const due =
-    last > o.scheduleStart
-      ? last + intervalMs
-      : o.scheduleStart + Math.round(intervalMs * (o.initialDelayFraction ?? 1));
+  const due = periodicCheckpointDue(o, lastTriggered ? Date.parse(lastTriggered) : 0);
   if (o.now >= due) return { action: 'trigger', id, kind: 'checkpoint', nonce: undefined, stop: false };
   return { action: 'wait', requeueAfterMs: Math.min(due, savepointDue ?? Infinity) - o.now };
+}
+
+/**
+ * When the next periodic checkpoint is due, epoch ms: the first point after `lastTriggeredMs` of
+ * the attempt's fixed-rate schedule `anchor + k × interval` (k = 0, 1, …), where `anchor` is
+ * `scheduleStart + initialDelayFraction × interval`. A trigger that ran late (a busy operator, a
+ * snapshot that took long) does not push the later ones back, so `intervalSeconds: 60` means 60
+ * checkpoints an hour — Flink's CheckpointCoordinator schedules its periodic trigger at a fixed
+ * rate the same way (`scheduleAtFixedRate` after the random initial delay). A trigger before
+ * `anchor` (of an earlier attempt, or a user request) does not move the schedule. At most one snapshot is in
+ * progress, so a schedule that fell behind triggers once on completion, not once per missed point.
+ * @param lastTriggeredMs when the last snapshot of any kind was triggered, epoch ms (0: never)
+ */
+export function periodicCheckpointDue(
+  o: Pick<CoordinatorObservation, 'checkpoint' | 'scheduleStart' | 'initialDelayFraction'>,
+  lastTriggeredMs: number,
+): number {
+  const intervalMs = o.checkpoint.intervalSeconds * 1000;
+  const anchor = o.scheduleStart + Math.round(intervalMs * (o.initialDelayFraction ?? 1));
+  if (lastTriggeredMs < anchor) return anchor;
+  return anchor + (Math.floor((lastTriggeredMs - anchor) / intervalMs) + 1) * intervalMs;
 }

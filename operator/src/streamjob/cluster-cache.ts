@@ -50,6 +50,12 @@ export class ClusterCache {
     return this.#pods.list(namespace, `${namespace}/${job.metadata!.name!}`);
   }
 
+  /** Every worker pod of the job `pod` belongs to (its job label), `pod`'s cached version included. */
+  podsOf(pod: V1Pod): V1Pod[] {
+    const key = workerPodIndex(pod);
+    return key ? this.#pods.list(pod.metadata?.namespace ?? '', key) : [];
+  }
+
   /** Records a StreamJob as the API server returned it from a write (status or metadata). */
   wroteJob(job: StreamJob): void {
     this.#jobs.wrote(job);

@@ -4,11 +4,15 @@
  * - `sluice_streamjob_workers{namespace,name,state="ready"|"desired"}`
  * - `sluice_streamjob_attempt{namespace,name}` — the current attempt number
  * - `sluice_streamjob_restarts{namespace,name}` — status.restarts
- * - `sluice_streamjob_phase{namespace,name,phase}` — 1 for the current phase, 0 for the others
+ * - `sluice_streamjob_phase{namespace,name,phase}` — 1, one series per job, labelled with the
+ *   phase it is in; a phase change replaces the series. (kube-state-metrics'
+ *   `kube_pod_status_phase` also keeps a 0 series for every other phase: at 1000 jobs that is
+ *   8000 more series to hold and to render on every scrape, docs/operator.md "Memory under
+ *   load".)
  * - `sluice_streamjob_condition{namespace,name,type}` — 1 when the condition is True, else 0
  */
 import { Gauge, type Registry } from 'prom-client';
-import { STREAM_JOB_PHASES, type StreamJob } from '@sluice/api/streamjob.ts';
+import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { DEGRADED, PROGRESSING, READY, isConditionTrue } from './conditions.ts';
 
 /** See the module comment. */
@@ -18,6 +22,8 @@ export class JobMetrics {
   readonly #restarts: Gauge<'namespace' | 'name'>;
   readonly #phase: Gauge<'namespace' | 'name' | 'phase'>;
   readonly #condition: Gauge<'namespace' | 'name' | 'type'>;
+  /** The phase each job's phase series has, by `namespace/name`. */
+  readonly #phaseOf = new Map<string, string>();
 
   constructor(registry: Registry) {
     const registers = [registry];
@@ -41,7 +47,7 @@ export class JobMetrics {
     });
     this.#phase = new Gauge({
       name: 'sluice_streamjob_phase',
-      help: '1 for the phase the job is in, 0 for the others',
+      help: '1, labelled with the phase the job is in (one series per job)',
       labelNames: ['namespace', 'name', 'phase'],
       registers,
     });
@@ -62,11 +68,24 @@ export class JobMetrics {
     this.#workers.set({ namespace, name, state: 'desired' }, st.workers?.total ?? 0);
     this.#attempt.set({ namespace, name }, st.attempt ?? 0);
     this.#restarts.set({ namespace, name }, st.restarts ?? 0);
-    for (const phase of STREAM_JOB_PHASES)
-      this.#phase.set({ namespace, name, phase }, st.phase === phase ? 1 : 0);
+    this.#observePhase(namespace, name, st.phase);
     for (const type of [READY, PROGRESSING, DEGRADED]) {
       this.#condition.set({ namespace, name, type }, isConditionTrue(st.conditions, type) ? 1 : 0);
     }
+  }
+
+  /** Replaces the job's phase series when its phase changed; `undefined` removes it. */
+  #observePhase(namespace: string, name: string, phase: string | undefined): void {
+    const key = `${namespace}/${name}`;
+    const was = this.#phaseOf.get(key);
+    if (was === phase) return;
+    if (was !== undefined) this.#phase.remove({ namespace, name, phase: was });
+    if (phase === undefined) {
+      this.#phaseOf.delete(key);
+      return;
+    }
+    this.#phase.set({ namespace, name, phase }, 1);
+    this.#phaseOf.set(key, phase);
   }
 
   /** Removes every series of job `namespace/name`. */
@@ -75,7 +94,7 @@ export class JobMetrics {
     for (const state of ['ready', 'desired']) this.#workers.remove({ namespace, name, state });
     this.#attempt.remove({ namespace, name });
     this.#restarts.remove({ namespace, name });
-    for (const phase of STREAM_JOB_PHASES) this.#phase.remove({ namespace, name, phase });
+    this.#observePhase(namespace, name, undefined);
     for (const type of [READY, PROGRESSING, DEGRADED]) this.#condition.remove({ namespace, name, type });
   }
 }

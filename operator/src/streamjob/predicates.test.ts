@@ -1,6 +1,6 @@
 import type { StreamJob } from '@sluice/api/streamjob.ts';
 import { makeJob, makePod } from '../../../test/harness/operator-fixtures.ts';
-import { jobChangeMatters, owningJobKey, podChangeMatters } from './predicates.ts';
+import { jobChangeMatters, owningJobKey, podChange } from './predicates.ts';
 
 describe('StreamJob controller predicates', () => {
   it('maps a worker pod to the StreamJob that controls it', () => {
@@ -50,19 +50,22 @@ describe('StreamJob controller predicates', () => {
     expect(jobChangeMatters(requested, user)).toBe(true);
   });
 
-  it('reacts to pod status, deletion and checkpoint acks, not to other annotation-only updates', () => {
+  it('tells pod status and deletion changes from ack-only changes from the rest', () => {
     const p = makePod(1, 0, 'pending');
-    expect(podChangeMatters(p, makePod(1, 0, 'ready'))).toBe(true);
-    expect(podChangeMatters(p, makePod(1, 0, 'terminating'))).toBe(true);
+    expect(podChange(p, makePod(1, 0, 'ready'))).toBe('state');
+    expect(podChange(p, makePod(1, 0, 'terminating'))).toBe('state');
     const annotated = makePod(1, 0, 'pending');
     annotated.metadata!.annotations!['sluice.dev/checkpoint-request'] = '{"id":1}';
-    expect(podChangeMatters(p, annotated)).toBe(false);
+    expect(podChange(p, annotated)).toBe('none');
     const acked = makePod(1, 0, 'pending');
     acked.metadata!.annotations!['sluice.dev/checkpoint-ack'] = '{"id":1}';
-    expect(podChangeMatters(p, acked)).toBe(true);
-    expect(podChangeMatters(p, p)).toBe(true); // resync
+    expect(podChange(p, acked)).toBe('ack');
+    const ackedAndReady = makePod(1, 0, 'ready');
+    ackedAndReady.metadata!.annotations!['sluice.dev/checkpoint-ack'] = '{"id":1}';
+    expect(podChange(p, ackedAndReady)).toBe('state');
+    expect(podChange(p, p)).toBe('state'); // resync
     const relabelled = makePod(1, 0, 'pending');
     relabelled.metadata!.labels = { ...relabelled.metadata!.labels, extra: 'x' };
-    expect(podChangeMatters(p, relabelled)).toBe(false);
+    expect(podChange(p, relabelled)).toBe('none');
   });
 });

@@ -43,16 +43,20 @@ function userAnnotations(annotations: Record<string, string> | undefined): Recor
 }
 
 /**
- * Whether a worker pod update can matter: a resync, a change of its status or of whether it is
- * being deleted, or a change of the worker's checkpoint ack annotation (the checkpoint
- * coordinator completes or aborts on acks). Other annotation or label changes do not.
+ * What a worker pod update changed that can matter to the reconciler:
+ * - `state`: a resync, its status, or whether it is being deleted;
+ * - `ack`: only the worker's checkpoint ack annotation (the checkpoint coordinator completes or
+ *   aborts on acks; checkpoint/ack-wakeup.ts says which acks can);
+ * - `none`: nothing that matters (other annotation or label changes).
  */
-export function podChangeMatters(oldPod: V1Pod, newPod: V1Pod): boolean {
-  if (oldPod === newPod) return true;
-  return (
+export function podChange(oldPod: V1Pod, newPod: V1Pod): 'state' | 'ack' | 'none' {
+  if (oldPod === newPod) return 'state';
+  if (
     JSON.stringify(oldPod.status ?? {}) !== JSON.stringify(newPod.status ?? {}) ||
-    oldPod.metadata?.annotations?.[ANN_CHECKPOINT_ACK] !==
-      newPod.metadata?.annotations?.[ANN_CHECKPOINT_ACK] ||
     (newPod.metadata?.deletionTimestamp !== undefined) !== (oldPod.metadata?.deletionTimestamp !== undefined)
-  );
+  ) {
+    return 'state';
+  }
+  const ack = (p: V1Pod) => p.metadata?.annotations?.[ANN_CHECKPOINT_ACK];
+  return ack(oldPod) !== ack(newPod) ? 'ack' : 'none';
 }
