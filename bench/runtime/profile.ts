@@ -1,14 +1,18 @@
 /**
- * CPU profiles of the workers on the wordcount throughput scenario (docs/runtime.md "Profile of
- * wordcount"): the built-in `wordcount` job with generator input (the bench-runtime defaults:
- * 4 partitions, 8 words per line over a vocabulary of 1000) and the discard sink, at each
+ * CPU profiles of the workers on a throughput scenario of bench-runtime (docs/runtime.md "Profile
+ * of wordcount", "Profile of Nexmark Q5 and Q7"): the built-in `wordcount` job with generator
+ * input (the bench-runtime defaults: 4 partitions, 8 words per line over a vocabulary of 1000), or
+ * a built-in Nexmark query over `--lines` generated events, with the discard sink, at each
  * parallelism, every worker started with `node --cpu-prof`. After the input ends a final
  * checkpoint lets the workers exit 0, which writes their profiles. Prints, per parallelism, the
  * shares of the workers' sampled time by area of the code and the functions with the most self
  * time, and writes a results file with the same figures and the provenance.
  *
- *   node bench/runtime/profile.ts [--lines 3000000] [--parallelism 1,2] [--top 25]
- *                                 [--out bench/results/wordcount-profile.json] [--profiles-dir DIR]
+ *   node bench/runtime/profile.ts [--job wordcount|nexmark-q0|…|nexmark-q7] [--lines 3000000]
+ *                                 [--parallelism 1,2] [--top 25]
+ *                                 [--out bench/results/<job>-profile.json] [--profiles-dir DIR]
+ *
+ * `--lines` counts wordcount's lines or a Nexmark query's events.
  *
  * The `.cpuprofile` files stay in `--profiles-dir` (default: a temporary directory, printed) for
  * a flame graph in Chrome DevTools or speedscope.
@@ -24,16 +28,25 @@ import { fmt, jobOptions, startBenchEnv } from './lib.ts';
 
 const { values } = parseArgs({
   options: {
+    job: { type: 'string', default: 'wordcount' },
     lines: { type: 'string', default: '3000000' },
     parallelism: { type: 'string', default: '1,2' },
     top: { type: 'string', default: '25' },
-    out: { type: 'string', default: resolve(import.meta.dirname, '..', 'results', 'wordcount-profile.json') },
+    out: { type: 'string' },
     'profiles-dir': { type: 'string' },
   },
 });
 const LINES = Number(values.lines);
 const TOP = Number(values.top);
 const PARALLELISMS = values.parallelism.split(',').map(Number);
+const JOB = values.job;
+if (!/^(wordcount|nexmark-q[01257])$/.test(JOB)) throw new Error(`--job: unknown job ${JOB}`);
+const OUT = values.out ?? resolve(import.meta.dirname, '..', 'results', `${JOB}-profile.json`);
+/** The job's configuration: wordcount reads generated lines, a Nexmark query generated events. */
+const jobConfig = (n: number) =>
+  JOB === 'wordcount'
+    ? { input: { generator: { lines: n } }, output: { discard: {} } }
+    : { events: n, output: { discard: {} } };
 if (!(LINES > 0) || !(TOP > 0) || PARALLELISMS.some((p) => !Number.isInteger(p) || p < 1)) {
   throw new Error('need --lines > 0, --top > 0 and --parallelism a list of integers ≥ 1');
 }
@@ -55,24 +68,20 @@ interface ProfileRun {
 
 async function profileAt(p: number): Promise<ProfileRun> {
   const env = await startBenchEnv();
-  const dir = join(profilesDir, `wordcount-p${p}`);
+  const dir = join(profilesDir, `${JOB}-p${p}`);
   mkdirSync(dir, { recursive: true });
   try {
-    const o = jobOptions(
-      env,
-      `wordcount-profile-p${p}`,
-      'wordcount',
-      { input: { generator: { lines: LINES } }, output: { discard: {} } },
-      p,
-      { SLUICE_LOG_LEVEL: 'warn', NODE_OPTIONS: `--no-warnings --cpu-prof --cpu-prof-dir=${dir}` },
-    );
+    const o = jobOptions(env, `${JOB}-profile-p${p}`, JOB, jobConfig(LINES), p, {
+      SLUICE_LOG_LEVEL: 'warn',
+      NODE_OPTIONS: `--no-warnings --cpu-prof --cpu-prof-dir=${dir}`,
+    });
     const job = await LocalJob.start(o);
     try {
       await job.waitRunning(120_000);
       const t0 = performance.now();
       await job.waitSourcesExhausted(900_000);
       const readSeconds = (performance.now() - t0) / 1000;
-      say(`p=${p}: ${fmt(LINES)} lines read in ${readSeconds.toFixed(1)} s; final checkpoint`);
+      say(`p=${p}: ${fmt(LINES)} lines/events read in ${readSeconds.toFixed(1)} s; final checkpoint`);
       await new LocalCoordinator(env.client, env.bucket, o.storagePrefix).checkpoint(job, {
         timeoutMs: 120_000,
       });
@@ -104,7 +113,7 @@ async function profileAt(p: number): Promise<ProfileRun> {
 
 function print(r: ProfileRun): void {
   console.log(
-    `\nwordcount p=${r.parallelism}: ${fmt(r.lines)} lines in ${r.readSeconds.toFixed(1)} s, ${r.sampledSeconds.toFixed(1)} s sampled over the workers`,
+    `\n${JOB} p=${r.parallelism}: ${fmt(r.lines)} lines/events in ${r.readSeconds.toFixed(1)} s, ${r.sampledSeconds.toFixed(1)} s sampled over the workers`,
   );
   console.log('\n| area | self | inclusive |\n| --- | ---: | ---: |');
   for (const a of r.areas) console.log(`| ${a.name} | ${pct(a.self)} | ${pct(a.inclusive)} |`);
@@ -115,11 +124,11 @@ function print(r: ProfileRun): void {
 const provenance = collectProvenance(values);
 const runs: ProfileRun[] = [];
 for (const p of PARALLELISMS) {
-  say(`▶ wordcount p=${p}, ${fmt(LINES)} lines, --cpu-prof into ${profilesDir}`);
+  say(`▶ ${JOB} p=${p}, ${fmt(LINES)} lines/events, --cpu-prof into ${profilesDir}`);
   const r = await profileAt(p);
   print(r);
   runs.push(r);
 }
-mkdirSync(dirname(values.out), { recursive: true });
-writeFileSync(values.out, `${JSON.stringify({ provenance, profilesDir, runs }, null, 2)}\n`);
-say(`results: ${values.out}; profiles: ${profilesDir}`);
+mkdirSync(dirname(OUT), { recursive: true });
+writeFileSync(OUT, `${JSON.stringify({ provenance, job: JOB, profilesDir, runs }, null, 2)}\n`);
+say(`results: ${OUT}; profiles: ${profilesDir}`);
