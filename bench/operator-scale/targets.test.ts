@@ -6,6 +6,7 @@ const ackPhase = {
   reconcile: { count: 100, p99Ms: 120 },
   checkpoints: {
     scheduledPerMin: 1000,
+    intervalSeconds: 60,
     operatorRequestsPerCompleted: 5,
     wholeIntervals: { windowS: 120, completedPerMin: 960 },
   },
@@ -112,12 +113,33 @@ describe('targetResults', () => {
       ...ackPhase,
       checkpoints: {
         scheduledPerMin: 1000,
+        intervalSeconds: 60,
         wholeIntervals: { windowS: 120, completedPerMin: 0 },
       },
     };
     const stalled = verdicts(input({ phases: [none] }));
     expect(stalled['operator API requests per completed checkpoint [checkpoints-ack]']).toBe('MISS');
     expect(stalled['checkpoints completed per min (on schedule) [checkpoints-ack]']).toBe('MISS');
+  });
+
+  it('misses the schedule when jobs complete more than one checkpoint per scheduled point', () => {
+    const at = (completedPerMin: number) =>
+      targetResults(
+        input({
+          phases: [
+            {
+              ...ackPhase,
+              checkpoints: { ...ackPhase.checkpoints, wholeIntervals: { windowS: 600, completedPerMin } },
+            },
+          ],
+        }),
+      ).find((x) => x.name.includes('on schedule'))!;
+    // 10 whole intervals: at most 11 points per job in the window, 1100/min of 1000 scheduled.
+    expect(at(1100).verdict).toBe('PASS');
+    expect(at(1261.9)).toMatchObject({
+      verdict: 'MISS',
+      note: expect.stringContaining('triggers repeat') as unknown as string,
+    });
   });
 
   it('bounds requests per completed checkpoint by the parallelism', () => {

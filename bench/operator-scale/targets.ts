@@ -44,6 +44,8 @@ export interface TargetPhase {
   checkpoints?: {
     /** Jobs × 60 / interval. */
     scheduledPerMin: number;
+    /** The checkpoint interval of the phase, s. */
+    intervalSeconds: number;
     /** Operator API requests per checkpoint completed in the phase. */
     operatorRequestsPerCompleted?: number;
     /** Completed per minute over the phase's last whole number of intervals (`windowS` s). */
@@ -84,8 +86,10 @@ export function judged(t: Omit<TargetResult, 'verdict'>, miss?: string): TargetR
  * by one (the rate phase; a MISS when a job never got Ready); reconcile
  * p99 < 500 ms in every phase with the operator; in checkpoints-ack, operator API requests per
  * completed checkpoint ≤ parallelism + 3 and completed checkpoints/min (over the phase's whole
- * intervals) ≥ 95 % of the scheduled ones; operator RSS < 150 MiB at the end of steady-off and
- * VmHWM < 300 MiB at the end.
+ * intervals) ≥ 95 % of the scheduled ones — and not more than one per job per scheduled point
+ * (over n whole intervals a job has at most n + 1 points in the window, so more than
+ * scheduled × (n + 1) / n per minute means triggers repeat: a MISS); operator RSS < 150 MiB at the
+ * end of steady-off and VmHWM < 300 MiB at the end.
  */
 export function targetResults(r: TargetInput): TargetResult[] {
   const out: TargetResult[] = [
@@ -144,17 +148,20 @@ export function targetResults(r: TargetInput): TargetResult[] {
     ),
   );
   out.push(
-    judged({
-      name: 'checkpoints completed per min (on schedule)',
-      phase: 'checkpoints-ack',
-      value: ack?.wholeIntervals.completedPerMin,
-      unit: '/min',
-      op: '≥',
-      limit: ack ? Number((TARGET_ON_SCHEDULE_SHARE * ack.scheduledPerMin).toFixed(1)) : 0,
-      note: ack
-        ? `${TARGET_ON_SCHEDULE_SHARE * 100} % of ${ack.scheduledPerMin}/min scheduled; counted over the phase's last ${ack.wholeIntervals.windowS} s (whole intervals)`
-        : noAck,
-    }),
+    judged(
+      {
+        name: 'checkpoints completed per min (on schedule)',
+        phase: 'checkpoints-ack',
+        value: ack?.wholeIntervals.completedPerMin,
+        unit: '/min',
+        op: '≥',
+        limit: ack ? Number((TARGET_ON_SCHEDULE_SHARE * ack.scheduledPerMin).toFixed(1)) : 0,
+        note: ack
+          ? `${TARGET_ON_SCHEDULE_SHARE * 100} % of ${ack.scheduledPerMin}/min scheduled; counted over the phase's last ${ack.wholeIntervals.windowS} s (whole intervals)`
+          : noAck,
+      },
+      ack ? repeatedTriggers(ack) : undefined,
+    ),
   );
   out.push(
     judged({
@@ -175,6 +182,19 @@ export function targetResults(r: TargetInput): TargetResult[] {
     }),
   );
   return out;
+}
+
+/**
+ * Why a checkpoint phase is off schedule by completing too many: more than one checkpoint per job
+ * per scheduled point of its window, at most scheduled × (n + 1) / n per minute over n whole
+ * intervals; undefined when within.
+ */
+function repeatedTriggers(ack: NonNullable<TargetPhase['checkpoints']>): string | undefined {
+  const n = Math.max(1, Math.round(ack.wholeIntervals.windowS / ack.intervalSeconds));
+  const ceiling = (ack.scheduledPerMin * (n + 1)) / n;
+  return ack.wholeIntervals.completedPerMin > ceiling
+    ? `more than one checkpoint per job per scheduled point (at most ${ceiling.toFixed(1)}/min over ${n} intervals): triggers repeat`
+    : undefined;
 }
 
 /**

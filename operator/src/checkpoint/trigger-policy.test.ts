@@ -6,6 +6,7 @@ import {
   periodicCheckpointDue,
   type CoordinatorObservation,
 } from './trigger-policy.ts';
+import { rfc3339 } from '../streamjob/conditions.ts';
 
 const T0 = Date.parse('2026-11-23T10:00:00Z');
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -132,9 +133,10 @@ describe('decide with a snapshot in progress', () => {
 describe('the first periodic checkpoint of an attempt', () => {
   it('is due after initialDelayFraction of the interval from the schedule start', () => {
     const o = { scheduleStart: T0 - 20_000, initialDelayFraction: 0.75 };
-    // 0.75 × 30 s = 22.5 s after the start: 2.5 s to go.
-    expect(decide(obs(o))).toEqual({ action: 'wait', requeueAfterMs: 2500 });
-    expect(decide(obs({ ...o, now: T0 + 2500 })).action).toBe('trigger');
+    // 0.75 × 30 s = 22.5 s after the start, on whole seconds 23 s: 3 s to go.
+    expect(decide(obs(o))).toEqual({ action: 'wait', requeueAfterMs: 3000 });
+    expect(decide(obs({ ...o, now: T0 + 2500 })).action).toBe('wait');
+    expect(decide(obs({ ...o, now: T0 + 3000 })).action).toBe('trigger');
   });
 
   it('ignores a trigger of the previous attempt, and later ones follow the full interval', () => {
@@ -178,6 +180,20 @@ describe('the fixed-rate periodic schedule', () => {
 
   it('follows a trigger exactly on a point with the next point', () => {
     expect(periodicCheckpointDue(obs(o), T0 - 40_000)).toBe(T0 - 10_000);
+  });
+
+  it('puts its points on whole seconds, so a trigger on time, recorded in whole seconds, is not repeated', () => {
+    // Initial delay 0.7123 × 30 s = 21.369 s, rounded to 21 s: points T0 - 79 s, T0 - 49 s, ...
+    const frac = { scheduleStart: T0 - 100_000, initialDelayFraction: 0.7123 };
+    expect(periodicCheckpointDue(obs(frac), 0)).toBe(T0 - 79_000);
+    // Triggered 300 ms after the point T0 - 49 s; the status records T0 - 49 s.
+    const recorded = { lastTriggered: { id: 7, triggeredAt: rfc3339(T0 - 49_000 + 300) } };
+    expect(decide(obs({ ...frac, now: T0 - 49_000 + 400, checkpoints: recorded }))).toEqual({
+      action: 'wait',
+      requeueAfterMs: 30_000 - 400,
+    });
+    // A schedule start with a fraction of a second (no attemptStartedAt yet) keeps whole seconds too.
+    expect(periodicCheckpointDue(obs({ ...frac, scheduleStart: T0 - 100_000 + 600 }), 0)).toBe(T0 - 79_000);
   });
 });
 

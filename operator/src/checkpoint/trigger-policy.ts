@@ -143,6 +143,9 @@ export function decide(o: CoordinatorObservation): CoordinatorDecision {
  * rate the same way (`scheduleAtFixedRate` after the random initial delay). A trigger before
  * `anchor` (of an earlier attempt, or a user request) does not move the schedule. At most one snapshot is in
  * progress, so a schedule that fell behind triggers once on completion, not once per missed point.
+ * The points are whole seconds, as the status's times are (`triggeredAt` is RFC 3339 without
+ * fractions): a trigger on time is recorded at or after its point, never in the second before
+ * it, so it cannot be taken for a trigger before the point and repeated.
  * @param lastTriggeredMs when the last snapshot of any kind was triggered, epoch ms (0: never)
  */
 export function periodicCheckpointDue(
@@ -150,7 +153,8 @@ export function periodicCheckpointDue(
   lastTriggeredMs: number,
 ): number {
   const intervalMs = o.checkpoint.intervalSeconds * 1000;
-  const anchor = o.scheduleStart + Math.round(intervalMs * (o.initialDelayFraction ?? 1));
+  const delayMs = Math.round((intervalMs * (o.initialDelayFraction ?? 1)) / 1000) * 1000;
+  const anchor = Math.floor(o.scheduleStart / 1000) * 1000 + delayMs;
   if (lastTriggeredMs < anchor) return anchor;
   return anchor + (Math.floor((lastTriggeredMs - anchor) / intervalMs) + 1) * intervalMs;
 }
