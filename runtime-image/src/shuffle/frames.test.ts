@@ -1,5 +1,5 @@
 import { encode } from '@msgpack/msgpack';
-import { FrameDecoder, FrameError, encodeFrame, type WireMessage } from './frames.ts';
+import { FrameDecoder, FrameError, encodeFrame, type ShuffleRecord, type WireMessage } from './frames.ts';
 
 /** A frame of any msgpack body. */
 function encodeRaw(body: unknown): Buffer {
@@ -43,6 +43,31 @@ describe('shuffle frames', () => {
       for (let i = 0; i < stream.length; i += size) got.push(...d.push(stream.subarray(i, i + size)));
       expect(got).toEqual(messages);
     }
+  });
+
+  it('decodes each data frame alone, with the record shapes it carries', () => {
+    const bid = (i: number) => ({ auction: 1000 + i, bidder: 7, price: 100 * i, url: `u/${i}`, dateTime: i });
+    const frame = (from: number): WireMessage => ({
+      t: 'data',
+      boundary: 1,
+      records: [0, 1, 2].map((i): ShuffleRecord => [i, `k${i}`, bid(from + i), from + i]),
+    });
+    const first = encodeFrame(frame(0));
+    const second = encodeFrame(frame(10));
+    // A fresh decoder (a new connection) given only the second frame: the shapes are in it.
+    expect(new FrameDecoder().push(second)).toEqual([frame(10)]);
+    expect(new FrameDecoder().push(Buffer.concat([second, first]))).toEqual([frame(10), frame(0)]);
+  });
+
+  it('keeps Maps, nested objects and undefined properties of a value', () => {
+    const value = { m: new Map([['a', 1]]), nested: { deep: [1, { x: 'y' }] }, gone: undefined };
+    const [m] = new FrameDecoder().push(
+      encodeFrame({ t: 'data', boundary: 1, records: [[3, 'k', value, 5]] }),
+    );
+    expect(m).toEqual({ t: 'data', boundary: 1, records: [[3, 'k', value, 5]] });
+    const got = (m as { records: ShuffleRecord[] }).records[0]![2] as typeof value;
+    expect(got.m).toBeInstanceOf(Map);
+    expect(Object.keys(got)).toEqual(['m', 'nested', 'gone']);
   });
 
   it('rejects oversized and unknown frames', () => {

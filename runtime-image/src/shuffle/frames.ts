@@ -2,7 +2,10 @@
  * Wire format of the shuffle (record exchange between workers over TCP).
  *
  * A connection carries frames `u32 big-endian length ‖ msgpack body`; the body is an array
- * whose first element is the message type. The dialing worker sends `hello` first, then data,
+ * whose first element is the message type. Bodies are MessagePack with msgpackr's record
+ * extension: the keys of an object shape are written once per frame, its objects as the values
+ * only; a frame carries its own record definitions, so every frame decodes alone (docs/runtime.md
+ * "Profile of Nexmark Q5 and Q7"). The dialing worker sends `hello` first, then data,
  * barriers, watermarks and end markers; the accepting worker sends credits back on the same
  * connection. `boundary` is the index of the receiving stage (1 for the first keyBy).
  *
@@ -19,11 +22,11 @@
  * timestamp is left out); then the key, the value and the timestamp when present
  * (docs/runtime.md "Profile of wordcount").
  */
-import { Decoder, Encoder } from '@msgpack/msgpack';
+import { Packr, Unpackr } from 'msgpackr';
 import type { SnapshotKind } from '@sluice/api/protocol.ts';
 
 /** Version of the shuffle protocol; peers of another version are refused. */
-export const SHUFFLE_PROTOCOL_VERSION = 3;
+export const SHUFFLE_PROTOCOL_VERSION = 4;
 
 /** Largest accepted frame (bytes); larger ones mean a corrupt stream. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
@@ -48,8 +51,13 @@ export type WireMessage =
   | { t: 'credit'; boundary: number; batches: number }
   | { t: 'end'; boundary: number };
 
-const encoder = new Encoder({ ignoreUndefined: true });
-const decoder = new Decoder();
+/**
+ * Records on, structures not shared between frames (no `structures`, not `sequential`): a frame
+ * defines the record shapes it uses. Maps stay Maps and an `undefined` property stays one, as
+ * a value passed to a task of the same worker does.
+ */
+const packr = new Packr({ useRecords: true });
+const unpackr = new Unpackr({ useRecords: true });
 
 const VALUE_IS_KEY = 1;
 const NO_TIME = 2;
@@ -139,7 +147,7 @@ function fromArray(a: unknown): WireMessage {
 
 /** Encodes one message as a frame (length prefix included). */
 export function encodeFrame(m: WireMessage): Buffer {
-  const body = encoder.encode(toArray(m));
+  const body = packr.pack(toArray(m));
   const frame = Buffer.allocUnsafe(4 + body.length);
   frame.writeUInt32BE(body.length, 0);
   frame.set(body, 4);
@@ -169,7 +177,7 @@ export class FrameDecoder {
       const body = head.subarray(4, 4 + len);
       let decoded: unknown;
       try {
-        decoded = decoder.decode(body);
+        decoded = unpackr.unpack(body);
       } catch (err) {
         throw new FrameError(`undecodable frame: ${(err as Error).message}`);
       }
