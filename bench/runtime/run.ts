@@ -6,7 +6,7 @@
  *                  [--nexmark-queries nexmark-q0,nexmark-q1,nexmark-q2,nexmark-q5,nexmark-q7]
  *     latency:     [--latency-rate 50000] [--latency-parallelism 2] [--latency-warmup-s 5] [--latency-seconds 20]
  *     checkpoints: [--keys 10000,100000,1000000] [--with-10m] [--checkpoint-parallelism 2] [--checkpoint-repeats 3]
- *     [--merge] [--keep-logs]
+ *     [--merge] [--keep-logs] [--help]
  *
  * Starts a private MinIO and runs real worker processes (local control mode, TCP shuffle):
  *   1. throughput of the built-in `wordcount` (generator input, defaults: 8 words per line over
@@ -66,8 +66,13 @@ const { values } = parseArgs({
     'checkpoint-repeats': { type: 'string', default: '3' },
     merge: { type: 'boolean', default: false },
     'keep-logs': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) {
+  console.log(readFileSync(import.meta.filename, 'utf8').split('*/')[0]);
+  process.exit(0);
+}
 
 /** Parses a positive number argument. @throws Error naming the option */
 function positive(name: string, v: string): number {

@@ -9,7 +9,7 @@
  *     memory:      [--limit-mib 512] [--memory-keys 50000000]
  *                  [--memory-step 5000000] [--memory-max-minutes 30] [--memory-rounds 10]
  *     throughput:  [--wordcount-lines 3000000] [--nexmark-events 10000000] [--nexmark-query nexmark-q5]
- *     [--keep-logs]
+ *     [--keep-logs] [--help]
  *
  *   1. incremental.ts — one worker, rocksdb incremental: load N keys, checkpoint, then rounds of
  *      "update 1 % of the keys, checkpoint": duration and uploaded vs full bytes per checkpoint;
@@ -26,7 +26,7 @@
  * Prints every figure and writes them with their provenance (collect-provenance.ts) after every
  * scenario. Figures are indicative: one machine, possibly shared (the load average is recorded).
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { collectProvenance, loadAverage } from '../collect-provenance.ts';
@@ -60,8 +60,13 @@ const { values } = parseArgs({
     'nexmark-events': { type: 'string', default: '10000000' },
     'nexmark-query': { type: 'string', default: 'nexmark-q5' },
     'keep-logs': { type: 'boolean', default: false },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) {
+  console.log(readFileSync(import.meta.filename, 'utf8').split('*/')[0]);
+  process.exit(0);
+}
 
 /** Parses a positive number argument. @throws Error naming the option */
 function positive(name: string, v: string): number {

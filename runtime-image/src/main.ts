@@ -7,6 +7,7 @@
  * (the operator turns it into status conditions; in a pod it is also written to the container's
  * termination message, /dev/termination-log, when that file exists); 143 on SIGTERM.
  */
+import './v8-flags.ts';
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { readWorkerConfig, type WorkerConfig } from './config.ts';
