@@ -22,12 +22,42 @@ import { kafkaSource, type KafkaSourceOptions } from '../sources/kafka-source.ts
 import { s3Source } from '../sources/s3-source.ts';
 import { JobConfigError, num, obj, sinkFromConfig, str } from './io-config.ts';
 
-/** The tokenizer of `wordcount`. */
+/** A code point of Unicode category L (letter) or N (number); tested on non-ASCII characters only. */
+const WORD_CHAR = /^[\p{L}\p{N}]$/u;
+
+/**
+ * The tokenizer of `wordcount`: the maximal runs of letters and numbers (Unicode categories L
+ * and N, by code point) of the lower-cased line, in order — the same words as
+ * `line.toLowerCase().split(/[^\p{L}\p{N}]+/u)` without its empty strings, and as
+ * bench/flink's `SyntheticCorpus.words`, which scans the same way. One pass over the line:
+ * ASCII by comparison, other code points by {@link WORD_CHAR} (docs/runtime.md "Profile of
+ * wordcount").
+ */
 export function words(line: string): string[] {
-  return line
-    .toLowerCase()
-    .split(/[^\p{L}\p{N}]+/u)
-    .filter((w) => w.length > 0);
+  const s = line.toLowerCase();
+  const out: string[] = [];
+  let start = -1;
+  let i = 0;
+  while (i < s.length) {
+    const c = s.charCodeAt(i);
+    let width = 1;
+    let word: boolean;
+    if (c < 0x80) word = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39);
+    else {
+      const cp = s.codePointAt(i)!;
+      if (cp > 0xffff) width = 2;
+      word = WORD_CHAR.test(String.fromCodePoint(cp));
+    }
+    if (word) {
+      if (start < 0) start = i;
+    } else if (start >= 0) {
+      out.push(s.slice(start, i));
+      start = -1;
+    }
+    i += width;
+  }
+  if (start >= 0) out.push(s.slice(start));
+  return out;
 }
 
 /**
