@@ -39,7 +39,7 @@ export function shuffleOutput(
       const key = String(selector(value));
       const kg = keyGroupOf(key, maxParallelism);
       records++;
-      gate.emit(ownerOfKeyGroup(maxParallelism, parallelism, kg), [kg, key, value, ts]);
+      gate.emit(ownerOfKeyGroup(maxParallelism, parallelism, kg), kg, key, value, ts);
     },
     watermark: (wm) => gate.watermark(wm),
     barrier(id, kind, stop) {

@@ -98,11 +98,11 @@ describe('StageTask', () => {
     const t = setup();
     const run = t.task.run();
     t.begin(1);
-    t.send(0, { t: 'data', boundary: 1, records: [rec('a', 1), rec('b', 1)] });
+    t.send(0, { t: 'data', boundary: 1, records: [...rec('a', 1), ...rec('b', 1)] });
     t.send(0, { t: 'barrier', boundary: 1, id: 1, kind: 'checkpoint', stop: false });
     // Behind the barrier on channel 0: must not be in checkpoint 1.
-    t.send(0, { t: 'data', boundary: 1, records: [rec('a', 1)] });
-    t.send(1, { t: 'data', boundary: 1, records: [rec('a', 1)] });
+    t.send(0, { t: 'data', boundary: 1, records: [...rec('a', 1)] });
+    t.send(1, { t: 'data', boundary: 1, records: [...rec('a', 1)] });
     await t.settle();
     expect(t.preCommits).toEqual([]);
     t.send(1, { t: 'barrier', boundary: 1, id: 1, kind: 'checkpoint', stop: false });
@@ -124,7 +124,7 @@ describe('StageTask', () => {
     t.begin(1);
     t.send(0, { t: 'end', boundary: 1 });
     t.send(0, { t: 'barrier', boundary: 1, id: 1, kind: 'checkpoint', stop: false });
-    t.send(1, { t: 'data', boundary: 1, records: [rec('x', 1)] });
+    t.send(1, { t: 'data', boundary: 1, records: [...rec('x', 1)] });
     t.send(1, { t: 'barrier', boundary: 1, id: 1, kind: 'checkpoint', stop: false });
     t.send(1, { t: 'end', boundary: 1 });
     await t.settle();
@@ -161,8 +161,8 @@ describe('StageTask', () => {
     const t = setup();
     const run = t.task.run();
     t.begin(1);
-    t.send(0, { t: 'data', boundary: 1, records: [rec('a', 1), rec('b', 1)] });
-    t.send(1, { t: 'data', boundary: 1, records: [rec('a', 1)] });
+    t.send(0, { t: 'data', boundary: 1, records: [...rec('a', 1), ...rec('b', 1)] });
+    t.send(1, { t: 'data', boundary: 1, records: [...rec('a', 1)] });
     t.send(0, { t: 'barrier', boundary: 1, id: 1, kind: 'checkpoint', stop: false });
     await t.settle();
     expect(t.task.sample().lastAlignedCheckpoint).toBe(-1);
@@ -194,7 +194,7 @@ describe('StageTask', () => {
       held ? new Promise<void>((r) => setTimeout(() => ((held = false), r()), 60)) : undefined,
     );
     const run = t.task.run();
-    t.send(0, { t: 'data', boundary: 1, records: [rec('a', 1)] });
+    t.send(0, { t: 'data', boundary: 1, records: [...rec('a', 1)] });
     await new Promise((r) => setTimeout(r, 100));
     const s = t.task.sample();
     expect(s.backPressuredMs).toBeGreaterThanOrEqual(55);

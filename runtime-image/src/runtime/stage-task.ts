@@ -14,6 +14,7 @@ import type { SnapshotKind } from '@sluice/api/protocol.ts';
 import { BarrierAligner } from '../core/barrier-aligner.ts';
 import { WatermarkTracker } from '../core/watermarks.ts';
 import { TaskMetrics, type TaskSample } from '../metrics/task-metrics.ts';
+import { RECORD_STRIDE, recordCount } from '../shuffle/frames.ts';
 import type { InputGate } from '../shuffle/input-gate.ts';
 import type { KeyedStateBackend } from '../state/keyed-state-backend.ts';
 import type { StateCapture } from '../state/stage-state.ts';
@@ -132,11 +133,12 @@ export class StageTask {
       switch (m.t) {
         case 'data': {
           const head = chain.head;
-          for (const [kg, key, value, ts] of m.records) {
-            backend.setCurrentKey(key, kg);
-            head(value, ts);
+          const r = m.records;
+          for (let i = 0; i < r.length; i += RECORD_STRIDE) {
+            backend.setCurrentKey(r[i + 1] as string, r[i] as number);
+            head(r[i + 2], r[i + 3] as number);
           }
-          metrics.recordsIn += m.records.length;
+          metrics.recordsIn += recordCount(r);
           input.release(channel);
           pressure = output.pressure();
           break;

@@ -1,5 +1,5 @@
 import { encode } from '@msgpack/msgpack';
-import { FrameDecoder, FrameError, encodeFrame, type ShuffleRecord, type WireMessage } from './frames.ts';
+import { FrameDecoder, FrameError, encodeFrame, type RecordBatch, type WireMessage } from './frames.ts';
 
 /** A frame of any msgpack body. */
 function encodeRaw(body: unknown): Buffer {
@@ -16,11 +16,11 @@ const messages: WireMessage[] = [
     t: 'data',
     boundary: 1,
     records: [
-      [5, 'apple', { n: 1 }, 1000],
-      [6, 'pear', 'x', -Infinity],
-      [32767, 'fig', 'fig', -Infinity],
-      [0, 'kiwi', 'kiwi', 7],
-      [1, 'plum', 2, 3],
+      ...[5, 'apple', { n: 1 }, 1000],
+      ...[6, 'pear', 'x', -Infinity],
+      ...[32767, 'fig', 'fig', -Infinity],
+      ...[0, 'kiwi', 'kiwi', 7],
+      ...[1, 'plum', 2, 3],
     ],
   },
   { t: 'barrier', boundary: 1, id: 9, kind: 'savepoint', stop: true },
@@ -50,7 +50,7 @@ describe('shuffle frames', () => {
     const frame = (from: number): WireMessage => ({
       t: 'data',
       boundary: 1,
-      records: [0, 1, 2].map((i): ShuffleRecord => [i, `k${i}`, bid(from + i), from + i]),
+      records: [0, 1, 2].flatMap((i) => [i, `k${i}`, bid(from + i), from + i]),
     });
     const first = encodeFrame(frame(0));
     const second = encodeFrame(frame(10));
@@ -61,11 +61,9 @@ describe('shuffle frames', () => {
 
   it('keeps Maps, nested objects and undefined properties of a value', () => {
     const value = { m: new Map([['a', 1]]), nested: { deep: [1, { x: 'y' }] }, gone: undefined };
-    const [m] = new FrameDecoder().push(
-      encodeFrame({ t: 'data', boundary: 1, records: [[3, 'k', value, 5]] }),
-    );
-    expect(m).toEqual({ t: 'data', boundary: 1, records: [[3, 'k', value, 5]] });
-    const got = (m as { records: ShuffleRecord[] }).records[0]![2] as typeof value;
+    const [m] = new FrameDecoder().push(encodeFrame({ t: 'data', boundary: 1, records: [3, 'k', value, 5] }));
+    expect(m).toEqual({ t: 'data', boundary: 1, records: [3, 'k', value, 5] });
+    const got = (m as { records: RecordBatch }).records[2] as typeof value;
     expect(got.m).toBeInstanceOf(Map);
     expect(Object.keys(got)).toEqual(['m', 'nested', 'gone']);
   });

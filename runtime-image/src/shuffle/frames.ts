@@ -31,8 +31,21 @@ export const SHUFFLE_PROTOCOL_VERSION = 4;
 /** Largest accepted frame (bytes); larger ones mean a corrupt stream. */
 export const MAX_FRAME_BYTES = 256 * 1024 * 1024;
 
-/** A record on the wire: key group, key, value, event time (ms or NO_TIMESTAMP). */
-export type ShuffleRecord = [keyGroup: number, key: string, value: unknown, timestamp: number];
+/**
+ * A batch of shuffle records in memory: one flat array of {@link RECORD_STRIDE} elements per
+ * record — key group, key (string), value, event time (ms or NO_TIMESTAMP) — so a record costs no
+ * allocation of its own between the stage that emits it and the stage that processes it
+ * (docs/runtime.md "Profile of wordcount"). On the wire it is the data frame's flat array above.
+ */
+export type RecordBatch = unknown[];
+
+/** Elements per record in a {@link RecordBatch}. */
+export const RECORD_STRIDE = 4;
+
+/** Records in a batch. */
+export function recordCount(batch: RecordBatch): number {
+  return batch.length / RECORD_STRIDE;
+}
 
 export type WireMessage =
   | {
@@ -45,7 +58,7 @@ export type WireMessage =
       /** The attempt's shuffle token (SLUICE_SHUFFLE_TOKEN). */
       token: string;
     }
-  | { t: 'data'; boundary: number; records: ShuffleRecord[] }
+  | { t: 'data'; boundary: number; records: RecordBatch }
   | { t: 'barrier'; boundary: number; id: number; kind: SnapshotKind; stop: boolean }
   | { t: 'watermark'; boundary: number; watermark: number }
   | { t: 'credit'; boundary: number; batches: number }
@@ -63,12 +76,15 @@ const VALUE_IS_KEY = 1;
 const NO_TIME = 2;
 
 /** The records of a data frame as its flat wire array (see the module comment). */
-function flattenRecords(records: ShuffleRecord[]): unknown[] {
+function flattenRecords(records: RecordBatch): unknown[] {
   const flat: unknown[] = [];
-  for (const [keyGroup, key, value, timestamp] of records) {
+  for (let i = 0; i < records.length; i += RECORD_STRIDE) {
+    const key = records[i + 1];
+    const value = records[i + 2];
+    const timestamp = records[i + 3];
     const valueIsKey = value === key;
     const noTime = timestamp === -Infinity;
-    flat.push(keyGroup * 4 + (valueIsKey ? VALUE_IS_KEY : 0) + (noTime ? NO_TIME : 0), key);
+    flat.push((records[i] as number) * 4 + (valueIsKey ? VALUE_IS_KEY : 0) + (noTime ? NO_TIME : 0), key);
     if (!valueIsKey) flat.push(value);
     if (!noTime) flat.push(timestamp);
   }
@@ -76,8 +92,8 @@ function flattenRecords(records: ShuffleRecord[]): unknown[] {
 }
 
 /** The records of a flat wire array. @throws FrameError when it is malformed */
-function unflattenRecords(flat: unknown[]): ShuffleRecord[] {
-  const records: ShuffleRecord[] = [];
+function unflattenRecords(flat: unknown[]): RecordBatch {
+  const records: RecordBatch = [];
   let i = 0;
   while (i < flat.length) {
     const head = flat[i++];
@@ -88,7 +104,7 @@ function unflattenRecords(flat: unknown[]): ShuffleRecord[] {
     const value = head & VALUE_IS_KEY ? key : flat[i++];
     const timestamp = head & NO_TIME ? -Infinity : (flat[i++] as number);
     if (i > flat.length) throw new FrameError('data frame: truncated record');
-    records.push([head >>> 2, key, value, timestamp]);
+    records.push(head >>> 2, key, value, timestamp);
   }
   return records;
 }

@@ -4,7 +4,7 @@
  * returns one credit to the sender for every data batch it has processed (credit-based flow
  * control, see output-gate.ts): a blocked or slow channel stops receiving, others continue.
  */
-import type { WireMessage } from './frames.ts';
+import { recordCount, type WireMessage } from './frames.ts';
 
 /** A message and the channel (sending worker index) it came from. */
 export interface Polled {
@@ -46,7 +46,7 @@ export class InputGate {
 
   /** A message arrived from sender `channel`. */
   deliver(channel: number, message: WireMessage): void {
-    if (message.t === 'data') this.recordsReceived += message.records.length;
+    if (message.t === 'data') this.recordsReceived += recordCount(message.records);
     this.queues[channel]!.push(message);
     const w = this.wake;
     if (w) {

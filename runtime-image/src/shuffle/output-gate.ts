@@ -10,7 +10,7 @@
  * `maxQueuedBatches` batches waiting, the gate is backpressured and the producing task waits.
  */
 import type { SnapshotKind } from '@sluice/api/protocol.ts';
-import type { ShuffleRecord, WireMessage } from './frames.ts';
+import { RECORD_STRIDE, recordCount, type RecordBatch, type WireMessage } from './frames.ts';
 
 /** Something that delivers messages to one destination (a TCP connection, or the local input gate). */
 export interface Link {
@@ -36,7 +36,7 @@ export class ChannelWriter {
   private readonly onDrain: () => void;
   private link: Link | undefined;
   private credits = 0;
-  private batch: ShuffleRecord[] = [];
+  private batch: RecordBatch = [];
   private readonly queue: WireMessage[] = [];
   /** Data batches in `queue`. */
   queuedBatches = 0;
@@ -49,21 +49,26 @@ export class ChannelWriter {
     this.onDrain = onDrain;
   }
 
-  /** Appends a record to the open batch. @returns true when this opened a new batch */
-  add(record: ShuffleRecord): boolean {
-    this.batch.push(record);
-    if (this.batch.length >= this.opts.batchSize) {
+  /**
+   * Appends a record to the open batch.
+   * @param timestamp event time (ms) or NO_TIMESTAMP
+   * @returns true when this opened a new batch
+   */
+  add(keyGroup: number, key: string, value: unknown, timestamp: number): boolean {
+    const batch = this.batch;
+    batch.push(keyGroup, key, value, timestamp);
+    if (batch.length >= this.opts.batchSize * RECORD_STRIDE) {
       this.flush();
       return false;
     }
-    return this.batch.length === 1;
+    return batch.length === RECORD_STRIDE;
   }
 
   /** Closes the open batch into the send queue. */
   flush(): void {
     if (this.batch.length === 0) return;
     this.queue.push({ t: 'data', boundary: this.boundary, records: this.batch });
-    this.recordsSent += this.batch.length;
+    this.recordsSent += recordCount(this.batch);
     this.queuedBatches++;
     this.batch = [];
     this.pump();
@@ -132,9 +137,9 @@ export class OutputGate {
     );
   }
 
-  /** Sends a record to worker `destination`. */
-  emit(destination: number, record: ShuffleRecord): void {
-    if (this.writers[destination]!.add(record) && !this.lingerTimer) {
+  /** Sends a record to worker `destination`. @param timestamp event time (ms) or NO_TIMESTAMP */
+  emit(destination: number, keyGroup: number, key: string, value: unknown, timestamp: number): void {
+    if (this.writers[destination]!.add(keyGroup, key, value, timestamp) && !this.lingerTimer) {
       this.lingerTimer = setTimeout(() => {
         this.lingerTimer = undefined;
         this.flush();
