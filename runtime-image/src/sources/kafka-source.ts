@@ -60,6 +60,11 @@ import {
 export { KafkaSourceError } from './kafka-partitions.ts';
 export { KafkaSourceConfigError, type KafkaSourceOptions } from './kafka-source-options.ts';
 
+/** Records fetched for `p` and not yet emitted. */
+function buffered(p: Owned): number {
+  return p.buffer.length - p.head;
+}
+
 /** Broker errors of a partition that no retry fixes. */
 const FATAL_FETCH_ERRORS = new Set(['OFFSET_OUT_OF_RANGE', 'TOPIC_AUTHORIZATION_FAILED', 'CORRUPT_MESSAGE']);
 /** Give up on an unreachable cluster after this long, ms. */
@@ -69,7 +74,9 @@ interface Owned {
   split: KafkaPartitionSplit;
   /** Next offset to fetch (≥ split.offset). */
   fetchOffset: bigint;
+  /** Fetched records not yet emitted: `buffer[head..]` (a read index, not `shift`, per record). */
   buffer: FetchedRecord[];
+  head: number;
   /** Wall-clock ms of the last record emitted (or of the assignment), for watermark idleness. */
   lastActivity: number;
   /** End offset (LSO / high watermark) of the last Fetch response for the partition; undefined before. */
@@ -242,6 +249,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
         split: s,
         fetchOffset: BigInt(s.offset),
         buffer: [],
+        head: 0,
         lastActivity: Date.now(),
         endOffset: undefined,
         deadLetters: 0,
@@ -275,6 +283,7 @@ class KafkaSourceReader<T> implements SourceReader<T> {
         split,
         fetchOffset: offset,
         buffer: [],
+        head: 0,
         lastActivity: Date.now(),
         endOffset: undefined,
         deadLetters: 0,
@@ -297,16 +306,22 @@ class KafkaSourceReader<T> implements SourceReader<T> {
     }
     const all = [...this.owned.values()];
     if (this.o.bounded && all.every((p) => splitFinished(p.split))) return 'end';
-    if (all.every((p) => p.buffer.length === 0)) await this.fetch(all.filter((p) => !splitFinished(p.split)));
+    if (all.every((p) => buffered(p) === 0)) await this.fetch(all.filter((p) => !splitFinished(p.split)));
+    // One clock read per poll: lastActivity feeds idleness, which is measured in seconds.
+    const now = Date.now();
     const out: SourceRecord<T>[] = [];
     const dead: Array<{ letter: DeadLetter; owned: Owned; offset: number; reason: UnparsableReason }> = [];
     const n = this.limiter.take(max);
     for (let scanned = 0; out.length < n && scanned < all.length;) {
       const p = all[this.next++ % all.length]!;
-      const r = p.buffer.shift();
-      if (!r) {
+      if (buffered(p) === 0) {
         scanned++;
         continue;
+      }
+      const r = p.buffer[p.head++]!;
+      if (p.head === p.buffer.length) {
+        p.buffer = [];
+        p.head = 0;
       }
       scanned = 0;
       const origin = { topic: p.split.topic, partition: p.split.partition, offset: r.offset };
@@ -319,19 +334,18 @@ class KafkaSourceReader<T> implements SourceReader<T> {
         const letter = deadLetterRecord(this.o.deadLetterTopic, origin, r.key, r.value, err.message);
         dead.push({ letter, owned: p, offset: r.offset, reason: err.unparsable });
         p.split.offset = r.offset + 1;
-        p.lastActivity = Date.now();
+        p.lastActivity = now;
         continue;
       }
       p.split.offset = r.offset + 1;
       if (Number.isFinite(rec.timestamp) && rec.timestamp! > p.split.maxTs) p.split.maxTs = rec.timestamp!;
-      p.lastActivity = Date.now();
+      p.lastActivity = now;
       out.push(rec);
     }
     // Before this poll returns (so before any barrier can snapshot the advanced offsets).
     if (dead.length > 0) await this.writeDeadLetters(dead);
     for (const p of all)
-      if (p.buffer.length === 0 && Number(p.fetchOffset) > p.split.offset)
-        p.split.offset = Number(p.fetchOffset);
+      if (buffered(p) === 0 && Number(p.fetchOffset) > p.split.offset) p.split.offset = Number(p.fetchOffset);
     if (out.length > 0) return out;
     return this.o.bounded && all.every((p) => splitFinished(p.split)) ? 'end' : 'idle';
   }
@@ -418,7 +432,10 @@ class KafkaSourceReader<T> implements SourceReader<T> {
               stop,
               this.readCommitted,
             );
-            p.buffer.push(...got.records);
+            if (buffered(p) === 0) {
+              p.buffer = got.records;
+              p.head = 0;
+            } else for (const r of got.records) p.buffer.push(r);
             p.fetchOffset = got.next;
             if (!part.errorCode)
               p.endOffset = fetchEndOffset(this.readCommitted, part.highWatermark, part.lastStableOffset);
