@@ -22,6 +22,27 @@ export interface Random {
   int(n: number): number;
 }
 
+/** mulberry32 over a 32-bit state: one object per stream, its methods on the prototype. */
+class Mulberry32 implements Random {
+  private state: number;
+
+  constructor(state: number) {
+    this.state = state;
+  }
+
+  next(): number {
+    this.state = (this.state + 0x6d2b79f5) | 0;
+    let t = this.state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  }
+
+  int(k: number): number {
+    return Math.floor(this.next() * k);
+  }
+}
+
 /**
  * The random stream for event `n` of generator `seed`.
  * @param seed any 32-bit integer
@@ -30,15 +51,7 @@ export interface Random {
 export function randomFor(seed: number, n: number): Random {
   const lo = n >>> 0;
   const hi = Math.floor(n / 0x100000000) >>> 0;
-  let state = fmix32(
-    fmix32(seed ^ 0x9e3779b9) ^ fmix32(lo + 0x7f4a7c15) ^ Math.imul(fmix32(hi ^ 0x2545f491), 31),
+  return new Mulberry32(
+    fmix32(fmix32(seed ^ 0x9e3779b9) ^ fmix32(lo + 0x7f4a7c15) ^ Math.imul(fmix32(hi ^ 0x2545f491), 31)),
   );
-  const next = (): number => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  return { next, int: (k: number) => Math.floor(next() * k) };
 }
