@@ -1,17 +1,20 @@
 /**
  * ChildObjects' `createFirst` (operator/src/streamjob/children.ts; the first reconcile of a new
- * job) against a real API server: the create goes first, and an object that exists after all is
- * read and handled exactly as with a read first — a foreign one is an OwnershipConflict and is
- * left as it was, the job's own one is repaired.
+ * job), and ensureDerivedSecret's (derived-secret.ts), against a real API server: the create goes
+ * first, and an object that exists after all is read and handled exactly as with a read first —
+ * a foreign one is an OwnershipConflict and is left as it was, the job's own one is repaired, a
+ * kept token or key is kept.
  */
 import {
   CoreV1Api,
   NetworkingV1Api,
   RbacAuthorizationV1Api,
   type V1Role,
+  type V1Secret,
   type V1ServiceAccount,
 } from '@kubernetes/client-node';
 import { ChildObjects } from '../../operator/src/streamjob/children.ts';
+import { ensureDerivedSecret } from '../../operator/src/streamjob/derived-secret.ts';
 import { ProblemError } from '../../operator/src/streamjob/problem.ts';
 import { setupTestEnv, type TestEnv } from '../harness/env.ts';
 
@@ -74,5 +77,71 @@ describe('ChildObjects with createFirst (real API server)', () => {
     const stored = await rbac.readNamespacedRole({ name: 'foreign', namespace: env.namespace });
     expect(stored.rules?.[0]?.verbs).toEqual(['list']);
     expect(stored.metadata?.ownerReferences).toBeUndefined();
+  });
+
+  describe('ensureDerivedSecret (a value kept from what is stored: shuffle token, snapshot key)', () => {
+    /** A Secret keeping the stored `value`, or `fresh` when there is none. */
+    const keeping =
+      (name: string, fresh: string) =>
+      (stored: V1Secret | undefined): V1Secret => ({
+        metadata: { name, namespace: env.namespace, ownerReferences },
+        data: { value: stored?.data?.value ?? Buffer.from(fresh).toString('base64') },
+      });
+    const stored = (name: string) => core.readNamespacedSecret({ name, namespace: env.namespace });
+
+    it('creates an absent Secret from nothing stored', async () => {
+      const r = await ensureDerivedSecret(
+        children,
+        env.namespace,
+        'derived-absent',
+        keeping('derived-absent', 'a'),
+        owner,
+        {
+          createFirst: true,
+        },
+      );
+      expect(r.outcome).toBe('created');
+      expect(r.stored).toBeUndefined();
+      expect((await stored('derived-absent')).data?.value).toBe(Buffer.from('a').toString('base64'));
+    });
+
+    it('keeps the value of one that exists after all, as without createFirst', async () => {
+      await core.createNamespacedSecret({
+        namespace: env.namespace,
+        body: keeping('derived-kept', 'old')(undefined),
+      });
+      for (const options of [{ createFirst: true }, {}]) {
+        const r = await ensureDerivedSecret(
+          children,
+          env.namespace,
+          'derived-kept',
+          keeping('derived-kept', 'new'),
+          owner,
+          options,
+        );
+        expect(r.outcome).toBe('unchanged');
+        expect(r.body.data?.value).toBe(Buffer.from('old').toString('base64'));
+      }
+      expect((await stored('derived-kept')).data?.value).toBe(Buffer.from('old').toString('base64'));
+    });
+
+    it('refuses a foreign Secret of the same name and leaves it as it was', async () => {
+      await core.createNamespacedSecret({
+        namespace: env.namespace,
+        body: { metadata: { name: 'derived-foreign', namespace: env.namespace }, data: { value: 'eA==' } },
+      });
+      const err = await ensureDerivedSecret(
+        children,
+        env.namespace,
+        'derived-foreign',
+        keeping('derived-foreign', 'new'),
+        owner,
+        { createFirst: true },
+      ).catch((e: unknown) => e);
+      expect((err as ProblemError).reason).toBe('OwnershipConflict');
+      const s = await stored('derived-foreign');
+      expect(s.data?.value).toBe('eA==');
+      expect(s.metadata?.ownerReferences).toBeUndefined();
+    });
   });
 });

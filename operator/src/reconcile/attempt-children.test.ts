@@ -21,7 +21,10 @@ function recordingChildren(log: string[]): ChildObjects {
     roleBinding: write('roleBinding'),
     service: write('service'),
     networkPolicy: write('networkPolicy'),
-    readSecret: async () => undefined,
+    readSecret: async () => {
+      log.push('readSecret');
+      return undefined;
+    },
     secret: write('secret'),
   } as unknown as ChildObjects;
 }
@@ -71,8 +74,12 @@ describe('ensureChildren', () => {
       expect.arrayContaining(kinds.map((k) => `${k} createFirst`)),
     );
     expect(fresh).not.toContain('secret createFirst');
+    // The shuffle token and snapshot key Secrets: created from nothing stored, not read.
+    expect(fresh.filter((l) => l === 'secret begin')).toHaveLength(2);
+    expect(fresh).not.toContain('readSecret');
     const existing: string[] = [];
     await ensureChildren(deps(existing), job, STORAGE, ['wc-1-0', 'wc-1-1'], ctx);
     expect(existing.filter((l) => l.endsWith(' createFirst'))).toEqual([]);
+    expect(existing.filter((l) => l === 'readSecret')).toHaveLength(2);
   });
 });

@@ -11,6 +11,7 @@ import { attemptParallelism } from '../streamjob/upgrade-state.ts';
 import type { ReconcileContext } from '../kube/controller.ts';
 import { ifExists } from '../kube/errors.ts';
 import type { ChildObjects, EnsureOptions } from '../streamjob/children.ts';
+import { ensureDerivedSecret } from '../streamjob/derived-secret.ts';
 import { canonicalJson, desiredService, type WorkerSettings } from '../streamjob/desired-state.ts';
 import type { EnsuredChildren } from '../streamjob/ensured-children.ts';
 import type { JobCredentials, JobStorageCredentials } from '../streamjob/job-credentials.ts';
@@ -170,20 +171,30 @@ async function ensureAttemptObjects(
 ): Promise<void> {
   const name = job.metadata!.name!;
   const namespace = job.metadata!.namespace!;
-  // Each Secret is read once: what is read decides the value and is what the ensure compares.
-  const shuffleToken = async () => {
+  // Each Secret is read at most once: what is read decides the value and is what the ensure
+  // compares. A new job's are created without a read (derived-secret.ts).
+  const shuffleToken = () =>
     // The attempt's shuffle token: kept for the attempt, new for the next (shuffle-token.ts).
-    const current = await children.readSecret(namespace, shuffleTokenSecretName(name));
-    const token = attemptToken(current, attempt, owner.uid);
-    await children.secret(desiredShuffleTokenSecret(job, attempt, token), owner, { object: current });
-  };
+    ensureDerivedSecret(
+      children,
+      namespace,
+      shuffleTokenSecretName(name),
+      (current) => desiredShuffleTokenSecret(job, attempt, attemptToken(current, attempt, owner.uid)),
+      owner,
+      options,
+    );
   const snapshotKey = async () => {
     // The job's snapshot key: created once, kept across attempts (snapshot-key.ts).
-    const key = await children.readSecret(namespace, snapshotKeySecretName(name));
-    const keySecret = desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid));
-    const outcome = await children.secret(keySecret, owner, { object: key });
+    const { outcome, body, stored } = await ensureDerivedSecret(
+      children,
+      namespace,
+      snapshotKeySecretName(name),
+      (key) => desiredSnapshotKeySecret(job, jobSnapshotKey(key, owner.uid)),
+      owner,
+      options,
+    );
     // Stored as desired, unless a create lost to one made meanwhile (then its key is unknown here).
-    if (outcome !== 'unchanged' || key !== undefined) snapshotKeys?.record(job, keySecret);
+    if (outcome !== 'unchanged' || stored !== undefined) snapshotKeys?.record(job, body);
   };
   // In flight at once, but the Role before its RoleBinding: the API server refuses (404) a
   // RoleBinding whose Role does not exist yet from a creator without the `bind` verb, and the

@@ -115,15 +115,14 @@ export class JobCredentials {
     const jobUid = job.metadata!.uid!;
     const usable = (e: MintedEntry | undefined) =>
       e !== undefined && e.jobUid === jobUid && e.digest === digest && now < e.credentials.renewAt!;
+    // The job's Secret when this call read it (not when the cache answered): written below
+    // against what was read, without a second read (a new job's is created straight away).
+    let read: { object: V1Secret | undefined } | undefined;
     const kept = await this.#minted.get(
       key,
       async () => {
-        const credentials = currentMinted(
-          await children.readSecret(namespace, storage.secretName),
-          jobUid,
-          digest,
-          now,
-        );
+        read = { object: await children.readSecret(namespace, storage.secretName) };
+        const credentials = currentMinted(read.object, jobUid, digest, now);
         return credentials && { jobUid, digest, credentials };
       },
       usable,
@@ -161,10 +160,11 @@ export class JobCredentials {
       [SESSION_KEYS.issuedAt]: encode(new Date(now).toISOString()),
       [SESSION_KEYS.policy]: encode(digest),
     };
-    await children.secret(desiredStorageSecret(job, storage.secretName, data), {
-      ref: `${namespace}/${job.metadata!.name}`,
-      uid: job.metadata!.uid!,
-    });
+    await children.secret(
+      desiredStorageSecret(job, storage.secretName, data),
+      { ref: `${namespace}/${job.metadata!.name}`, uid: job.metadata!.uid! },
+      read,
+    );
     const credentials = {
       accessKey: minted.accessKey,
       secretKey: minted.secretKey,
