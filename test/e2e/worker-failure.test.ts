@@ -96,8 +96,17 @@ describe('a bounded wordcount whose workers are frozen and killed', () => {
         500,
       );
       expect(frozen.status.containerStatuses?.[0]?.restartCount).toBe(0);
-      const job = await getJob(ns, name);
-      expect(job.status?.workers?.ready ?? 0).toBeLessThan(2);
+      // The job's status follows the pod's on the operator's next reconcile, not at once.
+      const ready = await waitFor(
+        `${name} status.workers.ready below 2 while ${victim} is frozen`,
+        async () => {
+          const n = (await getJob(ns, name)).status?.workers?.ready ?? 0;
+          return n < 2 ? { done: true, value: n } : { done: false, observed: `ready ${n}` };
+        },
+        30_000,
+        500,
+      );
+      expect(ready).toBeLessThan(2);
     } finally {
       await resumeContainer(id);
     }
