@@ -11,8 +11,12 @@
  *   node bench/runtime/profile.ts [--job wordcount|nexmark-q0|…|nexmark-q7] [--lines 3000000]
  *                                 [--parallelism 1,2] [--top 25]
  *                                 [--out bench/results/<job>-profile.json] [--profiles-dir DIR]
+ *                                 [--v8-flags '--no-turbo-inlining']
  *
- * `--lines` counts wordcount's lines or a Nexmark query's events.
+ * `--lines` counts wordcount's lines or a Nexmark query's events. `--v8-flags` are set in the
+ * workers at start-up by a preloaded module (`--import`; V8 flags are refused in `NODE_OPTIONS`):
+ * `--no-turbo-inlining` charges each function its own time instead of its optimised caller's,
+ * which makes the worker slower, so read such a profile for attribution only, never for a rate.
  *
  * The `.cpuprofile` files stay in `--profiles-dir` (default: a temporary directory, printed) for
  * a flame graph in Chrome DevTools or speedscope.
@@ -20,6 +24,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { LocalCoordinator, LocalJob } from '../../test/harness/local-workers.ts';
 import { collectProvenance } from '../collect-provenance.ts';
@@ -34,6 +39,7 @@ const { values } = parseArgs({
     top: { type: 'string', default: '25' },
     out: { type: 'string' },
     'profiles-dir': { type: 'string' },
+    'v8-flags': { type: 'string', default: '' },
   },
 });
 const LINES = Number(values.lines);
@@ -51,6 +57,17 @@ if (!(LINES > 0) || !(TOP > 0) || PARALLELISMS.some((p) => !Number.isInteger(p) 
   throw new Error('need --lines > 0, --top > 0 and --parallelism a list of integers ≥ 1');
 }
 const profilesDir = resolve(values['profiles-dir'] ?? mkdtempSync(join(tmpdir(), 'sluice-profiles-')));
+/** `--import` of a module that sets `--v8-flags` in a worker, or nothing when there are none. */
+const v8FlagsImport = (() => {
+  const flags = values['v8-flags'].split(/\s+/).filter(Boolean);
+  if (flags.length === 0) return '';
+  const file = join(profilesDir, 'v8-flags.mjs');
+  writeFileSync(
+    file,
+    `import { setFlagsFromString } from 'node:v8';\nfor (const f of ${JSON.stringify(flags)}) setFlagsFromString(f);\n`,
+  );
+  return ` --import=${pathToFileURL(file).href}`;
+})();
 const say = (s: string) => console.log(`[${new Date().toISOString().slice(11, 19)}] ${s}`);
 const pct = (x: number) => `${(x * 100).toFixed(1)} %`;
 
@@ -73,7 +90,7 @@ async function profileAt(p: number): Promise<ProfileRun> {
   try {
     const o = jobOptions(env, `${JOB}-profile-p${p}`, JOB, jobConfig(LINES), p, {
       SLUICE_LOG_LEVEL: 'warn',
-      NODE_OPTIONS: `--no-warnings --cpu-prof --cpu-prof-dir=${dir}`,
+      NODE_OPTIONS: `--no-warnings --cpu-prof --cpu-prof-dir=${dir}${v8FlagsImport}`,
     });
     const job = await LocalJob.start(o);
     try {
