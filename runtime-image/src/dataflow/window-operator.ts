@@ -53,7 +53,9 @@ export function windowOperator(
         if (w.end - 1 <= watermark) continue;
         const prev = state.get(w.start);
         state.put(w.start, agg.add(prev === undefined ? agg.createAccumulator() : prev, value));
-        index(w.end, key, kg);
+        // A window with an accumulator is indexed already: its entry is dropped only when it
+        // fires, together with the accumulator, and a restore indexes every stored window.
+        if (prev === undefined) index(w.end, key, kg);
         added = true;
       }
       if (!added) stats.lateRecords++;

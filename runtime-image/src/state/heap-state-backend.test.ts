@@ -29,6 +29,41 @@ describe('HeapStateBackend', () => {
     expect(b.entryCount()).toBe(2);
   });
 
+  it('keeps two handles on one map state consistent while each remembers the current key', () => {
+    const b = new HeapStateBackend(range);
+    const first = b.mapState<number, string>('win', 'windows');
+    const second = b.mapState<number, string>('win', 'windows');
+    at(b, 'a', 10);
+    expect(first.get(1)).toBeUndefined(); // remembers "no Map for a"
+    second.put(1, 'x'); // creates a's Map through the other handle
+    expect(first.get(1)).toBe('x');
+    first.put(2, 'y');
+    expect([...second.entries()]).toEqual([
+      [1, 'x'],
+      [2, 'y'],
+    ]);
+    second.clear(); // drops a's Map
+    first.put(3, 'z'); // must land in the table, not in the dropped Map
+    expect([...second.entries()]).toEqual([[3, 'z']]);
+    first.remove(3); // the last entry: the Map is dropped
+    second.put(4, 'w');
+    expect(first.size()).toBe(1);
+    expect(b.entryCount()).toBe(1);
+    at(b, 'b', 11);
+    expect(first.get(4)).toBeUndefined();
+    at(b, 'a', 10);
+    expect(first.get(4)).toBe('w');
+  });
+
+  it('reads restored map state through a handle that remembered the key before', () => {
+    const b = new HeapStateBackend(range);
+    const windows = b.mapState<number, string>('win', 'windows');
+    at(b, 'a', 10);
+    expect(windows.get(1000)).toBeUndefined();
+    b.restoreGroup(10, [['win', 'windows', 'map', [['a', [[1000, 'restored']]]]]]);
+    expect(windows.get(1000)).toBe('restored');
+  });
+
   it('refuses keys of foreign key groups and kind mismatches', () => {
     const b = new HeapStateBackend(range);
     expect(() => b.setCurrentKey('k', 20)).toThrow(

@@ -29,6 +29,11 @@ export class HeapStateBackend implements KeyedStateBackend {
   private readonly tables = new Map<string, Table>();
   private key = '';
   private groupIndex = -1;
+  /**
+   * Changes whenever the current key changes or a key's map-state Map may have been created or
+   * dropped; a map-state handle's remembered Map is valid only for the epoch it was read in.
+   */
+  private epoch = 0;
 
   /** @param range the key groups this backend holds (the worker's range) */
   constructor(range: KeyGroupRange) {
@@ -46,6 +51,7 @@ export class HeapStateBackend implements KeyedStateBackend {
     }
     this.key = key;
     this.groupIndex = keyGroup - this.range.start;
+    this.epoch++;
   }
 
   /** The current key. */
@@ -93,17 +99,32 @@ export class HeapStateBackend implements KeyedStateBackend {
     };
   }
 
-  /** A handle on map state `name` of operator `uid`. @throws StateFormatError if it exists as value state */
+  /**
+   * A handle on map state `name` of operator `uid`. The handle remembers the current key's Map
+   * between calls for the same key, so an operator's get-then-put on one key looks the key up
+   * once (docs/runtime.md "Profile of Nexmark Q5 and Q7").
+   * @throws StateFormatError if it exists as value state
+   */
   mapState<K extends string | number, V>(uid: string, name: string): MapState<K, V> {
     const t = this.table(uid, name, 'map');
+    let seen = -1;
+    let seenMap: Map<K, V> | undefined;
     const current = (create: boolean): Map<K, V> | undefined => {
+      if (seen === this.epoch && (seenMap !== undefined || !create)) return seenMap;
       const g = this.group(t, create);
       let m = g?.get(this.key) as Map<K, V> | undefined;
       if (!m && create) {
         m = new Map();
         g!.set(this.key, m);
+        this.epoch++;
       }
+      seen = this.epoch;
+      seenMap = m;
       return m;
+    };
+    /** Drops the current key's Map from the table. */
+    const drop = () => {
+      if (this.group(t, false)?.delete(this.key)) this.epoch++;
     };
     const empty = new Map<K, V>();
     return {
@@ -116,13 +137,11 @@ export class HeapStateBackend implements KeyedStateBackend {
         const m = current(false);
         if (!m) return;
         m.delete(k);
-        if (m.size === 0) this.group(t, false)?.delete(this.key);
+        if (m.size === 0) drop();
       },
       entries: () => (current(false) ?? empty).entries(),
       size: () => current(false)?.size ?? 0,
-      clear: () => {
-        this.group(t, false)?.delete(this.key);
-      },
+      clear: drop,
     };
   }
 
@@ -182,6 +201,7 @@ export class HeapStateBackend implements KeyedStateBackend {
       checkTableSnapshot(keyGroup, entry);
       const [uid, name, kind, entries] = entry;
       const t = this.table(uid, name, kind);
+      this.epoch++;
       let g = t.groups[idx];
       if (!g) t.groups[idx] = g = new Map();
       for (const [k, v] of entries) g.set(k, kind === 'map' ? new Map(v as Array<[unknown, unknown]>) : v);
