@@ -7,16 +7,11 @@
  * `@platformatic/kafka`'s Producer can only end the transaction it began itself, so these speak
  * the raw protocol: FindCoordinator (key type TRANSACTION) → EndTxn v4 / InitProducerId v5 on
  * the coordinator. EndTxn below v5 keeps the broker on transaction protocol v1 semantics (no
- * epoch bump per transaction), the same as the Producer's own requests.
+ * epoch bump per transaction), the same as the Producer's own requests. The client is imported
+ * by the calls, not by this module: the Kafka sink's options check (`parseBroker`) must not load
+ * it (docs/runtime.md "Execution").
  */
-import {
-  Connection,
-  endTxnV4,
-  FindCoordinatorKeyTypes,
-  findCoordinatorV6,
-  initProducerIdV5,
-  type Broker,
-} from '@platformatic/kafka';
+import type { Broker, Connection } from '@platformatic/kafka';
 import { kafkaErrorId } from './kafka-errors.ts';
 
 export { kafkaErrorId } from './kafka-errors.ts';
@@ -81,6 +76,7 @@ async function withCoordinator<T>(
 ): Promise<T> {
   const deadline = Date.now() + (opts.timeoutMs ?? 60_000);
   const brokers = opts.bootstrapServers.map(parseBroker);
+  const { Connection, FindCoordinatorKeyTypes, findCoordinatorV6 } = await import('@platformatic/kafka');
   let delay = 100;
   for (let attempt = 0; ; attempt++) {
     const boot = brokers[attempt % brokers.length]!;
@@ -130,6 +126,7 @@ export async function endPreparedTransaction(
   txn: PreparedTransaction,
   commit: boolean,
 ): Promise<void> {
+  const { endTxnV4 } = await import('@platformatic/kafka');
   await withCoordinator(opts, txn.transactionalId, commit ? 'commit' : 'abort', (c) =>
     endTxnV4.api.async(c, txn.transactionalId, BigInt(txn.producerId), txn.producerEpoch, commit),
   );
@@ -147,6 +144,7 @@ export async function initTransactionalId(
   transactionalId: string,
   transactionTimeoutMs: number,
 ): Promise<{ producerId: string; producerEpoch: number }> {
+  const { initProducerIdV5 } = await import('@platformatic/kafka');
   const r = await withCoordinator(opts, transactionalId, 'InitProducerId', (c) =>
     initProducerIdV5.api.async(c, transactionalId, transactionTimeoutMs, -1n, -1),
   );
