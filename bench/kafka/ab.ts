@@ -21,7 +21,7 @@
  * Exit 1 when a run fails or an output does not hold exactly the expected records.
  */
 import { execSync } from 'node:child_process';
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,7 @@ import { median, startBenchEnv, type BenchEnv } from '../runtime/lib.ts';
 import { loadInput, readTopic } from './kafka-io.ts';
 import { outputProblems } from './records.ts';
 import { sluiceThroughput } from './sluice-side.ts';
+import { printUsageAndExit } from '../usage.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 const { values } = parseArgs({
@@ -48,10 +49,7 @@ const { values } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (values.help || !values.base) {
-  console.log(readFileSync(import.meta.filename, 'utf8').split('*/')[0]);
-  process.exit(values.help ? 0 : 2);
-}
+if (values.help || !values.base) printUsageAndExit(import.meta.filename, values.help ? 0 : 2);
 const int = (k: 'records' | 'partitions' | 'parallelism' | 'repeats' | 'checkpoint-interval-ms') => {
   const n = Number(values[k]);
   if (!(Number.isInteger(n) && n > 0)) throw new Error(`--${k} must be a positive integer`);

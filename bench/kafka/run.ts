@@ -48,6 +48,7 @@ import {
   type ThroughputRow,
 } from './report.ts';
 import { sluiceLatency, sluiceThroughput, type SluiceSetup } from './sluice-side.ts';
+import { printUsageAndExit } from '../usage.ts';
 
 const root = resolve(import.meta.dirname, '..', '..');
 
@@ -68,10 +69,7 @@ const { values } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (values.help) {
-  console.log(readFileSync(import.meta.filename, 'utf8').split('*/')[0]);
-  process.exit(0);
-}
+if (values.help) printUsageAndExit(import.meta.filename);
 
 const positive = (k: keyof typeof values): number => {
   const n = Number(values[k]);

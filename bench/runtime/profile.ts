@@ -11,7 +11,7 @@
  *   node bench/runtime/profile.ts [--job wordcount|nexmark-q0|…|nexmark-q7] [--lines 3000000]
  *                                 [--parallelism 1,2] [--top 25]
  *                                 [--out bench/results/<job>-profile.json] [--profiles-dir DIR]
- *                                 [--v8-flags '--no-turbo-inlining']
+ *                                 [--v8-flags '--no-turbo-inlining'] [--help]
  *
  * `--lines` counts wordcount's lines or a Nexmark query's events. `--v8-flags` are set in the
  * workers at start-up by a preloaded module (`--import`; V8 flags are refused in `NODE_OPTIONS`):
@@ -30,6 +30,7 @@ import { LocalCoordinator, LocalJob } from '../../test/harness/local-workers.ts'
 import { collectProvenance } from '../collect-provenance.ts';
 import { areaOf, frameName, sampledTime, shares, type CpuProfile, type Share } from './cpu-profile.ts';
 import { fmt, jobOptions, startBenchEnv } from './lib.ts';
+import { printUsageAndExit } from '../usage.ts';
 
 const { values } = parseArgs({
   options: {
@@ -40,8 +41,10 @@ const { values } = parseArgs({
     out: { type: 'string' },
     'profiles-dir': { type: 'string' },
     'v8-flags': { type: 'string', default: '' },
+    help: { type: 'boolean', default: false },
   },
 });
+if (values.help) printUsageAndExit(import.meta.filename);
 const LINES = Number(values.lines);
 const TOP = Number(values.top);
 const PARALLELISMS = values.parallelism.split(',').map(Number);

@@ -47,6 +47,7 @@ import {
   startBenchEnv,
   type BenchEnv,
 } from './lib.ts';
+import { printUsageAndExit } from '../usage.ts';
 
 const { values } = parseArgs({
   options: {
@@ -69,10 +70,7 @@ const { values } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (values.help) {
-  console.log(readFileSync(import.meta.filename, 'utf8').split('*/')[0]);
-  process.exit(0);
-}
+if (values.help) printUsageAndExit(import.meta.filename);
 
 /** Parses a positive number argument. @throws Error naming the option */
 function positive(name: string, v: string): number {

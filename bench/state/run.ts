@@ -26,7 +26,7 @@
  * Prints every figure and writes them with their provenance (collect-provenance.ts) after every
  * scenario. Figures are indicative: one machine, possibly shared (the load average is recorded).
  */
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { collectProvenance, loadAverage } from '../collect-provenance.ts';
@@ -42,6 +42,7 @@ import { runFlinkIncremental } from './flink-side.ts';
 import { measureIncremental } from './incremental.ts';
 import { measureMemory } from './memory.ts';
 import { printResults, type StateResults, type StateThroughput } from './report.ts';
+import { printUsageAndExit } from '../usage.ts';
 
 const { values } = parseArgs({
   options: {
@@ -63,10 +64,7 @@ const { values } = parseArgs({
     help: { type: 'boolean', default: false },
   },
 });
-if (values.help) {
-  console.log(readFileSync(import.meta.filename, 'utf8').split('*/')[0]);
-  process.exit(0);
-}
+if (values.help) printUsageAndExit(import.meta.filename);
 
 /** Parses a positive number argument. @throws Error naming the option */
 function positive(name: string, v: string): number {
