@@ -48,6 +48,7 @@ import {
   type BenchEnv,
 } from './lib.ts';
 import { printUsageAndExit } from '../usage.ts';
+import { DEFAULT_OUTPUT_OPTIONS } from '../../runtime-image/src/shuffle/output-gate.ts';
 
 const { values } = parseArgs({
   options: {
@@ -219,7 +220,7 @@ async function latency(env: BenchEnv): Promise<void> {
     p99Ms: round(r.p99Ms),
     settings:
       `source stamps each line when it generates it (wall clock, sub-ms; an idle source sleeps 5 ms, then generates the lines its rate allows in one poll, so waiting for the poll is not counted), measured per word at the keyed count (last operator before the sink); ` +
-      `generator rate limit ${LAT_RATE} lines/s total (token bucket); shuffle batches of 512 records or a 5 ms flush, credit-based; ` +
+      `generator rate limit ${LAT_RATE} lines/s total (token bucket); shuffle batches of ${DEFAULT_OUTPUT_OPTIONS.batchSize} records or a ${DEFAULT_OUTPUT_OPTIONS.lingerMs} ms flush, credit-based; ` +
       `warm-up ${LAT_WARMUP_MS / 1000} s, measured ${LAT_MS / 1000} s; no checkpoints during the run`,
     p999Ms: round(r.p999Ms),
     maxMs: round(r.maxMs),

@@ -19,7 +19,7 @@ export interface Link {
 
 /** Tuning of a gate. */
 export interface OutputGateOptions {
-  /** Records per batch (default 512). */
+  /** Records per batch (default 2048; docs/runtime.md "Shuffle"). */
   batchSize: number;
   /** Max ms a record waits in an open batch (default 5). */
   lingerMs: number;
@@ -27,7 +27,11 @@ export interface OutputGateOptions {
   maxQueuedBatches: number;
 }
 
-export const DEFAULT_OUTPUT_OPTIONS: OutputGateOptions = { batchSize: 512, lingerMs: 5, maxQueuedBatches: 4 };
+export const DEFAULT_OUTPUT_OPTIONS: OutputGateOptions = {
+  batchSize: 2048,
+  lingerMs: 5,
+  maxQueuedBatches: 4,
+};
 
 /** One (boundary, destination) channel. */
 export class ChannelWriter {
