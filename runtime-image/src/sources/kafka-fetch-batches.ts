@@ -1,6 +1,6 @@
 /**
  * Turns the record batches of one partition in a Fetch response into the data records a
- * source emits and the next fetch position (pure; used by kafka-source.ts).
+ * source emits and the next fetch position (pure; used by kafka-source-reader.ts).
  *
  * Transaction handling under read_committed follows the Kafka protocol: the broker returns
  * records only up to the last stable offset, plus the list of aborted transactions

@@ -1,7 +1,7 @@
 /**
  * The pure parts of the Kafka source: which topic partitions a subtask owns and where each
  * resumes (docs/connectors.md "Source"), how a record value becomes a stream record, and the
- * source's watermark. The I/O shell is kafka-source.ts.
+ * source's watermark. The I/O shell is kafka-source-reader.ts.
  *
  * A partition is a split (like Flink's KafkaPartitionSplit). Its state in the snapshot is the
  * offset of the next record to emit, so a restore — at any parallelism — resumes every

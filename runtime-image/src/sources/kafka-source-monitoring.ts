@@ -3,7 +3,7 @@
  * "Source"): consumer lag per partition from the end offsets that Fetch responses carry, the
  * metric families the worker's `/metrics` endpoint exports for the source, which offsets a
  * completed checkpoint commits to the consumer group, and the record written to the
- * dead-letter topic for a record that does not parse. The I/O shell is kafka-source.ts.
+ * dead-letter topic for a record that does not parse. The I/O shell is kafka-source-reader.ts.
  */
 import type { MetricFamily } from '../metrics/prometheus-text.ts';
 import type { KafkaPartitionSplit } from './kafka-partitions.ts';
