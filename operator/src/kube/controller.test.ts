@@ -157,6 +157,55 @@ describe('Controller', () => {
     await controller.stop(1000);
   });
 
+  it("replaces an earlier reconcile's deadline with the latest result's, and drops it on done", async () => {
+    // A snapshot triggered (come back at its timeout, 30 s), then completed by an ack 1 s later
+    // (come back when the next one is due, 60 s after the trigger): the timeout is obsolete.
+    const results = [requeueAfter(30_000), requeueAfter(59_000), done()];
+    const at: number[] = [];
+    const { clock, controller } = setup(async () => {
+      at.push(clock.now());
+      return results[at.length - 1] ?? done();
+    });
+    const t0 = clock.now();
+    controller.start();
+    controller.enqueue('ns', 'a');
+    await flush();
+    clock.advance(1000);
+    controller.enqueue('ns', 'a'); // the last ack
+    await flush();
+    expect(at.map((t) => t - t0)).toEqual([0, 1000]);
+    clock.advance(58_999); // past the 30 s timeout, which must not fire
+    await flush();
+    expect(at.map((t) => t - t0)).toEqual([0, 1000]);
+    clock.advance(1);
+    await flush();
+    expect(at.map((t) => t - t0)).toEqual([0, 1000, 60_000]);
+    clock.advance(3_600_000); // done: no deadline left
+    await flush();
+    expect(at).toHaveLength(3);
+    await controller.stop(1000);
+  });
+
+  it('keeps a shorter deadline only when the latest result asks for it', async () => {
+    const results = [requeueAfter(60_000), requeueAfter(5_000)];
+    const at: number[] = [];
+    const { clock, controller } = setup(async () => {
+      at.push(clock.now());
+      return results[at.length - 1] ?? done();
+    });
+    const t0 = clock.now();
+    controller.start();
+    controller.enqueue('ns', 'a');
+    await flush();
+    clock.advance(1000);
+    controller.enqueue('ns', 'a');
+    await flush();
+    clock.advance(5000);
+    await flush();
+    expect(at.map((t) => t - t0)).toEqual([0, 1000, 6000]);
+    await controller.stop(1000);
+  });
+
   it('stops taking keys on stop and waits for running reconciles', async () => {
     let release!: () => void;
     let finished = false;

@@ -185,6 +185,11 @@ export class Controller {
           });
         }),
       ]);
+      // The result says when the key is next due, from everything this reconcile read: a deadline
+      // an earlier reconcile asked for (e.g. a snapshot's timeout, for a snapshot that has since
+      // completed) or a retry of an earlier failure is obsolete, so it is dropped, not kept as
+      // client-go's AddAfter would keep the earliest (docs/operator.md "Architecture").
+      queue.cancelAfter(key);
       if (result.kind === 'requeue-after') {
         queue.forget(key);
         queue.addAfter(key, result.afterMs);

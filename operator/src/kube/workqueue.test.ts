@@ -61,6 +61,23 @@ describe('WorkQueue', () => {
     expect(await queue.get()).toBe('k');
   });
 
+  it('cancelAfter drops a pending delayed add, and a later addAfter sets a new deadline', async () => {
+    const { clock, queue } = makeQueue();
+    queue.addAfter('k', 300);
+    queue.addAfter('other', 300);
+    queue.cancelAfter('k');
+    queue.cancelAfter('never-added');
+    expect(clock.pendingTimers()).toBe(1);
+    clock.advance(300);
+    expect(await queue.get()).toBe('other');
+    expect(queue.len()).toBe(0);
+    queue.addAfter('k', 5000);
+    clock.advance(4999);
+    expect(queue.len()).toBe(0);
+    clock.advance(1);
+    expect(await queue.get()).toBe('k');
+  });
+
   it('backs off rate-limited adds exponentially and resets on forget', async () => {
     const { clock, queue } = makeQueue();
     const delays: number[] = [];

@@ -5,6 +5,8 @@
  * - exclusivity: a key handed out by `get` is never handed out again before `done(key)`; adds
  *   in between mark it dirty, and `done` queues it again (so no change is ever lost);
  * - delays: `addAfter` waits, collapsing to the earliest pending deadline of a key;
+ *   `cancelAfter` drops a key's pending deadline (the controller does after a successful
+ *   reconcile, whose own result replaces what earlier reconciles asked for: controller.ts);
  * - retries: `addRateLimited` waits as long as the rate limiter says (per-key exponential
  *   backoff, shared token bucket), `forget` resets the key's backoff.
  *
@@ -87,6 +89,14 @@ export class WorkQueue {
       this.add(key);
     }, delayMs);
     this.#delayed.set(key, { at, timer });
+  }
+
+  /** Drops the pending delayed add of `key`, if any (`addAfter`, `addRateLimited`). */
+  cancelAfter(key: string): void {
+    const pending = this.#delayed.get(key);
+    if (!pending) return;
+    this.#clock.clearTimeout(pending.timer);
+    this.#delayed.delete(key);
   }
 
   /** Queues `key` after the rate limiter's delay; counts one more failure of the key. */
