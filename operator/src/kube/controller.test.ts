@@ -157,10 +157,12 @@ describe('Controller', () => {
     await controller.stop(1000);
   });
 
-  it("replaces an earlier reconcile's deadline with the latest result's, and drops it on done", async () => {
-    // A snapshot triggered (come back at its timeout, 30 s), then completed by an ack 1 s later
-    // (come back when the next one is due, 60 s after the trigger): the timeout is obsolete.
-    const results = [requeueAfter(30_000), requeueAfter(59_000), done()];
+  /**
+   * A started controller whose reconciles of key `ns/a` return `results` in turn (then done),
+   * enqueued once now and once more `secondAfterMs` later; `reconciledAt()` gives the times of
+   * the reconciles so far, ms after the first.
+   */
+  async function twoReconciles(results: ReconcileResult[], secondAfterMs: number) {
     const at: number[] = [];
     const { clock, controller } = setup(async () => {
       at.push(clock.now());
@@ -170,39 +172,40 @@ describe('Controller', () => {
     controller.start();
     controller.enqueue('ns', 'a');
     await flush();
-    clock.advance(1000);
-    controller.enqueue('ns', 'a'); // the last ack
+    clock.advance(secondAfterMs);
+    controller.enqueue('ns', 'a');
     await flush();
-    expect(at.map((t) => t - t0)).toEqual([0, 1000]);
-    clock.advance(58_999); // past the 30 s timeout, which must not fire
-    await flush();
-    expect(at.map((t) => t - t0)).toEqual([0, 1000]);
-    clock.advance(1);
-    await flush();
-    expect(at.map((t) => t - t0)).toEqual([0, 1000, 60_000]);
-    clock.advance(3_600_000); // done: no deadline left
-    await flush();
-    expect(at).toHaveLength(3);
+    const advance = async (ms: number) => {
+      clock.advance(ms);
+      await flush();
+    };
+    return { controller, advance, reconciledAt: () => at.map((t) => t - t0) };
+  }
+
+  it("replaces an earlier reconcile's deadline with the latest result's, and drops it on done", async () => {
+    // A snapshot triggered (come back at its timeout, 30 s), then completed by its last ack 1 s
+    // later (come back when the next one is due, 60 s after the trigger): the timeout is obsolete.
+    const { controller, advance, reconciledAt } = await twoReconciles(
+      [requeueAfter(30_000), requeueAfter(59_000), done()],
+      1000,
+    );
+    expect(reconciledAt()).toEqual([0, 1000]);
+    await advance(58_999); // past the 30 s timeout, which must not fire
+    expect(reconciledAt()).toEqual([0, 1000]);
+    await advance(1);
+    expect(reconciledAt()).toEqual([0, 1000, 60_000]);
+    await advance(3_600_000); // done: no deadline left
+    expect(reconciledAt()).toHaveLength(3);
     await controller.stop(1000);
   });
 
   it('keeps a shorter deadline only when the latest result asks for it', async () => {
-    const results = [requeueAfter(60_000), requeueAfter(5_000)];
-    const at: number[] = [];
-    const { clock, controller } = setup(async () => {
-      at.push(clock.now());
-      return results[at.length - 1] ?? done();
-    });
-    const t0 = clock.now();
-    controller.start();
-    controller.enqueue('ns', 'a');
-    await flush();
-    clock.advance(1000);
-    controller.enqueue('ns', 'a');
-    await flush();
-    clock.advance(5000);
-    await flush();
-    expect(at.map((t) => t - t0)).toEqual([0, 1000, 6000]);
+    const { controller, advance, reconciledAt } = await twoReconciles(
+      [requeueAfter(60_000), requeueAfter(5_000)],
+      1000,
+    );
+    await advance(5000);
+    expect(reconciledAt()).toEqual([0, 1000, 6000]);
     await controller.stop(1000);
   });
 
