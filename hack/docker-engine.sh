@@ -14,6 +14,8 @@
 # Idempotent: every step checks first.
 # shellcheck source=hack/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+# Debian's docker.io puts dockerd in /usr/sbin, which a minimal PATH (cron, some CI runners) lacks.
+PATH="$PATH:/usr/local/sbin:/usr/sbin:/sbin"
 
 WRAPPER_DST=/usr/local/sbin/sluice-runc
 DAEMON_JSON=/etc/docker/daemon.json
