@@ -1,13 +1,15 @@
 // Heap kept by decoded shuffle-frame values, and decode time, with msgpackr's native string
 // extractor on (default) and off (MSGPACKR_NATIVE_ACCELERATION_DISABLED=true). docs/runtime.md
 // "Limits and open points". Run from the repository root:
-//   node --expose-gc bench/results/ab/msgpackr-string-slices/slices.mjs
-//   MSGPACKR_NATIVE_ACCELERATION_DISABLED=true node --expose-gc bench/results/ab/msgpackr-string-slices/slices.mjs
+//   node --expose-gc bench/results/ab/msgpackr-string-slices/slices.ts
+//   MSGPACKR_NATIVE_ACCELERATION_DISABLED=true node --expose-gc bench/results/ab/msgpackr-string-slices/slices.ts
 import { Packr, Unpackr, isNativeAccelerationEnabled } from 'msgpackr';
 
+const gc = (globalThis as { gc?: () => void }).gc;
+if (!gc) throw new Error('run with node --expose-gc');
 const packr = new Packr({ useRecords: true });
 const unpackr = new Unpackr({ useRecords: true });
-const bid = (n) => ({
+const bid = (n: number) => ({
   auction: 1000000 + n,
   bidder: 3,
   price: 100,
@@ -16,14 +18,14 @@ const bid = (n) => ({
   dateTime: 1700000000000 + n,
 });
 // A data frame as shuffle/frames.ts flattens it: head, key, value, timestamp per record.
-const flat = [];
+const flat: unknown[] = [];
 for (let n = 0; n < 2048; n++) flat.push(5, String(1000000 + n), bid(n), 1700000000000 + n);
 const frame = packr.pack([1, 1, flat]);
 
-const kept = [];
+const kept: unknown[] = [];
 gc();
 const before = process.memoryUsage().heapUsed;
-for (let f = 0; f < 1000; f++) kept.push(unpackr.unpack(frame)[2][2 + 4 * (f % 2048)]);
+for (let f = 0; f < 1000; f++) kept.push((unpackr.unpack(frame) as unknown[][])[2]![2 + 4 * (f % 2048)]);
 gc();
 const after = process.memoryUsage().heapUsed;
 let best = Infinity;
