@@ -24,6 +24,7 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import type { SnapshotKind } from '@sluice/api/protocol.ts';
+import { unpinned, unpinnedString } from './unpinned.ts';
 
 /** Version of the shuffle protocol; peers of another version are refused. */
 export const SHUFFLE_PROTOCOL_VERSION = 4;
@@ -67,10 +68,12 @@ export type WireMessage =
 /**
  * Records on, structures not shared between frames (no `structures`, not `sequential`): a frame
  * defines the record shapes it uses. Maps stay Maps and an `undefined` property stays one, as
- * a value passed to a task of the same worker does.
+ * a value passed to a task of the same worker does. Binary values are decoded as copies
+ * (`copyBuffers`), not views on the received bytes, so a kept one does not pin them
+ * (docs/runtime.md "Strings and bytes from the shuffle").
  */
 const packr = new Packr({ useRecords: true });
-const unpackr = new Unpackr({ useRecords: true });
+const unpackr = new Unpackr({ useRecords: true, copyBuffers: true });
 
 const VALUE_IS_KEY = 1;
 const NO_TIME = 2;
@@ -91,17 +94,22 @@ function flattenRecords(records: RecordBatch): unknown[] {
   return flat;
 }
 
-/** The records of a flat wire array. @throws FrameError when it is malformed */
+/**
+ * The records of a flat wire array, their keys and values with strings of their own
+ * ({@link unpinned}: a decoded string may be a view on a run of the frame's strings).
+ * @throws FrameError when it is malformed
+ */
 function unflattenRecords(flat: unknown[]): RecordBatch {
   const records: RecordBatch = [];
   let i = 0;
   while (i < flat.length) {
     const head = flat[i++];
-    const key = flat[i++];
-    if (typeof head !== 'number' || typeof key !== 'string' || i > flat.length) {
+    const wireKey = flat[i++];
+    if (typeof head !== 'number' || typeof wireKey !== 'string' || i > flat.length) {
       throw new FrameError(`data frame: malformed record at element ${i - 2}`);
     }
-    const value = head & VALUE_IS_KEY ? key : flat[i++];
+    const key = unpinnedString(wireKey);
+    const value = head & VALUE_IS_KEY ? key : unpinned(flat[i++]);
     const timestamp = head & NO_TIME ? -Infinity : (flat[i++] as number);
     if (i > flat.length) throw new FrameError('data frame: truncated record');
     records.push(head >>> 2, key, value, timestamp);
