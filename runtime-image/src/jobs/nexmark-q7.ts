@@ -12,7 +12,7 @@ import { defineJob } from '../api/stream.ts';
 import type { ValueState } from '../api/types.ts';
 import { tumbling } from '../core/windows.ts';
 import { joinedRows, mergeTopBids, partialTopBids, type PreviousWindow, type Q7Row } from '../nexmark/q7.ts';
-import { bidsOf } from '../nexmark/queries.ts';
+import { bidsOf, q0Row } from '../nexmark/queries.ts';
 import { nexmarkSource } from '../nexmark/source.ts';
 import { num, obj, sinkFromConfig } from './io-config.ts';
 import { nexmarkOptions } from './nexmark-options.ts';
@@ -24,6 +24,8 @@ export default defineJob((env, ctx) => {
   env
     .fromSource(nexmarkSource(nexmarkOptions(config)))
     .flatMap(bidsOf, { name: 'bids' })
+    // The columns the query reads: projected before the shuffle.
+    .map(q0Row, { name: 'q7-project' })
     .keyBy((b) => b.auction)
     .window(tumbling(windowMs))
     .aggregate(partialTopBids(windowMs), { uid: 'top-per-auction' })

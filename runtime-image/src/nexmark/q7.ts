@@ -21,8 +21,7 @@
  *    previous window's maximum when that window ends where this one starts.
  */
 import type { AggregateFunction } from '../api/types.ts';
-import type { Bid } from './model.ts';
-import { q0Row, type BidRow } from './queries.ts';
+import type { BidRow } from './queries.ts';
 
 /** Q7's output row: the bid's columns and the window it was joined with. */
 export interface Q7Row extends BidRow {
@@ -40,16 +39,18 @@ export interface TopBids {
   first: BidRow[];
 }
 
-/** Step 1: the top bids and first-millisecond bids of one auction in one window of `windowMs`. */
-export const partialTopBids = (windowMs: number): AggregateFunction<Bid, TopBids, TopBids> => ({
+/**
+ * Step 1: the top bids and first-millisecond bids of one auction in one window of `windowMs`, from
+ * the bids' columns the query reads (`q0Row`).
+ */
+export const partialTopBids = (windowMs: number): AggregateFunction<BidRow, TopBids, TopBids> => ({
   createAccumulator: () => ({ max: -1, top: [], first: [] }),
   add(acc, b) {
-    const row = q0Row(b);
-    if (b.dateTime % windowMs === 0) acc.first.push(row);
+    if (b.dateTime % windowMs === 0) acc.first.push(b);
     if (b.price > acc.max) {
       acc.max = b.price;
-      acc.top = [row];
-    } else if (b.price === acc.max) acc.top.push(row);
+      acc.top = [b];
+    } else if (b.price === acc.max) acc.top.push(b);
     return acc;
   },
   getResult: (acc) => acc,

@@ -8,7 +8,7 @@ import {
 import type { Bid } from './model.ts';
 import { countBids, hottestAuctions, type AuctionCount } from './q5.ts';
 import { joinedRows, mergeTopBids, partialTopBids, type PreviousWindow, type TopBids } from './q7.ts';
-import { q1Row, q2Rows } from './queries.ts';
+import { q0Row, q1Row, q2Rows } from './queries.ts';
 import { assignWindows, sliding, tumbling } from '../core/windows.ts';
 import type { AggregateFunction } from '../api/types.ts';
 
@@ -65,7 +65,7 @@ describe('Nexmark Q5 steps', () => {
     const size = 1000;
     const slide = 500;
     const counts: AuctionCount[] = windowed(
-      bids.map((b) => ({ key: String(b.auction), ts: b.dateTime, value: b })),
+      bids.map((b) => ({ key: String(b.auction), ts: b.dateTime, value: q0Row(b) })),
       sliding(size, slide),
       countBids,
     ).map((r) => ({ auction: Number(r.key), num: r.value, windowStart: r.start, windowEnd: r.end }));
@@ -97,7 +97,7 @@ describe('Nexmark Q7 steps', () => {
       bid(8, 10, 2500),
     ];
     const partials = windowed(
-      bids.map((b) => ({ key: String(b.auction), ts: b.dateTime, value: b })),
+      bids.map((b) => ({ key: String(b.auction), ts: b.dateTime, value: q0Row(b) })),
       tumbling(size),
       partialTopBids(size),
     );

@@ -19,7 +19,8 @@ import org.apache.flink.util.Collector;
 
 /**
  * Sluice's built-in {@code nexmark-q7} (Nexmark Q7 "highest bid", runtime-image/src/nexmark/q7.ts)
- * on Flink, in the same three keyed steps: per auction and tumbling window the top bids and the
+ * on Flink, in the same three keyed steps, on the bid columns the query reads (projected before the
+ * first keyBy, as in Sluice's job): per auction and tumbling window the top bids and the
  * bids at the window's first millisecond; per window (one key) their merge; in window order (one
  * key) the top bids plus the previous window's boundary bids priced at its maximum (the SQL's
  * inclusive {@code BETWEEN}) → discarding sink.
@@ -39,13 +40,32 @@ public final class NexmarkQ7Job {
     public Row() {}
   }
 
+  /** The columns of a bid the query reads (Sluice's {@code q0Row}). */
+  public static final class BidColumns {
+    public long auction;
+    public long bidder;
+    public long price;
+    public long dateTime;
+
+    public BidColumns() {}
+
+    static BidColumns of(NexmarkEvent.Bid b) {
+      BidColumns c = new BidColumns();
+      c.auction = b.auction;
+      c.bidder = b.bidder;
+      c.price = b.price;
+      c.dateTime = b.dateTime;
+      return c;
+    }
+  }
+
   /** Top bids of (a part of) one window. */
   public static final class TopBids {
     public long max = -1;
     public long windowStart;
     public long windowEnd;
-    public List<NexmarkEvent.Bid> top = new ArrayList<>();
-    public List<NexmarkEvent.Bid> first = new ArrayList<>();
+    public List<BidColumns> top = new ArrayList<>();
+    public List<BidColumns> first = new ArrayList<>();
 
     public TopBids() {}
   }
@@ -60,6 +80,9 @@ public final class NexmarkQ7Job {
       StreamExecutionEnvironment env, NexmarkGenerator generator, long events, int partitions, long windowMs) {
     TypeInformation<TopBids> topType = TypeInformation.of(TopBids.class);
     return NexmarkQueries.bids(env, generator, events, partitions)
+        .map(BidColumns::of)
+        .returns(TypeInformation.of(BidColumns.class))
+        .name("q7-project")
         .keyBy(b -> b.auction, Types.LONG)
         .window(TumblingEventTimeWindows.of(Duration.ofMillis(windowMs)))
         .aggregate(new PartialTop(windowMs), new WithWindow(), topType, topType, topType)
@@ -74,7 +97,7 @@ public final class NexmarkQ7Job {
         .uid("join-previous-window");
   }
 
-  static void addTop(TopBids acc, long price, List<NexmarkEvent.Bid> bids) {
+  static void addTop(TopBids acc, long price, List<BidColumns> bids) {
     if (price > acc.max) {
       acc.max = price;
       acc.top = new ArrayList<>(bids);
@@ -83,7 +106,7 @@ public final class NexmarkQ7Job {
     }
   }
 
-  static final class PartialTop implements AggregateFunction<NexmarkEvent.Bid, TopBids, TopBids> {
+  static final class PartialTop implements AggregateFunction<BidColumns, TopBids, TopBids> {
     private final long windowMs;
 
     PartialTop(long windowMs) {
@@ -96,7 +119,7 @@ public final class NexmarkQ7Job {
     }
 
     @Override
-    public TopBids add(NexmarkEvent.Bid b, TopBids acc) {
+    public TopBids add(BidColumns b, TopBids acc) {
       if (b.dateTime % windowMs == 0) acc.first.add(b);
       addTop(acc, b.price, List.of(b));
       return acc;
@@ -161,18 +184,18 @@ public final class NexmarkQ7Job {
 
     @Override
     public void processElement(TopBids w, Context ctx, Collector<Row> out) throws Exception {
-      for (NexmarkEvent.Bid b : w.top) out.collect(row(b, w.windowStart, w.windowEnd));
+      for (BidColumns b : w.top) out.collect(row(b, w.windowStart, w.windowEnd));
       long[] prev = previous.value();
       if (prev != null && prev[0] == w.windowStart) {
         long size = w.windowEnd - w.windowStart;
-        for (NexmarkEvent.Bid b : w.first) {
+        for (BidColumns b : w.first) {
           if (b.price == prev[1]) out.collect(row(b, w.windowStart - size, w.windowStart));
         }
       }
       if (w.max >= 0) previous.update(new long[] {w.windowEnd, w.max});
     }
 
-    private static Row row(NexmarkEvent.Bid b, long windowStart, long windowEnd) {
+    private static Row row(BidColumns b, long windowStart, long windowEnd) {
       Row r = new Row();
       r.auction = b.auction;
       r.price = b.price;
