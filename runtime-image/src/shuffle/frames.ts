@@ -24,7 +24,8 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import type { SnapshotKind } from '@sluice/api/protocol.ts';
-import { unpinned, unpinnedString } from './unpinned.ts';
+import { recordKey } from './record-key.ts';
+import { unpinned } from './unpinned.ts';
 
 /** Version of the shuffle protocol; peers of another version are refused. */
 export const SHUFFLE_PROTOCOL_VERSION = 4;
@@ -95,8 +96,9 @@ function flattenRecords(records: RecordBatch): unknown[] {
 }
 
 /**
- * The records of a flat wire array, their keys and values with strings of their own
- * ({@link unpinned}: a decoded string may be a view on a run of the frame's strings).
+ * The records of a flat wire array, their keys as the worker uses them ({@link recordKey}) and
+ * their values with strings of their own ({@link unpinned}: a decoded string may be a view on a
+ * run of the frame's strings).
  * @throws FrameError when it is malformed
  */
 function unflattenRecords(flat: unknown[]): RecordBatch {
@@ -108,7 +110,7 @@ function unflattenRecords(flat: unknown[]): RecordBatch {
     if (typeof head !== 'number' || typeof wireKey !== 'string' || i > flat.length) {
       throw new FrameError(`data frame: malformed record at element ${i - 2}`);
     }
-    const key = unpinnedString(wireKey);
+    const key = recordKey(wireKey);
     const value = head & VALUE_IS_KEY ? key : unpinned(flat[i++]);
     const timestamp = head & NO_TIME ? -Infinity : (flat[i++] as number);
     if (i > flat.length) throw new FrameError('data frame: truncated record');
