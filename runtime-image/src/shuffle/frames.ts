@@ -24,8 +24,7 @@
  */
 import { Packr, Unpackr } from 'msgpackr';
 import type { SnapshotKind } from '@sluice/api/protocol.ts';
-import { recordKey } from './record-key.ts';
-import { unpinned } from './unpinned.ts';
+import { unpinned, unpinnedString } from './unpinned.ts';
 
 /** Version of the shuffle protocol; peers of another version are refused. */
 export const SHUFFLE_PROTOCOL_VERSION = 4;
@@ -96,9 +95,8 @@ function flattenRecords(records: RecordBatch): unknown[] {
 }
 
 /**
- * The records of a flat wire array, their keys as the worker uses them ({@link recordKey}) and
- * their values with strings of their own ({@link unpinned}: a decoded string may be a view on a
- * run of the frame's strings).
+ * The records of a flat wire array, their keys and values with strings of their own
+ * ({@link unpinned}: a decoded string may be a view on a run of the frame's strings).
  * @throws FrameError when it is malformed
  */
 function unflattenRecords(flat: unknown[]): RecordBatch {
@@ -110,7 +108,7 @@ function unflattenRecords(flat: unknown[]): RecordBatch {
     if (typeof head !== 'number' || typeof wireKey !== 'string' || i > flat.length) {
       throw new FrameError(`data frame: malformed record at element ${i - 2}`);
     }
-    const key = recordKey(wireKey);
+    const key = unpinnedString(wireKey);
     const value = head & VALUE_IS_KEY ? key : unpinned(flat[i++]);
     const timestamp = head & NO_TIME ? -Infinity : (flat[i++] as number);
     if (i > flat.length) throw new FrameError('data frame: truncated record');
