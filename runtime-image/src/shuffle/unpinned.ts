@@ -34,14 +34,10 @@ export function unpinnedString(s: string): string {
  * or Set's entries are re-inserted in their order.
  */
 export function unpinned(v: unknown): unknown {
-  if (typeof v === 'string') return v.length < SLICED_STRING_MIN_LENGTH ? v : (' ' + v).slice(1);
+  if (typeof v === 'string') return unpinnedString(v);
   if (typeof v !== 'object' || v === null) return v;
   if (Array.isArray(v)) {
-    for (let i = 0; i < v.length; i++) {
-      const x: unknown = v[i];
-      if (typeof x === 'string' ? x.length >= SLICED_STRING_MIN_LENGTH : typeof x === 'object' && x !== null)
-        v[i] = unpinned(x);
-    }
+    for (let i = 0; i < v.length; i++) if (mayPin(v[i])) v[i] = unpinned(v[i]);
     return v;
   }
   if (v instanceof Map) return unpinnedMap(v);
@@ -49,12 +45,13 @@ export function unpinned(v: unknown): unknown {
   const proto: unknown = Object.getPrototypeOf(v);
   if (proto !== Object.prototype && proto !== null) return v;
   const o = v as Record<string, unknown>;
-  for (const k in o) {
-    const x = o[k];
-    if (typeof x === 'string' ? x.length >= SLICED_STRING_MIN_LENGTH : typeof x === 'object' && x !== null)
-      o[k] = unpinned(x);
-  }
+  for (const k in o) if (mayPin(o[k])) o[k] = unpinned(o[k]);
   return v;
+}
+
+/** Whether `x` is a string that may be a slice, or an object that may hold one. */
+function mayPin(x: unknown): boolean {
+  return typeof x === 'string' ? x.length >= SLICED_STRING_MIN_LENGTH : typeof x === 'object' && x !== null;
 }
 
 function unpinnedMap(m: Map<unknown, unknown>): Map<unknown, unknown> {
